@@ -1,0 +1,207 @@
+package org.refracturecds.engine;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.kie.api.KieBase;
+import org.kie.api.KieServices;
+import org.kie.api.builder.KieBuilder;
+import org.kie.api.builder.KieFileSystem;
+import org.kie.api.builder.Message;
+import org.kie.api.builder.ReleaseId;
+import org.kie.api.event.rule.DefaultRuleRuntimeEventListener;
+import org.kie.api.event.rule.ObjectInsertedEvent;
+import org.kie.api.runtime.KieSession;
+
+/**
+ * A compiled rule folder: the DRL and decision tables of {@code rules/}, plus the facts its
+ * knowledge tables hold (coefficients, codings, bands...), computed once at load.
+ *
+ * <p>Drools reads a decision table only when its name ends {@code .drl.csv} or
+ * {@code .drl.xlsx} and skips any other {@code .csv} without a word, so such a file is refused
+ * here instead. The {@code tests/} folder holds clinicians' scenarios, not rules.
+ */
+public final class RuleSet {
+
+    /** The agenda group whose rules insert the tables' data; run once at load. */
+    static final String KNOWLEDGE = "knowledge";
+    /** The stages every assessment runs, in order. */
+    static final List<String> STAGES = List.of("derive", "complete", "detect", "model", "band", "guidance");
+
+    /** Where the files go in the KIE file system: the folder matches the rules' package. */
+    private static final String RULES_PATH = "src/main/resources/org/refracturecds/rules/";
+    private static final AtomicLong BUILDS = new AtomicLong();
+
+    private final KieBase kieBase;
+    private final List<Object> knowledge;
+    private final String origin;
+    private final String hash;
+    private final Instant loadedAt;
+
+    private RuleSet(KieBase kieBase, List<Object> knowledge, String origin, String hash) {
+        this.kieBase = kieBase;
+        this.knowledge = List.copyOf(knowledge);
+        this.origin = origin;
+        this.hash = hash;
+        this.loadedAt = Instant.now();
+    }
+
+    /** Compiles the rule files under {@code dir}. */
+    public static RuleSet load(Path dir) throws RuleSetException {
+        if (!Files.isDirectory(dir)) {
+            throw new RuleSetException(dir.toString(), List.of(new RuleProblem(dir.toString(), 0, 0,
+                    "not a folder: give the folder that holds pipeline.drl and the .drl.csv tables")));
+        }
+        try {
+            return compile(readFiles(dir), dir.toString());
+        } catch (IOException e) {
+            throw new RuleSetException(dir.toString(), List.of(new RuleProblem(dir.toString(), 0, 0,
+                    "cannot be read: " + e.getMessage())));
+        }
+    }
+
+    /** Compiles the rules bundled in the jar (a copy of the repository's {@code rules/}). */
+    public static RuleSet loadBundled() throws RuleSetException {
+        try {
+            URI uri = RuleSet.class.getResource("/rules/pipeline.drl").toURI();
+            if ("jar".equals(uri.getScheme())) {
+                try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+                    return compile(readFiles(jar.getPath("/rules")), "the bundled rules");
+                }
+            }
+            return compile(readFiles(Path.of(uri).getParent()), "the bundled rules");
+        } catch (IOException | URISyntaxException e) {
+            throw new IllegalStateException("the bundled rules are missing from the jar", e);
+        }
+    }
+
+    /** The rule files by their path relative to the folder, in a stable order. */
+    private static Map<String, byte[]> readFiles(Path dir) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.filter(Files::isRegularFile).toList()) {
+                String name = dir.relativize(path).toString().replace('\\', '/');
+                if (!name.startsWith("tests/")) {
+                    files.put(name, Files.readAllBytes(path));
+                }
+            }
+        }
+        return files;
+    }
+
+    static RuleSet compile(Map<String, byte[]> files, String origin) throws RuleSetException {
+        List<RuleProblem> problems = new ArrayList<>();
+        KieServices kie = KieServices.Factory.get();
+        KieFileSystem kfs = kie.newKieFileSystem();
+        ReleaseId release = kie.newReleaseId("org.refracturecds", "rules", "1.0." + BUILDS.incrementAndGet());
+        kfs.generateAndWritePomXML(release);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            String name = file.getKey();
+            if (isRuleFile(name)) {
+                kfs.write(RULES_PATH + name, file.getValue());
+            } else if (name.endsWith(".csv") || name.endsWith(".xlsx") || name.endsWith(".xls")) {
+                problems.add(new RuleProblem(name, 0, 0, "Drools reads a decision table only when its name ends"
+                        + " .drl.csv or .drl.xlsx: rename it, or move it out of the rules folder"));
+            }
+        }
+        if (files.keySet().stream().noneMatch(RuleSet::isRuleFile)) {
+            problems.add(new RuleProblem(origin, 0, 0, "no .drl, .drl.csv or .drl.xlsx file"));
+        }
+        KieBuilder builder = kie.newKieBuilder(kfs).buildAll();
+        for (Message message : builder.getResults().getMessages(Message.Level.ERROR)) {
+            String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "");
+            problems.add(new RuleProblem(path, message.getLine(), message.getColumn(), message.getText().strip()));
+        }
+        if (!problems.isEmpty()) {
+            throw new RuleSetException(origin, problems);
+        }
+        KieBase kieBase = kie.newKieContainer(release).getKieBase();
+        kie.getRepository().removeKieModule(release);
+        List<Object> knowledge = runKnowledge(kieBase, origin);
+        return new RuleSet(kieBase, knowledge, origin, hash(files));
+    }
+
+    private static boolean isRuleFile(String name) {
+        return name.endsWith(".drl") || name.endsWith(".drl.csv") || name.endsWith(".drl.xlsx");
+    }
+
+    /**
+     * Fires the knowledge tables once and keeps what they insert. A row that fires but inserts
+     * nothing lacks its Source (the last column inserts the fact): every number must cite one.
+     */
+    private static List<Object> runKnowledge(KieBase kieBase, String origin) throws RuleSetException {
+        List<Object> inserted = new ArrayList<>();
+        Map<String, Integer> byRule = new TreeMap<>();
+        KieSession session = kieBase.newKieSession();
+        try {
+            session.addEventListener(new DefaultRuleRuntimeEventListener() {
+                @Override
+                public void objectInserted(ObjectInsertedEvent event) {
+                    inserted.add(event.getObject());
+                    byRule.merge(event.getRule().getName(), 1, Integer::sum);
+                }
+            });
+            List<String> fired = new ArrayList<>();
+            session.addEventListener(new org.kie.api.event.rule.DefaultAgendaEventListener() {
+                @Override
+                public void afterMatchFired(org.kie.api.event.rule.AfterMatchFiredEvent event) {
+                    fired.add(event.getMatch().getRule().getName());
+                }
+            });
+            session.getAgenda().getAgendaGroup(KNOWLEDGE).setFocus();
+            session.fireAllRules();
+            List<RuleProblem> problems = fired.stream().filter(rule -> !byRule.containsKey(rule))
+                    .map(rule -> new RuleProblem(rule, 0, 0, "this row has no Source: every number and"
+                            + " sentence must cite where it comes from"))
+                    .toList();
+            if (!problems.isEmpty()) {
+                throw new RuleSetException(origin, problems);
+            }
+        } finally {
+            session.dispose();
+        }
+        return inserted;
+    }
+
+    /** SHA-256 over every file's path and bytes: any edit gives a new hash. */
+    private static String hash(Map<String, byte[]> files) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                digest.update(file.getKey().getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+                digest.update(file.getValue());
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    KieBase kieBase() { return kieBase; }
+    List<Object> knowledge() { return knowledge; }
+
+    /** Where the rules were read from. */
+    public String origin() { return origin; }
+    /** The SHA-256 of the rule files. */
+    public String hash() { return hash; }
+    /** The first 12 hex digits of the hash, as results show it. */
+    public String shortHash() { return hash.substring(0, 12); }
+    public Instant loadedAt() { return loadedAt; }
+}

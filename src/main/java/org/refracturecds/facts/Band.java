@@ -1,0 +1,29 @@
+package org.refracturecds.facts;
+
+/**
+ * A qualitative risk band (rules/bands.drl.csv): a prediction belongs to the highest band whose
+ * {@code from} it reaches. The code is one of FHIR's risk-probability codes; the meaning is the
+ * project's own and is stated with every result.
+ */
+public final class Band {
+
+    private final String code;
+    private double from;
+    private String display;
+    private String meaning;
+    private String basis;
+
+    public Band(String code) {
+        this.code = code;
+    }
+
+    public String getCode() { return code; }
+    public double getFrom() { return from; }
+    public void setFrom(double from) { this.from = from; }
+    public String getDisplay() { return display; }
+    public void setDisplay(String display) { this.display = display; }
+    public String getMeaning() { return meaning; }
+    public void setMeaning(String meaning) { this.meaning = meaning; }
+    public String getBasis() { return basis; }
+    public void setBasis(String basis) { this.basis = basis; }
+}
