@@ -21,7 +21,11 @@ public final class Numbers {
 
     /** A probability as a percentage with two significant figures: "0.16%", "4.2%", "90%". */
     public static String percent(double probability) {
-        return significant(probability * 100, 2).toPlainString() + "%";
+        return percent(probability, 2);
+    }
+
+    public static String percent(double probability, int digits) {
+        return significant(probability * 100, digits).toPlainString() + "%";
     }
 
     /** A signed log-odds contribution: "+3.300", "-3.328". */

@@ -35,7 +35,6 @@ public final class Vertebra {
     /** The highest band among this vertebra's predictions; set by the band stage. */
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
-    public String getBandCode() { return band == null ? null : band.getCode(); }
 
     /** Records a factual finding (observed or derived) so that rules can ask for its status. */
     public void record(Finding finding) {

@@ -1,0 +1,125 @@
+package org.refracturecds.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Settings;
+import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirout.RiskAssessmentWriter;
+
+import ca.uhn.fhir.context.FhirContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "assess", mixinStandardHelpOptions = true,
+        description = {"Reads FHIR R4 Observations of imaging findings and prints a FHIR RiskAssessment:",
+                "one JSON object for one patient, NDJSON (one a line) for several.",
+                "Exit 0 on success, 1 when the rules do not compile, 2 on bad input."})
+final class AssessCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "A FHIR Bundle, a single resource, or NDJSON; - for standard input.")
+    String file;
+
+    @Option(names = "--explain", description = "Print plain text: the rules that fired, each factor's contribution,"
+            + " the inputs used and the guidance.")
+    boolean explain;
+
+    @Option(names = "--rules", paramLabel = "DIR", description = "Read the rules from DIR instead of the bundled ones.")
+    Path rules;
+
+    @Option(names = "--incidence", paramLabel = "P", description = "Refracture incidence to anchor the model to,"
+            + " between 0 and 1 (default: the study's 48/1303 = 0.0368).")
+    Double incidence;
+
+    @Spec
+    CommandSpec spec;
+
+    private final InputStream in;
+
+    AssessCommand(InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (incidence != null && !(incidence > 0 && incidence < 1)) {
+            err.println("error [PVP-C001] --incidence " + incidence + ": give a proportion between 0 and 1,"
+                    + " e.g. 0.0368 for 3.68%");
+            return Cli.BAD_INPUT;
+        }
+        // Rules compile on another core while the input is read and parsed.
+        CompletableFuture<RuleSet> ruleSet = CompletableFuture.supplyAsync(this::loadRules);
+        try {
+            String text = read();
+            List<PatientFindings> patients = new ObservationMapper().map(new InputReader(FhirContext.forR4Cached()).read(text));
+            Assessor assessor = new Assessor(ruleSet.join(), new Settings(incidence));
+            RiskAssessmentWriter writer = new RiskAssessmentWriter(Clock.systemUTC());
+            for (PatientFindings patient : patients) {
+                Assessment assessment = assessor.assess(patient, explain);
+                if (explain) {
+                    ExplainWriter.write(assessment, out);
+                } else {
+                    var json = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(patients.size() == 1);
+                    out.println(json.encodeResourceToString(writer.write(assessment)));
+                }
+            }
+            out.flush();
+            return 0;
+        } catch (InputException e) {
+            err.println("error " + e.render());
+            return Cli.BAD_INPUT;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RulesUnusable rulesUnusable) {
+                err.println("error " + rulesUnusable.getCause().getMessage());
+                return Cli.BAD_RULES;
+            }
+            throw e;
+        }
+    }
+
+    private String read() throws InputException {
+        try {
+            byte[] bytes = "-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InputException("PVP-E000", file, "cannot be read (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")");
+        }
+    }
+
+    private RuleSet loadRules() {
+        try {
+            return rules == null ? RuleSet.loadBundled() : RuleSet.load(rules);
+        } catch (RuleSetException e) {
+            throw new RulesUnusable(e);
+        }
+    }
+
+    /** Carries a rule compile failure out of the background thread. */
+    private static final class RulesUnusable extends RuntimeException {
+        RulesUnusable(RuleSetException cause) {
+            super(cause);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.refracturecds.cli;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The top-level command; each subcommand writes to the streams it is given, so tests capture them. */
+@Command(name = "pvp-refracture-cds", mixinStandardHelpOptions = true, version = "pvp-refracture-cds 0.1.0",
+        description = "Risk of refracture of the cemented vertebra after percutaneous vertebroplasty"
+                + " (Xiong et al., BMC Musculoskelet Disord 2021;22:459).",
+        subcommands = CommandLine.HelpCommand.class)
+final class Cli {
+
+    /** Exit code for input that cannot be assessed (and for a wrong command line). */
+    static final int BAD_INPUT = 2;
+    /** Exit code for rule files that do not compile. */
+    static final int BAD_RULES = 1;
+
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        CommandLine commandLine = new CommandLine(new Cli())
+                .addSubcommand(new AssessCommand(in));
+        commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
+            cl.getErr().println("error [PVP-X001] unexpected failure: " + e);
+            return 3;
+        });
+        return commandLine.execute(args);
+    }
+}

@@ -1,0 +1,77 @@
+package org.refracturecds.cli;
+
+import java.io.PrintWriter;
+
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Finding;
+import org.refracturecds.facts.Guidance;
+import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Statement;
+import org.refracturecds.facts.Term;
+
+/** {@code assess --explain}: the assessment in plain text, for a clinician checking the arithmetic. */
+final class ExplainWriter {
+
+    private ExplainWriter() {
+    }
+
+    static void write(Assessment a, PrintWriter out) {
+        out.println("=== " + a.input().patient() + " (" + (a.preliminary() ? "preliminary" : "final") + ")");
+        out.println("Model: " + a.calibration().getModel() + " " + a.calibration().getVersion() + ", rules "
+                + a.ruleSet().origin() + " sha256:" + a.ruleSet().shortHash());
+        out.println();
+        out.println("Inputs used:");
+        for (Finding f : a.input().findings()) {
+            out.println("  " + (f.getVertebra() == null ? "patient" : f.getVertebra().getLabel()) + "  " + f.getCode()
+                    + " = " + f.display() + "  (" + String.join(", ", f.getObservations())
+                    + (f.getEffective() == null ? "" : ", " + f.getEffective()) + ")");
+        }
+        for (Prediction p : a.predictions()) {
+            out.println();
+            out.println("Prediction for " + p.getVertebra().getLabel() + " (" + p.getVertebra().getPhase() + ")"
+                    + (p.isHypothetical() ? ", scenario: " + p.describeAssumptions() : ", as observed") + ":");
+            out.printf("  %-62s %s%n", "intercept (sample scale)", Numbers.signed(p.getCalibration().getIntercept()));
+            for (Term t : p.getTerms()) {
+                out.printf("  %-62s %s   x = %s, beta %s (OR %s) [%s]%n", t.getFactor() + ": " + t.describe(),
+                        Numbers.signed(t.getContribution()), Numbers.plain(t.getX()),
+                        Numbers.plain(t.getCoefficient().getBeta()),
+                        Numbers.significant(t.getCoefficient().getOddsRatio(), 3).toPlainString(),
+                        t.getCoefficient().getBasis());
+            }
+            out.printf("  %-62s %s%n", "re-anchored to incidence " + Numbers.percent(p.getIncidence(), 3),
+                    Numbers.signed(-p.getOffset()));
+            out.printf("  %-62s %s%n", "logit", Numbers.signed(p.getLogit()));
+            out.println("  probability " + Numbers.percent(p.getProbability()) + " (95% interval "
+                    + Numbers.percent(p.getLow()) + " to " + Numbers.percent(p.getHigh()) + "), band "
+                    + (p.getBand() == null ? "none" : p.getBand().getDisplay() + " (" + p.getBand().getMeaning() + ")")
+                    + ", " + Numbers.significant(p.getRelativeRisk(), 2).toPlainString() + " times the incidence");
+        }
+        out.println();
+        out.println("Guidance:");
+        for (Guidance g : a.guidance()) {
+            out.println("  [" + g.getVertebra().getLabel() + "] " + g.getId() + ": " + g.getText());
+            out.println("      support: " + g.getStrength() + "; source: " + g.getBasis());
+        }
+        if (a.guidance().isEmpty()) {
+            out.println("  (none)");
+        }
+        out.println();
+        out.println("Notices:");
+        for (Notice n : a.notices()) {
+            out.println("  " + n.severity() + " " + n.render());
+        }
+        out.println();
+        out.println("Limits of the model:");
+        for (Statement s : a.limits()) {
+            out.println("  - " + s.getText() + " [" + s.getBasis() + "]");
+        }
+        if (!a.firedRules().isEmpty()) {
+            out.println();
+            out.println("Rules fired, in order:");
+            a.firedRules().forEach(rule -> out.println("  " + rule));
+        }
+        out.println();
+    }
+}

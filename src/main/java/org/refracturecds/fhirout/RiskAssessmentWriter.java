@@ -1,0 +1,164 @@
+package org.refracturecds.fhirout;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+
+import org.hl7.fhir.r4.model.Annotation;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Narrative;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentPredictionComponent;
+import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentStatus;
+import org.hl7.fhir.r4.model.StringType;
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Band;
+import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.Guidance;
+import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Statement;
+import org.refracturecds.facts.Term;
+import org.refracturecds.fhirin.Codes;
+
+/**
+ * Writes an {@link Assessment} as a FHIR R4 RiskAssessment: one prediction per vertebra (per
+ * scenario or assumption before the findings are complete), the guidance as mitigation, the
+ * model's limits and every notice as notes, and a narrative a person can read.
+ */
+public final class RiskAssessmentWriter {
+
+    public static final String OUTCOME = "refracture-cemented-vertebra";
+    public static final String INTERVAL = Codes.BASE + "/StructureDefinition/probability-interval";
+    public static final String VERTEBRA = Codes.BASE + "/StructureDefinition/target-vertebra";
+    public static final String SCENARIO = Codes.BASE + "/StructureDefinition/prediction-scenario";
+    public static final String RULE_SET = Codes.BASE + "/StructureDefinition/rule-set";
+    private static final String RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability";
+    private static final String CITATION = "Xiong YC, Guo W, et al. Refracture of the cemented vertebrae after"
+            + " percutaneous vertebroplasty: risk factors and imaging findings. BMC Musculoskelet Disord."
+            + " 2021;22:459. doi:10.1186/s12891-021-04355-w";
+
+    private final Clock clock;
+
+    public RiskAssessmentWriter(Clock clock) {
+        this.clock = clock;
+    }
+
+    public RiskAssessment write(Assessment assessment) {
+        Calibration calibration = assessment.calibration();
+        RiskAssessment risk = new RiskAssessment();
+        risk.setStatus(assessment.preliminary() ? RiskAssessmentStatus.PRELIMINARY : RiskAssessmentStatus.FINAL);
+        risk.setSubject(new Reference(assessment.input().patient()));
+        risk.setOccurrence(new DateTimeType(Date.from(clock.instant())));
+        risk.setMethod(method(assessment));
+        risk.addExtension(RULE_SET, new StringType(assessment.ruleSet().origin() + " sha256:" + assessment.ruleSet().hash()));
+        assessment.input().basis().forEach(reference -> risk.addBasis(new Reference(reference)));
+        for (Prediction prediction : assessment.predictions()) {
+            risk.addPrediction(prediction(prediction, calibration));
+        }
+        if (!assessment.guidance().isEmpty()) {
+            risk.setMitigation(String.join("\n", assessment.guidance().stream().map(RiskAssessmentWriter::guidance).toList()));
+        }
+        for (Band band : assessment.bands()) {
+            risk.addNote(new Annotation().setText("Band " + band.getDisplay() + ": " + band.getMeaning() + " ["
+                    + band.getBasis() + "]"));
+        }
+        for (Statement limit : assessment.limits()) {
+            risk.addNote(new Annotation().setText("Limit: " + limit.getText() + " [" + limit.getBasis() + "]"));
+        }
+        for (Notice notice : assessment.notices()) {
+            risk.addNote(new Annotation().setText(notice.render()));
+        }
+        risk.addNote(new Annotation().setText("Source: " + CITATION));
+        Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
+        narrative.setDivAsString(NarrativeHtml.of(assessment));
+        risk.setText(narrative);
+        return risk;
+    }
+
+    /** The model id with its version, which names the rule set so that any edit changes it. */
+    static CodeableConcept method(Assessment assessment) {
+        Calibration calibration = assessment.calibration();
+        String version = calibration.getVersion() + "+rules." + assessment.ruleSet().shortHash();
+        if (!assessment.predictions().isEmpty()) {
+            double incidence = assessment.predictions().get(0).getIncidence();
+            if (incidence != calibration.defaultIncidence()) {
+                version += ".incidence." + Numbers.plain(incidence);
+            }
+        }
+        return new CodeableConcept(new Coding(Codes.RISK_MODELS, calibration.getModel(),
+                "Xiong 2021 refracture of the cemented vertebra after PVP (logistic)").setVersion(version))
+                .setText("Xiong et al. 2021 logistic model (reconstructed intercept), version " + version);
+    }
+
+    private static RiskAssessmentPredictionComponent prediction(Prediction prediction, Calibration calibration) {
+        RiskAssessmentPredictionComponent component = new RiskAssessmentPredictionComponent();
+        String level = prediction.getVertebra().getLabel();
+        component.setOutcome(new CodeableConcept(new Coding(Codes.FINDINGS, OUTCOME,
+                "Refracture of the cemented vertebra")).setText("Refracture of the cemented vertebra (" + level + ")"));
+        component.setProbability(new DecimalType(Numbers.significant(prediction.getProbability(), 4)));
+        Extension interval = component.addExtension().setUrl(INTERVAL);
+        interval.addExtension("low", new DecimalType(Numbers.significant(prediction.getLow(), 4)));
+        interval.addExtension("high", new DecimalType(Numbers.significant(prediction.getHigh(), 4)));
+        interval.addExtension("level", new DecimalType(new BigDecimal("0.95")));
+        if (prediction.getVertebra().getSnomedCode() != null) {
+            component.addExtension(VERTEBRA, new CodeableConcept(new Coding(Codes.SNOMED,
+                    prediction.getVertebra().getSnomedCode(), level)).setText(level));
+        }
+        if (prediction.isHypothetical()) {
+            component.addExtension(SCENARIO, new StringType(prediction.describeAssumptions()));
+        }
+        Band band = prediction.getBand();
+        if (band != null) {
+            component.setQualitativeRisk(new CodeableConcept(new Coding(RISK_PROBABILITY, band.getCode(),
+                    band.getDisplay() + " likelihood")).setText(band.getDisplay() + ": " + band.getMeaning()
+                    + " (this module's band, not FHIR's definition)"));
+        }
+        component.setRelativeRisk(Numbers.significant(prediction.getRelativeRisk(), 3));
+        component.setWhen(new Range().setLow(months(0)).setHigh(months(calibration.getHorizonMonths())));
+        component.setRationale(rationale(prediction));
+        return component;
+    }
+
+    private static Quantity months(int value) {
+        return new Quantity().setValue(value).setUnit("months").setSystem(Codes.UCUM).setCode("mo");
+    }
+
+    /** The log-odds arithmetic in words, so a reader can redo it. */
+    static String rationale(Prediction prediction) {
+        Calibration k = prediction.getCalibration();
+        List<String> parts = new ArrayList<>();
+        parts.add("intercept " + Numbers.signed(k.getIntercept()));
+        for (Term term : prediction.getTerms()) {
+            parts.add(term.describe() + " (" + term.getFinding().getOrigin().name().toLowerCase(Locale.ROOT)
+                    + (term.getFinding().getObservations().isEmpty() ? "" : ", " + String.join(", ", term.getFinding().getObservations()))
+                    + "): x = " + Numbers.plain(term.getX()) + ", " + Numbers.signed(term.getContribution())
+                    + " (OR " + Numbers.significant(term.getCoefficient().getOddsRatio(), 3).toPlainString() + ")");
+        }
+        parts.add("re-anchored to an incidence of " + Numbers.percent(prediction.getIncidence(), 3) + ": "
+                + Numbers.signed(-prediction.getOffset()));
+        String band = prediction.getBand() == null ? "" : "; band " + prediction.getBand().getDisplay();
+        return (prediction.isHypothetical() ? "Scenario (" + prediction.describeAssumptions() + "). " : "")
+                + "Log-odds: " + String.join("; ", parts) + " = " + Numbers.signed(prediction.getLogit())
+                + ". Probability " + Numbers.percent(prediction.getProbability()) + " (95% interval "
+                + Numbers.percent(prediction.getLow()) + " to " + Numbers.percent(prediction.getHigh()) + ")" + band
+                + "; " + Numbers.significant(prediction.getRelativeRisk(), 2).toPlainString()
+                + " times the incidence.";
+    }
+
+    private static String guidance(Guidance guidance) {
+        return "[" + guidance.getVertebra().getLabel() + "] " + guidance.getId() + ": " + guidance.getText()
+                + " (Support: " + guidance.getStrength() + ". Source: " + guidance.getBasis() + ".)";
+    }
+}
