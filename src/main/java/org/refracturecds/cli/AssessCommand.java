@@ -54,9 +54,11 @@ final class AssessCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final InputStream in;
+    private final Clock clock;
 
-    AssessCommand(InputStream in) {
+    AssessCommand(InputStream in, Clock clock) {
         this.in = in;
+        this.clock = clock;
     }
 
     @Override
@@ -74,7 +76,7 @@ final class AssessCommand implements Callable<Integer> {
             String text = read();
             List<PatientFindings> patients = new ObservationMapper().map(new InputReader(FhirContext.forR4Cached()).read(text));
             Assessor assessor = new Assessor(ruleSet.join(), new Settings(incidence));
-            RiskAssessmentWriter writer = new RiskAssessmentWriter(Clock.systemUTC());
+            RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             for (PatientFindings patient : patients) {
                 Assessment assessment = assessor.assess(patient, explain);
                 if (explain) {

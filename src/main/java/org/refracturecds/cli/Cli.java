@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,8 +22,13 @@ final class Cli {
     static final int BAD_RULES = 1;
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return run(args, in, out, err, Clock.systemUTC());
+    }
+
+    /** @param clock the time written as the assessments' occurrence */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Clock clock) {
         CommandLine commandLine = new CommandLine(new Cli())
-                .addSubcommand(new AssessCommand(in));
+                .addSubcommand(new AssessCommand(in, clock));
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {

@@ -74,7 +74,7 @@ public final class Assessor {
         List<Prediction> predictions = ofType(inserted, Prediction.class);
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())
-                .thenComparing(Prediction::describeAssumptions));
+                .thenComparing(Prediction::getProbability));
         for (Vertebra vertebra : input.vertebrae()) {
             if (predictions.stream().noneMatch(p -> p.getVertebra() == vertebra)) {
                 throw new IllegalStateException("[PVP-R002] the rules in " + rules.origin()

@@ -45,7 +45,8 @@ public final class RuleSet {
     static final List<String> STAGES = List.of("derive", "complete", "detect", "model", "band", "guidance");
 
     /** Where the files go in the KIE file system: the folder matches the rules' package. */
-    private static final String RULES_PATH = "src/main/resources/org/refracturecds/rules/";
+    private static final String PACKAGE_FOLDER = "org/refracturecds/rules/";
+    private static final String RULES_PATH = "src/main/resources/" + PACKAGE_FOLDER;
     private static final AtomicLong BUILDS = new AtomicLong();
 
     private final KieBase kieBase;
@@ -125,7 +126,7 @@ public final class RuleSet {
         }
         KieBuilder builder = kie.newKieBuilder(kfs).buildAll();
         for (Message message : builder.getResults().getMessages(Message.Level.ERROR)) {
-            String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "");
+            String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "").replace(PACKAGE_FOLDER, "");
             problems.add(new RuleProblem(path, message.getLine(), message.getColumn(), message.getText().strip()));
         }
         if (!problems.isEmpty()) {

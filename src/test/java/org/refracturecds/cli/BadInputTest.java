@@ -1,0 +1,87 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad input gives exit 2 and one line naming the resource and field, never a stack trace. */
+class BadInputTest {
+
+    static final String BAD = "src/test/resources/bad/";
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "malformed.json               | [PVP-E001] line 2, column 47: malformed JSON",
+        "not-fhir.json                | [PVP-E002] the input: is not a FHIR resource",
+        "patient-only.json            | [PVP-E003] the input: holds a Patient but no Observation",
+        "empty-bundle.json            | [PVP-E004] the input: holds no resource",
+        "wrong-unit.json              | [PVP-E104] Observation/cleft-rr valueQuantity.code: unit 'mm' is not accepted",
+        "wrong-value-type.json        | [PVP-E103] Observation/cleft-ivc value[x]: is a Quantity",
+        "unknown-npec.json            | [PVP-E105] Observation/cleft-npec valueCodeableConcept",
+        "cervical-level.json          | [PVP-E106] Observation/cleft-ivc bodySite",
+        "no-subject.json              | [PVP-E101] Observation/cleft-ivc subject: is missing",
+        "contradicting-same-time.json | [PVP-E107] Observation/cleft-ivc and Observation/cleft-ivc-2: contradict each other",
+        "unknown-code-only.json       | [PVP-E109] Patient/cleft: has no finding of a vertebra",
+    })
+    void badInput_exitsTwoWithOneLineNamingWhereAndWhat(String file, String expected) {
+        // when
+        CliRun run = CliRun.of("assess", BAD + file.strip());
+
+        // then
+        assertEquals(2, run.exit());
+        assertEquals("", run.out());
+        assertTrue(run.err().startsWith("error " + expected.strip()), run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void missingFile_exitsTwo() {
+        CliRun run = CliRun.of("assess", "no/such/file.json");
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-E000] no/such/file.json: cannot be read"), run.err());
+    }
+
+    @Test
+    void incidenceOutsideZeroToOne_exitsTwo() {
+        CliRun run = CliRun.of("assess", "--incidence", "3.68", "examples/no-risk-factors.json");
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-C001] --incidence 3.68"), run.err());
+    }
+
+    @Test
+    void olderDisagreeingObservation_isReportedAndUnknownCodeListed() {
+        // given IVC present on 2025-03-03 but absent on 2025-01-10, and a heart rate Observation
+        CliRun run = CliRun.of("assess", BAD + "disagreeing-over-time.json");
+
+        // then the latest wins, the disagreement and the unknown code are both in the output
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W101] Observation/cleft-ivc: intravertebral-cleft is present here but"
+                + " absent in the earlier Observation/cleft-ivc-old; the latest is used"), run.out());
+        assertTrue(run.out().contains("[PVP-I101] Observation/heart-rate: left out: code http://loinc.org|8867-4"), run.out());
+        assertTrue(run.out().contains("\"probabilityDecimal\": 0.5684"), run.out());
+    }
+
+    @Test
+    void ndjsonFromStandardInput_givesOneLinePerPatient() throws Exception {
+        String ndjson = java.nio.file.Files.readString(java.nio.file.Path.of(BAD + "two-patients.ndjson"));
+        CliRun run = CliRun.withStdin(ndjson, "assess", "-");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(2, run.out().lines().count());
+        assertTrue(run.out().lines().allMatch(line -> line.startsWith("{\"resourceType\":\"RiskAssessment\"")));
+        assertTrue(run.out().contains("\"reference\":\"Patient/other\""));
+    }
+
+    @Test
+    void brokenRules_exitOneListingFileAndLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("broken.drl"), "package x;\nrule \"r\" when\n  Nonsense(\nthen end\n");
+        CliRun run = CliRun.of("assess", "--rules", dir.toString(), "examples/no-risk-factors.json");
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains("broken.drl:"), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace");
+    }
+}
