@@ -12,7 +12,7 @@ import java.util.TreeMap;
 
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.BaseDateTimeType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Patient;
@@ -139,8 +139,10 @@ public final class ObservationMapper {
         if (status == ObservationStatus.PRELIMINARY) {
             notices.add(Notice.warning("PVP-W103", label, "is preliminary, so the assessment is preliminary too"));
         }
+        BaseDateTimeType when = effective(observation);
         return Optional.of(new Reading(patient, finding, level, value, quantity, reference(observation, where),
-                effective(observation), effectiveText(observation), status == ObservationStatus.PRELIMINARY));
+                when == null ? null : when.getValue(), when == null ? null : when.getValueAsString(),
+                status == ObservationStatus.PRELIMINARY));
     }
 
     private static Optional<FindingType> type(CodeableConcept code) {
@@ -225,32 +227,19 @@ public final class ObservationMapper {
                         + " the levels the paper studied"));
     }
 
-    private static Date effective(Observation observation) {
+    /** When the finding was observed: effective[x] (a period's end), else issued; null when neither. */
+    private static BaseDateTimeType effective(Observation observation) {
         if (observation.hasEffectiveDateTimeType()) {
-            return observation.getEffectiveDateTimeType().getValue();
+            return observation.getEffectiveDateTimeType();
         }
         if (observation.hasEffectiveInstantType()) {
-            return observation.getEffectiveInstantType().getValue();
+            return observation.getEffectiveInstantType();
         }
         if (observation.hasEffectivePeriod()) {
             Period period = observation.getEffectivePeriod();
-            return period.hasEnd() ? period.getEnd() : period.getStart();
+            return period.hasEnd() ? period.getEndElement() : period.getStartElement();
         }
-        return observation.hasIssued() ? observation.getIssued() : null;
-    }
-
-    private static String effectiveText(Observation observation) {
-        if (observation.hasEffectiveDateTimeType()) {
-            return observation.getEffectiveDateTimeType().getValueAsString();
-        }
-        if (observation.hasEffectiveInstantType()) {
-            return observation.getEffectiveInstantType().getValueAsString();
-        }
-        if (observation.hasEffectivePeriod()) {
-            Period period = observation.getEffectivePeriod();
-            return (period.hasEnd() ? period.getEndElement() : period.getStartElement()).getValueAsString();
-        }
-        return observation.hasIssued() ? new InstantType(observation.getIssued()).getValueAsString() : null;
+        return observation.hasIssued() ? observation.getIssuedElement() : null;
     }
 
     /** Puts one patient's readings together: levels, the latest of each finding, disagreements. */
