@@ -4,17 +4,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-import org.kie.api.event.rule.AfterMatchFiredEvent;
-import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.KieSession;
-import org.refracturecds.facts.Band;
-import org.refracturecds.facts.Calibration;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Settings;
-import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Vertebra;
 
 /** Runs the rule set over one patient's findings. Thread-safe: each call has its own session. */
@@ -38,26 +33,10 @@ public final class Assessor {
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */
     public Assessment assess(PatientFindings input, boolean trace) {
-        List<String> fired = new ArrayList<>();
-        List<Object> inserted = new ArrayList<>();
         KieSession session = rules.kieBase().newKieSession();
+        SessionLog log;
         try {
-            session.addEventListener(new org.kie.api.event.rule.DefaultRuleRuntimeEventListener() {
-                @Override
-                public void objectInserted(org.kie.api.event.rule.ObjectInsertedEvent event) {
-                    if (event.getRule() != null) {
-                        inserted.add(event.getObject());
-                    }
-                }
-            });
-            if (trace) {
-                session.addEventListener(new DefaultAgendaEventListener() {
-                    @Override
-                    public void afterMatchFired(AfterMatchFiredEvent event) {
-                        fired.add(event.getMatch().getRule().getName());
-                    }
-                });
-            }
+            log = SessionLog.attach(session, trace);
             rules.knowledge().forEach(session::insert);
             session.insert(settings);
             input.vertebrae().forEach(session::insert);
@@ -70,8 +49,8 @@ public final class Assessor {
             session.dispose();
         }
         List<Notice> notices = new ArrayList<>(input.notices());
-        inserted.stream().filter(Notice.class::isInstance).map(Notice.class::cast).forEach(notices::add);
-        List<Prediction> predictions = ofType(inserted, Prediction.class);
+        notices.addAll(log.ofType(Notice.class));
+        List<Prediction> predictions = log.ofType(Prediction.class);
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())
                 .thenComparing(Prediction::getProbability));
@@ -82,17 +61,9 @@ public final class Assessor {
                         + ": the model tables are incomplete (every factor needs a coefficient and codings)");
             }
         }
-        List<Guidance> guidance = ofType(inserted, Guidance.class);
+        List<Guidance> guidance = log.ofType(Guidance.class);
         guidance.sort(Comparator.comparing(g -> input.vertebrae().indexOf(g.getVertebra())));
-        List<Statement> limits = ofType(rules.knowledge(), Statement.class).stream()
-                .filter(s -> s.getFinding() == null).toList();
-        Calibration calibration = ofType(rules.knowledge(), Calibration.class).get(0);
-        return new Assessment(input, predictions, guidance, notices, limits, ofType(rules.knowledge(), Band.class),
-                calibration, rules, fired);
+        return new Assessment(input, predictions, guidance, notices, rules.limits(), rules.bands(),
+                rules.calibration(), rules, log.fired);
     }
-
-    private static <T> List<T> ofType(List<Object> objects, Class<T> type) {
-        return new ArrayList<>(objects.stream().filter(type::isInstance).map(type::cast).toList());
-    }
-
 }

@@ -25,9 +25,10 @@ import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
-import org.kie.api.event.rule.DefaultRuleRuntimeEventListener;
-import org.kie.api.event.rule.ObjectInsertedEvent;
 import org.kie.api.runtime.KieSession;
+import org.refracturecds.facts.Band;
+import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.Statement;
 
 /**
  * A compiled rule folder: the DRL and decision tables of {@code rules/}, plus the facts its
@@ -51,6 +52,9 @@ public final class RuleSet {
 
     private final KieBase kieBase;
     private final List<Object> knowledge;
+    private final Calibration calibration;
+    private final List<Band> bands;
+    private final List<Statement> limits;
     private final String origin;
     private final String hash;
     private final Instant loadedAt;
@@ -58,6 +62,9 @@ public final class RuleSet {
     private RuleSet(KieBase kieBase, List<Object> knowledge, String origin, String hash) {
         this.kieBase = kieBase;
         this.knowledge = List.copyOf(knowledge);
+        this.calibration = ofType(knowledge, Calibration.class).get(0);
+        this.bands = List.copyOf(ofType(knowledge, Band.class));
+        this.limits = ofType(knowledge, Statement.class).stream().filter(s -> s.getFinding() == null).toList();
         this.origin = origin;
         this.hash = hash;
         this.loadedAt = Instant.now();
@@ -147,37 +154,31 @@ public final class RuleSet {
      * nothing lacks its Source (the last column inserts the fact): every number must cite one.
      */
     private static List<Object> runKnowledge(KieBase kieBase, String origin) throws RuleSetException {
-        List<Object> inserted = new ArrayList<>();
-        Map<String, Integer> byRule = new TreeMap<>();
         KieSession session = kieBase.newKieSession();
         try {
-            session.addEventListener(new DefaultRuleRuntimeEventListener() {
-                @Override
-                public void objectInserted(ObjectInsertedEvent event) {
-                    inserted.add(event.getObject());
-                    byRule.merge(event.getRule().getName(), 1, Integer::sum);
-                }
-            });
-            List<String> fired = new ArrayList<>();
-            session.addEventListener(new org.kie.api.event.rule.DefaultAgendaEventListener() {
-                @Override
-                public void afterMatchFired(org.kie.api.event.rule.AfterMatchFiredEvent event) {
-                    fired.add(event.getMatch().getRule().getName());
-                }
-            });
+            SessionLog log = SessionLog.attach(session, true);
             session.getAgenda().getAgendaGroup(KNOWLEDGE).setFocus();
             session.fireAllRules();
-            List<RuleProblem> problems = fired.stream().filter(rule -> !byRule.containsKey(rule))
+            List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
+                    .filter(rule -> !log.insertingRules.contains(rule))
                     .map(rule -> new RuleProblem(rule, 0, 0, "this row has no Source: every number and"
                             + " sentence must cite where it comes from"))
-                    .toList();
+                    .toList());
+            if (log.ofType(Calibration.class).size() != 1) {
+                problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
+                        + log.ofType(Calibration.class).size()));
+            }
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);
             }
+            return log.inserted;
         } finally {
             session.dispose();
         }
-        return inserted;
+    }
+
+    static <T> List<T> ofType(List<Object> objects, Class<T> type) {
+        return new ArrayList<>(objects.stream().filter(type::isInstance).map(type::cast).toList());
     }
 
     /** SHA-256 over every file's path and bytes: any edit gives a new hash. */
@@ -197,6 +198,10 @@ public final class RuleSet {
 
     KieBase kieBase() { return kieBase; }
     List<Object> knowledge() { return knowledge; }
+    Calibration calibration() { return calibration; }
+    List<Band> bands() { return bands; }
+    /** The model's limits, stated with every result. */
+    List<Statement> limits() { return limits; }
 
     /** Where the rules were read from. */
     public String origin() { return origin; }

@@ -41,6 +41,16 @@ class RuleSetTest {
         return dir;
     }
 
+    /** A copy of rules/ in {@code dir} with {@code from} replaced by {@code to} in one file. */
+    private static Path rulesWithEdit(Path dir, String file, String from, String to) throws IOException {
+        copyOfRules(dir);
+        Path edited = dir.resolve(file);
+        String text = Files.readString(edited);
+        assertTrue(text.contains(from), "the edit must apply: " + from);
+        Files.writeString(edited, text.replace(from, to));
+        return dir;
+    }
+
     @Test
     void plainCsvTable_isRefusedNotSilentlyIgnored(@TempDir Path dir) throws IOException {
         copyOfRules(dir);
@@ -51,9 +61,7 @@ class RuleSetTest {
 
     @Test
     void drlError_isReportedWithFileAndLine(@TempDir Path dir) throws IOException {
-        copyOfRules(dir);
-        Path pipeline = dir.resolve("pipeline.drl");
-        Files.writeString(pipeline, Files.readString(pipeline).replace("$k    : Calibration()", "$k    : Calibrat()"));
+        rulesWithEdit(dir, "pipeline.drl", "$k    : Calibration()", "$k    : Calibrat()");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         RuleProblem problem = e.problems().get(0);
         assertEquals("pipeline.drl", problem.file());
@@ -62,18 +70,15 @@ class RuleSetTest {
 
     @Test
     void tableRowWithoutSource_isRefused(@TempDir Path dir) throws IOException {
-        copyOfRules(dir);
-        Path bands = dir.resolve("bands.drl.csv");
-        Files.writeString(bands, Files.readString(bands).replaceFirst(",\"Project default \\(docs/MODEL.md\\), the paper defines no bands\"\n", ",\n"));
+        rulesWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
+                "under 5%,\n");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         assertTrue(e.getMessage().contains("has no Source"), e.getMessage());
     }
 
     @Test
     void editedCoefficient_changesTheHash(@TempDir Path dir) throws IOException, RuleSetException {
-        copyOfRules(dir);
-        Path model = dir.resolve("model.drl.csv");
-        Files.writeString(model, Files.readString(model).replace("3.3003", "3.2"));
+        rulesWithEdit(dir, "model.drl.csv", "3.3003", "3.2");
         assertTrue(!RuleSet.load(dir).hash().equals(RuleSet.load(Path.of("rules")).hash()));
     }
 }

@@ -1,0 +1,47 @@
+package org.refracturecds.engine;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.kie.api.event.rule.AfterMatchFiredEvent;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.event.rule.DefaultRuleRuntimeEventListener;
+import org.kie.api.event.rule.ObjectInsertedEvent;
+import org.kie.api.runtime.KieSession;
+
+/** What a session's rules did: the objects they inserted, in order, and (when asked) the rules that fired. */
+final class SessionLog {
+
+    final List<Object> inserted = new ArrayList<>();
+    final Set<String> insertingRules = new HashSet<>();
+    final List<String> fired = new ArrayList<>();
+
+    /** @param trace also record every rule that fires (costs time on the request path) */
+    static SessionLog attach(KieSession session, boolean trace) {
+        SessionLog log = new SessionLog();
+        session.addEventListener(new DefaultRuleRuntimeEventListener() {
+            @Override
+            public void objectInserted(ObjectInsertedEvent event) {
+                if (event.getRule() != null) {
+                    log.inserted.add(event.getObject());
+                    log.insertingRules.add(event.getRule().getName());
+                }
+            }
+        });
+        if (trace) {
+            session.addEventListener(new DefaultAgendaEventListener() {
+                @Override
+                public void afterMatchFired(AfterMatchFiredEvent event) {
+                    log.fired.add(event.getMatch().getRule().getName());
+                }
+            });
+        }
+        return log;
+    }
+
+    <T> List<T> ofType(Class<T> type) {
+        return RuleSet.ofType(inserted, type);
+    }
+}
