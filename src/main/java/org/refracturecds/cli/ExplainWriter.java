@@ -43,8 +43,7 @@ final class ExplainWriter {
             out.printf("  %-62s %s%n", "re-anchored to incidence " + Numbers.percent(p.getIncidence(), 3),
                     Numbers.signed(-p.getOffset()));
             out.printf("  %-62s %s%n", "logit", Numbers.signed(p.getLogit()));
-            out.println("  probability " + Numbers.percent(p.getProbability()) + " (95% interval "
-                    + Numbers.percent(p.getLow()) + " to " + Numbers.percent(p.getHigh()) + "), band "
+            out.println("  probability " + p.describeProbability() + ", band "
                     + (p.getBand() == null ? "none" : p.getBand().getDisplay() + " (" + p.getBand().getMeaning() + ")")
                     + ", " + Numbers.significant(p.getRelativeRisk(), 2).toPlainString() + " times the incidence");
         }

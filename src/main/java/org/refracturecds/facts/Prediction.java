@@ -54,6 +54,12 @@ public final class Prediction {
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
 
+    /** "19% (95% interval 2.4% to 70%)". */
+    public String describeProbability() {
+        return Numbers.percent(getProbability()) + " (95% interval " + Numbers.percent(getLow()) + " to "
+                + Numbers.percent(getHigh()) + ")";
+    }
+
     /** True when any factor was assumed or set by a scenario rather than observed. */
     public boolean isHypothetical() {
         return terms.stream().anyMatch(t -> !t.getFinding().isFactual());

@@ -1,5 +1,8 @@
 package org.refracturecds.fhirin;
 
+import java.util.Arrays;
+import java.util.List;
+
 /** The code systems this module reads and writes (CODES.md). */
 public final class Codes {
 
@@ -10,6 +13,16 @@ public final class Codes {
     public static final String LOINC = "http://loinc.org";
     public static final String SNOMED = "http://snomed.info/sct";
     public static final String UCUM = "http://unitsofmeasure.org";
+    public static final String CPT = "http://www.ama-assn.org/go/cpt";
+
+    /** Percutaneous vertebroplasty as an order or procedure code, "system|code" (CODES.md). */
+    public static final List<String> PVP_PROCEDURES = List.of(SNOMED + "|392010000", CPT + "|22510", CPT + "|22511",
+            CPT + "|22512");
+
+    /** Every Observation code this module reads, "system|code", for a FHIR search. */
+    public static List<String> findingTokens() {
+        return Arrays.stream(FindingType.values()).map(t -> t.system + "|" + t.code).toList();
+    }
 
     private Codes() {
     }

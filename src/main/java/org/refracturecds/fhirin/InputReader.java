@@ -96,6 +96,13 @@ public final class InputReader {
         return where.equals("the input") ? "Bundle" : where + ": Bundle";
     }
 
+    /** The resources of an already parsed resource: a Bundle's entries, or the resource itself. */
+    public static List<Entry> entries(Resource resource, String where) {
+        List<Entry> entries = new ArrayList<>();
+        open(resource, resource instanceof Bundle ? bundleLabel(where) : where, entries);
+        return entries;
+    }
+
     private static void open(Resource resource, String where, List<Entry> entries) {
         if (resource instanceof Bundle bundle) {
             for (int i = 0; i < bundle.getEntry().size(); i++) {

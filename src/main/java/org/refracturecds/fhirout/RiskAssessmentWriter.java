@@ -45,7 +45,7 @@ public final class RiskAssessmentWriter {
     public static final String SCENARIO = Codes.BASE + "/StructureDefinition/prediction-scenario";
     public static final String RULE_SET = Codes.BASE + "/StructureDefinition/rule-set";
     private static final String RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability";
-    private static final String CITATION = "Xiong YC, Guo W, et al. Refracture of the cemented vertebrae after"
+    public static final String CITATION = "Xiong YC, Guo W, et al. Refracture of the cemented vertebrae after"
             + " percutaneous vertebroplasty: risk factors and imaging findings. BMC Musculoskelet Disord."
             + " 2021;22:459. doi:10.1186/s12891-021-04355-w";
 
@@ -88,7 +88,7 @@ public final class RiskAssessmentWriter {
     }
 
     /** The model id with its version, which names the rule set so that any edit changes it. */
-    static CodeableConcept method(Assessment assessment) {
+    public static CodeableConcept method(Assessment assessment) {
         Calibration calibration = assessment.calibration();
         String version = calibration.getVersion() + "+rules." + assessment.ruleSet().shortHash();
         if (!assessment.predictions().isEmpty()) {
@@ -136,7 +136,7 @@ public final class RiskAssessmentWriter {
     }
 
     /** The log-odds arithmetic in words, so a reader can redo it. */
-    static String rationale(Prediction prediction) {
+    public static String rationale(Prediction prediction) {
         Calibration k = prediction.getCalibration();
         List<String> parts = new ArrayList<>();
         parts.add("intercept " + Numbers.signed(k.getIntercept()));
@@ -151,8 +151,7 @@ public final class RiskAssessmentWriter {
         String band = prediction.getBand() == null ? "" : "; band " + prediction.getBand().getDisplay();
         return (prediction.isHypothetical() ? "Scenario (" + prediction.describeAssumptions() + "). " : "")
                 + "Log-odds: " + String.join("; ", parts) + " = " + Numbers.signed(prediction.getLogit())
-                + ". Probability " + Numbers.percent(prediction.getProbability()) + " (95% interval "
-                + Numbers.percent(prediction.getLow()) + " to " + Numbers.percent(prediction.getHigh()) + ")" + band
+                + ". Probability " + prediction.describeProbability() + band
                 + "; " + Numbers.significant(prediction.getRelativeRisk(), 2).toPlainString()
                 + " times the incidence.";
     }

@@ -1,0 +1,271 @@
+package org.refracturecds.cdshooks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Band;
+import org.refracturecds.facts.Finding;
+import org.refracturecds.facts.Guidance;
+import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Statement;
+import org.refracturecds.facts.Term;
+import org.refracturecds.facts.Vertebra;
+import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirout.RiskAssessmentWriter;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes CDS Hooks cards. An assessment card shows the clinician everything needed to check the
+ * result rather than trust it: the inputs (value, date, Observation), each factor's contribution
+ * to the log-odds, the probability with its interval, the guidance with its support and source,
+ * the model version, its limits and the citation.
+ *
+ * <p>Indicator by band (the highest band among the vertebrae): low is info, moderate is warning,
+ * high is critical. Cards that report missing data are info.
+ */
+final class CardWriter {
+
+    static final String DOI = "https://doi.org/10.1186/s12891-021-04355-w";
+    static final String OVERRIDE_REASONS = Codes.BASE + "/CodeSystem/override-reasons";
+    /** The reasons a clinician may give for not following a card (code to display). */
+    static final Map<String, String> OVERRIDE_REASON_CODES = overrideReasons();
+    private static final int SUMMARY_LIMIT = 139;
+
+    private final ObjectMapper json;
+    private final RiskAssessmentWriter riskAssessments;
+
+    CardWriter(ObjectMapper json, RiskAssessmentWriter riskAssessments) {
+        this.json = json;
+        this.riskAssessments = riskAssessments;
+    }
+
+    /** The assessment card, with a suggestion that files the RiskAssessment in the EHR. */
+    ObjectNode assessmentCard(Assessment assessment, String context, List<String> caveats) {
+        ObjectNode card = card(summary(assessment, context), indicator(assessment),
+                detail(assessment, context, caveats));
+        RiskAssessment risk = riskAssessments.write(assessment);
+        risk.setId(UUID.randomUUID().toString());
+        ObjectNode suggestion = card.putArray("suggestions").addObject()
+                .put("label", "File this refracture risk assessment in the chart")
+                .put("uuid", UUID.randomUUID().toString())
+                .put("isRecommended", false);
+        suggestion.putArray("actions").addObject()
+                .put("type", "create")
+                .put("description", "Create a " + risk.getStatus().toCode() + " RiskAssessment of "
+                        + assessment.input().patient() + " (model " + risk.getMethod().getCodingFirstRep().getVersion() + ")")
+                .set("resource", resource(risk));
+        card.put("selectionBehavior", "at-most-one");
+        ArrayNode reasons = card.putArray("overrideReasons");
+        OVERRIDE_REASON_CODES.forEach((code, display) ->
+                reasons.addObject().put("system", OVERRIDE_REASONS).put("code", code).put("display", display));
+        return card;
+    }
+
+    /** A card that says what is missing or could not be had, and so why there is no estimate. */
+    ObjectNode infoCard(String summary, String detail) {
+        return card(summary, "info", detail + "\n\n" + citation());
+    }
+
+    private ObjectNode card(String summary, String indicator, String detail) {
+        ObjectNode card = json.createObjectNode()
+                .put("uuid", UUID.randomUUID().toString())
+                .put("summary", shorten(summary))
+                .put("indicator", indicator)
+                .put("detail", detail);
+        ObjectNode source = card.putObject("source")
+                .put("label", "Xiong et al. 2021, BMC Musculoskelet Disord 22:459 (pvp-refracture-cds)")
+                .put("url", DOI);
+        source.putObject("topic").put("system", Codes.RISK_MODELS).put("code", "xiong-2021-logistic")
+                .put("display", "Refracture of the cemented vertebra after PVP (Xiong 2021 logistic model)");
+        card.putArray("links").addObject()
+                .put("label", "The paper: Xiong et al. 2021 (open access)")
+                .put("url", DOI)
+                .put("type", "absolute");
+        return card;
+    }
+
+    static String indicator(Assessment assessment) {
+        String highest = "low";
+        for (Vertebra vertebra : assessment.input().vertebrae()) {
+            Band band = vertebra.getBand();
+            if (band != null && rank(band.getCode()) > rank(highest)) {
+                highest = band.getCode();
+            }
+        }
+        return switch (highest) {
+            case "high" -> "critical";
+            case "moderate" -> "warning";
+            default -> "info";
+        };
+    }
+
+    private static int rank(String band) {
+        return List.of("low", "moderate", "high").indexOf(band);
+    }
+
+    /** "Refracture risk of cemented T12: 85% (High)" or "PVP at T12: refracture risk 19% to 85% by technique (up to High)". */
+    static String summary(Assessment assessment, String context) {
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<Vertebra, List<Prediction>> entry : byVertebra(assessment).entrySet()) {
+            List<Prediction> predictions = entry.getValue();
+            String band = entry.getKey().getBand() == null ? "" : entry.getKey().getBand().getDisplay();
+            if (predictions.size() == 1) {
+                parts.add(entry.getKey().getLabel() + " " + Numbers.percent(predictions.get(0).getProbability())
+                        + " (" + band + ")");
+            } else {
+                double low = predictions.stream().mapToDouble(Prediction::getProbability).min().orElseThrow();
+                double high = predictions.stream().mapToDouble(Prediction::getProbability).max().orElseThrow();
+                parts.add(entry.getKey().getLabel() + " " + Numbers.percent(low) + " to " + Numbers.percent(high)
+                        + " by technique scenario (up to " + band + ")");
+            }
+        }
+        return context + ": refracture risk " + String.join("; ", parts);
+    }
+
+    private static Map<Vertebra, List<Prediction>> byVertebra(Assessment assessment) {
+        Map<Vertebra, List<Prediction>> grouped = new LinkedHashMap<>();
+        for (Prediction prediction : assessment.predictions()) {
+            grouped.computeIfAbsent(prediction.getVertebra(), v -> new ArrayList<>()).add(prediction);
+        }
+        return grouped;
+    }
+
+    private String detail(Assessment a, String context, List<String> caveats) {
+        StringBuilder md = new StringBuilder();
+        md.append("**").append(context).append("**: predicted risk that the cemented vertebra breaks again within ")
+                .append(a.calibration().getHorizonMonths()).append(" months of PVP (at least 15% height loss with bone"
+                        + " marrow oedema), from the logistic model of Xiong et al. 2021")
+                .append(a.preliminary() ? ". **Preliminary**: some factors are scenarios or assumptions, or an"
+                        + " Observation is preliminary." : ".").append("\n\n");
+        for (String caveat : caveats) {
+            md.append("> ").append(caveat).append("\n\n");
+        }
+        for (Map.Entry<Vertebra, List<Prediction>> entry : byVertebra(a).entrySet()) {
+            Vertebra vertebra = entry.getKey();
+            md.append("### ").append(vertebra.getLabel()).append(" (").append(vertebra.getPhase()).append(")");
+            if (vertebra.getBand() != null) {
+                md.append(": ").append(vertebra.getBand().getDisplay());
+            }
+            md.append("\n\n");
+            for (Prediction p : entry.getValue()) {
+                factors(md, p);
+            }
+        }
+        guidance(md, a.guidance());
+        inputs(md, a.input().findings());
+        if (!a.notices().isEmpty()) {
+            md.append("#### Notices\n\n");
+            a.notices().forEach(n -> md.append("- ").append(escape(n.severity() + " " + n.render())).append("\n"));
+            md.append("\n");
+        }
+        md.append("#### Model and its limits\n\n");
+        md.append("- Model ").append(a.calibration().getModel()).append(" version ")
+                .append(RiskAssessmentWriter.method(a).getCodingFirstRep().getVersion()).append("; rules ")
+                .append(escape(a.ruleSet().origin())).append(", sha256 `").append(a.ruleSet().hash()).append("`\n");
+        for (Band band : a.bands()) {
+            md.append("- Band ").append(band.getDisplay()).append(": ").append(escape(band.getMeaning())).append(" (")
+                    .append(escape(band.getBasis())).append(")\n");
+        }
+        for (Statement limit : a.limits()) {
+            md.append("- ").append(escape(limit.getText())).append(" (").append(escape(limit.getBasis())).append(")\n");
+        }
+        return md.append("\n").append(citation()).toString();
+    }
+
+    /** One prediction: the log-odds sum, factor by factor, so the reader can redo it. */
+    private static void factors(StringBuilder md, Prediction p) {
+        md.append(p.isHypothetical() ? "**Scenario: " + escape(p.describeAssumptions()) + "**" : "**As observed**")
+                .append(": ").append(p.describeProbability())
+                .append(p.getBand() == null ? "" : ", " + p.getBand().getDisplay())
+                .append(", ").append(Numbers.significant(p.getRelativeRisk(), 2).toPlainString())
+                .append(" times the incidence\n\n");
+        md.append("| Factor | Value | Origin | Log-odds | Odds ratio | Source |\n|---|---|---|---|---|---|\n");
+        md.append("| Intercept (reconstructed, sample scale) | | | ").append(Numbers.signed(p.getCalibration().getIntercept()))
+                .append(" | | ").append(escape(p.getCalibration().getBasis())).append(" |\n");
+        for (Term t : p.getTerms()) {
+            Finding f = t.getFinding();
+            md.append("| ").append(escape(t.getFactor())).append(" | ").append(escape(t.describe()))
+                    .append(" | ").append(f.getOrigin().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(f.getObservations().isEmpty() ? "" : " " + escape(String.join(", ", f.getObservations())))
+                    .append(" | ").append(Numbers.signed(t.getContribution()))
+                    .append(" | ").append(Numbers.significant(t.getCoefficient().getOddsRatio(), 3).toPlainString())
+                    .append(" | ").append(escape(t.getCoefficient().getBasis())).append(" |\n");
+        }
+        md.append("| Re-anchored to an incidence of ").append(Numbers.percent(p.getIncidence(), 3))
+                .append(" | | | ").append(Numbers.signed(-p.getOffset())).append(" | | docs/MODEL.md |\n");
+        md.append("| **Sum (logit)** | | | **").append(Numbers.signed(p.getLogit())).append("** | | |\n\n");
+    }
+
+    private static void guidance(StringBuilder md, List<Guidance> guidance) {
+        md.append("#### Guidance\n\n");
+        if (guidance.isEmpty()) {
+            md.append("None of the guidance rules apply to these findings.\n\n");
+            return;
+        }
+        for (Guidance g : guidance) {
+            md.append("- **").append(g.getVertebra().getLabel()).append(" ").append(g.getId()).append("**: ")
+                    .append(escape(g.getText())).append(" *Support:* ").append(escape(g.getStrength()))
+                    .append(". *Source:* ").append(escape(g.getBasis())).append(".\n");
+        }
+        md.append("\n");
+    }
+
+    private static void inputs(StringBuilder md, List<Finding> findings) {
+        md.append("#### Inputs\n\n| Level | Finding | Value | Date | Observation |\n|---|---|---|---|---|\n");
+        for (Finding f : findings) {
+            md.append("| ").append(f.getVertebra() == null ? "patient" : f.getVertebra().getLabel())
+                    .append(" | ").append(escape(f.getCode())).append(" | ").append(escape(f.display()))
+                    .append(" | ").append(f.getEffective() == null ? "not stated" : escape(f.getEffective()))
+                    .append(" | ").append(escape(String.join(", ", f.getObservations()))).append(" |\n");
+        }
+        md.append("\n");
+    }
+
+    private static String citation() {
+        return "Source: " + escape(RiskAssessmentWriter.CITATION.replace("doi:10.1186/s12891-021-04355-w", ""))
+                + "[doi:10.1186/s12891-021-04355-w](" + DOI + ")";
+    }
+
+    private ObjectNode resource(RiskAssessment risk) {
+        try {
+            return (ObjectNode) json.readTree(FhirContext.forR4Cached().newJsonParser().encodeResourceToString(risk));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("HAPI wrote JSON that Jackson cannot read", e);
+        }
+    }
+
+    /** Text from the rules or the input, made safe for Markdown: no table breaks, no raw HTML. */
+    static String escape(String text) {
+        return text == null ? "" : text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+                .replace("\r", " ").replace("\n", " ");
+    }
+
+    static String shorten(String summary) {
+        if (summary.length() <= SUMMARY_LIMIT) {
+            return summary;
+        }
+        int cut = summary.lastIndexOf(' ', SUMMARY_LIMIT - 1);
+        return summary.substring(0, cut > 0 ? cut : SUMMARY_LIMIT - 1) + "\u2026";
+    }
+
+    private static Map<String, String> overrideReasons() {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        reasons.put("findings-outdated", "The imaging findings shown are not the current ones");
+        reasons.put("already-considered", "Already taken into account in the plan");
+        reasons.put("not-applicable", "Does not apply to this patient");
+        reasons.put("disagree-with-estimate", "Clinical judgement differs from the estimate");
+        return Collections.unmodifiableMap(reasons);
+    }
+}

@@ -1,0 +1,312 @@
+package org.refracturecds.cdshooks;
+
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Reference;
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.ObservationMapper;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Answers a CDS Hooks call: checks the request, gets the findings (prefetch, else the EHR's FHIR
+ * server), runs the rules and writes the cards.
+ *
+ * <ul>
+ * <li>pvp-refracture-preop: a card only when a PVP order is among the draft orders (for
+ *     order-select, among the newly selected ones): the pre-operative estimate under each
+ *     technique scenario, with the guidance; an info card when no finding is on record.
+ * <li>pvp-refracture-risk: a card when post-operative findings exist. When a PVP is on record
+ *     but the post-operative findings are missing, a card says so, with the estimate by scenario
+ *     if pre-operative findings exist. No PVP and no findings: no card.
+ * </ul>
+ * A fetch that cannot be had is 412; a fetch that runs past the time budget gives an info card
+ * that says what could not be fetched, and no estimate.
+ */
+final class CdsHooks {
+
+    private final ObjectMapper json;
+    private final Supplier<Assessor> assessor;
+    private final FhirFetcher fetcher;
+    private final CardWriter cards;
+    private final ExecutorService fetchPool;
+    private final List<String> pvpCodes;
+    private final int fetchTimeoutMillis;
+
+    CdsHooks(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
+             CardWriter cards, ExecutorService fetchPool) {
+        this.json = json;
+        this.assessor = assessor;
+        this.fetcher = fetcher;
+        this.cards = cards;
+        this.fetchPool = fetchPool;
+        this.pvpCodes = pvpCodes(config);
+        this.fetchTimeoutMillis = config.fetchTimeoutMillis();
+    }
+
+    static List<String> pvpCodes(ServiceConfig config) {
+        List<String> codes = new ArrayList<>(Codes.PVP_PROCEDURES);
+        codes.addAll(config.extraPvpCodes());
+        return List.copyOf(codes);
+    }
+
+    ObjectNode discovery() {
+        return CdsService.discovery(json, pvpCodes);
+    }
+
+    ObjectNode call(CdsService service, JsonNode body) {
+        HookRequest request = HookRequest.parse(body, service);
+        String base = request.fhirServer() == null ? null : fetcher.allowed(request.fhirServer());
+        checkPatient(request);
+        List<String> orders = List.of();
+        if (service == CdsService.PREOP) {
+            orders = pvpOrders(request);
+            if (orders.isEmpty()) {
+                return response(List.of());
+            }
+        }
+        Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
+        List<CdsService.Prefetch> missing = new ArrayList<>();
+        for (CdsService.Prefetch prefetch : service.prefetch(pvpCodes)) {
+            if (prefetch.codes().isEmpty()) {
+                continue;
+            }
+            JsonNode sent = request.prefetched(prefetch.key());
+            if (sent == null) {
+                missing.add(prefetch);
+            } else {
+                data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId()));
+            }
+        }
+        if (!missing.isEmpty()) {
+            List<String> late = fetch(request, base, missing, data);
+            if (!late.isEmpty()) {
+                return response(List.of(cards.infoCard("Refracture risk not assessed: the EHR's FHIR server did not"
+                        + " answer in time", "These could not be fetched from the EHR's FHIR server within "
+                        + fetchTimeoutMillis + " ms: " + String.join(", ", late) + ". No estimate is shown rather than"
+                        + " one from incomplete findings; it will be shown when the findings can be had.")));
+            }
+        }
+        return service == CdsService.PREOP
+                ? preoperative(orders, data.get("findings"))
+                : afterPvp(data.get("findings"), data.get("procedures"));
+    }
+
+    private ObjectNode preoperative(List<String> orders, List<InputReader.Entry> findings) {
+        String ordered = "Ordered: " + String.join(", ", orders) + ".";
+        Assessment assessment = assess(findings);
+        if (assessment == null) {
+            return response(List.of(cards.infoCard("PVP ordered: no imaging findings on record to estimate the"
+                    + " refracture risk", ordered + " But " + noFindings())));
+        }
+        return response(List.of(cards.assessmentCard(assessment, "PVP ordered", List.of(ordered))));
+    }
+
+    private ObjectNode afterPvp(List<InputReader.Entry> findings, List<InputReader.Entry> procedures) {
+        List<String> done = pvpProcedures(procedures);
+        Assessment assessment = assess(findings);
+        String onRecord = "A PVP is on record (" + String.join(", ", done) + ")";
+        if (assessment == null) {
+            return response(done.isEmpty() ? List.of() : List.of(cards.infoCard(onRecord.replace("A PVP is", "PVP")
+                    + ": no imaging findings to estimate the refracture risk", onRecord + ", but " + noFindings())));
+        }
+        boolean postOperative = assessment.input().vertebrae().stream()
+                .anyMatch(v -> "post-operative".equals(v.getPhase()));
+        if (postOperative) {
+            return response(List.of(cards.assessmentCard(assessment, "After PVP", List.of())));
+        }
+        if (done.isEmpty()) {
+            return response(List.of());
+        }
+        return response(List.of(cards.assessmentCard(assessment, "After PVP, post-op findings missing",
+                List.of(onRecord + ", but no post-operative finding (cement-endplate contact, reduction rate,"
+                        + " compression ratios) was found. The estimate below is by technique scenario, from the"
+                        + " pre-operative findings; the paper's model needs the post-operative films."))));
+    }
+
+    /** The assessment of the findings, or null when there is no finding of a vertebra to assess. */
+    private Assessment assess(List<InputReader.Entry> findings) {
+        if (findings.stream().noneMatch(e -> e.resource() instanceof Observation)) {
+            return null;
+        }
+        List<PatientFindings> patients;
+        try {
+            patients = new ObservationMapper().map(findings);
+        } catch (InputException e) {
+            if (e.code().equals("PVP-E109")) {
+                return null;
+            }
+            throw new HttpError(400, e.code(), e.where(), e.getMessage());
+        }
+        return assessor.get().assess(patients.get(0));
+    }
+
+    private static String noFindings() {
+        return "no Observation of an imaging finding of a vertebra was found, so no refracture risk is estimated."
+                + " The model of Xiong et al. 2021 uses the intravertebral cleft and endplate cortical disruption"
+                + " on the pre-operative MRI, and after PVP the cement-endplate contact and the reduction rate on"
+                + " the post-operative films, coded per CodeSystem " + Codes.FINDINGS + ".";
+    }
+
+    /** Fetches the missing keys in parallel within the budget; returns the keys that ran out of time. */
+    private List<String> fetch(HookRequest request, String base, List<CdsService.Prefetch> missing,
+                               Map<String, List<InputReader.Entry>> data) {
+        if (base == null) {
+            throw new HttpError(412, "PVP-H302", "prefetch." + missing.get(0).key(), "was not sent (or was null or"
+                    + " an OperationOutcome) and the request names no fhirServer to fetch it from: send it as "
+                    + missing.get(0).template());
+        }
+        Map<String, CompletableFuture<List<InputReader.Entry>>> futures = new LinkedHashMap<>();
+        for (CdsService.Prefetch prefetch : missing) {
+            futures.put(prefetch.key(), CompletableFuture.supplyAsync(() -> {
+                try {
+                    return InputReader.entries(fetcher.search(base, request.accessToken(), prefetch.resourceType(),
+                            request.patientId(), prefetch.codes()), "fetched " + prefetch.key());
+                } catch (FhirFetcher.FetchFailed e) {
+                    throw new CompletionException(new HttpError(412, "PVP-H303", "prefetch." + prefetch.key(),
+                            "was not sent and cannot be fetched: " + e.getMessage()));
+                } catch (SocketTimeoutException e) {
+                    return null;
+                }
+            }, fetchPool));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(fetchTimeoutMillis);
+        List<String> late = new ArrayList<>();
+        for (Map.Entry<String, CompletableFuture<List<InputReader.Entry>>> future : futures.entrySet()) {
+            List<InputReader.Entry> entries = wait(future.getValue(), deadline);
+            if (entries == null) {
+                late.add(future.getKey());
+            } else {
+                sameSubject(entries, request.patientId(), "fetched " + future.getKey());
+                data.put(future.getKey(), entries);
+            }
+        }
+        return late;
+    }
+
+    private static List<InputReader.Entry> wait(CompletableFuture<List<InputReader.Entry>> future, long deadline) {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            future.cancel(true);
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof HttpError error) {
+                throw error;
+            }
+            throw new IllegalStateException("fetch failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private List<InputReader.Entry> read(JsonNode resource, String key, String patientId) {
+        List<InputReader.Entry> entries;
+        try {
+            entries = new InputReader(FhirContext.forR4Cached()).read(json.writeValueAsString(resource));
+        } catch (InputException e) {
+            throw new HttpError(400, e.code(), "prefetch." + key + " " + e.where(), e.getMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        sameSubject(entries, patientId, "prefetch." + key);
+        return entries;
+    }
+
+    /** Refuses data of another patient: an EHR mix-up must never become this patient's card. */
+    private static void sameSubject(List<InputReader.Entry> entries, String patientId, String where) {
+        for (InputReader.Entry entry : entries) {
+            Reference subject = entry.resource() instanceof Observation o ? o.getSubject()
+                    : entry.resource() instanceof Procedure p ? p.getSubject() : null;
+            if (subject == null) {
+                continue;
+            }
+            String reference = String.valueOf(subject.getReference());
+            if (!reference.equals("Patient/" + patientId) && !reference.endsWith("/Patient/" + patientId)) {
+                throw new HttpError(400, "PVP-H109", where + " " + entry.where(), "is of " + reference
+                        + ", not of context.patientId " + patientId + ": only this patient's data may be sent");
+            }
+        }
+    }
+
+    private static void checkPatient(HookRequest request) {
+        JsonNode patient = request.prefetched("patient");
+        if (patient != null && (!"Patient".equals(patient.path("resourceType").asText())
+                || !request.patientId().equals(patient.path("id").asText()))) {
+            throw new HttpError(400, "PVP-H109", "prefetch.patient", "is " + patient.path("resourceType").asText()
+                    + "/" + patient.path("id").asText() + ", not Patient/" + request.patientId() + " of context.patientId");
+        }
+    }
+
+    /** The PVP orders among the draft orders; for order-select only the newly selected ones. */
+    private List<String> pvpOrders(HookRequest request) {
+        List<String> found = new ArrayList<>();
+        for (JsonNode entry : request.draftOrders().path("entry")) {
+            JsonNode order = entry.path("resource");
+            String id = "ServiceRequest/" + order.path("id").asText();
+            if (!"ServiceRequest".equals(order.path("resourceType").asText()) || !isPvp(order.path("code"))
+                    || List.of("revoked", "entered-in-error", "completed").contains(order.path("status").asText())) {
+                continue;
+            }
+            if (request.hook().equals("order-select") && !request.selections().contains(id)) {
+                continue;
+            }
+            found.add(id);
+        }
+        return found;
+    }
+
+    private boolean isPvp(JsonNode concept) {
+        for (JsonNode coding : concept.path("coding")) {
+            if (pvpCodes.contains(coding.path("system").asText() + "|" + coding.path("code").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** "Procedure/p1 (2025-03-04)" for each PVP on record that was not entered in error or not done. */
+    private List<String> pvpProcedures(List<InputReader.Entry> procedures) {
+        List<String> done = new ArrayList<>();
+        for (InputReader.Entry entry : procedures) {
+            if (!(entry.resource() instanceof Procedure procedure) || !procedure.hasStatus()
+                    || List.of("entered-in-error", "not-done").contains(procedure.getStatus().toCode())
+                    || procedure.getCode().getCoding().stream().noneMatch(c -> pvpCodes.contains(c.getSystem() + "|" + c.getCode()))) {
+                continue;
+            }
+            String when = procedure.hasPerformedDateTimeType() ? " (" + procedure.getPerformedDateTimeType().getValueAsString() + ")"
+                    : procedure.hasPerformedPeriod() && procedure.getPerformedPeriod().hasStart()
+                    ? " (" + procedure.getPerformedPeriod().getStartElement().getValueAsString() + ")" : "";
+            done.add("Procedure/" + procedure.getIdElement().getIdPart() + when);
+        }
+        return done;
+    }
+
+    private ObjectNode response(List<ObjectNode> cardList) {
+        ObjectNode response = json.createObjectNode();
+        ArrayNode array = response.putArray("cards");
+        cardList.forEach(array::add);
+        return response;
+    }
+}

@@ -1,0 +1,189 @@
+package org.refracturecds.cdshooks;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.text.ParseException;
+import java.time.Clock;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.facts.Settings;
+import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+
+/**
+ * The CDS Hooks 2.0 service over HTTP: discovery, the service calls and their feedback. Handlers
+ * only parse, delegate and write; every error leaves as one OperationOutcome shape.
+ */
+public final class CdsServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CdsServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private final ServiceConfig config;
+    private final AtomicReference<Assessor> assessor;
+    private final FhirFetcher fetcher;
+    private final ExecutorService fetchPool;
+    private final FeedbackStore feedback;
+    private final JwtVerifier jwt;
+    private final CdsHooks hooks;
+    private final Javalin app;
+
+    private CdsServer(ServiceConfig config, RuleSet rules, Clock clock) throws SQLException, IOException, ParseException {
+        this.config = config;
+        this.assessor = new AtomicReference<>(new Assessor(rules, new Settings(config.incidence())));
+        this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis());
+        this.fetchPool = Executors.newFixedThreadPool(16, runnable -> {
+            Thread thread = new Thread(runnable, "fhir-fetch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.feedback = new FeedbackStore(config.feedbackJdbcUrl(), clock);
+        this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
+        this.hooks = new CdsHooks(config, JSON, assessor::get, fetcher,
+                new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool);
+        this.app = Javalin.create(this::configure);
+    }
+
+    /** Starts the service; the port is the configured one, or a free one when it is 0. */
+    public static CdsServer start(ServiceConfig config, RuleSet rules, Clock clock)
+            throws SQLException, IOException, ParseException {
+        CdsServer server = new CdsServer(config, rules, clock);
+        server.app.start();
+        return server;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    FeedbackStore feedback() {
+        return feedback;
+    }
+
+    /** The base URL of the discovery endpoint, as the EHR is told to call it. */
+    public String discoveryUrl() {
+        return config.publicUrl() + "/cds-services";
+    }
+
+    private void configure(JavalinConfig javalin) {
+        javalin.jetty.host = config.host();
+        javalin.jetty.port = config.port();
+        javalin.startup.showJavalinBanner = false;
+        javalin.http.maxRequestSize = config.maxBodyBytes();
+        javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+            if (config.corsOrigins().contains("*")) {
+                rule.anyHost();
+            } else if (!config.corsOrigins().isEmpty()) {
+                rule.allowHost(config.corsOrigins().get(0),
+                        config.corsOrigins().subList(1, config.corsOrigins().size()).toArray(String[]::new));
+            }
+        }));
+        javalin.routes.before("/cds-services/*", this::authenticate);
+        javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
+        javalin.routes.post("/cds-services/{id}", ctx -> write(ctx, hooks.call(service(ctx), body(ctx))));
+        javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
+        javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
+        javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, fromJavalin(e, ctx)));
+        javalin.routes.exception(Exception.class, (e, ctx) -> {
+            String incident = UUID.randomUUID().toString();
+            LOG.error("internal error {} on {} {}: {}", incident, ctx.method(), abbreviate(ctx.path()), e.getClass().getName());
+            LOG.debug("internal error " + incident, e);
+            fail(ctx, new HttpError(500, "PVP-H500", null, "internal error " + incident + "; the service log has"
+                    + " its details. Nothing was stored."));
+        });
+    }
+
+    private void authenticate(Context ctx) {
+        if (jwt == null || !"POST".equals(ctx.method().name())) {
+            return;
+        }
+        String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
+        jwt.verify(ctx.header("Authorization"), Set.of(config.publicUrl() + "/cds-services/" + id,
+                config.publicUrl() + ctx.path()));
+    }
+
+    private void feedback(Context ctx) throws SQLException, JsonProcessingException {
+        CdsService service = service(ctx);
+        feedback.store(service.id, Feedback.parse(body(ctx)));
+        write(ctx, JSON.createObjectNode());
+    }
+
+    private static CdsService service(Context ctx) {
+        CdsService service = CdsService.byId(ctx.pathParam("id"));
+        if (service == null) {
+            throw new HttpError(404, "PVP-H404", "path", "no CDS service '" + abbreviate(ctx.pathParam("id"))
+                    + "' here; GET /cds-services lists them");
+        }
+        return service;
+    }
+
+    private static JsonNode body(Context ctx) {
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length == 0) {
+            throw HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
+        }
+        try {
+            return JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw HookRequest.bad("PVP-H101", "line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw HookRequest.bad("PVP-H101", null, "the body cannot be read");
+        }
+    }
+
+    private static void write(Context ctx, JsonNode body) throws JsonProcessingException {
+        ctx.contentType("application/json").result(JSON.writeValueAsBytes(body));
+    }
+
+    private static void fail(Context ctx, HttpError error) {
+        if (error.status() == 401) {
+            ctx.header("WWW-Authenticate", "Bearer");
+        }
+        ctx.status(error.status()).contentType("application/json");
+        try {
+            ctx.result(JSON.writeValueAsBytes(error.toOperationOutcome(JSON)));
+        } catch (JsonProcessingException e) {
+            ctx.result("{\"resourceType\":\"OperationOutcome\"}");
+        }
+    }
+
+    private HttpError fromJavalin(HttpResponseException e, Context ctx) {
+        return switch (e.getStatus()) {
+            case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at " + abbreviate(ctx.path())
+                    + "; GET /cds-services lists the services");
+            case 405 -> new HttpError(405, "PVP-H405", "method", ctx.method() + " is not allowed here");
+            case 413 -> new HttpError(413, "PVP-H413", null, "the body is larger than " + config.maxBodyBytes()
+                    + " bytes (setting maxBodyBytes)");
+            default -> new HttpError(e.getStatus(), "PVP-H400", null, e.getMessage());
+        };
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+    }
+
+    @Override
+    public void close() throws Exception {
+        app.stop();
+        fetchPool.shutdownNow();
+        fetcher.close();
+        feedback.close();
+    }
+}

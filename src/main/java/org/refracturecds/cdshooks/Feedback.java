@@ -1,0 +1,97 @@
+package org.refracturecds.cdshooks;
+
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One item of CDS Hooks feedback: what the clinician did with a card.
+ *
+ * @param acceptedSuggestions the uuids of the suggestions taken
+ * @param overrideCode        a code of {@link CardWriter#OVERRIDE_REASONS}, or null
+ * @param outcomeTimestamp    when the clinician acted, ISO 8601 as sent
+ */
+record Feedback(String card, String outcome, List<String> acceptedSuggestions, String overrideCode,
+                String userComment, String outcomeTimestamp) {
+
+    private static final Pattern UUID = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final int MAX_ITEMS = 100;
+    private static final int MAX_COMMENT = 2000;
+
+    /** Reads {@code {"feedback": [...]}} as the spec shapes it; 400 with the JSON path on anything else. */
+    static List<Feedback> parse(JsonNode body) {
+        JsonNode items = body == null ? null : body.get("feedback");
+        if (items == null || !items.isArray() || items.isEmpty() || items.size() > MAX_ITEMS) {
+            throw HookRequest.bad("PVP-H601", "feedback", "must be an array of 1 to " + MAX_ITEMS + " feedback items");
+        }
+        List<Feedback> feedback = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            feedback.add(item(items.get(i), "feedback[" + i + "]."));
+        }
+        return feedback;
+    }
+
+    private static Feedback item(JsonNode item, String at) {
+        String card = uuid(item.get("card"), at + "card");
+        String outcome = item.path("outcome").asText();
+        if (!outcome.equals("accepted") && !outcome.equals("overridden")) {
+            throw HookRequest.bad("PVP-H602", at + "outcome", "must be accepted or overridden");
+        }
+        List<String> accepted = new ArrayList<>();
+        JsonNode suggestions = item.get("acceptedSuggestions");
+        if (suggestions != null && !suggestions.isNull()) {
+            if (!suggestions.isArray() || outcome.equals("overridden")) {
+                throw HookRequest.bad("PVP-H603", at + "acceptedSuggestions", "must be an array of {\"id\": uuid},"
+                        + " sent only with outcome accepted");
+            }
+            for (int j = 0; j < suggestions.size(); j++) {
+                accepted.add(uuid(suggestions.get(j).get("id"), at + "acceptedSuggestions[" + j + "].id"));
+            }
+        }
+        String code = null;
+        String comment = null;
+        JsonNode override = item.get("overrideReason");
+        if (override != null && !override.isNull()) {
+            if (!outcome.equals("overridden") || !override.isObject()) {
+                throw HookRequest.bad("PVP-H604", at + "overrideReason", "must be an object, sent only with outcome"
+                        + " overridden");
+            }
+            JsonNode reason = override.path("reason");
+            code = reason.path("code").asText();
+            if (!CardWriter.OVERRIDE_REASONS.equals(reason.path("system").asText())
+                    || !CardWriter.OVERRIDE_REASON_CODES.containsKey(code)) {
+                throw HookRequest.bad("PVP-H604", at + "overrideReason.reason", "must be one of the card's"
+                        + " overrideReasons: system " + CardWriter.OVERRIDE_REASONS + ", code one of "
+                        + String.join(", ", CardWriter.OVERRIDE_REASON_CODES.keySet()));
+            }
+            JsonNode text = override.get("userComment");
+            if (text != null && !text.isNull()) {
+                if (!text.isTextual() || text.asText().length() > MAX_COMMENT) {
+                    throw HookRequest.bad("PVP-H604", at + "overrideReason.userComment", "must be text of at most "
+                            + MAX_COMMENT + " characters");
+                }
+                comment = text.asText();
+            }
+        }
+        String timestamp = item.path("outcomeTimestamp").asText();
+        try {
+            OffsetDateTime.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            throw HookRequest.bad("PVP-H605", at + "outcomeTimestamp", "must be an instant with its offset, e.g."
+                    + " 2026-01-15T09:30:00Z");
+        }
+        return new Feedback(card, outcome, List.copyOf(accepted), code, comment, timestamp);
+    }
+
+    private static String uuid(JsonNode value, String where) {
+        if (value == null || !value.isTextual() || !UUID.matcher(value.asText()).matches()) {
+            throw HookRequest.bad("PVP-H606", where, "must be the uuid of a card or suggestion this service sent");
+        }
+        return value.asText();
+    }
+}

@@ -1,0 +1,127 @@
+package org.refracturecds.cdshooks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A CDS Hooks 2.0 call, checked field by field: every field is hostile until it has the shape
+ * the spec gives it. Errors are 400 with the field's JSON path.
+ *
+ * @param fhirServer   the EHR's FHIR base URL, or null
+ * @param accessToken  fhirAuthorization.access_token, or null; never logged
+ * @param selections   order-select's newly selected orders, else empty
+ * @param draftOrders  the order hooks' Bundle of draft orders, else null
+ * @param prefetch     the prefetch object, or null
+ */
+record HookRequest(String hook, String hookInstance, String fhirServer, String accessToken, String patientId,
+                   List<String> selections, JsonNode draftOrders, JsonNode prefetch) {
+
+    private static final Pattern UUID = Pattern.compile(
+            "(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    static HookRequest parse(JsonNode body, CdsService service) {
+        if (body == null || !body.isObject()) {
+            throw bad("PVP-H101", null, "the body must be a JSON object (a CDS Hooks request)");
+        }
+        String hook = text(body, "hook", true);
+        if (!service.hooks.contains(hook)) {
+            throw bad("PVP-H102", "hook", "'" + hook + "' is not answered by " + service.id + ", which answers "
+                    + String.join(" and ", service.hooks));
+        }
+        String hookInstance = text(body, "hookInstance", true);
+        if (!UUID.matcher(hookInstance).matches()) {
+            throw bad("PVP-H103", "hookInstance", "must be a UUID");
+        }
+        String fhirServer = text(body, "fhirServer", false);
+        String token = null;
+        JsonNode authorization = body.get("fhirAuthorization");
+        if (authorization != null && !authorization.isNull()) {
+            if (!authorization.isObject()) {
+                throw bad("PVP-H104", "fhirAuthorization", "must be an object with access_token and token_type");
+            }
+            if (fhirServer == null) {
+                throw bad("PVP-H104", "fhirServer", "is required when fhirAuthorization is sent (CDS Hooks cds-r-1)");
+            }
+            token = text(authorization, "fhirAuthorization.", "access_token", true);
+            String type = text(authorization, "fhirAuthorization.", "token_type", true);
+            if (!"Bearer".equalsIgnoreCase(type)) {
+                throw bad("PVP-H104", "fhirAuthorization.token_type", "must be Bearer");
+            }
+        }
+        JsonNode context = body.get("context");
+        if (context == null || !context.isObject()) {
+            throw bad("PVP-H105", "context", "is required: an object with the fields of the " + hook + " hook");
+        }
+        text(context, "context.", "userId", true);
+        String patientId = text(context, "context.", "patientId", true);
+        if (!FHIR_ID.matcher(patientId).matches()) {
+            throw bad("PVP-H106", "context.patientId", "is not a FHIR id (letters, digits, - and ., at most 64)");
+        }
+        text(context, "context.", "encounterId", hook.equals("encounter-discharge"));
+        List<String> selections = new ArrayList<>();
+        JsonNode draftOrders = null;
+        if (hook.startsWith("order-")) {
+            draftOrders = context.get("draftOrders");
+            if (draftOrders == null || !draftOrders.isObject() || !"Bundle".equals(draftOrders.path("resourceType").asText())) {
+                throw bad("PVP-H107", "context.draftOrders", "is required for " + hook + ": a FHIR Bundle of the draft orders");
+            }
+        }
+        if (hook.equals("order-select")) {
+            JsonNode chosen = context.get("selections");
+            if (chosen == null || !chosen.isArray() || chosen.isEmpty()) {
+                throw bad("PVP-H107", "context.selections", "is required for order-select: the ids of the newly"
+                        + " selected orders, e.g. [\"ServiceRequest/pvp-1\"]");
+            }
+            for (int i = 0; i < chosen.size(); i++) {
+                if (!chosen.get(i).isTextual()) {
+                    throw bad("PVP-H107", "context.selections[" + i + "]", "must be a string such as ServiceRequest/pvp-1");
+                }
+                selections.add(chosen.get(i).asText());
+            }
+        }
+        JsonNode prefetch = body.get("prefetch");
+        if (prefetch != null && !prefetch.isNull() && !prefetch.isObject()) {
+            throw bad("PVP-H108", "prefetch", "must be an object of prefetch keys");
+        }
+        return new HookRequest(hook, hookInstance, fhirServer, token, patientId, List.copyOf(selections), draftOrders,
+                prefetch == null || prefetch.isNull() ? null : prefetch);
+    }
+
+    /** The prefetched resource under {@code key}, or null when it was not sent, sent as null, or as an OperationOutcome. */
+    JsonNode prefetched(String key) {
+        JsonNode value = prefetch == null ? null : prefetch.get(key);
+        if (value == null || value.isNull() || "OperationOutcome".equals(value.path("resourceType").asText())) {
+            return null;
+        }
+        if (!value.isObject() || !value.path("resourceType").isTextual()) {
+            throw bad("PVP-H108", "prefetch." + key, "must be a FHIR resource (a JSON object with resourceType)");
+        }
+        return value;
+    }
+
+    private static String text(JsonNode node, String field, boolean required) {
+        return text(node, "", field, required);
+    }
+
+    private static String text(JsonNode node, String prefix, String field, boolean required) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw bad("PVP-H100", prefix + field, "is required");
+            }
+            return null;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw bad("PVP-H100", prefix + field, "must be a non-empty string");
+        }
+        return value.asText();
+    }
+
+    static HttpError bad(String code, String where, String message) {
+        return new HttpError(400, code, where, message);
+    }
+}

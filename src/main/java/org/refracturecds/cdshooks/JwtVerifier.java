@@ -1,0 +1,150 @@
+package org.refracturecds.cdshooks;
+
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Clock;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+
+/**
+ * Verifies the JWT a CDS client sends with each call, as CDS Hooks 2.0 asks: signed with an
+ * asymmetric algorithm (RS384 or ES384; "none" and HMAC are refused), by an issuer on the
+ * allowlist with its configured keys (a JWK Set URL or file, or a jku that is itself allowlisted),
+ * for this service (aud), within its lifetime (exp, iat), and never replayed (jti).
+ */
+final class JwtVerifier {
+
+    private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS384, JWSAlgorithm.ES384);
+    private static final int SKEW_SECONDS = 60;
+    private static final int MAX_REMEMBERED_JTI = 100_000;
+
+    private final Map<String, ServiceConfig.Issuer> issuers = new ConcurrentHashMap<>();
+    private final Map<String, JWKSource<SecurityContext>> keySources = new ConcurrentHashMap<>();
+    private final Map<String, Long> seenJti = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    JwtVerifier(List<ServiceConfig.Issuer> allowed, Clock clock) throws IOException, ParseException {
+        this.clock = clock;
+        for (ServiceConfig.Issuer issuer : allowed) {
+            issuers.put(issuer.iss(), issuer);
+            if (issuer.jwksFile() != null) {
+                keySources.put("file:" + issuer.iss(),
+                        new ImmutableJWKSet<>(JWKSet.parse(Files.readString(Path.of(issuer.jwksFile())))));
+            }
+        }
+    }
+
+    /**
+     * Checks the Authorization header of a call to one of {@code audiences}.
+     *
+     * @throws HttpError 401 saying what was wrong with the token
+     */
+    void verify(String authorization, Set<String> audiences) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw unauthorized("the Authorization header must be 'Bearer' and the CDS client's JWT");
+        }
+        SignedJWT jwt;
+        JWTClaimsSet unverified;
+        try {
+            jwt = SignedJWT.parse(authorization.substring(7).trim());
+            unverified = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            throw unauthorized("the bearer token is not a signed JWT (alg none is refused)");
+        }
+        JWSAlgorithm algorithm = jwt.getHeader().getAlgorithm();
+        if (!ALGORITHMS.contains(algorithm)) {
+            throw unauthorized("alg " + algorithm + " is refused: CDS Hooks tokens are signed with RS384 or ES384");
+        }
+        ServiceConfig.Issuer issuer = unverified.getIssuer() == null ? null : issuers.get(unverified.getIssuer());
+        if (issuer == null) {
+            throw unauthorized("the issuer (iss) is not on this service's allowlist (setting auth.issuers)");
+        }
+        DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+        processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, null));
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys(issuer, jwt)));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(new HashSet<>(audiences),
+                new JWTClaimsSet.Builder().issuer(issuer.iss()).build(), Set.of("iss", "aud", "exp", "iat", "jti"), null);
+        claims.setMaxClockSkew(SKEW_SECONDS);
+        processor.setJWTClaimsSetVerifier(claims);
+        JWTClaimsSet verified;
+        try {
+            verified = processor.process(jwt, null);
+        } catch (BadJOSEException | JOSEException e) {
+            throw unauthorized("the token was refused: " + e.getMessage());
+        }
+        long now = clock.millis();
+        if (verified.getIssueTime().after(new Date(now + SKEW_SECONDS * 1000L))) {
+            throw unauthorized("the token's iat is in the future");
+        }
+        remember(issuer.iss() + "|" + verified.getJWTID(), verified.getExpirationTime().getTime(), now);
+    }
+
+    private JWKSource<SecurityContext> keys(ServiceConfig.Issuer issuer, SignedJWT jwt) {
+        URL jku = jwt.getHeader().getJWKURL() == null ? null : toUrl(jwt.getHeader().getJWKURL().toString());
+        if (jku != null) {
+            if (!issuer.jku().contains(jku.toString())) {
+                throw unauthorized("the token's jku is not on this issuer's allowlist (auth.issuers[].jku)");
+            }
+            return remote(jku.toString());
+        }
+        if (issuer.jwksFile() != null) {
+            return keySources.get("file:" + issuer.iss());
+        }
+        if (issuer.jwksUrl() == null) {
+            throw unauthorized("this issuer's keys are named by jku, and the token has none");
+        }
+        return remote(issuer.jwksUrl());
+    }
+
+    /** A JWK Set URL from the configuration, fetched with timeouts and cached. */
+    private JWKSource<SecurityContext> remote(String url) {
+        return keySources.computeIfAbsent(url, u -> JWKSourceBuilder.<SecurityContext>create(toUrl(u),
+                new DefaultResourceRetriever(1000, 1000, 256 * 1024)).build());
+    }
+
+    private void remember(String jti, long expiresAt, long now) {
+        if (seenJti.size() > MAX_REMEMBERED_JTI) {
+            seenJti.values().removeIf(expiry -> expiry < now - SKEW_SECONDS * 1000L);
+        }
+        if (seenJti.putIfAbsent(jti, expiresAt) != null) {
+            throw unauthorized("the token's jti was used before: each call needs a new token");
+        }
+    }
+
+    private static URL toUrl(String url) {
+        try {
+            return new URL(url);
+        } catch (MalformedURLException e) {
+            throw unauthorized("the token's jku is not a URL");
+        }
+    }
+
+    private static HttpError unauthorized(String message) {
+        return new HttpError(401, "PVP-H201", "Authorization", message);
+    }
+}

@@ -1,0 +1,267 @@
+package org.refracturecds.cdshooks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * The settings of {@code serve}: one YAML file, laid over the bundled defaults
+ * ({@code defaults.yaml} beside this class) and checked at start-up. Every message names the
+ * setting and says what to write instead.
+ *
+ * @param publicUrl         the URL the EHR calls; the JWT audience is checked against it
+ * @param rules             a rules folder instead of the bundled rules, or null
+ * @param incidence         the refracture incidence to anchor the model to, or null for the study's
+ * @param fhirServers       the FHIR base URLs the service may fetch from; no other is ever contacted
+ * @param fetchTimeoutMillis the budget for all fetches of one call
+ * @param extraPvpCodes     local "system|code" codes of a vertebroplasty, besides CODES.md's
+ */
+public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
+                            long maxBodyBytes, List<String> corsOrigins, List<String> fhirServers,
+                            int fetchTimeoutMillis, String feedbackJdbcUrl, List<String> extraPvpCodes,
+                            Auth auth) {
+
+    /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
+    public record Auth(String mode, List<Issuer> issuers) {
+
+        public boolean verify() {
+            return "verify".equals(mode);
+        }
+    }
+
+    /**
+     * A CDS client allowed to call: its JWT issuer and where its public keys are.
+     *
+     * @param jwksUrl  a JWK Set URL, fetched and cached
+     * @param jwksFile a JWK Set file
+     * @param jku      JWK Set URLs the client may name in a token's jku header
+     */
+    public record Issuer(String iss, String jwksUrl, String jwksFile, List<String> jku) {
+
+        public Issuer {
+            jku = listOrEmpty(jku);
+        }
+    }
+
+    /** A setting that cannot be used; the message names it. */
+    public static final class ConfigException extends Exception {
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    public ServiceConfig {
+        corsOrigins = listOrEmpty(corsOrigins);
+        fhirServers = listOrEmpty(fhirServers).stream().map(ServiceConfig::withoutTrailingSlash).toList();
+        extraPvpCodes = listOrEmpty(extraPvpCodes);
+        if (publicUrl == null) {
+            publicUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+        publicUrl = withoutTrailingSlash(publicUrl);
+    }
+
+    /** The bundled settings: a demo on 127.0.0.1:8080 without authentication. */
+    public static ServiceConfig defaults() throws ConfigException {
+        return load(null, Map.of());
+    }
+
+    /**
+     * Reads {@code file} (null for none) over the bundled defaults, then the command line's
+     * {@code overrides} (setting name to value) over both, and checks the result.
+     */
+    public static ServiceConfig load(Path file, Map<String, Object> overrides) throws ConfigException {
+        String name = file == null ? "the bundled settings" : file.toString();
+        ObjectNode merged = bundled();
+        if (file != null) {
+            JsonNode own;
+            try {
+                own = YAML.readTree(Files.readString(file));
+            } catch (IOException e) {
+                throw new ConfigException("[PVP-C100] " + name + ": cannot be read as YAML: " + firstLine(e));
+            }
+            if (own != null && !own.isMissingNode() && !own.isNull()) {
+                if (!own.isObject()) {
+                    throw new ConfigException("[PVP-C100] " + name + ": must be a YAML mapping of settings");
+                }
+                merge(merged, (ObjectNode) own);
+            }
+        }
+        merge(merged, YAML.valueToTree(overrides));
+        try {
+            return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException("[PVP-C101] " + name + ": unknown setting '" + path(e) + "'; the settings are "
+                    + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")));
+        } catch (JsonMappingException e) {
+            throw new ConfigException("[PVP-C102] " + name + ": setting '" + path(e) + "' has the wrong type: "
+                    + e.getOriginalMessage().replaceAll(" at \\[Source.*", "").split("\n")[0]);
+        } catch (IOException e) {
+            throw new ConfigException("[PVP-C100] " + name + ": " + firstLine(e));
+        }
+    }
+
+    /** Whether the host only accepts connections from this machine. */
+    public boolean loopbackOnly() {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private ServiceConfig checked(String name) throws ConfigException {
+        String at = "[PVP-C103] " + name + ": setting '";
+        if (host == null || host.isBlank()) {
+            throw new ConfigException(at + "host' is empty: give an address to listen on, e.g. 127.0.0.1 or 0.0.0.0");
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(at + "port' is " + port + ": give a port from 1 to 65535 (0 picks a free one)");
+        }
+        httpUrl(publicUrl, at + "publicUrl'");
+        if (incidence != null && !(incidence > 0 && incidence < 1)) {
+            throw new ConfigException(at + "incidence' is " + incidence + ": give a proportion between 0 and 1,"
+                    + " e.g. 0.0368 for 3.68%");
+        }
+        if (maxBodyBytes < 1024) {
+            throw new ConfigException(at + "maxBodyBytes' is " + maxBodyBytes + ": give at least 1024");
+        }
+        if (fetchTimeoutMillis < 10 || fetchTimeoutMillis > 10_000) {
+            throw new ConfigException(at + "fetchTimeoutMillis' is " + fetchTimeoutMillis
+                    + ": give 10 to 10000 (CDS Hooks expects an answer within about 500 ms)");
+        }
+        for (int i = 0; i < fhirServers.size(); i++) {
+            httpUrl(fhirServers.get(i), at + "fhirServers[" + i + "]'");
+        }
+        for (int i = 0; i < extraPvpCodes.size(); i++) {
+            String code = extraPvpCodes.get(i);
+            if (code == null || !code.matches("[^|\\s]+\\|[^|\\s]+")) {
+                throw new ConfigException(at + "extraPvpCodes[" + i + "]' is '" + code
+                        + "': write system|code, e.g. http://hospital.example/codes|VP-01");
+            }
+        }
+        if (feedbackJdbcUrl == null || !feedbackJdbcUrl.startsWith("jdbc:")) {
+            throw new ConfigException(at + "feedbackJdbcUrl' is '" + feedbackJdbcUrl + "': give a JDBC URL,"
+                    + " e.g. jdbc:h2:./data/feedback");
+        }
+        checkAuth(at);
+        return this;
+    }
+
+    private void checkAuth(String at) throws ConfigException {
+        if (auth == null || !List.of("verify", "off").contains(auth.mode())) {
+            throw new ConfigException(at + "auth.mode' is '" + (auth == null ? null : auth.mode())
+                    + "': write verify (JWTs from the issuers listed) or off (a demo on 127.0.0.1 only)");
+        }
+        if (!auth.verify()) {
+            if (!loopbackOnly()) {
+                throw new ConfigException(at + "auth.mode' is off while host is " + host + ": turning"
+                        + " authentication off is allowed only for a local demo on 127.0.0.1");
+            }
+            return;
+        }
+        List<Issuer> issuers = auth.issuers() == null ? List.of() : auth.issuers();
+        if (issuers.isEmpty()) {
+            throw new ConfigException(at + "auth.issuers' is empty: with auth.mode verify, list each CDS client's"
+                    + " iss with its jwksUrl, jwksFile or allowed jku");
+        }
+        for (int i = 0; i < issuers.size(); i++) {
+            Issuer issuer = issuers.get(i);
+            String where = at + "auth.issuers[" + i + "].";
+            if (issuer.iss() == null || issuer.iss().isBlank()) {
+                throw new ConfigException(where + "iss' is missing: give the issuer as it appears in the JWT");
+            }
+            if (issuer.jwksUrl() == null && issuer.jwksFile() == null && issuer.jku().isEmpty()) {
+                throw new ConfigException(where + "jwksUrl' is missing: give jwksUrl, jwksFile or jku, where"
+                        + " the issuer's public keys are");
+            }
+            if (issuer.jwksUrl() != null) {
+                httpUrl(issuer.jwksUrl(), where + "jwksUrl'");
+            }
+            if (issuer.jwksFile() != null && !Files.isReadable(Path.of(issuer.jwksFile()))) {
+                throw new ConfigException(where + "jwksFile' is '" + issuer.jwksFile() + "': cannot be read");
+            }
+            for (int j = 0; j < issuer.jku().size(); j++) {
+                httpUrl(issuer.jku().get(j), where + "jku[" + j + "]'");
+            }
+        }
+    }
+
+    private static void httpUrl(String url, String setting) throws ConfigException {
+        try {
+            URI uri = new URI(url);
+            if (!List.of("http", "https").contains(String.valueOf(uri.getScheme())) || uri.getHost() == null
+                    || uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null) {
+                throw new URISyntaxException(url, "not an http(s) URL without user, query or fragment");
+            }
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new ConfigException(setting + " is '" + url + "': give an http or https URL such as"
+                    + " https://ehr.example.org/fhir");
+        }
+    }
+
+    private static ObjectNode bundled() throws ConfigException {
+        try (InputStream in = ServiceConfig.class.getResourceAsStream("defaults.yaml")) {
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException | NullPointerException e) {
+            throw new ConfigException("[PVP-C100] the bundled settings cannot be read: " + firstLine(e));
+        }
+    }
+
+    /** Lays {@code own} over {@code base}: mappings are merged, anything else replaces. */
+    private static void merge(ObjectNode base, ObjectNode own) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = own.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode old = base.get(field.getKey());
+            if (old instanceof ObjectNode oldObject && field.getValue() instanceof ObjectNode newObject) {
+                merge(oldObject, newObject);
+            } else {
+                base.set(field.getKey(), field.getValue());
+            }
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static <T> List<T> listOrEmpty(List<T> list) {
+        return list == null ? List.of() : list.stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    private static String withoutTrailingSlash(String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static String firstLine(Exception e) {
+        return String.valueOf(e.getMessage()).split("\n")[0];
+    }
+}

@@ -1,0 +1,92 @@
+package org.refracturecds.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.refracturecds.cdshooks.CdsServer;
+import org.refracturecds.cdshooks.ServiceConfig;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Runs the CDS Hooks 2.0 service: discovery at GET /cds-services.",
+                "Without --config it runs the bundled demo settings: 127.0.0.1:8080, no authentication.",
+                "Exit 1 when the rules do not compile, 2 when a setting is wrong."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Listen on PORT (0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--rules", paramLabel = "DIR", description = "Read the rules from DIR instead of the bundled ones.")
+    Path rules;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Settings in YAML (see config/example.yaml).")
+    Path config;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Clock clock;
+
+    ServeCommand(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        if (port != null) {
+            overrides.put("port", port);
+        }
+        if (rules != null) {
+            overrides.put("rules", rules.toString());
+        }
+        ServiceConfig settings;
+        RuleSet ruleSet;
+        try {
+            settings = ServiceConfig.load(config, overrides);
+            ruleSet = settings.rules() == null ? RuleSet.loadBundled() : RuleSet.load(Path.of(settings.rules()));
+        } catch (ServiceConfig.ConfigException e) {
+            err.println("error " + e.getMessage());
+            return Cli.BAD_INPUT;
+        } catch (RuleSetException e) {
+            err.println("error " + e.getMessage());
+            return Cli.BAD_RULES;
+        }
+        if (!settings.auth().verify()) {
+            err.println("WARNING: authentication is OFF (auth.mode: off). Any program on this machine can call the"
+                    + " service without a JWT. This is for a local demo only; never use it with patient data.");
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        CdsServer server = CdsServer.start(settings, ruleSet, clock);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                err.println("error while stopping: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }));
+        out.println("pvp-refracture-cds: CDS Hooks service on http://" + settings.host() + ":" + server.port()
+                + "/cds-services (public URL " + server.discoveryUrl() + "), rules " + ruleSet.origin()
+                + " sha256:" + ruleSet.shortHash() + ", auth " + settings.auth().mode()
+                + ", fhirServers allowed: " + (settings.fhirServers().isEmpty() ? "none (prefetch only)"
+                : String.join(", ", settings.fhirServers())));
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,329 @@
+package org.refracturecds.cdshooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.StreamSupport;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The service over a real socket, with the bundled demo settings (no authentication) and prefetch. */
+class CdsServiceTest {
+
+    static final Path GOLDEN = Path.of("src/test/resources/golden/cds-hooks");
+
+    @TempDir
+    static Path dir;
+    static RunningService service;
+    static ServerSocket bystander;
+
+    @BeforeAll
+    static void start() throws Exception {
+        bystander = new ServerSocket(0);
+        bystander.setSoTimeout(300);
+        service = new RunningService(dir, Map.of("maxBodyBytes", 65536));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+        bystander.close();
+    }
+
+    @Test
+    void discovery_listsEachServiceForEachHookWithItsPrefetch() throws Exception {
+        RunningService.Reply reply = service.get("/cds-services");
+
+        assertEquals(200, reply.status());
+        String body = RunningService.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(reply.body()) + "\n";
+        Path golden = GOLDEN.resolve("discovery.json");
+        if (Boolean.getBoolean("golden.update")) {
+            Files.createDirectories(GOLDEN);
+            Files.writeString(golden, body);
+        }
+        assertEquals(Files.readString(golden), body);
+    }
+
+    @Test
+    void orderSign_withPvpOrder_givesOneCardThatShowsItsBasis() throws Exception {
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-preop", RunningService.example("order-sign.json"));
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        JsonNode card = only(reply.body().path("cards"));
+        assertTrue(card.path("summary").asText().startsWith("PVP ordered: refracture risk T12 19% to 85%"));
+        assertTrue(card.path("summary").asText().length() < 140);
+        assertEquals("critical", card.path("indicator").asText(), "the worst scenario is High");
+        String detail = card.path("detail").asText();
+        for (String basis : List.of("Observation/preop-ivc", "2025-03-03", "+3.300", "19% (95% interval 2.4% to 70%)",
+                "G-IVC-TIMING", "G-ENDPLATE-CONTACT", "xiong-2021-logistic version 1.0.0+rules.",
+                "doi:10.1186/s12891-021-04355-w", "Single-centre retrospective study")) {
+            assertTrue(detail.contains(basis), "the detail shows " + basis);
+        }
+        assertUuid(card.path("uuid").asText());
+        assertEquals("https://doi.org/10.1186/s12891-021-04355-w", card.path("source").path("url").asText());
+        assertEquals("xiong-2021-logistic", card.path("source").path("topic").path("code").asText());
+        assertEquals("absolute", card.path("links").path(0).path("type").asText());
+        assertEquals("at-most-one", card.path("selectionBehavior").asText());
+        JsonNode action = card.path("suggestions").path(0).path("actions").path(0);
+        assertEquals("create", action.path("type").asText());
+        assertFalse(action.path("description").asText().isEmpty());
+        assertEquals("RiskAssessment", action.path("resource").path("resourceType").asText());
+        assertUuid(action.path("resource").path("id").asText());
+        assertEquals("preliminary", action.path("resource").path("status").asText());
+        assertEquals(4, card.path("overrideReasons").size());
+        assertFalse(card.path("overrideReasons").path(0).path("display").asText().isEmpty());
+    }
+
+    @Test
+    void orderSign_withoutPvpOrder_givesNoCard() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ObjectNode order = (ObjectNode) request.at("/context/draftOrders/entry/0/resource");
+        order.putObject("code").putArray("coding").addObject().put("system", "http://snomed.info/sct").put("code", "71388002");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-preop", request);
+
+        assertEquals(200, reply.status());
+        assertEquals("{\"cards\":[]}", reply.body().toString());
+    }
+
+    @Test
+    void orderSelect_answersOnlyWhenThePvpOrderIsAmongTheSelections() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json").put("hook", "order-select");
+        ((ObjectNode) request.get("context")).putArray("selections").add("ServiceRequest/other");
+
+        assertEquals(0, service.post("/cds-services/pvp-refracture-preop-order-select", request).body().path("cards").size());
+
+        ((ArrayNode) request.at("/context/selections")).add("ServiceRequest/pvp-order-1");
+        assertEquals(1, service.post("/cds-services/pvp-refracture-preop-order-select", request).body().path("cards").size());
+    }
+
+    @Test
+    void patientView_afterPvp_givesTheFullAssessment() throws Exception {
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json"));
+
+        JsonNode card = only(reply.body().path("cards"));
+        assertEquals("After PVP: refracture risk T11 57% (High)", card.path("summary").asText());
+        assertEquals("critical", card.path("indicator").asText());
+        assertEquals("final", card.at("/suggestions/0/actions/0/resource/status").asText());
+        assertTrue(card.path("detail").asText().contains("Observation/cleft-npec"));
+    }
+
+    @Test
+    void patientView_pvpOnRecordWithoutFindings_saysWhatIsMissing() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ObjectNode findings = (ObjectNode) request.at("/prefetch/findings");
+        findings.putArray("entry");
+        findings.put("total", 0);
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        assertEquals("info", card.path("indicator").asText());
+        assertTrue(card.path("summary").asText().contains("Procedure/pvp-1 (2025-03-05)"), card.path("summary").asText());
+        assertTrue(card.path("detail").asText().contains("intravertebral cleft"));
+        assertTrue(card.path("suggestions").isMissingNode(), "nothing to file");
+    }
+
+    @Test
+    void patientView_noPvpAndNoFindings_givesNoCard() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ObjectNode) request.at("/prefetch/findings")).putArray("entry");
+        ((ObjectNode) request.at("/prefetch/procedures")).putArray("entry");
+
+        assertEquals("{\"cards\":[]}", service.post("/cds-services/pvp-refracture-risk", request).body().toString());
+    }
+
+    @Test
+    void malformedJson_is400WithLineAndColumn() throws Exception {
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", "{\"hook\": \"patient-view\",\n  oops}");
+
+        assertEquals(400, reply.status());
+        assertEquals("OperationOutcome", reply.body().path("resourceType").asText());
+        assertEquals("PVP-H101", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("line 2, column"));
+    }
+
+    @Test
+    void wrongHook_is400NamingTheHooksServed() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json").put("hook", "order-sign");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-H102", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/details/text").asText().contains("patient-view and encounter-discharge"));
+    }
+
+    @Test
+    void hostileFields_are400WithTheirPath() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ObjectNode) request.get("context")).put("patientId", "cleft/../../admin?x=1");
+        assertEquals("context.patientId", service.post("/cds-services/pvp-refracture-risk", request).body().at("/issue/0/expression/0").asText());
+
+        request = RunningService.example("patient-view.json").put("hookInstance", "<script>");
+        assertEquals("PVP-H103", service.post("/cds-services/pvp-refracture-risk", request).errorCode());
+
+        request = RunningService.example("patient-view.json");
+        request.putObject("fhirAuthorization").put("access_token", "secret").put("token_type", "Bearer");
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+        assertEquals("fhirServer", reply.body().at("/issue/0/expression/0").asText());
+        assertFalse(reply.raw().body().contains("secret"), "the token is never echoed");
+    }
+
+    @Test
+    void anotherPatientsObservation_isRefused() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ObjectNode) request.at("/prefetch/findings/entry/0/resource/subject")).put("reference", "Patient/someone-else");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-H109", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings Bundle.entry[0]"));
+    }
+
+    @Test
+    void badFindingInPrefetch_is400SayingWhereAndWhat() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        JsonNode rr = StreamSupport.stream(request.at("/prefetch/findings/entry").spliterator(), false)
+                .map(e -> e.path("resource")).filter(r -> r.path("id").asText().equals("cleft-rr")).findFirst().orElseThrow();
+        ((ObjectNode) rr.path("valueQuantity")).put("code", "mm").put("unit", "mm");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-E104", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/details/text").asText().contains("Observation/cleft-rr valueQuantity.code"));
+    }
+
+    @Test
+    void hugeBody_is413() throws Exception {
+        String huge = "{\"hook\":\"patient-view\",\"pad\":\"" + "x".repeat(70_000) + "\"}";
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", huge);
+
+        assertEquals(413, reply.status());
+        assertEquals("PVP-H413", reply.errorCode());
+    }
+
+    @Test
+    void unknownService_is404() throws Exception {
+        RunningService.Reply reply = service.post("/cds-services/no-such-service", RunningService.example("patient-view.json"));
+
+        assertEquals(404, reply.status());
+        assertEquals("OperationOutcome", reply.body().path("resourceType").asText());
+    }
+
+    @Test
+    void missingPrefetchWithoutFhirServer_is412() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ObjectNode) request.get("prefetch")).putNull("findings");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(412, reply.status());
+        assertEquals("prefetch.findings", reply.body().at("/issue/0/expression/0").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:%d/fhir", "http://localhost:%d", "http://169.254.169.254/latest/meta-data",
+            "file:///etc/passwd", "http://[::1]:%d/", "gopher://127.0.0.1:%d/"})
+    void fhirServerNotOnTheAllowlist_isRefusedWithoutConnecting(String target) throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ObjectNode) request.get("prefetch")).remove("findings");
+        request.put("fhirServer", target.formatted(bystander.getLocalPort()));
+        request.putObject("fhirAuthorization").put("access_token", "t").put("token_type", "Bearer");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(403, reply.status());
+        assertEquals("PVP-H301", reply.errorCode());
+        try {
+            bystander.accept().close();
+            throw new AssertionError("the service connected to " + target);
+        } catch (SocketTimeoutException expected) {
+            // no connection was made
+        }
+    }
+
+    @Test
+    void feedback_isValidatedAndStored() throws Exception {
+        String card = UUID.randomUUID().toString();
+        ObjectNode body = RunningService.JSON.createObjectNode();
+        ObjectNode item = body.putArray("feedback").addObject().put("card", card).put("outcome", "overridden")
+                .put("outcomeTimestamp", "2026-01-15T09:30:00Z");
+        item.putObject("overrideReason").put("userComment", "MRI from last year")
+                .putObject("reason").put("system", CardWriter.OVERRIDE_REASONS).put("code", "findings-outdated");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertTrue(service.server.feedback().read("pvp-refracture-risk").stream().anyMatch(f -> f.card().equals(card)
+                && f.overrideCode().equals("findings-outdated")));
+
+        item.put("outcome", "maybe");
+        RunningService.Reply bad = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+        assertEquals(400, bad.status());
+        assertEquals("feedback[0].outcome", bad.body().at("/issue/0/expression/0").asText());
+    }
+
+    @Test
+    void feedback_isStillThereAfterARestart(@TempDir Path own) throws Exception {
+        String card = UUID.randomUUID().toString();
+        ObjectNode body = RunningService.JSON.createObjectNode();
+        body.putArray("feedback").addObject().put("card", card).put("outcome", "accepted")
+                .put("outcomeTimestamp", "2026-01-15T09:30:00+01:00")
+                .putArray("acceptedSuggestions").addObject().put("id", UUID.randomUUID().toString());
+        try (RunningService first = new RunningService(own, Map.of())) {
+            assertEquals(200, first.post("/cds-services/pvp-refracture-preop/feedback", body).status());
+        }
+
+        try (RunningService second = new RunningService(own, Map.of())) {
+            List<Feedback> stored = second.server.feedback().read("pvp-refracture-preop");
+            assertEquals(1, stored.size());
+            assertEquals(card, stored.get(0).card());
+            assertEquals("accepted", stored.get(0).outcome());
+            assertEquals(1, stored.get(0).acceptedSuggestions().size());
+        }
+    }
+
+    @Test
+    void corsPreflight_isAnswered() throws Exception {
+        RunningService.Reply reply = service.send(HttpRequest.newBuilder(URI.create(service.base + "/cds-services/pvp-refracture-risk"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://ehr.example.org")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type"));
+
+        assertEquals(200, reply.status());
+        assertNotNull(reply.header("Access-Control-Allow-Origin"));
+    }
+
+    static JsonNode only(JsonNode cards) {
+        assertEquals(1, cards.size(), cards.toString());
+        return cards.get(0);
+    }
+
+    static void assertUuid(String text) {
+        assertEquals(text, UUID.fromString(text).toString());
+    }
+}
