@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
-import java.util.Set;
+import java.util.HashSet;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,8 +115,8 @@ public final class CdsServer implements AutoCloseable {
             return;
         }
         String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
-        jwt.verify(ctx.header("Authorization"), Set.of(config.publicUrl() + "/cds-services/" + id,
-                config.publicUrl() + ctx.path()));
+        jwt.verify(ctx.header("Authorization"), new HashSet<>(List.of(config.publicUrl() + "/cds-services/" + id,
+                config.publicUrl() + ctx.path())));
     }
 
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {

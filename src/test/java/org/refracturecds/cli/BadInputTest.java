@@ -84,4 +84,13 @@ class BadInputTest {
         assertTrue(run.err().contains("broken.drl:"), run.err());
         assertFalse(run.err().contains("\tat "), "no stack trace");
     }
+
+    @Test
+    void serveWithABadSetting_exitsTwoNamingTheSetting() {
+        CliRun run = CliRun.of("serve", "--config", BAD + "settings-bad-port.yaml");
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-C103] " + BAD + "settings-bad-port.yaml: setting 'port' is 80800"),
+                run.err());
+    }
 }

@@ -1,0 +1,80 @@
+package org.refracturecds.cdshooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServiceConfigTest {
+
+    @TempDir
+    Path dir;
+
+    ServiceConfig.ConfigException refused(String yaml) throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, yaml);
+        return assertThrows(ServiceConfig.ConfigException.class, () -> ServiceConfig.load(file, Map.of()));
+    }
+
+    @Test
+    void bundledDefaults_areALocalDemoWithoutAuthentication() throws Exception {
+        ServiceConfig defaults = ServiceConfig.defaults();
+
+        assertEquals("127.0.0.1", defaults.host());
+        assertEquals(8080, defaults.port());
+        assertEquals("http://127.0.0.1:8080", defaults.publicUrl());
+        assertEquals("off", defaults.auth().mode());
+    }
+
+    @Test
+    void theExampleSettings_load() throws Exception {
+        ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of());
+
+        assertTrue(example.auth().verify());
+        assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
+    }
+
+    @Test
+    void unknownSetting_isNamedWithTheKnownOnes() throws Exception {
+        String message = refused("fhirServerz: []\n").getMessage();
+
+        assertTrue(message.contains("unknown setting 'fhirServerz'"), message);
+        assertTrue(message.contains("fhirServers"), message);
+    }
+
+    @Test
+    void wrongType_namesTheSetting() throws Exception {
+        assertTrue(refused("port: eighty\n").getMessage().contains("setting 'port'"));
+    }
+
+    @Test
+    void authOffOnAPublicAddress_isRefused() throws Exception {
+        String message = refused("host: 0.0.0.0\n").getMessage();
+
+        assertTrue(message.contains("auth.mode' is off while host is 0.0.0.0"), message);
+    }
+
+    @Test
+    void verifyWithoutIssuers_isRefused() throws Exception {
+        assertTrue(refused("auth:\n  mode: verify\n").getMessage().contains("auth.issuers' is empty"));
+    }
+
+    @Test
+    void fhirServerThatIsNotHttp_isRefused() throws Exception {
+        assertTrue(refused("fhirServers: [\"file:///etc\"]\n").getMessage().contains("fhirServers[0]"));
+    }
+
+    @Test
+    void commandLineOverrides_winOverTheFile() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "port: 9000\n");
+
+        assertEquals(9100, ServiceConfig.load(file, Map.of("port", 9100)).port());
+    }
+}
