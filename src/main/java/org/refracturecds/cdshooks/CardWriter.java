@@ -21,10 +21,10 @@ import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
 import ca.uhn.fhir.context.FhirContext;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 
 /**
  * Writes CDS Hooks cards. An assessment card shows the clinician everything needed to check the
@@ -65,7 +65,7 @@ final class CardWriter {
                 .put("type", "create")
                 .put("description", "Create a " + risk.getStatus().toCode() + " RiskAssessment of "
                         + assessment.input().patient() + " (model " + risk.getMethod().getCodingFirstRep().getVersion() + ")")
-                .set("resource", resource(risk));
+                .putRawValue("resource", new RawValue(FhirContext.forR4Cached().newJsonParser().encodeResourceToString(risk)));
         card.put("selectionBehavior", "at-most-one");
         ArrayNode reasons = card.putArray("overrideReasons");
         OVERRIDE_REASON_CODES.forEach((code, display) ->
@@ -236,14 +236,6 @@ final class CardWriter {
     private static String citation() {
         return "Source: " + escape(RiskAssessmentWriter.CITATION.replace("doi:10.1186/s12891-021-04355-w", ""))
                 + "[doi:10.1186/s12891-021-04355-w](" + DOI + ")";
-    }
-
-    private ObjectNode resource(RiskAssessment risk) {
-        try {
-            return (ObjectNode) json.readTree(FhirContext.forR4Cached().newJsonParser().encodeResourceToString(risk));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("HAPI wrote JSON that Jackson cannot read", e);
-        }
     }
 
     /** Text from the rules or the input, made safe for Markdown: no table breaks, no raw HTML. */

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
@@ -65,7 +66,12 @@ public final class CdsServer implements AutoCloseable {
     public static CdsServer start(ServiceConfig config, RuleSet rules, Clock clock)
             throws SQLException, IOException, ParseException {
         CdsServer server = new CdsServer(config, rules, clock);
-        server.app.start();
+        try {
+            server.app.start();
+        } catch (RuntimeException e) {
+            server.closeResources();
+            throw e;
+        }
         return server;
     }
 
@@ -85,6 +91,9 @@ public final class CdsServer implements AutoCloseable {
     private void configure(JavalinConfig javalin) {
         javalin.jetty.host = config.host();
         javalin.jetty.port = config.port();
+        // Jetty leases acceptor and selector threads from the same pool: room for them on top.
+        int leased = 4 + 2 * Runtime.getRuntime().availableProcessors();
+        javalin.jetty.threadPool = new QueuedThreadPool(config.workerThreads() + leased, Math.min(8, config.workerThreads()));
         javalin.startup.showJavalinBanner = false;
         javalin.http.maxRequestSize = config.maxBodyBytes();
         javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
@@ -181,8 +190,12 @@ public final class CdsServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException, SQLException {
         app.stop();
+        closeResources();
+    }
+
+    private void closeResources() throws IOException, SQLException {
         fetchPool.shutdownNow();
         fetcher.close();
         feedback.close();

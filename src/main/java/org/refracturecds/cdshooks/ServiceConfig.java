@@ -32,11 +32,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param fhirServers       the FHIR base URLs the service may fetch from; no other is ever contacted
  * @param fetchTimeoutMillis the budget for all fetches of one call
  * @param extraPvpCodes     local "system|code" codes of a vertebroplasty, besides CODES.md's
+ * @param workerThreads     the threads that answer requests; more queue (docs/PERFORMANCE.md)
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             long maxBodyBytes, List<String> corsOrigins, List<String> fhirServers,
                             int fetchTimeoutMillis, String feedbackJdbcUrl, List<String> extraPvpCodes,
-                            Auth auth) {
+                            int workerThreads, Auth auth) {
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -145,6 +146,9 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (maxBodyBytes < 1024) {
             throw new ConfigException(at + "maxBodyBytes' is " + maxBodyBytes + ": give at least 1024");
+        }
+        if (workerThreads < 4 || workerThreads > 1000) {
+            throw new ConfigException(at + "workerThreads' is " + workerThreads + ": give 4 to 1000");
         }
         if (fetchTimeoutMillis < 10 || fetchTimeoutMillis > 10_000) {
             throw new ConfigException(at + "fetchTimeoutMillis' is " + fetchTimeoutMillis

@@ -2,6 +2,7 @@ package org.refracturecds.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.refracturecds.cdshooks.ServiceConfig;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
 
+import io.javalin.util.JavalinBindException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -70,7 +72,18 @@ final class ServeCommand implements Callable<Integer> {
                     + " service without a JWT. This is for a local demo only; never use it with patient data.");
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        CdsServer server = CdsServer.start(settings, ruleSet, clock);
+        CdsServer server;
+        try {
+            server = CdsServer.start(settings, ruleSet, clock);
+        } catch (SQLException e) {
+            err.println("error [PVP-C104] setting 'feedbackJdbcUrl' (" + settings.feedbackJdbcUrl() + "): the database"
+                    + " cannot be opened: " + e.getMessage().split("\n")[0]);
+            return Cli.BAD_INPUT;
+        } catch (JavalinBindException e) {
+            err.println("error [PVP-C105] setting 'port': " + settings.host() + ":" + settings.port() + " is in use or"
+                    + " cannot be bound; stop the other program or give --port");
+            return Cli.BAD_INPUT;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();

@@ -1,48 +1,58 @@
 package org.refracturecds.fhirout;
 
+import org.hl7.fhir.utilities.xhtml.NodeType;
+import org.hl7.fhir.utilities.xhtml.XhtmlNode;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Prediction;
 
-/** The RiskAssessment's narrative: the predictions, the guidance and the warnings, as XHTML. */
+/**
+ * The RiskAssessment's narrative: the predictions, the guidance and the warnings, as XHTML.
+ * Built as nodes, not parsed from text: the text of rules and input needs no escaping, and
+ * HAPI's XHTML parser (costly on every request) is not needed.
+ */
 final class NarrativeHtml {
 
     private NarrativeHtml() {
     }
 
-    static String of(Assessment assessment) {
-        StringBuilder html = new StringBuilder("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-        html.append("<p>Risk of refracture of the cemented vertebra within ")
-                .append(assessment.calibration().getHorizonMonths()).append(" months after PVP (Xiong et al. 2021")
-                .append(assessment.preliminary() ? "; preliminary" : "").append(").</p>");
-        html.append("<table><tr><th>Vertebra</th><th>Scenario</th><th>Probability (95% interval)</th><th>Band</th></tr>");
-        for (Prediction p : assessment.predictions()) {
-            html.append("<tr><td>").append(escape(p.getVertebra().getLabel())).append("</td><td>")
-                    .append(escape(p.isHypothetical() ? p.describeAssumptions() : "as observed")).append("</td><td>")
-                    .append(Numbers.percent(p.getProbability())).append(" (").append(Numbers.percent(p.getLow()))
-                    .append(" to ").append(Numbers.percent(p.getHigh())).append(")</td><td>")
-                    .append(p.getBand() == null ? "" : escape(p.getBand().getDisplay())).append("</td></tr>");
+    static XhtmlNode of(Assessment assessment) {
+        XhtmlNode div = new XhtmlNode(NodeType.Element, "div");
+        div.setAttribute("xmlns", "http://www.w3.org/1999/xhtml");
+        div.addTag("p").addText("Risk of refracture of the cemented vertebra within "
+                + assessment.calibration().getHorizonMonths() + " months after PVP (Xiong et al. 2021"
+                + (assessment.preliminary() ? "; preliminary" : "") + ").");
+        XhtmlNode table = div.addTag("table");
+        XhtmlNode header = table.addTag("tr");
+        for (String heading : new String[] {"Vertebra", "Scenario", "Probability (95% interval)", "Band"}) {
+            header.addTag("th").addText(heading);
         }
-        html.append("</table>");
-        if (!assessment.guidance().isEmpty()) {
-            html.append("<ul>");
-            for (Guidance g : assessment.guidance()) {
-                html.append("<li>").append(escape(g.getVertebra().getLabel() + ": " + g.getText()))
-                        .append(" <i>").append(escape(g.getBasis())).append("</i></li>");
+        for (Prediction p : assessment.predictions()) {
+            XhtmlNode row = table.addTag("tr");
+            row.addTag("td").addText(p.getVertebra().getLabel());
+            row.addTag("td").addText(p.isHypothetical() ? p.describeAssumptions() : "as observed");
+            row.addTag("td").addText(Numbers.percent(p.getProbability()) + " (" + Numbers.percent(p.getLow()) + " to "
+                    + Numbers.percent(p.getHigh()) + ")");
+            XhtmlNode band = row.addTag("td");
+            if (p.getBand() != null) {
+                band.addText(p.getBand().getDisplay());
             }
-            html.append("</ul>");
+        }
+        if (!assessment.guidance().isEmpty()) {
+            XhtmlNode list = div.addTag("ul");
+            for (Guidance g : assessment.guidance()) {
+                XhtmlNode item = list.addTag("li");
+                item.addText(g.getVertebra().getLabel() + ": " + g.getText() + " ");
+                item.addTag("i").addText(g.getBasis());
+            }
         }
         for (Notice notice : assessment.notices()) {
             if (notice.severity() == Notice.Severity.WARNING) {
-                html.append("<p>Warning: ").append(escape(notice.render())).append("</p>");
+                div.addTag("p").addText("Warning: " + notice.render());
             }
         }
-        return html.append("</div>").toString();
-    }
-
-    static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        return div;
     }
 }

@@ -82,7 +82,7 @@ public final class RiskAssessmentWriter {
         }
         risk.addNote(new Annotation().setText("Source: " + CITATION));
         Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
-        narrative.setDivAsString(NarrativeHtml.of(assessment));
+        narrative.setDiv(NarrativeHtml.of(assessment));
         risk.setText(narrative);
         return risk;
     }

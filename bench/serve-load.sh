@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Load benchmark of `serve` with wrk (Debian: apt-get install wrk) on loopback: 32 connections post
+# the bundled order-sign request (a PVP order with the pre-op findings as prefetch) for 60 s after a
+# 10 s warm-up, RUNS times; prints wrk's throughput, latency percentiles and non-200 count, and the
+# server's peak resident memory (VmHWM).
+# Usage: bench/serve-load.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS sets the server's JVM options.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=${1:-32}; seconds=${2:-60}; runs=${3:-3}; port=18080
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+mvn -B -q package -DskipTests
+data=$(mktemp -d)
+printf 'feedbackJdbcUrl: "jdbc:h2:%s/feedback"\n' "$data" > "$data/settings.yaml"
+java ${SERVE_JAVA_OPTS:--Xmx192m} -jar target/pvp-refracture-cds.jar serve --port "$port" --config "$data/settings.yaml" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+until curl -sf "http://127.0.0.1:$port/cds-services" >/dev/null; do sleep 0.2; done
+url="http://127.0.0.1:$port/cds-services/pvp-refracture-preop"
+export BODY=examples/cds-hooks/order-sign.json
+wrk -t2 -c"$connections" -d10s -s bench/post.lua "$url" >/dev/null
+for run in $(seq "$runs"); do
+  echo "== run $run"
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/post.lua "$url" \
+    | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors|requests in'
+done
+grep -E 'VmHWM' "/proc/$server/status"
