@@ -37,7 +37,7 @@ import com.fasterxml.jackson.databind.util.RawValue;
  */
 final class CardWriter {
 
-    static final String DOI = "https://doi.org/10.1186/s12891-021-04355-w";
+    static final String DOI = "https://doi.org/" + RiskAssessmentWriter.DOI;
     static final String OVERRIDE_REASONS = Codes.BASE + "/CodeSystem/override-reasons";
     /** The reasons a clinician may give for not following a card (code to display). */
     static final Map<String, String> OVERRIDE_REASON_CODES = overrideReasons();
@@ -53,10 +53,11 @@ final class CardWriter {
 
     /** The assessment card, with a suggestion that files the RiskAssessment in the EHR. */
     ObjectNode assessmentCard(Assessment assessment, String context, List<String> caveats) {
-        ObjectNode card = card(summary(assessment, context), indicator(assessment),
-                detail(assessment, context, caveats));
         RiskAssessment risk = riskAssessments.write(assessment);
         risk.setId(UUID.randomUUID().toString());
+        String modelVersion = risk.getMethod().getCodingFirstRep().getVersion();
+        ObjectNode card = card(summary(assessment, context), indicator(assessment),
+                detail(assessment, context, caveats, modelVersion));
         ObjectNode suggestion = card.putArray("suggestions").addObject()
                 .put("label", "File this refracture risk assessment in the chart")
                 .put("uuid", UUID.randomUUID().toString())
@@ -64,7 +65,7 @@ final class CardWriter {
         suggestion.putArray("actions").addObject()
                 .put("type", "create")
                 .put("description", "Create a " + risk.getStatus().toCode() + " RiskAssessment of "
-                        + assessment.input().patient() + " (model " + risk.getMethod().getCodingFirstRep().getVersion() + ")")
+                        + assessment.input().patient() + " (model " + modelVersion + ")")
                 .putRawValue("resource", new RawValue(FhirContext.forR4Cached().newJsonParser().encodeResourceToString(risk)));
         card.put("selectionBehavior", "at-most-one");
         ArrayNode reasons = card.putArray("overrideReasons");
@@ -142,7 +143,7 @@ final class CardWriter {
         return grouped;
     }
 
-    private String detail(Assessment a, String context, List<String> caveats) {
+    private String detail(Assessment a, String context, List<String> caveats, String modelVersion) {
         StringBuilder md = new StringBuilder();
         md.append("**").append(context).append("**: predicted risk that the cemented vertebra breaks again within ")
                 .append(a.calibration().getHorizonMonths()).append(" months of PVP (at least 15% height loss with bone"
@@ -172,7 +173,7 @@ final class CardWriter {
         }
         md.append("#### Model and its limits\n\n");
         md.append("- Model ").append(a.calibration().getModel()).append(" version ")
-                .append(RiskAssessmentWriter.method(a).getCodingFirstRep().getVersion()).append("; rules ")
+                .append(modelVersion).append("; rules ")
                 .append(escape(a.ruleSet().origin())).append(", sha256 `").append(a.ruleSet().hash()).append("`\n");
         for (Band band : a.bands()) {
             md.append("- Band ").append(band.getDisplay()).append(": ").append(escape(band.getMeaning())).append(" (")
@@ -234,8 +235,7 @@ final class CardWriter {
     }
 
     private static String citation() {
-        return "Source: " + escape(RiskAssessmentWriter.CITATION.replace("doi:10.1186/s12891-021-04355-w", ""))
-                + "[doi:10.1186/s12891-021-04355-w](" + DOI + ")";
+        return "Source: " + escape(RiskAssessmentWriter.REFERENCE) + " [doi:" + RiskAssessmentWriter.DOI + "](" + DOI + ")";
     }
 
     /** Text from the rules or the input, made safe for Markdown: no table breaks, no raw HTML. */

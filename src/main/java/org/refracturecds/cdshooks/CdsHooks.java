@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -88,7 +87,7 @@ final class CdsHooks {
         Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
         List<CdsService.Prefetch> missing = new ArrayList<>();
         for (CdsService.Prefetch prefetch : service.prefetch(pvpCodes)) {
-            if (prefetch.codes().isEmpty()) {
+            if (!prefetch.isSearch()) {
                 continue;
             }
             JsonNode sent = request.prefetched(prefetch.key());
@@ -183,8 +182,8 @@ final class CdsHooks {
                     return InputReader.entries(fetcher.search(base, request.accessToken(), prefetch.resourceType(),
                             request.patientId(), prefetch.codes()), "fetched " + prefetch.key());
                 } catch (FhirFetcher.FetchFailed e) {
-                    throw new CompletionException(new HttpError(412, "PVP-H303", "prefetch." + prefetch.key(),
-                            "was not sent and cannot be fetched: " + e.getMessage()));
+                    throw new HttpError(412, "PVP-H303", "prefetch." + prefetch.key(),
+                            "was not sent and cannot be fetched: " + e.getMessage());
                 } catch (SocketTimeoutException e) {
                     return null;
                 }
@@ -224,11 +223,9 @@ final class CdsHooks {
     private List<InputReader.Entry> read(JsonNode resource, String key, String patientId) {
         List<InputReader.Entry> entries;
         try {
-            entries = new InputReader(FhirContext.forR4Cached()).read(json.writeValueAsString(resource));
+            entries = new InputReader(FhirContext.forR4Cached()).read(resource);
         } catch (InputException e) {
             throw new HttpError(400, e.code(), "prefetch." + key + " " + e.where(), e.getMessage());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
         sameSubject(entries, patientId, "prefetch." + key);
         return entries;
@@ -265,7 +262,7 @@ final class CdsHooks {
         for (JsonNode entry : request.draftOrders().path("entry")) {
             JsonNode order = entry.path("resource");
             String id = "ServiceRequest/" + order.path("id").asText();
-            if (!"ServiceRequest".equals(order.path("resourceType").asText()) || !isPvp(order.path("code"))
+            if (!"ServiceRequest".equals(order.path("resourceType").asText()) || !isPvpCode(order.path("code"))
                     || List.of("revoked", "entered-in-error", "completed").contains(order.path("status").asText())) {
                 continue;
             }
@@ -277,13 +274,17 @@ final class CdsHooks {
         return found;
     }
 
-    private boolean isPvp(JsonNode concept) {
+    private boolean isPvpCode(JsonNode concept) {
         for (JsonNode coding : concept.path("coding")) {
-            if (pvpCodes.contains(coding.path("system").asText() + "|" + coding.path("code").asText())) {
+            if (isPvpCode(coding.path("system").asText(), coding.path("code").asText())) {
                 return true;
             }
         }
         return false;
+    }
+
+    private boolean isPvpCode(String system, String code) {
+        return pvpCodes.contains(system + "|" + code);
     }
 
     /** "Procedure/p1 (2025-03-04)" for each PVP on record that was not entered in error or not done. */
@@ -292,7 +293,7 @@ final class CdsHooks {
         for (InputReader.Entry entry : procedures) {
             if (!(entry.resource() instanceof Procedure procedure) || !procedure.hasStatus()
                     || List.of("entered-in-error", "not-done").contains(procedure.getStatus().toCode())
-                    || procedure.getCode().getCoding().stream().noneMatch(c -> pvpCodes.contains(c.getSystem() + "|" + c.getCode()))) {
+                    || procedure.getCode().getCoding().stream().noneMatch(c -> isPvpCode(c.getSystem(), c.getCode()))) {
                 continue;
             }
             String when = procedure.hasPerformedDateTimeType() ? " (" + procedure.getPerformedDateTimeType().getValueAsString() + ")"

@@ -30,9 +30,14 @@ enum CdsService {
     /** A prefetch key and the FHIR search behind it. */
     record Prefetch(String key, String resourceType, List<String> codes) {
 
+        /** A search by patient and code; otherwise a read of the patient, which the service only checks. */
+        boolean isSearch() {
+            return !codes.isEmpty();
+        }
+
         /** The CDS Hooks template: a search by patient and code, within the spec's recommended subset. */
         String template() {
-            if (codes.isEmpty()) {
+            if (!isSearch()) {
                 return resourceType + "/{{context.patientId}}";
             }
             return resourceType + "?patient={{context.patientId}}&code=" + String.join(",", codes);

@@ -18,8 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 record Feedback(String card, String outcome, List<String> acceptedSuggestions, String overrideCode,
                 String userComment, String outcomeTimestamp) {
 
-    private static final Pattern UUID = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern UUID = Pattern.compile(HookRequest.UUID_TEXT);
     private static final int MAX_ITEMS = 100;
     private static final int MAX_COMMENT = 2000;
 

@@ -19,8 +19,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 record HookRequest(String hook, String hookInstance, String fhirServer, String accessToken, String patientId,
                    List<String> selections, JsonNode draftOrders, JsonNode prefetch) {
 
-    private static final Pattern UUID = Pattern.compile(
-            "(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** A UUID as text, the form of hookInstance and of the card and suggestion ids in feedback. */
+    static final String UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+    private static final Pattern UUID = Pattern.compile("(urn:uuid:)?" + UUID_TEXT);
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
     static HookRequest parse(JsonNode body, CdsService service) {

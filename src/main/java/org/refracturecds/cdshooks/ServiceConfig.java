@@ -123,7 +123,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     }
 
     /** Whether the host only accepts connections from this machine. */
-    public boolean loopbackOnly() {
+    private boolean loopbackOnly() {
         try {
             return InetAddress.getByName(host).isLoopbackAddress();
         } catch (UnknownHostException e) {
@@ -212,13 +212,16 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     }
 
     private static void httpUrl(String url, String setting) throws ConfigException {
+        if (url == null) {
+            throw new ConfigException(setting + " is missing: give an http or https URL such as https://ehr.example.org/fhir");
+        }
         try {
             URI uri = new URI(url);
             if (!List.of("http", "https").contains(String.valueOf(uri.getScheme())) || uri.getHost() == null
                     || uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null) {
                 throw new URISyntaxException(url, "not an http(s) URL without user, query or fragment");
             }
-        } catch (URISyntaxException | NullPointerException e) {
+        } catch (URISyntaxException e) {
             throw new ConfigException(setting + " is '" + url + "': give an http or https URL such as"
                     + " https://ehr.example.org/fhir");
         }

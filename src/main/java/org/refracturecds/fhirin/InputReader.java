@@ -42,15 +42,25 @@ public final class InputReader {
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < documents.size(); i++) {
             String where = documents.size() == 1 ? "the input" : "line " + lineOf(text, i);
-            JsonNode document = documents.get(i);
-            if (!document.isObject() || !document.path("resourceType").isTextual()) {
-                throw new InputException("PVP-E002", where, "is not a FHIR resource: a JSON object with"
-                        + " \"resourceType\" is expected");
-            }
+            JsonNode document = requireResource(documents.get(i), where);
             Resource resource = parse(documents.size() == 1 ? text : document.toString(), where);
             open(resource, resource instanceof Bundle ? bundleLabel(where) : where, entries);
         }
         return entries;
+    }
+
+    /** One resource that was already read as JSON (a CDS Hooks prefetch value), opened as a whole input. */
+    public List<Entry> read(JsonNode document) throws InputException {
+        requireResource(document, "the input");
+        return entries(parse(document.toString(), "the input"), "the input");
+    }
+
+    private static JsonNode requireResource(JsonNode document, String where) throws InputException {
+        if (!document.isObject() || !document.path("resourceType").isTextual()) {
+            throw new InputException("PVP-E002", where, "is not a FHIR resource: a JSON object with"
+                    + " \"resourceType\" is expected");
+        }
+        return document;
     }
 
     private static List<JsonNode> documents(String text) throws InputException {

@@ -45,9 +45,12 @@ public final class RiskAssessmentWriter {
     public static final String SCENARIO = Codes.BASE + "/StructureDefinition/prediction-scenario";
     public static final String RULE_SET = Codes.BASE + "/StructureDefinition/rule-set";
     private static final String RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability";
-    public static final String CITATION = "Xiong YC, Guo W, et al. Refracture of the cemented vertebrae after"
+    /** The paper every coefficient, threshold and sentence of guidance comes from. */
+    public static final String REFERENCE = "Xiong YC, Guo W, et al. Refracture of the cemented vertebrae after"
             + " percutaneous vertebroplasty: risk factors and imaging findings. BMC Musculoskelet Disord."
-            + " 2021;22:459. doi:10.1186/s12891-021-04355-w";
+            + " 2021;22:459.";
+    public static final String DOI = "10.1186/s12891-021-04355-w";
+    private static final String CITATION = REFERENCE + " doi:" + DOI;
 
     private final Clock clock;
 
@@ -88,7 +91,7 @@ public final class RiskAssessmentWriter {
     }
 
     /** The model id with its version, which names the rule set so that any edit changes it. */
-    public static CodeableConcept method(Assessment assessment) {
+    static CodeableConcept method(Assessment assessment) {
         Calibration calibration = assessment.calibration();
         String version = calibration.getVersion() + "+rules." + assessment.ruleSet().shortHash();
         if (!assessment.predictions().isEmpty()) {
@@ -136,7 +139,7 @@ public final class RiskAssessmentWriter {
     }
 
     /** The log-odds arithmetic in words, so a reader can redo it. */
-    public static String rationale(Prediction prediction) {
+    static String rationale(Prediction prediction) {
         Calibration k = prediction.getCalibration();
         List<String> parts = new ArrayList<>();
         parts.add("intercept " + Numbers.signed(k.getIntercept()));
