@@ -29,7 +29,8 @@ final class Cli {
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Clock clock) {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand(new AssessCommand(in, clock))
-                .addSubcommand(new ServeCommand(clock));
+                .addSubcommand(new ServeCommand(clock))
+                .addSubcommand(new RulesCommand());
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {

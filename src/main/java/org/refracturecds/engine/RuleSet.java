@@ -12,10 +12,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -49,9 +53,12 @@ public final class RuleSet {
     private static final String PACKAGE_FOLDER = "org/refracturecds/rules/";
     private static final String RULES_PATH = "src/main/resources/" + PACKAGE_FOLDER;
     private static final AtomicLong BUILDS = new AtomicLong();
+    private static final Comparator<RuleProblem> BY_PLACE = Comparator.comparing(RuleProblem::file)
+            .thenComparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column);
 
     private final KieBase kieBase;
     private final List<Object> knowledge;
+    private final Set<String> assessmentRules;
     private final Calibration calibration;
     private final List<Band> bands;
     private final List<Statement> limits;
@@ -59,8 +66,9 @@ public final class RuleSet {
     private final String hash;
     private final Instant loadedAt;
 
-    private RuleSet(KieBase kieBase, List<Object> knowledge, String origin, String hash) {
+    private RuleSet(KieBase kieBase, List<Object> knowledge, Set<String> assessmentRules, String origin, String hash) {
         this.kieBase = kieBase;
+        this.assessmentRules = Set.copyOf(assessmentRules);
         this.knowledge = List.copyOf(knowledge);
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
@@ -131,29 +139,67 @@ public final class RuleSet {
         if (files.keySet().stream().noneMatch(RuleSet::isRuleFile)) {
             problems.add(new RuleProblem(origin, 0, 0, "no .drl, .drl.csv or .drl.xlsx file"));
         }
-        KieBuilder builder = kie.newKieBuilder(kfs).buildAll();
+        KieBuilder builder;
+        try {
+            builder = kie.newKieBuilder(kfs).buildAll();
+        } catch (RuntimeException e) {
+            // Drools throws, instead of reporting, when a table's layout cannot be read at all.
+            String table = files.keySet().stream().filter(name -> String.valueOf(e.getMessage()).contains(name))
+                    .findFirst().orElse(origin);
+            problems.add(DecisionTable.parseProblem(table, e));
+            throw new RuleSetException(origin, problems);
+        }
         for (Message message : builder.getResults().getMessages(Message.Level.ERROR)) {
             String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "").replace(PACKAGE_FOLDER, "");
-            problems.add(new RuleProblem(path, message.getLine(), message.getColumn(), message.getText().strip()));
+            String text = message.getText().strip();
+            Optional<DecisionTable> table = isTable(path) ? DecisionTable.read(path, files.get(path)) : Optional.empty();
+            RuleProblem problem = table.map(t -> t.locate(message.getLine(), text))
+                    .orElseGet(() -> new RuleProblem(path, message.getLine(), message.getColumn(), text, Hints.of(text)));
+            if (!problems.contains(problem)) {
+                problems.add(problem);
+            }
         }
         if (!problems.isEmpty()) {
+            problems.sort(BY_PLACE);
             throw new RuleSetException(origin, problems);
         }
         KieBase kieBase = kie.newKieContainer(release).getKieBase();
         kie.getRepository().removeKieModule(release);
-        List<Object> knowledge = runKnowledge(kieBase, origin);
-        return new RuleSet(kieBase, knowledge, origin, hash(files));
+        Set<String> knowledgeRules = new TreeSet<>();
+        List<Object> knowledge = runKnowledge(kieBase, origin, files, knowledgeRules);
+        Set<String> assessmentRules = new TreeSet<>();
+        kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
+        assessmentRules.removeAll(knowledgeRules);
+        return new RuleSet(kieBase, knowledge, assessmentRules, origin, hash(files));
     }
 
     private static boolean isRuleFile(String name) {
-        return name.endsWith(".drl") || name.endsWith(".drl.csv") || name.endsWith(".drl.xlsx");
+        return name.endsWith(".drl") || isTable(name);
+    }
+
+    private static boolean isTable(String name) {
+        return name.endsWith(".drl.csv") || name.endsWith(".drl.xlsx");
+    }
+
+    /** A rule that a table generated, at the table's row; the rule's name when no table has it. */
+    private static RuleProblem atRule(String rule, String message, Map<String, byte[]> files) {
+        for (String name : files.keySet()) {
+            Optional<Integer> row = isTable(name)
+                    ? DecisionTable.read(name, files.get(name)).flatMap(t -> t.rowOfRule(rule)) : Optional.empty();
+            if (row.isPresent()) {
+                return new RuleProblem(name, row.get(), 0, message).inTable(null);
+            }
+        }
+        return new RuleProblem(rule, 0, 0, message);
     }
 
     /**
      * Fires the knowledge tables once and keeps what they insert. A row that fires but inserts
      * nothing lacks its Source (the last column inserts the fact): every number must cite one.
      */
-    private static List<Object> runKnowledge(KieBase kieBase, String origin) throws RuleSetException {
+    private static List<Object> runKnowledge(KieBase kieBase, String origin, Map<String, byte[]> files,
+                                             Set<String> knowledgeRules)
+            throws RuleSetException {
         KieSession session = kieBase.newKieSession();
         try {
             SessionLog log = SessionLog.attach(session, true);
@@ -161,8 +207,8 @@ public final class RuleSet {
             session.fireAllRules();
             List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
                     .filter(rule -> !log.insertingRules.contains(rule))
-                    .map(rule -> new RuleProblem(rule, 0, 0, "this row has no Source: every number and"
-                            + " sentence must cite where it comes from"))
+                    .map(rule -> atRule(rule, "this row has no Source: every number and sentence must cite"
+                            + " where it comes from", files))
                     .toList());
             if (log.ofType(Calibration.class).size() != 1) {
                 problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
@@ -171,6 +217,7 @@ public final class RuleSet {
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);
             }
+            knowledgeRules.addAll(log.fired);
             return log.inserted;
         } finally {
             session.dispose();
@@ -202,6 +249,12 @@ public final class RuleSet {
     List<Band> bands() { return bands; }
     /** The model's limits, stated with every result. */
     List<Statement> limits() { return limits; }
+
+    /** The rules that run for each patient (not those that load the tables' data), by name. */
+    public Set<String> assessmentRules() { return assessmentRules; }
+
+    /** The version a clinician gives the rules (the Calibration table's Version column). */
+    public String version() { return calibration.getVersion(); }
 
     /** Where the rules were read from. */
     public String origin() { return origin; }

@@ -40,9 +40,9 @@ import org.refracturecds.facts.Vertebra;
  */
 public final class ObservationMapper {
 
-    private static final String PRESENT = "52101004";
-    private static final String ABSENT = "2667000";
-    private static final List<String> NPEC_CODES = List.of("none", "upper", "lower", "upper-and-lower");
+    static final String PRESENT = "52101004";
+    static final String ABSENT = "2667000";
+    static final List<String> NPEC_CODES = List.of("none", "upper", "lower", "upper-and-lower");
 
     /** One usable Observation, before the patient's findings are put together. */
     private record Reading(String patient, FindingType type, VertebralLevel level, String value, Double quantity,

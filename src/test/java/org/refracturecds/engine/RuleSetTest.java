@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.RuleFolders;
 
 /** Every decision table is read and fires; broken rule folders are refused with file and line. */
 class RuleSetTest {
@@ -32,28 +32,9 @@ class RuleSetTest {
         assertEquals(RuleSet.load(Path.of("rules")).hash(), RuleSet.loadBundled().hash());
     }
 
-    private static Path copyOfRules(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(Path.of("rules"))) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, dir.resolve(file.getFileName()));
-            }
-        }
-        return dir;
-    }
-
-    /** A copy of rules/ in {@code dir} with {@code from} replaced by {@code to} in one file. */
-    private static Path rulesWithEdit(Path dir, String file, String from, String to) throws IOException {
-        copyOfRules(dir);
-        Path edited = dir.resolve(file);
-        String text = Files.readString(edited);
-        assertTrue(text.contains(from), "the edit must apply: " + from);
-        Files.writeString(edited, text.replace(from, to));
-        return dir;
-    }
-
     @Test
     void plainCsvTable_isRefusedNotSilentlyIgnored(@TempDir Path dir) throws IOException {
-        copyOfRules(dir);
+        RuleFolders.copy(dir);
         Files.move(dir.resolve("bands.drl.csv"), dir.resolve("bands.csv"));
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         assertEquals("bands.csv", e.problems().get(0).file());
@@ -61,7 +42,7 @@ class RuleSetTest {
 
     @Test
     void drlError_isReportedWithFileAndLine(@TempDir Path dir) throws IOException {
-        rulesWithEdit(dir, "pipeline.drl", "$k    : Calibration()", "$k    : Calibrat()");
+        RuleFolders.copyWithEdit(dir, "pipeline.drl", "$k    : Calibration()", "$k    : Calibrat()");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         RuleProblem problem = e.problems().get(0);
         assertEquals("pipeline.drl", problem.file());
@@ -70,7 +51,7 @@ class RuleSetTest {
 
     @Test
     void tableRowWithoutSource_isRefused(@TempDir Path dir) throws IOException {
-        rulesWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
                 "under 5%,\n");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         assertTrue(e.getMessage().contains("has no Source"), e.getMessage());
@@ -78,7 +59,39 @@ class RuleSetTest {
 
     @Test
     void editedCoefficient_changesTheHash(@TempDir Path dir) throws IOException, RuleSetException {
-        rulesWithEdit(dir, "model.drl.csv", "3.3003", "3.2");
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", "3.3003", "3.2");
         assertTrue(!RuleSet.load(dir).hash().equals(RuleSet.load(Path.of("rules")).hash()));
+    }
+
+    @Test
+    void tableCellError_isReportedAtItsRowAndColumn_withAHint(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", ",3.3003,", ",3.30x3,");
+        RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
+        assertEquals("model.drl.csv row 14, column E (beta = ln(adjusted OR))", problem.where());
+        assertTrue(problem.hint().contains("only the number"), problem.render());
+    }
+
+    @Test
+    void tableCodeError_isReportedOnceAtTheCodeCell(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "guidance.drl.csv", "g.setStrength(", "g.setStrenth(");
+        RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertEquals("guidance.drl.csv row 11, column G (Strength of the support)", e.problems().get(0).where());
+    }
+
+    @Test
+    void unbalancedQuoteInATable_isReportedAtItsCell(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "guidance.drl.csv", "post-operative,,,high,G-FOLLOW-UP", "post-operative,,,\"high\"\",G-FOLLOW-UP");
+        RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
+        assertEquals("guidance.drl.csv row 19, column I", problem.where());
+        assertTrue(problem.hint().contains("unbalanced quote"), problem.render());
+    }
+
+    @Test
+    void rowWithoutSource_isReportedAtItsRow(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
+                "under 5%,\n");
+        RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
+        assertEquals("bands.drl.csv row 13", problem.where());
     }
 }

@@ -1,0 +1,46 @@
+package org.refracturecds.authoring;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One clinical scenario of {@code rules/tests/}: findings in clinical terms and what the rules
+ * must say about them.
+ *
+ * @param file     the scenario file, relative to the rules folder
+ * @param line     the line where the scenario starts
+ * @param level    the vertebra (default L1)
+ * @param findings finding name -> value, e.g. IVC: present, RR: 12%
+ */
+public record Scenario(String file, int line, String name, String level, Map<String, String> findings,
+                       Expect expect) {
+
+    /**
+     * @param band        the vertebra's band (the highest among its predictions): low, moderate or high
+     * @param probability every prediction lies in this range, e.g. "15% to 60%"; or, before PVP, a range
+     *                    per technique scenario id: {favourable: 15% to 25%, unfavourable: 80% to 90%}
+     * @param guidance    guidance ids that must be given
+     * @param noGuidance  guidance ids that must not be given
+     * @param notices     notice codes that must be given, e.g. PVP-W201
+     * @param noNotices   notice codes that must not be given
+     */
+    public record Expect(String band, JsonNode probability, List<String> guidance,
+                         @JsonProperty("no guidance") List<String> noGuidance, List<String> notices,
+                         @JsonProperty("no notices") List<String> noNotices) {
+
+        public Expect {
+            guidance = guidance == null ? List.of() : List.copyOf(guidance);
+            noGuidance = noGuidance == null ? List.of() : List.copyOf(noGuidance);
+            notices = notices == null ? List.of() : List.copyOf(notices);
+            noNotices = noNotices == null ? List.of() : List.copyOf(noNotices);
+        }
+    }
+
+    /** "tests/cleft.yaml:12" */
+    public String where() {
+        return file + ":" + line;
+    }
+}

@@ -1,0 +1,152 @@
+package org.refracturecds.authoring;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.facts.Band;
+import org.refracturecds.facts.Guidance;
+import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.Prediction;
+import org.refracturecds.fhirin.ClinicalTerms;
+import org.refracturecds.fhirin.InputException;
+
+/** Runs clinicians' scenarios against a rule set and says, for each, what did not come out as expected. */
+public final class ScenarioRunner {
+
+    private static final Pattern RANGE = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*(%?)\\s*to\\s*(\\d+(?:\\.\\d+)?)\\s*(%?)\\s*");
+
+    /** One scenario's outcome: no failures means it passed. */
+    public record Result(Scenario scenario, List<String> failures, List<String> fired) {
+
+        public boolean passed() {
+            return failures.isEmpty();
+        }
+    }
+
+    /** All outcomes, and the assessment rules that no scenario fired. */
+    public record Report(List<Result> results, Set<String> neverFired) {
+
+        public long passed() {
+            return results.stream().filter(Result::passed).count();
+        }
+
+        public long failed() {
+            return results.size() - passed();
+        }
+
+        public boolean allPassed() {
+            return failed() == 0;
+        }
+    }
+
+    private ScenarioRunner() {
+    }
+
+    public static Report run(Assessor assessor, List<Scenario> scenarios) {
+        List<Result> results = new ArrayList<>();
+        Set<String> neverFired = new TreeSet<>(assessor.rules().assessmentRules());
+        for (Scenario scenario : scenarios) {
+            Result result = run(assessor, scenario);
+            neverFired.removeAll(result.fired());
+            results.add(result);
+        }
+        return new Report(results, neverFired);
+    }
+
+    static Result run(Assessor assessor, Scenario scenario) {
+        Assessment assessment;
+        try {
+            assessment = assessor.assess(ClinicalTerms.findings(scenario.level(), scenario.findings(),
+                    scenario.where()), true);
+        } catch (InputException e) {
+            return new Result(scenario, List.of("the findings cannot be read: " + e.render()), List.of());
+        } catch (RuntimeException e) {
+            return new Result(scenario, List.of("the rules failed on these findings: " + e.getMessage()), List.of());
+        }
+        Scenario.Expect expect = scenario.expect();
+        List<String> failures = new ArrayList<>();
+        if (expect.band() != null) {
+            checkBand(expect.band(), assessment, failures);
+        }
+        if (expect.probability() != null) {
+            checkProbability(expect.probability(), assessment, failures);
+        }
+        Set<String> given = new TreeSet<>(assessment.guidance().stream().map(Guidance::getId).toList());
+        expect.guidance().stream().filter(id -> !given.contains(id))
+                .forEach(id -> failures.add("guidance " + id + " was expected but not given (given: " + list(given) + ")"));
+        expect.noGuidance().stream().filter(given::contains)
+                .forEach(id -> failures.add("guidance " + id + " was given but the scenario says it must not be"));
+        Set<String> notices = new TreeSet<>(assessment.notices().stream().map(Notice::code).toList());
+        expect.notices().stream().filter(code -> !notices.contains(code))
+                .forEach(code -> failures.add("notice " + code + " was expected but not given (given: " + list(notices) + ")"));
+        expect.noNotices().stream().filter(notices::contains)
+                .forEach(code -> failures.add("notice " + code + " was given but the scenario says it must not be"));
+        return new Result(scenario, failures, assessment.firedRules());
+    }
+
+    private static void checkBand(String expected, Assessment assessment, List<String> failures) {
+        Band band = assessment.predictions().stream().map(Prediction::getBand)
+                .max(Comparator.comparingDouble(Band::getFrom)).orElse(null);
+        if (band == null) {
+            failures.add("no band was given, expected " + expected);
+        } else if (!expected.strip().equalsIgnoreCase(band.getCode()) && !expected.strip().equalsIgnoreCase(band.getDisplay())) {
+            failures.add("band was " + band.getDisplay() + ", expected " + expected.strip());
+        }
+    }
+
+    private static void checkProbability(JsonNode expected, Assessment assessment, List<String> failures) {
+        if (expected.isTextual()) {
+            checkRange(expected.asText(), assessment.predictions(), failures);
+            return;
+        }
+        if (!expected.isObject()) {
+            failures.add("the expected probability is neither a range (15% to 60%) nor ranges by technique"
+                    + " scenario ({favourable: 15% to 25%})");
+            return;
+        }
+        expected.fields().forEachRemaining(byScenario -> {
+            List<Prediction> predictions = assessment.predictions().stream()
+                    .filter(p -> byScenario.getKey().equals(p.getScenario())).toList();
+            if (predictions.isEmpty()) {
+                failures.add("no prediction under technique scenario '" + byScenario.getKey() + "' (scenarios.drl.csv)");
+            }
+            checkRange(byScenario.getValue().asText(), predictions, failures);
+        });
+    }
+
+    private static void checkRange(String range, List<Prediction> predictions, List<String> failures) {
+        Matcher matcher = RANGE.matcher(range);
+        if (!matcher.matches()) {
+            failures.add("the expected probability '" + range + "' is not a range: write e.g. 15% to 60%");
+            return;
+        }
+        double low = bound(matcher.group(1), matcher.group(2));
+        double high = bound(matcher.group(3), matcher.group(4));
+        for (Prediction prediction : predictions) {
+            double p = prediction.getProbability();
+            if (p < low || p > high) {
+                String which = prediction.isHypothetical() ? " (" + prediction.describeAssumptions() + ")" : "";
+                failures.add("probability " + Numbers.percent(p) + which + " is outside " + range.strip());
+            }
+        }
+    }
+
+    private static double bound(String number, String percent) {
+        double value = Double.parseDouble(number);
+        return percent.isEmpty() && value <= 1 ? value : value / 100;
+    }
+
+    private static String list(Set<String> values) {
+        return values.isEmpty() ? "none" : String.join(", ", values);
+    }
+}

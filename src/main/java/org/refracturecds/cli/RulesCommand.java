@@ -1,0 +1,132 @@
+package org.refracturecds.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.refracturecds.authoring.ScenarioFiles;
+import org.refracturecds.authoring.ScenarioRunner;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleProblem;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.facts.Settings;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code rules check} and {@code rules test}: what a clinician runs after editing the rules (docs/AUTHORING.md). */
+@Command(name = "rules", mixinStandardHelpOptions = true, description = "Check and test a rules folder.",
+        subcommands = {RulesCommand.Check.class, RulesCommand.Test.class})
+final class RulesCommand {
+
+    /** The folder and the output both subcommands share. */
+    abstract static class OnFolder implements Callable<Integer> {
+
+        @Parameters(paramLabel = "DIR", arity = "0..1", defaultValue = "rules",
+                description = "The rules folder (default: rules).")
+        Path dir;
+
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** The compiled rules and read scenarios, or empty after printing every problem. */
+        Optional<Loaded> load() {
+            PrintWriter out = out();
+            out.println("Rules: " + dir);
+            RuleSet rules = null;
+            List<RuleProblem> problems;
+            ScenarioFiles.Read scenarios = null;
+            try {
+                rules = RuleSet.load(dir);
+                problems = List.of();
+            } catch (RuleSetException e) {
+                problems = e.problems();
+            }
+            try {
+                scenarios = ScenarioFiles.read(dir);
+            } catch (IOException e) {
+                out.println("error " + dir.resolve(ScenarioFiles.FOLDER) + ": cannot be read: " + e.getMessage());
+                return Optional.empty();
+            }
+            List<RuleProblem> all = new java.util.ArrayList<>(problems);
+            all.addAll(scenarios.problems());
+            all.forEach(problem -> out.println("error " + problem.render()));
+            if (!all.isEmpty()) {
+                out.println(all.size() + " problem" + (all.size() == 1 ? "" : "s") + ": the rules cannot be used"
+                        + " until " + (all.size() == 1 ? "it is" : "they are") + " mended");
+                return Optional.empty();
+            }
+            out.println("The rules compile: version " + rules.version() + ", sha256:" + rules.shortHash() + "; "
+                    + scenarios.scenarios().size() + " scenarios in " + ScenarioFiles.FOLDER + "/");
+            return Optional.of(new Loaded(rules, scenarios));
+        }
+    }
+
+    record Loaded(RuleSet rules, ScenarioFiles.Read scenarios) {
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Compiles every rule file and reads every scenario; prints each problem with its file and",
+                    "line (row and column for a table) and a hint. Exit 0 when all is well, 1 otherwise."})
+    static final class Check extends OnFolder {
+
+        @Override
+        public Integer call() {
+            if (!Files.isDirectory(dir)) {
+                out().println("error " + dir + ": not a folder: give the rules folder, e.g. rules check rules");
+                return Cli.BAD_RULES;
+            }
+            return load().isPresent() ? 0 : Cli.BAD_RULES;
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = {"Compiles the rules and runs the clinical scenarios of DIR/tests/*.yaml; prints a pass/fail",
+                    "table with the reason for each failure. Exit 0 when all pass, 1 otherwise."})
+    static final class Test extends OnFolder {
+
+        @Override
+        public Integer call() {
+            if (!Files.isDirectory(dir)) {
+                out().println("error " + dir + ": not a folder: give the rules folder, e.g. rules test rules");
+                return Cli.BAD_RULES;
+            }
+            Optional<Loaded> loaded = load();
+            if (loaded.isEmpty()) {
+                return Cli.BAD_RULES;
+            }
+            ScenarioRunner.Report report = ScenarioRunner.run(new Assessor(loaded.get().rules(), new Settings(null)),
+                    loaded.get().scenarios().scenarios());
+            print(report, out());
+            return report.allPassed() ? 0 : Cli.BAD_RULES;
+        }
+    }
+
+    static void print(ScenarioRunner.Report report, PrintWriter out) {
+        int width = Math.max(8, report.results().stream().mapToInt(r -> r.scenario().name().length()).max().orElse(0));
+        out.println();
+        out.printf("%-6s  %-" + width + "s  %s%n", "RESULT", "SCENARIO", "WHERE");
+        for (ScenarioRunner.Result result : report.results()) {
+            out.printf("%-6s  %-" + width + "s  %s%n", result.passed() ? "pass" : "FAIL", result.scenario().name(),
+                    result.scenario().where());
+            result.failures().forEach(failure -> out.println("        - " + failure));
+        }
+        out.println();
+        if (!report.neverFired().isEmpty()) {
+            out.println("Note: no scenario fired these rules, so nothing tests them: "
+                    + String.join(", ", report.neverFired()));
+        }
+        out.println(report.passed() + " passed, " + report.failed() + " failed");
+    }
+}

@@ -1,0 +1,57 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.RuleFolders;
+
+/** {@code rules check} and {@code rules test} as a clinician runs them. */
+class RulesCommandTest {
+
+    @Test
+    void check_onTheBundledRules_passes() {
+        CliRun run = CliRun.of("rules", "check", "rules");
+        assertEquals(0, run.exit(), run.out());
+        assertTrue(run.out().contains("The rules compile: version 1.0.0, sha256:"), run.out());
+    }
+
+    @Test
+    void check_onABrokenTable_namesRowColumnAndHint_andExits1(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "high,0.20,", "high,0.2O,");
+        CliRun run = CliRun.of("rules", "check", dir.toString());
+        assertEquals(1, run.exit());
+        assertTrue(run.out().contains("error bands.drl.csv row 15, column B (Lower bound (probability)):"), run.out());
+        assertTrue(run.out().contains("hint: a cell that the table reads as a number"), run.out());
+        assertTrue(run.out().contains("1 problem: the rules cannot be used"), run.out());
+    }
+
+    @Test
+    void check_onAMissingFolder_exits1() {
+        CliRun run = CliRun.of("rules", "check", "no-such-folder");
+        assertEquals(1, run.exit());
+        assertTrue(run.out().contains("not a folder"), run.out());
+    }
+
+    @Test
+    void test_onTheBundledRules_printsTheTableAndAllPass() {
+        CliRun run = CliRun.of("rules", "test", "rules");
+        assertEquals(0, run.exit(), run.out());
+        assertTrue(run.out().contains("RESULT  SCENARIO"), run.out());
+        assertTrue(run.out().matches("(?s).*\\n\\d{2,} passed, 0 failed\\n$"), run.out());
+    }
+
+    @Test
+    void test_withAChangedRule_printsEachFailureAndExits1(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "high,0.20,", "high,0.90,");
+        CliRun run = CliRun.of("rules", "test", dir.toString());
+        assertEquals(1, run.exit());
+        assertTrue(run.out().contains("FAIL    Every risk factor at its worst after PVP"), run.out());
+        assertTrue(run.out().contains("- band was Moderate, expected high"), run.out());
+        assertTrue(run.out().matches("(?s).*\\n\\d+ passed, [1-9]\\d* failed\\n$"), run.out());
+    }
+}
