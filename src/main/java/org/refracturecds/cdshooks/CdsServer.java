@@ -9,10 +9,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.refracturecds.engine.Assessor;
+import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
@@ -23,6 +22,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -38,7 +38,7 @@ public final class CdsServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final ServiceConfig config;
-    private final AtomicReference<Assessor> assessor;
+    private final LiveRules rules;
     private final FhirFetcher fetcher;
     private final ExecutorService fetchPool;
     private final FeedbackStore feedback;
@@ -46,9 +46,9 @@ public final class CdsServer implements AutoCloseable {
     private final CdsHooks hooks;
     private final Javalin app;
 
-    private CdsServer(ServiceConfig config, RuleSet rules, Clock clock) throws SQLException, IOException, ParseException {
+    private CdsServer(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
         this.config = config;
-        this.assessor = new AtomicReference<>(new Assessor(rules, new Settings(config.incidence())));
+        this.rules = rules;
         this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis());
         this.fetchPool = Executors.newFixedThreadPool(16, runnable -> {
             Thread thread = new Thread(runnable, "fhir-fetch");
@@ -57,13 +57,19 @@ public final class CdsServer implements AutoCloseable {
         });
         this.feedback = new FeedbackStore(config.feedbackJdbcUrl(), clock);
         this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
-        this.hooks = new CdsHooks(config, JSON, assessor::get, fetcher,
+        this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
                 new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool);
         this.app = Javalin.create(this::configure);
     }
 
-    /** Starts the service; the port is the configured one, or a free one when it is 0. */
+    /** Starts the service on rules that never change. */
     public static CdsServer start(ServiceConfig config, RuleSet rules, Clock clock)
+            throws SQLException, IOException, ParseException {
+        return start(config, LiveRules.fixed(rules, new Settings(config.incidence())), clock);
+    }
+
+    /** Starts the service; the port is the configured one, or a free one when it is 0. It closes the rules when it stops. */
+    public static CdsServer start(ServiceConfig config, LiveRules rules, Clock clock)
             throws SQLException, IOException, ParseException {
         CdsServer server = new CdsServer(config, rules, clock);
         try {
@@ -108,6 +114,7 @@ public final class CdsServer implements AutoCloseable {
         javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
         javalin.routes.post("/cds-services/{id}", ctx -> write(ctx, hooks.call(service(ctx), body(ctx))));
         javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
+        javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, fromJavalin(e, ctx)));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
@@ -126,6 +133,26 @@ public final class CdsServer implements AutoCloseable {
         String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
         jwt.verify(ctx.header("Authorization"), new HashSet<>(List.of(config.publicUrl() + "/cds-services/" + id,
                 config.publicUrl() + ctx.path())));
+    }
+
+    /** The live rules and the last attempt to reload them; no patient data, so no token is needed. */
+    private JsonNode rulesStatus() {
+        LiveRules.Status status = rules.status();
+        ObjectNode body = JSON.createObjectNode()
+                .put("origin", status.origin())
+                .put("version", status.version())
+                .put("sha256", status.sha256())
+                .put("loadedAt", status.loadedAt().toString())
+                .put("scenariosPassed", status.scenariosPassed())
+                .put("watching", status.watching());
+        if (status.lastAttempt() != null) {
+            body.putObject("lastReload")
+                    .put("at", status.lastAttempt().toString())
+                    .put("millis", status.lastAttemptMillis())
+                    .put("outcome", status.lastError() == null ? "live" : "refused: the rules above stay live")
+                    .put("error", status.lastError());
+        }
+        return body;
     }
 
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
@@ -196,6 +223,7 @@ public final class CdsServer implements AutoCloseable {
     }
 
     private void closeResources() throws IOException, SQLException {
+        rules.close();
         fetchPool.shutdownNow();
         fetcher.close();
         feedback.close();

@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
 
 import org.refracturecds.cdshooks.CdsServer;
 import org.refracturecds.cdshooks.ServiceConfig;
+import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
+import org.refracturecds.facts.Settings;
 import org.refracturecds.engine.RuleSetException;
 
 import io.javalin.util.JavalinBindException;
@@ -56,10 +58,12 @@ final class ServeCommand implements Callable<Integer> {
             overrides.put("rules", rules.toString());
         }
         ServiceConfig settings;
-        RuleSet ruleSet;
+        LiveRules liveRules;
         try {
             settings = ServiceConfig.load(config, overrides);
-            ruleSet = settings.rules() == null ? RuleSet.loadBundled() : RuleSet.load(Path.of(settings.rules()));
+            Settings model = new Settings(settings.incidence());
+            liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(), model)
+                    : LiveRules.load(Path.of(settings.rules()), model);
         } catch (ServiceConfig.ConfigException e) {
             err.println("error " + e.getMessage());
             return Cli.BAD_INPUT;
@@ -74,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         CdsServer server;
         try {
-            server = CdsServer.start(settings, ruleSet, clock);
+            server = CdsServer.start(settings, liveRules, clock);
         } catch (SQLException e) {
             err.println("error [PVP-C104] setting 'feedbackJdbcUrl' (" + settings.feedbackJdbcUrl() + "): the database"
                     + " cannot be opened: " + e.getMessage().split("\n")[0]);
@@ -93,9 +97,12 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }));
+        liveRules.watch();
+        LiveRules.Status rules = liveRules.status();
         out.println("pvp-refracture-cds: CDS Hooks service on http://" + settings.host() + ":" + server.port()
-                + "/cds-services (public URL " + server.discoveryUrl() + "), rules " + ruleSet.origin()
-                + " sha256:" + ruleSet.shortHash() + ", auth " + settings.auth().mode()
+                + "/cds-services (public URL " + server.discoveryUrl() + "), rules " + rules.origin() + " version "
+                + rules.version() + " sha256:" + rules.sha256().substring(0, 12)
+                + (rules.watching() ? " (reloaded on change, GET /rules/status)" : "") + ", auth " + settings.auth().mode()
                 + ", fhirServers allowed: " + (settings.fhirServers().isEmpty() ? "none (prefetch only)"
                 : String.join(", ", settings.fhirServers())));
         out.flush();

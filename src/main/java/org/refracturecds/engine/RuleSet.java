@@ -32,6 +32,7 @@ import org.kie.api.builder.ReleaseId;
 import org.kie.api.runtime.KieSession;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Statement;
 
 /**
@@ -210,9 +211,16 @@ public final class RuleSet {
                     .map(rule -> atRule(rule, "this row has no Source: every number and sentence must cite"
                             + " where it comes from", files))
                     .toList());
-            if (log.ofType(Calibration.class).size() != 1) {
+            List<Calibration> calibrations = log.ofType(Calibration.class);
+            if (calibrations.size() != 1) {
                 problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
-                        + log.ofType(Calibration.class).size()));
+                        + calibrations.size()));
+            } else if (Math.abs(calibrations.get(0).levelOfZ() - calibrations.get(0).getLevel()) > 0.0005) {
+                Calibration k = calibrations.get(0);
+                problems.add(new RuleProblem("model.drl.csv", 0, 0, "in the Calibration table, z " + Numbers.plain(k.getZ())
+                        + " gives a " + Numbers.percent(k.levelOfZ(), 3) + " interval but the Level says "
+                        + Numbers.plain(k.getLevel()) + ": change both together (1.645 and 0.90, 1.96 and 0.95,"
+                        + " 2.576 and 0.99)"));
             }
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);

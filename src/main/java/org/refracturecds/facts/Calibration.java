@@ -19,6 +19,7 @@ public final class Calibration {
     private int studyControls;
     private int cohort;
     private double z;
+    private double level;
     private int horizonMonths;
     private String basis;
 
@@ -44,6 +45,22 @@ public final class Calibration {
     /** The normal quantile of the interval, 1.96 for 95%. */
     public double getZ() { return z; }
     public void setZ(double z) { this.z = z; }
+    /** The interval's confidence level as the table states it, 0.95; must agree with z. */
+    public double getLevel() { return level; }
+    public void setLevel(double level) { this.level = level; }
+    /** The level as the texts show it: "95%". */
+    public String levelPercent() { return Numbers.plain(level * 100) + "%"; }
+
+    /**
+     * The level that z gives, 2 Phi(z) - 1 = erf(z / sqrt 2), by Abramowitz and Stegun 7.1.26
+     * (error below 1.5e-7): enough to check that the table's z and level agree.
+     */
+    public double levelOfZ() {
+        double x = Math.abs(z) / Math.sqrt(2);
+        double t = 1 / (1 + 0.3275911 * x);
+        double poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+        return 1 - poly * Math.exp(-x * x);
+    }
     /** How far ahead the prediction looks (the study's minimum follow-up). */
     public int getHorizonMonths() { return horizonMonths; }
     public void setHorizonMonths(int horizonMonths) { this.horizonMonths = horizonMonths; }

@@ -56,7 +56,7 @@ public final class Prediction {
 
     /** "19% (95% interval 2.4% to 70%)". */
     public String describeProbability() {
-        return Numbers.percent(getProbability()) + " (95% interval " + Numbers.percent(getLow()) + " to "
+        return Numbers.percent(getProbability()) + " (" + calibration.levelPercent() + " interval " + Numbers.percent(getLow()) + " to "
                 + Numbers.percent(getHigh()) + ")";
     }
 

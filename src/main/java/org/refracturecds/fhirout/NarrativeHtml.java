@@ -26,7 +26,7 @@ final class NarrativeHtml {
                 + (assessment.preliminary() ? "; preliminary" : "") + ").");
         XhtmlNode table = div.addTag("table");
         XhtmlNode header = table.addTag("tr");
-        for (String heading : new String[] {"Vertebra", "Scenario", "Probability (95% interval)", "Band"}) {
+        for (String heading : new String[] {"Vertebra", "Scenario", "Probability (" + assessment.calibration().levelPercent() + " interval)", "Band"}) {
             header.addTag("th").addText(heading);
         }
         for (Prediction p : assessment.predictions()) {

@@ -114,7 +114,7 @@ public final class RiskAssessmentWriter {
         Extension interval = component.addExtension().setUrl(INTERVAL);
         interval.addExtension("low", new DecimalType(Numbers.significant(prediction.getLow(), 4)));
         interval.addExtension("high", new DecimalType(Numbers.significant(prediction.getHigh(), 4)));
-        interval.addExtension("level", new DecimalType(new BigDecimal("0.95")));
+        interval.addExtension("level", new DecimalType(BigDecimal.valueOf(calibration.getLevel())));
         if (prediction.getVertebra().getSnomedCode() != null) {
             component.addExtension(VERTEBRA, new CodeableConcept(new Coding(Codes.SNOMED,
                     prediction.getVertebra().getSnomedCode(), level)).setText(level));

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,11 +42,18 @@ final class RunningService implements AutoCloseable {
 
     /** @param settings settings over the bundled ones; port 0 and a feedback file under {@code dir} are added */
     RunningService(Path dir, Map<String, Object> settings) throws Exception {
+        this(dir, settings, null);
+    }
+
+    /** @param rules the live rules to answer with; null for the bundled rules */
+    RunningService(Path dir, Map<String, Object> settings, LiveRules rules) throws Exception {
         Map<String, Object> all = new HashMap<>();
         all.put("port", 0);
         all.put("feedbackJdbcUrl", "jdbc:h2:" + dir.toAbsolutePath().resolve("feedback"));
         all.putAll(settings);
-        this.server = CdsServer.start(ServiceConfig.load(null, all), bundledRules(), Clock.systemUTC());
+        ServiceConfig config = ServiceConfig.load(null, all);
+        this.server = rules == null ? CdsServer.start(config, bundledRules(), Clock.systemUTC())
+                : CdsServer.start(config, rules, Clock.systemUTC());
         this.base = "http://127.0.0.1:" + server.port();
     }
 

@@ -94,4 +94,26 @@ class RuleSetTest {
         RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
         assertEquals("bands.drl.csv row 13", problem.where());
     }
+
+    @Test
+    void intervalLevelThatDisagreesWithZ_isRefused(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", ",1303,1.96,0.95,", ",1303,1.96,0.90,");
+        RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
+        assertTrue(e.getMessage().contains("z 1.96 gives a 95% interval but the Level says 0.9"), e.getMessage());
+    }
+
+    @Test
+    void excelTable_isReadLikeItsCsv_andItsErrorsHaveRowAndColumn(@TempDir Path dir) throws Exception {
+        RuleFolders.copy(dir);
+        Files.write(dir.resolve("bands.drl.xlsx"), Spreadsheets.xlsxOf(dir.resolve("bands.drl.csv")));
+        Files.delete(dir.resolve("bands.drl.csv"));
+        assertEquals(3, RuleSet.load(dir).bands().size());
+
+        Path broken = Files.createDirectory(dir.resolve("broken"));
+        RuleFolders.copyWithEdit(broken, "bands.drl.csv", "high,0.20,", "high,0.2O,");
+        Files.write(broken.resolve("bands.drl.xlsx"), Spreadsheets.xlsxOf(broken.resolve("bands.drl.csv")));
+        Files.delete(broken.resolve("bands.drl.csv"));
+        RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(broken)).problems().get(0);
+        assertEquals("bands.drl.xlsx row 15, column B (Lower bound (probability))", problem.where());
+    }
 }

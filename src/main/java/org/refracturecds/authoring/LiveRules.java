@@ -1,0 +1,196 @@
+package org.refracturecds.authoring;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleProblem;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.facts.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rules a service answers with. With a rules folder, a change under it is compiled and its
+ * scenarios run; only when both pass is the new rule set swapped in, in one step, so a request
+ * in flight finishes on the rules it started with. Otherwise the old rules stay live and the
+ * failure is logged and kept in {@link #status()}.
+ */
+public final class LiveRules implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveRules.class);
+    /** Editors write a file in several steps: wait for this much quiet before reloading. */
+    private static final long QUIET_MILLIS = 300;
+
+    /** What GET /rules/status shows: the live rules, and the last attempt to replace them. */
+    public record Status(String origin, String version, String sha256, Instant loadedAt, int scenariosPassed,
+                         boolean watching, Instant lastAttempt, long lastAttemptMillis, String lastError) {
+    }
+
+    private final Path dir;
+    private final Settings settings;
+    private final AtomicReference<Assessor> live;
+    private volatile Status status;
+    private WatchService watcher;
+
+    private LiveRules(Path dir, Settings settings, RuleSet rules, int scenarios) {
+        this.dir = dir;
+        this.settings = settings;
+        this.live = new AtomicReference<>(new Assessor(rules, settings));
+        this.status = new Status(rules.origin(), rules.version(), rules.hash(), rules.loadedAt(), scenarios, false,
+                null, 0, null);
+    }
+
+    /** Rules that never change, such as the bundled ones (their scenarios run in the build). */
+    public static LiveRules fixed(RuleSet rules, Settings settings) {
+        return new LiveRules(null, settings, rules, 0);
+    }
+
+    /** The rules of {@code dir}, which must compile and pass their scenarios, as a reload would require. */
+    public static LiveRules load(Path dir, Settings settings) throws RuleSetException {
+        Candidate candidate = Candidate.of(dir, settings);
+        return new LiveRules(dir, settings, candidate.rules, candidate.scenarios);
+    }
+
+    /** The assessor of the live rules; take it once per request. */
+    public Assessor assessor() {
+        return live.get();
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    /** Compiles the folder and runs its scenarios; swaps the result in when both pass. */
+    public synchronized boolean reload() {
+        long start = System.nanoTime();
+        Instant at = Instant.now();
+        try {
+            Candidate candidate = Candidate.of(dir, settings);
+            live.set(new Assessor(candidate.rules, settings));
+            long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            status = new Status(candidate.rules.origin(), candidate.rules.version(), candidate.rules.hash(),
+                    candidate.rules.loadedAt(), candidate.scenarios, status.watching(), at, millis, null);
+            LOG.info("rules reloaded from {} in {} ms: version {} sha256:{}, {} scenarios passed", dir, millis,
+                    candidate.rules.version(), candidate.rules.shortHash(), candidate.scenarios);
+            return true;
+        } catch (RuleSetException e) {
+            long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            Status old = status;
+            status = new Status(old.origin(), old.version(), old.sha256(), old.loadedAt(), old.scenariosPassed(),
+                    old.watching(), at, millis, e.getMessage());
+            LOG.warn("rules in {} NOT reloaded, version {} sha256:{} stays live. {}", dir, old.version(),
+                    old.sha256().substring(0, 12), e.getMessage());
+            return false;
+        }
+    }
+
+    /** Starts watching the rules folder (and its subfolders) for changes; a no-op for fixed rules. */
+    public synchronized void watch() throws IOException {
+        if (dir == null || watcher != null) {
+            return;
+        }
+        watcher = dir.getFileSystem().newWatchService();
+        registerTree(dir);
+        Thread thread = new Thread(this::watchLoop, "rules-watch");
+        thread.setDaemon(true);
+        thread.start();
+        Status old = status;
+        status = new Status(old.origin(), old.version(), old.sha256(), old.loadedAt(), old.scenariosPassed(), true,
+                old.lastAttempt(), old.lastAttemptMillis(), old.lastError());
+    }
+
+    private void registerTree(Path root) throws IOException {
+        try (Stream<Path> folders = Files.walk(root)) {
+            for (Path folder : folders.filter(Files::isDirectory).toList()) {
+                folder.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+            }
+        }
+    }
+
+    private void watchLoop() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                boolean newFolder = drain(key);
+                // Wait for the writes to settle: reload once for a burst of changes.
+                for (WatchKey more = watcher.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS); more != null;
+                     more = watcher.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS)) {
+                    newFolder |= drain(more);
+                }
+                if (newFolder) {
+                    registerTree(dir);
+                }
+                reload();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("watching {} stopped: {}; the live rules stay as they are", dir, e.toString());
+        }
+    }
+
+    /** Takes a key's events; true when one of them created a folder, which must be watched too. */
+    private boolean drain(WatchKey key) {
+        boolean newFolder = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.ENTRY_CREATE && key.watchable() instanceof Path parent
+                    && Files.isDirectory(parent.resolve((Path) event.context()))) {
+                newFolder = true;
+            }
+        }
+        key.reset();
+        return newFolder;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    /** A rule set that compiled and passed its folder's scenarios. */
+    private record Candidate(RuleSet rules, int scenarios) {
+
+        static Candidate of(Path dir, Settings settings) throws RuleSetException {
+            RuleSet rules = RuleSet.load(dir);
+            ScenarioFiles.Read read;
+            try {
+                read = ScenarioFiles.read(dir);
+            } catch (IOException e) {
+                throw refused(dir, List.of(new RuleProblem(ScenarioFiles.FOLDER, 0, 0, "cannot be read: " + e.getMessage())));
+            }
+            if (!read.problems().isEmpty()) {
+                throw refused(dir, read.problems());
+            }
+            ScenarioRunner.Report report = ScenarioRunner.run(new Assessor(rules, settings), read.scenarios());
+            if (!report.allPassed()) {
+                throw refused(dir, report.results().stream().filter(r -> !r.passed())
+                        .map(r -> new RuleProblem(r.scenario().file(), r.scenario().line(), 0, "scenario '"
+                                + r.scenario().name() + "' failed: " + String.join("; ", r.failures())))
+                        .collect(Collectors.toList()));
+            }
+            return new Candidate(rules, report.results().size());
+        }
+
+        private static RuleSetException refused(Path dir, List<RuleProblem> problems) {
+            return new RuleSetException(dir.toString(), problems);
+        }
+    }
+}
