@@ -54,4 +54,13 @@ class RulesCommandTest {
         assertTrue(run.out().contains("- band was Moderate, expected high"), run.out());
         assertTrue(run.out().matches("(?s).*\\n\\d+ passed, [1-9]\\d* failed\\n$"), run.out());
     }
+
+    @Test
+    void serve_withRulesWhoseScenarioFails_doesNotStart(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "high,0.20,", "high,0.90,");
+        CliRun run = CliRun.of("serve", "--port", "0", "--rules", dir.toString());
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains("scenario 'Every risk factor at its worst after PVP' failed: band was Moderate"),
+                run.err());
+    }
 }
