@@ -3,7 +3,8 @@
 # the bundled order-sign request (a PVP order with the pre-op findings as prefetch) for 60 s after a
 # 10 s warm-up, RUNS times; prints wrk's throughput, latency percentiles and non-200 count, and the
 # server's peak resident memory (VmHWM).
-# Usage: bench/serve-load.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS sets the server's JVM options.
+# Usage: bench/serve-load.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS sets the server's JVM options
+# (default -Xmx192m -XX:+UseParallelGC, as the README advises for production).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-32}; seconds=${2:-60}; runs=${3:-3}; port=18080
@@ -11,7 +12,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 mvn -B -q package -DskipTests
 data=$(mktemp -d)
 printf 'feedbackJdbcUrl: "jdbc:h2:%s/feedback"\n' "$data" > "$data/settings.yaml"
-java ${SERVE_JAVA_OPTS:--Xmx192m} -jar target/pvp-refracture-cds.jar serve --port "$port" --config "$data/settings.yaml" >/dev/null 2>&1 &
+java ${SERVE_JAVA_OPTS:--Xmx192m -XX:+UseParallelGC} -jar target/pvp-refracture-cds.jar serve --port "$port" --config "$data/settings.yaml" >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
 until curl -sf "http://127.0.0.1:$port/cds-services" >/dev/null; do sleep 0.2; done

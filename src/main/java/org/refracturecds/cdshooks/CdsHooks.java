@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -49,16 +50,18 @@ final class CdsHooks {
     private final FhirFetcher fetcher;
     private final CardWriter cards;
     private final ExecutorService fetchPool;
+    private final Semaphore turns;
     private final List<String> pvpCodes;
     private final int fetchTimeoutMillis;
 
     CdsHooks(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-             CardWriter cards, ExecutorService fetchPool) {
+             CardWriter cards, ExecutorService fetchPool, Semaphore turns) {
         this.json = json;
         this.assessor = assessor;
         this.fetcher = fetcher;
         this.cards = cards;
         this.fetchPool = fetchPool;
+        this.turns = turns;
         this.pvpCodes = pvpCodes(config);
         this.fetchTimeoutMillis = config.fetchTimeoutMillis();
     }
@@ -73,6 +76,7 @@ final class CdsHooks {
         return CdsService.discovery(json, pvpCodes);
     }
 
+    /** Answers one call; the caller holds one of {@code turns}, which is given away while fetching. */
     ObjectNode call(CdsService service, JsonNode body) {
         HookRequest request = HookRequest.parse(body, service);
         String base = request.fhirServer() == null ? null : fetcher.allowed(request.fhirServer());
@@ -98,7 +102,14 @@ final class CdsHooks {
             }
         }
         if (!missing.isEmpty()) {
-            List<String> late = fetch(request, base, missing, data);
+            List<String> late;
+            // Waiting on the network needs no CPU: give the turn to the next request meanwhile.
+            turns.release();
+            try {
+                late = fetch(request, base, missing, data);
+            } finally {
+                turns.acquireUninterruptibly();
+            }
             if (!late.isEmpty()) {
                 return response(List.of(cards.infoCard("Refracture risk not assessed: the EHR's FHIR server did not"
                         + " answer in time", "These could not be fetched from the EHR's FHIR server within "

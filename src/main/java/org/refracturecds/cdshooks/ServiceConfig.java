@@ -33,11 +33,13 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param fetchTimeoutMillis the budget for all fetches of one call
  * @param extraPvpCodes     local "system|code" codes of a vertebroplasty, besides CODES.md's
  * @param workerThreads     the threads that answer requests; more queue (docs/PERFORMANCE.md)
+ * @param concurrentRequests how many requests are worked on at once, 0 for one per CPU core; the
+ *                          others wait their turn in arrival order (docs/PERFORMANCE.md)
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             long maxBodyBytes, List<String> corsOrigins, List<String> fhirServers,
                             int fetchTimeoutMillis, String feedbackJdbcUrl, List<String> extraPvpCodes,
-                            int workerThreads, Auth auth) {
+                            int workerThreads, int concurrentRequests, Auth auth) {
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -122,6 +124,11 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
     }
 
+    /** The number of requests worked on at once: the setting, or one per CPU core. */
+    public int requestsAtOnce() {
+        return concurrentRequests > 0 ? concurrentRequests : Runtime.getRuntime().availableProcessors();
+    }
+
     /** Whether the host only accepts connections from this machine. */
     private boolean loopbackOnly() {
         try {
@@ -149,6 +156,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (workerThreads < 4 || workerThreads > 1000) {
             throw new ConfigException(at + "workerThreads' is " + workerThreads + ": give 4 to 1000");
+        }
+        if (concurrentRequests < 0 || concurrentRequests > workerThreads) {
+            throw new ConfigException(at + "concurrentRequests' is " + concurrentRequests + ": give 0 (one per CPU"
+                    + " core) up to workerThreads (" + workerThreads + ")");
         }
         if (fetchTimeoutMillis < 10 || fetchTimeoutMillis > 10_000) {
             throw new ConfigException(at + "fetchTimeoutMillis' is " + fetchTimeoutMillis

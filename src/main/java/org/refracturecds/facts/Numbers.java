@@ -2,6 +2,7 @@ package org.refracturecds.facts;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 
 /** Number formatting shared by the rules' texts and the outputs. */
 public final class Numbers {
@@ -14,9 +15,12 @@ public final class Numbers {
         return BigDecimal.valueOf(value).round(MathContext.DECIMAL64).stripTrailingZeros().toPlainString();
     }
 
-    /** {@code value} rounded to {@code digits} significant figures. */
+    /**
+     * {@code value} rounded to {@code digits} significant figures, from its shortest decimal form
+     * (as Double.toString gives it; the exact binary expansion costs a lot on the request path).
+     */
     public static BigDecimal significant(double value, int digits) {
-        return new BigDecimal(value).round(new MathContext(digits)).stripTrailingZeros();
+        return BigDecimal.valueOf(value).round(new MathContext(digits, RoundingMode.HALF_UP)).stripTrailingZeros();
     }
 
     /** A probability as a percentage with two significant figures: "0.16%", "4.2%", "90%". */
@@ -28,8 +32,9 @@ public final class Numbers {
         return significant(probability * 100, digits).toPlainString() + "%";
     }
 
-    /** A signed log-odds contribution: "+3.300", "-3.328". */
+    /** A signed log-odds contribution with three decimals: "+3.300", "-3.328", "+0.000". */
     public static String signed(double logOdds) {
-        return String.format(java.util.Locale.ROOT, "%+.3f", logOdds);
+        BigDecimal rounded = BigDecimal.valueOf(logOdds).setScale(3, RoundingMode.HALF_UP);
+        return (rounded.signum() < 0 ? "" : "+") + rounded.toPlainString();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -111,7 +112,9 @@ class FhirFallbackTest {
         ehr.setHandler(context);
         ehr.start();
         fhirBase = "http://127.0.0.1:" + connector.getLocalPort() + "/fhir";
-        service = new RunningService(dir, Map.of("fhirServers", List.of(fhirBase), "fetchTimeoutMillis", 1000));
+        // One request at a time: a fetch must give its turn away, or it would hold up every other call.
+        service = new RunningService(dir, Map.of("fhirServers", List.of(fhirBase), "fetchTimeoutMillis", 1000,
+                "concurrentRequests", 1));
     }
 
     @AfterAll
@@ -171,5 +174,24 @@ class FhirFallbackTest {
         assertEquals(200, service.post("/cds-services/pvp-refracture-risk", request).status());
 
         assertEquals(before, searches.get());
+    }
+
+    @Test
+    void callWaitingOnTheFhirServer_letsOtherCallsBeAnswered() throws Exception {
+        CompletableFuture<RunningService.Reply> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return service.post("/cds-services/pvp-refracture-risk", withoutPrefetch("slow", TOKEN));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        long start = System.nanoTime();
+        RunningService.Reply quick = service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json"));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        assertEquals(200, quick.status());
+        assertTrue(!slow.isDone() && millis < 700, "answered while the other call waited on the FHIR server: " + millis + " ms");
+        assertEquals(200, slow.get().status());
     }
 }

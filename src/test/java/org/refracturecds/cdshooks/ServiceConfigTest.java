@@ -77,4 +77,11 @@ class ServiceConfigTest {
 
         assertEquals(9100, ServiceConfig.load(file, Map.of("port", 9100)).port());
     }
+
+    @Test
+    void concurrentRequests_isOnePerCoreByDefault_andAtMostTheWorkerThreads() throws Exception {
+        assertEquals(Runtime.getRuntime().availableProcessors(), ServiceConfig.defaults().requestsAtOnce());
+        assertTrue(refused("concurrentRequests: 17\n").getMessage().contains("concurrentRequests' is 17: give 0 (one per"
+                + " CPU core) up to workerThreads (16)"));
+    }
 }
