@@ -6,10 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Procedure;
@@ -21,6 +22,7 @@ import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.validation.InputValidation;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,23 +47,28 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class CdsHooks {
 
+    /** Where the findings are in the request, for messages. */
+    private static final String FINDINGS = "prefetch.findings";
+
     private final ObjectMapper json;
     private final Supplier<Assessor> assessor;
     private final FhirFetcher fetcher;
     private final CardWriter cards;
     private final ExecutorService fetchPool;
+    private final InputValidation validation;
     private final Semaphore turns;
     private final List<String> pvpCodes;
     private final int fetchTimeoutMillis;
 
     CdsHooks(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-             CardWriter cards, ExecutorService fetchPool, Semaphore turns) {
+             CardWriter cards, ExecutorService fetchPool, Semaphore turns, InputValidation validation) {
         this.json = json;
         this.assessor = assessor;
         this.fetcher = fetcher;
         this.cards = cards;
         this.fetchPool = fetchPool;
         this.turns = turns;
+        this.validation = validation;
         this.pvpCodes = pvpCodes(config);
         this.fetchTimeoutMillis = config.fetchTimeoutMillis();
     }
@@ -159,6 +166,13 @@ final class CdsHooks {
         if (findings.stream().noneMatch(e -> e.resource() instanceof Observation)) {
             return null;
         }
+        List<InputValidation.Problem> problems = validation.check(findings);
+        if (validation.mode() == InputValidation.Mode.STRICT && !problems.isEmpty()) {
+            throw new HttpError(422, "PVP-H110", problems.get(0).at(FINDINGS), "does not conform to its profile"
+                    + " (fhir-profiles/; setting validation: strict): " + problems.stream().limit(5)
+                    .map(p -> p.at(FINDINGS) + ": " + p.issue().message()).collect(Collectors.joining("; "))
+                    + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
+        }
         List<PatientFindings> patients;
         try {
             patients = new ObservationMapper().map(findings);
@@ -168,7 +182,7 @@ final class CdsHooks {
             }
             throw new HttpError(400, e.code(), e.where(), e.getMessage());
         }
-        return assessor.get().assess(patients.get(0));
+        return assessor.get().assess(patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList()));
     }
 
     private static String noFindings() {

@@ -8,14 +8,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,8 @@ public final class CdsServer implements AutoCloseable {
         this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
-                new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns);
+                new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns,
+                new InputValidation(InputValidation.mode(config.validation())));
         this.app = Javalin.create(this::configure);
     }
 

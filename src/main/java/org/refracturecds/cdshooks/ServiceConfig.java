@@ -35,11 +35,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param workerThreads     the threads that answer requests; more queue (docs/PERFORMANCE.md)
  * @param concurrentRequests how many requests are worked on at once, 0 for one per CPU core; the
  *                          others wait their turn in arrival order (docs/PERFORMANCE.md)
+ * @param validation        the inputs' check against fhir-profiles/: off, warn or strict
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             long maxBodyBytes, List<String> corsOrigins, List<String> fhirServers,
                             int fetchTimeoutMillis, String feedbackJdbcUrl, List<String> extraPvpCodes,
-                            int workerThreads, int concurrentRequests, Auth auth) {
+                            int workerThreads, int concurrentRequests, String validation, Auth auth) {
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -160,6 +161,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (concurrentRequests < 0 || concurrentRequests > workerThreads) {
             throw new ConfigException(at + "concurrentRequests' is " + concurrentRequests + ": give 0 (one per CPU"
                     + " core) up to workerThreads (" + workerThreads + ")");
+        }
+        if (!List.of("off", "warn", "strict").contains(validation)) {
+            throw new ConfigException(at + "validation' is " + validation + ": give off, warn (list the problems in"
+                    + " the card) or strict (refuse an input with an error)");
         }
         if (fetchTimeoutMillis < 10 || fetchTimeoutMillis > 10_000) {
             throw new ConfigException(at + "fetchTimeoutMillis' is " + fetchTimeoutMillis

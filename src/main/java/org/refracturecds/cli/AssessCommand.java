@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import org.hl7.fhir.r4.model.Observation;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleSet;
@@ -22,6 +23,7 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.validation.InputValidation;
 
 import ca.uhn.fhir.context.FhirContext;
 import picocli.CommandLine.Command;
@@ -50,6 +52,11 @@ final class AssessCommand implements Callable<Integer> {
             + " between 0 and 1 (default: the study's 48/1303 = 0.0368).")
     Double incidence;
 
+    @Option(names = "--validation", paramLabel = "MODE", defaultValue = "off", description = "Check the Observations"
+            + " against fhir-profiles/: off (default; the check costs seconds at start), warn (problems listed with"
+            + " the result), strict (exit 2 on an error).")
+    InputValidation.Mode validation;
+
     @Spec
     CommandSpec spec;
 
@@ -74,7 +81,13 @@ final class AssessCommand implements Callable<Integer> {
         CompletableFuture<RuleSet> ruleSet = CompletableFuture.supplyAsync(this::loadRules);
         try {
             String text = read();
-            List<PatientFindings> patients = new ObservationMapper().map(new InputReader(FhirContext.forR4Cached()).read(text));
+            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(text);
+            List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
+            if (validation == InputValidation.Mode.STRICT && !problems.isEmpty()) {
+                problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));
+                return Cli.BAD_INPUT;
+            }
+            List<PatientFindings> patients = withValidationNotices(new ObservationMapper().map(entries), entries, problems);
             Assessor assessor = new Assessor(ruleSet.join(), new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             for (PatientFindings patient : patients) {
@@ -98,6 +111,15 @@ final class AssessCommand implements Callable<Integer> {
             }
             throw e;
         }
+    }
+
+    /** Each patient's findings with the validation problems of that patient's Observations as notices. */
+    private static List<PatientFindings> withValidationNotices(List<PatientFindings> patients, List<InputReader.Entry> entries,
+                                                               List<InputValidation.Problem> problems) {
+        return patients.stream().map(patient -> patient.withNotices(problems.stream()
+                .filter(p -> entries.stream().anyMatch(e -> e.where().equals(p.where())
+                        && e.resource() instanceof Observation o && patient.patient().equals(o.getSubject().getReference())))
+                .map(InputValidation.Problem::notice).toList())).toList();
     }
 
     private String read() throws InputException {

@@ -20,6 +20,8 @@ final class Cli {
     static final int BAD_INPUT = 2;
     /** Exit code for rule files that do not compile. */
     static final int BAD_RULES = 1;
+    /** Exit code for a resource that does not validate against the profiles. */
+    static final int INVALID = 1;
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         return run(args, in, out, err, Clock.systemUTC());
@@ -30,7 +32,9 @@ final class Cli {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand(new AssessCommand(in, clock))
                 .addSubcommand(new ServeCommand(clock))
-                .addSubcommand(new RulesCommand());
+                .addSubcommand(new RulesCommand())
+                .addSubcommand(new ValidateCommand());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {

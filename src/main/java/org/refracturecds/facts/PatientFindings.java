@@ -19,4 +19,14 @@ public record PatientFindings(String patient, List<Vertebra> vertebrae, List<Fin
         notices = List.copyOf(notices);
         basis = List.copyOf(basis);
     }
+
+    /** The same findings with {@code more} notices after the others. */
+    public PatientFindings withNotices(List<Notice> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        List<Notice> all = new java.util.ArrayList<>(notices);
+        all.addAll(more);
+        return new PatientFindings(patient, vertebrae, findings, all, basis, preliminary);
+    }
 }

@@ -2,6 +2,7 @@ package org.refracturecds.fhirin;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** The code systems this module reads and writes (CODES.md). */
 public final class Codes {
@@ -22,6 +23,11 @@ public final class Codes {
     /** Every Observation code this module reads, "system|code", for a FHIR search. */
     public static List<String> findingTokens() {
         return Arrays.stream(FindingType.values()).map(t -> t.system + "|" + t.code).toList();
+    }
+
+    /** The profile (fhir-profiles/) of an Observation with this code, when the module reads the code. */
+    public static Optional<String> findingProfile(String system, String code) {
+        return FindingType.of(system, code).map(type -> BASE + "/StructureDefinition/pvp-" + type.ruleCode());
     }
 
     private Codes() {
