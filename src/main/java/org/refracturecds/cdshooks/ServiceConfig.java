@@ -45,6 +45,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
 
+        public Auth {
+            mode = offWhenFalse(mode);
+        }
+
         public boolean verify() {
             return "verify".equals(mode);
         }
@@ -64,6 +68,11 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
     }
 
+    /** YAML 1.1 reads an unquoted {@code off} as the boolean false: take it as the word that was written. */
+    private static String offWhenFalse(String value) {
+        return "false".equals(value) ? "off" : value;
+    }
+
     /** A setting that cannot be used; the message names it. */
     public static final class ConfigException extends Exception {
         ConfigException(String message) {
@@ -76,6 +85,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     public ServiceConfig {
+        validation = offWhenFalse(validation);
         corsOrigins = listOrEmpty(corsOrigins);
         fhirServers = listOrEmpty(fhirServers).stream().map(ServiceConfig::withoutTrailingSlash).toList();
         extraPvpCodes = listOrEmpty(extraPvpCodes);

@@ -84,4 +84,14 @@ class ServiceConfigTest {
         assertTrue(refused("concurrentRequests: 17\n").getMessage().contains("concurrentRequests' is 17: give 0 (one per"
                 + " CPU core) up to workerThreads (16)"));
     }
+
+    @Test
+    void unquotedOff_isOff_notTheBooleanYamlMakesOfIt() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "validation: off\nauth:\n  mode: off\n");
+
+        ServiceConfig settings = ServiceConfig.load(file, Map.of());
+        assertEquals("off", settings.validation());
+        assertEquals("off", settings.auth().mode());
+    }
 }
