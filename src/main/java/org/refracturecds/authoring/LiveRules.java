@@ -88,13 +88,15 @@ public final class LiveRules implements AutoCloseable {
             LOG.info("rules reloaded from {} in {} ms: version {} sha256:{}, {} scenarios passed", dir, millis,
                     candidate.rules.version(), candidate.rules.shortHash(), candidate.scenarios);
             return true;
-        } catch (RuleSetException e) {
+        } catch (RuleSetException | RuntimeException e) {
+            // Whatever went wrong with the new rules, the old ones keep answering and the watch goes on.
+            String error = e instanceof RuleSetException ? e.getMessage() : "[PVP-R003] the rules could not be loaded: " + e;
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             Status old = status;
             status = new Status(old.origin(), old.version(), old.sha256(), old.loadedAt(), old.scenariosPassed(),
-                    old.watching(), at, millis, e.getMessage());
+                    old.watching(), at, millis, error);
             LOG.warn("rules in {} NOT reloaded, version {} sha256:{} stays live. {}", dir, old.version(),
-                    old.sha256().substring(0, 12), e.getMessage());
+                    old.sha256().substring(0, 12), error);
             return false;
         }
     }

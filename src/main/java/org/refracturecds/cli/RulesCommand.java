@@ -43,6 +43,11 @@ final class RulesCommand {
         /** The compiled rules and read scenarios, or empty after printing every problem. */
         Optional<Loaded> load() {
             PrintWriter out = out();
+            if (!Files.isDirectory(dir)) {
+                out.println("error " + dir + ": not a folder: give the rules folder, e.g. rules "
+                        + spec.name() + " rules");
+                return Optional.empty();
+            }
             out.println("Rules: " + dir);
             RuleSet rules = null;
             List<RuleProblem> problems;
@@ -83,10 +88,6 @@ final class RulesCommand {
 
         @Override
         public Integer call() {
-            if (!Files.isDirectory(dir)) {
-                out().println("error " + dir + ": not a folder: give the rules folder, e.g. rules check rules");
-                return Cli.BAD_RULES;
-            }
             return load().isPresent() ? 0 : Cli.BAD_RULES;
         }
     }
@@ -98,10 +99,6 @@ final class RulesCommand {
 
         @Override
         public Integer call() {
-            if (!Files.isDirectory(dir)) {
-                out().println("error " + dir + ": not a folder: give the rules folder, e.g. rules test rules");
-                return Cli.BAD_RULES;
-            }
             Optional<Loaded> loaded = load();
             if (loaded.isEmpty()) {
                 return Cli.BAD_RULES;

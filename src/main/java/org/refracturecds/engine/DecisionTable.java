@@ -94,7 +94,7 @@ final class DecisionTable {
         return new RuleProblem(file, cell[0], cell[1], message, hint).inTable(columnName(row, cell[1]));
     }
 
-    /** The row whose values a rule of this table holds, by the rule's name; 0 when not from this table. */
+    /** The row whose values a rule of this table holds, by the rule's name; empty when the rule is not from this table. */
     Optional<Integer> rowOfRule(String ruleName) {
         for (String line : drl) {
             Matcher rule = RULE.matcher(line.strip());
@@ -103,10 +103,6 @@ final class DecisionTable {
             }
         }
         return Optional.empty();
-    }
-
-    String file() {
-        return file;
     }
 
     /** The name a column has in the row above a rule's values, e.g. "Risk band". */

@@ -150,10 +150,12 @@ public final class RuleSet {
             problems.add(DecisionTable.parseProblem(table, e));
             throw new RuleSetException(origin, problems);
         }
+        Map<String, Optional<DecisionTable>> tables = new TreeMap<>();
         for (Message message : builder.getResults().getMessages(Message.Level.ERROR)) {
             String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "").replace(PACKAGE_FOLDER, "");
             String text = message.getText().strip();
-            Optional<DecisionTable> table = isTable(path) ? DecisionTable.read(path, files.get(path)) : Optional.empty();
+            Optional<DecisionTable> table = isTable(path)
+                    ? tables.computeIfAbsent(path, p -> DecisionTable.read(p, files.get(p))) : Optional.empty();
             RuleProblem problem = table.map(t -> t.locate(message.getLine(), text))
                     .orElseGet(() -> new RuleProblem(path, message.getLine(), message.getColumn(), text, Hints.of(text)));
             if (!problems.contains(problem)) {

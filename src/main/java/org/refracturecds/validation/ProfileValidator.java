@@ -12,11 +12,11 @@ import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationS
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r5.utils.validation.constants.BestPracticeWarningLevel;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.hl7.fhir.r4.model.StructureDefinition;
+import org.hl7.fhir.r5.utils.validation.constants.BestPracticeWarningLevel;
 import org.refracturecds.fhirin.Codes;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -153,9 +153,5 @@ public final class ProfileValidator {
             issues.add(new Issue(m.getSeverity(), m.getLocationString(), m.getLocationLine(), m.getLocationCol(), m.getMessage()));
         }
         return issues;
-    }
-
-    FhirContext fhir() {
-        return fhir;
     }
 }
