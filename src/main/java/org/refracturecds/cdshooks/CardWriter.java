@@ -17,6 +17,7 @@ import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Term;
 import org.refracturecds.facts.Vertebra;
+import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
@@ -146,8 +147,8 @@ final class CardWriter {
     private String detail(Assessment a, String context, List<String> caveats, String modelVersion) {
         StringBuilder md = new StringBuilder();
         md.append("**").append(context).append("**: predicted risk that the cemented vertebra breaks again within ")
-                .append(a.calibration().getHorizonMonths()).append(" months of PVP (at least 15% height loss with bone"
-                        + " marrow oedema), from the logistic model of Xiong et al. 2021")
+                .append(a.calibration().getHorizonMonths()).append(" months of PVP (")
+                .append(a.ruleSet().wording(Wording.OUTCOME)).append("), from the logistic model of Xiong et al. 2021")
                 .append(a.preliminary() ? ". **Preliminary**: some factors are scenarios or assumptions, or an"
                         + " Observation is preliminary." : ".").append("\n\n");
         for (String caveat : caveats) {

@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
@@ -125,27 +126,28 @@ final class CdsHooks {
             }
         }
         return service == CdsService.PREOP
-                ? preoperative(orders, data.get("findings"))
-                : afterPvp(data.get("findings"), data.get("procedures"));
+                ? preoperative(assessor.get(), orders, data.get("findings"))
+                : afterPvp(assessor.get(), data.get("findings"), data.get("procedures"));
     }
 
-    private ObjectNode preoperative(List<String> orders, List<InputReader.Entry> findings) {
+    /** @param rules the live rules, taken once for the whole call */
+    private ObjectNode preoperative(Assessor rules, List<String> orders, List<InputReader.Entry> findings) {
         String ordered = "Ordered: " + String.join(", ", orders) + ".";
-        Assessment assessment = assess(findings);
+        Assessment assessment = assess(rules, findings);
         if (assessment == null) {
             return response(List.of(cards.infoCard("PVP ordered: no imaging findings on record to estimate the"
-                    + " refracture risk", ordered + " But " + noFindings())));
+                    + " refracture risk", ordered + " But " + noFindings(rules))));
         }
         return response(List.of(cards.assessmentCard(assessment, "PVP ordered", List.of(ordered))));
     }
 
-    private ObjectNode afterPvp(List<InputReader.Entry> findings, List<InputReader.Entry> procedures) {
+    private ObjectNode afterPvp(Assessor rules, List<InputReader.Entry> findings, List<InputReader.Entry> procedures) {
         List<String> done = pvpProcedures(procedures);
-        Assessment assessment = assess(findings);
+        Assessment assessment = assess(rules, findings);
         String onRecord = "A PVP is on record (" + String.join(", ", done) + ")";
         if (assessment == null) {
             return response(done.isEmpty() ? List.of() : List.of(cards.infoCard(onRecord.replace("A PVP is", "PVP")
-                    + ": no imaging findings to estimate the refracture risk", onRecord + ", but " + noFindings())));
+                    + ": no imaging findings to estimate the refracture risk", onRecord + ", but " + noFindings(rules))));
         }
         boolean postOperative = assessment.input().vertebrae().stream()
                 .anyMatch(v -> "post-operative".equals(v.getPhase()));
@@ -156,13 +158,11 @@ final class CdsHooks {
             return response(List.of());
         }
         return response(List.of(cards.assessmentCard(assessment, "After PVP, post-op findings missing",
-                List.of(onRecord + ", but no post-operative finding (cement-endplate contact, reduction rate,"
-                        + " compression ratios) was found. The estimate below is by technique scenario, from the"
-                        + " pre-operative findings; the paper's model needs the post-operative films."))));
+                List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
     }
 
     /** The assessment of the findings, or null when there is no finding of a vertebra to assess. */
-    private Assessment assess(List<InputReader.Entry> findings) {
+    private Assessment assess(Assessor rules, List<InputReader.Entry> findings) {
         if (findings.stream().noneMatch(e -> e.resource() instanceof Observation)) {
             return null;
         }
@@ -182,14 +182,11 @@ final class CdsHooks {
             }
             throw new HttpError(400, e.code(), e.where(), e.getMessage());
         }
-        return assessor.get().assess(patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList()));
+        return rules.assess(patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList()));
     }
 
-    private static String noFindings() {
-        return "no Observation of an imaging finding of a vertebra was found, so no refracture risk is estimated."
-                + " The model of Xiong et al. 2021 uses the intravertebral cleft and endplate cortical disruption"
-                + " on the pre-operative MRI, and after PVP the cement-endplate contact and the reduction rate on"
-                + " the post-operative films, coded per CodeSystem " + Codes.FINDINGS + ".";
+    private static String noFindings(Assessor rules) {
+        return rules.rules().wording(Wording.NO_FINDINGS) + ", coded per CodeSystem " + Codes.FINDINGS + ".";
     }
 
     /** Fetches the missing keys in parallel within the budget; returns the keys that ran out of time. */

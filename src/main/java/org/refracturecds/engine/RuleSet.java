@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.kie.api.KieBase;
@@ -34,6 +35,7 @@ import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Statement;
+import org.refracturecds.facts.Wording;
 
 /**
  * A compiled rule folder: the DRL and decision tables of {@code rules/}, plus the facts its
@@ -60,6 +62,7 @@ public final class RuleSet {
     private final KieBase kieBase;
     private final List<Object> knowledge;
     private final Set<String> assessmentRules;
+    private final Map<String, String> wording;
     private final Calibration calibration;
     private final List<Band> bands;
     private final List<Statement> limits;
@@ -70,6 +73,7 @@ public final class RuleSet {
     private RuleSet(KieBase kieBase, List<Object> knowledge, Set<String> assessmentRules, String origin, String hash) {
         this.kieBase = kieBase;
         this.assessmentRules = Set.copyOf(assessmentRules);
+        this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
@@ -213,6 +217,9 @@ public final class RuleSet {
                     .map(rule -> atRule(rule, "this row has no Source: every number and sentence must cite"
                             + " where it comes from", files))
                     .toList());
+            Set<String> worded = new TreeSet<>(log.ofType(Wording.class).stream().map(Wording::getId).toList());
+            Wording.REQUIRED.stream().filter(id -> !worded.contains(id)).forEach(id -> problems.add(new RuleProblem(
+                    "statements.drl.csv", 0, 0, "the Wording table has no row " + id + ": the cards need it; put it back")));
             List<Calibration> calibrations = log.ofType(Calibration.class);
             if (calibrations.size() != 1) {
                 problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
@@ -262,6 +269,11 @@ public final class RuleSet {
 
     /** The rules that run for each patient (not those that load the tables' data), by name. */
     public Set<String> assessmentRules() { return assessmentRules; }
+
+    /** What the cards say in a situation (statements.drl.csv, table Wording), by id. */
+    public String wording(String id) {
+        return wording.get(id);
+    }
 
     /** The version a clinician gives the rules (the Calibration table's Version column). */
     public String version() { return calibration.getVersion(); }

@@ -24,7 +24,7 @@ class RuleSetTest {
         Map<String, Long> counts = rules.knowledge().stream()
                 .collect(Collectors.groupingBy(o -> o.getClass().getSimpleName(), TreeMap::new, Collectors.counting()));
         assertEquals(Map.of("Band", 3L, "Calibration", 1L, "Coding", 9L, "Coefficient", 4L, "ScenarioValue", 4L,
-                "Statement", 15L), counts);
+                "Statement", 15L, "Wording", 3L), counts);
     }
 
     @Test
@@ -115,5 +115,12 @@ class RuleSetTest {
         Files.delete(broken.resolve("bands.drl.csv"));
         RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(broken)).problems().get(0);
         assertEquals("bands.drl.xlsx row 15, column B (Lower bound (probability))", problem.where());
+    }
+
+    @Test
+    void wordingRowTheCardsNeed_cannotBeRemoved(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "statements.drl.csv", "W-OUTCOME,", "W-OUTCOME-OLD,");
+        RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
+        assertTrue(e.getMessage().contains("the Wording table has no row W-OUTCOME: the cards need it"), e.getMessage());
     }
 }
