@@ -1,8 +1,11 @@
 package org.refracturecds.validation;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -25,7 +28,8 @@ import ca.uhn.fhir.parser.IParser;
  *
  * <p>Validation costs milliseconds a resource, more than the whole assessment, so results are
  * kept by the resource's content: an EHR sends the same findings again and again (order-select,
- * order-sign, each chart opening), and only a resource not seen before is validated.
+ * order-sign, each chart opening), and only a resource not seen before is validated. The new
+ * ones of a request are validated together, in one call (see ProfileValidator.validateTogether).
  */
 public final class InputValidation {
 
@@ -82,15 +86,25 @@ public final class InputValidation {
         if (validator == null) {
             return problems;
         }
+        Map<InputReader.Entry, String> keys = new LinkedHashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Observation observation && ProfileValidator.profileOf(observation).isPresent()) {
-                String key = json.encodeResourceToString(observation);
-                for (ProfileValidator.Issue issue : seen.get(key, k -> validator.validate(observation))) {
-                    if (issue.isError()) {
-                        problems.add(new Problem(entry.where(), issue));
-                    }
-                }
+                keys.put(entry, json.encodeResourceToString(observation));
             }
+        }
+        List<InputReader.Entry> fresh = keys.keySet().stream().filter(e -> seen.getIfPresent(keys.get(e)) == null).toList();
+        if (!fresh.isEmpty()) {
+            List<List<ProfileValidator.Issue>> found = validator.validateTogether(
+                    fresh.stream().map(e -> (Observation) e.resource()).toList());
+            for (int i = 0; i < fresh.size(); i++) {
+                seen.put(keys.get(fresh.get(i)), found.get(i));
+            }
+        }
+        for (Map.Entry<InputReader.Entry, String> entry : keys.entrySet()) {
+            List<ProfileValidator.Issue> issues = Optional.ofNullable(seen.getIfPresent(entry.getValue()))
+                    .orElseGet(() -> validator.validate(entry.getKey().resource()));
+            issues.stream().filter(ProfileValidator.Issue::isError)
+                    .forEach(issue -> problems.add(new Problem(entry.getKey().where(), issue)));
         }
         return problems;
     }

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
@@ -12,6 +15,7 @@ import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationS
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.RiskAssessment;
@@ -54,6 +58,9 @@ public final class ProfileValidator {
                     + ": " + message;
         }
     }
+
+    /** A location in the Bundle of validateTogether: the entry, HAPI's comment naming the resource, the path in it. */
+    private static final Pattern ENTRY = Pattern.compile("Bundle\\.entry\\[(\\d+)]\\.resource(?:/\\*.*?\\*/)?(.*)");
 
     private static ProfileValidator shared;
 
@@ -122,6 +129,32 @@ public final class ProfileValidator {
     /** Validates one resource against its profile (and base R4). */
     public List<Issue> validate(IBaseResource resource) {
         return issues(validator.validateWithResult(resource, options(profileOf(resource))).getMessages());
+    }
+
+    /**
+     * Validates several Observations in one call, each against its profile (named in the
+     * meta.profile of a copy, in a collection Bundle): HAPI builds one InstanceValidator per call,
+     * and its constructor re-reads the OID registry, so one call for all saves that per resource.
+     *
+     * @return each Observation's issues, in order, located as if it had been validated alone
+     */
+    public List<List<Issue>> validateTogether(List<Observation> observations) {
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
+        List<List<Issue>> issues = new ArrayList<>();
+        for (Observation observation : observations) {
+            Observation copy = observation.copy();
+            profileOf(observation).ifPresent(copy.getMeta()::addProfile);
+            bundle.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(copy);
+            issues.add(new ArrayList<>());
+        }
+        for (SingleValidationMessage m : validator.validateWithResult(bundle).getMessages()) {
+            Matcher entry = ENTRY.matcher(String.valueOf(m.getLocationString()));
+            if (entry.matches()) {
+                issues.get(Integer.parseInt(entry.group(1))).add(new Issue(m.getSeverity(),
+                        "Observation" + entry.group(2), null, null, m.getMessage()));
+            }
+        }
+        return issues;
     }
 
     /** Validates the JSON text of one resource against {@code profile} (or base R4), with lines and columns. */

@@ -37,6 +37,7 @@ public class ValidateBenchmark {
     private ProfileValidator validator;
     private Observation observation;
     private RiskAssessment risk;
+    private List<Observation> three;
 
     @Setup
     public void load() throws IOException {
@@ -45,6 +46,11 @@ public class ValidateBenchmark {
                 Files.readString(Path.of("fhir-profiles/examples/Observation-reduction-rate.json")));
         risk = fhir.newJsonParser().parseResource(RiskAssessment.class,
                 Files.readString(Path.of("fhir-profiles/examples/RiskAssessment-cleft-no-endplate-contact.json")));
+        three = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode entry : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Path.of("examples/cds-hooks/order-sign.json").toFile()).at("/prefetch/findings/entry")) {
+            three.add(fhir.newJsonParser().parseResource(Observation.class, entry.path("resource").toString()));
+        }
         validator = ProfileValidator.create();
         validator.validate(observation);
     }
@@ -52,6 +58,22 @@ public class ValidateBenchmark {
     @Benchmark
     public List<ProfileValidator.Issue> observation() {
         return validator.validate(observation);
+    }
+
+    /** The three Observations of the order-sign example's prefetch, one call each. */
+    @Benchmark
+    public int threeObservationsOneByOne() {
+        int issues = 0;
+        for (Observation each : three) {
+            issues += validator.validate(each).size();
+        }
+        return issues;
+    }
+
+    /** The same three in one call. */
+    @Benchmark
+    public List<List<ProfileValidator.Issue>> threeObservationsTogether() {
+        return validator.validateTogether(three);
     }
 
     @Benchmark

@@ -124,4 +124,26 @@ class ProfilesTest {
     void aResourceWithoutAProfileOfThisModule_isHeldToBaseR4() {
         assertFalse(ProfileValidator.profileOf(new org.hl7.fhir.r4.model.Patient()).isPresent());
     }
+
+    @Test
+    void observationsValidatedTogether_getTheErrorsEachGetsAlone() throws IOException {
+        List<org.hl7.fhir.r4.model.Observation> observations = new ArrayList<>();
+        for (JsonNode example : manifest()) {
+            String file = example.path("file").asText();
+            if (file.startsWith("Observation-")) {
+                observations.add(FHIR.newJsonParser().parseResource(org.hl7.fhir.r4.model.Observation.class,
+                        Files.readString(PROFILES.resolve("examples").resolve(file))));
+            }
+        }
+        List<List<ProfileValidator.Issue>> together = ProfileValidator.shared().validateTogether(observations);
+        for (int i = 0; i < observations.size(); i++) {
+            assertEquals(errors(ProfileValidator.shared().validate(observations.get(i))), errors(together.get(i)),
+                    observations.get(i).getIdElement().getIdPart());
+        }
+    }
+
+    private static List<String> errors(List<ProfileValidator.Issue> issues) {
+        return issues.stream().filter(ProfileValidator.Issue::isError).map(i -> i.location() + ": " + i.message())
+                .sorted().toList();
+    }
 }
