@@ -57,7 +57,6 @@ public final class InputValidation {
     private final Mode mode;
     private final ProfileValidator validator;
     private final Cache<String, List<ProfileValidator.Issue>> seen = Caffeine.newBuilder().maximumSize(REMEMBERED).build();
-    private final IParser json = FhirContext.forR4Cached().newJsonParser();
 
     /** Builds and warms the validator unless {@code mode} is OFF (several seconds, once). */
     public InputValidation(Mode mode) {
@@ -86,6 +85,7 @@ public final class InputValidation {
         if (validator == null) {
             return problems;
         }
+        IParser json = FhirContext.forR4Cached().newJsonParser(); // a parser is not thread-safe: one per call
         Map<InputReader.Entry, String> keys = new LinkedHashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Observation observation && ProfileValidator.profileOf(observation).isPresent()) {
