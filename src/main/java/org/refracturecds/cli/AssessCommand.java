@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-import org.hl7.fhir.r4.model.Observation;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleSet;
@@ -87,7 +86,7 @@ final class AssessCommand implements Callable<Integer> {
                 problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));
                 return Cli.BAD_INPUT;
             }
-            List<PatientFindings> patients = withValidationNotices(new ObservationMapper().map(entries), entries, problems);
+            List<PatientFindings> patients = withValidationNotices(new ObservationMapper().map(entries), problems);
             Assessor assessor = new Assessor(ruleSet.join(), new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             for (PatientFindings patient : patients) {
@@ -114,12 +113,11 @@ final class AssessCommand implements Callable<Integer> {
     }
 
     /** Each patient's findings with the validation problems of that patient's Observations as notices. */
-    private static List<PatientFindings> withValidationNotices(List<PatientFindings> patients, List<InputReader.Entry> entries,
+    private static List<PatientFindings> withValidationNotices(List<PatientFindings> patients,
                                                                List<InputValidation.Problem> problems) {
         return patients.stream().map(patient -> patient.withNotices(problems.stream()
-                .filter(p -> entries.stream().anyMatch(e -> e.where().equals(p.where())
-                        && e.resource() instanceof Observation o && patient.patient().equals(o.getSubject().getReference())))
-                .map(InputValidation.Problem::notice).toList())).toList();
+                .filter(p -> patient.patient().equals(p.patient())).map(InputValidation.Problem::notice).toList()))
+                .toList();
     }
 
     private String read() throws InputException {

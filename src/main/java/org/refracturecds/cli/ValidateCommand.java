@@ -60,7 +60,7 @@ final class ValidateCommand implements Callable<Integer> {
                     String where = "Bundle.entry[" + i + "].resource";
                     out.println(where + " " + describe(entry));
                     issues.addAll(print(validator.validate(entry).stream().map(issue -> new ProfileValidator.Issue(
-                            issue.severity(), where + issue.location().replaceFirst("^[A-Za-z]+", ""), null, null,
+                            issue.severity(), issue.under(where), null, null,
                             issue.message())).toList(), out));
                 }
             }

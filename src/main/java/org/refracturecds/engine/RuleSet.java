@@ -154,12 +154,11 @@ public final class RuleSet {
             problems.add(DecisionTable.parseProblem(table, e));
             throw new RuleSetException(origin, problems);
         }
-        Map<String, Optional<DecisionTable>> tables = new TreeMap<>();
+        Tables tables = new Tables(files);
         for (Message message : builder.getResults().getMessages(Message.Level.ERROR)) {
             String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "").replace(PACKAGE_FOLDER, "");
             String text = message.getText().strip();
-            Optional<DecisionTable> table = isTable(path)
-                    ? tables.computeIfAbsent(path, p -> DecisionTable.read(p, files.get(p))) : Optional.empty();
+            Optional<DecisionTable> table = tables.get(path);
             RuleProblem problem = table.map(t -> t.locate(message.getLine(), text))
                     .orElseGet(() -> new RuleProblem(path, message.getLine(), message.getColumn(), text, Hints.of(text)));
             if (!problems.contains(problem)) {
@@ -172,12 +171,11 @@ public final class RuleSet {
         }
         KieBase kieBase = kie.newKieContainer(release).getKieBase();
         kie.getRepository().removeKieModule(release);
-        Set<String> knowledgeRules = new TreeSet<>();
-        List<Object> knowledge = runKnowledge(kieBase, origin, files, knowledgeRules);
+        Knowledge knowledge = runKnowledge(kieBase, origin, tables);
         Set<String> assessmentRules = new TreeSet<>();
         kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
-        assessmentRules.removeAll(knowledgeRules);
-        return new RuleSet(kieBase, knowledge, assessmentRules, origin, hash(files));
+        assessmentRules.removeAll(knowledge.rules());
+        return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash(files));
     }
 
     private static boolean isRuleFile(String name) {
@@ -188,25 +186,42 @@ public final class RuleSet {
         return name.endsWith(".drl.csv") || name.endsWith(".drl.xlsx");
     }
 
-    /** A rule that a table generated, at the table's row; the rule's name when no table has it. */
-    private static RuleProblem atRule(String rule, String message, Map<String, byte[]> files) {
-        for (String name : files.keySet()) {
-            Optional<Integer> row = isTable(name)
-                    ? DecisionTable.read(name, files.get(name)).flatMap(t -> t.rowOfRule(rule)) : Optional.empty();
-            if (row.isPresent()) {
-                return new RuleProblem(name, row.get(), 0, message).inTable(null);
-            }
+    /** The decision tables of a build, each read (cells and generated DRL) only when a problem needs it, and once. */
+    private static final class Tables {
+
+        private final Map<String, byte[]> files;
+        private final Map<String, Optional<DecisionTable>> read = new TreeMap<>();
+
+        Tables(Map<String, byte[]> files) {
+            this.files = files;
         }
-        return new RuleProblem(rule, 0, 0, message);
+
+        Optional<DecisionTable> get(String name) {
+            return isTable(name) && files.containsKey(name)
+                    ? read.computeIfAbsent(name, n -> DecisionTable.read(n, files.get(n))) : Optional.empty();
+        }
+
+        /** A rule that a table generated, at the table's row; the rule's name when no table has it. */
+        RuleProblem atRule(String rule, String message) {
+            for (String name : files.keySet()) {
+                Optional<Integer> row = get(name).flatMap(t -> t.rowOfRule(rule));
+                if (row.isPresent()) {
+                    return new RuleProblem(name, row.get(), 0, message).inTable(null);
+                }
+            }
+            return new RuleProblem(rule, 0, 0, message);
+        }
+    }
+
+    /** What the knowledge tables inserted, and the rules (table rows) that did it. */
+    private record Knowledge(List<Object> facts, Set<String> rules) {
     }
 
     /**
      * Fires the knowledge tables once and keeps what they insert. A row that fires but inserts
      * nothing lacks its Source (the last column inserts the fact): every number must cite one.
      */
-    private static List<Object> runKnowledge(KieBase kieBase, String origin, Map<String, byte[]> files,
-                                             Set<String> knowledgeRules)
-            throws RuleSetException {
+    private static Knowledge runKnowledge(KieBase kieBase, String origin, Tables tables) throws RuleSetException {
         KieSession session = kieBase.newKieSession();
         try {
             SessionLog log = SessionLog.attach(session, true);
@@ -214,8 +229,8 @@ public final class RuleSet {
             session.fireAllRules();
             List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
                     .filter(rule -> !log.insertingRules.contains(rule))
-                    .map(rule -> atRule(rule, "this row has no Source: every number and sentence must cite"
-                            + " where it comes from", files))
+                    .map(rule -> tables.atRule(rule, "this row has no Source: every number and sentence must cite"
+                            + " where it comes from"))
                     .toList());
             Set<String> worded = new TreeSet<>(log.ofType(Wording.class).stream().map(Wording::getId).toList());
             Wording.REQUIRED.stream().filter(id -> !worded.contains(id)).forEach(id -> problems.add(new RuleProblem(
@@ -234,8 +249,7 @@ public final class RuleSet {
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);
             }
-            knowledgeRules.addAll(log.fired);
-            return log.inserted;
+            return new Knowledge(log.inserted, Set.copyOf(log.fired));
         } finally {
             session.dispose();
         }

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -35,8 +34,13 @@ public final class InputValidation {
 
     public enum Mode { OFF, WARN, STRICT }
 
-    /** An error in one Observation, and where the Observation came from (an input's where, e.g. "Bundle.entry[2]"). */
-    public record Problem(String where, ProfileValidator.Issue issue) {
+    /**
+     * An error in one Observation.
+     *
+     * @param where   where the Observation came from (an input's where, e.g. "Bundle.entry[2]")
+     * @param patient the Observation's subject, e.g. "Patient/123"
+     */
+    public record Problem(String where, String patient, ProfileValidator.Issue issue) {
 
         public Notice notice() {
             return Notice.warning("PVP-V101", at(""), "does not conform to its profile: " + issue.message());
@@ -44,9 +48,8 @@ public final class InputValidation {
 
         /** The problem's place under {@code prefix}: "prefetch.findings.entry[2].resource.value.ofType(Quantity).code". */
         public String at(String prefix) {
-            String element = issue.location().replaceFirst("^[A-Za-z]+", "");
             if (where.startsWith("Bundle.entry[")) {
-                return (prefix.isEmpty() ? "Bundle" : prefix) + where.substring("Bundle".length()) + ".resource" + element;
+                return issue.under((prefix.isEmpty() ? "Bundle" : prefix) + where.substring("Bundle".length()) + ".resource");
             }
             return (prefix.isEmpty() ? "" : prefix + " ") + where + " " + issue.location();
         }
@@ -86,26 +89,29 @@ public final class InputValidation {
             return problems;
         }
         IParser json = FhirContext.forR4Cached().newJsonParser(); // a parser is not thread-safe: one per call
-        Map<InputReader.Entry, String> keys = new LinkedHashMap<>();
+        Map<InputReader.Entry, List<ProfileValidator.Issue>> issues = new LinkedHashMap<>();
+        Map<InputReader.Entry, String> fresh = new LinkedHashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Observation observation && ProfileValidator.profileOf(observation).isPresent()) {
-                keys.put(entry, json.encodeResourceToString(observation));
+                String key = json.encodeResourceToString(observation);
+                List<ProfileValidator.Issue> known = seen.getIfPresent(key);
+                issues.put(entry, known);
+                if (known == null) {
+                    fresh.put(entry, key);
+                }
             }
         }
-        List<InputReader.Entry> fresh = keys.keySet().stream().filter(e -> seen.getIfPresent(keys.get(e)) == null).toList();
         if (!fresh.isEmpty()) {
+            List<InputReader.Entry> order = List.copyOf(fresh.keySet());
             List<List<ProfileValidator.Issue>> found = validator.validateTogether(
-                    fresh.stream().map(e -> (Observation) e.resource()).toList());
-            for (int i = 0; i < fresh.size(); i++) {
-                seen.put(keys.get(fresh.get(i)), found.get(i));
+                    order.stream().map(e -> (Observation) e.resource()).toList());
+            for (int i = 0; i < order.size(); i++) {
+                seen.put(fresh.get(order.get(i)), found.get(i));
+                issues.put(order.get(i), found.get(i));
             }
         }
-        for (Map.Entry<InputReader.Entry, String> entry : keys.entrySet()) {
-            List<ProfileValidator.Issue> issues = Optional.ofNullable(seen.getIfPresent(entry.getValue()))
-                    .orElseGet(() -> validator.validate(entry.getKey().resource()));
-            issues.stream().filter(ProfileValidator.Issue::isError)
-                    .forEach(issue -> problems.add(new Problem(entry.getKey().where(), issue)));
-        }
+        issues.forEach((entry, found) -> found.stream().filter(ProfileValidator.Issue::isError).forEach(issue ->
+                problems.add(new Problem(entry.where(), ((Observation) entry.resource()).getSubject().getReference(), issue))));
         return problems;
     }
 

@@ -52,6 +52,11 @@ public final class ProfileValidator {
             return severity.ordinal() >= ResultSeverityEnum.ERROR.ordinal();
         }
 
+        /** The location under {@code path}, where the resource sits: "Bundle.entry[2].resource.value.ofType(Quantity).code". */
+        public String under(String path) {
+            return path + location.replaceFirst("^[A-Za-z]+", "");
+        }
+
         /** "error Observation.value.ofType(Quantity).code (line 20, column 9): message" */
         public String render() {
             return severity.getCode() + " " + location + (line == null ? "" : " (line " + line + ", column " + column + ")")
