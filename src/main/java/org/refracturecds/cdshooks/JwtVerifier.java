@@ -1,6 +1,7 @@
 package org.refracturecds.cdshooks;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -124,7 +125,22 @@ final class JwtVerifier {
     /** A JWK Set URL from the configuration, fetched with timeouts and cached. */
     private JWKSource<SecurityContext> remote(String url) {
         return keySources.computeIfAbsent(url, u -> JWKSourceBuilder.<SecurityContext>create(toUrl(u),
-                new DefaultResourceRetriever(1000, 1000, 256 * 1024)).build());
+                new NoRedirects()).build());
+    }
+
+    /** Nimbus's retriever, except that a redirect is refused: the keys come from the URL allowed, not from where it points. */
+    private static final class NoRedirects extends DefaultResourceRetriever {
+
+        NoRedirects() {
+            super(1000, 1000, 256 * 1024);
+        }
+
+        @Override
+        protected HttpURLConnection openHTTPConnection(URL url) throws IOException {
+            HttpURLConnection connection = super.openHTTPConnection(url);
+            connection.setInstanceFollowRedirects(false);
+            return connection;
+        }
     }
 
     private void remember(String jti, long expiresAt, long now) {

@@ -70,11 +70,16 @@ class JwtTest {
             exchange.getResponseBody().write(published);
             exchange.close();
         });
+        keyServer.createContext("/moved.json", exchange -> {
+            exchange.getResponseHeaders().add("Location", "/jwks.json");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
         keyServer.start();
         jku = "http://127.0.0.1:" + keyServer.getAddress().getPort() + "/jwks.json";
         service = new RunningService(dir, Map.of("publicUrl", "https://cds.test", "auth", Map.of("mode", "verify",
                 "issuers", List.of(Map.of("iss", ISSUER, "jwksFile", jwks.toString()),
-                        Map.of("iss", JKU_ISSUER, "jku", List.of(jku))))));
+                        Map.of("iss", JKU_ISSUER, "jku", List.of(jku, moved()))))));
     }
 
     @AfterAll
@@ -125,6 +130,22 @@ class JwtTest {
 
         assertEquals(200, call(jwt.serialize()).status());
         assertTrue(keyFetches.get() >= 1);
+    }
+
+    /** An allowlisted jku whose server redirects to the keys. */
+    static String moved() {
+        return jku.replace("jwks.json", "moved.json");
+    }
+
+    @Test
+    void allowlistedJkuThatRedirects_isRefusedWithoutFollowing() throws Exception {
+        int before = keyFetches.get();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-1").type(JOSEObjectType.JWT)
+                .jwkURL(URI.create(moved())).build(), claims().issuer(JKU_ISSUER).build());
+        jwt.sign(new RSASSASigner(jkuKey));
+
+        assertRefused(call(jwt.serialize()), "the token was refused");
+        assertEquals(before, keyFetches.get());
     }
 
     @Test
