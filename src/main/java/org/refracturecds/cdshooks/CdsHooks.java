@@ -3,8 +3,10 @@ package org.refracturecds.cdshooks;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
@@ -18,6 +20,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputException;
@@ -89,7 +92,7 @@ final class CdsHooks {
         HookRequest request = HookRequest.parse(body, service);
         String base = request.fhirServer() == null ? null : fetcher.allowed(request.fhirServer());
         checkPatient(request);
-        List<String> orders = List.of();
+        List<Order> orders = List.of();
         if (service == CdsService.PREOP) {
             orders = pvpOrders(request);
             if (orders.isEmpty()) {
@@ -130,20 +133,44 @@ final class CdsHooks {
                 : afterPvp(assessor.get(), data.get("findings"), data.get("procedures"));
     }
 
-    /** @param rules the live rules, taken once for the whole call */
-    private ObjectNode preoperative(Assessor rules, List<String> orders, List<InputReader.Entry> findings) {
-        String ordered = "Ordered: " + String.join(", ", orders) + ".";
-        Assessment assessment = assess(rules, findings);
-        if (assessment == null) {
+    /**
+     * The card for PVP orders: about the vertebrae they name (bodySite), or about every vertebra
+     * with findings when an order names none.
+     *
+     * @param rules the live rules, taken once for the whole call
+     */
+    private ObjectNode preoperative(Assessor rules, List<Order> orders, List<InputReader.Entry> findings) {
+        String ordered = "Ordered: " + orders.stream().map(Order::label).collect(Collectors.joining(", ")) + ".";
+        PatientFindings patient = findingsOf(findings);
+        if (patient == null) {
             return response(List.of(cards.infoCard("PVP ordered: no imaging findings on record to estimate the"
                     + " refracture risk", ordered + " But " + noFindings(rules))));
         }
-        return response(List.of(cards.assessmentCard(assessment, "PVP ordered", List.of(ordered))));
+        List<String> notes = new ArrayList<>(List.of(ordered));
+        if (orders.stream().noneMatch(order -> order.levels().isEmpty())) {
+            Set<String> levels = orders.stream().flatMap(order -> order.levels().stream())
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            List<String> others = patient.vertebrae().stream().map(Vertebra::getLevel)
+                    .filter(level -> level != null && !levels.contains(level)).toList();
+            patient = patient.atLevels(levels);
+            if (patient.vertebrae().isEmpty()) {
+                return response(List.of(cards.infoCard("PVP ordered at " + String.join(", ", levels)
+                        + ": no imaging findings of that level on record", ordered + " The imaging findings on record"
+                        + " are of " + String.join(", ", others) + " only, so the refracture risk of the ordered"
+                        + " level cannot be estimated. " + noFindings(rules))));
+            }
+            if (!others.isEmpty()) {
+                notes.add("Findings of " + String.join(", ", others) + " are on record too; this card is about the"
+                        + " level ordered.");
+            }
+        }
+        return response(List.of(cards.assessmentCard(rules.assess(patient), "PVP ordered", notes)));
     }
 
     private ObjectNode afterPvp(Assessor rules, List<InputReader.Entry> findings, List<InputReader.Entry> procedures) {
         List<String> done = pvpProcedures(procedures);
-        Assessment assessment = assess(rules, findings);
+        PatientFindings patient = findingsOf(findings);
+        Assessment assessment = patient == null ? null : rules.assess(patient);
         String onRecord = "A PVP is on record (" + String.join(", ", done) + ")";
         if (assessment == null) {
             return response(done.isEmpty() ? List.of() : List.of(cards.infoCard(onRecord.replace("A PVP is", "PVP")
@@ -161,8 +188,8 @@ final class CdsHooks {
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
     }
 
-    /** The assessment of the findings, or null when there is no finding of a vertebra to assess. */
-    private Assessment assess(Assessor rules, List<InputReader.Entry> findings) {
+    /** The patient's findings, checked against the profiles as set; null when there is no finding of a vertebra. */
+    private PatientFindings findingsOf(List<InputReader.Entry> findings) {
         if (findings.stream().noneMatch(e -> e.resource() instanceof Observation)) {
             return null;
         }
@@ -182,7 +209,7 @@ final class CdsHooks {
             }
             throw new HttpError(400, e.code(), e.where(), e.getMessage());
         }
-        return rules.assess(patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList()));
+        return patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList());
     }
 
     private static String noFindings(Assessor rules) {
@@ -278,9 +305,18 @@ final class CdsHooks {
         }
     }
 
+    /** A PVP order and the vertebrae its bodySite names (T4-L5); none when it names no such level. */
+    record Order(String id, List<String> levels) {
+
+        /** "ServiceRequest/pvp-order-1 (T12)" */
+        String label() {
+            return levels.isEmpty() ? id : id + " (" + String.join(", ", levels) + ")";
+        }
+    }
+
     /** The PVP orders among the draft orders; for order-select only the newly selected ones. */
-    private List<String> pvpOrders(HookRequest request) {
-        List<String> found = new ArrayList<>();
+    private List<Order> pvpOrders(HookRequest request) {
+        List<Order> found = new ArrayList<>();
         for (JsonNode entry : request.draftOrders().path("entry")) {
             JsonNode order = entry.path("resource");
             String id = "ServiceRequest/" + order.path("id").asText();
@@ -291,9 +327,20 @@ final class CdsHooks {
             if (request.hook().equals("order-select") && !request.selections().contains(id)) {
                 continue;
             }
-            found.add(id);
+            found.add(new Order(id, levels(order.path("bodySite"))));
         }
         return found;
+    }
+
+    /** The vertebrae (T4-L5) that a ServiceRequest's bodySite codes name, in order, without repeats. */
+    private static List<String> levels(JsonNode bodySites) {
+        Set<String> levels = new LinkedHashSet<>();
+        for (JsonNode site : bodySites) {
+            for (JsonNode coding : site.path("coding")) {
+                Codes.vertebralLevel(coding.path("system").asText(), coding.path("code").asText()).ifPresent(levels::add);
+            }
+        }
+        return List.copyOf(levels);
     }
 
     private boolean isPvpCode(JsonNode concept) {

@@ -1,6 +1,8 @@
 package org.refracturecds.facts;
 
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One patient's findings as the FHIR mapping leaves them: the vertebrae, every finding (patient-
@@ -18,6 +20,17 @@ public record PatientFindings(String patient, List<Vertebra> vertebrae, List<Fin
         findings = List.copyOf(findings);
         notices = List.copyOf(notices);
         basis = List.copyOf(basis);
+    }
+
+    /**
+     * The findings of the vertebrae at {@code levels} ("T12") only, with the patient's own (BMD)
+     * and those of a vertebra whose level no Observation states; the notices are kept.
+     */
+    public PatientFindings atLevels(Set<String> levels) {
+        List<Vertebra> kept = vertebrae.stream().filter(v -> v.getLevel() == null || levels.contains(v.getLevel())).toList();
+        List<Finding> of = findings.stream().filter(f -> f.getVertebra() == null || kept.contains(f.getVertebra())).toList();
+        Set<String> used = of.stream().flatMap(f -> f.getObservations().stream()).collect(Collectors.toSet());
+        return new PatientFindings(patient, kept, of, notices, basis.stream().filter(used::contains).toList(), preliminary);
     }
 
     /** The same findings with {@code more} notices after the others. */

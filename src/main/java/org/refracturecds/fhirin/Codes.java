@@ -30,6 +30,11 @@ public final class Codes {
         return FindingType.of(system, code).map(type -> BASE + "/StructureDefinition/pvp-" + type.ruleCode());
     }
 
+    /** The vertebra ("T12") a SNOMED CT body structure code names, when it is one of T4-L5. */
+    public static Optional<String> vertebralLevel(String system, String code) {
+        return SNOMED.equals(system) ? VertebralLevel.bySnomed(code).map(Enum::name) : Optional.empty();
+    }
+
     private Codes() {
     }
 }

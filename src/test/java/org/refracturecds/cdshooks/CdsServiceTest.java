@@ -95,6 +95,60 @@ class CdsServiceTest {
     }
 
     @Test
+    void orderSign_aboutTheOrderedLevel_whenFindingsOfAnotherAreOnRecordToo() throws Exception {
+        ObjectNode request = withFindingAt("L1", "61032001");
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        assertTrue(card.path("summary").asText().startsWith("PVP ordered: refracture risk T12 "), card.path("summary").asText());
+        String detail = card.path("detail").asText();
+        assertTrue(detail.contains("Ordered: ServiceRequest/pvp-order-1 (T12)."), detail);
+        assertTrue(detail.contains("Findings of L1 are on record too; this card is about the level ordered."), detail);
+        assertFalse(detail.contains("### L1"), "L1 is not assessed");
+        assertFalse(card.toString().contains("Observation/preop-ivc-l1"), "nor used as a basis");
+    }
+
+    @Test
+    void orderSign_withoutBodySite_isAboutEveryLevelWithFindings() throws Exception {
+        ObjectNode request = withFindingAt("L1", "61032001");
+        ((ObjectNode) request.at("/context/draftOrders/entry/0/resource")).remove("bodySite");
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        String detail = card.path("detail").asText();
+        assertTrue(detail.contains("Ordered: ServiceRequest/pvp-order-1."), detail);
+        assertTrue(detail.contains("### T12") && detail.contains("### L1"), detail);
+    }
+
+    @Test
+    void orderSign_forALevelWithoutFindings_saysSoInsteadOfAssessingAnother() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ObjectNode coding = (ObjectNode) request.at("/context/draftOrders/entry/0/resource/bodySite/0/coding/0");
+        coding.put("code", "53983007").put("display", "L2");
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        assertEquals("info", card.path("indicator").asText());
+        assertEquals("PVP ordered at L2: no imaging findings of that level on record", card.path("summary").asText());
+        assertTrue(card.path("detail").asText().contains("The imaging findings on record are of T12 only"),
+                card.path("detail").asText());
+        assertTrue(card.path("suggestions").isMissingNode(), "nothing to file");
+    }
+
+    /** The order-sign example with its IVC Observation repeated at another level. */
+    static ObjectNode withFindingAt(String level, String snomed) throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ArrayNode entries = (ArrayNode) request.at("/prefetch/findings/entry");
+        ObjectNode copy = entries.get(0).deepCopy();
+        ObjectNode observation = (ObjectNode) copy.path("resource");
+        observation.put("id", "preop-ivc-" + level.toLowerCase());
+        ((ObjectNode) observation.at("/bodySite/coding/0")).put("code", snomed).put("display", level);
+        copy.put("fullUrl", copy.path("fullUrl").asText() + "-" + level.toLowerCase());
+        entries.add(copy);
+        return request;
+    }
+
+    @Test
     void orderSign_withoutPvpOrder_givesNoCard() throws Exception {
         ObjectNode request = RunningService.example("order-sign.json");
         ObjectNode order = (ObjectNode) request.at("/context/draftOrders/entry/0/resource");
