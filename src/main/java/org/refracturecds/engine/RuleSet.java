@@ -241,7 +241,7 @@ public final class RuleSet {
                         + calibrations.size()));
             } else if (Math.abs(calibrations.get(0).levelOfZ() - calibrations.get(0).getLevel()) > 0.0005) {
                 Calibration k = calibrations.get(0);
-                problems.add(new RuleProblem("model.drl.csv", 0, 0, "in the Calibration table, z " + Numbers.plain(k.getZ())
+                problems.add(tables.atRule(log.insertedBy.get(k), "in the Calibration table, z " + Numbers.plain(k.getZ())
                         + " gives a " + Numbers.percent(k.levelOfZ(), 3) + " interval but the Level says "
                         + Numbers.plain(k.getLevel()) + ": change both together (1.645 and 0.90, 1.96 and 0.95,"
                         + " 2.576 and 0.99)"));

@@ -2,7 +2,9 @@ package org.refracturecds.engine;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.kie.api.event.rule.AfterMatchFiredEvent;
@@ -16,6 +18,8 @@ final class SessionLog {
 
     final List<Object> inserted = new ArrayList<>();
     final Set<String> insertingRules = new HashSet<>();
+    /** The rule that inserted each object (a table's rule names its row). */
+    final Map<Object, String> insertedBy = new IdentityHashMap<>();
     final List<String> fired = new ArrayList<>();
 
     /** @param trace also record every rule that fires (costs time on the request path) */
@@ -27,6 +31,7 @@ final class SessionLog {
                 if (event.getRule() != null) {
                     log.inserted.add(event.getObject());
                     log.insertingRules.add(event.getRule().getName());
+                    log.insertedBy.put(event.getObject(), event.getRule().getName());
                 }
             }
         });

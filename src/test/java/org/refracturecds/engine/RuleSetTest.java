@@ -100,6 +100,7 @@ class RuleSetTest {
         RuleFolders.copyWithEdit(dir, "model.drl.csv", ",1303,1.96,0.95,", ",1303,1.96,0.90,");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         assertTrue(e.getMessage().contains("z 1.96 gives a 95% interval but the Level says 0.9"), e.getMessage());
+        assertEquals("model.drl.csv row 39", e.problems().get(0).where());
     }
 
     @Test
