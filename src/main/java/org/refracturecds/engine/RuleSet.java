@@ -228,7 +228,7 @@ public final class RuleSet {
             session.getAgenda().getAgendaGroup(KNOWLEDGE).setFocus();
             session.fireAllRules();
             List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
-                    .filter(rule -> !log.insertingRules.contains(rule))
+                    .filter(rule -> !log.insertedBy.containsValue(rule))
                     .map(rule -> tables.atRule(rule, "this row has no Source: every number and sentence must cite"
                             + " where it comes from"))
                     .toList());

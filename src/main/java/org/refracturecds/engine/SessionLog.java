@@ -1,11 +1,9 @@
 package org.refracturecds.engine;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.kie.api.event.rule.AfterMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
@@ -17,7 +15,6 @@ import org.kie.api.runtime.KieSession;
 final class SessionLog {
 
     final List<Object> inserted = new ArrayList<>();
-    final Set<String> insertingRules = new HashSet<>();
     /** The rule that inserted each object (a table's rule names its row). */
     final Map<Object, String> insertedBy = new IdentityHashMap<>();
     final List<String> fired = new ArrayList<>();
@@ -30,7 +27,6 @@ final class SessionLog {
             public void objectInserted(ObjectInsertedEvent event) {
                 if (event.getRule() != null) {
                     log.inserted.add(event.getObject());
-                    log.insertingRules.add(event.getRule().getName());
                     log.insertedBy.put(event.getObject(), event.getRule().getName());
                 }
             }
