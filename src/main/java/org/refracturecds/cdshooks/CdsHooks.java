@@ -154,10 +154,12 @@ final class CdsHooks {
                     .filter(level -> level != null && !levels.contains(level)).toList();
             patient = patient.atLevels(levels);
             if (patient.vertebrae().isEmpty()) {
-                return response(List.of(cards.infoCard("PVP ordered at " + String.join(", ", levels)
-                        + ": no imaging findings of that level on record", ordered + " The imaging findings on record"
-                        + " are of " + String.join(", ", others) + " only, so the refracture risk of the ordered"
-                        + " level cannot be estimated. " + noFindings(rules))));
+                String named = String.join(", ", levels);
+                return response(List.of(cards.infoCard("PVP ordered at " + named + ": no imaging findings of that"
+                        + " level on record", ordered + " The imaging findings on record are of "
+                        + String.join(", ", others) + " only, so no refracture risk of " + named + " is estimated."
+                        + " Findings whose bodySite names " + named + ", coded per CodeSystem " + Codes.FINDINGS
+                        + ", give one.")));
             }
             if (!others.isEmpty()) {
                 notes.add("Findings of " + String.join(", ", others) + " are on record too; this card is about the"
