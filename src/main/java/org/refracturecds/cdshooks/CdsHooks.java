@@ -41,7 +41,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <ul>
  * <li>pvp-refracture-preop: a card only when a PVP order is among the draft orders (for
  *     order-select, among the newly selected ones): the pre-operative estimate under each
- *     technique scenario, with the guidance; an info card when no finding is on record.
+ *     technique scenario, with the guidance, for the vertebrae the orders name (all when one
+ *     names none); an info card when no finding of them is on record.
  * <li>pvp-refracture-risk: a card when post-operative findings exist. When a PVP is on record
  *     but the post-operative findings are missing, a card says so, with the estimate by scenario
  *     if pre-operative findings exist. No PVP and no findings: no card.

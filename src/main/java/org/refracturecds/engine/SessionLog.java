@@ -11,15 +11,18 @@ import org.kie.api.event.rule.DefaultRuleRuntimeEventListener;
 import org.kie.api.event.rule.ObjectInsertedEvent;
 import org.kie.api.runtime.KieSession;
 
-/** What a session's rules did: the objects they inserted, in order, and (when asked) the rules that fired. */
+/**
+ * What a session's rules did: the objects they inserted, in order, and (when asked) the rules
+ * that fired and which rule inserted what.
+ */
 final class SessionLog {
 
     final List<Object> inserted = new ArrayList<>();
-    /** The rule that inserted each object (a table's rule names its row). */
+    /** The rule that inserted each object (a table's rule names its row); traced sessions only. */
     final Map<Object, String> insertedBy = new IdentityHashMap<>();
     final List<String> fired = new ArrayList<>();
 
-    /** @param trace also record every rule that fires (costs time on the request path) */
+    /** @param trace also record every rule that fires and what it inserted (costs time on the request path) */
     static SessionLog attach(KieSession session, boolean trace) {
         SessionLog log = new SessionLog();
         session.addEventListener(new DefaultRuleRuntimeEventListener() {
@@ -27,7 +30,9 @@ final class SessionLog {
             public void objectInserted(ObjectInsertedEvent event) {
                 if (event.getRule() != null) {
                     log.inserted.add(event.getObject());
-                    log.insertedBy.put(event.getObject(), event.getRule().getName());
+                    if (trace) {
+                        log.insertedBy.put(event.getObject(), event.getRule().getName());
+                    }
                 }
             }
         });
