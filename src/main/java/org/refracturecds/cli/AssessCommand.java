@@ -48,7 +48,7 @@ final class AssessCommand implements Callable<Integer> {
     Path rules;
 
     @Option(names = "--incidence", paramLabel = "P", description = "Refracture incidence to anchor the model to,"
-            + " between 0 and 1 (default: the study's 48/1303 = 0.0368).")
+            + " between 0 and 1 (default: the rules' Calibration table; the bundled rules give the study's 48/1303 = 0.0368).")
     Double incidence;
 
     @Option(names = "--validation", paramLabel = "MODE", defaultValue = "off", description = "Check the Observations"
