@@ -6,17 +6,20 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import org.refracturecds.fhirin.ClinicalTerms;
+
 /**
  * One clinical scenario of {@code rules/tests/}: findings in clinical terms and what the rules
  * must say about them.
  *
  * @param file     the scenario file, relative to the rules folder
  * @param line     the line where the scenario starts
- * @param level    the vertebra (default L1)
+ * @param level    the vertebra (default L1), or several: "T11, T12"
  * @param findings finding name -> value, e.g. IVC: present, RR: 12%
+ * @param person   the patient's age and conditions, or null when the scenario does not say
  */
 public record Scenario(String file, int line, String name, String level, Map<String, String> findings,
-                       Expect expect) {
+                       ClinicalTerms.Person person, Expect expect) {
 
     /**
      * @param band        the vertebra's band (the highest among its predictions): low, moderate or high

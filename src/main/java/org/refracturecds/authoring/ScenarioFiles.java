@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import org.refracturecds.engine.RuleProblem;
+import org.refracturecds.fhirin.ClinicalTerms;
 
 /** Reads the scenario files of a rules folder: {@code tests/*.yaml}, each a list under {@code scenarios:}. */
 public final class ScenarioFiles {
@@ -36,7 +37,13 @@ public final class ScenarioFiles {
         public String level;
         public String notes;
         public Map<String, String> findings;
+        public WrittenPatient patient;
         public WrittenExpect expect;
+    }
+
+    static final class WrittenPatient {
+        public Integer age;
+        public List<String> conditions;
     }
 
     static final class WrittenExpect {
@@ -100,7 +107,9 @@ public final class ScenarioFiles {
                     problems.add(new RuleProblem(file, line, 0, "this scenario has no '" + missing + "'"));
                 } else {
                     scenarios.add(new Scenario(file, line, written.name, written.level == null ? "L1" : written.level,
-                            written.findings, written.expect.toExpect()));
+                            written.findings, written.patient == null ? null
+                            : new ClinicalTerms.Person(written.patient.age, written.patient.conditions),
+                            written.expect.toExpect()));
                 }
             }
         } catch (JsonProcessingException e) {
@@ -109,7 +118,7 @@ public final class ScenarioFiles {
             problems.add(new RuleProblem(file, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
                     e.getOriginalMessage().replaceAll(" \\(class org\\.refracturecds[^)]*\\)", "")
                             .replaceAll("\\s*\\(\\d+ known properties:.*", ""),
-                    "check the indentation and the names: name, level, findings, expect (band, probability,"
+                    "check the indentation and the names: name, level, findings, patient (age, conditions), expect (band, probability,"
                             + " guidance, no guidance, notices, no notices)"));
         } catch (IOException e) {
             problems.add(new RuleProblem(file, 0, 0, "cannot be read: " + e.getMessage()));

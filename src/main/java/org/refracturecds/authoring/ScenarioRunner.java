@@ -65,8 +65,8 @@ public final class ScenarioRunner {
     static Result run(Assessor assessor, Scenario scenario) {
         Assessment assessment;
         try {
-            assessment = assessor.assess(ClinicalTerms.findings(scenario.level(), scenario.findings(),
-                    scenario.where()), true);
+            assessment = assessor.assess(ClinicalTerms.findings(assessor.rules().vocabulary(), scenario.level(),
+                    scenario.findings(), scenario.person(), scenario.where()), true);
         } catch (InputException e) {
             return new Result(scenario, List.of("the findings cannot be read: " + e.render()), List.of());
         } catch (RuntimeException e) {

@@ -1,11 +1,13 @@
 package org.refracturecds.cdshooks;
 
 import java.net.SocketTimeoutException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
@@ -21,11 +25,13 @@ import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Vertebra;
+import org.refracturecds.facts.Vocabulary;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
 import org.refracturecds.validation.InputValidation;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -64,9 +70,10 @@ final class CdsHooks {
     private final Semaphore turns;
     private final List<String> pvpCodes;
     private final int fetchTimeoutMillis;
+    private final Clock clock;
 
     CdsHooks(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-             CardWriter cards, ExecutorService fetchPool, Semaphore turns, InputValidation validation) {
+             CardWriter cards, ExecutorService fetchPool, Semaphore turns, InputValidation validation, Clock clock) {
         this.json = json;
         this.assessor = assessor;
         this.fetcher = fetcher;
@@ -76,6 +83,7 @@ final class CdsHooks {
         this.validation = validation;
         this.pvpCodes = pvpCodes(config);
         this.fetchTimeoutMillis = config.fetchTimeoutMillis();
+        this.clock = clock;
     }
 
     static List<String> pvpCodes(ServiceConfig config) {
@@ -92,10 +100,12 @@ final class CdsHooks {
     ObjectNode call(CdsService service, JsonNode body) {
         HookRequest request = HookRequest.parse(body, service);
         String base = request.fhirServer() == null ? null : fetcher.allowed(request.fhirServer());
+        References references = new References(request.fhirServer());
+        Assessor rules = assessor.get();
         checkPatient(request);
         List<Order> orders = List.of();
         if (service == CdsService.PREOP) {
-            orders = pvpOrders(request);
+            orders = pvpOrders(request, rules.rules().vocabulary(), references);
             if (orders.isEmpty()) {
                 return response(List.of());
             }
@@ -103,14 +113,11 @@ final class CdsHooks {
         Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
         List<CdsService.Prefetch> missing = new ArrayList<>();
         for (CdsService.Prefetch prefetch : service.prefetch(pvpCodes)) {
-            if (!prefetch.isSearch()) {
-                continue;
-            }
             JsonNode sent = request.prefetched(prefetch.key());
-            if (sent == null) {
+            if (sent != null) {
+                data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId(), references));
+            } else if (prefetch.isSearch() && (base != null || !prefetch.optional())) {
                 missing.add(prefetch);
-            } else {
-                data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId()));
             }
         }
         if (!missing.isEmpty()) {
@@ -122,6 +129,7 @@ final class CdsHooks {
             } finally {
                 turns.acquireUninterruptibly();
             }
+            late.removeIf(key -> missing.stream().anyMatch(p -> p.key().equals(key) && p.optional()));
             if (!late.isEmpty()) {
                 return response(List.of(cards.infoCard("Refracture risk not assessed: the EHR's FHIR server did not"
                         + " answer in time", "These could not be fetched from the EHR's FHIR server within "
@@ -129,9 +137,29 @@ final class CdsHooks {
                         + " one from incomplete findings; it will be shown when the findings can be had.")));
             }
         }
-        return service == CdsService.PREOP
-                ? preoperative(assessor.get(), orders, data.get("findings"))
-                : afterPvp(assessor.get(), data.get("findings"), data.get("procedures"));
+        Input input = new Input(data, request.patientId(), references);
+        try {
+            return service == CdsService.PREOP ? preoperative(rules, orders, input) : afterPvp(rules, input);
+        } catch (UnusableFindings e) {
+            return response(List.of(cards.infoCard("Refracture risk not assessed: the imaging findings on record"
+                    + " could not be used", "The patient " + e.getMessage() + ". No estimate is shown rather than one"
+                    + " that leaves these out silently; correct them in the record (docs/CODES.md).")));
+        }
+    }
+
+    /** Findings were sent, but none of them could be used: the card says why, rather than showing nothing. */
+    private static final class UnusableFindings extends RuntimeException {
+        UnusableFindings(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** What the call brought, by prefetch key (sent or fetched), with how to read its references. */
+    private record Input(Map<String, List<InputReader.Entry>> data, String patientId, References references) {
+
+        List<InputReader.Entry> get(String key) {
+            return data.getOrDefault(key, List.of());
+        }
     }
 
     /**
@@ -140,15 +168,24 @@ final class CdsHooks {
      *
      * @param rules the live rules, taken once for the whole call
      */
-    private ObjectNode preoperative(Assessor rules, List<Order> orders, List<InputReader.Entry> findings) {
+    private ObjectNode preoperative(Assessor rules, List<Order> orders, Input input) {
         String ordered = "Ordered: " + orders.stream().map(Order::label).collect(Collectors.joining(", ")) + ".";
-        PatientFindings patient = findingsOf(findings);
+        List<String> notes = new ArrayList<>(List.of(ordered));
+        orders.stream().filter(order -> !order.unknownSites().isEmpty()).forEach(order -> notes.add(order.id()
+                + " names " + String.join("; ", order.unknownSites()) + ": not a vertebra this module knows (T4 to L5,"
+                + " the levels the paper studied; a deployment adds its codes to rules/vocabulary.drl.csv)."));
+        boolean namesNone = orders.stream().anyMatch(order -> order.levels().isEmpty() && order.unknownSites().isEmpty());
+        if (!namesNone && orders.stream().allMatch(order -> order.levels().isEmpty())) {
+            return response(List.of(cards.infoCard("PVP ordered at a site this module cannot assess: no refracture"
+                    + " risk estimated", String.join(" ", notes) + " The model of Xiong et al. 2021 covers T4 to L5,"
+                    + " the levels the paper studied, so no estimate is given for this order.")));
+        }
+        PatientFindings patient = findingsOf(rules, input);
         if (patient == null) {
             return response(List.of(cards.infoCard("PVP ordered: no imaging findings on record to estimate the"
-                    + " refracture risk", ordered + " But " + noFindings(rules))));
+                    + " refracture risk", String.join(" ", notes) + " But " + noFindings(rules))));
         }
-        List<String> notes = new ArrayList<>(List.of(ordered));
-        if (orders.stream().noneMatch(order -> order.levels().isEmpty())) {
+        if (!namesNone) {
             Set<String> levels = orders.stream().flatMap(order -> order.levels().stream())
                     .collect(Collectors.toCollection(LinkedHashSet::new));
             List<String> others = patient.vertebrae().stream().map(Vertebra::getLevel)
@@ -157,7 +194,7 @@ final class CdsHooks {
             if (patient.vertebrae().isEmpty()) {
                 String named = String.join(", ", levels);
                 return response(List.of(cards.infoCard("PVP ordered at " + named + ": no imaging findings of that"
-                        + " level on record", ordered + " The imaging findings on record are of "
+                        + " level on record", String.join(" ", notes) + " The imaging findings on record are of "
                         + String.join(", ", others) + " only, so no refracture risk of " + named + " is estimated."
                         + " Findings whose bodySite names " + named + ", coded per CodeSystem " + Codes.FINDINGS
                         + ", give one.")));
@@ -170,9 +207,9 @@ final class CdsHooks {
         return response(List.of(cards.assessmentCard(rules.assess(patient), "PVP ordered", notes)));
     }
 
-    private ObjectNode afterPvp(Assessor rules, List<InputReader.Entry> findings, List<InputReader.Entry> procedures) {
-        List<String> done = pvpProcedures(procedures);
-        PatientFindings patient = findingsOf(findings);
+    private ObjectNode afterPvp(Assessor rules, Input input) {
+        List<String> done = pvpProcedures(input.get("procedures"));
+        PatientFindings patient = findingsOf(rules, input);
         Assessment assessment = patient == null ? null : rules.assess(patient);
         String onRecord = "A PVP is on record (" + String.join(", ", done) + ")";
         if (assessment == null) {
@@ -191,9 +228,13 @@ final class CdsHooks {
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
     }
 
-    /** The patient's findings, checked against the profiles as set; null when there is no finding of a vertebra. */
-    private PatientFindings findingsOf(List<InputReader.Entry> findings) {
-        if (findings.stream().noneMatch(e -> e.resource() instanceof Observation)) {
+    /**
+     * The patient's findings, checked against the profiles as set; null when there is no finding of
+     * a vertebra. The patient (for the age) and the Conditions (for the study's exclusions) go along.
+     */
+    private PatientFindings findingsOf(Assessor rules, Input input) {
+        List<InputReader.Entry> findings = input.get("findings");
+        if (findings.stream().noneMatch(e -> e.resource() instanceof Observation || e.resource() instanceof DiagnosticReport)) {
             return null;
         }
         List<InputValidation.Problem> problems = validation.check(findings);
@@ -203,14 +244,30 @@ final class CdsHooks {
                     .map(p -> p.at(FINDINGS) + ": " + p.issue().message()).collect(Collectors.joining("; "))
                     + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
         }
+        List<InputReader.Entry> all = new ArrayList<>(findings);
+        all.addAll(input.get("patient"));
+        all.addAll(input.get("conditions"));
         List<PatientFindings> patients;
         try {
-            patients = new ObservationMapper().map(findings);
+            patients = new ObservationMapper(rules.rules().vocabulary(), input.references(), clock)
+                    .map(all, input.data().containsKey("conditions"));
         } catch (InputException e) {
             if (e.code().equals("PVP-E109")) {
                 return null;
             }
-            throw new HttpError(400, e.code(), e.where(), e.getMessage());
+            if (e.code().equals("PVP-E117")) {
+                throw new UnusableFindings(e.getMessage());
+            }
+            throw new HttpError(400, e.code(), e.where().startsWith("prefetch.") || e.where().startsWith("fetched ")
+                    ? e.where() : FINDINGS + " " + e.where(), e.getMessage());
+        }
+        String expected = "Patient/" + input.patientId();
+        for (PatientFindings other : patients) {
+            if (!other.patient().equals(expected)) {
+                throw new HttpError(400, "PVP-H109", FINDINGS, "holds findings of " + other.patient() + " ("
+                        + String.join(", ", other.basis()) + "), not of context.patientId " + input.patientId()
+                        + ": only this patient's data may be sent");
+            }
         }
         return patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList());
     }
@@ -232,8 +289,11 @@ final class CdsHooks {
             futures.put(prefetch.key(), CompletableFuture.supplyAsync(() -> {
                 try {
                     return InputReader.entries(fetcher.search(base, request.accessToken(), prefetch.resourceType(),
-                            request.patientId(), prefetch.codes()), "fetched " + prefetch.key());
+                            request.patientId(), prefetch.param(), prefetch.values()), "fetched " + prefetch.key());
                 } catch (FhirFetcher.FetchFailed e) {
+                    if (prefetch.optional()) {
+                        return null; // not had, like a late answer: named as not checked
+                    }
                     throw new HttpError(412, "PVP-H303", "prefetch." + prefetch.key(),
                             "was not sent and cannot be fetched: " + e.getMessage());
                 } catch (SocketTimeoutException e) {
@@ -248,7 +308,7 @@ final class CdsHooks {
             if (entries == null) {
                 late.add(future.getKey());
             } else {
-                sameSubject(entries, request.patientId(), "fetched " + future.getKey());
+                sameSubject(entries, request.patientId(), "fetched " + future.getKey(), new References(base));
                 data.put(future.getKey(), entries);
             }
         }
@@ -272,29 +332,41 @@ final class CdsHooks {
         }
     }
 
-    private List<InputReader.Entry> read(JsonNode resource, String key, String patientId) {
+    private List<InputReader.Entry> read(JsonNode resource, String key, String patientId, References references) {
         List<InputReader.Entry> entries;
         try {
             entries = new InputReader(FhirContext.forR4Cached()).read(resource);
         } catch (InputException e) {
             throw new HttpError(400, e.code(), "prefetch." + key + " " + e.where(), e.getMessage());
         }
-        sameSubject(entries, patientId, "prefetch." + key);
+        sameSubject(entries, patientId, "prefetch." + key, references);
         return entries;
     }
 
-    /** Refuses data of another patient: an EHR mix-up must never become this patient's card. */
-    private static void sameSubject(List<InputReader.Entry> entries, String patientId, String where) {
+    /**
+     * Refuses data of another patient, or of a patient on another server: an EHR mix-up must never
+     * become this patient's card. Resources without a subject are left to the mapping, which names them.
+     */
+    private static void sameSubject(List<InputReader.Entry> entries, String patientId, String where,
+                                    References references) {
         for (InputReader.Entry entry : entries) {
             Reference subject = entry.resource() instanceof Observation o ? o.getSubject()
-                    : entry.resource() instanceof Procedure p ? p.getSubject() : null;
-            if (subject == null) {
+                    : entry.resource() instanceof Procedure p ? p.getSubject()
+                    : entry.resource() instanceof Condition c ? c.getSubject()
+                    : entry.resource() instanceof DiagnosticReport r ? r.getSubject() : null;
+            if (subject == null || !subject.hasReference()) {
                 continue;
             }
-            String reference = String.valueOf(subject.getReference());
-            if (!reference.equals("Patient/" + patientId) && !reference.endsWith("/Patient/" + patientId)) {
-                throw new HttpError(400, "PVP-H109", where + " " + entry.where(), "is of " + reference
-                        + ", not of context.patientId " + patientId + ": only this patient's data may be sent");
+            String at = where + " " + entry.where() + ".subject";
+            String patient;
+            try {
+                patient = references.patient(subject, entry.fullUrl(), at);
+            } catch (InputException e) {
+                throw new HttpError(400, e.code(), at, e.getMessage());
+            }
+            if (!patient.equals("Patient/" + patientId)) {
+                throw new HttpError(400, "PVP-H109", at, "is " + subject.getReference() + ", not Patient/" + patientId
+                        + " of context.patientId: only this patient's data may be sent");
             }
         }
     }
@@ -308,8 +380,11 @@ final class CdsHooks {
         }
     }
 
-    /** A PVP order and the vertebrae its bodySite names (T4-L5); none when it names no such level. */
-    record Order(String id, List<String> levels) {
+    /**
+     * A PVP order, the vertebrae its bodySite names (T4-L5), and the sites it names that are no
+     * vertebra this module knows ("http://snomed.info/sct|14806007 'C1'").
+     */
+    record Order(String id, List<String> levels, List<String> unknownSites) {
 
         /** "ServiceRequest/pvp-order-1 (T12)" */
         String label() {
@@ -317,11 +392,15 @@ final class CdsHooks {
         }
     }
 
-    /** The PVP orders among the draft orders; for order-select only the newly selected ones. */
-    private List<Order> pvpOrders(HookRequest request) {
+    /**
+     * The PVP orders among the draft orders; for order-select only the newly selected ones. An
+     * order for another patient is refused.
+     */
+    private List<Order> pvpOrders(HookRequest request, Vocabulary vocabulary, References references) {
         List<Order> found = new ArrayList<>();
-        for (JsonNode entry : request.draftOrders().path("entry")) {
-            JsonNode order = entry.path("resource");
+        JsonNode entries = request.draftOrders().path("entry");
+        for (int i = 0; i < entries.size(); i++) {
+            JsonNode order = entries.get(i).path("resource");
             String id = "ServiceRequest/" + order.path("id").asText();
             if (!"ServiceRequest".equals(order.path("resourceType").asText()) || !isPvpCode(order.path("code"))
                     || List.of("revoked", "entered-in-error", "completed").contains(order.path("status").asText())) {
@@ -330,20 +409,52 @@ final class CdsHooks {
             if (request.hook().equals("order-select") && !request.selections().contains(id)) {
                 continue;
             }
-            found.add(new Order(id, levels(order.path("bodySite"))));
+            String at = "context.draftOrders.entry[" + i + "].resource.subject";
+            JsonNode subject = order.path("subject").path("reference");
+            if (subject.isTextual()) {
+                String patient;
+                try {
+                    patient = references.patient(subject.asText(), entries.get(i).path("fullUrl").asText(null), at);
+                } catch (InputException e) {
+                    throw new HttpError(400, e.code(), at, e.getMessage());
+                }
+                if (!patient.equals("Patient/" + request.patientId())) {
+                    throw new HttpError(400, "PVP-H109", at, "is " + subject.asText() + ", not Patient/"
+                            + request.patientId() + " of context.patientId: an order for another patient gets no card here");
+                }
+            }
+            found.add(order(id, order.path("bodySite"), vocabulary));
         }
         return found;
     }
 
-    /** The vertebrae (T4-L5) that a ServiceRequest's bodySite codes name, in order, without repeats. */
-    private static List<String> levels(JsonNode bodySites) {
+    /** The vertebrae (T4-L5) that a ServiceRequest's bodySites name, in order, without repeats, and the sites it names that are not. */
+    private static Order order(String id, JsonNode bodySites, Vocabulary vocabulary) {
         Set<String> levels = new LinkedHashSet<>();
+        List<String> unknown = new ArrayList<>();
         for (JsonNode site : bodySites) {
+            Optional<String> level = Optional.empty();
             for (JsonNode coding : site.path("coding")) {
-                Codes.vertebralLevel(coding.path("system").asText(), coding.path("code").asText()).ifPresent(levels::add);
+                level = level.or(() -> vocabulary.level(coding.path("system").asText(), coding.path("code").asText()));
             }
+            level = level.or(() -> site.path("text").isTextual() ? vocabulary.levelOfText(site.path("text").asText())
+                    : Optional.empty());
+            level.ifPresentOrElse(levels::add, () -> unknown.add(describe(site)));
         }
-        return List.copyOf(levels);
+        return new Order(id, List.copyOf(levels), List.copyOf(unknown));
+    }
+
+    /** A bodySite as the clinician reads it: "http://snomed.info/sct|14806007 'C1'", or its text. */
+    private static String describe(JsonNode site) {
+        List<String> parts = new ArrayList<>();
+        for (JsonNode coding : site.path("coding")) {
+            parts.add(coding.path("system").asText() + "|" + coding.path("code").asText()
+                    + (coding.path("display").isTextual() ? " '" + coding.path("display").asText() + "'" : ""));
+        }
+        if (site.path("text").isTextual()) {
+            parts.add("'" + site.path("text").asText() + "'");
+        }
+        return parts.isEmpty() ? "an empty bodySite" : "bodySite " + String.join(", ", parts);
     }
 
     private boolean isPvpCode(JsonNode concept) {

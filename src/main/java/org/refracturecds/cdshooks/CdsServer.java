@@ -64,7 +64,7 @@ public final class CdsServer implements AutoCloseable {
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
                 new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns,
-                new InputValidation(InputValidation.mode(config.validation())));
+                new InputValidation(InputValidation.mode(config.validation())), clock);
         this.app = Javalin.create(this::configure);
     }
 

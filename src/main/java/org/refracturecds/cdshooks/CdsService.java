@@ -27,22 +27,30 @@ enum CdsService {
                     + " contact, reduction rate), with the follow-up guidance of Xiong et al. 2021 (BMC Musculoskelet"
                     + " Disord 22:459). Says so when a PVP is on record but the findings are missing.");
 
-    /** A prefetch key and the FHIR search behind it. */
-    record Prefetch(String key, String resourceType, List<String> codes) {
+    /**
+     * A prefetch key and the FHIR search behind it: {@code resourceType?patient=ID&param=values}.
+     *
+     * @param optional the answer is complete without it (it is then named as not checked); a
+     *                 required key that cannot be had is 412
+     */
+    record Prefetch(String key, String resourceType, String param, List<String> values, boolean optional) {
 
-        /** A search by patient and code; otherwise a read of the patient, which the service only checks. */
+        /** A search by patient; otherwise a read of the patient. */
         boolean isSearch() {
-            return !codes.isEmpty();
+            return param != null;
         }
 
-        /** The CDS Hooks template: a search by patient and code, within the spec's recommended subset. */
+        /** The CDS Hooks template: a search by patient and a token, within the spec's recommended subset. */
         String template() {
             if (!isSearch()) {
                 return resourceType + "/{{context.patientId}}";
             }
-            return resourceType + "?patient={{context.patientId}}&code=" + String.join(",", codes);
+            return resourceType + "?patient={{context.patientId}}&" + param + "=" + String.join(",", values);
         }
     }
+
+    /** The conditions that still hold: the study's exclusions are checked against them. */
+    static final List<String> HOLDING = List.of("active", "recurrence", "relapse");
 
     final String id;
     final List<String> hooks;
@@ -78,14 +86,15 @@ enum CdsService {
         return hook.equals(hooks.get(0)) ? id : id + "-" + hook;
     }
 
-    /** The prefetch this service asks for; the PVP codes are CODES.md's plus the deployment's. */
+    /** The prefetch this service asks for; the PVP codes are docs/CODES.md's plus the deployment's. */
     List<Prefetch> prefetch(List<String> pvpCodes) {
-        Prefetch patient = new Prefetch("patient", "Patient", List.of());
-        Prefetch findings = new Prefetch("findings", "Observation", Codes.findingTokens());
+        Prefetch patient = new Prefetch("patient", "Patient", null, List.of(), true);
+        Prefetch findings = new Prefetch("findings", "Observation", "code", Codes.findingTokens(), false);
+        Prefetch conditions = new Prefetch("conditions", "Condition", "clinical-status", HOLDING, true);
         if (this == PREOP) {
-            return List.of(patient, findings);
+            return List.of(patient, findings, conditions);
         }
-        return List.of(patient, findings, new Prefetch("procedures", "Procedure", pvpCodes));
+        return List.of(patient, findings, conditions, new Prefetch("procedures", "Procedure", "code", pvpCodes, false));
     }
 
     /**
@@ -107,7 +116,8 @@ enum CdsService {
                 entry.put("usageRequirements", "Prefetch, or a fhirServer on this service's allowlist: the"
                         + " patient's imaging-finding Observations coded per CodeSystem"
                         + " https://fhir.refracture-cds.org/CodeSystem/pvp-findings, each with bodySite naming"
-                        + " the vertebra (SNOMED CT, T4 to L5).");
+                        + " the vertebra (SNOMED CT, T4 to L5). The patient (for the age) and the Conditions (for"
+                        + " the study's exclusions) are optional: without them those checks are named as not done.");
             }
         }
         return root;

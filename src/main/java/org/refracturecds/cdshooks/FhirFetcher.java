@@ -68,22 +68,23 @@ final class FhirFetcher implements AutoCloseable {
     }
 
     /**
-     * Searches {@code resourceType?patient=ID&code=...} on an allowlisted base, following the
+     * Searches {@code resourceType?patient=ID&param=...} on an allowlisted base, following the
      * next links while they stay on that base.
      */
-    Bundle search(String base, String token, String resourceType, String patientId, List<String> codes)
+    Bundle search(String base, String token, String resourceType, String patientId, String param, List<String> codes)
             throws FetchFailed, SocketTimeoutException {
         IGenericClient client = fhir.newRestfulGenericClient(base);
         if (token != null) {
             client.registerInterceptor(new BearerTokenAuthInterceptor(token));
         }
-        Coding[] codings = codes.stream().map(c -> new Coding(c.substring(0, c.indexOf('|')),
+        Coding[] codings = codes.stream().filter(c -> c.contains("|")).map(c -> new Coding(c.substring(0, c.indexOf('|')),
                 c.substring(c.indexOf('|') + 1), null)).toArray(Coding[]::new);
         String what = resourceType + " of Patient/" + patientId;
         try {
             Bundle bundle = client.search().forResource(resourceType)
                     .where(new ReferenceClientParam("patient").hasId(patientId))
-                    .and(new TokenClientParam("code").exactly().codings(codings))
+                    .and(codes.get(0).contains("|") ? new TokenClientParam(param).exactly().codings(codings)
+                            : new TokenClientParam(param).exactly().codes(codes))
                     .returnBundle(Bundle.class).execute();
             Bundle page = bundle;
             for (int pages = 1; page.getLink(Bundle.LINK_NEXT) != null; pages++) {

@@ -21,6 +21,7 @@ import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.validation.InputValidation;
 
@@ -86,8 +87,10 @@ final class AssessCommand implements Callable<Integer> {
                 problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));
                 return Cli.BAD_INPUT;
             }
-            List<PatientFindings> patients = withValidationNotices(new ObservationMapper().map(entries), problems);
-            Assessor assessor = new Assessor(ruleSet.join(), new Settings(incidence));
+            RuleSet rules = ruleSet.join();
+            List<PatientFindings> patients = withValidationNotices(new ObservationMapper(rules.vocabulary(),
+                    References.ofFiles(), clock).map(entries), problems);
+            Assessor assessor = new Assessor(rules, new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             for (PatientFindings patient : patients) {
                 Assessment assessment = assessor.assess(patient, explain);

@@ -41,6 +41,9 @@ public final class Assessor {
             session.insert(settings);
             input.vertebrae().forEach(session::insert);
             input.findings().forEach(session::insert);
+            input.leftOut().forEach(session::insert);
+            input.diagnoses().forEach(session::insert);
+            session.insert(input.details());
             for (int i = RuleSet.STAGES.size() - 1; i >= 0; i--) {
                 session.getAgenda().getAgendaGroup(RuleSet.STAGES.get(i)).setFocus();
             }
@@ -50,6 +53,7 @@ public final class Assessor {
         }
         List<Notice> notices = new ArrayList<>(input.notices());
         notices.addAll(log.ofType(Notice.class));
+        notices = new ArrayList<>(new java.util.LinkedHashSet<>(notices));
         List<Prediction> predictions = log.ofType(Prediction.class);
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())

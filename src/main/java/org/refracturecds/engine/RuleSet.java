@@ -32,9 +32,13 @@ import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
 import org.kie.api.runtime.KieSession;
 import org.refracturecds.facts.Band;
+import org.refracturecds.facts.BodySite;
 import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Statement;
+import org.refracturecds.facts.VertebralLevel;
+import org.refracturecds.facts.Vocabulary;
 import org.refracturecds.facts.Wording;
 
 /**
@@ -66,6 +70,7 @@ public final class RuleSet {
     private final Calibration calibration;
     private final List<Band> bands;
     private final List<Statement> limits;
+    private final Vocabulary vocabulary;
     private final String origin;
     private final String hash;
     private final Instant loadedAt;
@@ -78,6 +83,7 @@ public final class RuleSet {
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
         this.limits = ofType(knowledge, Statement.class).stream().filter(s -> s.getFinding() == null).toList();
+        this.vocabulary = new Vocabulary(ofType(knowledge, BodySite.class), ofType(knowledge, PhysicalLimit.class));
         this.origin = origin;
         this.hash = hash;
         this.loadedAt = Instant.now();
@@ -235,6 +241,12 @@ public final class RuleSet {
             Set<String> worded = new TreeSet<>(log.ofType(Wording.class).stream().map(Wording::getId).toList());
             Wording.REQUIRED.stream().filter(id -> !worded.contains(id)).forEach(id -> problems.add(new RuleProblem(
                     "statements.drl.csv", 0, 0, "the Wording table has no row " + id + ": the cards need it; put it back")));
+            for (BodySite site : log.ofType(BodySite.class)) {
+                if (site.getLevel() == null || VertebralLevel.byName(site.getLevel()).isEmpty()) {
+                    problems.add(tables.atRule(log.insertedBy.get(site), "in the BodySites table, the vertebra '"
+                            + site.getLevel() + "' is not one of T4 to L5, the levels the paper studied"));
+                }
+            }
             List<Calibration> calibrations = log.ofType(Calibration.class);
             if (calibrations.size() != 1) {
                 problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
@@ -280,6 +292,8 @@ public final class RuleSet {
     List<Band> bands() { return bands; }
     /** The model's limits, stated with every result. */
     List<Statement> limits() { return limits; }
+    /** How the input may name a vertebra, and the values a measurement can have: what the FHIR mapping needs. */
+    public Vocabulary vocabulary() { return vocabulary; }
 
     /** The rules that run for each patient (not those that load the tables' data), by name. */
     public Set<String> assessmentRules() { return assessmentRules; }

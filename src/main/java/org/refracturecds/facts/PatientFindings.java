@@ -1,25 +1,48 @@
 package org.refracturecds.facts;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * One patient's findings as the FHIR mapping leaves them: the vertebrae, every finding (patient-
- * level ones such as BMD have no vertebra), what the mapping had to say about the input, and the
- * Observations used.
+ * level ones such as BMD have no vertebra), what the mapping had to say about the input, the
+ * Observations it left out, and what the input says about the patient besides (age, conditions).
  *
  * @param patient     the subject reference, e.g. "Patient/123"
  * @param preliminary true when any Observation used was itself preliminary
  */
 public record PatientFindings(String patient, List<Vertebra> vertebrae, List<Finding> findings,
-                              List<Notice> notices, List<String> basis, boolean preliminary) {
+                              List<Notice> notices, boolean preliminary, List<LeftOut> leftOut,
+                              PatientDetails details, List<Diagnosis> diagnoses) {
 
     public PatientFindings {
         vertebrae = List.copyOf(vertebrae);
         findings = List.copyOf(findings);
         notices = List.copyOf(notices);
-        basis = List.copyOf(basis);
+        leftOut = List.copyOf(leftOut);
+        diagnoses = List.copyOf(diagnoses);
+    }
+
+    /** Findings and nothing else: no notices, nothing left out, nothing known of the patient (for tests and tools). */
+    public static PatientFindings of(String patient, List<Vertebra> vertebrae, List<Finding> findings) {
+        return new PatientFindings(patient, vertebrae, findings, List.of(), false, List.of(),
+                new PatientDetails(null, null, true), List.of());
+    }
+
+    /**
+     * The resources the findings come from, as references: "Observation/rr-1"; for a contained
+     * or component finding ("DiagnosticReport/r1 (contained #rr)") the resource that holds it.
+     */
+    public List<String> basis() {
+        return findings.stream().flatMap(f -> f.getObservations().stream()).map(PatientFindings::resource)
+                .distinct().toList();
+    }
+
+    /** The resource part of an Observation's label: "DiagnosticReport/r1 (contained #rr)" -> "DiagnosticReport/r1". */
+    public static String resource(String label) {
+        int detail = label.indexOf(" (");
+        return detail < 0 ? label : label.substring(0, detail);
     }
 
     /**
@@ -29,8 +52,7 @@ public record PatientFindings(String patient, List<Vertebra> vertebrae, List<Fin
     public PatientFindings atLevels(Set<String> levels) {
         List<Vertebra> kept = vertebrae.stream().filter(v -> v.getLevel() == null || levels.contains(v.getLevel())).toList();
         List<Finding> of = findings.stream().filter(f -> f.getVertebra() == null || kept.contains(f.getVertebra())).toList();
-        Set<String> used = of.stream().flatMap(f -> f.getObservations().stream()).collect(Collectors.toSet());
-        return new PatientFindings(patient, kept, of, notices, basis.stream().filter(used::contains).toList(), preliminary);
+        return new PatientFindings(patient, kept, of, notices, preliminary, leftOut, details, diagnoses);
     }
 
     /** The same findings with {@code more} notices after the others. */
@@ -38,8 +60,8 @@ public record PatientFindings(String patient, List<Vertebra> vertebrae, List<Fin
         if (more.isEmpty()) {
             return this;
         }
-        List<Notice> all = new java.util.ArrayList<>(notices);
+        List<Notice> all = new ArrayList<>(notices);
         all.addAll(more);
-        return new PatientFindings(patient, vertebrae, findings, all, basis, preliminary);
+        return new PatientFindings(patient, vertebrae, findings, all, preliminary, leftOut, details, diagnoses);
     }
 }

@@ -2,7 +2,6 @@ package org.refracturecds.fhirin;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,12 +10,21 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.VertebralLevel;
+import org.refracturecds.facts.Vocabulary;
 
 /**
  * Findings written in clinical terms, as the scenarios in {@code rules/tests/} give them
@@ -27,6 +35,8 @@ public final class ClinicalTerms {
 
     /** The short names clinicians use; every finding code (CODES.md) is accepted too, with spaces or hyphens. */
     private static final Map<String, FindingType> ALIASES = aliases();
+    private static final Pattern CONDITION = Pattern.compile("(ICD-?10|SNOMED(?: CT)?|[^|\\s]+)[ |]\\s*(\\S+)",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern MEASURE = Pattern.compile("(-?\\d+(?:\\.\\d+)?)\\s*(\\S*)");
     public static final String NOT_REPORTED = "not reported";
 
@@ -54,38 +64,83 @@ public final class ClinicalTerms {
 
     /** The names a scenario may use, for messages. */
     public static String names() {
-        return "IVC, EPD, NPEC, RR, CR pre, CR post, BMD, T-score, height loss, or a finding code of CODES.md"
+        return "IVC, EPD, NPEC, RR, CR pre, CR post, BMD, T-score, height loss, or a finding code of docs/CODES.md"
                 + " (e.g. cement-leakage, kyphotic-angle)";
     }
 
     /**
-     * One patient's findings at one vertebra.
+     * What a scenario says of the patient besides the findings.
      *
-     * @param level  the vertebra, T4 to L5
+     * @param age        years, or null
+     * @param conditions the patient's conditions as "ICD-10 E21.0", "SNOMED 66999008" or "system|code";
+     *                   null when the scenario does not say (the study's exclusions are then not checked)
+     */
+    public record Person(Integer age, List<String> conditions) {
+    }
+
+    /**
+     * One patient's findings at one or more vertebrae (the same findings at each).
+     *
+     * @param levels the vertebrae, T4 to L5, e.g. "T12" or "T11, T12"
      * @param terms  finding name -> value: present, absent, an NPEC pattern, or a number with its unit
+     * @param person the patient's age and conditions, or null
      * @param where  how messages name the scenario, e.g. "rules/tests/cleft.yaml 'Cleft before PVP'"
      */
-    public static PatientFindings findings(String level, Map<String, String> terms, String where) throws InputException {
-        VertebralLevel vertebra = Arrays.stream(VertebralLevel.values()).filter(l -> l.name().equalsIgnoreCase(level))
-                .findFirst().orElseThrow(() -> new InputException("PVP-E501", where + " level", "is '" + level
-                        + "': give a vertebra from T4 to L5, the levels the paper studied"));
+    public static PatientFindings findings(Vocabulary vocabulary, String levels, Map<String, String> terms, Person person,
+                                           String where) throws InputException {
         List<InputReader.Entry> entries = new ArrayList<>();
-        for (Map.Entry<String, String> term : terms.entrySet()) {
-            String at = where + " findings." + term.getKey();
-            FindingType type = Optional.ofNullable(ALIASES.get(term.getKey().strip().toLowerCase(Locale.ROOT)))
-                    .orElseThrow(() -> new InputException("PVP-E502", at, "is not a finding this module reads: use "
-                            + names()));
-            String value = String.valueOf(term.getValue()).strip();
-            if (!value.equalsIgnoreCase(NOT_REPORTED)) {
-                Observation observation = observation(type, vertebra, value, at);
-                observation.setId("scenario-" + (entries.size() + 1));
-                entries.add(new InputReader.Entry(observation, at));
+        for (String level : levels.split(",")) {
+            VertebralLevel vertebra = VertebralLevel.byName(level).orElseThrow(() -> new InputException("PVP-E501",
+                    where + " level", "is '" + level.strip() + "': give a vertebra from T4 to L5, the levels the paper"
+                    + " studied (several: T11, T12)"));
+            for (Map.Entry<String, String> term : terms.entrySet()) {
+                String at = where + " findings." + term.getKey();
+                FindingType type = Optional.ofNullable(ALIASES.get(term.getKey().strip().toLowerCase(Locale.ROOT)))
+                        .orElseThrow(() -> new InputException("PVP-E502", at, "is not a finding this module reads: use "
+                                + names()));
+                String value = String.valueOf(term.getValue()).strip();
+                if (!value.equalsIgnoreCase(NOT_REPORTED)) {
+                    Observation observation = observation(type, vertebra, value, at);
+                    observation.setId("scenario-" + (entries.size() + 1));
+                    entries.add(new InputReader.Entry(observation, at));
+                }
             }
         }
         if (entries.isEmpty()) {
             throw new InputException("PVP-E503", where + " findings", "holds no finding: give at least one");
         }
-        return new ObservationMapper().map(entries).get(0);
+        if (person != null) {
+            person(person, where, entries);
+        }
+        return new ObservationMapper(vocabulary, References.ofFiles(), Clock.systemUTC())
+                .map(entries, person != null && person.conditions() != null).get(0);
+    }
+
+    private static void person(Person person, String where, List<InputReader.Entry> entries) throws InputException {
+        if (person.age() != null) {
+            Patient patient = new Patient();
+            patient.setId("scenario");
+            patient.setBirthDateElement(new DateType(LocalDate.now(ZoneOffset.UTC).minusYears(person.age()).toString()));
+            entries.add(new InputReader.Entry(patient, where + " patient.age"));
+        }
+        List<String> conditions = person.conditions() == null ? List.of() : person.conditions();
+        for (int i = 0; i < conditions.size(); i++) {
+            String at = where + " patient.conditions[" + i + "]";
+            Matcher code = CONDITION.matcher(conditions.get(i).strip());
+            if (!code.matches()) {
+                throw new InputException("PVP-E505", at, "is '" + conditions.get(i) + "': give ICD-10 E21.0,"
+                        + " SNOMED 66999008 or system|code");
+            }
+            String system = switch (code.group(1).toUpperCase(Locale.ROOT)) {
+                case "ICD-10", "ICD10" -> Codes.ICD10;
+                case "SNOMED", "SNOMED CT" -> Codes.SNOMED;
+                default -> code.group(1);
+            };
+            Condition condition = new Condition().setSubject(new Reference("Patient/scenario"))
+                    .setCode(new CodeableConcept(new Coding(system, code.group(2), null)).setText(conditions.get(i).strip()));
+            condition.setId("scenario-condition-" + (i + 1));
+            entries.add(new InputReader.Entry(condition, at));
+        }
     }
 
     private static Observation observation(FindingType type, VertebralLevel level, String value, String at)

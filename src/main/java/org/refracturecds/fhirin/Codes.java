@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** The code systems this module reads and writes (CODES.md). */
+/** The code systems this module reads and writes (docs/CODES.md). */
 public final class Codes {
 
     public static final String BASE = "https://fhir.refracture-cds.org";
@@ -15,8 +15,9 @@ public final class Codes {
     public static final String SNOMED = "http://snomed.info/sct";
     public static final String UCUM = "http://unitsofmeasure.org";
     public static final String CPT = "http://www.ama-assn.org/go/cpt";
+    public static final String ICD10 = "http://hl7.org/fhir/sid/icd-10";
 
-    /** Percutaneous vertebroplasty as an order or procedure code, "system|code" (CODES.md). */
+    /** Percutaneous vertebroplasty as an order or procedure code, "system|code" (docs/CODES.md). */
     public static final List<String> PVP_PROCEDURES = List.of(SNOMED + "|392010000", CPT + "|22510", CPT + "|22511",
             CPT + "|22512");
 
@@ -28,11 +29,6 @@ public final class Codes {
     /** The profile (fhir-profiles/) of an Observation with this code, when the module reads the code. */
     public static Optional<String> findingProfile(String system, String code) {
         return FindingType.of(system, code).map(type -> BASE + "/StructureDefinition/pvp-" + type.ruleCode());
-    }
-
-    /** The vertebra ("T12") a SNOMED CT body structure code names, when it is one of T4-L5. */
-    public static Optional<String> vertebralLevel(String system, String code) {
-        return SNOMED.equals(system) ? VertebralLevel.bySnomed(code).map(Enum::name) : Optional.empty();
     }
 
     private Codes() {

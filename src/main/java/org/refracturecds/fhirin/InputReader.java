@@ -22,8 +22,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class InputReader {
 
-    /** A resource and where it stood in the input: "Bundle.entry[2]", "line 3". */
-    public record Entry(Resource resource, String where) {
+    /**
+     * A resource and where it stood in the input: "Bundle.entry[2]", "line 3".
+     *
+     * @param fullUrl its Bundle entry's fullUrl, or null: absolute references on the same server are its own
+     */
+    public record Entry(Resource resource, String where, String fullUrl) {
+
+        public Entry(Resource resource, String where) {
+            this(resource, where, null);
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +52,7 @@ public final class InputReader {
             String where = documents.size() == 1 ? "the input" : "line " + lineOf(text, i);
             JsonNode document = requireResource(documents.get(i), where);
             Resource resource = parse(documents.size() == 1 ? text : document.toString(), where);
-            open(resource, resource instanceof Bundle ? bundleLabel(where) : where, entries);
+            open(resource, resource instanceof Bundle ? bundleLabel(where) : where, null, entries);
         }
         return entries;
     }
@@ -109,20 +117,21 @@ public final class InputReader {
     /** The resources of an already parsed resource: a Bundle's entries, or the resource itself. */
     public static List<Entry> entries(Resource resource, String where) {
         List<Entry> entries = new ArrayList<>();
-        open(resource, resource instanceof Bundle ? bundleLabel(where) : where, entries);
+        open(resource, resource instanceof Bundle ? bundleLabel(where) : where, null, entries);
         return entries;
     }
 
-    private static void open(Resource resource, String where, List<Entry> entries) {
+    private static void open(Resource resource, String where, String fullUrl, List<Entry> entries) {
         if (resource instanceof Bundle bundle) {
             for (int i = 0; i < bundle.getEntry().size(); i++) {
-                Resource inner = bundle.getEntry().get(i).getResource();
-                if (inner != null) {
-                    open(inner, where + ".entry[" + i + "]", entries);
+                Bundle.BundleEntryComponent entry = bundle.getEntry().get(i);
+                if (entry.getResource() != null) {
+                    open(entry.getResource(), where + ".entry[" + i + "]", entry.hasFullUrl() ? entry.getFullUrl() : null,
+                            entries);
                 }
             }
         } else {
-            entries.add(new Entry(resource, where));
+            entries.add(new Entry(resource, where, fullUrl));
         }
     }
 }

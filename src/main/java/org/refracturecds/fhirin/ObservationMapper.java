@@ -1,8 +1,15 @@
 package org.refracturecds.fhirin;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.Period;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,32 +17,50 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import org.hl7.fhir.r4.model.BaseDateTimeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.BaseDateTimeType;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DiagnosticReport;
+import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Observation.ObservationComponentComponent;
 import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
+import org.refracturecds.facts.Diagnosis;
 import org.refracturecds.facts.Finding;
+import org.refracturecds.facts.LeftOut;
 import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.PatientDetails;
 import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Vertebra;
+import org.refracturecds.facts.VertebralLevel;
+import org.refracturecds.facts.Vocabulary;
 
 /**
- * Turns Observations of imaging findings into the facts the rules read, one {@link
- * PatientFindings} per patient (subject), one {@link Vertebra} per level named in bodySite.
+ * Turns the input's resources into the facts the rules read, one {@link PatientFindings} per
+ * patient (subject), one {@link Vertebra} per level named in bodySite.
  *
  * <ul>
+ * <li>Shapes: Observations; their components coded with a finding code; the members of a panel
+ *     (hasMember) and the results of a DiagnosticReport, contained or in the same Bundle, which
+ *     take the panel's or report's subject and date when they have none. A report or panel that is
+ *     entered-in-error or cancelled takes its results with it.
  * <li>Status: final, amended and corrected count; preliminary counts but makes the result
  *     preliminary; entered-in-error, cancelled, registered and unknown are left out, with a notice.
- * <li>Several Observations of one finding at one level: the latest effective (or issued) wins;
- *     a disagreement is reported, and two that disagree at the same time are an error.
- * <li>Units: % is percentage points, a fraction (UCUM 1) is converted, any other unit is an error.
- * <li>Unknown codes and other resource types are left out and listed.
+ * <li>An Observation of a finding that cannot be used (a unit it does not accept, a value that
+ *     cannot be, a date in the future, a bodySite no row of the vocabulary knows...) is left out
+ *     and named ({@link LeftOut}); the rules say what that changes. Only a subject that cannot be
+ *     read, or another server's patient, refuses the whole input.
+ * <li>Several Observations of one finding at one level: the latest effective (or issued) wins and
+ *     a disagreement is reported; two that disagree at the same time are both left out.
+ * <li>Patients (birthDate, for the age) and Conditions (the study's exclusions) are read for the
+ *     applicability rules; other resource types are left out and listed.
  * </ul>
  */
 public final class ObservationMapper {
@@ -43,70 +68,281 @@ public final class ObservationMapper {
     static final String PRESENT = "52101004";
     static final String ABSENT = "2667000";
     static final List<String> NPEC_CODES = List.of("none", "upper", "lower", "upper-and-lower");
+    /** How far in the future an effective date may be (clocks and time zones differ) before it is an error. */
+    private static final Duration FUTURE = Duration.ofDays(1);
+
+    private final Vocabulary vocabulary;
+    private final References references;
+    private final Clock clock;
+
+    public ObservationMapper(Vocabulary vocabulary, References references, Clock clock) {
+        this.vocabulary = vocabulary;
+        this.references = references;
+        this.clock = clock;
+    }
+
+    /** One Observation to read, and the report or panel it belongs to (whose subject and date it inherits). */
+    private record Candidate(Observation observation, String label, String fullUrl, String excludedBy) {
+    }
+
+    /** What a report or panel passes on to the Observations it holds. */
+    private record Holder(String label, Reference subject, Type effective, String excludedBy) {
+    }
 
     /** One usable Observation, before the patient's findings are put together. */
-    private record Reading(String patient, FindingType type, VertebralLevel level, String value, Double quantity,
-                           String reference, Date effective, String effectiveText, boolean preliminary) {
+    private record Reading(FindingType type, VertebralLevel level, String value, Double quantity,
+                           String label, Date effective, String effectiveText, boolean preliminary) {
 
         String display() {
             return value != null ? value : quantity + " " + type.kind.unit;
         }
     }
 
+    /** Everything the input holds about one patient, as it is read. */
+    private static final class PatientInput {
+        final List<Reading> readings = new ArrayList<>();
+        final List<Notice> notices = new ArrayList<>();
+        final List<LeftOut> leftOut = new ArrayList<>();
+        final List<Diagnosis> diagnoses = new ArrayList<>();
+        Patient patient;
+        boolean conditions;
+    }
+
+    /** The patients of the input; the Conditions count as checked when any Condition of the patient is there. */
     public List<PatientFindings> map(List<InputReader.Entry> entries) throws InputException {
-        Map<String, List<Reading>> readings = new LinkedHashMap<>();
-        Map<String, List<Notice>> notices = new LinkedHashMap<>();
+        return map(entries, false);
+    }
+
+    /**
+     * @param conditionsSent the patient's Conditions were asked for and sent, even when there are none
+     */
+    public List<PatientFindings> map(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
+        Map<String, PatientInput> patients = new LinkedHashMap<>();
         List<Notice> unattached = new ArrayList<>();
-        boolean sawPatient = false;
+        List<Patient> persons = new ArrayList<>();
+        boolean sawObservation = entries.stream().anyMatch(e -> e.resource() instanceof Observation
+                || e.resource() instanceof DiagnosticReport);
+        for (Candidate candidate : candidates(entries, unattached)) {
+            Observation observation = candidate.observation();
+            String patientKey = references.patient(observation.getSubject(), candidate.fullUrl(),
+                    candidate.label() + " subject");
+            PatientInput patient = patients.computeIfAbsent(patientKey, p -> new PatientInput());
+            read(candidate, patient);
+        }
         for (InputReader.Entry entry : entries) {
-            Resource resource = entry.resource();
-            if (resource instanceof Observation observation) {
-                String patient = subject(observation, entry.where());
-                readings.computeIfAbsent(patient, p -> new ArrayList<>());
-                List<Notice> patientNotices = notices.computeIfAbsent(patient, p -> new ArrayList<>());
-                read(observation, patient, entry.where(), patientNotices).ifPresent(readings.get(patient)::add);
-            } else if (resource instanceof Patient) {
-                sawPatient = true;
-            } else {
-                unattached.add(Notice.info("PVP-I103", reference(resource, entry.where()), "left out: only"
-                        + " Observations of imaging findings are read"));
+            if (entry.resource() instanceof Patient person) {
+                persons.add(person);
+            } else if (entry.resource() instanceof Condition condition) {
+                String key = references.patient(condition.getSubject(), entry.fullUrl(),
+                        reference(condition, entry.where()) + " subject");
+                PatientInput patient = patients.get(key);
+                if (patient != null) {
+                    patient.conditions = true;
+                    diagnosis(condition, entry.where()).ifPresent(patient.diagnoses::add);
+                }
             }
         }
-        if (readings.isEmpty()) {
-            String what = entries.isEmpty() ? "holds no resource" : sawPatient
+        if (!sawObservation) {
+            String what = entries.isEmpty() ? "holds no resource" : !persons.isEmpty()
                     ? "holds a Patient but no Observation: send the Patient's imaging findings as Observations"
-                    : "holds no Observation: send imaging findings as Observations (CODES.md)";
+                    : "holds no Observation: send imaging findings as Observations (docs/CODES.md)";
             String where = entries.isEmpty() ? "the input" : entries.get(0).where().replaceFirst("\\.entry\\[\\d+]$", "");
             throw new InputException(entries.isEmpty() ? "PVP-E004" : "PVP-E003", where, what);
         }
-        List<PatientFindings> patients = new ArrayList<>();
-        for (Map.Entry<String, List<Reading>> patient : readings.entrySet()) {
-            List<Notice> patientNotices = notices.get(patient.getKey());
-            patientNotices.addAll(unattached);
-            patients.add(assemble(patient.getKey(), patient.getValue(), patientNotices));
+        if (patients.isEmpty()) {
+            throw new InputException("PVP-E109", "the input", "has no finding of a vertebra (IVC, endplate disruption,"
+                    + " NPEC, RR, compression ratios...): nothing to assess. " + String.join("; ",
+                    unattached.stream().map(Notice::render).toList()));
         }
-        return patients;
+        for (Patient person : persons) {
+            PatientInput patient = patients.get("Patient/" + person.getIdElement().getIdPart());
+            if (patient != null) {
+                patient.patient = person;
+            }
+        }
+        List<PatientFindings> found = new ArrayList<>();
+        for (Map.Entry<String, PatientInput> patient : patients.entrySet()) {
+            PatientInput read = patient.getValue();
+            read.notices.addAll(unattached);
+            read.conditions |= conditionsSent;
+            found.add(assemble(patient.getKey(), read));
+        }
+        return found;
     }
 
-    private static String subject(Observation observation, String where) throws InputException {
-        String reference = observation.getSubject().getReference();
-        if (reference == null || reference.isBlank()) {
-            throw new InputException("PVP-E101", reference(observation, where) + " subject",
-                    "is missing: every Observation must name its patient (subject.reference)");
+    // ------------------------------------------------------------------ input shapes
+
+    /**
+     * Every Observation to read: the input's own, their components and panel members, and the
+     * results of DiagnosticReports, each with the subject and date it inherits.
+     */
+    private List<Candidate> candidates(List<InputReader.Entry> entries, List<Notice> unattached) {
+        Map<String, InputReader.Entry> byReference = new HashMap<>();
+        for (InputReader.Entry entry : entries) {
+            if (entry.resource() instanceof Observation && entry.resource().getIdElement().hasIdPart()) {
+                byReference.put("Observation/" + entry.resource().getIdElement().getIdPart(), entry);
+            }
+            if (entry.fullUrl() != null) {
+                byReference.put(entry.fullUrl(), entry);
+            }
         }
-        return reference;
+        Map<Resource, Holder> heldBy = new IdentityHashMap<>();
+        List<Candidate> candidates = new ArrayList<>();
+        for (InputReader.Entry entry : entries) {
+            if (entry.resource() instanceof DiagnosticReport report) {
+                String label = reference(report, entry.where());
+                String status = report.hasStatus() ? report.getStatus().toCode() : "unknown";
+                Holder holder = new Holder(label, report.getSubject(), report.getEffective(),
+                        List.of("entered-in-error", "cancelled").contains(status) ? label + " is " + status : null);
+                for (Reference result : report.getResult()) {
+                    hold(report, holder, result, entry, byReference, heldBy, candidates, unattached);
+                }
+            }
+        }
+        for (InputReader.Entry entry : entries) {
+            if (entry.resource() instanceof Observation observation) {
+                Holder holder = heldBy.get(observation);
+                expand(observation, reference(observation, entry.where()), entry, holder, byReference, heldBy,
+                        candidates, unattached);
+            } else if (!(entry.resource() instanceof DiagnosticReport || entry.resource() instanceof Patient
+                    || entry.resource() instanceof Condition)) {
+                unattached.add(Notice.info("PVP-I103", reference(entry.resource(), entry.where()), "left out: only"
+                        + " Observations of imaging findings (also in DiagnosticReports), Patients and Conditions are read"));
+            }
+        }
+        return candidates;
     }
 
-    /** The Observation as a usable reading, or empty when it is left out (with a notice saying why). */
-    private static Optional<Reading> read(Observation observation, String patient, String where, List<Notice> notices)
+    /**
+     * An Observation, its components coded with a finding code, and its panel members: each
+     * becomes a candidate with what it inherits from {@code holder}.
+     */
+    private void expand(Observation given, String label, InputReader.Entry entry, Holder holder,
+                        Map<String, InputReader.Entry> byReference, Map<Resource, Holder> heldBy,
+                        List<Candidate> candidates, List<Notice> unattached) {
+        Observation observation = inherit(given, holder);
+        String excludedBy = holder == null ? null : holder.excludedBy();
+        boolean read = type(observation.getCode()).isPresent();
+        if (read) {
+            candidates.add(new Candidate(observation, label, entry.fullUrl(), excludedBy));
+        }
+        List<String> unknown = new ArrayList<>();
+        for (int i = 0; i < observation.getComponent().size(); i++) {
+            ObservationComponentComponent component = observation.getComponent().get(i);
+            if (type(component.getCode()).isPresent()) {
+                candidates.add(new Candidate(component(observation, component), label + " (component " + (i + 1) + ")",
+                        entry.fullUrl(), excludedBy));
+                read = true;
+            } else if (read) {
+                unknown.add(codes(component.getCode()));
+            }
+        }
+        if (!unknown.isEmpty()) {
+            unattached.add(Notice.info("PVP-I101", label, "components with code " + String.join(", ", unknown)
+                    + " left out: not findings this module reads (docs/CODES.md)"));
+        }
+        String status = observation.hasStatus() ? observation.getStatus().toCode() : "unknown";
+        Holder panel = new Holder(label, observation.getSubject(), observation.getEffective(), excludedBy != null
+                ? excludedBy : List.of("entered-in-error", "cancelled").contains(status) ? label + " is " + status : null);
+        for (Reference member : observation.getHasMember()) {
+            hold(given, panel, member, entry, byReference, heldBy, candidates, unattached);
+            read = true;
+        }
+        if (!read) {
+            unattached.add(Notice.info("PVP-I101", label, "left out: code " + codes(observation.getCode())
+                    + " is not a finding this module reads (docs/CODES.md)"));
+        }
+    }
+
+    /**
+     * A report's result or a panel's member: a contained Observation is expanded here, one
+     * elsewhere in the input inherits from the holder when its turn comes.
+     */
+    private void hold(DomainResource container, Holder holder, Reference held, InputReader.Entry entry,
+                      Map<String, InputReader.Entry> byReference, Map<Resource, Holder> heldBy,
+                      List<Candidate> candidates, List<Notice> unattached) {
+        String target = held.getReference();
+        if (target == null) {
+            return;
+        }
+        if (target.startsWith("#")) {
+            Optional<Resource> inner = container.getContained().stream()
+                    .filter(r -> target.substring(1).equals(r.getIdElement().getIdPart())).findFirst();
+            if (inner.isPresent() && inner.get() instanceof Observation observation) {
+                expand(observation, holder.label() + " (contained " + target + ")", entry, holder, byReference,
+                        heldBy, candidates, unattached);
+            } else {
+                unattached.add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which it does not"
+                        + " contain as an Observation: not read"));
+            }
+            return;
+        }
+        InputReader.Entry found = byReference.get(target.startsWith("urn:") || target.contains("://") ? target
+                : "Observation/" + target.replaceFirst("^Observation/", "").replaceFirst("/_history/.*$", ""));
+        if (found == null) {
+            unattached.add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which is not in the"
+                    + " input: not read"));
+        } else {
+            heldBy.putIfAbsent(found.resource(), holder);
+        }
+    }
+
+    /** The Observation with the holder's subject and date where it has none of its own. */
+    private static Observation inherit(Observation observation, Holder holder) {
+        if (holder == null || (observation.hasSubject() || !holder.subject().hasReference())
+                && (observation.hasEffective() || holder.effective() == null)) {
+            return observation;
+        }
+        Observation copy = observation.copy();
+        if (!copy.hasSubject()) {
+            copy.setSubject(holder.subject());
+        }
+        if (!copy.hasEffective() && holder.effective() != null) {
+            copy.setEffective(holder.effective());
+        }
+        return copy;
+    }
+
+    /** A component as an Observation of its own: the parent's subject, status, date and bodySite, its own code and value. */
+    private static Observation component(Observation parent, ObservationComponentComponent component) {
+        Observation observation = new Observation().setStatus(parent.getStatus()).setCode(component.getCode())
+                .setSubject(parent.getSubject()).setEffective(parent.getEffective()).setBodySite(parent.getBodySite())
+                .setValue(component.getValue()).setDataAbsentReason(component.getDataAbsentReason());
+        observation.setIssuedElement(parent.getIssuedElement());
+        observation.setIdElement(parent.getIdElement());
+        return observation;
+    }
+
+    // ------------------------------------------------------------------ one Observation
+
+    /** Reads one candidate into the patient's readings, or leaves it out with a notice saying why. */
+    private void read(Candidate candidate, PatientInput patient) {
+        Observation observation = candidate.observation();
+        String label = candidate.label();
+        FindingType type = type(observation.getCode()).orElseThrow();
+        if (candidate.excludedBy() != null) {
+            patient.notices.add(Notice.info("PVP-I107", label, "left out: " + candidate.excludedBy()
+                    + ", and its results with it"));
+            return;
+        }
+        try {
+            reading(observation, type, label, patient.notices).ifPresent(patient.readings::add);
+        } catch (InputException e) {
+            leaveOut(patient, type, label, e);
+        }
+    }
+
+    private static void leaveOut(PatientInput patient, FindingType type, String label, InputException e) {
+        String field = e.where().equals(label) ? "" : e.where().startsWith(label + " ")
+                ? e.where().substring(label.length()).strip() : e.where();
+        LeftOut leftOut = new LeftOut(type.ruleCode(), label, "[" + e.code() + "] " + (field.isEmpty() ? "" : field + ": ")
+                + e.getMessage());
+        patient.leftOut.add(leftOut);
+    }
+
+    /** The Observation as a usable reading, empty when its status leaves it out (with a notice). */
+    private Optional<Reading> reading(Observation observation, FindingType finding, String label, List<Notice> notices)
             throws InputException {
-        String label = reference(observation, where);
-        Optional<FindingType> type = type(observation.getCode());
-        if (type.isEmpty()) {
-            notices.add(Notice.info("PVP-I101", label, "left out: code " + codes(observation.getCode())
-                    + " is not a finding this module reads (CODES.md)"));
-            return Optional.empty();
-        }
         if (!observation.hasStatus()) {
             throw new InputException("PVP-E102", label + " status", "is missing: FHIR requires it (final, amended,"
                     + " corrected or preliminary)");
@@ -125,10 +361,9 @@ public final class ObservationMapper {
                         + codes(observation.getDataAbsentReason()) + ")"));
                 return Optional.empty();
             }
-            throw new InputException("PVP-E103", label + " value[x]", "is missing: " + expected(type.get()));
+            throw new InputException("PVP-E103", label + " value[x]", "is missing: " + expected(finding));
         }
-        FindingType finding = type.get();
-        VertebralLevel level = level(observation, label);
+        VertebralLevel level = level(observation, finding, label);
         String value = null;
         Double quantity = null;
         switch (finding.kind) {
@@ -136,11 +371,15 @@ public final class ObservationMapper {
             case NPEC -> value = npec(observation.getValue(), label);
             default -> quantity = quantity(observation.getValue(), finding, label);
         }
+        BaseDateTimeType when = effective(observation);
+        if (when != null && when.getValue() != null && when.getValue().toInstant().isAfter(clock.instant().plus(FUTURE))) {
+            throw new InputException("PVP-E114", label + " effective[x]", "is " + when.getValueAsString()
+                    + ", more than a day in the future: correct the date");
+        }
         if (status == ObservationStatus.PRELIMINARY) {
             notices.add(Notice.warning("PVP-W103", label, "is preliminary, so the assessment is preliminary too"));
         }
-        BaseDateTimeType when = effective(observation);
-        return Optional.of(new Reading(patient, finding, level, value, quantity, reference(observation, where),
+        return Optional.of(new Reading(finding, level, value, quantity, label,
                 when == null ? null : when.getValue(), when == null ? null : when.getValueAsString(),
                 status == ObservationStatus.PRELIMINARY));
     }
@@ -190,7 +429,7 @@ public final class ObservationMapper {
                         + codes(concept) + " is not an NPEC pattern: " + expected(FindingType.NPEC_PATTERN)));
     }
 
-    private static double quantity(Type value, FindingType type, String label) throws InputException {
+    private double quantity(Type value, FindingType type, String label) throws InputException {
         if (!(value instanceof Quantity quantity)) {
             throw new InputException("PVP-E103", label + " value[x]", "is a " + value.fhirType() + ": " + expected(type));
         }
@@ -212,19 +451,42 @@ public final class ObservationMapper {
             throw new InputException("PVP-E104", label + " " + field, "unit '" + unit + "' is not accepted: "
                     + expected(type) + (type.kind == FindingType.Kind.PERCENT ? " (% means percentage points; 1 means a fraction)" : ""));
         }
-        return quantity.getValue().doubleValue() * factor;
+        double sent = quantity.getValue().doubleValue();
+        if (!Double.isFinite(sent) || (sent == 0 && quantity.getValue().signum() != 0)) {
+            throw new InputException("PVP-E115", label + " valueQuantity.value", "is " + quantity.getValue()
+                    + ": not a measurement this module can use");
+        }
+        double canonical = sent * factor;
+        Optional<PhysicalLimit> limit = vocabulary.limit(type.ruleCode());
+        if (limit.isPresent() && !limit.get().allows(canonical)) {
+            PhysicalLimit l = limit.get();
+            throw new InputException("PVP-E116", label + " valueQuantity.value", "is " + quantity.getValue().toPlainString()
+                    + " " + unit + (factor == 1 ? "" : " (" + org.refracturecds.facts.Numbers.plain(canonical) + " " + type.kind.unit + ")")
+                    + ", outside " + org.refracturecds.facts.Numbers.plain(l.getLowest()) + " to "
+                    + org.refracturecds.facts.Numbers.plain(l.getHighest()) + " " + type.kind.unit + ": " + l.getWhy()
+                    + " (rules/vocabulary.drl.csv, PhysicalLimits)");
+        }
+        return canonical;
     }
 
-    private static VertebralLevel level(Observation observation, String label) throws InputException {
+    /** The vertebra bodySite names: by a coding the vocabulary knows, else by its text; null when it has none. */
+    private VertebralLevel level(Observation observation, FindingType type, String label) throws InputException {
         if (!observation.hasBodySite()) {
             return null;
         }
         CodeableConcept site = observation.getBodySite();
-        return site.getCoding().stream().filter(c -> Codes.SNOMED.equals(c.getSystem()))
-                .map(c -> VertebralLevel.bySnomed(c.getCode())).flatMap(Optional::stream).findFirst()
-                .orElseThrow(() -> new InputException("PVP-E106", label + " bodySite", codes(site)
-                        + " is not a vertebra from T4 to L5 (SNOMED CT body structure codes, CODES.md),"
-                        + " the levels the paper studied"));
+        Optional<String> level = site.getCoding().stream().map(c -> vocabulary.level(c.getSystem(), c.getCode()))
+                .flatMap(Optional::stream).findFirst();
+        if (level.isEmpty() && site.hasText()) {
+            level = vocabulary.levelOfText(site.getText());
+        }
+        if (level.isEmpty() && !type.vertebral) {
+            return null;
+        }
+        return level.flatMap(VertebralLevel::byName).orElseThrow(() -> new InputException("PVP-E106", label
+                + " bodySite", bodySite(site) + " names no vertebra this module knows: T4 to L5 (the levels the"
+                + " paper studied) by SNOMED CT, or a code or words a deployment added to rules/vocabulary.drl.csv"
+                + " (table BodySites; docs/CODES.md)"));
     }
 
     /** When the finding was observed: effective[x] (a period's end), else issued; null when neither. */
@@ -236,87 +498,141 @@ public final class ObservationMapper {
             return observation.getEffectiveInstantType();
         }
         if (observation.hasEffectivePeriod()) {
-            Period period = observation.getEffectivePeriod();
+            org.hl7.fhir.r4.model.Period period = observation.getEffectivePeriod();
             return period.hasEnd() ? period.getEndElement() : period.getStartElement();
         }
         return observation.hasIssued() ? observation.getIssuedElement() : null;
     }
 
+    // ------------------------------------------------------------------ the patient
+
+    /** A Condition that holds (not resolved, refuted or entered in error) as a Diagnosis. */
+    private static Optional<Diagnosis> diagnosis(Condition condition, String where) {
+        String clinical = String.valueOf(condition.getClinicalStatus().getCodingFirstRep().getCode());
+        String verification = String.valueOf(condition.getVerificationStatus().getCodingFirstRep().getCode());
+        if (List.of("inactive", "remission", "resolved").contains(clinical)
+                || List.of("refuted", "entered-in-error").contains(verification)) {
+            return Optional.empty();
+        }
+        CodeableConcept code = condition.getCode();
+        String display = code.hasText() ? code.getText() : code.getCoding().stream().filter(Coding::hasDisplay)
+                .map(Coding::getDisplay).findFirst().orElse(codes(code));
+        return Optional.of(new Diagnosis(reference(condition, where), display, code.getCoding().stream()
+                .filter(c -> c.hasSystem() && c.hasCode()).map(c -> new Diagnosis.Code(c.getSystem(), c.getCode())).toList()));
+    }
+
+    private PatientDetails details(PatientInput read) {
+        Patient person = read.patient;
+        if (person == null || !person.hasBirthDate()) {
+            return new PatientDetails(null, null, read.conditions);
+        }
+        org.hl7.fhir.r4.model.DateType birth = person.getBirthDateElement();
+        boolean day = birth.getPrecision().ordinal() >= ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY.ordinal();
+        boolean month = birth.getPrecision().ordinal() >= ca.uhn.fhir.model.api.TemporalPrecisionEnum.MONTH.ordinal();
+        LocalDate born = LocalDate.of(birth.getYear(), month ? birth.getMonth() + 1 : 1, day ? birth.getDay() : 1);
+        int age = Period.between(born, LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)).getYears();
+        return new PatientDetails(age, "Patient/" + person.getIdElement().getIdPart() + " (birthDate "
+                + person.getBirthDateElement().getValueAsString() + ")", read.conditions);
+    }
+
     /** Puts one patient's readings together: levels, the latest of each finding, disagreements. */
-    private static PatientFindings assemble(String patient, List<Reading> readings, List<Notice> notices)
-            throws InputException {
-        List<VertebralLevel> levels = readings.stream().map(Reading::level).filter(Objects::nonNull).distinct()
+    private PatientFindings assemble(String patient, PatientInput read) throws InputException {
+        List<VertebralLevel> levels = read.readings.stream().map(Reading::level).filter(Objects::nonNull).distinct()
                 .sorted().toList();
         Map<VertebralLevel, Vertebra> vertebrae = new TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
         Map<String, List<Reading>> byFinding = new LinkedHashMap<>();
-        for (Reading reading : readings) {
+        for (Reading reading : read.readings) {
             VertebralLevel level = reading.level();
             if (reading.type().vertebral && level == null) {
                 if (levels.size() > 1) {
-                    throw new InputException("PVP-E108", reading.reference() + " bodySite", "is missing, and "
-                            + patient + " has findings at " + levels + ": say which vertebra this finding is of");
+                    leaveOut(read, reading.type(), reading.label(), new InputException("PVP-E108", reading.label()
+                            + " bodySite", "is missing, and " + patient + " has findings at " + levels
+                            + ": say which vertebra this finding is of"));
+                    continue;
                 }
                 level = levels.isEmpty() ? null : levels.get(0);
                 if (level != null) {
-                    notices.add(Notice.info("PVP-I105", reading.reference(), "has no bodySite; taken to be of "
+                    read.notices.add(Notice.info("PVP-I105", reading.label(), "has no bodySite; taken to be of "
                             + level + ", the only level reported for this patient"));
                 }
             }
             if (reading.type().vertebral) {
-                VertebralLevel key = level;
-                vertebrae.computeIfAbsent(key, l -> l == null ? new Vertebra(null, null) : new Vertebra(l.name(), l.snomedCode));
+                vertebrae.computeIfAbsent(level, l -> l == null ? new Vertebra(null, null) : new Vertebra(l.name(), l.snomedCode));
             }
             String key = (reading.type().vertebral ? String.valueOf(level) : "patient") + "|" + reading.type().name();
             byFinding.computeIfAbsent(key, k -> new ArrayList<>()).add(withLevel(reading, level));
         }
-        if (vertebrae.isEmpty()) {
-            throw new InputException("PVP-E109", patient, "has no finding of a vertebra (IVC, endplate"
-                    + " disruption, NPEC, RR, compression ratios...): nothing to assess");
-        }
         List<Finding> findings = new ArrayList<>();
-        List<String> basis = new ArrayList<>();
         boolean preliminary = false;
         for (List<Reading> same : byFinding.values()) {
-            Reading chosen = latest(same, notices);
+            Optional<Reading> latest = latest(same, read);
+            if (latest.isEmpty()) {
+                continue;
+            }
+            Reading chosen = latest.get();
             Vertebra vertebra = chosen.type().vertebral ? vertebrae.get(chosen.level()) : null;
             Finding finding = Finding.observed(vertebra, chosen.type().ruleCode(), chosen.value(), chosen.quantity(),
-                    chosen.value() == null ? chosen.type().kind.unit : null, chosen.reference(), chosen.effectiveText());
+                    chosen.value() == null ? chosen.type().kind.unit : null, chosen.label(), chosen.effectiveText());
             if (vertebra != null) {
                 vertebra.record(finding);
             }
             findings.add(finding);
-            basis.add(chosen.reference());
             preliminary |= chosen.preliminary();
         }
-        return new PatientFindings(patient, List.copyOf(vertebrae.values()), findings, notices, basis, preliminary);
+        vertebrae.values().removeIf(v -> findings.stream().noneMatch(f -> f.getVertebra() == v));
+        if (vertebrae.isEmpty()) {
+            if (read.readings.isEmpty() && read.leftOut.isEmpty()) {
+                throw new InputException("PVP-E109", patient, "has no finding of a vertebra (IVC, endplate"
+                        + " disruption, NPEC, RR, compression ratios...): nothing to assess");
+            }
+            if (!read.leftOut.isEmpty()) {
+                throw new InputException("PVP-E117", patient, "has no usable finding of a vertebra: " + String.join("; ",
+                        read.leftOut.stream().map(l -> l.where() + " left out, " + l.reason()).toList()));
+            }
+            throw new InputException("PVP-E109", patient, "has no finding of a vertebra (IVC, endplate"
+                    + " disruption, NPEC, RR, compression ratios...): nothing to assess");
+        }
+        return new PatientFindings(patient, List.copyOf(vertebrae.values()), findings, read.notices, preliminary,
+                read.leftOut, details(read), read.diagnoses);
     }
 
     private static Reading withLevel(Reading reading, VertebralLevel level) {
-        return new Reading(reading.patient(), reading.type(), level, reading.value(), reading.quantity(),
-                reading.reference(), reading.effective(), reading.effectiveText(), reading.preliminary());
+        return new Reading(reading.type(), level, reading.value(), reading.quantity(),
+                reading.label(), reading.effective(), reading.effectiveText(), reading.preliminary());
     }
 
-    /** The latest reading of one finding; older ones that disagree are reported, a tie that disagrees is refused. */
-    private static Reading latest(List<Reading> same, List<Notice> notices) throws InputException {
+    /**
+     * The latest reading of one finding; older ones that disagree are reported. When the latest
+     * disagree among themselves, none is used: each is left out and named.
+     */
+    private static Optional<Reading> latest(List<Reading> same, PatientInput read) {
         Comparator<Reading> byTime = Comparator.comparing(Reading::effective, Comparator.nullsFirst(Comparator.naturalOrder()));
         Reading chosen = same.stream().max(byTime).orElseThrow();
-        for (Reading other : same) {
-            if (other == chosen || other.display().equals(chosen.display())) {
-                continue;
+        List<Reading> tied = same.stream().filter(r -> Objects.equals(r.effective(), chosen.effective())
+                && !r.display().equals(chosen.display())).toList();
+        if (!tied.isEmpty()) {
+            List<Reading> all = new ArrayList<>(List.of(chosen));
+            all.addAll(tied);
+            for (Reading reading : all) {
+                List<String> others = all.stream().filter(r -> r != reading).map(r -> r.label() + " (" + r.display() + ")")
+                        .toList();
+                leaveOut(read, reading.type(), reading.label(), new InputException("PVP-E107", reading.label(),
+                        "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise with"
+                        + " the same effective time: neither is used; correct one or enter it in error"));
             }
-            if (Objects.equals(other.effective(), chosen.effective())) {
-                throw new InputException("PVP-E107", chosen.reference() + " and " + other.reference(),
-                        "contradict each other (" + chosen.type().ruleCode() + ": " + chosen.display() + " vs "
-                        + other.display() + ") with the same effective time: correct or enter one in error");
-            }
-            notices.add(Notice.warning("PVP-W101", chosen.reference(), chosen.type().ruleCode() + " is "
-                    + chosen.display() + " here but " + other.display() + " in the earlier " + other.reference()
-                    + "; the latest is used"));
+            return Optional.empty();
         }
-        return chosen;
+        for (Reading other : same) {
+            if (other != chosen && !other.display().equals(chosen.display())) {
+                read.notices.add(Notice.warning("PVP-W101", chosen.label(), chosen.type().ruleCode() + " is "
+                        + chosen.display() + " here but " + other.display() + " in the earlier " + other.label()
+                        + "; the latest is used"));
+            }
+        }
+        return Optional.of(chosen);
     }
 
-    private static String reference(Resource resource, String where) {
+    static String reference(Resource resource, String where) {
         if (resource.hasIdElement() && resource.getIdElement().hasIdPart()) {
             String id = resource.getIdElement().getValue();
             return id.startsWith("urn:") ? id : resource.fhirType() + "/" + resource.getIdElement().getIdPart();
@@ -324,10 +640,18 @@ public final class ObservationMapper {
         return resource.fhirType() + " at " + where;
     }
 
-    private static String codes(CodeableConcept concept) {
+    static String codes(CodeableConcept concept) {
         if (!concept.hasCoding()) {
             return concept.hasText() ? "'" + concept.getText() + "'" : "(none)";
         }
         return String.join(", ", concept.getCoding().stream().map(c -> c.getSystem() + "|" + c.getCode()).toList());
+    }
+
+    /** A bodySite as a reader sees it: its codings and its text. */
+    static String bodySite(CodeableConcept site) {
+        String codings = site.hasCoding() ? String.join(", ", site.getCoding().stream()
+                .map(c -> c.getSystem() + "|" + c.getCode() + (c.hasDisplay() ? " '" + c.getDisplay() + "'" : "")).toList()) : "";
+        String text = site.hasText() ? "text '" + site.getText() + "'" : "";
+        return codings.isEmpty() && text.isEmpty() ? "(empty)" : String.join(" ", List.of(codings, text)).strip();
     }
 }

@@ -95,10 +95,10 @@ class ScenariosTest {
         Assessor assessor = new Assessor(RuleSet.load(RuleFolders.RULES), new Settings(null));
         Scenario.Expect expect = new Scenario.Expect("high", null, null, null, null, null);
         ScenarioRunner.Result unknown = ScenarioRunner.run(assessor, new Scenario("tests/x.yaml", 2, "x", "L1",
-                java.util.Map.of("cleft size", "large"), expect));
+                java.util.Map.of("cleft size", "large"), null, expect));
         assertTrue(unknown.failures().get(0).contains("[PVP-E502] tests/x.yaml:2 findings.cleft size"), unknown.failures().toString());
         ScenarioRunner.Result badValue = ScenarioRunner.run(assessor, new Scenario("tests/x.yaml", 2, "x", "L1",
-                java.util.Map.of("RR", "12 mm"), expect));
+                java.util.Map.of("RR", "12 mm"), null, expect));
         assertTrue(badValue.failures().get(0).contains("unit 'mm' is not accepted"), badValue.failures().toString());
     }
 }

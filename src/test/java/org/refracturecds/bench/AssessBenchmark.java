@@ -21,6 +21,7 @@ import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -53,7 +54,7 @@ public class AssessBenchmark {
         reader = new InputReader(fhir);
         json = fhir.newJsonParser();
         bundle = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
-        facts = new ObservationMapper().map(reader.read(bundle)).get(0);
+        facts = new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(), Clock.systemUTC()).map(reader.read(bundle)).get(0);
     }
 
     /** Rules and model: the facts in, the RiskAssessment resource out. */
@@ -65,7 +66,7 @@ public class AssessBenchmark {
     /** The whole trip: Bundle JSON in, RiskAssessment JSON out. */
     @Benchmark
     public String bundleJsonToRiskAssessmentJson() throws Exception {
-        PatientFindings patient = new ObservationMapper().map(reader.read(bundle)).get(0);
+        PatientFindings patient = new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(), Clock.systemUTC()).map(reader.read(bundle)).get(0);
         return json.encodeResourceToString(writer.write(assessor.assess(patient)));
     }
 }

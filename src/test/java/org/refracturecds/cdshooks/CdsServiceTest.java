@@ -256,20 +256,6 @@ class CdsServiceTest {
     }
 
     @Test
-    void badFindingInPrefetch_is400SayingWhereAndWhat() throws Exception {
-        ObjectNode request = RunningService.example("patient-view.json");
-        JsonNode rr = StreamSupport.stream(request.at("/prefetch/findings/entry").spliterator(), false)
-                .map(e -> e.path("resource")).filter(r -> r.path("id").asText().equals("cleft-rr")).findFirst().orElseThrow();
-        ((ObjectNode) rr.path("valueQuantity")).put("code", "mm").put("unit", "mm");
-
-        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
-
-        assertEquals(400, reply.status());
-        assertEquals("PVP-E104", reply.errorCode());
-        assertTrue(reply.body().at("/issue/0/details/text").asText().contains("Observation/cleft-rr valueQuantity.code"));
-    }
-
-    @Test
     void hugeBody_is413() throws Exception {
         String huge = "{\"hook\":\"patient-view\",\"pad\":\"" + "x".repeat(70_000) + "\"}";
 

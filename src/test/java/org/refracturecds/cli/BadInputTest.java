@@ -19,13 +19,13 @@ class BadInputTest {
         "not-fhir.json                | [PVP-E002] the input: is not a FHIR resource",
         "patient-only.json            | [PVP-E003] the input: holds a Patient but no Observation",
         "empty-bundle.json            | [PVP-E004] the input: holds no resource",
-        "wrong-unit.json              | [PVP-E104] Observation/cleft-rr valueQuantity.code: unit 'mm' is not accepted",
-        "wrong-value-type.json        | [PVP-E103] Observation/cleft-ivc value[x]: is a Quantity",
-        "unknown-npec.json            | [PVP-E105] Observation/cleft-npec valueCodeableConcept",
-        "cervical-level.json          | [PVP-E106] Observation/cleft-ivc bodySite",
+        "wrong-unit.json              | [PVP-E117] Patient/cleft: has no usable finding of a vertebra: Observation/cleft-rr left out, [PVP-E104] valueQuantity.code: unit 'mm' is not accepted",
+        "wrong-value-type.json        | [PVP-E117] Patient/cleft: has no usable finding of a vertebra: Observation/cleft-ivc left out, [PVP-E103] value[x]: is a Quantity",
+        "unknown-npec.json            | [PVP-E117] Patient/cleft: has no usable finding of a vertebra: Observation/cleft-npec left out, [PVP-E105] valueCodeableConcept",
+        "cervical-level.json          | [PVP-E117] Patient/cleft: has no usable finding of a vertebra: Observation/cleft-ivc left out, [PVP-E106] bodySite: http://snomed.info/sct|14806007 'C5 vertebra' names no vertebra this module knows",
         "no-subject.json              | [PVP-E101] Observation/cleft-ivc subject: is missing",
-        "contradicting-same-time.json | [PVP-E107] Observation/cleft-ivc and Observation/cleft-ivc-2: contradict each other",
-        "unknown-code-only.json       | [PVP-E109] Patient/cleft: has no finding of a vertebra",
+        "contradicting-same-time.json | [PVP-E117] Patient/cleft: has no usable finding of a vertebra: Observation/cleft-ivc left out, [PVP-E107] says present but Observation/cleft-ivc-2 (absent) says otherwise",
+        "unknown-code-only.json       | [PVP-E109] the input: has no finding of a vertebra",
     })
     void badInput_exitsTwoWithOneLineNamingWhereAndWhat(String file, String expected) {
         // when

@@ -33,8 +33,7 @@ class ModelReferenceTest {
                 Finding.observed(t12, "npec-pattern", npec, null, null, "Observation/npec", "2024-01-02"),
                 Finding.observed(t12, "reduction-rate", null, rr, "%", "Observation/rr", "2024-01-02")));
         findings.forEach(t12::record);
-        Assessment assessment = assessor.assess(new PatientFindings("Patient/p", List.of(t12), findings, List.of(),
-                List.of(), false));
+        Assessment assessment = assessor.assess(PatientFindings.of("Patient/p", List.of(t12), findings));
         assertEquals(1, assessment.predictions().size(), "one prediction when all four factors are observed");
         return assessment.predictions().get(0);
     }

@@ -28,6 +28,6 @@ final class Patients {
     }
 
     PatientFindings build() {
-        return new PatientFindings("Patient/test", List.of(t12), findings, List.of(), List.of(), false);
+        return PatientFindings.of("Patient/test", List.of(t12), findings);
     }
 }

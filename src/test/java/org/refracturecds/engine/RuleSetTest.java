@@ -23,8 +23,10 @@ class RuleSetTest {
         RuleSet rules = RuleSet.load(Path.of("rules"));
         Map<String, Long> counts = rules.knowledge().stream()
                 .collect(Collectors.groupingBy(o -> o.getClass().getSimpleName(), TreeMap::new, Collectors.counting()));
-        assertEquals(Map.of("Band", 3L, "Calibration", 1L, "Coding", 9L, "Coefficient", 4L, "ScenarioValue", 4L,
-                "Statement", 15L, "Wording", 3L), counts);
+        assertEquals(Map.ofEntries(Map.entry("Applicability", 6L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
+                Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
+                Map.entry("ExcludedCondition", 134L), Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L),
+                Map.entry("Statement", 15L), Map.entry("Wording", 3L)), counts);
     }
 
     @Test

@@ -31,6 +31,7 @@ import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -95,7 +96,7 @@ class ProfilesTest {
         int checked = 0;
         try (Stream<Path> files = Files.list(Path.of("examples"))) {
             for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                for (PatientFindings patient : new ObservationMapper().map(new InputReader(FHIR).read(Files.readString(file)))) {
+                for (PatientFindings patient : new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(), Clock.systemUTC()).map(new InputReader(FHIR).read(Files.readString(file)))) {
                     RiskAssessment risk = writer.write(assessor.assess(patient));
                     List<String> errors = ProfileValidator.shared().validate(risk).stream()
                             .filter(ProfileValidator.Issue::isError).map(ProfileValidator.Issue::render).toList();

@@ -1,0 +1,98 @@
+package org.refracturecds.fhirin;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * Reads every reference the module follows in one way: relative ({@code Patient/123}), versioned
+ * ({@code Patient/123/_history/2}), or absolute on a server the input came from (the request's
+ * fhirServer, or the base of the resource's Bundle fullUrl), all become {@code Patient/123}.
+ * {@code urn:uuid:} references (transaction Bundles) are kept as they are. An absolute reference
+ * to another server is refused: it names somebody else's record.
+ */
+public final class References {
+
+    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    private final String server;
+
+    /** @param server the base URL the input came from (a CDS Hooks request's fhirServer), or null */
+    public References(String server) {
+        this.server = server == null ? null : base(server);
+    }
+
+    /** For files: absolute references are compared with their Bundle entry's fullUrl only. */
+    public static References ofFiles() {
+        return new References(null);
+    }
+
+    /**
+     * The patient a subject names, as {@code Patient/id} (or a urn:uuid).
+     *
+     * @param fullUrl the fullUrl of the Bundle entry that holds the resource, or null
+     * @param where   the resource and field, for messages: "Observation/rr-1 subject"
+     */
+    public String patient(Reference subject, String fullUrl, String where) throws InputException {
+        if (subject == null || !subject.hasReference()) {
+            if (subject != null && subject.hasIdentifier()) {
+                throw new InputException("PVP-E111", where, "names the patient by identifier only ("
+                        + subject.getIdentifier().getSystem() + "|" + subject.getIdentifier().getValue()
+                        + "): send subject.reference as Patient/{id} of the server the findings come from");
+            }
+            throw new InputException("PVP-E101", where, "is missing: every resource must name its patient"
+                    + " (subject.reference, Patient/{id})");
+        }
+        return patient(subject.getReference(), fullUrl, where);
+    }
+
+    /** The same for a reference given as text. */
+    public String patient(String reference, String fullUrl, String where) throws InputException {
+        String local = local(reference, fullUrl, where);
+        if (!local.startsWith("Patient/") && !local.startsWith("urn:")) {
+            throw new InputException("PVP-E112", where, "is " + local + ": the findings must be of one Patient"
+                    + " (subject.reference Patient/{id})");
+        }
+        return local;
+    }
+
+    /** Type/id of a relative, versioned or absolute reference on a known server; urn: references as they are. */
+    public String local(String reference, String fullUrl, String where) throws InputException {
+        String text = reference.strip();
+        if (text.startsWith("urn:uuid:") || text.startsWith("urn:oid:")) {
+            return text;
+        }
+        IdType id = new IdType(text);
+        if (!id.hasResourceType() || !id.hasIdPart() || !FHIR_ID.matcher(id.getIdPart()).matches()
+                || !id.getResourceType().matches("[A-Z][A-Za-z]+")) {
+            throw new InputException("PVP-E113", where, "'" + text + "' is not a FHIR reference: send Type/id,"
+                    + " e.g. Patient/123");
+        }
+        String local = id.getResourceType() + "/" + id.getIdPart();
+        if (!id.isAbsolute()) {
+            return local;
+        }
+        String base = base(id.getBaseUrl());
+        String entryBase = fullUrl == null ? null : new IdType(fullUrl).isAbsolute() ? base(new IdType(fullUrl).getBaseUrl()) : null;
+        if (base.equals(server) || base.equals(entryBase)) {
+            return local;
+        }
+        if (server == null && entryBase == null) {
+            // A file without fullUrls: the absolute reference is its own identity.
+            return base + "/" + local;
+        }
+        throw new InputException("PVP-E110", where, "is " + text + ", a record on " + base + ", not on "
+                + (server != null ? server : entryBase) + " where this input comes from: only this patient's data"
+                + " from this server may be sent");
+    }
+
+    /** A base URL compared without its trailing slash and with its scheme and host in lower case. */
+    private static String base(String url) {
+        String trimmed = url.strip().replaceAll("/+$", "");
+        int path = trimmed.indexOf('/', trimmed.indexOf("//") + 2);
+        return path < 0 ? trimmed.toLowerCase(Locale.ROOT)
+                : trimmed.substring(0, path).toLowerCase(Locale.ROOT) + trimmed.substring(path);
+    }
+}

@@ -1,0 +1,193 @@
+package org.refracturecds.cdshooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * CDS Hooks calls as real EHRs send them (issue "Never silently wrong"): one odd Observation does
+ * not block the card but is named on it; references in every form a server writes are read as one
+ * patient; another patient's data or order is refused with its JSON path.
+ */
+class RealWorldHooksTest {
+
+    @TempDir
+    static Path dir;
+    static RunningService service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        service = new RunningService(dir, Map.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+    }
+
+    private static ObjectNode finding(ObjectNode request, String id) {
+        return (ObjectNode) StreamSupport.stream(request.at("/prefetch/findings/entry").spliterator(), false)
+                .map(e -> e.path("resource")).filter(r -> r.path("id").asText().equals(id)).findFirst().orElseThrow();
+    }
+
+    private static JsonNode card(RunningService.Reply reply) {
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertEquals(1, reply.body().path("cards").size(), reply.body().toString());
+        return reply.body().path("cards").get(0);
+    }
+
+    /** The notes of the RiskAssessment the card's suggestion would file. */
+    private static String riskAssessmentNotes(JsonNode card) {
+        return card.at("/suggestions/0/actions/0/resource/note").toString();
+    }
+
+    @Test
+    void badFindingAmongGoodOnes_isLeftOutAndNamedOnTheCardAndInTheRiskAssessment() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ObjectNode) finding(request, "cleft-rr").path("valueQuantity")).put("code", "mm").put("unit", "mm");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
+
+        String named = "[PVP-W110] Observation/cleft-rr: reduction rate (RR) not used: [PVP-E104] valueQuantity.code:"
+                + " unit 'mm' is not accepted";
+        assertTrue(card.path("detail").asText().contains(named), card.path("detail").asText());
+        assertTrue(riskAssessmentNotes(card).contains(named), riskAssessmentNotes(card));
+        assertTrue(card.path("summary").asText().contains("by technique scenario"), "RR counts as not reported: "
+                + card.path("summary").asText());
+    }
+
+    @Test
+    void bodySiteFetchedAsRadLexOnly_doesNotBlockTheCard() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-epd").putObject("bodySite").putArray("coding").addObject()
+                .put("system", "http://radlex.org").put("code", "RID7463");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
+
+        assertTrue(card.path("detail").asText().contains("[PVP-W110] Observation/cleft-epd: endplate cortical disruption"
+                + " (EPD) not used: [PVP-E106] bodySite: http://radlex.org\\|RID7463 names no vertebra this module knows"),
+                card.path("detail").asText());
+    }
+
+    @Test
+    void bodySiteAsTextT11_isRead() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-epd").putObject("bodySite").put("text", "T11");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
+
+        assertFalse(card.path("detail").asText().contains("PVP-W110"), card.path("detail").asText());
+        assertFalse(card.path("detail").asText().contains("was not reported"), card.path("detail").asText());
+    }
+
+    @Test
+    void subjectAsAbsoluteUrlOfTheEhrsServer_isThisPatient() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-rr").putObject("subject").put("reference", "https://ehr.example.org/fhir/Patient/cleft");
+        ObjectNode plain = RunningService.example("patient-view.json");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
+        JsonNode expected = card(service.post("/cds-services/pvp-refracture-risk", plain));
+
+        assertEquals(expected.path("summary").asText(), card.path("summary").asText());
+        assertFalse(card.path("detail").asText().contains("is not known yet"), card.path("detail").asText());
+    }
+
+    @Test
+    void versionedSubject_isThisPatient() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-rr").putObject("subject").put("reference", "Patient/cleft/_history/1");
+
+        card(service.post("/cds-services/pvp-refracture-risk", request));
+    }
+
+    @Test
+    void subjectOnAnotherServer_is400WithItsPath() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-rr").putObject("subject").put("reference", "http://other-hospital.example/fhir/Patient/cleft");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-E110", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings Bundle.entry["),
+                reply.body().toString());
+    }
+
+    @Test
+    void subjectByIdentifierOnly_is400SayingWhatToSend() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-rr").putObject("subject").putObject("identifier").put("system", "urn:mrn").put("value", "42");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-E111", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/details/text").asText().contains("names the patient by identifier only"),
+                reply.body().toString());
+    }
+
+    @Test
+    void pvpOrderForAnotherPatient_is400() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ((ObjectNode) request.at("/context/draftOrders/entry/0/resource/subject")).put("reference", "Patient/other");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-preop", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-H109", reply.errorCode());
+        assertEquals("context.draftOrders.entry[0].resource.subject", reply.body().at("/issue/0/expression/0").asText());
+    }
+
+    @Test
+    void pvpOrderAtALevelOutsideT4ToL5_getsAnInfoCardNamingTheSite() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ObjectNode order = (ObjectNode) request.at("/context/draftOrders/entry/0/resource");
+        order.putArray("bodySite").addObject().put("text", "C1");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-preop", request));
+
+        assertEquals("info", card.path("indicator").asText());
+        assertTrue(card.path("summary").asText().contains("a site this module cannot assess"), card.path("summary").asText());
+        assertTrue(card.path("detail").asText().contains("ServiceRequest/pvp-order-1 names bodySite 'C1': not a vertebra"
+                + " this module knows"), card.path("detail").asText());
+        assertFalse(card.path("detail").asText().contains("T12"), "no card about another level: " + card.path("detail").asText());
+    }
+
+    @Test
+    void conditionsInThePrefetch_areCheckedAgainstTheStudysExclusions() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ObjectNode conditions = request.with("prefetch").putObject("conditions").put("resourceType", "Bundle").put("type", "searchset");
+        ObjectNode condition = conditions.putArray("entry").addObject().putObject("resource")
+                .put("resourceType", "Condition").put("id", "thyro");
+        condition.putObject("subject").put("reference", "Patient/cleft");
+        condition.putObject("code").putArray("coding").addObject().put("system", "http://hl7.org/fhir/sid/icd-10")
+                .put("code", "E05.0").put("display", "Thyrotoxicosis with diffuse goitre");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
+
+        assertTrue(card.path("detail").asText().contains("[PVP-A105] Condition/thyro: 'Thyrotoxicosis with diffuse goitre'"
+                + " (hyperthyroidism) is a condition whose patients the study excluded"), card.path("detail").asText());
+        assertFalse(card.path("detail").asText().contains("PVP-A106"), card.path("detail").asText());
+    }
+
+    @Test
+    void withoutConditions_theCardSaysTheExclusionsWereNotChecked() throws Exception {
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json")));
+
+        assertTrue(card.path("detail").asText().contains("[PVP-A106] patient: The patient's Conditions were not part of"
+                + " the input"), card.path("detail").asText());
+    }
+}

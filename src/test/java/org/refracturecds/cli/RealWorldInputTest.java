@@ -1,0 +1,314 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Input as real systems send it (issue "Never silently wrong"): every finding is used, or left
+ * out and named with what that changes, or the input is refused with the field that is wrong.
+ * Each case starts from the example patient with a cleft whose cement touches neither endplate
+ * (examples/cleft-no-endplate-contact.json) and changes one thing.
+ */
+class RealWorldInputTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ObjectNode example() throws IOException {
+        return (ObjectNode) JSON.readTree(Files.readString(Path.of("examples/cleft-no-endplate-contact.json")));
+    }
+
+    private static ObjectNode resource(ObjectNode bundle, String id) {
+        for (JsonNode entry : bundle.path("entry")) {
+            if (entry.path("resource").path("id").asText().equals(id)) {
+                return (ObjectNode) entry.path("resource");
+            }
+        }
+        throw new AssertionError("no resource " + id);
+    }
+
+    private static CliRun explain(ObjectNode bundle) throws IOException {
+        return CliRun.withStdin(JSON.writeValueAsString(bundle), "assess", "-", "--explain");
+    }
+
+    private static ObjectNode rr(ObjectNode bundle, String value, String unit) {
+        ObjectNode quantity = (ObjectNode) resource(bundle, "cleft-rr").path("valueQuantity");
+        quantity.set("value", JSON.getNodeFactory().numberNode(new java.math.BigDecimal(value)));
+        quantity.put("unit", unit).put("code", unit);
+        return bundle;
+    }
+
+    // ------------------------------------------------------------------ values
+
+    @Test
+    void negativeReductionRate_isUsedAndSaysItIsNotProtection() throws IOException {
+        CliRun run = explain(rr(example(), "-50", "%"));
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("reduction-rate = -50 %"), run.out());
+        assertTrue(run.out().contains("[PVP-A101] T11: RR -50 % (Observation/cleft-rr) is outside the reduction rates of the study"), run.out());
+        assertTrue(run.out().contains("[PVP-A102] T11: RR -50 % is below 0: it means the vertebra lost height during PVP"), run.out());
+    }
+
+    @Test
+    void reductionRateOfOneHundred_isUsedAndFlaggedOutsideTheStudy() throws IOException {
+        CliRun run = explain(rr(example(), "100", "%"));
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-A101] T11: RR 100 %"), run.out());
+    }
+
+    @ParameterizedTest(name = "RR {0} {1} is left out: {2}")
+    @CsvSource(delimiter = '|', value = {
+        "500   | %  | [PVP-E116] valueQuantity.value: is 500 %, outside -100 to 100 %",
+        "1e6   | %  | [PVP-E116] valueQuantity.value: is 1000000 %, outside -100 to 100 %",
+        "-150  | %  | [PVP-E116] valueQuantity.value: is -150 %, outside -100 to 100 %",
+        "5     | 1  | [PVP-E116] valueQuantity.value: is 5 1 (500 %), outside -100 to 100 %",
+        "1e-400| %  | [PVP-E115] valueQuantity.value: is 1E-400: not a measurement this module can use",
+    })
+    void impossibleReductionRate_isLeftOutNamedAndCountsAsNotReported(String value, String unit, String reason)
+            throws IOException {
+        CliRun run = explain(rr(example(), value.strip(), unit.strip()));
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-rr: reduction rate (RR) not used: " + reason.strip()),
+                run.out());
+        assertTrue(run.out().contains("It counts as not reported"), run.out());
+        assertFalse(run.out().contains("reduction-rate = "), "RR is not among the inputs used: " + run.out());
+        assertTrue(run.out().contains("scenario: reduction rate 5 %"), "RR by technique scenario: " + run.out());
+    }
+
+    @Test
+    void effectiveDateInTheFarFuture_isLeftOutAndNamed() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-ivc").put("effectiveDateTime", "9999-12-31");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-ivc: intravertebral cleft (IVC) not used: [PVP-E114]"
+                + " effective[x]: is 9999-12-31, more than a day in the future"), run.out());
+        assertTrue(run.out().contains("[PVP-W301] T11: intravertebral cleft was not reported"), run.out());
+    }
+
+    // ------------------------------------------------------------------ references
+
+    @Test
+    void subjectAsAbsoluteUrlOfTheBundlesServer_isTheSamePatient() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-rr").putObject("subject").put("reference", "http://ehr.example.org/fhir/Patient/cleft");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(1, run.out().lines().filter(l -> l.startsWith("=== ")).count(), "one patient: " + run.out());
+        assertTrue(run.out().contains("reduction-rate = 12.5 %"), run.out());
+    }
+
+    @Test
+    void versionedSubject_isTheSamePatient() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-rr").putObject("subject").put("reference", "Patient/cleft/_history/3");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(1, run.out().lines().filter(l -> l.startsWith("=== ")).count(), "one patient: " + run.out());
+    }
+
+    @Test
+    void subjectOnAnotherServer_isRefusedNamingTheField() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-rr").putObject("subject").put("reference", "http://other-hospital.example/fhir/Patient/cleft");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-E110] Observation/cleft-rr subject: is"
+                + " http://other-hospital.example/fhir/Patient/cleft, a record on http://other-hospital.example/fhir,"
+                + " not on http://ehr.example.org/fhir"), run.err());
+    }
+
+    @Test
+    void subjectByIdentifierOnly_isRefusedSayingWhatToSend() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-rr").putObject("subject").putObject("identifier").put("system", "urn:mrn").put("value", "42");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-E111] Observation/cleft-rr subject: names the patient by identifier"
+                + " only (urn:mrn|42): send subject.reference"), run.err());
+    }
+
+    // ------------------------------------------------------------------ body sites
+
+    @Test
+    void bodySiteAsText_isReadThroughTheVocabulary() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-rr").putObject("bodySite").put("text", "T11");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("T11  reduction-rate = 12.5 %"), run.out());
+        assertFalse(run.out().contains("PVP-W110"), run.out());
+    }
+
+    @Test
+    void bodySiteNoRowKnows_isLeftOutWithTheRightMessage() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode site = resource(bundle, "cleft-rr").putObject("bodySite");
+        site.putArray("coding").addObject().put("system", "http://radlex.org").put("code", "RID7463");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-rr: reduction rate (RR) not used: [PVP-E106] bodySite:"
+                + " http://radlex.org|RID7463 names no vertebra this module knows"), run.out());
+        assertFalse(run.out().contains("is not a vertebra from T4 to L5"), run.out());
+    }
+
+    // ------------------------------------------------------------------ shapes
+
+    @Test
+    void diagnosticReportWithContainedObservations_isRead() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode rr = resource(bundle, "cleft-rr").deepCopy();
+        removeEntry(bundle, "cleft-rr");
+        rr.put("id", "rr");
+        rr.remove("subject");
+        rr.remove("effectiveDateTime");
+        ObjectNode report = addEntry(bundle, "DiagnosticReport", "report-1");
+        report.put("status", "final").put("effectiveDateTime", "2025-03-06");
+        report.putObject("code").put("text", "Post-op spine radiograph");
+        report.putObject("subject").put("reference", "Patient/cleft");
+        report.putArray("contained").add(rr);
+        report.putArray("result").addObject().put("reference", "#rr");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("T11  reduction-rate = 12.5 %  (DiagnosticReport/report-1 (contained #rr), 2025-03-06)"),
+                run.out());
+    }
+
+    @Test
+    void diagnosticReportEnteredInError_takesItsResultsWithIt() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode report = addEntry(bundle, "DiagnosticReport", "report-1");
+        report.put("status", "entered-in-error");
+        report.putObject("code").put("text", "Post-op spine radiograph");
+        report.putObject("subject").put("reference", "Patient/cleft");
+        report.putArray("result").addObject().put("reference", "Observation/cleft-rr");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-I107] Observation/cleft-rr: left out: DiagnosticReport/report-1 is"
+                + " entered-in-error, and its results with it"), run.out());
+        assertFalse(run.out().contains("reduction-rate = "), run.out());
+    }
+
+    @Test
+    void panelMembersWithoutSubject_takeThePanelsSubjectAndDate() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode ivc = resource(bundle, "cleft-ivc").deepCopy();
+        removeEntry(bundle, "cleft-ivc");
+        ivc.put("id", "ivc");
+        ivc.remove("subject");
+        ivc.remove("effectiveDateTime");
+        ObjectNode panel = addEntry(bundle, "Observation", "mri-panel");
+        panel.put("status", "final").put("effectiveDateTime", "2025-03-01");
+        panel.putObject("code").put("text", "Pre-op spine MRI findings");
+        panel.putObject("subject").put("reference", "Patient/cleft");
+        panel.putArray("contained").add(ivc);
+        panel.putArray("hasMember").addObject().put("reference", "#ivc");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("T11  intravertebral-cleft = present  (Observation/mri-panel (contained #ivc), 2025-03-01)"),
+                run.out());
+    }
+
+    @Test
+    void componentsCodedWithFindingCodes_areRead() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode rr = resource(bundle, "cleft-rr");
+        ObjectNode npec = resource(bundle, "cleft-npec");
+        ObjectNode morphometry = addEntry(bundle, "Observation", "morphometry");
+        morphometry.put("status", "final").put("effectiveDateTime", "2025-03-06");
+        morphometry.putObject("code").put("text", "Post-op vertebral morphometry");
+        morphometry.putObject("subject").put("reference", "Patient/cleft");
+        morphometry.set("bodySite", rr.path("bodySite").deepCopy());
+        ArrayNode components = morphometry.putArray("component");
+        components.addObject().setAll(java.util.Map.of("code", rr.path("code").deepCopy(), "valueQuantity", rr.path("valueQuantity").deepCopy()));
+        components.addObject().setAll(java.util.Map.of("code", npec.path("code").deepCopy(), "valueCodeableConcept", npec.path("valueCodeableConcept").deepCopy()));
+        removeEntry(bundle, "cleft-rr");
+        removeEntry(bundle, "cleft-npec");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("T11  reduction-rate = 12.5 %  (Observation/morphometry (component 1), 2025-03-06)"), run.out());
+        assertTrue(run.out().contains("T11  npec-pattern = upper-and-lower  (Observation/morphometry (component 2), 2025-03-06)"), run.out());
+    }
+
+    // ------------------------------------------------------------------ applicability
+
+    @Test
+    void excludedConditionAndAge_areNamedWithThePapersNumbers() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft").put("birthDate", "1970-06-01");
+        ObjectNode condition = addEntry(bundle, "Condition", "hpt");
+        condition.putObject("subject").put("reference", "Patient/cleft");
+        condition.putObject("code").put("text", "Primary hyperparathyroidism").putArray("coding").addObject()
+                .put("system", "http://hl7.org/fhir/sid/icd-10").put("code", "E21.0");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-A104] Patient/cleft (birthDate 1970-06-01): Age 55 years is far from the ages"
+                + " of the study's patients (79.65 +/- 7.90 years with refracture"), run.out());
+        assertTrue(run.out().contains("[PVP-A105] Condition/hpt: 'Primary hyperparathyroidism' (hyperparathyroidism) is a"
+                + " condition whose patients the study excluded"), run.out());
+        assertFalse(run.out().contains("PVP-A106"), "the conditions were sent: " + run.out());
+    }
+
+    @Test
+    void withoutConditions_saysTheExclusionsWereNotChecked() throws IOException {
+        CliRun run = explain(example());
+
+        assertTrue(run.out().contains("[PVP-A106] patient: The patient's Conditions were not part of the input"), run.out());
+    }
+
+    private static void removeEntry(ObjectNode bundle, String id) {
+        ArrayNode entries = (ArrayNode) bundle.path("entry");
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).path("resource").path("id").asText().equals(id)) {
+                entries.remove(i);
+                return;
+            }
+        }
+    }
+
+    private static ObjectNode addEntry(ObjectNode bundle, String type, String id) {
+        ObjectNode entry = ((ArrayNode) bundle.path("entry")).addObject();
+        entry.put("fullUrl", "http://ehr.example.org/fhir/" + type + "/" + id);
+        return entry.putObject("resource").put("resourceType", type).put("id", id);
+    }
+}
