@@ -78,7 +78,7 @@ enum CdsService {
         return hook.equals(hooks.get(0)) ? id : id + "-" + hook;
     }
 
-    /** The prefetch this service asks for; the PVP codes are CODES.md's plus the deployment's. */
+    /** The prefetch this service asks for; the PVP codes are docs/CODES.md's plus the deployment's. */
     List<Prefetch> prefetch(List<String> pvpCodes) {
         Prefetch patient = new Prefetch("patient", "Patient", List.of());
         Prefetch findings = new Prefetch("findings", "Observation", Codes.findingTokens());
