@@ -31,7 +31,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param incidence         the refracture incidence to anchor the model to, or null for the study's
  * @param fhirServers       the FHIR base URLs the service may fetch from; no other is ever contacted
  * @param fetchTimeoutMillis the budget for all fetches of one call
- * @param extraPvpCodes     local "system|code" codes of a vertebroplasty, besides CODES.md's
+ * @param extraPvpCodes     local "system|code" codes of a vertebroplasty, besides docs/CODES.md's
  * @param workerThreads     the threads that answer requests; more queue (docs/PERFORMANCE.md)
  * @param concurrentRequests how many requests are worked on at once, 0 for one per CPU core; the
  *                          others wait their turn in arrival order (docs/PERFORMANCE.md)

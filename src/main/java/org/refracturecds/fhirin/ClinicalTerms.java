@@ -33,7 +33,7 @@ import org.refracturecds.facts.Vocabulary;
  */
 public final class ClinicalTerms {
 
-    /** The short names clinicians use; every finding code (CODES.md) is accepted too, with spaces or hyphens. */
+    /** The short names clinicians use; every finding code (docs/CODES.md) is accepted too, with spaces or hyphens. */
     private static final Map<String, FindingType> ALIASES = aliases();
     private static final Pattern CONDITION = Pattern.compile("(ICD-?10|SNOMED(?: CT)?|[^|\\s]+)[ |]\\s*(\\S+)",
             Pattern.CASE_INSENSITIVE);

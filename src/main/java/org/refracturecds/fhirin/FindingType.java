@@ -8,7 +8,7 @@ import static org.refracturecds.fhirin.Codes.FINDINGS;
 import static org.refracturecds.fhirin.Codes.LOINC;
 
 /**
- * The Observation codes this module reads (CODES.md) and the value each must carry. Findings of
+ * The Observation codes this module reads (docs/CODES.md) and the value each must carry. Findings of
  * a vertebra take its bodySite; BMD and T-score belong to the patient.
  */
 enum FindingType {

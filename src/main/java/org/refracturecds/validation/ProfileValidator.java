@@ -36,7 +36,7 @@ import ca.uhn.fhir.validation.ValidationOptions;
  * NPM package) offline: the package, the base R4 definitions, the common code systems, in-memory
  * terminology and snapshot generation, chained. Built once per JVM; thread-safe.
  *
- * <p>An Observation is held to the profile of its code (CODES.md), a RiskAssessment to the
+ * <p>An Observation is held to the profile of its code (docs/CODES.md), a RiskAssessment to the
  * module's RiskAssessment profile, anything else to base R4 only.
  */
 public final class ProfileValidator {

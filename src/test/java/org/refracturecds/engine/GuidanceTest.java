@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Settings;
+import org.refracturecds.facts.Statement;
 
 /** Each guidance row fires when its conditions hold and not otherwise; missing findings are never absent. */
 class GuidanceTest {
@@ -61,6 +63,45 @@ class GuidanceTest {
     }
 
     @Test
+    void postOperativeModerateRisk_advisesFollowUpToo() {
+        // given Fig. 4's patient after PVP (refractured at 6 months): disruption, contact with neither endplate, RR 10
+        Assessment a = assessor.assess(new Patients().with("intravertebral-cleft", "absent")
+                .with("endplate-cortical-disruption", "present").with("npec-pattern", "upper-and-lower")
+                .measured("reduction-rate", 10).build());
+
+        // then Moderate under the model, with the follow-up advice as for High
+        assertEquals("moderate", a.predictions().get(0).getBand().getCode());
+        assertEquals(List.of("G-EPD-FOLLOW-UP", "G-FOLLOW-UP"), guidance(a).stream().sorted().toList());
+    }
+
+    @Test
+    void guidanceText_keepsToWhatThePaperSays() {
+        Assessment a = assessor.assess(new Patients().with("intravertebral-cleft", "present")
+                .with("endplate-cortical-disruption", "present").build());
+        String contact = text(a, "G-ENDPLATE-CONTACT");
+        assertTrue(contact.contains("this project's reconstruction") && !contact.contains("Each step"), contact);
+        assertTrue(text(a, "G-EPD-INJECTION").contains("every patient"), text(a, "G-EPD-INJECTION"));
+        assertTrue(text(a, "G-HEIGHT-RESTORATION").contains("more unstable fractures"), text(a, "G-HEIGHT-RESTORATION"));
+        assertTrue(text(a, "G-IVC-CEMENT").contains("1 of the 19"), text(a, "G-IVC-CEMENT"));
+        assertTrue(text(a, "G-IVC-TIMING").contains("reports no result"), text(a, "G-IVC-TIMING"));
+    }
+
+    @Test
+    void limits_sayNotAnIndependentFactor_andQuoteTheBmdPAsPrinted() {
+        Assessment a = assessor.assess(new Patients().with("intravertebral-cleft", "absent")
+                .with("endplate-cortical-disruption", "absent").build());
+        String limits = a.limits().stream().map(Statement::getText).collect(Collectors.joining("\n"));
+        assertTrue(limits.contains("not independent factors in this study of 93 patients"), limits);
+        assertTrue(!limits.contains("not associated"), limits);
+        assertTrue(limits.contains("P = 0.686") && limits.contains("looks inconsistent"), limits);
+        assertTrue(limits.contains("67 of 93") && limits.contains("bias"), limits);
+    }
+
+    private static String text(Assessment a, String id) {
+        return a.guidance().stream().filter(g -> g.getId().equals(id)).map(Guidance::getText).findFirst().orElseThrow();
+    }
+
+    @Test
     void postOperativeLowRisk_givesNoFollowUpAdvice() {
         Assessment a = assessor.assess(new Patients().with("intravertebral-cleft", "absent")
                 .with("endplate-cortical-disruption", "absent").with("npec-pattern", "none")
@@ -87,7 +128,8 @@ class GuidanceTest {
         assertEquals(List.of("if no intravertebral cleft", "if intravertebral cleft present"),
                 a.predictions().stream().map(Prediction::describeAssumptions).toList());
         assertTrue(a.predictions().get(1).getProbability() > 10 * a.predictions().get(0).getProbability());
-        assertEquals(List.of("G-MRI-IVC"), guidance(a));
+        // the vertebra's band is its highest prediction's (Moderate if a cleft is present): follow-up advice too
+        assertEquals(List.of("G-FOLLOW-UP", "G-MRI-IVC"), guidance(a));
         assertTrue(a.notices().stream().map(Notice::code).anyMatch("PVP-W301"::equals));
         assertTrue(a.preliminary());
     }

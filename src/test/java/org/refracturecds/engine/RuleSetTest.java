@@ -26,7 +26,7 @@ class RuleSetTest {
         assertEquals(Map.ofEntries(Map.entry("Applicability", 6L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
                 Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
                 Map.entry("ExcludedCondition", 134L), Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L),
-                Map.entry("Statement", 15L), Map.entry("Wording", 3L)), counts);
+                Map.entry("Statement", 18L), Map.entry("Wording", 3L)), counts);
     }
 
     @Test
