@@ -37,7 +37,10 @@ public final class Assessor {
         SessionLog log;
         try {
             log = SessionLog.attach(session, trace);
-            rules.knowledge().forEach(session::insert);
+            rules.sessionKnowledge().forEach(session::insert);
+            if (!input.diagnoses().isEmpty()) {
+                rules.exclusions().forEach(session::insert);
+            }
             session.insert(settings);
             input.vertebrae().forEach(session::insert);
             input.findings().forEach(session::insert);

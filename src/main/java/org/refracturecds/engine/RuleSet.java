@@ -34,6 +34,7 @@ import org.kie.api.runtime.KieSession;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.BodySite;
 import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.ExcludedCondition;
 import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Statement;
@@ -65,6 +66,9 @@ public final class RuleSet {
 
     private final KieBase kieBase;
     private final List<Object> knowledge;
+    /** What every assessment session needs of the knowledge: not the mapping's vocabulary, not the exclusions. */
+    private final List<Object> sessionKnowledge;
+    private final List<ExcludedCondition> exclusions;
     private final Set<String> assessmentRules;
     private final Map<String, String> wording;
     private final Calibration calibration;
@@ -80,6 +84,9 @@ public final class RuleSet {
         this.assessmentRules = Set.copyOf(assessmentRules);
         this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
+        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof BodySite || o instanceof PhysicalLimit
+                || o instanceof ExcludedCondition)).toList();
+        this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
         this.limits = ofType(knowledge, Statement.class).stream().filter(s -> s.getFinding() == null).toList();
@@ -288,6 +295,9 @@ public final class RuleSet {
 
     KieBase kieBase() { return kieBase; }
     List<Object> knowledge() { return knowledge; }
+    List<Object> sessionKnowledge() { return sessionKnowledge; }
+    /** The study's excluded conditions: a session needs them only when the patient has conditions. */
+    List<ExcludedCondition> exclusions() { return exclusions; }
     Calibration calibration() { return calibration; }
     List<Band> bands() { return bands; }
     /** The model's limits, stated with every result. */
