@@ -15,6 +15,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
+import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
@@ -193,18 +194,26 @@ public final class CdsServer implements AutoCloseable {
         return service;
     }
 
+    /**
+     * The request as sent, or 400: one UTF-8 JSON document, each key once, at most
+     * {@value StrictJson#MAX_DEPTH} levels deep, nothing after it.
+     */
     private static JsonNode body(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length == 0) {
-            throw HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
-        }
         try {
-            return JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw HookRequest.bad("PVP-H101", "line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr(), "malformed JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw HookRequest.bad("PVP-H101", null, "the body cannot be read");
+            return StrictJson.one(StrictJson.utf8(ctx.bodyAsBytes()));
+        } catch (StrictJson.Problem e) {
+            throw switch (e.kind()) {
+                case EMPTY -> HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
+                case MALFORMED -> HookRequest.bad("PVP-H101", e.where(), e.getMessage());
+                case TRAILING, NOT_NDJSON -> HookRequest.bad("PVP-H111", e.where(), e.getMessage()
+                        + ": send one JSON object, the CDS Hooks request");
+                case DUPLICATE_KEY -> HookRequest.bad("PVP-H112", e.where(), e.getMessage()
+                        + ": send it once, with the value meant");
+                case TOO_DEEP -> HookRequest.bad("PVP-H113", e.where(), e.getMessage()
+                        + ": send the CDS Hooks request as FHIR R4 JSON");
+                case NOT_UTF8 -> HookRequest.bad("PVP-H114", e.where(), e.getMessage()
+                        + ": JSON is UTF-8; send the request encoded as UTF-8");
+            };
         }
     }
 

@@ -3,7 +3,6 @@ package org.refracturecds.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -80,8 +79,7 @@ final class AssessCommand implements Callable<Integer> {
         // Rules compile on another core while the input is read and parsed.
         CompletableFuture<RuleSet> ruleSet = CompletableFuture.supplyAsync(this::loadRules);
         try {
-            String text = read();
-            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(text);
+            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(read());
             List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
             if (validation == InputValidation.Mode.STRICT && !problems.isEmpty()) {
                 problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));
@@ -123,10 +121,9 @@ final class AssessCommand implements Callable<Integer> {
                 .toList();
     }
 
-    private String read() throws InputException {
+    private byte[] read() throws InputException {
         try {
-            byte[] bytes = "-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file));
-            return new String(bytes, StandardCharsets.UTF_8);
+            return "-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file));
         } catch (IOException e) {
             throw new InputException("PVP-E000", file, "cannot be read (" + e.getClass().getSimpleName() + ": "
                     + e.getMessage() + ")");

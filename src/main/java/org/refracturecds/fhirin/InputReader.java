@@ -9,12 +9,8 @@ import org.hl7.fhir.r4.model.Resource;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.parser.IParser;
-import ca.uhn.fhir.parser.LenientErrorHandler;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import ca.uhn.fhir.parser.StrictErrorHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Reads FHIR R4 JSON: a Bundle of any type, a single resource, or NDJSON (one resource a line).
@@ -34,33 +30,42 @@ public final class InputReader {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final FhirContext fhir;
 
     public InputReader(FhirContext fhir) {
         this.fhir = fhir;
     }
 
+    /**
+     * One JSON document (a Bundle or a resource), or NDJSON: one resource on each line. The JSON
+     * must be read as sent ({@link StrictJson}) and be FHIR R4 JSON ({@link FhirJsonCheck}), or
+     * the whole input is refused.
+     */
     public List<Entry> read(String text) throws InputException {
-        if (text.isBlank()) {
-            throw new InputException("PVP-E001", "the input", "is empty: send a FHIR Bundle, an Observation or NDJSON");
-        }
-        List<JsonNode> documents = documents(text);
+        List<StrictJson.Document> documents = documents(text);
         List<Entry> entries = new ArrayList<>();
-        for (int i = 0; i < documents.size(); i++) {
-            String where = documents.size() == 1 ? "the input" : "line " + lineOf(text, i);
-            JsonNode document = requireResource(documents.get(i), where);
-            Resource resource = parse(documents.size() == 1 ? text : document.toString(), where);
+        for (StrictJson.Document document : documents) {
+            String where = documents.size() == 1 ? "the input" : "line " + document.line();
+            requireResource(document.node(), where);
+            Resource resource = parse(document.text(), document.node(), where);
             open(resource, resource instanceof Bundle ? bundleLabel(where) : where, null, entries);
         }
         return entries;
     }
 
+    /** The bytes of a file or of standard input, which must be UTF-8; see {@link #read(String)}. */
+    public List<Entry> read(byte[] bytes) throws InputException {
+        try {
+            return read(StrictJson.utf8(bytes));
+        } catch (StrictJson.Problem e) {
+            throw refused(e);
+        }
+    }
+
     /** One resource that was already read as JSON (a CDS Hooks prefetch value), opened as a whole input. */
     public List<Entry> read(JsonNode document) throws InputException {
         requireResource(document, "the input");
-        return entries(parse(document.toString(), "the input"), "the input");
+        return entries(parse(document.toString(), document, "the input"), "the input");
     }
 
     private static JsonNode requireResource(JsonNode document, String where) throws InputException {
@@ -71,42 +76,65 @@ public final class InputReader {
         return document;
     }
 
-    private static List<JsonNode> documents(String text) throws InputException {
-        List<JsonNode> documents = new ArrayList<>();
-        try (MappingIterator<JsonNode> values = JSON.readerFor(JsonNode.class).readValues(text)) {
-            while (values.hasNextValue()) {
-                documents.add(values.nextValue());
-            }
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            throw new InputException("PVP-E001", "line " + at.getLineNr() + ", column " + at.getColumnNr(),
-                    "malformed JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new InputException("PVP-E001", "the input", "cannot be read: " + e.getMessage());
+    private static List<StrictJson.Document> documents(String text) throws InputException {
+        try {
+            return StrictJson.documents(text);
+        } catch (StrictJson.Problem e) {
+            throw refused(e);
         }
-        return documents;
     }
 
-    /** The 1-based line of the n-th non-blank line, for NDJSON messages. */
-    private static int lineOf(String text, int document) {
-        String[] lines = text.split("\n", -1);
-        int seen = -1;
-        for (int i = 0; i < lines.length; i++) {
-            if (!lines[i].isBlank() && ++seen == document) {
-                return i + 1;
-            }
-        }
-        return document + 1;
+    /** JSON that cannot be read as sent, with what to send instead. */
+    private static InputException refused(StrictJson.Problem e) {
+        return switch (e.kind()) {
+            case EMPTY -> new InputException("PVP-E001", "the input", "is empty: send a FHIR Bundle, an Observation"
+                    + " or NDJSON");
+            case MALFORMED -> new InputException("PVP-E001", e.where(), e.getMessage());
+            case TRAILING -> new InputException("PVP-E005", e.where(), e.getMessage() + ": send one JSON document"
+                    + " (a Bundle or a resource), or NDJSON with one resource a line");
+            case NOT_NDJSON -> new InputException("PVP-E006", e.where(), e.getMessage() + ": put each resource on a"
+                    + " line of its own, or send them in a Bundle");
+            case DUPLICATE_KEY -> new InputException("PVP-E007", e.where(), e.getMessage() + ": send it once, with"
+                    + " the value meant");
+            case TOO_DEEP -> new InputException("PVP-E008", e.where(), e.getMessage() + ": send FHIR R4 JSON");
+            case NOT_UTF8 -> new InputException("PVP-E009", e.where(), e.getMessage() + ": FHIR JSON is UTF-8; send"
+                    + " the input encoded as UTF-8");
+        };
     }
 
-    private Resource parse(String json, String where) throws InputException {
+    /**
+     * The resource, once its JSON is FHIR R4 JSON ({@link FhirJsonCheck}). HAPI then reads the
+     * values; when it refuses one (a date that is no date, a code outside its required value set)
+     * the check runs again, reading the values too, to say where.
+     */
+    private Resource parse(String json, JsonNode document, String where) throws InputException {
+        new FhirJsonCheck(fhir).resource(document, where);
         IParser parser = fhir.newJsonParser();
-        parser.setParserErrorHandler(new LenientErrorHandler(false).setErrorOnInvalidValue(true));
+        parser.setParserErrorHandler(new Refusing());
         try {
             return (Resource) parser.parseResource(json);
-        } catch (DataFormatException | ClassCastException e) {
+        } catch (DataFormatException e) {
+            FhirJsonCheck.locateRefusedValue(fhir, document, where);
             throw new InputException("PVP-E002", where, "is not valid FHIR R4: "
-                    + e.getMessage().replaceFirst("^HAPI-\\d+: ", ""));
+                    + FhirJsonCheck.hapiMessage(e.getMessage()));
+        } catch (ClassCastException e) {
+            throw new InputException("PVP-E002", where, "is not a FHIR R4 resource");
+        }
+    }
+
+    /**
+     * HAPI's strict handler, except for a reference to a contained resource that is not there
+     * ("#p"): the reference is kept as sent, nothing is lost or changed.
+     */
+    private static final class Refusing extends StrictErrorHandler {
+        @Override
+        public void unknownReference(IParseLocation location, String reference) {
+            // kept as sent
+        }
+
+        @Override
+        public void invalidInternalReference(IParseLocation location, String reference) {
+            // kept as sent
         }
     }
 

@@ -39,6 +39,50 @@ class BadInputTest {
         assertFalse(run.err().contains("\tat "), "no stack trace");
     }
 
+    /**
+     * JSON that is not one document, or not the FHIR R4 JSON it claims to be, is refused whole:
+     * never read in part, never coerced. Each message names where and what to send instead.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "trailing-garbage.json            | [PVP-E005] line 53, column 2: unexpected content after the end of the JSON"
+            + " document, which ends at line 53, column 1: send one JSON document (a Bundle or a resource), or NDJSON"
+            + " with one resource a line",
+        "two-documents-on-one-line.ndjson | [PVP-E006] line 1, column 580: a second JSON document starts on the line"
+            + " where the one before it ends; that is not NDJSON, which has each resource on a line of its own: put"
+            + " each resource on a line of its own, or send them in a Bundle",
+        "pretty-printed-then-another.json | [PVP-E006] line 40, column 1: a second JSON document follows one spread"
+            + " over lines 1-39; that is not NDJSON, which has each resource on a line of its own: put each resource"
+            + " on a line of its own, or send them in a Bundle",
+        "duplicate-key.json               | [PVP-E007] Bundle.entry[1].resource (Observation/ivc-1).valueBoolean: the"
+            + " key \"valueBoolean\" appears twice in one JSON object (again on line 41): send it once, with the value"
+            + " meant",
+        "boolean-as-string.json           | [PVP-E010] Bundle.entry[1].resource (Observation/ivc-1).valueBoolean: is"
+            + " the string \"true\", but FHIR R4 JSON has a boolean as true or false, without quotes: send true",
+        "id-as-object.json                | [PVP-E010] Bundle.entry[1].resource (Observation).id: is an object, but"
+            + " FHIR R4 JSON has an id as a string: send a string, in quotes",
+        "two-values.json                  | [PVP-E011] Bundle.entry[1].resource (Observation/ivc-1).valueQuantity: is"
+            + " a second value[x] beside valueBoolean, but Observation has one value[x]: send only the one meant",
+        "number-for-string.json           | [PVP-E010] Bundle.entry[2].resource (Observation/rr-1).valueQuantity.code:"
+            + " is the number 1, but FHIR R4 JSON has a code as a string: send \"1\"",
+        "decimal-as-string.json           | [PVP-E010] Bundle.entry[2].resource (Observation/rr-1).valueQuantity.value:"
+            + " is the string \"12.5\", but FHIR R4 JSON has a decimal as a number, without quotes: send 12.5",
+        "nested-too-deep.json             | [PVP-E008] line 1, column 2965: the JSON is nested more than 100 levels"
+            + " deep, far deeper than FHIR resources go: send FHIR R4 JSON",
+        "not-utf8.json                    | [PVP-E009] line 46: byte 0xF6 (offset 1159) is not UTF-8: FHIR JSON is"
+            + " UTF-8; send the input encoded as UTF-8",
+        "empty.json                       | [PVP-E001] the input: is empty: send a FHIR Bundle, an Observation or NDJSON",
+    })
+    void jsonThatIsNotOneFhirDocument_exitsTwoWithTheWholeReason(String file, String expected) {
+        // when
+        CliRun run = CliRun.of("assess", BAD + file.strip());
+
+        // then
+        assertEquals(2, run.exit(), run.err().lines().findFirst().orElse("") + run.out());
+        assertEquals("", run.out());
+        assertEquals("error " + expected.strip() + "\n", run.err());
+    }
+
     @Test
     void missingFile_exitsTwo() {
         CliRun run = CliRun.of("assess", "no/such/file.json");

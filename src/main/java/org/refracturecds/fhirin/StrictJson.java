@@ -1,0 +1,257 @@
+package org.refracturecds.fhirin;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+
+/**
+ * JSON read as the input's author meant it, or refused: UTF-8 only (RFC 8259), each key once in
+ * an object, at most {@value #MAX_DEPTH} levels deep, and nothing after the document but white
+ * space. Jackson on its own reads the first document and ignores what follows, keeps the last of
+ * two equal keys, and guesses UTF-16 from the bytes; each of these would use something else than
+ * what was sent. Both faces read through here: the CLI (NDJSON allowed) and the HTTP body (one
+ * document).
+ */
+public final class StrictJson {
+
+    /** Far deeper than any FHIR resource or CDS Hooks request; deep enough to stop a stack overflow. */
+    public static final int MAX_DEPTH = 100;
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build();
+    /** Decimals kept as sent (12.50 stays 12.50, FHIR's precision), never rounded through a double. */
+    private static final ObjectMapper STRICT = new ObjectMapper(FACTORY)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+    /** Only to say where a duplicate key is, once the strict read has refused the input. */
+    private static final ObjectMapper LAST_KEY_WINS = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build());
+
+    /** What is wrong with the JSON; each face gives each kind its own stable code. */
+    public enum Kind { NOT_UTF8, EMPTY, MALFORMED, TRAILING, NOT_NDJSON, DUPLICATE_KEY, TOO_DEEP }
+
+    /**
+     * JSON that cannot be read as sent.
+     *
+     * @param where "line 3, column 7", "line 46", or for a duplicate key its path with the
+     *              resources on the way named: {@code entry[1].resource (Observation/ivc-1).valueBoolean},
+     *              and {@code Bundle.entry[1]...} when the document is a FHIR resource
+     */
+    public static final class Problem extends Exception {
+        private final Kind kind;
+        private final String where;
+
+        Problem(Kind kind, String where, String message) {
+            super(message, null, false, false);
+            this.kind = kind;
+            this.where = where;
+        }
+
+        public Kind kind() { return kind; }
+        public String where() { return where; }
+    }
+
+    /** One document of an input: its tree, its own text, and the line it starts on. */
+    record Document(JsonNode node, String text, int line) {
+    }
+
+    private StrictJson() {
+    }
+
+    /** The text of UTF-8 bytes (a leading byte order mark dropped), or NOT_UTF8 at the first byte that is not. */
+    public static String utf8(byte[] bytes) throws Problem {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            String text = decoder.decode(in).toString();
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (MalformedInputException e) {
+            int offset = in.position();
+            int line = 1;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new Problem(Kind.NOT_UTF8, "line " + line, String.format("byte 0x%02X (offset %d) is not UTF-8",
+                    bytes[offset] & 0xFF, offset));
+        } catch (CharacterCodingException e) {
+            throw new Problem(Kind.NOT_UTF8, "the input", "is not UTF-8");
+        }
+    }
+
+    /** The one JSON document of {@code text}; a second one, or anything else after it, is TRAILING. */
+    public static JsonNode one(String text) throws Problem {
+        return read(text, true).get(0).node();
+    }
+
+    /**
+     * The documents of {@code text}: one, which may spread over many lines, or several as NDJSON,
+     * each on a line of its own; several any other way are NOT_NDJSON.
+     */
+    static List<Document> documents(String text) throws Problem {
+        return read(text, false);
+    }
+
+    private static List<Document> read(String text, boolean single) throws Problem {
+        if (text.isBlank()) {
+            throw new Problem(Kind.EMPTY, null, "is empty");
+        }
+        List<Document> documents = new ArrayList<>();
+        JsonLocation lastEnd = null;
+        try (JsonParser parser = FACTORY.createParser(text)) {
+            while (true) {
+                JsonToken first;
+                try {
+                    first = parser.nextToken();
+                } catch (JsonProcessingException e) {
+                    if (lastEnd == null) {
+                        throw malformed(e, parser, text);
+                    }
+                    JsonLocation at = location(e, parser);
+                    throw new Problem(Kind.TRAILING, at(at), "unexpected content after the end of the JSON "
+                            + (single ? "request" : "document") + ", which ends at " + at(lastEnd));
+                }
+                if (first == null) {
+                    break;
+                }
+                JsonLocation start = parser.currentTokenLocation();
+                if (single && lastEnd != null) {
+                    throw new Problem(Kind.TRAILING, at(start), "a second JSON document starts here, after the request,"
+                            + " which ends at " + at(lastEnd));
+                }
+                JsonNode node;
+                try {
+                    node = STRICT.readTree(parser);
+                } catch (JsonProcessingException e) {
+                    throw malformed(e, parser, text.substring((int) start.getCharOffset()));
+                }
+                JsonLocation end = parser.currentTokenLocation();
+                int endOffset = (int) parser.currentLocation().getCharOffset();
+                documents.add(new Document(node, text.substring((int) start.getCharOffset(), endOffset),
+                        start.getLineNr()));
+                if (!single) {
+                    checkNdjson(documents, start, end, lastEnd);
+                }
+                lastEnd = end;
+            }
+        } catch (java.io.IOException e) {
+            throw new Problem(Kind.MALFORMED, null, "cannot be read");
+        }
+        return documents;
+    }
+
+    /** Several documents are NDJSON only when each is on a line of its own. */
+    private static void checkNdjson(List<Document> documents, JsonLocation start, JsonLocation end, JsonLocation lastEnd)
+            throws Problem {
+        if (documents.size() < 2) {
+            return;
+        }
+        String notNdjson = "; that is not NDJSON, which has each resource on a line of its own";
+        if (lastEnd.getLineNr() == start.getLineNr()) {
+            throw new Problem(Kind.NOT_NDJSON, at(start), "a second JSON document starts on the line where the one"
+                    + " before it ends" + notNdjson);
+        }
+        int previousStart = documents.get(documents.size() - 2).line();
+        if (previousStart != lastEnd.getLineNr()) {
+            throw new Problem(Kind.NOT_NDJSON, at(start), "a second JSON document follows one spread over lines "
+                    + previousStart + "-" + lastEnd.getLineNr() + notNdjson);
+        }
+        if (start.getLineNr() != end.getLineNr()) {
+            throw new Problem(Kind.NOT_NDJSON, at(start), "a JSON document spread over lines " + start.getLineNr()
+                    + "-" + end.getLineNr() + " follows another" + notNdjson);
+        }
+    }
+
+    /** @param document the text from where the document being read starts */
+    private static Problem malformed(JsonProcessingException e, JsonParser parser, String document) {
+        JsonLocation at = location(e, parser);
+        String message = String.valueOf(e.getOriginalMessage());
+        if (e instanceof StreamConstraintsException && message.contains("nesting depth")) {
+            // Thrown just after the bracket that goes too deep was read: point at the bracket.
+            return new Problem(Kind.TOO_DEEP, "line " + at.getLineNr() + ", column " + Math.max(1, at.getColumnNr() - 1),
+                    "the JSON is nested more than " + MAX_DEPTH + " levels deep, far deeper than FHIR resources go");
+        }
+        if (message.startsWith("Duplicate field '")) {
+            String key = message.substring("Duplicate field '".length(), message.lastIndexOf('\''));
+            JsonPointer pointer = parser.getParsingContext().pathAsPointer();
+            return new Problem(Kind.DUPLICATE_KEY, path(document, pointer), "the key \"" + key + "\" appears twice in one"
+                    + " JSON object (again on line " + at.getLineNr() + ")");
+        }
+        return new Problem(Kind.MALFORMED, at(at), "malformed JSON: " + plain(message));
+    }
+
+    private static JsonLocation location(JsonProcessingException e, JsonParser parser) {
+        return e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+    }
+
+    private static String at(JsonLocation location) {
+        return "line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    /** Jackson's message without the excerpt of its source and its hints at Java API ("enable `JsonReadFeature...`"). */
+    private static String plain(String message) {
+        String plain = message.replaceAll("\\s*\\(for (root|Object|Array) starting at \\[Source:.*?\\]\\)", "")
+                .replaceAll("\\s+", " ");
+        int api = plain.indexOf('`');
+        if (api >= 0) {
+            int cut = Math.max(plain.lastIndexOf(':', api), plain.lastIndexOf('(', api));
+            plain = plain.substring(0, cut > 0 ? cut : api);
+        }
+        return plain.strip();
+    }
+
+    /**
+     * A JSON pointer as a path a reader can follow: {@code prefetch.findings.entry[0].resource
+     * (Observation/cleft-ivc).valueBoolean}; a document that is a resource starts with its type.
+     * The text is read again, letting the last of two keys win, to find the resources on the way.
+     */
+    private static String path(String text, JsonPointer pointer) {
+        JsonNode node;
+        try {
+            node = LAST_KEY_WINS.readTree(text);
+        } catch (JsonProcessingException e) {
+            node = null;
+        }
+        StringBuilder path = new StringBuilder();
+        if (node != null && node.path("resourceType").isTextual()) {
+            path.append(node.path("resourceType").asText()).append(FhirJsonCheck.identity(node));
+        }
+        for (JsonPointer at = pointer; !at.matches(); at = at.tail()) {
+            String step = at.getMatchingProperty();
+            if (node != null && node.isArray()) {
+                path.append('[').append(step).append(']');
+                node = node.path(at.getMatchingIndex());
+            } else {
+                path.append(path.isEmpty() ? "" : ".").append(step);
+                node = node == null ? null : node.path(step);
+            }
+            if (node != null && !at.tail().matches()) {
+                path.append(FhirJsonCheck.identity(node));
+            }
+        }
+        return path.toString();
+    }
+}

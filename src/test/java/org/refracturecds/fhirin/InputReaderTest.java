@@ -1,0 +1,241 @@
+package org.refracturecds.fhirin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * What the reader accepts (valid FHIR R4 JSON as real systems write it, extensions and all) and
+ * what it refuses (JSON that FHIR R4 does not allow, which HAPI alone would read differently from
+ * what was sent), each refusal with its path.
+ */
+class InputReaderTest {
+
+    static final FhirContext FHIR = FhirContext.forR4Cached();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final InputReader READER = new InputReader(FHIR);
+
+    static Stream<Path> shippedExamples() throws IOException {
+        try (Stream<Path> patients = Files.list(Path.of("examples"));
+             Stream<Path> profiles = Files.list(Path.of("fhir-profiles/examples"))) {
+            return Stream.concat(patients.toList().stream(), profiles.toList().stream())
+                    .filter(file -> file.toString().endsWith(".json") && !file.endsWith("manifest.json"))
+                    .sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedExamples")
+    void everyExampleTheProjectShips_isRead(Path example) throws Exception {
+        assertFalse(READER.read(Files.readAllBytes(example)).isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"order-sign.json", "patient-view.json"})
+    void everyResourceOfTheCdsHooksExamples_isRead(String example) throws Exception {
+        JsonNode request = JSON.readTree(Path.of("examples/cds-hooks", example).toFile());
+
+        for (JsonNode resource : request.path("prefetch")) {
+            assertFalse(READER.read(resource).isEmpty(), resource.path("resourceType").asText());
+        }
+        if (request.at("/context/draftOrders").isObject()) {
+            assertFalse(READER.read(request.at("/context/draftOrders")).isEmpty());
+        }
+    }
+
+    @Test
+    void fhirR4sOwnJson_isRead() throws Exception {
+        // the R4 specification's search parameters: 1,375 resources as the spec writes them in JSON
+        assertEquals(1375, READER.read(resource("org/hl7/fhir/r4/model/sp/search-parameters.json")).size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"profile/profiles-types.xml", "extension/extension-definitions.xml"})
+    void fhirR4sDefinitionsAsHapiWritesThemInJson_areRead(String file) throws Exception {
+        // given StructureDefinitions, thick with extensions and primitive extensions, turned to JSON by HAPI
+        IBaseResource bundle = FHIR.newXmlParser().parseResource(
+                new String(resource("org/hl7/fhir/r4/model/" + file), StandardCharsets.UTF_8));
+
+        assertFalse(READER.read(FHIR.newJsonParser().encodeResourceToString(bundle)).isEmpty());
+    }
+
+    @Test
+    void extensionsContainedResourcesAndPrimitiveExtensions_areReadWhole() throws Exception {
+        List<InputReader.Entry> entries = READER.read(Files.readAllBytes(
+                Path.of("src/test/resources/good/observation-with-extensions.json")));
+
+        Observation observation = (Observation) entries.get(0).resource();
+        assertEquals(1, entries.size());
+        assertTrue(observation.getValueBooleanType().booleanValue());
+        assertEquals(1, observation.getValueBooleanType().getExtension().size());
+        assertEquals(1, observation.getStatusElement().getExtension().size());
+        assertEquals("when", observation.getEffectiveDateTimeType().getId());
+        assertEquals(1, observation.getModifierExtension().size());
+        assertEquals(4, observation.getExtension().get(0).getExtension().size());
+        Practitioner reader = (Practitioner) observation.getContained().get(0);
+        assertEquals("CL", reader.getNameFirstRep().getGiven().get(1).getExtension().get(0).getValue().primitiveValue());
+        assertEquals("4.50", observation.getComponentFirstRep().getValueQuantity().getValueElement().getValueAsString(),
+                "the decimal as sent, with its precision");
+    }
+
+    @Test
+    void aDecimalInARequest_keepsItsPrecision() throws Exception {
+        // given a prefetched Observation as the service reads it, with 12.50 and a 20-digit decimal
+        JsonNode observation = StrictJson.one(OBSERVATION.formatted("\"component\": [{\"code\": {\"text\": \"a\"},"
+                + " \"valueQuantity\": {\"value\": 12.50}}, {\"code\": {\"text\": \"b\"}, \"valueQuantity\":"
+                + " {\"value\": 0.12345678901234567890}}]"));
+
+        Observation read = (Observation) READER.read(observation).get(0).resource();
+
+        assertEquals("12.50", read.getComponent().get(0).getValueQuantity().getValueElement().getValueAsString());
+        assertEquals("0.12345678901234567890", read.getComponent().get(1).getValueQuantity().getValueElement()
+                .getValueAsString());
+    }
+
+    @Test
+    void ndjsonWithBlankLinesAndWindowsLineEnds_isRead() throws Exception {
+        String a = "{\"resourceType\":\"Observation\",\"id\":\"a\",\"code\":{\"text\":\"IVC\"}}";
+        String b = "{\"resourceType\":\"Observation\",\"id\":\"b\",\"code\":{\"text\":\"EPD\"}}";
+
+        List<InputReader.Entry> entries = READER.read(a + "\r\n\r\n" + b + "\r\n");
+
+        assertEquals(List.of("line 1", "line 3"), entries.stream().map(InputReader.Entry::where).toList());
+    }
+
+    static final String OBSERVATION = "{\"resourceType\": \"Observation\", \"id\": \"x\", \"code\": {\"text\": \"IVC\"}, %s}";
+
+    static Stream<Arguments> notFhirR4Json() {
+        return Stream.of(
+            Arguments.of("\"bodysite\": {\"text\": \"T11\"}", "[PVP-E012] Observation (Observation/x).bodysite: is not"
+                    + " an element of Observation in FHIR R4 (did you mean bodySite?): check the name, or send the data"
+                    + " as an extension"),
+            Arguments.of("\"bodySite\": [{\"text\": \"T11\"}]", "[PVP-E010] Observation (Observation/x).bodySite: is an"
+                    + " array, but bodySite does not repeat: send one value, not an array"),
+            Arguments.of("\"category\": {\"text\": \"imaging\"}", "[PVP-E010] Observation (Observation/x).category: is"
+                    + " an object, but category repeats, so FHIR R4 JSON has it as an array: send it inside [ ]"),
+            Arguments.of("\"subject\": \"Patient/cleft\"", "[PVP-E010] Observation (Observation/x).subject: is the"
+                    + " string \"Patient/cleft\", but FHIR R4 JSON has a Reference as an object: send an object"),
+            Arguments.of("\"effectiveDateTime\": \"2025-13-45\"", "[PVP-E010] Observation (Observation/x)"
+                    + ".effectiveDateTime: is \"2025-13-45\", which is not a dateTime of FHIR R4 (Invalid date/time"
+                    + " format: \"2025-13-45\"): send a dateTime such as 2025-03-03 or 2025-03-03T10:15:00+01:00"),
+            Arguments.of("\"status\": \"done\"", "[PVP-E010] Observation (Observation/x).status: is \"done\", which is"
+                    + " not a code of FHIR R4 (Unknown ObservationStatus code 'done'): send a code FHIR R4 allows here"),
+            Arguments.of("\"valueInteger\": 1.5", "[PVP-E010] Observation (Observation/x).valueInteger: is the number"
+                    + " 1.5, but FHIR R4 JSON has an integer as a whole number, without quotes: send a whole number"),
+            Arguments.of("\"valueInteger\": 3000000000", "[PVP-E010] Observation (Observation/x).valueInteger: is"
+                    + " \"3000000000\", which is not an integer of FHIR R4 (For input string: \"3000000000\"): send an"
+                    + " integer within its range"),
+            Arguments.of("\"component\": [{\"code\": {\"text\": \"height\"}, \"valueQuantity\": {\"value\": \"4.5\"}}]",
+                    "[PVP-E010] Observation (Observation/x).component[0].valueQuantity.value: is the string \"4.5\", but"
+                    + " FHIR R4 JSON has a decimal as a number, without quotes: send 4.5"),
+            Arguments.of("\"text\": {\"status\": \"generated\", \"div\": \"<div>unclosed\"}", "[PVP-E010] Observation"
+                    + " (Observation/x).text.div: is \"<div>unclosed\", which is not XHTML (String does not"
+                    + " appear to be valid XML/XHTML (error is \"Unexpected EOF; was expecting a close tag for element"
+                    + " <div> at [row,col {unknown-source}]: [1,13]\"): <div>unclosed): send XHTML in a <div"
+                    + " xmlns=\"http://www.w3.org/1999/xhtml\">"),
+            Arguments.of("\"extension\": [{\"valueString\": \"a\"}]", "[PVP-E002] Observation (Observation/x)"
+                    + ".extension[0]: has no url, but every FHIR R4 extension has one: send the url that defines it"),
+            Arguments.of("\"extension\": [{\"url\": \"http://example.org/a\", \"valueString\": \"a\", \"valueBoolean\":"
+                    + " true}]", "[PVP-E011] Observation (Observation/x).extension[0].valueBoolean: is a second"
+                    + " value[x] beside valueString, but Extension has one value[x]: send only the one meant"),
+            Arguments.of("\"extension\": [{\"url\": \"http://example.org/a\", \"valueString\": \"a\", \"extension\":"
+                    + " [{\"url\": \"b\", \"valueString\": \"b\"}]}]", "[PVP-E002] Observation (Observation/x)"
+                    + ".extension[0]: has both a value[x] and nested extensions, but a FHIR R4 extension has one or the"
+                    + " other (ext-1): send one"),
+            Arguments.of("\"extension\": {\"url\": \"http://example.org/a\", \"valueString\": \"a\"}", "[PVP-E010]"
+                    + " Observation (Observation/x).extension: is an object, but extensions repeat, so FHIR R4 JSON has"
+                    + " them as an array: send them inside [ ]"),
+            Arguments.of("\"contained\": [{\"resourceType\": \"Patient\"}]", "[PVP-E002] Observation (Observation/x)"
+                    + ".contained[0] (Patient): has no id, but FHIR R4 gives each contained resource an id, which the"
+                    + " resource refers to as \"#id\": send the id"),
+            Arguments.of("\"contained\": [{\"resourceType\": \"Patient\", \"id\": \"p\", \"gender\": 1}]", "[PVP-E010]"
+                    + " Observation (Observation/x).contained[0] (Patient/p).gender: is the number 1, but FHIR R4 JSON"
+                    + " has a code as a string: send \"1\""),
+            Arguments.of("\"valueBoolean\": true, \"_valueBoolean\": \"certain\"", "[PVP-E010] Observation"
+                    + " (Observation/x)._valueBoolean: is the string \"certain\", but FHIR R4 JSON has a primitive's id"
+                    + " and extensions as an object: send an object"),
+            Arguments.of("\"valueBoolean\": true, \"_valueBoolean\": {\"text\": \"certain\"}", "[PVP-E012] Observation"
+                    + " (Observation/x)._valueBoolean.text: is not an element of a primitive's extensions in FHIR R4,"
+                    + " which hold an id and extensions: check the name, or send the data as an extension"),
+            Arguments.of("\"note\": [{\"text\": \"x\", \"authorString\": \"a\", \"authorReference\": {\"reference\":"
+                    + " \"Practitioner/p\"}}]", "[PVP-E011] Observation (Observation/x).note[0].authorReference: is a"
+                    + " second author[x] beside authorString, but Annotation has one author[x]: send only the one"
+                    + " meant"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("notFhirR4Json")
+    void jsonThatFhirR4DoesNotAllow_isRefusedWithItsPath(String elements, String expected) {
+        InputException refused = assertThrows(InputException.class, () -> READER.read(OBSERVATION.formatted(elements)));
+
+        assertEquals(expected, refused.render());
+    }
+
+    @Test
+    void aResourceTypeR4DoesNotHave_isRefused() {
+        InputException refused = assertThrows(InputException.class,
+                () -> READER.read("{\"resourceType\": \"Observatoin\", \"id\": \"x\"}"));
+
+        assertEquals("[PVP-E012] Observatoin (Observatoin/x).resourceType: is \"Observatoin\", which is not a resource"
+                + " type of FHIR R4: send FHIR R4 resources", refused.render());
+    }
+
+    @Test
+    void aKeyTwiceOnTheSecondLineOfNdjson_isNamedWithItsResource() {
+        String ndjson = "{\"resourceType\": \"Observation\", \"id\": \"a\", \"valueBoolean\": true}\n"
+                + "{\"resourceType\": \"Observation\", \"id\": \"b\", \"valueBoolean\": true, \"valueBoolean\": false}\n";
+
+        InputException refused = assertThrows(InputException.class, () -> READER.read(ndjson));
+
+        assertEquals("[PVP-E007] Observation (Observation/b).valueBoolean: the key \"valueBoolean\" appears twice in"
+                + " one JSON object (again on line 2): send it once, with the value meant", refused.render());
+    }
+
+    @Test
+    void aJsonDocumentSpreadOverLinesAfterNdjson_isRefused() {
+        String text = "{\"resourceType\": \"Observation\", \"id\": \"a\"}\n{\"resourceType\": \"Observation\",\n"
+                + " \"id\": \"b\"}\n";
+
+        InputException refused = assertThrows(InputException.class, () -> READER.read(text));
+
+        assertEquals("[PVP-E006] line 2, column 1: a JSON document spread over lines 2-3 follows another; that is not"
+                + " NDJSON, which has each resource on a line of its own: put each resource on a line of its own, or"
+                + " send them in a Bundle", refused.render());
+    }
+
+    @Test
+    void jacksonsHintsAtItsJavaApi_areNotShown() {
+        InputException refused = assertThrows(InputException.class,
+                () -> READER.read("{\"resourceType\": \"Observation\", \"valueDecimal\": NaN}"));
+
+        assertEquals("[PVP-E001] line 1, column 52: malformed JSON: Non-standard token 'NaN'", refused.render());
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = InputReaderTest.class.getClassLoader().getResourceAsStream(name)) {
+            return in.readAllBytes();
+        }
+    }
+}
