@@ -81,15 +81,10 @@ public final class Prediction {
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
 
-    /** "19% (approximate 95% interval 1.8% to 76%)". */
+    /** "19% (approximate 95% interval 1.8% to 76%)": approximate, as MODEL.md asks wherever the interval is shown. */
     public String describeProbability() {
-        return Numbers.percent(getProbability()) + " (" + describeInterval() + ")";
-    }
-
-    /** "approximate 95% interval 1.8% to 76%": approximate, as MODEL.md asks wherever it is shown. */
-    public String describeInterval() {
-        return "approximate " + calibration.levelPercent() + " interval " + Numbers.percent(getLow()) + " to "
-                + Numbers.percent(getHigh());
+        return Numbers.percent(getProbability()) + " (approximate " + calibration.levelPercent() + " interval "
+                + Numbers.percent(getLow()) + " to " + Numbers.percent(getHigh()) + ")";
     }
 
     /** True when any factor was assumed or set by a scenario rather than observed. */
