@@ -99,6 +99,26 @@ class CdsServiceTest {
     }
 
     @Test
+    void orderSign_withTheCleftNotReported_takesTheLowestFavourableBand_andShowsTheRange() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ArrayNode entries = (ArrayNode) request.at("/prefetch/findings/entry");
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            if (entries.get(i).at("/resource/id").asText().equals("preop-ivc")) {
+                entries.remove(i);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        assertEquals("PVP ordered: refracture risk T12 Low with favourable technique (0.88% to 19%), 0.88% to 85% across scenarios",
+                card.path("summary").asText());
+        assertEquals("info", card.path("indicator").asText(), "the lowest band under the favourable scenario, without a cleft");
+        assertTrue(card.path("detail").asText().contains("Band Low, the lowest band under the favourable technique scenario,"
+                + " which gives 0.88% to 19% as a finding is missing; 0.88% to 85% across the technique scenarios."),
+                card.path("detail").asText());
+    }
+
+    @Test
     void orderSign_aboutTheOrderedLevel_whenFindingsOfAnotherAreOnRecordToo() throws Exception {
         ObjectNode request = withFindingAt("L1", "61032001");
 
