@@ -22,23 +22,30 @@ public record Scenario(String file, int line, String name, String level, Map<Str
                        ClinicalTerms.Person person, Expect expect) {
 
     /**
-     * @param band        the vertebra's band (the highest among its predictions): low, moderate or high
+     * @param band        the vertebra's band: low, moderate or high (before PVP its band under the favourable
+     *                    technique scenario, the lowest when a finding is missing; after PVP the highest
+     *                    among its predictions)
      * @param probability every prediction lies in this range, e.g. "15% to 60%"; or, before PVP, a range
      *                    per technique scenario id: {favourable: 15% to 25%, unfavourable: 80% to 90%}
      * @param guidance    guidance ids that must be given
      * @param noGuidance  guidance ids that must not be given
      * @param notices     notice codes that must be given, e.g. PVP-W201
      * @param noNotices   notice codes that must not be given
+     * @param indicator   the card's urgency: info, warning or critical
+     * @param alternatives the vertebra's band under each alternative reconstruction named, by its id in the
+     *                    Sensitivity table: {npec-order: high}
      */
     public record Expect(String band, JsonNode probability, List<String> guidance,
                          @JsonProperty("no guidance") List<String> noGuidance, List<String> notices,
-                         @JsonProperty("no notices") List<String> noNotices) {
+                         @JsonProperty("no notices") List<String> noNotices, String indicator,
+                         Map<String, String> alternatives) {
 
         public Expect {
             guidance = guidance == null ? List.of() : List.copyOf(guidance);
             noGuidance = noGuidance == null ? List.of() : List.copyOf(noGuidance);
             notices = notices == null ? List.of() : List.copyOf(notices);
             noNotices = noNotices == null ? List.of() : List.copyOf(noNotices);
+            alternatives = alternatives == null ? Map.of() : Map.copyOf(alternatives);
         }
     }
 

@@ -55,9 +55,11 @@ public final class ScenarioFiles {
         public List<String> notices;
         @JsonProperty("no notices")
         public List<String> noNotices;
+        public String indicator;
+        public Map<String, String> alternatives;
 
         Scenario.Expect toExpect() {
-            return new Scenario.Expect(band, probability, guidance, noGuidance, notices, noNotices);
+            return new Scenario.Expect(band, probability, guidance, noGuidance, notices, noNotices, indicator, alternatives);
         }
     }
 
@@ -119,7 +121,7 @@ public final class ScenarioFiles {
                     e.getOriginalMessage().replaceAll(" \\(class org\\.refracturecds[^)]*\\)", "")
                             .replaceAll("\\s*\\(\\d+ known properties:.*", ""),
                     "check the indentation and the names: name, level, findings, patient (age, conditions), expect (band, probability,"
-                            + " guidance, no guidance, notices, no notices)"));
+                            + " guidance, no guidance, notices, no notices, indicator, alternatives)"));
         } catch (IOException e) {
             problems.add(new RuleProblem(file, 0, 0, "cannot be read: " + e.getMessage()));
         }

@@ -2,6 +2,8 @@ package org.refracturecds.authoring;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -11,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
@@ -80,6 +83,13 @@ public final class ScenarioRunner {
         if (expect.probability() != null) {
             checkProbability(expect.probability(), assessment, failures);
         }
+        if (expect.indicator() != null) {
+            String indicator = assessment.urgency().name().toLowerCase(Locale.ROOT);
+            if (!expect.indicator().strip().equalsIgnoreCase(indicator)) {
+                failures.add("the card's indicator was " + indicator + ", expected " + expect.indicator().strip());
+            }
+        }
+        expect.alternatives().forEach((id, band) -> checkAlternative(id, band, assessment, failures));
         Set<String> given = new TreeSet<>(assessment.guidance().stream().map(Guidance::getId).toList());
         expect.guidance().stream().filter(id -> !given.contains(id))
                 .forEach(id -> failures.add("guidance " + id + " was expected but not given (given: " + list(given) + ")"));
@@ -95,11 +105,25 @@ public final class ScenarioRunner {
 
     /** The vertebra's band as the rules set it, the one the card shows (a scenario has one vertebra). */
     private static void checkBand(String expected, Assessment assessment, List<String> failures) {
-        Band band = assessment.input().vertebrae().get(0).getBand();
+        checkBand(expected, assessment.input().vertebrae().get(0).getBand(), "", failures);
+    }
+
+    /** The vertebra's band under the alternative reconstruction {@code id} of the Sensitivity table. */
+    private static void checkAlternative(String id, String expected, Assessment assessment, List<String> failures) {
+        Optional<Alternative> alternative = assessment.alternatives().stream().filter(a -> a.getId().equals(id)).findFirst();
+        if (alternative.isEmpty()) {
+            failures.add("there is no alternative '" + id + "' in the Sensitivity table (model.drl.csv), its ids are "
+                    + list(new TreeSet<>(assessment.alternatives().stream().map(Alternative::getId).toList())));
+            return;
+        }
+        checkBand(expected, assessment.input().vertebrae().get(0).bandUnder(alternative.get()), " under " + id, failures);
+    }
+
+    private static void checkBand(String expected, Band band, String under, List<String> failures) {
         if (band == null) {
-            failures.add("no band was given, expected " + expected);
+            failures.add("no band was given" + under + ", expected " + expected);
         } else if (!expected.strip().equalsIgnoreCase(band.getCode()) && !expected.strip().equalsIgnoreCase(band.getDisplay())) {
-            failures.add("band was " + band.getDisplay() + ", expected " + expected.strip());
+            failures.add("band" + under + " was " + band.getDisplay() + ", expected " + expected.strip());
         }
     }
 

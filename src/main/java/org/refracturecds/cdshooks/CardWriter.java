@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -33,8 +34,10 @@ import com.fasterxml.jackson.databind.util.RawValue;
  * to the log-odds, the probability with its interval, the guidance with its support and source,
  * the model version, its limits and the citation.
  *
- * <p>Indicator by band (the highest band among the vertebrae): low is info, moderate is warning,
- * high is critical. Cards that report missing data are info.
+ * <p>Indicator by {@link Assessment#urgency()}: critical only when an observed prediction is High
+ * (EHRs show critical cards as interrupting pop-ups, and a what-if must not interrupt), warning
+ * when a vertebra's band is Moderate or High (before PVP its band under the favourable technique
+ * scenario), info otherwise. Cards that report missing data are info.
  */
 final class CardWriter {
 
@@ -99,49 +102,30 @@ final class CardWriter {
     }
 
     static String indicator(Assessment assessment) {
-        String highest = "low";
-        for (Vertebra vertebra : assessment.input().vertebrae()) {
-            Band band = vertebra.getBand();
-            if (band != null && rank(band.getCode()) > rank(highest)) {
-                highest = band.getCode();
-            }
-        }
-        return switch (highest) {
-            case "high" -> "critical";
-            case "moderate" -> "warning";
-            default -> "info";
-        };
+        return assessment.urgency().name().toLowerCase(Locale.ROOT);
     }
 
-    private static int rank(String band) {
-        return List.of("low", "moderate", "high").indexOf(band);
-    }
-
-    /** "Refracture risk of cemented T12: 85% (High)" or "PVP at T12: refracture risk 19% to 85% by technique (up to High)". */
+    /**
+     * "After PVP: refracture risk T11 57% (High)"; before PVP the band under the favourable technique
+     * scenario with the range across the scenarios beside it: "PVP ordered: refracture risk T12
+     * Moderate with favourable technique (19%), 19% to 85% across scenarios".
+     */
     static String summary(Assessment assessment, String context) {
         List<String> parts = new ArrayList<>();
-        for (Map.Entry<Vertebra, List<Prediction>> entry : byVertebra(assessment).entrySet()) {
-            List<Prediction> predictions = entry.getValue();
-            String band = entry.getKey().getBand() == null ? "" : entry.getKey().getBand().getDisplay();
-            if (predictions.size() == 1) {
-                parts.add(entry.getKey().getLabel() + " " + Numbers.percent(predictions.get(0).getProbability())
-                        + " (" + band + ")");
+        for (Vertebra vertebra : assessment.assessedVertebrae()) {
+            List<Prediction> predictions = assessment.predictionsOf(vertebra);
+            String band = vertebra.getBand() == null ? "no band" : vertebra.getBand().getDisplay();
+            if (Assessment.isPreOperative(vertebra)) {
+                parts.add(vertebra.getLabel() + " " + band + " with favourable technique ("
+                        + Assessment.range(assessment.favourablePredictionsOf(vertebra)) + "), "
+                        + Assessment.range(predictions) + " across scenarios");
+            } else if (predictions.size() == 1) {
+                parts.add(vertebra.getLabel() + " " + Assessment.range(predictions) + " (" + band + ")");
             } else {
-                double low = predictions.stream().mapToDouble(Prediction::getProbability).min().orElseThrow();
-                double high = predictions.stream().mapToDouble(Prediction::getProbability).max().orElseThrow();
-                parts.add(entry.getKey().getLabel() + " " + Numbers.percent(low) + " to " + Numbers.percent(high)
-                        + " by technique scenario (up to " + band + ")");
+                parts.add(vertebra.getLabel() + " " + Assessment.range(predictions) + " (up to " + band + ")");
             }
         }
         return context + ": refracture risk " + String.join("; ", parts);
-    }
-
-    private static Map<Vertebra, List<Prediction>> byVertebra(Assessment assessment) {
-        Map<Vertebra, List<Prediction>> grouped = new LinkedHashMap<>();
-        for (Prediction prediction : assessment.predictions()) {
-            grouped.computeIfAbsent(prediction.getVertebra(), v -> new ArrayList<>()).add(prediction);
-        }
-        return grouped;
     }
 
     private String detail(Assessment a, String context, List<String> caveats, String modelVersion) {
@@ -154,14 +138,14 @@ final class CardWriter {
         for (String caveat : caveats) {
             md.append("> ").append(caveat).append("\n\n");
         }
-        for (Map.Entry<Vertebra, List<Prediction>> entry : byVertebra(a).entrySet()) {
-            Vertebra vertebra = entry.getKey();
+        for (Vertebra vertebra : a.assessedVertebrae()) {
             md.append("### ").append(vertebra.getLabel()).append(" (").append(vertebra.getPhase()).append(")");
             if (vertebra.getBand() != null) {
                 md.append(": ").append(vertebra.getBand().getDisplay());
             }
-            md.append("\n\n");
-            for (Prediction p : entry.getValue()) {
+            md.append("\n\nBand ").append(escape(a.describeBand(vertebra))).append(".\n\n");
+            a.describeSensitivity(vertebra).ifPresent(line -> md.append("**").append(escape(line)).append(".**\n\n"));
+            for (Prediction p : a.predictionsOf(vertebra)) {
                 factors(md, p);
             }
         }

@@ -1,6 +1,7 @@
 package org.refracturecds.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.facts.Finding;
@@ -10,6 +11,7 @@ import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Term;
+import org.refracturecds.facts.Vertebra;
 
 /** {@code assess --explain}: the assessment in plain text, for a clinician checking the arithmetic. */
 final class ExplainWriter {
@@ -46,6 +48,20 @@ final class ExplainWriter {
             out.println("  probability " + p.describeProbability() + ", band "
                     + (p.getBand() == null ? "none" : p.getBand().getDisplay() + " (" + p.getBand().getMeaning() + ")")
                     + ", " + Numbers.significant(p.getRelativeRisk(), 2).toPlainString() + " times the incidence");
+            if (!p.getAlternatives().isEmpty()) {
+                out.println("  under the alternative reconstructions (docs/MODEL.md, Sensitivity):");
+            }
+            for (Prediction under : p.getAlternatives()) {
+                out.printf("    %-14s %6s %-10s %s%n", under.getAlternative().getId(), Numbers.percent(under.getProbability()),
+                        under.getBand() == null ? "" : under.getBand().getDisplay(), under.getAlternative().getLabel());
+            }
+        }
+        out.println();
+        out.println("Band of each vertebra (the card's urgency: " + a.urgency().name().toLowerCase(Locale.ROOT)
+                + "; critical only when an observed prediction is High):");
+        for (Vertebra v : a.assessedVertebrae()) {
+            out.println("  " + v.getLabel() + " (" + v.getPhase() + "): " + a.describeBand(v));
+            a.describeSensitivity(v).ifPresent(line -> out.println("    " + line));
         }
         out.println();
         out.println("Guidance:");

@@ -1,27 +1,124 @@
 package org.refracturecds.engine;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Statement;
+import org.refracturecds.facts.Vertebra;
 
 /**
  * What the rules concluded for one patient: predictions (one per vertebra, or one per scenario
- * and assumption when findings are missing), guidance, notices, and the model's stated limits.
+ * and assumption when findings are missing, each with its estimates under the alternative
+ * reconstructions), guidance, notices, and the model's stated limits.
  *
- * @param firedRules the rules that fired, in order (filled only when tracing was asked for)
+ * @param alternatives the alternative reconstructions each prediction is also shown under
+ * @param firedRules   the rules that fired, in order (filled only when tracing was asked for)
  */
 public record Assessment(PatientFindings input, List<Prediction> predictions, List<Guidance> guidance,
                          List<Notice> notices, List<Statement> limits, List<Band> bands,
-                         Calibration calibration, RuleSet ruleSet, List<String> firedRules) {
+                         List<Alternative> alternatives, Calibration calibration, RuleSet ruleSet,
+                         List<String> firedRules) {
+
+    /** How urgently the result should reach the clinician; the names are CDS Hooks' card indicators. */
+    public enum Urgency { INFO, WARNING, CRITICAL }
 
     /** Preliminary when any Observation was, or when any factor had to be assumed or set by a scenario. */
     public boolean preliminary() {
         return input.preliminary() || predictions.stream().anyMatch(p -> p.isHypothetical());
+    }
+
+    /**
+     * The urgency follows what is known, never a hypothetical (MODEL.md, "Qualitative risk"): critical
+     * only when an observed prediction (no factor assumed or set by a scenario) is High; warning
+     * when a vertebra's band is Moderate or High (before PVP, its band under the favourable
+     * technique scenario); info otherwise.
+     */
+    public Urgency urgency() {
+        if (predictions.stream().anyMatch(p -> !p.isHypothetical() && isBand(p.getBand(), "high"))) {
+            return Urgency.CRITICAL;
+        }
+        for (Vertebra vertebra : input.vertebrae()) {
+            if (isBand(vertebra.getBand(), "moderate") || isBand(vertebra.getBand(), "high")) {
+                return Urgency.WARNING;
+            }
+        }
+        return Urgency.INFO;
+    }
+
+    private static boolean isBand(Band band, String code) {
+        return band != null && band.getCode().equals(code);
+    }
+
+    /** The vertebrae that have predictions, in the input's order. */
+    public List<Vertebra> assessedVertebrae() {
+        return input.vertebrae().stream().filter(v -> !predictionsOf(v).isEmpty()).toList();
+    }
+
+    public List<Prediction> predictionsOf(Vertebra vertebra) {
+        return predictions.stream().filter(p -> p.getVertebra() == vertebra).toList();
+    }
+
+    /** Before PVP, the predictions under the favourable technique scenario: more than one when a finding is missing. */
+    public List<Prediction> favourablePredictionsOf(Vertebra vertebra) {
+        return predictionsOf(vertebra).stream().filter(p -> ruleSet.favourableScenario().equals(p.getScenario())).toList();
+    }
+
+    /** True before PVP, when the vertebra's band is its band under the favourable technique scenario. */
+    public static boolean isPreOperative(Vertebra vertebra) {
+        return "pre-operative".equals(vertebra.getPhase());
+    }
+
+    /**
+     * How the vertebra's band was chosen, with the range beside it: "Moderate, its band under the
+     * favourable technique scenario (19%); 19% to 85% across the technique scenarios".
+     */
+    public String describeBand(Vertebra vertebra) {
+        List<Prediction> all = predictionsOf(vertebra);
+        String band = vertebra.getBand() == null ? "no band" : vertebra.getBand().getDisplay();
+        if (isPreOperative(vertebra)) {
+            List<Prediction> favourable = favourablePredictionsOf(vertebra);
+            String why = favourable.size() == 1
+                    ? ", its band under the favourable technique scenario (" + range(favourable) + ")"
+                    : ", the lowest band under the favourable technique scenario, which gives " + range(favourable)
+                            + " as a finding is missing";
+            return band + why + "; " + range(all) + " across the technique scenarios";
+        }
+        return all.size() == 1 ? band : band + ", the highest band among its predictions (" + range(all) + ")";
+    }
+
+    /**
+     * One line when an alternative reconstruction changes the vertebra's band: "Under the
+     * alternative NPEC order (...) this would be High, not Moderate".
+     */
+    public Optional<String> describeSensitivity(Vertebra vertebra) {
+        List<String> changes = new ArrayList<>();
+        for (Alternative alternative : alternatives) {
+            Band under = vertebra.bandUnder(alternative);
+            if (under != null && under != vertebra.getBand()) {
+                changes.add((changes.isEmpty() ? "Under " : "under ") + alternative.getLabel()
+                        + (changes.isEmpty() ? " this would be " : " ") + under.getDisplay());
+            }
+        }
+        if (changes.isEmpty() || vertebra.getBand() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(String.join(", ", changes) + ", not " + vertebra.getBand().getDisplay());
+    }
+
+    /** "19%" or "0.27% to 85%": the probabilities' range. */
+    public static String range(List<Prediction> predictions) {
+        double low = predictions.stream().mapToDouble(Prediction::getProbability).min().orElseThrow();
+        double high = predictions.stream().mapToDouble(Prediction::getProbability).max().orElseThrow();
+        return Numbers.percent(low).equals(Numbers.percent(high)) ? Numbers.percent(low)
+                : Numbers.percent(low) + " to " + Numbers.percent(high);
     }
 }

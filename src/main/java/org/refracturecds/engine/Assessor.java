@@ -57,7 +57,8 @@ public final class Assessor {
         List<Notice> notices = new ArrayList<>(input.notices());
         notices.addAll(log.ofType(Notice.class));
         notices = new ArrayList<>(new java.util.LinkedHashSet<>(notices));
-        List<Prediction> predictions = log.ofType(Prediction.class);
+        List<Prediction> predictions = new ArrayList<>(log.ofType(Prediction.class).stream()
+                .filter(p -> p.getAlternative() == null).toList());
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())
                 .thenComparing(Prediction::getProbability));
@@ -71,6 +72,6 @@ public final class Assessor {
         List<Guidance> guidance = log.ofType(Guidance.class);
         guidance.sort(Comparator.comparing(g -> input.vertebrae().indexOf(g.getVertebra())));
         return new Assessment(input, predictions, guidance, notices, rules.limits(), rules.bands(),
-                rules.calibration(), rules, log.fired);
+                rules.alternatives(), rules.calibration(), rules, log.fired);
     }
 }

@@ -31,12 +31,19 @@ import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
 import org.kie.api.runtime.KieSession;
+import org.refracturecds.facts.Alternative;
+import org.refracturecds.facts.AlternativeChange;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.BodySite;
 import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.Coding;
+import org.refracturecds.facts.Coefficient;
+import org.refracturecds.facts.Covariance;
+import org.refracturecds.facts.CovarianceRow;
 import org.refracturecds.facts.ExcludedCondition;
 import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.ScenarioValue;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.VertebralLevel;
 import org.refracturecds.facts.Vocabulary;
@@ -73,6 +80,8 @@ public final class RuleSet {
     private final Map<String, String> wording;
     private final Calibration calibration;
     private final List<Band> bands;
+    private final List<Alternative> alternatives;
+    private final String favourableScenario;
     private final List<Statement> limits;
     private final Vocabulary vocabulary;
     private final String origin;
@@ -89,6 +98,9 @@ public final class RuleSet {
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
+        this.alternatives = List.copyOf(ofType(knowledge, Alternative.class));
+        this.favourableScenario = ofType(knowledge, ScenarioValue.class).stream().filter(ScenarioValue::isFavourable)
+                .map(ScenarioValue::getScenario).findFirst().orElseThrow();
         this.limits = ofType(knowledge, Statement.class).stream().filter(s -> s.getFinding() == null).toList();
         this.vocabulary = new Vocabulary(ofType(knowledge, BodySite.class), ofType(knowledge, PhysicalLimit.class));
         this.origin = origin;
@@ -216,23 +228,28 @@ public final class RuleSet {
 
         /** A rule that a table generated, at the table's row; the rule's name when no table has it. */
         RuleProblem atRule(String rule, String message) {
+            return atRule(rule, message, null);
+        }
+
+        RuleProblem atRule(String rule, String message, String hint) {
             for (String name : files.keySet()) {
                 Optional<Integer> row = get(name).flatMap(t -> t.rowOfRule(rule));
                 if (row.isPresent()) {
-                    return new RuleProblem(name, row.get(), 0, message).inTable(null);
+                    return new RuleProblem(name, row.get(), 0, message, hint).inTable(null);
                 }
             }
-            return new RuleProblem(rule, 0, 0, message);
+            return new RuleProblem(rule, 0, 0, message, hint);
         }
     }
 
-    /** What the knowledge tables inserted, and the rules (table rows) that did it. */
+    /** What the knowledge tables inserted with the facts made from several rows, and the rules (table rows) that did it. */
     private record Knowledge(List<Object> facts, Set<String> rules) {
     }
 
     /**
      * Fires the knowledge tables once and keeps what they insert. A row that fires but inserts
      * nothing lacks its Source (the last column inserts the fact): every number must cite one.
+     * Then checks the tables whose rows make sense only together ({@link KnowledgeChecks}).
      */
     private static Knowledge runKnowledge(KieBase kieBase, String origin, Tables tables) throws RuleSetException {
         KieSession session = kieBase.newKieSession();
@@ -265,10 +282,21 @@ public final class RuleSet {
                         + Numbers.plain(k.getLevel()) + ": change both together (1.645 and 0.90, 1.96 and 0.95,"
                         + " 2.576 and 0.99)"));
             }
+            KnowledgeChecks checks = new KnowledgeChecks((fact, message, hint) ->
+                    tables.atRule(log.insertedBy.get(fact), message, hint));
+            List<Coefficient> coefficients = log.ofType(Coefficient.class);
+            Optional<Covariance> covariance = checks.covariance(log.ofType(CovarianceRow.class), coefficients, "model.drl.csv");
+            checks.favourableScenario(log.ofType(ScenarioValue.class), "scenarios.drl.csv");
+            List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
+                    log.ofType(Coding.class));
+            problems.addAll(checks.problems());
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);
             }
-            return new Knowledge(log.inserted, Set.copyOf(log.fired));
+            List<Object> facts = new ArrayList<>(log.inserted);
+            facts.add(covariance.orElseThrow());
+            facts.addAll(alternatives);
+            return new Knowledge(facts, Set.copyOf(log.fired));
         } finally {
             session.dispose();
         }
@@ -300,6 +328,10 @@ public final class RuleSet {
     List<ExcludedCondition> exclusions() { return exclusions; }
     Calibration calibration() { return calibration; }
     List<Band> bands() { return bands; }
+    /** The alternative reconstructions every prediction is also shown under (table Sensitivity). */
+    List<Alternative> alternatives() { return alternatives; }
+    /** The id of the technique scenario whose band is the vertebra's band before PVP (scenarios.drl.csv). */
+    String favourableScenario() { return favourableScenario; }
     /** The model's limits, stated with every result. */
     List<Statement> limits() { return limits; }
     /** How the input may name a vertebra, and the values a measurement can have: what the FHIR mapping needs. */

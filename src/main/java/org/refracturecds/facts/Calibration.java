@@ -14,7 +14,6 @@ public final class Calibration {
     private final String model;
     private String version;
     private double intercept;
-    private double interceptVariance;
     private int studyRefractures;
     private int studyControls;
     private int cohort;
@@ -33,9 +32,6 @@ public final class Calibration {
     /** b0 on the sample scale (reconstructed: the paper does not publish it). */
     public double getIntercept() { return intercept; }
     public void setIntercept(double intercept) { this.intercept = intercept; }
-    /** Var(a_c): the variance of the logit at the sample means. */
-    public double getInterceptVariance() { return interceptVariance; }
-    public void setInterceptVariance(double interceptVariance) { this.interceptVariance = interceptVariance; }
     public int getStudyRefractures() { return studyRefractures; }
     public void setStudyRefractures(int studyRefractures) { this.studyRefractures = studyRefractures; }
     public int getStudyControls() { return studyControls; }

@@ -1,6 +1,6 @@
 package org.refracturecds.facts;
 
-/** One risk factor of the model: its coefficient, standard error and sample mean (rules/model.drl.csv). */
+/** One risk factor of the model: its coefficient and standard error (rules/model.drl.csv). */
 public final class Coefficient {
 
     private final String factor;
@@ -9,7 +9,6 @@ public final class Coefficient {
     private String timing;
     private double beta;
     private double standardError;
-    private double sampleMean;
     private String basis;
 
     public Coefficient(String factor) {
@@ -29,8 +28,6 @@ public final class Coefficient {
     public void setBeta(double beta) { this.beta = beta; }
     public double getStandardError() { return standardError; }
     public void setStandardError(double standardError) { this.standardError = standardError; }
-    public double getSampleMean() { return sampleMean; }
-    public void setSampleMean(double sampleMean) { this.sampleMean = sampleMean; }
     public String getBasis() { return basis; }
     public void setBasis(String basis) { this.basis = basis; }
 

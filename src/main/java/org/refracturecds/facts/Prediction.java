@@ -1,48 +1,75 @@
 package org.refracturecds.facts;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The model's answer for one vertebra under one set of factor values (MODEL.md):
- * logit p = b0 + sum(beta x) - offset(tau), with the 95% interval from
- * Var = Var(a_c) + sum(((x - m) SE)^2) + (1/48 + 1/1255).
+ * The model's answer for one vertebra under one set of factor values (MODEL.md, version 2):
+ * logit p = b0 + sum(beta x) - offset(tau), with the approximate 95% interval
+ * expit(logit +/- z sqrt(Var)), Var = x' Sigma x + (1/refractures + 1/non-refractures).
+ *
+ * <p>A prediction under an {@link Alternative} reconstruction of the model (the Sensitivity table)
+ * is a point estimate only: the covariance belongs to the primary reconstruction, so it has no
+ * interval. The primary prediction lists its alternatives.
  */
 public final class Prediction {
 
     private final Vertebra vertebra;
     private final List<Term> terms;
     private final Calibration calibration;
+    private final Covariance covariance;
+    private final Alternative alternative;
     private final double incidence;
     private final double logit;
     private final double variance;
+    private final List<Prediction> alternatives = new ArrayList<>();
     private Band band;
 
-    private Prediction(Vertebra vertebra, List<Term> terms, Calibration calibration, double incidence) {
+    private Prediction(Vertebra vertebra, List<Term> terms, Calibration calibration, Covariance covariance,
+                       double incidence, Alternative alternative) {
         this.vertebra = vertebra;
         this.terms = List.copyOf(terms);
         this.calibration = calibration;
-        this.incidence = incidence;
-        double sampleLogit = calibration.getIntercept();
-        double spread = calibration.getInterceptVariance() + calibration.anchoringVariance();
+        this.covariance = covariance;
+        this.alternative = alternative;
+        this.incidence = alternative == null ? incidence : alternative.incidence(incidence);
+        double sampleLogit = alternative == null ? calibration.getIntercept() : alternative.intercept(calibration.getIntercept());
+        Map<String, Double> x = new LinkedHashMap<>();
         for (Term term : terms) {
-            sampleLogit += term.getContribution();
-            Coefficient c = term.getCoefficient();
-            double away = (term.getX() - c.getSampleMean()) * c.getStandardError();
-            spread += away * away;
+            double value = alternative == null ? term.getX() : alternative.x(term);
+            double beta = alternative == null ? term.getCoefficient().getBeta() : alternative.beta(term.getCoefficient());
+            sampleLogit += beta * value;
+            x.put(term.getFactor(), value);
         }
-        this.logit = sampleLogit - calibration.offset(incidence);
-        this.variance = spread;
+        this.logit = sampleLogit - calibration.offset(this.incidence);
+        this.variance = alternative == null ? covariance.variance(x) + calibration.anchoringVariance() : Double.NaN;
     }
 
     /** Sums the model over the given terms, re-anchored to the settings' incidence or the default. */
-    public static Prediction of(Vertebra vertebra, Calibration calibration, Settings settings, Term... terms) {
+    public static Prediction of(Vertebra vertebra, Calibration calibration, Covariance covariance, Settings settings,
+                                Term... terms) {
         double tau = settings.getIncidence() != null ? settings.getIncidence() : calibration.defaultIncidence();
-        return new Prediction(vertebra, List.of(terms), calibration, tau);
+        return new Prediction(vertebra, List.of(terms), calibration, covariance, tau, null);
+    }
+
+    /** The same findings under an alternative reconstruction; the primary prediction lists it. */
+    public Prediction under(Alternative other) {
+        Prediction estimate = new Prediction(vertebra, terms, calibration, covariance, incidence, other);
+        alternatives.add(estimate);
+        alternatives.sort(Comparator.comparingInt(p -> p.getAlternative().getOrder()));
+        return estimate;
     }
 
     public Vertebra getVertebra() { return vertebra; }
     public List<Term> getTerms() { return terms; }
     public Calibration getCalibration() { return calibration; }
+    /** The alternative reconstruction this estimate is under, or null for the primary one. */
+    public Alternative getAlternative() { return alternative; }
+    /** The estimates under each alternative reconstruction, in the Sensitivity table's order. */
+    public List<Prediction> getAlternatives() { return List.copyOf(alternatives); }
     public double getIncidence() { return incidence; }
     public double getOffset() { return calibration.offset(incidence); }
     public double getLogit() { return logit; }
@@ -54,10 +81,10 @@ public final class Prediction {
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
 
-    /** "19% (95% interval 2.4% to 70%)". */
+    /** "19% (approximate 95% interval 1.8% to 76%)": approximate, as MODEL.md asks wherever the interval is shown. */
     public String describeProbability() {
-        return Numbers.percent(getProbability()) + " (" + calibration.levelPercent() + " interval " + Numbers.percent(getLow()) + " to "
-                + Numbers.percent(getHigh()) + ")";
+        return Numbers.percent(getProbability()) + " (approximate " + calibration.levelPercent() + " interval "
+                + Numbers.percent(getLow()) + " to " + Numbers.percent(getHigh()) + ")";
     }
 
     /** True when any factor was assumed or set by a scenario rather than observed. */

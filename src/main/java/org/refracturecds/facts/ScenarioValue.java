@@ -11,6 +11,7 @@ public final class ScenarioValue {
     private String finding;
     private String value;
     private Double quantity;
+    private String favourable;
     private String basis;
 
     public ScenarioValue(String scenario) {
@@ -26,6 +27,11 @@ public final class ScenarioValue {
     public void setValue(String value) { this.value = value; }
     public Double getQuantity() { return quantity; }
     public void setQuantity(double quantity) { this.quantity = quantity; }
+    /** The Favourable column as written: "yes" on the rows of the one scenario whose band is the vertebra's before PVP. */
+    public String getFavourableMark() { return favourable; }
+    public void setFavourable(String mark) { this.favourable = mark; }
+    /** True for the favourable scenario (MODEL.md: what the patient carries even with good technique). */
+    public boolean isFavourable() { return favourable != null && favourable.strip().equalsIgnoreCase("yes"); }
     public String getBasis() { return basis; }
     public void setBasis(String basis) { this.basis = basis; }
 }

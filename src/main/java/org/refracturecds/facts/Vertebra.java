@@ -1,7 +1,10 @@
 package org.refracturecds.facts;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import org.kie.api.definition.type.Modifies;
 
 /**
  * One vertebral level of one patient, the unit the model predicts for. The paper studied
@@ -17,6 +20,7 @@ public final class Vertebra {
     private final Map<String, Finding> findings = new LinkedHashMap<>();
     private String phase;
     private Band band;
+    private final Map<Alternative, Band> alternativeBands = new HashMap<>();
 
     /** @param level "T12", or null when no Observation says which vertebra */
     public Vertebra(String level, String snomedCode) {
@@ -32,9 +36,27 @@ public final class Vertebra {
     public String getPhase() { return phase; }
     public void setPhase(String phase) { this.phase = phase; }
 
-    /** The highest band among this vertebra's predictions; set by the band stage. */
+    /**
+     * The vertebra's band, set by the band stage (pipeline.drl): before PVP its band under the
+     * favourable technique scenario (the lowest, when a missing finding leaves several), after PVP
+     * the highest among its predictions.
+     */
     public Band getBand() { return band; }
-    public void setBand(Band band) { this.band = band; }
+
+    /** The band under an alternative reconstruction of the model, or under the primary one when null. */
+    public Band bandUnder(Alternative alternative) {
+        return alternative == null ? band : alternativeBands.get(alternative);
+    }
+
+    /** Tells the rules engine that this changes what getBand() and bandUnder(...) say (property reactivity). */
+    @Modifies({"band"})
+    public void setBandUnder(Alternative alternative, Band band) {
+        if (alternative == null) {
+            this.band = band;
+        } else {
+            alternativeBands.put(alternative, band);
+        }
+    }
 
     /** Records a factual finding (observed or derived) so that rules can ask for its status. */
     public void record(Finding finding) {

@@ -26,7 +26,8 @@ final class NarrativeHtml {
                 + (assessment.preliminary() ? "; preliminary" : "") + ").");
         XhtmlNode table = div.addTag("table");
         XhtmlNode header = table.addTag("tr");
-        for (String heading : new String[] {"Vertebra", "Scenario", "Probability (" + assessment.calibration().levelPercent() + " interval)", "Band"}) {
+        for (String heading : new String[] {"Vertebra", "Scenario", "Probability (approximate "
+                + assessment.calibration().levelPercent() + " interval)", "Band", "Under the alternative reconstructions"}) {
             header.addTag("th").addText(heading);
         }
         for (Prediction p : assessment.predictions()) {
@@ -39,6 +40,9 @@ final class NarrativeHtml {
             if (p.getBand() != null) {
                 band.addText(p.getBand().getDisplay());
             }
+            row.addTag("td").addText(String.join("; ", p.getAlternatives().stream().map(under -> under.getAlternative().getId()
+                    + " " + Numbers.percent(under.getProbability()) + (under.getBand() == null ? "" : " (" + under.getBand().getDisplay() + ")"))
+                    .toList()));
         }
         if (!assessment.guidance().isEmpty()) {
             XhtmlNode list = div.addTag("ul");

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.hl7.fhir.r4.model.Annotation;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -22,6 +23,7 @@ import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentPredictionComponent;
 import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentStatus;
 import org.hl7.fhir.r4.model.StringType;
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
 import org.refracturecds.facts.Guidance;
@@ -41,6 +43,7 @@ public final class RiskAssessmentWriter {
 
     public static final String OUTCOME = "refracture-cemented-vertebra";
     public static final String INTERVAL = Codes.BASE + "/StructureDefinition/probability-interval";
+    public static final String ALTERNATIVE = Codes.BASE + "/StructureDefinition/alternative-estimate";
     public static final String VERTEBRA = Codes.BASE + "/StructureDefinition/target-vertebra";
     public static final String SCENARIO = Codes.BASE + "/StructureDefinition/prediction-scenario";
     public static final String RULE_SET = Codes.BASE + "/StructureDefinition/rule-set";
@@ -72,6 +75,14 @@ public final class RiskAssessmentWriter {
         }
         if (!assessment.guidance().isEmpty()) {
             risk.setMitigation(String.join("\n", assessment.guidance().stream().map(RiskAssessmentWriter::guidance).toList()));
+        }
+        risk.addNote(new Annotation().setText("Interval: each probability's " + calibration.levelPercent() + " interval is"
+                + " approximate, from the covariance of the coefficients reconstructed from Table 1 (the paper publishes"
+                + " none; docs/MODEL.md)."));
+        for (Alternative alternative : assessment.alternatives()) {
+            risk.addNote(new Annotation().setText("Alternative " + alternative.getId() + ", " + alternative.getLabel()
+                    + ": each prediction's extension alternative-estimate gives its probability and band under it,"
+                    + " since " + alternative.getWhy() + " [" + alternative.getBasis() + "]"));
         }
         for (Band band : assessment.bands()) {
             risk.addNote(new Annotation().setText("Band " + band.getDisplay() + ": " + band.getMeaning() + " ["
@@ -122,16 +133,27 @@ public final class RiskAssessmentWriter {
         if (prediction.isHypothetical()) {
             component.addExtension(SCENARIO, new StringType(prediction.describeAssumptions()));
         }
-        Band band = prediction.getBand();
-        if (band != null) {
-            component.setQualitativeRisk(new CodeableConcept(new Coding(RISK_PROBABILITY, band.getCode(),
-                    band.getDisplay() + " likelihood")).setText(band.getDisplay() + ": " + band.getMeaning()
-                    + " (this module's band, not FHIR's definition)"));
+        for (Prediction under : prediction.getAlternatives()) {
+            Extension alternative = component.addExtension().setUrl(ALTERNATIVE);
+            alternative.addExtension("alternative", new CodeType(under.getAlternative().getId()));
+            alternative.addExtension("description", new StringType(under.getAlternative().getLabel()));
+            alternative.addExtension("probability", new DecimalType(Numbers.significant(under.getProbability(), 4)));
+            if (under.getBand() != null) {
+                alternative.addExtension("band", band(under.getBand()));
+            }
+        }
+        if (prediction.getBand() != null) {
+            component.setQualitativeRisk(band(prediction.getBand()));
         }
         component.setRelativeRisk(Numbers.significant(prediction.getRelativeRisk(), 3));
         component.setWhen(new Range().setLow(months(0)).setHigh(months(calibration.getHorizonMonths())));
         component.setRationale(rationale(prediction));
         return component;
+    }
+
+    private static CodeableConcept band(Band band) {
+        return new CodeableConcept(new Coding(RISK_PROBABILITY, band.getCode(), band.getDisplay() + " likelihood"))
+                .setText(band.getDisplay() + ": " + band.getMeaning() + " (this module's band, not FHIR's definition)");
     }
 
     private static Quantity months(int value) {

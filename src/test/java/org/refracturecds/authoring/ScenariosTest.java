@@ -91,9 +91,21 @@ class ScenariosTest {
     }
 
     @Test
+    void wrongIndicatorOrBandUnderAnAlternative_failsTheScenarioWithTheReason() throws RuleSetException {
+        Assessor assessor = new Assessor(RuleSet.load(RuleFolders.RULES), new Settings(null));
+        Scenario.Expect expect = new Scenario.Expect(null, null, null, null, null, null, "critical",
+                java.util.Map.of("npec-order", "moderate", "no-such", "low"));
+        ScenarioRunner.Result result = ScenarioRunner.run(assessor, new Scenario("tests/x.yaml", 2, "x", "T12",
+                java.util.Map.of("IVC", "present", "EPD", "present"), null, expect));
+        assertTrue(result.failures().contains("the card's indicator was warning, expected critical"), result.failures().toString());
+        assertTrue(result.failures().contains("band under npec-order was High, expected moderate"), result.failures().toString());
+        assertTrue(result.failures().stream().anyMatch(f -> f.startsWith("there is no alternative 'no-such'")), result.failures().toString());
+    }
+
+    @Test
     void unknownFindingOrValue_failsTheScenarioWithTheReason() throws RuleSetException {
         Assessor assessor = new Assessor(RuleSet.load(RuleFolders.RULES), new Settings(null));
-        Scenario.Expect expect = new Scenario.Expect("high", null, null, null, null, null);
+        Scenario.Expect expect = new Scenario.Expect("high", null, null, null, null, null, null, null);
         ScenarioRunner.Result unknown = ScenarioRunner.run(assessor, new Scenario("tests/x.yaml", 2, "x", "L1",
                 java.util.Map.of("cleft size", "large"), null, expect));
         assertTrue(unknown.failures().get(0).contains("[PVP-E502] tests/x.yaml:2 findings.cleft size"), unknown.failures().toString());

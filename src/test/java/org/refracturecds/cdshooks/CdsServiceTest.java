@@ -70,12 +70,16 @@ class CdsServiceTest {
 
         assertEquals(200, reply.status(), reply.body().toString());
         JsonNode card = only(reply.body().path("cards"));
-        assertTrue(card.path("summary").asText().startsWith("PVP ordered: refracture risk T12 19% to 85%"));
-        assertTrue(card.path("summary").asText().length() < 140);
-        assertEquals("critical", card.path("indicator").asText(), "the worst scenario is High");
+        assertEquals("PVP ordered: refracture risk T12 Moderate with favourable technique (19%), 19% to 85% across scenarios",
+                card.path("summary").asText());
+        assertEquals("warning", card.path("indicator").asText(),
+                "the band is the favourable scenario's, Moderate; the unfavourable High is a what-if, never critical");
         String detail = card.path("detail").asText();
-        for (String basis : List.of("Observation/preop-ivc", "2025-03-03", "+3.300", "19% (95% interval 2.4% to 70%)",
-                "G-IVC-TIMING", "G-ENDPLATE-CONTACT", "xiong-2021-logistic version 1.0.0+rules.",
+        for (String basis : List.of("Observation/preop-ivc", "2025-03-03", "+3.300", "19% (approximate 95% interval 1.8% to 76%)",
+                "G-IVC-TIMING", "G-ENDPLATE-CONTACT", "xiong-2021-logistic version 2.0.0+rules.",
+                "Band Moderate, its band under the favourable technique scenario (19%); 19% to 85% across the technique scenarios.",
+                "**Under the alternative NPEC order (none, upper, upper and lower, lower; docs/MODEL.md) this would be High,"
+                        + " under an incidence of 10% (docs/MODEL.md) High, not Moderate.**",
                 "doi:10.1186/s12891-021-04355-w", "Single-centre retrospective study")) {
             assertTrue(detail.contains(basis), "the detail shows " + basis);
         }
@@ -92,6 +96,26 @@ class CdsServiceTest {
         assertEquals("preliminary", action.path("resource").path("status").asText());
         assertEquals(4, card.path("overrideReasons").size());
         assertFalse(card.path("overrideReasons").path(0).path("display").asText().isEmpty());
+    }
+
+    @Test
+    void orderSign_withTheCleftNotReported_takesTheLowestFavourableBand_andShowsTheRange() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ArrayNode entries = (ArrayNode) request.at("/prefetch/findings/entry");
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            if (entries.get(i).at("/resource/id").asText().equals("preop-ivc")) {
+                entries.remove(i);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        assertEquals("PVP ordered: refracture risk T12 Low with favourable technique (0.88% to 19%), 0.88% to 85% across scenarios",
+                card.path("summary").asText());
+        assertEquals("info", card.path("indicator").asText(), "the lowest band under the favourable scenario, without a cleft");
+        assertTrue(card.path("detail").asText().contains("Band Low, the lowest band under the favourable technique scenario,"
+                + " which gives 0.88% to 19% as a finding is missing; 0.88% to 85% across the technique scenarios."),
+                card.path("detail").asText());
     }
 
     @Test
@@ -177,9 +201,25 @@ class CdsServiceTest {
 
         JsonNode card = only(reply.body().path("cards"));
         assertEquals("After PVP: refracture risk T11 57% (High)", card.path("summary").asText());
-        assertEquals("critical", card.path("indicator").asText());
+        assertEquals("critical", card.path("indicator").asText(), "an observed High");
         assertEquals("final", card.at("/suggestions/0/actions/0/resource/status").asText());
         assertTrue(card.path("detail").asText().contains("Observation/cleft-npec"));
+    }
+
+    @Test
+    void patientView_highOnlyWithAnAssumedCleft_isAWarningNotCritical() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ArrayNode entries = (ArrayNode) request.at("/prefetch/findings/entry");
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            if (entries.get(i).at("/resource/id").asText().equals("cleft-ivc")) {
+                entries.remove(i);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        assertEquals("After PVP: refracture risk T11 4.6% to 57% (up to High)", card.path("summary").asText());
+        assertEquals("warning", card.path("indicator").asText(), "High only if the unreported cleft is present");
     }
 
     @Test

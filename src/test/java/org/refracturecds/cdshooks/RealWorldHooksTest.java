@@ -64,8 +64,8 @@ class RealWorldHooksTest {
                 + " unit 'mm' is not accepted";
         assertTrue(card.path("detail").asText().contains(named), card.path("detail").asText());
         assertTrue(riskAssessmentNotes(card).contains(named), riskAssessmentNotes(card));
-        assertTrue(card.path("summary").asText().contains("by technique scenario"), "RR counts as not reported: "
-                + card.path("summary").asText());
+        assertTrue(card.path("summary").asText().contains("37% to 63%"), "RR counts as not reported, so the estimate"
+                + " is given under each technique scenario's RR: " + card.path("summary").asText());
     }
 
     @Test

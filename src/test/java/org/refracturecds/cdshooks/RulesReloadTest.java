@@ -81,17 +81,17 @@ class RulesReloadTest {
     void editedCoefficient_goesLive_andTheCardNamesTheNewRules() throws Exception {
         JsonNode before = riskAssessment();
         JsonNode status = service.get("/rules/status").body();
-        assertEquals("1.0.0", status.get("version").asText());
+        assertEquals("2.0.0", status.get("version").asText());
         assertTrue(status.get("watching").asBoolean());
         assertTrue(status.get("scenariosPassed").asInt() >= 20, status.toString());
 
         RuleFolders.edit(rules, "model.drl.csv", IVC_ROW, IVC_ROW.replace("3.3003", "3.25"));
-        RuleFolders.edit(rules, "model.drl.csv", "xiong-2021-logistic,1.0.0,", "xiong-2021-logistic,1.0.1,");
-        JsonNode after = awaitStatus(s -> s.get("version").asText().equals("1.0.1"));
+        RuleFolders.edit(rules, "model.drl.csv", "xiong-2021-logistic,2.0.0,", "xiong-2021-logistic,2.0.1,");
+        JsonNode after = awaitStatus(s -> s.get("version").asText().equals("2.0.1"));
 
         assertEquals("live", after.at("/lastReload/outcome").asText(), after.toString());
         JsonNode risk = riskAssessment();
-        assertEquals("1.0.1+rules." + after.get("sha256").asText().substring(0, 12), rulesVersion(risk));
+        assertEquals("2.0.1+rules." + after.get("sha256").asText().substring(0, 12), rulesVersion(risk));
         assertNotEquals(before.at("/prediction/0/probabilityDecimal").asDouble(),
                 risk.at("/prediction/0/probabilityDecimal").asDouble());
     }
@@ -118,7 +118,7 @@ class RulesReloadTest {
         JsonNode after = awaitAttempt(before);
 
         String error = after.at("/lastReload/error").asText();
-        assertTrue(error.contains("scenario 'Cleft and endplate disruption before PVP' failed: probability"), error);
+        assertTrue(error.contains("scenario 'Cleft and endplate disruption before PVP' failed: band was Low, expected moderate; probability"), error);
         assertEquals(before.get("sha256"), after.get("sha256"));
         assertEquals(version, rulesVersion(riskAssessment()));
     }
@@ -141,8 +141,8 @@ class RulesReloadTest {
                 return count;
             }));
         }
-        String version = "1.0.0";
-        for (String next : List.of("1.0.1", "1.0.2", "1.0.3")) {
+        String version = "2.0.0";
+        for (String next : List.of("2.0.1", "2.0.2", "2.0.3")) {
             RuleFolders.edit(rules, "model.drl.csv", "xiong-2021-logistic," + version + ",", "xiong-2021-logistic," + next + ",");
             JsonNode status = awaitStatus(s -> s.get("version").asText().equals(next));
             live.add(next + "+rules." + status.get("sha256").asText().substring(0, 12));

@@ -17,7 +17,7 @@ class RulesCommandTest {
     void check_onTheBundledRules_passes() {
         CliRun run = CliRun.of("rules", "check", "rules");
         assertEquals(0, run.exit(), run.out());
-        assertTrue(run.out().contains("The rules compile: version 1.0.0, sha256:"), run.out());
+        assertTrue(run.out().contains("The rules compile: version 2.0.0, sha256:"), run.out());
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.refracturecds.RuleFolders;
 
 /** Every decision table is read and fires; broken rule folders are refused with file and line. */
@@ -23,10 +25,12 @@ class RuleSetTest {
         RuleSet rules = RuleSet.load(Path.of("rules"));
         Map<String, Long> counts = rules.knowledge().stream()
                 .collect(Collectors.groupingBy(o -> o.getClass().getSimpleName(), TreeMap::new, Collectors.counting()));
-        assertEquals(Map.ofEntries(Map.entry("Applicability", 6L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
+        assertEquals(Map.ofEntries(Map.entry("Alternative", 3L), Map.entry("AlternativeChange", 5L),
+                Map.entry("Applicability", 6L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
                 Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
-                Map.entry("ExcludedCondition", 134L), Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L),
-                Map.entry("Statement", 18L), Map.entry("Wording", 3L)), counts);
+                Map.entry("Covariance", 1L), Map.entry("CovarianceRow", 5L), Map.entry("ExcludedCondition", 134L),
+                Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L), Map.entry("Statement", 18L),
+                Map.entry("Wording", 3L)), counts);
     }
 
     @Test
@@ -69,7 +73,7 @@ class RuleSetTest {
     void tableCellError_isReportedAtItsRowAndColumn_withAHint(@TempDir Path dir) throws IOException {
         RuleFolders.copyWithEdit(dir, "model.drl.csv", ",3.3003,", ",3.30x3,");
         RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
-        assertEquals("model.drl.csv row 14, column E (beta = ln(adjusted OR))", problem.where());
+        assertEquals("model.drl.csv row 16, column E (beta = ln(adjusted OR))", problem.where());
         assertTrue(problem.hint().contains("only the number"), problem.render());
     }
 
@@ -102,7 +106,7 @@ class RuleSetTest {
         RuleFolders.copyWithEdit(dir, "model.drl.csv", ",1303,1.96,0.95,", ",1303,1.96,0.90,");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         assertTrue(e.getMessage().contains("z 1.96 gives a 95% interval but the Level says 0.9"), e.getMessage());
-        assertEquals("model.drl.csv row 39", e.problems().get(0).where());
+        assertEquals("model.drl.csv row 41", e.problems().get(0).where());
     }
 
     @Test
@@ -118,6 +122,80 @@ class RuleSetTest {
         Files.delete(broken.resolve("bands.drl.csv"));
         RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(broken)).problems().get(0);
         assertEquals("bands.drl.xlsx row 15, column B (Lower bound (probability))", problem.where());
+    }
+
+    /** A copy of rules/ whose Covariance table is the fixture {@code src/test/resources/covariance/NAME}. */
+    private static Path withCovariance(Path dir, String fixture) throws IOException {
+        RuleFolders.copy(dir);
+        Path model = dir.resolve("model.drl.csv");
+        String text = Files.readString(model);
+        int from = text.indexOf("RuleTable Covariance");
+        int to = text.indexOf("RuleTable Sensitivity");
+        Files.writeString(model, text.substring(0, from) + Files.readString(Path.of("src/test/resources/covariance", fixture))
+                + "\n" + text.substring(to));
+        return dir;
+    }
+
+    private static RuleProblem onlyProblem(Path dir) {
+        RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        RuleProblem problem = e.problems().get(0);
+        assertTrue(problem.hint() != null && !problem.hint().isBlank(), "a hint: " + problem.render());
+        return problem;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            missing-row.csv           | model.drl.csv row 48 | the Covariance table has no row EPD: it must be square
+            empty-cell.csv            | model.drl.csv row 51 | row NPEC of the Covariance table has no value in column EPD
+            foreign-term.csv          | model.drl.csv row 53 | has a row AGE, which is not a term of the model
+            not-symmetric.csv         | model.drl.csv row 50 | row EPD, column IVC is 0.0373 but row IVC, column EPD is 0.03731
+            zero-variance.csv         | model.drl.csv row 51 | the variance of NPEC (row NPEC, column NPEC) is 0: a variance must be above 0
+            not-positive-definite.csv | model.drl.csv row 50 | not positive definite, from row EPD on
+            """)
+    void brokenCovarianceTable_isRefusedAtItsRow_withAHint(String fixture, String where, String says, @TempDir Path dir)
+            throws IOException {
+        RuleProblem problem = onlyProblem(withCovariance(dir, fixture));
+        assertEquals(where, problem.where());
+        assertTrue(problem.message().contains(says), problem.render());
+    }
+
+    @Test
+    void noFavourableScenario_isRefusedAtTheScenariosTable(@TempDir Path dir) throws IOException {
+        RuleFolders.copy(dir);
+        RuleFolders.edit(dir, "scenarios.drl.csv", ",,yes,\"Project", ",,,\"Project");
+        RuleFolders.edit(dir, "scenarios.drl.csv", ",5,yes,\"Project", ",5,,\"Project");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("scenarios.drl.csv row 14", problem.where());
+        assertTrue(problem.message().contains("no technique scenario is marked favourable"), problem.render());
+    }
+
+    @Test
+    void twoFavourableScenarios_areRefusedAtTheSecond(@TempDir Path dir) throws IOException {
+        RuleFolders.copy(dir);
+        RuleFolders.edit(dir, "scenarios.drl.csv", "upper-and-lower,,,\"Project", "upper-and-lower,,yes,\"Project");
+        RuleFolders.edit(dir, "scenarios.drl.csv", ",15,,Project", ",15,yes,Project");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("scenarios.drl.csv row 16", problem.where());
+        assertTrue(problem.message().contains("more than one technique scenario is marked favourable (favourable, unfavourable)"),
+                problem.render());
+    }
+
+    @Test
+    void favourableScenarioMarkedOnOneRowOnly_isRefusedAtTheOther(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "scenarios.drl.csv", ",5,yes,\"Project", ",5,,\"Project");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("scenarios.drl.csv row 15", problem.where());
+        assertTrue(problem.message().contains("this row of the favourable scenario favourable is not marked favourable"),
+                problem.render());
+    }
+
+    @Test
+    void alternativeCodingOfAValueTheModelDoesNotCode_isRefusedAtItsRow(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", "coding,NPEC,lower,3,", "coding,NPEC,sideways,3,");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("model.drl.csv row 61", problem.where());
+        assertTrue(problem.message().contains("'sideways' is not a value the Codings table gives NPEC"), problem.render());
     }
 
     @Test
