@@ -357,12 +357,19 @@ final class CdsHooks {
             if (subject == null || !subject.hasReference()) {
                 continue;
             }
-            String at = where + " " + entry.where() + ".subject";
+            String at = where + " " + (entry.where().equals("the input") ? "" : entry.where() + ".resource ")
+                    + "(" + entry.resource().fhirType() + (entry.resource().getIdElement().hasIdPart()
+                    ? "/" + entry.resource().getIdElement().getIdPart() : "") + ").subject";
             String patient;
             try {
                 patient = references.patient(subject, entry.fullUrl(), at);
             } catch (InputException e) {
                 throw new HttpError(400, e.code(), at, e.getMessage());
+            }
+            if (patient.contains("://")) {
+                throw new HttpError(400, "PVP-H115", at, "is " + subject.getReference() + ", an absolute reference,"
+                        + " but the request names no fhirServer and the Bundle entry no fullUrl, so its server cannot"
+                        + " be compared: send Patient/" + patientId + ", or the request's fhirServer");
             }
             if (!patient.equals("Patient/" + patientId)) {
                 throw new HttpError(400, "PVP-H109", at, "is " + subject.getReference() + ", not Patient/" + patientId

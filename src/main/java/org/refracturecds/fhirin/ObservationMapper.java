@@ -139,6 +139,11 @@ public final class ObservationMapper {
                 if (patient != null) {
                     patient.conditions = true;
                     diagnosis(condition, entry.where()).ifPresent(patient.diagnoses::add);
+                    if (condition.getCode().getCoding().stream().noneMatch(c -> c.hasSystem() && c.hasCode())) {
+                        patient.notices.add(Notice.info("PVP-I108", reference(condition, entry.where()),
+                                codes(condition.getCode()) + " has no coding (system and code), so it could not"
+                                + " be checked against the study's exclusions (rules/applicability.drl.csv)"));
+                    }
                 }
             }
         }
@@ -328,14 +333,14 @@ public final class ObservationMapper {
         try {
             reading(observation, type, label, patient.notices).ifPresent(patient.readings::add);
         } catch (InputException e) {
-            leaveOut(patient, type, label, e);
+            leaveOut(patient, type, knownLevel(observation), label, e);
         }
     }
 
-    private static void leaveOut(PatientInput patient, FindingType type, String label, InputException e) {
+    private static void leaveOut(PatientInput patient, FindingType type, String level, String label, InputException e) {
         String field = e.where().equals(label) ? "" : e.where().startsWith(label + " ")
                 ? e.where().substring(label.length()).strip() : e.where();
-        LeftOut leftOut = new LeftOut(type.ruleCode(), label, "[" + e.code() + "] " + (field.isEmpty() ? "" : field + ": ")
+        LeftOut leftOut = new LeftOut(type.ruleCode(), level, label, "[" + e.code() + "] " + (field.isEmpty() ? "" : field + ": ")
                 + e.getMessage());
         patient.leftOut.add(leftOut);
     }
@@ -489,6 +494,16 @@ public final class ObservationMapper {
                 + " (table BodySites; docs/CODES.md)"));
     }
 
+    /** The level an Observation that is being left out names, when the vocabulary knows it; else null. */
+    private String knownLevel(Observation observation) {
+        try {
+            VertebralLevel level = observation.hasBodySite() ? level(observation, FindingType.INTRAVERTEBRAL_CLEFT, "") : null;
+            return level == null ? null : level.name();
+        } catch (InputException e) {
+            return null;
+        }
+    }
+
     /** When the finding was observed: effective[x] (a period's end), else issued; null when neither. */
     private static BaseDateTimeType effective(Observation observation) {
         if (observation.hasEffectiveDateTimeType()) {
@@ -545,7 +560,7 @@ public final class ObservationMapper {
             VertebralLevel level = reading.level();
             if (reading.type().vertebral && level == null) {
                 if (levels.size() > 1) {
-                    leaveOut(read, reading.type(), reading.label(), new InputException("PVP-E108", reading.label()
+                    leaveOut(read, reading.type(), null, reading.label(), new InputException("PVP-E108", reading.label()
                             + " bodySite", "is missing, and " + patient + " has findings at " + levels
                             + ": say which vertebra this finding is of"));
                     continue;
@@ -616,7 +631,8 @@ public final class ObservationMapper {
             for (Reading reading : all) {
                 List<String> others = all.stream().filter(r -> r != reading).map(r -> r.label() + " (" + r.display() + ")")
                         .toList();
-                leaveOut(read, reading.type(), reading.label(), new InputException("PVP-E107", reading.label(),
+                leaveOut(read, reading.type(), reading.level() == null ? null : reading.level().name(), reading.label(),
+                        new InputException("PVP-E107", reading.label(),
                         "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise with"
                         + " the same effective time: neither is used; correct one or enter it in error"));
             }

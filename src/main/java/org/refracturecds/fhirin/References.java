@@ -48,10 +48,13 @@ public final class References {
         return patient(subject.getReference(), fullUrl, where);
     }
 
-    /** The same for a reference given as text. */
+    /**
+     * The same for a reference given as text. An absolute reference whose server is unknown (no
+     * fhirServer, no fullUrl) stays absolute: it is its own patient, never taken for a relative one.
+     */
     public String patient(String reference, String fullUrl, String where) throws InputException {
         String local = local(reference, fullUrl, where);
-        if (!local.startsWith("Patient/") && !local.startsWith("urn:")) {
+        if (!local.startsWith("Patient/") && !local.startsWith("urn:") && !local.matches("https?://.*/Patient/[^/]+")) {
             throw new InputException("PVP-E112", where, "is " + local + ": the findings must be of one Patient"
                     + " (subject.reference Patient/{id})");
         }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -103,6 +104,20 @@ class RealWorldHooksTest {
 
         assertEquals(expected.path("summary").asText(), card.path("summary").asText());
         assertFalse(card.path("detail").asText().contains("is not known yet"), card.path("detail").asText());
+    }
+
+    @Test
+    void absoluteSubjectWithNoServerToCompare_is400SayingWhatToSend() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        finding(request, "cleft-rr").putObject("subject").put("reference", "https://ehr.example.org/fhir/Patient/cleft");
+        ((ArrayNode) request.at("/prefetch/findings/entry")).forEach(e -> ((ObjectNode) e).remove("fullUrl"));
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status());
+        assertEquals("PVP-H115", reply.errorCode());
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().endsWith(".resource (Observation/cleft-rr).subject"),
+                reply.body().toString());
     }
 
     @Test

@@ -104,6 +104,19 @@ class RealWorldInputTest {
         assertTrue(run.out().contains("[PVP-W301] T11: intravertebral cleft was not reported"), run.out());
     }
 
+    @Test
+    void postOperativeFindingsLeftOut_keepTheVertebraPostOperative() throws IOException {
+        ObjectNode bundle = rr(example(), "500", "%");
+        resource(bundle, "cleft-npec").put("effectiveDateTime", "9999-12-31");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("Prediction for T11 (post-operative)"), run.out());
+        assertTrue(run.out().contains("T11 (post-operative): High"), "after PVP the highest band: " + run.out());
+        assertFalse(run.out().contains("is not known yet"), "they were measured, not unknown: " + run.out());
+    }
+
     // ------------------------------------------------------------------ references
 
     @Test
@@ -287,6 +300,28 @@ class RealWorldInputTest {
         assertTrue(run.out().contains("[PVP-A105] Condition/hpt: 'Primary hyperparathyroidism' (hyperparathyroidism) is a"
                 + " condition whose patients the study excluded"), run.out());
         assertFalse(run.out().contains("PVP-A106"), "the conditions were sent: " + run.out());
+    }
+
+    @Test
+    void conditionWithoutCoding_isNamedAsNotChecked() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode condition = addEntry(bundle, "Condition", "graves");
+        condition.putObject("subject").put("reference", "Patient/cleft");
+        condition.putObject("code").put("text", "Graves disease");
+
+        CliRun run = explain(bundle);
+
+        assertTrue(run.out().contains("[PVP-I108] Condition/graves: 'Graves disease' has no coding"), run.out());
+    }
+
+    @Test
+    void withoutABirthDate_saysTheAgeWasNotChecked() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft").remove("birthDate");
+
+        CliRun run = explain(bundle);
+
+        assertTrue(run.out().contains("[PVP-A107] patient: The patient's age was not known"), run.out());
     }
 
     @Test
