@@ -16,11 +16,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
@@ -400,77 +402,53 @@ final class CdsHooks {
     }
 
     /**
-     * The PVP orders among the draft orders; for order-select only the newly selected ones. An
-     * order for another patient is refused.
+     * The PVP orders among the draft orders, read as FHIR (a malformed order is 400 with its path);
+     * for order-select only the newly selected ones. An order for another patient is refused.
      */
     private List<Order> pvpOrders(HookRequest request, Vocabulary vocabulary, References references) {
+        List<InputReader.Entry> entries;
+        try {
+            entries = new InputReader(FhirContext.forR4Cached()).read(request.draftOrders());
+        } catch (InputException e) {
+            throw new HttpError(400, e.code(), "context.draftOrders " + e.where(), e.getMessage());
+        }
         List<Order> found = new ArrayList<>();
-        JsonNode entries = request.draftOrders().path("entry");
-        for (int i = 0; i < entries.size(); i++) {
-            JsonNode order = entries.get(i).path("resource");
-            String id = "ServiceRequest/" + order.path("id").asText();
-            if (!"ServiceRequest".equals(order.path("resourceType").asText()) || !isPvpCode(order.path("code"))
-                    || List.of("revoked", "entered-in-error", "completed").contains(order.path("status").asText())) {
+        for (InputReader.Entry entry : entries) {
+            if (!(entry.resource() instanceof ServiceRequest order) || !isPvpCode(order.getCode())
+                    || order.hasStatus() && ENDED_ORDERS.contains(order.getStatus().toCode())) {
                 continue;
             }
+            String id = "ServiceRequest/" + order.getIdElement().getIdPart();
             if (request.hook().equals("order-select") && !request.selections().contains(id)) {
                 continue;
             }
-            String at = "context.draftOrders.entry[" + i + "].resource.subject";
-            JsonNode subject = order.path("subject").path("reference");
-            if (subject.isTextual()) {
-                String patient;
-                try {
-                    patient = references.patient(subject.asText(), entries.get(i).path("fullUrl").asText(null), at);
-                } catch (InputException e) {
-                    throw new HttpError(400, e.code(), at, e.getMessage());
-                }
-                if (!patient.equals("Patient/" + request.patientId())) {
-                    throw new HttpError(400, "PVP-H109", at, "is " + subject.asText() + ", not Patient/"
-                            + request.patientId() + " of context.patientId: an order for another patient gets no card here");
-                }
+            String at = "context.draftOrders " + entry.where() + ".resource (" + id + ").subject";
+            String patient;
+            try {
+                patient = references.patient(order.getSubject(), entry.fullUrl(), at);
+            } catch (InputException e) {
+                throw new HttpError(400, e.code(), at, e.getMessage());
             }
-            found.add(order(id, order.path("bodySite"), vocabulary));
+            if (!patient.equals("Patient/" + request.patientId())) {
+                throw new HttpError(400, "PVP-H109", at, "is " + order.getSubject().getReference() + ", not Patient/"
+                        + request.patientId() + " of context.patientId: an order for another patient gets no card here");
+            }
+            Set<String> levels = new LinkedHashSet<>();
+            List<String> unknown = new ArrayList<>();
+            for (CodeableConcept site : order.getBodySite()) {
+                ObservationMapper.levelOf(vocabulary, site).ifPresentOrElse(levels::add,
+                        () -> unknown.add("bodySite " + ObservationMapper.bodySite(site)));
+            }
+            found.add(new Order(id, List.copyOf(levels), List.copyOf(unknown)));
         }
         return found;
     }
 
-    /** The vertebrae (T4-L5) that a ServiceRequest's bodySites name, in order, without repeats, and the sites it names that are not. */
-    private static Order order(String id, JsonNode bodySites, Vocabulary vocabulary) {
-        Set<String> levels = new LinkedHashSet<>();
-        List<String> unknown = new ArrayList<>();
-        for (JsonNode site : bodySites) {
-            Optional<String> level = Optional.empty();
-            for (JsonNode coding : site.path("coding")) {
-                level = level.or(() -> vocabulary.level(coding.path("system").asText(), coding.path("code").asText()));
-            }
-            level = level.or(() -> site.path("text").isTextual() ? vocabulary.levelOfText(site.path("text").asText())
-                    : Optional.empty());
-            level.ifPresentOrElse(levels::add, () -> unknown.add(describe(site)));
-        }
-        return new Order(id, List.copyOf(levels), List.copyOf(unknown));
-    }
+    /** Orders that no longer stand. */
+    private static final List<String> ENDED_ORDERS = List.of("revoked", "entered-in-error", "completed");
 
-    /** A bodySite as the clinician reads it: "http://snomed.info/sct|14806007 'C1'", or its text. */
-    private static String describe(JsonNode site) {
-        List<String> parts = new ArrayList<>();
-        for (JsonNode coding : site.path("coding")) {
-            parts.add(coding.path("system").asText() + "|" + coding.path("code").asText()
-                    + (coding.path("display").isTextual() ? " '" + coding.path("display").asText() + "'" : ""));
-        }
-        if (site.path("text").isTextual()) {
-            parts.add("'" + site.path("text").asText() + "'");
-        }
-        return parts.isEmpty() ? "an empty bodySite" : "bodySite " + String.join(", ", parts);
-    }
-
-    private boolean isPvpCode(JsonNode concept) {
-        for (JsonNode coding : concept.path("coding")) {
-            if (isPvpCode(coding.path("system").asText(), coding.path("code").asText())) {
-                return true;
-            }
-        }
-        return false;
+    private boolean isPvpCode(CodeableConcept concept) {
+        return concept.getCoding().stream().anyMatch(c -> isPvpCode(c.getSystem(), c.getCode()));
     }
 
     private boolean isPvpCode(String system, String code) {

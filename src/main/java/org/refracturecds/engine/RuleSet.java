@@ -93,8 +93,8 @@ public final class RuleSet {
         this.assessmentRules = Set.copyOf(assessmentRules);
         this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
-        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof BodySite || o instanceof PhysicalLimit
-                || o instanceof ExcludedCondition)).toList();
+        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof BodySite || o instanceof ExcludedCondition))
+                .toList();
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));

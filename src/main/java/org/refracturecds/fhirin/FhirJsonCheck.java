@@ -34,6 +34,8 @@ final class FhirJsonCheck {
     private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
     private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
     private static final int SHOWN = 40;
+    /** Digits before or after the point a decimal may have: far beyond any measurement, short of a number that takes memory to write out. */
+    private static final int MAX_DECIMAL_DIGITS = 30;
 
     private final FhirContext fhir;
     /** Also read each value as HAPI does: only to find where, once HAPI has refused one. */
@@ -213,6 +215,11 @@ final class FhirJsonCheck {
                 String hint = value.isTextual() && DECIMAL.matcher(value.asText()).matches() ? value.asText()
                         : "a number";
                 throw wrongType(at, value, fhirType, "a number, without quotes", "send " + hint);
+            }
+            java.math.BigDecimal number = value.decimalValue();
+            if (number.precision() - number.scale() > MAX_DECIMAL_DIGITS || number.scale() > MAX_DECIMAL_DIGITS) {
+                throw new InputException("PVP-E010", at, "is a decimal with more than " + MAX_DECIMAL_DIGITS
+                        + " digits before or after the point, which no measurement has: send the measured value");
             }
         } else if (!value.isTextual()) {
             String hint = value.isNumber() || value.isBoolean() ? "\"" + value.asText() + "\"" : "a string, in quotes";

@@ -119,19 +119,31 @@ public final class ObservationMapper {
     public List<PatientFindings> map(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
         Map<String, PatientInput> patients = new LinkedHashMap<>();
         List<Notice> unattached = new ArrayList<>();
-        List<Patient> persons = new ArrayList<>();
         boolean sawObservation = entries.stream().anyMatch(e -> e.resource() instanceof Observation
                 || e.resource() instanceof DiagnosticReport);
         for (Candidate candidate : candidates(entries, unattached)) {
             Observation observation = candidate.observation();
-            String patientKey = references.patient(observation.getSubject(), candidate.fullUrl(),
-                    candidate.label() + " subject");
+            String patientKey;
+            try {
+                patientKey = references.patient(observation.getSubject(), candidate.fullUrl(),
+                        candidate.label() + " subject");
+            } catch (InputException e) {
+                if (candidate.excludedBy() == null) {
+                    throw e;
+                }
+                unattached.add(Notice.info("PVP-I107", candidate.label(), "left out: " + candidate.excludedBy()));
+                continue;
+            }
             PatientInput patient = patients.computeIfAbsent(patientKey, p -> new PatientInput());
             read(candidate, patient);
         }
+        Map<String, Patient> persons = new HashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Patient person) {
-                persons.add(person);
+                persons.put("Patient/" + person.getIdElement().getIdPart(), person);
+                if (entry.fullUrl() != null && entry.fullUrl().startsWith("urn:")) {
+                    persons.put(entry.fullUrl(), person);
+                }
             } else if (entry.resource() instanceof Condition condition) {
                 String key = references.patient(condition.getSubject(), entry.fullUrl(),
                         reference(condition, entry.where()) + " subject");
@@ -159,12 +171,7 @@ public final class ObservationMapper {
                     + " NPEC, RR, compression ratios...): nothing to assess. " + String.join("; ",
                     unattached.stream().map(Notice::render).toList()));
         }
-        for (Patient person : persons) {
-            PatientInput patient = patients.get("Patient/" + person.getIdElement().getIdPart());
-            if (patient != null) {
-                patient.patient = person;
-            }
-        }
+        patients.forEach((key, patient) -> patient.patient = persons.get(key));
         List<PatientFindings> found = new ArrayList<>();
         for (Map.Entry<String, PatientInput> patient : patients.entrySet()) {
             PatientInput read = patient.getValue();
@@ -179,7 +186,8 @@ public final class ObservationMapper {
 
     /**
      * Every Observation to read: the input's own, their components and panel members, and the
-     * results of DiagnosticReports, each with the subject and date it inherits.
+     * results of DiagnosticReports, each with the subject and date it inherits. Reports and panels
+     * are seen first, so a result or member inherits whatever the order of the Bundle.
      */
     private List<Candidate> candidates(List<InputReader.Entry> entries, List<Notice> unattached) {
         Map<String, InputReader.Entry> byReference = new HashMap<>();
@@ -191,104 +199,131 @@ public final class ObservationMapper {
                 byReference.put(entry.fullUrl(), entry);
             }
         }
-        Map<Resource, Holder> heldBy = new IdentityHashMap<>();
-        List<Candidate> candidates = new ArrayList<>();
+        Shapes shapes = new Shapes(byReference, new IdentityHashMap<>(), new ArrayList<>(), unattached);
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof DiagnosticReport report) {
                 String label = reference(report, entry.where());
-                String status = report.hasStatus() ? report.getStatus().toCode() : "unknown";
                 Holder holder = new Holder(label, report.getSubject(), report.getEffective(),
-                        List.of("entered-in-error", "cancelled").contains(status) ? label + " is " + status : null);
-                for (Reference result : report.getResult()) {
-                    hold(report, holder, result, entry, byReference, heldBy, candidates, unattached);
-                }
+                        excludedBy(label, report.hasStatus() ? report.getStatus().toCode() : "unknown", null));
+                report.getResult().forEach(result -> hold(report, holder, result, entry, shapes));
+            }
+        }
+        for (InputReader.Entry entry : entries) {
+            if (entry.resource() instanceof Observation panel && panel.hasHasMember()) {
+                Holder holder = panelHolder(panel, reference(panel, entry.where()), shapes.heldBy().get(panel));
+                panel.getHasMember().stream().filter(m -> !String.valueOf(m.getReference()).startsWith("#"))
+                        .forEach(member -> hold(panel, holder, member, entry, shapes));
             }
         }
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Observation observation) {
-                Holder holder = heldBy.get(observation);
-                expand(observation, reference(observation, entry.where()), entry, holder, byReference, heldBy,
-                        candidates, unattached);
+                expand(observation, reference(observation, entry.where()), entry, observation,
+                        shapes.heldBy().get(observation), shapes);
             } else if (!(entry.resource() instanceof DiagnosticReport || entry.resource() instanceof Patient
                     || entry.resource() instanceof Condition)) {
                 unattached.add(Notice.info("PVP-I103", reference(entry.resource(), entry.where()), "left out: only"
                         + " Observations of imaging findings (also in DiagnosticReports), Patients and Conditions are read"));
             }
         }
-        return candidates;
+        return shapes.candidates();
+    }
+
+    /** What the shape pass builds: the input's Observations by reference, who holds whom, the candidates. */
+    private record Shapes(Map<String, InputReader.Entry> byReference, Map<Resource, Holder> heldBy,
+                          List<Candidate> candidates, List<Notice> unattached) {
+    }
+
+    private static final List<String> TAKES_ITS_RESULTS = List.of("entered-in-error", "cancelled");
+
+    /** Why a report's or panel's results are left out ("DiagnosticReport/r1 is entered-in-error"), or null. */
+    private static String excludedBy(String label, String status, String inherited) {
+        return inherited != null ? inherited : TAKES_ITS_RESULTS.contains(status) ? label + " is " + status : null;
+    }
+
+    private static Holder panelHolder(Observation panel, String label, Holder heldBy) {
+        Observation own = inherit(panel, heldBy);
+        return new Holder(label, own.getSubject(), own.getEffective(), excludedBy(label,
+                own.hasStatus() ? own.getStatus().toCode() : "unknown", heldBy == null ? null : heldBy.excludedBy()));
     }
 
     /**
-     * An Observation, its components coded with a finding code, and its panel members: each
-     * becomes a candidate with what it inherits from {@code holder}.
+     * An Observation, its components coded with a finding code, and its contained panel members:
+     * each becomes a candidate with what it inherits from {@code holder}.
+     *
+     * @param outer the resource of the input entry, which holds every contained resource
      */
-    private void expand(Observation given, String label, InputReader.Entry entry, Holder holder,
-                        Map<String, InputReader.Entry> byReference, Map<Resource, Holder> heldBy,
-                        List<Candidate> candidates, List<Notice> unattached) {
+    private void expand(Observation given, String label, InputReader.Entry entry, DomainResource outer, Holder holder,
+                        Shapes shapes) {
         Observation observation = inherit(given, holder);
         String excludedBy = holder == null ? null : holder.excludedBy();
         boolean read = type(observation.getCode()).isPresent();
         if (read) {
-            candidates.add(new Candidate(observation, label, entry.fullUrl(), excludedBy));
+            shapes.candidates().add(new Candidate(observation, label, entry.fullUrl(), excludedBy));
         }
         List<String> unknown = new ArrayList<>();
         for (int i = 0; i < observation.getComponent().size(); i++) {
             ObservationComponentComponent component = observation.getComponent().get(i);
             if (type(component.getCode()).isPresent()) {
-                candidates.add(new Candidate(component(observation, component), label + " (component " + (i + 1) + ")",
-                        entry.fullUrl(), excludedBy));
+                shapes.candidates().add(new Candidate(component(observation, component),
+                        label + " (component " + (i + 1) + ")", entry.fullUrl(), excludedBy));
                 read = true;
             } else if (read) {
                 unknown.add(codes(component.getCode()));
             }
         }
         if (!unknown.isEmpty()) {
-            unattached.add(Notice.info("PVP-I101", label, "components with code " + String.join(", ", unknown)
+            shapes.unattached().add(Notice.info("PVP-I101", label, "components with code " + String.join(", ", unknown)
                     + " left out: not findings this module reads (docs/CODES.md)"));
         }
-        String status = observation.hasStatus() ? observation.getStatus().toCode() : "unknown";
-        Holder panel = new Holder(label, observation.getSubject(), observation.getEffective(), excludedBy != null
-                ? excludedBy : List.of("entered-in-error", "cancelled").contains(status) ? label + " is " + status : null);
+        Holder panel = panelHolder(given, label, holder);
         for (Reference member : observation.getHasMember()) {
-            hold(given, panel, member, entry, byReference, heldBy, candidates, unattached);
+            if (String.valueOf(member.getReference()).startsWith("#")) {
+                hold(outer, panel, member, entry, shapes);
+            }
             read = true;
         }
         if (!read) {
-            unattached.add(Notice.info("PVP-I101", label, "left out: code " + codes(observation.getCode())
+            shapes.unattached().add(Notice.info("PVP-I101", label, "left out: code " + codes(observation.getCode())
                     + " is not a finding this module reads (docs/CODES.md)"));
         }
     }
 
     /**
-     * A report's result or a panel's member: a contained Observation is expanded here, one
-     * elsewhere in the input inherits from the holder when its turn comes.
+     * A report's result or a panel's member: a contained Observation (looked up in the entry's
+     * resource, which holds every contained one) is expanded here; one elsewhere in the input
+     * inherits from the holder when its turn comes.
      */
-    private void hold(DomainResource container, Holder holder, Reference held, InputReader.Entry entry,
-                      Map<String, InputReader.Entry> byReference, Map<Resource, Holder> heldBy,
-                      List<Candidate> candidates, List<Notice> unattached) {
+    private void hold(DomainResource outer, Holder holder, Reference held, InputReader.Entry entry, Shapes shapes) {
         String target = held.getReference();
         if (target == null) {
             return;
         }
         if (target.startsWith("#")) {
-            Optional<Resource> inner = container.getContained().stream()
+            Optional<Resource> inner = outer.getContained().stream()
                     .filter(r -> target.substring(1).equals(r.getIdElement().getIdPart())).findFirst();
             if (inner.isPresent() && inner.get() instanceof Observation observation) {
-                expand(observation, holder.label() + " (contained " + target + ")", entry, holder, byReference,
-                        heldBy, candidates, unattached);
+                expand(observation, holder.label() + " (contained " + target + ")", entry, outer, holder, shapes);
             } else {
-                unattached.add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which it does not"
-                        + " contain as an Observation: not read"));
+                shapes.unattached().add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which"
+                        + " its resource does not contain as an Observation: not read"));
             }
             return;
         }
-        InputReader.Entry found = byReference.get(target.startsWith("urn:") || target.contains("://") ? target
-                : "Observation/" + target.replaceFirst("^Observation/", "").replaceFirst("/_history/.*$", ""));
+        InputReader.Entry found = shapes.byReference().get(target);
         if (found == null) {
-            unattached.add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which is not in the"
-                    + " input: not read"));
+            try {
+                found = shapes.byReference().get(references.local(target, entry.fullUrl(), holder.label()));
+            } catch (InputException e) {
+                shapes.unattached().add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ": "
+                        + e.getMessage() + "; not read"));
+                return;
+            }
+        }
+        if (found == null) {
+            shapes.unattached().add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which is not"
+                    + " in the input: not read"));
         } else {
-            heldBy.putIfAbsent(found.resource(), holder);
+            shapes.heldBy().putIfAbsent(found.resource(), holder);
         }
     }
 
@@ -449,6 +484,11 @@ public final class ObservationMapper {
             throw new InputException("PVP-E104", label + " valueQuantity.system", "is " + quantity.getSystem()
                     + ": units must be UCUM (" + Codes.UCUM + ")");
         }
+        if (!quantity.hasCode() && !quantity.hasUnit() && !type.kind.unit.equals("1")) {
+            throw new InputException("PVP-E104", label + " valueQuantity", "has no unit: " + expected(type)
+                    + (type.kind == FindingType.Kind.PERCENT ? " (% means percentage points; 1 means a fraction)" : "")
+                    + "; a unit is never guessed");
+        }
         String unit = quantity.hasCode() ? quantity.getCode() : quantity.hasUnit() ? quantity.getUnit() : "1";
         Double factor = type.kind.factors.get(unit);
         if (factor == null) {
@@ -461,7 +501,7 @@ public final class ObservationMapper {
             throw new InputException("PVP-E115", label + " valueQuantity.value", "is " + quantity.getValue()
                     + ": not a measurement this module can use");
         }
-        double canonical = sent * factor;
+        double canonical = quantity.getValue().multiply(java.math.BigDecimal.valueOf(factor)).doubleValue();
         Optional<PhysicalLimit> limit = vocabulary.limit(type.ruleCode());
         if (limit.isPresent() && !limit.get().allows(canonical)) {
             PhysicalLimit l = limit.get();
@@ -480,11 +520,7 @@ public final class ObservationMapper {
             return null;
         }
         CodeableConcept site = observation.getBodySite();
-        Optional<String> level = site.getCoding().stream().map(c -> vocabulary.level(c.getSystem(), c.getCode()))
-                .flatMap(Optional::stream).findFirst();
-        if (level.isEmpty() && site.hasText()) {
-            level = vocabulary.levelOfText(site.getText());
-        }
+        Optional<String> level = levelOf(vocabulary, site);
         if (level.isEmpty() && !type.vertebral) {
             return null;
         }
@@ -521,11 +557,16 @@ public final class ObservationMapper {
 
     // ------------------------------------------------------------------ the patient
 
-    /** A Condition that holds (not resolved, refuted or entered in error) as a Diagnosis. */
+    /**
+     * A Condition that holds (not inactive or resolved, not refuted or entered in error) as a
+     * Diagnosis. A condition in remission still counts: the study excluded the fractures it causes.
+     */
     private static Optional<Diagnosis> diagnosis(Condition condition, String where) {
-        String clinical = String.valueOf(condition.getClinicalStatus().getCodingFirstRep().getCode());
-        String verification = String.valueOf(condition.getVerificationStatus().getCodingFirstRep().getCode());
-        if (List.of("inactive", "remission", "resolved").contains(clinical)
+        String clinical = condition.getClinicalStatus().getCoding().stream().map(Coding::getCode).filter(Objects::nonNull)
+                .findFirst().orElse("");
+        String verification = condition.getVerificationStatus().getCoding().stream().map(Coding::getCode)
+                .filter(Objects::nonNull).findFirst().orElse("");
+        if (List.of("inactive", "resolved").contains(clinical)
                 || List.of("refuted", "entered-in-error").contains(verification)) {
             return Optional.empty();
         }
@@ -545,7 +586,13 @@ public final class ObservationMapper {
         boolean day = birth.getPrecision().ordinal() >= ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY.ordinal();
         boolean month = birth.getPrecision().ordinal() >= ca.uhn.fhir.model.api.TemporalPrecisionEnum.MONTH.ordinal();
         LocalDate born = LocalDate.of(birth.getYear(), month ? birth.getMonth() + 1 : 1, day ? birth.getDay() : 1);
-        int age = Period.between(born, LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)).getYears();
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        if (born.isAfter(today)) {
+            read.notices.add(Notice.warning("PVP-W104", "Patient/" + person.getIdElement().getIdPart() + " birthDate",
+                    "is " + birth.getValueAsString() + ", in the future: the age is not used"));
+            return new PatientDetails(null, null, read.conditions);
+        }
+        int age = Period.between(born, today).getYears();
         return new PatientDetails(age, "Patient/" + person.getIdElement().getIdPart() + " (birthDate "
                 + person.getBirthDateElement().getValueAsString() + ")", read.conditions);
     }
@@ -663,8 +710,15 @@ public final class ObservationMapper {
         return String.join(", ", concept.getCoding().stream().map(c -> c.getSystem() + "|" + c.getCode()).toList());
     }
 
+    /** The vertebra a bodySite names: by a coding the vocabulary knows, else by its words (bodySite.text). */
+    public static Optional<String> levelOf(Vocabulary vocabulary, CodeableConcept site) {
+        Optional<String> level = site.getCoding().stream().map(c -> vocabulary.level(c.getSystem(), c.getCode()))
+                .flatMap(Optional::stream).findFirst();
+        return level.isEmpty() && site.hasText() ? vocabulary.levelOfText(site.getText()) : level;
+    }
+
     /** A bodySite as a reader sees it: its codings and its text. */
-    static String bodySite(CodeableConcept site) {
+    public static String bodySite(CodeableConcept site) {
         String codings = site.hasCoding() ? String.join(", ", site.getCoding().stream()
                 .map(c -> c.getSystem() + "|" + c.getCode() + (c.hasDisplay() ? " '" + c.getDisplay() + "'" : "")).toList()) : "";
         String text = site.hasText() ? "text '" + site.getText() + "'" : "";

@@ -78,8 +78,9 @@ public final class References {
             return local;
         }
         String base = base(id.getBaseUrl());
-        String entryBase = fullUrl == null ? null : new IdType(fullUrl).isAbsolute() ? base(new IdType(fullUrl).getBaseUrl()) : null;
-        if (base.equals(server) || base.equals(entryBase)) {
+        // With a known server only it counts: a fullUrl elsewhere does not make another server's patient ours.
+        String entryBase = fullUrl == null || !new IdType(fullUrl).isAbsolute() ? null : base(new IdType(fullUrl).getBaseUrl());
+        if (base.equals(server != null ? server : entryBase)) {
             return local;
         }
         if (server == null && entryBase == null) {

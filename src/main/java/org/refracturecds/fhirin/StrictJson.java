@@ -147,6 +147,9 @@ public final class StrictJson {
                     node = STRICT.readTree(parser);
                 } catch (JsonProcessingException e) {
                     throw malformed(e, parser, text.substring((int) start.getCharOffset()));
+                } catch (NumberFormatException e) {
+                    throw new Problem(Kind.MALFORMED, at(parser.currentTokenLocation()), "a number that no JSON"
+                            + " reader can hold (its exponent is too large)");
                 }
                 JsonLocation end = parser.currentTokenLocation();
                 int endOffset = (int) parser.currentLocation().getCharOffset();

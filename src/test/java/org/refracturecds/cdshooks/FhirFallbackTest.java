@@ -140,7 +140,7 @@ class FhirFallbackTest {
         assertEquals(200, reply.status(), reply.body().toString());
         JsonNode card = CdsServiceTest.only(reply.body().path("cards"));
         assertEquals("After PVP: refracture risk T11 57% (High)", card.path("summary").asText(),
-                "the same card as with prefetch: all 5 findings came, over 3 pages");
+                "the same card as with prefetch: all 5 findings came, over 3 pages: " + card.path("detail").asText());
     }
 
     @Test

@@ -24,6 +24,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 class RealWorldHooksTest {
 
+    /** The patient-view example as sent, whitespace and all, for changes made on the text. */
+    static final String JSON_TEXT = readExample();
+
+    private static String readExample() {
+        try {
+            return java.nio.file.Files.readString(Path.of("examples/cds-hooks/patient-view.json"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @TempDir
     static Path dir;
     static RunningService service;
@@ -163,7 +174,46 @@ class RealWorldHooksTest {
 
         assertEquals(400, reply.status());
         assertEquals("PVP-H109", reply.errorCode());
-        assertEquals("context.draftOrders.entry[0].resource.subject", reply.body().at("/issue/0/expression/0").asText());
+        assertEquals("context.draftOrders Bundle.entry[0].resource (ServiceRequest/pvp-order-1).subject",
+                reply.body().at("/issue/0/expression/0").asText());
+    }
+
+    @Test
+    void malformedDraftOrders_is400NotA500() throws Exception {
+        ObjectNode request = RunningService.example("order-sign.json");
+        ((ObjectNode) request.at("/context/draftOrders")).putObject("entry").putObject("resource");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-preop", request);
+
+        assertEquals(400, reply.status(), reply.body().toString());
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("context.draftOrders"), reply.body().toString());
+    }
+
+    @Test
+    void decimalWithAHugeExponent_is400NotA500() throws Exception {
+        String body = JSON_TEXT.replace("\"value\": 12.5", "\"value\": 1e999999999");
+        assertTrue(body.contains("1e999999999"));
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", body);
+
+        assertEquals(400, reply.status(), reply.body().toString());
+        assertEquals("PVP-E010", reply.errorCode());
+    }
+
+    @Test
+    void subjectOnTheServerOfItsFullUrlButNotOnTheRequestsServer_is400() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        request.put("fhirServer", "https://ehr.example.org/fhir");
+        ((ObjectNode) request.at("/prefetch/findings/entry/0")).put("fullUrl", "http://other-hospital.example/fhir/Observation/cleft-ivc");
+        finding(request, "cleft-ivc").putObject("subject").put("reference", "http://other-hospital.example/fhir/Patient/cleft");
+
+        try (RunningService allowing = new RunningService(dir.resolve("allowing"),
+                Map.of("fhirServers", java.util.List.of("https://ehr.example.org/fhir")))) {
+            RunningService.Reply reply = allowing.post("/cds-services/pvp-refracture-risk", request);
+
+            assertEquals(400, reply.status(), reply.body().toString());
+            assertEquals("PVP-E110", reply.errorCode());
+        }
     }
 
     @Test
@@ -176,7 +226,7 @@ class RealWorldHooksTest {
 
         assertEquals("info", card.path("indicator").asText());
         assertTrue(card.path("summary").asText().contains("a site this module cannot assess"), card.path("summary").asText());
-        assertTrue(card.path("detail").asText().contains("ServiceRequest/pvp-order-1 names bodySite 'C1': not a vertebra"
+        assertTrue(card.path("detail").asText().contains("ServiceRequest/pvp-order-1 names bodySite text 'C1': not a vertebra"
                 + " this module knows"), card.path("detail").asText());
         assertFalse(card.path("detail").asText().contains("T12"), "no card about another level: " + card.path("detail").asText());
     }
@@ -194,7 +244,7 @@ class RealWorldHooksTest {
         JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
 
         assertTrue(card.path("detail").asText().contains("[PVP-A105] Condition/thyro: 'Thyrotoxicosis with diffuse goitre'"
-                + " (hyperthyroidism) is a condition whose patients the study excluded"), card.path("detail").asText());
+                + " (hyperthyroidism) is on the record. The study excluded"), card.path("detail").asText());
         assertFalse(card.path("detail").asText().contains("PVP-A106"), card.path("detail").asText());
     }
 

@@ -77,7 +77,6 @@ class RealWorldInputTest {
         "1e6   | %  | [PVP-E116] valueQuantity.value: is 1000000 %, outside -100 to 100 %",
         "-150  | %  | [PVP-E116] valueQuantity.value: is -150 %, outside -100 to 100 %",
         "5     | 1  | [PVP-E116] valueQuantity.value: is 5 1 (500 %), outside -100 to 100 %",
-        "1e-400| %  | [PVP-E115] valueQuantity.value: is 1E-400: not a measurement this module can use",
     })
     void impossibleReductionRate_isLeftOutNamedAndCountsAsNotReported(String value, String unit, String reason)
             throws IOException {
@@ -89,6 +88,15 @@ class RealWorldInputTest {
         assertTrue(run.out().contains("It counts as not reported"), run.out());
         assertFalse(run.out().contains("reduction-rate = "), "RR is not among the inputs used: " + run.out());
         assertTrue(run.out().contains("scenario: reduction rate 5 %"), "RR by technique scenario: " + run.out());
+    }
+
+    @Test
+    void decimalOfNoMeasurement_isRefusedNotRoundedToZero() throws IOException {
+        CliRun run = explain(rr(example(), "1e-400", "%"));
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-E010] Bundle.entry[4].resource (Observation/cleft-rr).valueQuantity.value:"
+                + " is a decimal with more than 30 digits"), run.err());
     }
 
     @Test
@@ -281,6 +289,72 @@ class RealWorldInputTest {
         assertTrue(run.out().contains("T11  npec-pattern = upper-and-lower  (Observation/morphometry (component 2), 2025-03-06)"), run.out());
     }
 
+    @Test
+    void panelListedAfterItsMembers_stillPassesOnItsSubjectAndItsEnteredInError() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-rr").remove("subject");
+        ObjectNode panel = addEntry(bundle, "Observation", "post-op-panel");
+        panel.put("status", "entered-in-error").put("effectiveDateTime", "2025-03-06");
+        panel.putObject("code").put("text", "Post-op films");
+        panel.putObject("subject").put("reference", "Patient/cleft");
+        panel.putArray("hasMember").addObject().put("reference", "Observation/cleft-rr");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-I107] Observation/cleft-rr: left out: Observation/post-op-panel is"
+                + " entered-in-error, and its results with it"), run.out());
+        assertFalse(run.out().contains("reduction-rate = "), run.out());
+    }
+
+    @Test
+    void theSameReductionRateAsAFractionAndInPercent_agree() throws IOException {
+        ObjectNode bundle = rr(example(), "7", "%");
+        ObjectNode fraction = resource(bundle, "cleft-rr").deepCopy().put("id", "cleft-rr-fraction");
+        ((ObjectNode) fraction.path("valueQuantity")).put("value", new java.math.BigDecimal("0.07")).put("unit", "1").put("code", "1");
+        ((ArrayNode) bundle.path("entry")).addObject().put("fullUrl", "http://ehr.example.org/fhir/Observation/cleft-rr-fraction")
+                .set("resource", fraction);
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("reduction-rate = 7 %"), run.out());
+        assertFalse(run.out().contains("PVP-E107"), run.out());
+    }
+
+    @Test
+    void reductionRateWithoutAUnit_isLeftOutNotGuessed() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode quantity = (ObjectNode) resource(bundle, "cleft-rr").path("valueQuantity");
+        quantity.remove("unit");
+        quantity.remove("code");
+        quantity.remove("system");
+
+        CliRun run = explain(bundle);
+
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-rr: reduction rate (RR) not used: [PVP-E104]"
+                + " valueQuantity: has no unit"), run.out());
+    }
+
+    @Test
+    void patientOfATransactionBundle_givesTheAge() throws IOException {
+        ObjectNode bundle = example();
+        for (JsonNode entry : bundle.path("entry")) {
+            ObjectNode resource = (ObjectNode) entry.path("resource");
+            if (resource.path("resourceType").asText().equals("Patient")) {
+                ((ObjectNode) entry).put("fullUrl", "urn:uuid:8f0a3c2e-4b1d-4c55-9b8e-2d3f1a6b7c90");
+                resource.put("birthDate", "1980-01-01");
+            } else {
+                resource.putObject("subject").put("reference", "urn:uuid:8f0a3c2e-4b1d-4c55-9b8e-2d3f1a6b7c90");
+            }
+        }
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-A104]"), run.out());
+    }
+
     // ------------------------------------------------------------------ applicability
 
     @Test
@@ -296,9 +370,9 @@ class RealWorldInputTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("[PVP-A104] Patient/cleft (birthDate 1970-06-01): Age 55 years is far from the ages"
-                + " of the study's patients (79.65 +/- 7.90 years with refracture"), run.out());
-        assertTrue(run.out().contains("[PVP-A105] Condition/hpt: 'Primary hyperparathyroidism' (hyperparathyroidism) is a"
-                + " condition whose patients the study excluded"), run.out());
+                + " of the study's patients (79.65 +/- 7.90 years with refracture, 78.29 +/- 7.21 without): few of them"), run.out());
+        assertTrue(run.out().contains("[PVP-A105] Condition/hpt: 'Primary hyperparathyroidism' (hyperparathyroidism) is on"
+                + " the record. The study excluded"), run.out());
         assertFalse(run.out().contains("PVP-A106"), "the conditions were sent: " + run.out());
     }
 
