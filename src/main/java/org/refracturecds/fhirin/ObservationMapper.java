@@ -1,5 +1,6 @@
 package org.refracturecds.fhirin;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -18,9 +19,11 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 import org.hl7.fhir.r4.model.BaseDateTimeType;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Observation;
@@ -35,12 +38,15 @@ import org.refracturecds.facts.Diagnosis;
 import org.refracturecds.facts.Finding;
 import org.refracturecds.facts.LeftOut;
 import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.PatientDetails;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.VertebralLevel;
 import org.refracturecds.facts.Vocabulary;
+
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 
 /**
  * Turns the input's resources into the facts the rules read, one {@link PatientFindings} per
@@ -70,6 +76,8 @@ public final class ObservationMapper {
     static final List<String> NPEC_CODES = List.of("none", "upper", "lower", "upper-and-lower");
     /** How far in the future an effective date may be (clocks and time zones differ) before it is an error. */
     private static final Duration FUTURE = Duration.ofDays(1);
+    private static final String NO_FINDING = "has no finding of a vertebra (IVC, endplate disruption, NPEC, RR,"
+            + " compression ratios...): nothing to assess";
 
     private final Vocabulary vocabulary;
     private final References references;
@@ -167,8 +175,7 @@ public final class ObservationMapper {
             throw new InputException(entries.isEmpty() ? "PVP-E004" : "PVP-E003", where, what);
         }
         if (patients.isEmpty()) {
-            throw new InputException("PVP-E109", "the input", "has no finding of a vertebra (IVC, endplate disruption,"
-                    + " NPEC, RR, compression ratios...): nothing to assess. " + String.join("; ",
+            throw new InputException("PVP-E109", "the input", NO_FINDING + ". " + String.join("; ",
                     unattached.stream().map(Notice::render).toList()));
         }
         patients.forEach((key, patient) -> patient.patient = persons.get(key));
@@ -439,7 +446,7 @@ public final class ObservationMapper {
     }
 
     private static String presence(Type value, FindingType type, String label) throws InputException {
-        if (value instanceof org.hl7.fhir.r4.model.BooleanType bool && bool.hasValue()) {
+        if (value instanceof BooleanType bool && bool.hasValue()) {
             return bool.booleanValue() ? "present" : "absent";
         }
         if (value instanceof CodeableConcept concept) {
@@ -501,14 +508,14 @@ public final class ObservationMapper {
             throw new InputException("PVP-E115", label + " valueQuantity.value", "is " + quantity.getValue()
                     + ": not a measurement this module can use");
         }
-        double canonical = quantity.getValue().multiply(java.math.BigDecimal.valueOf(factor)).doubleValue();
+        double canonical = quantity.getValue().multiply(BigDecimal.valueOf(factor)).doubleValue();
         Optional<PhysicalLimit> limit = vocabulary.limit(type.ruleCode());
         if (limit.isPresent() && !limit.get().allows(canonical)) {
             PhysicalLimit l = limit.get();
             throw new InputException("PVP-E116", label + " valueQuantity.value", "is " + quantity.getValue().toPlainString()
-                    + " " + unit + (factor == 1 ? "" : " (" + org.refracturecds.facts.Numbers.plain(canonical) + " " + type.kind.unit + ")")
-                    + ", outside " + org.refracturecds.facts.Numbers.plain(l.getLowest()) + " to "
-                    + org.refracturecds.facts.Numbers.plain(l.getHighest()) + " " + type.kind.unit + ": " + l.getWhy()
+                    + " " + unit + (factor == 1 ? "" : " (" + Numbers.plain(canonical) + " " + type.kind.unit + ")")
+                    + ", outside " + Numbers.plain(l.getLowest()) + " to "
+                    + Numbers.plain(l.getHighest()) + " " + type.kind.unit + ": " + l.getWhy()
                     + " (rules/vocabulary.drl.csv, PhysicalLimits)");
         }
         return canonical;
@@ -582,9 +589,9 @@ public final class ObservationMapper {
         if (person == null || !person.hasBirthDate()) {
             return new PatientDetails(null, null, read.conditions);
         }
-        org.hl7.fhir.r4.model.DateType birth = person.getBirthDateElement();
-        boolean day = birth.getPrecision().ordinal() >= ca.uhn.fhir.model.api.TemporalPrecisionEnum.DAY.ordinal();
-        boolean month = birth.getPrecision().ordinal() >= ca.uhn.fhir.model.api.TemporalPrecisionEnum.MONTH.ordinal();
+        DateType birth = person.getBirthDateElement();
+        boolean day = birth.getPrecision().ordinal() >= TemporalPrecisionEnum.DAY.ordinal();
+        boolean month = birth.getPrecision().ordinal() >= TemporalPrecisionEnum.MONTH.ordinal();
         LocalDate born = LocalDate.of(birth.getYear(), month ? birth.getMonth() + 1 : 1, day ? birth.getDay() : 1);
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         if (born.isAfter(today)) {
@@ -643,16 +650,11 @@ public final class ObservationMapper {
         }
         vertebrae.values().removeIf(v -> findings.stream().noneMatch(f -> f.getVertebra() == v));
         if (vertebrae.isEmpty()) {
-            if (read.readings.isEmpty() && read.leftOut.isEmpty()) {
-                throw new InputException("PVP-E109", patient, "has no finding of a vertebra (IVC, endplate"
-                        + " disruption, NPEC, RR, compression ratios...): nothing to assess");
-            }
             if (!read.leftOut.isEmpty()) {
                 throw new InputException("PVP-E117", patient, "has no usable finding of a vertebra: " + String.join("; ",
                         read.leftOut.stream().map(l -> l.where() + " left out, " + l.reason()).toList()));
             }
-            throw new InputException("PVP-E109", patient, "has no finding of a vertebra (IVC, endplate"
-                    + " disruption, NPEC, RR, compression ratios...): nothing to assess");
+            throw new InputException("PVP-E109", patient, NO_FINDING);
         }
         return new PatientFindings(patient, List.copyOf(vertebrae.values()), findings, read.notices, preliminary,
                 read.leftOut, details(read), read.diagnoses);
