@@ -17,6 +17,7 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,7 +182,7 @@ public final class CdsServer implements AutoCloseable {
 
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
         CdsService service = service(ctx);
-        feedback.store(service.id, Feedback.parse(body(ctx)));
+        feedback.store(service.id, FeedbackRequest.parse(body(ctx)));
         write(ctx, JSON.createObjectNode());
     }
 

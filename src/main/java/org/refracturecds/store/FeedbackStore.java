@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.store;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,7 +17,7 @@ import java.util.List;
  * Card feedback, stored durably over JDBC: by default an H2 file, or any database whose JDBC URL
  * and driver a deployment gives. The table is created on first use.
  */
-final class FeedbackStore implements AutoCloseable {
+public final class FeedbackStore implements AutoCloseable {
 
     private static final String CREATE = """
             CREATE TABLE IF NOT EXISTS cds_feedback (
@@ -38,7 +38,7 @@ final class FeedbackStore implements AutoCloseable {
     private final Clock clock;
     private Connection connection;
 
-    FeedbackStore(String url, Clock clock) throws SQLException {
+    public FeedbackStore(String url, Clock clock) throws SQLException {
         this.url = url;
         this.clock = clock;
         try (Statement create = connection().createStatement()) {
@@ -47,7 +47,7 @@ final class FeedbackStore implements AutoCloseable {
     }
 
     /** Stores every item, or none. */
-    synchronized void store(String serviceId, List<Feedback> items) throws SQLException {
+    public synchronized void store(String serviceId, List<Feedback> items) throws SQLException {
         Connection db = connection();
         db.setAutoCommit(false);
         try (PreparedStatement insert = db.prepareStatement(INSERT)) {
@@ -74,7 +74,7 @@ final class FeedbackStore implements AutoCloseable {
     }
 
     /** Everything stored for one service, oldest first. */
-    synchronized List<Feedback> read(String serviceId) throws SQLException {
+    public synchronized List<Feedback> read(String serviceId) throws SQLException {
         List<Feedback> items = new ArrayList<>();
         try (PreparedStatement select = connection().prepareStatement("SELECT card_uuid, outcome,"
                 + " accepted_suggestions, override_code, user_comment, outcome_timestamp FROM cds_feedback"
