@@ -17,6 +17,7 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.store.Database;
 import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
@@ -45,6 +46,7 @@ public final class CdsServer implements AutoCloseable {
     private final LiveRules rules;
     private final FhirFetcher fetcher;
     private final ExecutorService fetchPool;
+    private final Database database;
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
     private final CdsHooks hooks;
@@ -61,7 +63,8 @@ public final class CdsServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.feedback = new FeedbackStore(config.feedbackJdbcUrl(), clock);
+        this.database = Database.open(config.databaseSettings());
+        this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
@@ -259,6 +262,6 @@ public final class CdsServer implements AutoCloseable {
         rules.close();
         fetchPool.shutdownNow();
         fetcher.close();
-        feedback.close();
+        database.close();
     }
 }
