@@ -19,6 +19,7 @@ import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.store.Database;
 import org.refracturecds.store.FeedbackStore;
+import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +66,8 @@ public final class CdsServer implements AutoCloseable {
         });
         this.database = Database.open(config.databaseSettings());
         this.feedback = new FeedbackStore(database, clock);
-        this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
+        this.jwt = config.auth().verify()
+                ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
                 new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns,
@@ -137,7 +139,7 @@ public final class CdsServer implements AutoCloseable {
         });
     }
 
-    private void authenticate(Context ctx) {
+    private void authenticate(Context ctx) throws SQLException {
         if (jwt == null || !"POST".equals(ctx.method().name())) {
             return;
         }
