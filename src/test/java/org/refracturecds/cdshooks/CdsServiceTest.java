@@ -368,6 +368,23 @@ class CdsServiceTest {
     }
 
     @Test
+    void feedbackWithMoreThan108AcceptedSuggestions_isStored_notA500() throws Exception {
+        String card = UUID.randomUUID().toString();
+        ObjectNode body = RunningService.JSON.createObjectNode();
+        ArrayNode suggestions = body.putArray("feedback").addObject().put("card", card).put("outcome", "accepted")
+                .put("outcomeTimestamp", "2026-01-15T09:30:00Z").putArray("acceptedSuggestions");
+        for (int i = 0; i < 500; i++) {
+            suggestions.addObject().put("id", UUID.randomUUID().toString());
+        }
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertTrue(service.server.feedback().read("pvp-refracture-risk").stream()
+                .anyMatch(f -> f.card().equals(card) && f.acceptedSuggestions().size() == 500));
+    }
+
+    @Test
     void feedback_isStillThereAfterARestart(@TempDir Path own) throws Exception {
         String card = UUID.randomUUID().toString();
         ObjectNode body = RunningService.JSON.createObjectNode();

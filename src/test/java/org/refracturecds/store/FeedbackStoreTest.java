@@ -109,4 +109,20 @@ class FeedbackStoreTest {
 
         assertEquals(1, open(settings).read("pvp-refracture-risk").size());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestDatabase.class)
+    void aThousandAcceptedSuggestions_andTheLongestTimestamp_areStored(TestDatabase kind) throws Exception {
+        FeedbackStore store = open(kind.fresh(dir));
+        String[] suggestions = new String[1000];
+        for (int i = 0; i < suggestions.length; i++) {
+            suggestions[i] = UUID.randomUUID().toString();
+        }
+        Feedback many = new Feedback(UUID.randomUUID().toString(), "accepted", List.of(suggestions), null, null,
+                "+999999999-12-31T23:59:59.999999999+18:00");
+
+        store.store("pvp-refracture-risk", List.of(many));
+
+        assertEquals(List.of(many), store.read("pvp-refracture-risk"));
+    }
 }
