@@ -18,7 +18,8 @@ import com.zaxxer.hikari.pool.HikariPool;
  * The service's database: a connection pool (HikariCP) on one JDBC URL, the embedded H2 by default
  * or PostgreSQL, whose schema is brought up to date at start-up by the numbered migrations of
  * {@code src/main/resources/db/migration/} (Flyway). Each table has its own small class that holds
- * its SQL ({@link FeedbackStore}); the SQL is written to run unchanged on both.
+ * its SQL ({@link FeedbackStore}, {@link UsedJwtIds}, {@link RulesVersions}); the SQL is written to
+ * run unchanged on both.
  */
 public final class Database implements AutoCloseable {
 
@@ -53,10 +54,12 @@ public final class Database implements AutoCloseable {
      * was killed; PostgreSQL's commit is durable as it returns.
      */
     private final boolean h2File;
+    private final boolean postgreSql;
 
-    private Database(HikariDataSource pool, boolean h2File) {
+    private Database(HikariDataSource pool, boolean h2File, boolean postgreSql) {
         this.pool = pool;
         this.h2File = h2File;
+        this.postgreSql = postgreSql;
     }
 
     /**
@@ -93,8 +96,12 @@ public final class Database implements AutoCloseable {
                     .baselineVersion("0")
                     .load()
                     .migrate();
+            boolean postgreSql;
+            try (Connection connection = pool.getConnection()) {
+                postgreSql = "PostgreSQL".equals(connection.getMetaData().getDatabaseProductName());
+            }
             Database database = new Database(pool, settings.url().startsWith("jdbc:h2:")
-                    && !settings.url().startsWith("jdbc:h2:mem:"));
+                    && !settings.url().startsWith("jdbc:h2:mem:"), postgreSql);
             database.warnWhenCommitsAreNotDurable();
             return database;
         } catch (FlywayException | SQLException e) {
@@ -111,16 +118,36 @@ public final class Database implements AutoCloseable {
      * loss right after cannot undo it. On an error the transaction is rolled back and nothing stays.
      */
     public <T> T write(Work<T> work) throws SQLException {
+        return transaction(work, true);
+    }
+
+    /**
+     * Runs {@code work} in one transaction and commits it without waiting for the disk: every
+     * connection and node sees the commit at once, but a crash of the database within about a
+     * second may undo it (PostgreSQL: {@code synchronous_commit} off for this transaction; H2: its
+     * background writer). For rows whose loss on a crash costs little and which are written on every
+     * request: the used JWT ids.
+     */
+    public <T> T writeNotDurably(Work<T> work) throws SQLException {
+        return transaction(work, false);
+    }
+
+    private <T> T transaction(Work<T> work, boolean durable) throws SQLException {
         try (Connection connection = pool.getConnection()) {
             T result;
             try {
+                if (!durable && postgreSql) {
+                    try (Statement asynchronous = connection.createStatement()) {
+                        asynchronous.execute("SET LOCAL synchronous_commit TO OFF");
+                    }
+                }
                 result = work.run(connection);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
             }
-            if (h2File) {
+            if (durable && h2File) {
                 try (Statement sync = connection.createStatement()) {
                     sync.execute("CHECKPOINT SYNC");
                 }
@@ -140,21 +167,12 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Whether the database answers within two seconds (for a readiness check). */
-    public boolean reachable() {
-        try (Connection connection = pool.getConnection()) {
-            return connection.isValid(2);
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
     /** A PostgreSQL server whose administrator turned durable commits off is named in the log at start-up. */
     private void warnWhenCommitsAreNotDurable() throws SQLException {
+        if (!postgreSql) {
+            return;
+        }
         read(connection -> {
-            if (!"PostgreSQL".equals(connection.getMetaData().getDatabaseProductName())) {
-                return null;
-            }
             try (Statement show = connection.createStatement();
                  ResultSet rows = show.executeQuery("SELECT name, setting FROM pg_settings"
                          + " WHERE name IN ('fsync', 'synchronous_commit')")) {

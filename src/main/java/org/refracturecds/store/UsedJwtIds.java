@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The JWT ids already used, in the table {@code used_jwt_id} (V2__used_jwt_ids.sql): the primary
  * key refuses a second use of a token on every node that shares the database. Rows whose token
- * can no longer be accepted are purged, at most once a minute per node.
+ * can no longer be accepted are purged, at most once a minute per node. Written on every call, a
+ * row is committed without waiting for the disk ({@link Database#writeNotDurably}): a crash of the
+ * database may forget the tokens of its last second, a risk taken for the calls' speed.
  */
 public final class UsedJwtIds {
 
@@ -44,7 +46,7 @@ public final class UsedJwtIds {
     public boolean firstUse(String issuer, String jti, Instant keepUntil) throws SQLException {
         purgeExpired();
         try {
-            database.write(connection -> {
+            database.writeNotDurably(connection -> {
                 try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
                     insert.setString(1, tokenId(issuer, jti));
                     insert.setObject(2, OffsetDateTime.ofInstant(keepUntil, ZoneOffset.UTC));
@@ -67,7 +69,7 @@ public final class UsedJwtIds {
         if (now.isBefore(due) || !nextPurge.compareAndSet(due, now.plus(PURGE_EVERY))) {
             return;
         }
-        database.write(connection -> {
+        database.writeNotDurably(connection -> {
             try (PreparedStatement purge = connection.prepareStatement(PURGE)) {
                 purge.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
                 return purge.executeUpdate();
