@@ -57,6 +57,17 @@ public enum TestDatabase {
         return server;
     }
 
+    /**
+     * Starts the PostgreSQL server for bench/feedback-load.sh: writes the JDBC URL of a new database
+     * (user postgres) to the file {@code args[0]}, then runs until it is stopped.
+     */
+    public static void main(String[] args) throws Exception {
+        String url = POSTGRESQL.fresh(null).url();
+        java.nio.file.Files.writeString(Path.of(args[0] + ".tmp"), url);
+        java.nio.file.Files.move(Path.of(args[0] + ".tmp"), Path.of(args[0]));
+        Thread.currentThread().join();
+    }
+
     @Override
     public String toString() {
         return this == H2 ? "H2" : "PostgreSQL";
