@@ -13,7 +13,7 @@ connections=${1:-32}; seconds=${2:-60}; runs=${3:-3}; port=18080
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 mvn -B -q package -DskipTests
 data=$(mktemp -d)
-printf 'feedbackJdbcUrl: "jdbc:h2:%s/feedback"\n%s\n' "$data" "${SERVE_SETTINGS:-}" > "$data/settings.yaml"
+printf 'database: "jdbc:h2:%s/pvp"\n%s\n' "$data" "${SERVE_SETTINGS:-}" > "$data/settings.yaml"
 java ${SERVE_JAVA_OPTS:--Xmx192m -XX:+UseParallelGC} -jar target/pvp-refracture-cds.jar serve --port "$port" --config "$data/settings.yaml" >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT

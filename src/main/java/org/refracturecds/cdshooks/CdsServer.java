@@ -17,6 +17,9 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.FeedbackStore;
+import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +47,7 @@ public final class CdsServer implements AutoCloseable {
     private final LiveRules rules;
     private final FhirFetcher fetcher;
     private final ExecutorService fetchPool;
+    private final Database database;
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
     private final CdsHooks hooks;
@@ -60,8 +64,10 @@ public final class CdsServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.feedback = new FeedbackStore(config.feedbackJdbcUrl(), clock);
-        this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
+        this.database = Database.open(config.databaseSettings());
+        this.feedback = new FeedbackStore(database, clock);
+        this.jwt = config.auth().verify()
+                ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
                 new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns,
@@ -133,7 +139,7 @@ public final class CdsServer implements AutoCloseable {
         });
     }
 
-    private void authenticate(Context ctx) {
+    private void authenticate(Context ctx) throws SQLException {
         if (jwt == null || !"POST".equals(ctx.method().name())) {
             return;
         }
@@ -181,7 +187,7 @@ public final class CdsServer implements AutoCloseable {
 
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
         CdsService service = service(ctx);
-        feedback.store(service.id, Feedback.parse(body(ctx)));
+        feedback.store(service.id, FeedbackRequest.parse(body(ctx)));
         write(ctx, JSON.createObjectNode());
     }
 
@@ -258,6 +264,6 @@ public final class CdsServer implements AutoCloseable {
         rules.close();
         fetchPool.shutdownNow();
         fetcher.close();
-        feedback.close();
+        database.close();
     }
 }

@@ -6,14 +6,18 @@ import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import org.refracturecds.store.UsedJwtIds;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -42,14 +46,15 @@ final class JwtVerifier {
 
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS384, JWSAlgorithm.ES384);
     private static final int SKEW_SECONDS = 60;
-    private static final int MAX_REMEMBERED_JTI = 100_000;
 
     private final Map<String, ServiceConfig.Issuer> issuers = new ConcurrentHashMap<>();
     private final Map<String, JWKSource<SecurityContext>> keySources = new ConcurrentHashMap<>();
-    private final Map<String, Long> seenJti = new ConcurrentHashMap<>();
+    private final UsedJwtIds usedIds;
     private final Clock clock;
 
-    JwtVerifier(List<ServiceConfig.Issuer> allowed, Clock clock) throws IOException, ParseException {
+    /** @param usedIds the tokens already used, shared by every node on the same database */
+    JwtVerifier(List<ServiceConfig.Issuer> allowed, UsedJwtIds usedIds, Clock clock) throws IOException, ParseException {
+        this.usedIds = usedIds;
         this.clock = clock;
         for (ServiceConfig.Issuer issuer : allowed) {
             issuers.put(issuer.iss(), issuer);
@@ -64,8 +69,9 @@ final class JwtVerifier {
      * Checks the Authorization header of a call to one of {@code audiences}.
      *
      * @throws HttpError 401 saying what was wrong with the token
+     * @throws SQLException when the used tokens cannot be checked
      */
-    void verify(String authorization, Set<String> audiences) {
+    void verify(String authorization, Set<String> audiences) throws SQLException {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized("the Authorization header must be 'Bearer' and the CDS client's JWT");
         }
@@ -102,7 +108,10 @@ final class JwtVerifier {
         if (verified.getIssueTime().after(new Date(now + SKEW_SECONDS * 1000L))) {
             throw unauthorized("the token's iat is in the future");
         }
-        remember(issuer.iss() + "|" + verified.getJWTID(), verified.getExpirationTime().getTime(), now);
+        Instant acceptableUntil = verified.getExpirationTime().toInstant().plusSeconds(SKEW_SECONDS);
+        if (!usedIds.firstUse(issuer.iss(), verified.getJWTID(), acceptableUntil)) {
+            throw unauthorized("the token's jti was used before: each call needs a new token");
+        }
     }
 
     private JWKSource<SecurityContext> keys(ServiceConfig.Issuer issuer, SignedJWT jwt) {
@@ -140,15 +149,6 @@ final class JwtVerifier {
             HttpURLConnection connection = super.openHTTPConnection(url);
             connection.setInstanceFollowRedirects(false);
             return connection;
-        }
-    }
-
-    private void remember(String jti, long expiresAt, long now) {
-        if (seenJti.size() > MAX_REMEMBERED_JTI) {
-            seenJti.values().removeIf(expiry -> expiry < now - SKEW_SECONDS * 1000L);
-        }
-        if (seenJti.putIfAbsent(jti, expiresAt) != null) {
-            throw unauthorized("the token's jti was used before: each call needs a new token");
         }
     }
 

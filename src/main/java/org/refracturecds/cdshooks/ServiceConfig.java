@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.refracturecds.store.Database;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,11 +38,18 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param concurrentRequests how many requests are worked on at once, 0 for one per CPU core; the
  *                          others wait their turn in arrival order (docs/PERFORMANCE.md)
  * @param validation        the inputs' check against fhir-profiles/: off, warn or strict
+ * @param database          the JDBC URL of the database: an H2 file (one node) or PostgreSQL
+ * @param databasePassword  the database password, given or read from the environment variable
+ *                          {@code databasePasswordEnv} names; never logged
+ * @param databasePoolSize  the most connections to the database at once
+ * @param feedbackJdbcUrl   the old name of {@code database}, still read; null when not given
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             long maxBodyBytes, List<String> corsOrigins, List<String> fhirServers,
-                            int fetchTimeoutMillis, String feedbackJdbcUrl, List<String> extraPvpCodes,
-                            int workerThreads, int concurrentRequests, String validation, Auth auth) {
+                            int fetchTimeoutMillis, List<String> extraPvpCodes,
+                            int workerThreads, int concurrentRequests, String validation, Auth auth,
+                            String database, String databaseUser, String databasePassword,
+                            String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl) {
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -105,23 +114,36 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
      * {@code overrides} (setting name to value) over both, and checks the result.
      */
     public static ServiceConfig load(Path file, Map<String, Object> overrides) throws ConfigException {
+        return load(file, overrides, Map.of());
+    }
+
+    /**
+     * As {@link #load(Path, Map)}, with the environment variables that {@code databasePasswordEnv}
+     * may name.
+     */
+    public static ServiceConfig load(Path file, Map<String, Object> overrides, Map<String, String> environment)
+            throws ConfigException {
         String name = file == null ? "the bundled settings" : file.toString();
         ObjectNode merged = bundled();
+        ObjectNode own = YAML.createObjectNode();
         if (file != null) {
-            JsonNode own;
+            JsonNode read;
             try {
-                own = YAML.readTree(Files.readString(file));
+                read = YAML.readTree(Files.readString(file));
             } catch (IOException e) {
                 throw new ConfigException("[PVP-C100] " + name + ": cannot be read as YAML: " + firstLine(e));
             }
-            if (own != null && !own.isMissingNode() && !own.isNull()) {
-                if (!own.isObject()) {
+            if (read != null && !read.isMissingNode() && !read.isNull()) {
+                if (!read.isObject()) {
                     throw new ConfigException("[PVP-C100] " + name + ": must be a YAML mapping of settings");
                 }
-                merge(merged, (ObjectNode) own);
+                merge(own, (ObjectNode) read);
             }
         }
-        merge(merged, YAML.valueToTree(overrides));
+        merge(own, YAML.valueToTree(overrides));
+        merge(merged, own);
+        databaseFromOldName(own, merged, name);
+        databasePasswordFromEnvironment(merged, environment, name);
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -133,6 +155,56 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         } catch (IOException e) {
             throw new ConfigException("[PVP-C100] " + name + ": " + firstLine(e));
         }
+    }
+
+    /** {@code feedbackJdbcUrl}, the old name of {@code database}, is read as {@code database}. */
+    private static void databaseFromOldName(ObjectNode own, ObjectNode merged, String name) throws ConfigException {
+        JsonNode old = own.get("feedbackJdbcUrl");
+        if (old == null || old.isNull()) {
+            return;
+        }
+        if (own.has("database")) {
+            throw new ConfigException("[PVP-C103] " + name + ": settings 'feedbackJdbcUrl' and 'database' are both given:"
+                    + " 'feedbackJdbcUrl' is the old name of 'database'; keep only 'database'");
+        }
+        merged.set("database", old);
+    }
+
+    /** The database password from the environment variable {@code databasePasswordEnv} names, when it names one. */
+    private static void databasePasswordFromEnvironment(ObjectNode merged, Map<String, String> environment, String name)
+            throws ConfigException {
+        JsonNode variable = merged.get("databasePasswordEnv");
+        if (variable == null || variable.isNull()) {
+            return;
+        }
+        String at = "[PVP-C103] " + name + ": setting 'databasePasswordEnv'";
+        if (!variable.isTextual() || !variable.asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new ConfigException(at + " is '" + variable.asText() + "': give the name of an environment variable,"
+                    + " e.g. PVP_DATABASE_PASSWORD");
+        }
+        JsonNode given = merged.get("databasePassword");
+        if (given != null && !given.isNull()) {
+            throw new ConfigException(at + " and setting 'databasePassword' are both given: keep one of them");
+        }
+        String password = environment.get(variable.asText());
+        if (password == null) {
+            throw new ConfigException(at + " names " + variable.asText() + ", which is not set in the service's"
+                    + " environment: set it to the database password, or remove the setting");
+        }
+        merged.put("databasePassword", password);
+    }
+
+    /** Where the database is and how to log in to it. */
+    public Database.Settings databaseSettings() {
+        return new Database.Settings(database, databaseUser, databasePassword, databasePoolSize);
+    }
+
+    /** The settings without the database password. */
+    @Override
+    public String toString() {
+        return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
+                + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
+                + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -190,9 +262,14 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                         + "': write system|code, e.g. http://hospital.example/codes|VP-01");
             }
         }
-        if (feedbackJdbcUrl == null || !feedbackJdbcUrl.startsWith("jdbc:")) {
-            throw new ConfigException(at + "feedbackJdbcUrl' is '" + feedbackJdbcUrl + "': give a JDBC URL,"
-                    + " e.g. jdbc:h2:./data/feedback");
+        String databaseSetting = feedbackJdbcUrl != null ? "feedbackJdbcUrl" : "database";
+        if (database == null || !(database.startsWith("jdbc:h2:") || database.startsWith("jdbc:postgresql:"))) {
+            throw new ConfigException(at + databaseSetting + "' is '" + Database.withoutParameters(database)
+                    + "': give jdbc:postgresql://HOST:5432/NAME (PostgreSQL, for one node or several) or jdbc:h2:FILE"
+                    + " (the embedded database, one node), e.g. jdbc:h2:./data/pvp");
+        }
+        if (databasePoolSize < 1 || databasePoolSize > 100) {
+            throw new ConfigException(at + "databasePoolSize' is " + databasePoolSize + ": give 1 to 100");
         }
         checkAuth(at);
         return this;

@@ -15,6 +15,7 @@ import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.store.Database;
 
 import io.javalin.util.JavalinBindException;
 import picocli.CommandLine.Command;
@@ -60,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         ServiceConfig settings;
         LiveRules liveRules;
         try {
-            settings = ServiceConfig.load(config, overrides);
+            settings = ServiceConfig.load(config, overrides, System.getenv());
             Settings model = new Settings(settings.incidence());
             liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(), model)
                     : LiveRules.load(Path.of(settings.rules()), model);
@@ -71,6 +72,10 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error " + e.getMessage());
             return Cli.BAD_RULES;
         }
+        if (settings.feedbackJdbcUrl() != null) {
+            err.println("WARNING: setting 'feedbackJdbcUrl' is now called 'database' (it holds more than feedback):"
+                    + " rename it in " + config + "; its value is used.");
+        }
         if (!settings.auth().verify()) {
             err.println("WARNING: authentication is OFF (auth.mode: off). Any program on this machine can call the"
                     + " service without a JWT. This is for a local demo only; never use it with patient data.");
@@ -80,8 +85,9 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = CdsServer.start(settings, liveRules, clock);
         } catch (SQLException e) {
-            err.println("error [PVP-C104] setting 'feedbackJdbcUrl' (" + settings.feedbackJdbcUrl() + "): the database"
-                    + " cannot be opened: " + e.getMessage().split("\n")[0]);
+            err.println("error [PVP-C104] setting '" + (settings.feedbackJdbcUrl() == null ? "database" : "feedbackJdbcUrl")
+                    + "' (" + Database.withoutParameters(settings.database()) + "): the database cannot be opened: "
+                    + String.valueOf(e.getMessage()).split("\n")[0]);
             return Cli.BAD_INPUT;
         } catch (JavalinBindException e) {
             err.println("error [PVP-C105] setting 'port': " + settings.host() + ":" + settings.port() + " is in use or"

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.refracturecds.store.Feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -364,6 +365,23 @@ class CdsServiceTest {
         RunningService.Reply bad = service.post("/cds-services/pvp-refracture-risk/feedback", body);
         assertEquals(400, bad.status());
         assertEquals("feedback[0].outcome", bad.body().at("/issue/0/expression/0").asText());
+    }
+
+    @Test
+    void feedbackWithMoreThan108AcceptedSuggestions_isStored_notA500() throws Exception {
+        String card = UUID.randomUUID().toString();
+        ObjectNode body = RunningService.JSON.createObjectNode();
+        ArrayNode suggestions = body.putArray("feedback").addObject().put("card", card).put("outcome", "accepted")
+                .put("outcomeTimestamp", "2026-01-15T09:30:00Z").putArray("acceptedSuggestions");
+        for (int i = 0; i < 500; i++) {
+            suggestions.addObject().put("id", UUID.randomUUID().toString());
+        }
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertTrue(service.server.feedback().read("pvp-refracture-risk").stream()
+                .anyMatch(f -> f.card().equals(card) && f.acceptedSuggestions().size() == 500));
     }
 
     @Test

@@ -40,7 +40,7 @@ final class RunningService implements AutoCloseable {
         }
     }
 
-    /** @param settings settings over the bundled ones; port 0 and a feedback file under {@code dir} are added */
+    /** @param settings settings over the bundled ones; port 0 and a database file under {@code dir} are added */
     RunningService(Path dir, Map<String, Object> settings) throws Exception {
         this(dir, settings, null);
     }
@@ -49,7 +49,7 @@ final class RunningService implements AutoCloseable {
     RunningService(Path dir, Map<String, Object> settings, LiveRules rules) throws Exception {
         Map<String, Object> all = new HashMap<>();
         all.put("port", 0);
-        all.put("feedbackJdbcUrl", "jdbc:h2:" + dir.toAbsolutePath().resolve("feedback"));
+        all.put("database", "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"));
         all.putAll(settings);
         ServiceConfig config = ServiceConfig.load(null, all);
         this.server = rules == null ? CdsServer.start(config, bundledRules(), Clock.systemUTC())

@@ -1,6 +1,7 @@
 package org.refracturecds.cdshooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,10 +35,13 @@ class ServiceConfigTest {
 
     @Test
     void theExampleSettings_load() throws Exception {
-        ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of());
+        ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
+                Map.of("PVP_DATABASE_PASSWORD", "from-the-environment"));
 
         assertTrue(example.auth().verify());
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
+        assertEquals("jdbc:postgresql://db.hospital.example:5432/pvp", example.database());
+        assertEquals("from-the-environment", example.databasePassword());
     }
 
     @Test
@@ -93,5 +97,65 @@ class ServiceConfigTest {
         ServiceConfig settings = ServiceConfig.load(file, Map.of());
         assertEquals("off", settings.validation());
         assertEquals("off", settings.auth().mode());
+    }
+
+    @Test
+    void database_isAnH2FileByDefault() throws Exception {
+        assertEquals("jdbc:h2:./data/pvp", ServiceConfig.defaults().database());
+        assertEquals(10, ServiceConfig.defaults().databasePoolSize());
+    }
+
+    @Test
+    void databaseThatIsNeitherH2NorPostgreSql_isRefused_withoutItsParameters() throws Exception {
+        String message = refused("database: \"jdbc:mysql://db/pvp?password=secret\"\n").getMessage();
+
+        assertTrue(message.contains("setting 'database' is 'jdbc:mysql://db/pvp': give jdbc:postgresql://HOST:5432/NAME"),
+                message);
+        assertFalse(message.contains("secret"), message);
+    }
+
+    @Test
+    void feedbackJdbcUrl_theOldName_isReadAsTheDatabase() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "feedbackJdbcUrl: \"jdbc:h2:/var/lib/pvp/feedback\"\n");
+
+        ServiceConfig settings = ServiceConfig.load(file, Map.of());
+
+        assertEquals("jdbc:h2:/var/lib/pvp/feedback", settings.database());
+        assertEquals("jdbc:h2:/var/lib/pvp/feedback", settings.feedbackJdbcUrl());
+    }
+
+    @Test
+    void feedbackJdbcUrlBesideDatabase_isRefused_sayingWhichToKeep() throws Exception {
+        String message = refused("feedbackJdbcUrl: \"jdbc:h2:./a\"\ndatabase: \"jdbc:h2:./b\"\n").getMessage();
+
+        assertTrue(message.contains("'feedbackJdbcUrl' is the old name of 'database'; keep only 'database'"), message);
+    }
+
+    @Test
+    void databasePasswordEnv_readsThePasswordFromTheEnvironment_andToStringHidesIt() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "database: \"jdbc:postgresql://db:5432/pvp\"\ndatabaseUser: pvp\n"
+                + "databasePasswordEnv: PVP_DATABASE_PASSWORD\n");
+
+        ServiceConfig settings = ServiceConfig.load(file, Map.of(), Map.of("PVP_DATABASE_PASSWORD", "s3cret"));
+
+        assertEquals("s3cret", settings.databaseSettings().password());
+        assertEquals("pvp", settings.databaseSettings().user());
+        assertFalse(settings.toString().contains("s3cret"), settings.toString());
+        assertFalse(settings.databaseSettings().toString().contains("s3cret"));
+    }
+
+    @Test
+    void databasePasswordEnvNamingAnUnsetVariable_isRefused() throws Exception {
+        String message = refused("databasePasswordEnv: PVP_DATABASE_PASSWORD\n").getMessage();
+
+        assertTrue(message.contains("setting 'databasePasswordEnv' names PVP_DATABASE_PASSWORD, which is not set"),
+                message);
+    }
+
+    @Test
+    void databasePoolSizeOutOfRange_isRefused() throws Exception {
+        assertTrue(refused("databasePoolSize: 0\n").getMessage().contains("databasePoolSize' is 0: give 1 to 100"));
     }
 }

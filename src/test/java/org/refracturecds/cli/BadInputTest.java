@@ -137,4 +137,19 @@ class BadInputTest {
         assertTrue(run.err().startsWith("error [PVP-C103] " + BAD + "settings-bad-port.yaml: setting 'port' is 80800"),
                 run.err());
     }
+
+    @Test
+    void serveWithADatabaseThatCannotBeReached_exitsTwoNamingTheSetting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path settings = dir.resolve("settings.yaml");
+        java.nio.file.Files.writeString(settings, "database: \"jdbc:postgresql://127.0.0.1:1/pvp?password=secret\"\n"
+                + "databaseUser: pvp\ndatabasePassword: secret\n");
+
+        CliRun run = CliRun.of("serve", "--port", "0", "--config", settings.toString());
+
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("error [PVP-C104] setting 'database' (jdbc:postgresql://127.0.0.1:1/pvp): the"
+                + " database cannot be opened: Connection to 127.0.0.1:1 refused"), run.err());
+        assertFalse(run.err().contains("secret"), run.err());
+    }
 }

@@ -6,21 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import org.refracturecds.store.Feedback;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
-/**
- * One item of CDS Hooks feedback: what the clinician did with a card.
- *
- * @param acceptedSuggestions the uuids of the suggestions taken
- * @param overrideCode        a code of {@link CardWriter#OVERRIDE_REASONS}, or null
- * @param outcomeTimestamp    when the clinician acted, ISO 8601 as sent
- */
-record Feedback(String card, String outcome, List<String> acceptedSuggestions, String overrideCode,
-                String userComment, String outcomeTimestamp) {
+/** The body of {@code POST /cds-services/{id}/feedback}: what the clinician did with each card. */
+final class FeedbackRequest {
 
     private static final Pattern UUID = Pattern.compile(HookRequest.UUID_TEXT);
     private static final int MAX_ITEMS = 100;
     private static final int MAX_COMMENT = 2000;
+
+    private FeedbackRequest() {
+    }
 
     /** Reads {@code {"feedback": [...]}} as the spec shapes it; 400 with the JSON path on anything else. */
     static List<Feedback> parse(JsonNode body) {

@@ -1,0 +1,199 @@
+package org.refracturecds.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+
+/**
+ * The service's database: a connection pool (HikariCP) on one JDBC URL, the embedded H2 by default
+ * or PostgreSQL, whose schema is brought up to date at start-up by the numbered migrations of
+ * {@code src/main/resources/db/migration/} (Flyway). Each table has its own small class that holds
+ * its SQL ({@link FeedbackStore}, {@link UsedJwtIds}, {@link RulesVersions}); the SQL is written to
+ * run unchanged on both.
+ */
+public final class Database implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /**
+     * Where the database is and how to log in.
+     *
+     * @param url      a JDBC URL: {@code jdbc:h2:FILE} or {@code jdbc:postgresql://HOST:PORT/NAME}
+     * @param user     the user, or null (H2's default user, or the one the URL names)
+     * @param password the password, or null; it is never logged
+     * @param poolSize the most connections held open at once
+     */
+    public record Settings(String url, String user, String password, int poolSize) {
+
+        @Override
+        public String toString() {
+            return "Settings[url=" + withoutParameters(url) + ", user=" + user + ", poolSize=" + poolSize + "]";
+        }
+    }
+
+    /** What to do in one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final HikariDataSource pool;
+    /**
+     * Whether writes are forced to disk by hand: H2 answers a commit before it has written it (its
+     * store writes every half second, WRITE_DELAY), so acknowledged rows were lost when the process
+     * was killed; PostgreSQL's commit is durable as it returns.
+     */
+    private final boolean h2File;
+    private final boolean postgreSql;
+
+    private Database(HikariDataSource pool, boolean h2File, boolean postgreSql) {
+        this.pool = pool;
+        this.h2File = h2File;
+        this.postgreSql = postgreSql;
+    }
+
+    /**
+     * Opens the pool and applies the migrations not yet applied.
+     *
+     * @throws SQLException when the database cannot be reached or its schema cannot be brought up to date;
+     *                      the message says why, without the password
+     */
+    public static Database open(Settings settings) throws SQLException {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("pvp-database");
+        config.setJdbcUrl(settings.url());
+        config.setUsername(settings.user());
+        config.setPassword(settings.password());
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setMinimumIdle(Math.min(2, settings.poolSize()));
+        config.setAutoCommit(false);
+        config.setConnectionTimeout(5_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new SQLException(String.valueOf(cause.getMessage()).split("\n")[0], cause);
+        }
+        try {
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration")
+                    // A schema that already holds tables (the feedback table of versions before
+                    // migrations, or a PostgreSQL schema shared with others) is taken as it is: the
+                    // migrations create only what is missing.
+                    .baselineOnMigrate(true)
+                    .baselineVersion("0")
+                    .load()
+                    .migrate();
+            boolean postgreSql;
+            try (Connection connection = pool.getConnection()) {
+                postgreSql = "PostgreSQL".equals(connection.getMetaData().getDatabaseProductName());
+            }
+            Database database = new Database(pool, settings.url().startsWith("jdbc:h2:")
+                    && !settings.url().startsWith("jdbc:h2:mem:"), postgreSql);
+            database.warnWhenCommitsAreNotDurable();
+            return database;
+        } catch (FlywayException | SQLException e) {
+            pool.close();
+            throw new SQLException("the schema cannot be brought up to date: " + String.valueOf(e.getMessage())
+                    .split("\n")[0], e);
+        }
+    }
+
+    /**
+     * Runs {@code work} in one transaction and commits it. When this returns the commit is durable:
+     * PostgreSQL has flushed it to its write-ahead log (its default {@code synchronous_commit}), and
+     * an H2 file has been written and forced to disk ({@code CHECKPOINT SYNC}), so a crash or power
+     * loss right after cannot undo it. On an error the transaction is rolled back and nothing stays.
+     */
+    public <T> T write(Work<T> work) throws SQLException {
+        return transaction(work, true);
+    }
+
+    /**
+     * Runs {@code work} in one transaction and commits it without waiting for the disk: every
+     * connection and node sees the commit at once, but a crash of the database within about a
+     * second may undo it (PostgreSQL: {@code synchronous_commit} off for this transaction; H2: its
+     * background writer). For rows whose loss on a crash costs little and which are written on every
+     * request: the used JWT ids.
+     */
+    public <T> T writeNotDurably(Work<T> work) throws SQLException {
+        return transaction(work, false);
+    }
+
+    private <T> T transaction(Work<T> work, boolean durable) throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            T result;
+            try {
+                if (!durable && postgreSql) {
+                    try (Statement asynchronous = connection.createStatement()) {
+                        asynchronous.execute("SET LOCAL synchronous_commit TO OFF");
+                    }
+                }
+                result = work.run(connection);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+            if (durable && h2File) {
+                try (Statement sync = connection.createStatement()) {
+                    sync.execute("CHECKPOINT SYNC");
+                }
+            }
+            return result;
+        }
+    }
+
+    /** Runs {@code work}, which only reads, and ends its transaction. */
+    public <T> T read(Work<T> work) throws SQLException {
+        try (Connection connection = pool.getConnection()) {
+            try {
+                return work.run(connection);
+            } finally {
+                connection.rollback();
+            }
+        }
+    }
+
+    /** A PostgreSQL server whose administrator turned durable commits off is named in the log at start-up. */
+    private void warnWhenCommitsAreNotDurable() throws SQLException {
+        if (!postgreSql) {
+            return;
+        }
+        read(connection -> {
+            try (Statement show = connection.createStatement();
+                 ResultSet rows = show.executeQuery("SELECT name, setting FROM pg_settings"
+                         + " WHERE name IN ('fsync', 'synchronous_commit')")) {
+                while (rows.next()) {
+                    if ("off".equals(rows.getString(2))) {
+                        LOG.warn("PostgreSQL has {} off: a commit can be lost on a crash of the database server,"
+                                + " although the service answered 200; turn it on for patient feedback", rows.getString(1));
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The JDBC URL without its parameters, which may hold a password: fit for a message. */
+    public static String withoutParameters(String url) {
+        return url == null ? null : url.replaceAll("[?;].*", "");
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
