@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -111,6 +112,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             JsonNode own;
             try {
                 own = YAML.readTree(Files.readString(file));
+            } catch (NoSuchFileException e) {
+                throw new ConfigException("[PVP-C100] " + name + ": cannot be read: no such file");
             } catch (IOException e) {
                 throw new ConfigException("[PVP-C100] " + name + ": cannot be read as YAML: " + firstLine(e));
             }
