@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.refracturecds.fhirin.Codes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -364,6 +366,39 @@ class CdsServiceTest {
         RunningService.Reply bad = service.post("/cds-services/pvp-refracture-risk/feedback", body);
         assertEquals(400, bad.status());
         assertEquals("feedback[0].outcome", bad.body().at("/issue/0/expression/0").asText());
+    }
+
+    @Test
+    void npecCodingWithoutCode_isLeftOutAndNamed_neverA500() throws Exception {
+        // given the NPEC Observation whose coding has a system but no code
+        ObjectNode request = RunningService.example("patient-view.json");
+        for (JsonNode entry : request.at("/prefetch/findings/entry")) {
+            if (entry.at("/resource/id").asText().equals("cleft-npec")) {
+                ((ObjectNode) entry.at("/resource/valueCodeableConcept/coding/0")).remove("code");
+            }
+        }
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        String detail = only(reply.body().path("cards")).path("detail").asText();
+        assertTrue(detail.contains("Observation/cleft-npec") && detail.contains("is not an NPEC pattern")
+                && detail.contains(Codes.NPEC_PATTERN + "\\|(no code)"), detail);
+    }
+
+    @Test
+    void npecCodingWithAnEmptyCode_is400() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        for (JsonNode entry : request.at("/prefetch/findings/entry")) {
+            if (entry.at("/resource/id").asText().equals("cleft-npec")) {
+                ((ObjectNode) entry.at("/resource/valueCodeableConcept/coding/0")).put("code", "");
+            }
+        }
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status(), reply.body().toString());
+        assertEquals("PVP-E002", reply.errorCode());
     }
 
     @Test
