@@ -245,7 +245,7 @@ public final class CdsServer implements AutoCloseable {
     }
 
     private static String abbreviate(String text) {
-        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+        return HttpError.cut(text, 80);
     }
 
     @Override

@@ -113,7 +113,7 @@ final class FhirFetcher implements AutoCloseable {
     }
 
     private static String abbreviate(String text) {
-        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return HttpError.cut(text, 200);
     }
 
     @Override

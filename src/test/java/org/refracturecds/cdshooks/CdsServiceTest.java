@@ -369,6 +369,50 @@ class CdsServiceTest {
     }
 
     @Test
+    void feedbackComment_isMeasuredInCharacters_notUtf16Units() throws Exception {
+        // given comments of 2,000 and 2,001 characters outside the Basic Multilingual Plane (two UTF-16 units each)
+        String bone = new String(Character.toChars(0x1F9B4));
+        ObjectNode body = RunningService.JSON.createObjectNode();
+        ObjectNode item = body.putArray("feedback").addObject().put("card", UUID.randomUUID().toString())
+                .put("outcome", "overridden").put("outcomeTimestamp", "2026-01-15T09:30:00Z");
+        ObjectNode reason = item.putObject("overrideReason");
+        reason.putObject("reason").put("system", CardWriter.OVERRIDE_REASONS).put("code", "not-applicable");
+
+        // when
+        reason.put("userComment", bone.repeat(2000));
+        RunningService.Reply accepted = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+        reason.put("userComment", bone.repeat(2001));
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+
+        // then
+        assertEquals(200, accepted.status(), accepted.body().toString());
+        assertEquals(400, refused.status());
+        assertEquals("[PVP-H604] feedback[0].overrideReason.userComment: must be text of at most 2000 characters",
+                refused.body().at("/issue/0/details/text").asText());
+    }
+
+    @Test
+    void unknownServiceWithALongName_isCutBetweenCharacters() throws Exception {
+        // given a service id of "a" and 100 characters of two UTF-16 units each: a cut at 80 units splits one
+        String id = "a" + new String(Character.toChars(0x1F9B4)).repeat(100);
+
+        RunningService.Reply reply = service.post("/cds-services/" + java.net.URLEncoder.encode(id, "UTF-8"),
+                RunningService.example("patient-view.json"));
+
+        assertEquals(404, reply.status());
+        String text = reply.body().at("/issue/0/details/text").asText();
+        assertTrue(text.contains("'" + id.substring(0, id.offsetByCodePoints(0, 80)) + "...'"), text);
+    }
+
+    @Test
+    void summary_isShortenedByCharacters_notUtf16Units() {
+        String bone = new String(Character.toChars(0x1F9B4));
+
+        assertEquals(bone.repeat(139), CardWriter.shorten(bone.repeat(139)), "139 characters fit");
+        assertEquals(bone.repeat(138) + "\u2026", CardWriter.shorten(bone.repeat(140)));
+    }
+
+    @Test
     void npecCodingWithoutCode_isLeftOutAndNamed_neverA500() throws Exception {
         // given the NPEC Observation whose coding has a system but no code
         ObjectNode request = RunningService.example("patient-view.json");
