@@ -109,6 +109,8 @@ public final class CdsServer implements AutoCloseable {
         javalin.jetty.threadPool = new QueuedThreadPool(config.workerThreads() + leased, Math.min(8, config.workerThreads()));
         javalin.startup.showJavalinBanner = false;
         javalin.http.maxRequestSize = config.maxBodyBytes();
+        javalin.http.prefer405over404 = true;
+        javalin.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors(JSON)));
         javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
             if (config.corsOrigins().contains("*")) {
                 rule.anyHost();
@@ -237,7 +239,12 @@ public final class CdsServer implements AutoCloseable {
         return switch (e.getStatus()) {
             case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at " + abbreviate(ctx.path())
                     + "; GET /cds-services lists the services");
-            case 405 -> new HttpError(405, "PVP-H405", "method", ctx.method() + " is not allowed here");
+            case 405 -> {
+                String allowed = e.getDetails().getOrDefault("availableMethods", "");
+                ctx.header("Allow", allowed);
+                yield new HttpError(405, "PVP-H405", "method", ctx.method() + " is not served at " + abbreviate(ctx.path())
+                        + (allowed.isEmpty() ? "" : ": use " + allowed.replace(", ", " or ")));
+            }
             case 413 -> new HttpError(413, "PVP-H413", null, "the body is larger than " + config.maxBodyBytes()
                     + " bytes (setting maxBodyBytes)");
             default -> new HttpError(e.getStatus(), "PVP-H400", null, e.getMessage());
