@@ -119,7 +119,6 @@ public final class CdsServer implements AutoCloseable {
                         config.corsOrigins().subList(1, config.corsOrigins().size()).toArray(String[]::new));
             }
         }));
-        javalin.routes.before("/cds-services/*", this::authenticate);
         javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
         javalin.routes.post("/cds-services/{id}", this::call);
         javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
@@ -135,8 +134,12 @@ public final class CdsServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Checks the caller's JWT. Called first in each POST handler, not as a before-handler, so that
+     * the CORS headers are already set and a browser client can read a 401 as it reads a 404.
+     */
     private void authenticate(Context ctx) {
-        if (jwt == null || !"POST".equals(ctx.method().name())) {
+        if (jwt == null) {
             return;
         }
         String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
@@ -172,6 +175,7 @@ public final class CdsServer implements AutoCloseable {
      * without being preempted by the others, and the slowest answers stay near the typical ones.
      */
     private void call(Context ctx) throws JsonProcessingException {
+        authenticate(ctx);
         CdsService service = service(ctx);
         turns.acquireUninterruptibly();
         try {
@@ -182,6 +186,7 @@ public final class CdsServer implements AutoCloseable {
     }
 
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
+        authenticate(ctx);
         CdsService service = service(ctx);
         feedback.store(service.id, Feedback.parse(body(ctx)));
         write(ctx, JSON.createObjectNode());

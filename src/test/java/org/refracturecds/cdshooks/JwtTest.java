@@ -1,10 +1,12 @@
 package org.refracturecds.cdshooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,6 +165,21 @@ class JwtTest {
     void noToken_isRefused() throws Exception {
         assertRefused(service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json")),
                 "Authorization header");
+    }
+
+    @Test
+    void refusal_carriesCorsHeaders_soABrowserClientCanReadWhy() throws Exception {
+        // given a browser page of the EHR calling without a token
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk",
+                RunningService.example("patient-view.json"), "Origin", "https://ehr.example.org");
+        RunningService.Reply notFound = service.send(HttpRequest.newBuilder(URI.create(service.base + "/nothing"))
+                .header("Origin", "https://ehr.example.org"));
+
+        // then the 401, like the 404, lets the page read it
+        assertRefused(refused, "Authorization header");
+        assertEquals(404, notFound.status());
+        assertNotNull(notFound.header("Access-Control-Allow-Origin"));
+        assertEquals(notFound.header("Access-Control-Allow-Origin"), refused.header("Access-Control-Allow-Origin"));
     }
 
     @Test
