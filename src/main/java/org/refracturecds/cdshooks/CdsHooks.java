@@ -96,7 +96,12 @@ final class CdsHooks {
         return CdsService.discovery(json, pvpCodes);
     }
 
-    /** Answers one call; the caller holds one of {@code turns}, which is given away while fetching. */
+    /**
+     * Answers one call; the caller holds one of {@code turns}, which is given away while fetching.
+     * The fhirServer allowlist guards connections: a call whose prefetch is complete is answered
+     * whatever fhirServer it names, and only a fetch that is needed from a server not on the list
+     * is refused (an optional key is then left out, as without a fhirServer).
+     */
     ObjectNode call(CdsService service, JsonNode body) {
         HookRequest request = HookRequest.parse(body, service);
         String base = request.fhirServer() == null ? null : fetcher.allowed(request.fhirServer());
@@ -279,6 +284,9 @@ final class CdsHooks {
     /** Fetches the missing keys in parallel within the budget; returns the keys that ran out of time. */
     private List<String> fetch(HookRequest request, String base, List<CdsService.Prefetch> missing,
                                Map<String, List<InputReader.Entry>> data) {
+        if (base == null && request.fhirServer() != null) {
+            throw FhirFetcher.notAllowed(request.fhirServer());
+        }
         if (base == null) {
             throw new HttpError(412, "PVP-H302", "prefetch." + missing.get(0).key(), "was not sent (or was null or"
                     + " an OperationOutcome) and the request names no fhirServer to fetch it from: send it as "

@@ -56,15 +56,17 @@ final class FhirFetcher implements AutoCloseable {
         factory.setHttpClient(http);
     }
 
-    /** The request's fhirServer, if it is on the allowlist; otherwise 403 and no connection. */
+    /** The request's fhirServer as a base URL if it is on the allowlist, else null: it is never contacted. */
     String allowed(String fhirServer) {
         String base = fhirServer.endsWith("/") ? fhirServer.substring(0, fhirServer.length() - 1) : fhirServer;
-        if (!allowlist.contains(base)) {
-            throw new HttpError(403, "PVP-H301", "fhirServer", "'" + abbreviate(fhirServer) + "' is not on this"
-                    + " service's allowlist (setting fhirServers), so it is not contacted; an administrator"
-                    + " adds the EHR's FHIR base URL there");
-        }
-        return base;
+        return allowlist.contains(base) ? base : null;
+    }
+
+    /** 403 for a fetch that is needed from a server not on the allowlist. */
+    static HttpError notAllowed(String fhirServer) {
+        return new HttpError(403, "PVP-H301", "fhirServer", "'" + abbreviate(fhirServer) + "' is not on this"
+                + " service's allowlist (setting fhirServers), so it is not contacted, and the prefetch is not"
+                + " complete; an administrator adds the EHR's FHIR base URL there, or the EHR sends the prefetch");
     }
 
     /**

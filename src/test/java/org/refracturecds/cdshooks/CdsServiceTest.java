@@ -326,6 +326,21 @@ class CdsServiceTest {
         assertEquals("prefetch.findings", reply.body().at("/issue/0/expression/0").asText());
     }
 
+    @Test
+    void prefetchComplete_withAFhirServerNotAllowlisted_givesTheCard() throws Exception {
+        // given the bundled settings (no fhirServers) and a call as EHRs send it: fhirServer with its
+        // token, and the prefetch complete (conditions, optional, left out)
+        ObjectNode request = RunningService.example("patient-view.json");
+        request.put("fhirServer", "https://ehr.example.org/fhir");
+        request.putObject("fhirAuthorization").put("access_token", "t").put("token_type", "Bearer");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        // then nothing needs fetching, so nothing is refused
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertEquals("After PVP: refracture risk T11 57% (High)", only(reply.body().path("cards")).path("summary").asText());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"http://127.0.0.1:%d/fhir", "http://localhost:%d", "http://169.254.169.254/latest/meta-data",
             "file:///etc/passwd", "http://[::1]:%d/", "gopher://127.0.0.1:%d/"})
