@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
@@ -102,15 +104,24 @@ public final class CdsServer implements AutoCloseable {
     }
 
     private void configure(JavalinConfig javalin) {
-        javalin.jetty.host = config.host();
-        javalin.jetty.port = config.port();
+        javalin.jetty.addConnector((server, http) -> {
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            connector.setIdleTimeout(config.idleTimeoutMillis());
+            return connector;
+        });
         // Jetty leases acceptor and selector threads from the same pool: room for them on top.
         int leased = 4 + 2 * Runtime.getRuntime().availableProcessors();
         javalin.jetty.threadPool = new QueuedThreadPool(config.workerThreads() + leased, Math.min(8, config.workerThreads()));
         javalin.startup.showJavalinBanner = false;
         javalin.http.maxRequestSize = config.maxBodyBytes();
         javalin.http.prefer405over404 = true;
-        javalin.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors(JSON)));
+        JettyErrors errors = new JettyErrors(JSON);
+        javalin.jetty.modifyServer(server -> {
+            server.setErrorHandler(errors);
+            server.insertHandler(new WholeBody(config.maxBodyBytes(), config.requestTimeoutMillis(), errors));
+        });
         javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
             if (config.corsOrigins().contains("*")) {
                 rule.anyHost();
@@ -177,9 +188,10 @@ public final class CdsServer implements AutoCloseable {
     private void call(Context ctx) throws JsonProcessingException {
         authenticate(ctx);
         CdsService service = service(ctx);
+        byte[] sent = ctx.bodyAsBytes(); // already in memory (WholeBody): a slow client never holds a turn
         turns.acquireUninterruptibly();
         try {
-            write(ctx, hooks.call(service, body(ctx)));
+            write(ctx, hooks.call(service, body(sent)));
         } finally {
             turns.release();
         }
@@ -188,7 +200,7 @@ public final class CdsServer implements AutoCloseable {
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
         authenticate(ctx);
         CdsService service = service(ctx);
-        feedback.store(service.id, Feedback.parse(body(ctx)));
+        feedback.store(service.id, Feedback.parse(body(ctx.bodyAsBytes())));
         write(ctx, JSON.createObjectNode());
     }
 
@@ -205,9 +217,9 @@ public final class CdsServer implements AutoCloseable {
      * The request as sent, or 400: one UTF-8 JSON document, each key once, at most
      * {@value StrictJson#MAX_DEPTH} levels deep, nothing after it.
      */
-    private static JsonNode body(Context ctx) {
+    private static JsonNode body(byte[] sent) {
         try {
-            return StrictJson.one(StrictJson.utf8(ctx.bodyAsBytes()));
+            return StrictJson.one(StrictJson.utf8(sent));
         } catch (StrictJson.Problem e) {
             throw switch (e.kind()) {
                 case EMPTY -> HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");

@@ -58,8 +58,10 @@ public final class HttpError extends RuntimeException {
             case 401 -> "login";
             case 403 -> "forbidden";
             case 404 -> "not-found";
+            case 405 -> "not-supported";
+            case 408 -> "timeout";
             case 412 -> "incomplete";
-            case 413 -> "too-long";
+            case 413, 414, 431 -> "too-long";
             case 415 -> "not-supported";
             default -> status >= 500 ? "exception" : "invalid";
         };

@@ -3,6 +3,7 @@ package org.refracturecds.cdshooks;
 import java.nio.ByteBuffer;
 
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -12,8 +13,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The errors Jetty answers itself, before a request reaches a handler (a malformed request line
- * or path, headers too large, a body that does not arrive), in the service's one shape: an
+ * The errors Jetty answers itself, before a request reaches Javalin (a malformed request line or
+ * path, headers too large, a body too slow or too large), in the service's one shape: an
  * OperationOutcome with a code, never Jetty's HTML page. Jetty's own reason is not shown: it may
  * name a Java class.
  */
@@ -46,7 +47,22 @@ final class JettyErrors extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int status, String message, Throwable cause,
                                     Callback callback) throws JsonProcessingException {
-        byte[] body = json.writeValueAsBytes(of(status).toOperationOutcome(json));
+        write(response, callback, of(status));
+    }
+
+    /** Answers {@code error} before the request is read to its end, and closes the connection. */
+    void refuse(Response response, Callback callback, HttpError error) {
+        response.setStatus(error.status());
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        try {
+            write(response, callback, error);
+        } catch (JsonProcessingException e) {
+            callback.failed(e);
+        }
+    }
+
+    private void write(Response response, Callback callback, HttpError error) throws JsonProcessingException {
+        byte[] body = json.writeValueAsBytes(error.toOperationOutcome(json));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.write(true, ByteBuffer.wrap(body), callback);
     }
