@@ -82,6 +82,7 @@ public final class CdsServer implements AutoCloseable {
             throws SQLException, IOException, ParseException {
         CdsServer server = new CdsServer(config, rules, clock);
         try {
+            server.warmUp();
             server.app.start();
         } catch (RuntimeException e) {
             server.closeResources();
@@ -101,6 +102,28 @@ public final class CdsServer implements AutoCloseable {
     /** The base URL of the discovery endpoint, as the EHR is told to call it. */
     public String discoveryUrl() {
         return config.publicUrl() + "/cds-services";
+    }
+
+    /**
+     * Runs the FHIR client, the parser, the rules (a Drools session) and the cards once before the
+     * service listens: the first calls would otherwise spend their fetch budget on loading and
+     * initialising them, and blame the EHR for it. A failure here is logged; the service still starts.
+     */
+    private void warmUp() {
+        long start = System.nanoTime();
+        try {
+            fetcher.warm();
+            for (String example : List.of("warm-up-patient-view.json", "warm-up-order-sign.json")) {
+                try (var in = CdsServer.class.getResourceAsStream(example)) {
+                    JsonNode request = JSON.readTree(in);
+                    hooks.call(request.path("hook").asText().startsWith("order") ? CdsService.PREOP : CdsService.RISK, request);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("warming up failed, the first calls may be slow: {}", e.getMessage());
+            return;
+        }
+        LOG.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
     }
 
     private void configure(JavalinConfig javalin) {

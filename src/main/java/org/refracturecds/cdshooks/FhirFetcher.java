@@ -1,24 +1,40 @@
 package org.refracturecds.cdshooks;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import javax.net.ssl.SSLException;
+
 import org.apache.http.client.config.RequestConfig;
+import org.apache.http.conn.ConnectTimeoutException;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClientBuilder;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Reference;
+import org.refracturecds.fhirin.Codes;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.IRestfulClientFactory;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
+import ca.uhn.fhir.rest.client.exceptions.NonFhirResponseException;
 import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import ca.uhn.fhir.rest.gclient.ReferenceClientParam;
 import ca.uhn.fhir.rest.gclient.TokenClientParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * Fetches what the EHR did not prefetch, from the EHR's FHIR server, with HAPI's generic client.
@@ -42,9 +58,11 @@ final class FhirFetcher implements AutoCloseable {
     private final List<String> allowlist;
     private final FhirContext fhir;
     private final CloseableHttpClient http;
+    private final int timeoutMillis;
 
     FhirFetcher(List<String> allowlist, int timeoutMillis) {
         this.allowlist = List.copyOf(allowlist);
+        this.timeoutMillis = timeoutMillis;
         RequestConfig timeouts = RequestConfig.custom().setConnectTimeout(timeoutMillis)
                 .setSocketTimeout(timeoutMillis).setConnectionRequestTimeout(timeoutMillis)
                 .setRedirectsEnabled(false).build();
@@ -106,12 +124,86 @@ final class FhirFetcher implements AutoCloseable {
             if (e.getCause() instanceof SocketTimeoutException timeout) {
                 throw timeout;
             }
-            throw new FetchFailed(what + ": cannot connect to the FHIR server ("
-                    + (e.getCause() == null ? "no answer" : e.getCause().getClass().getSimpleName()) + ")");
+            throw new FetchFailed(what + ": " + why(e.getCause()));
+        } catch (DataFormatException e) {
+            throw new FetchFailed(what + ": " + why(e));
+        } catch (NonFhirResponseException e) {
+            throw new FetchFailed(what + ": the FHIR server answered HTTP " + e.getStatusCode() + " with something that is"
+                    + " not FHIR");
         } catch (BaseServerResponseException e) {
             throw new FetchFailed(what + ": the FHIR server answered HTTP " + e.getStatusCode()
                     + (e.getStatusCode() == 401 || e.getStatusCode() == 403 ? " (the fhirAuthorization token was refused)" : ""));
         }
+    }
+
+    /** Why a fetch failed, in words: never a Java class name. */
+    private String why(Throwable cause) {
+        if (cause instanceof ConnectTimeoutException) {
+            return "the FHIR server is unreachable (no connection within " + timeoutMillis + " ms)";
+        }
+        if (cause instanceof ConnectException) {
+            return "the FHIR server is unreachable (connection refused: nothing listens at its address)";
+        }
+        if (cause instanceof UnknownHostException) {
+            return "the FHIR server is unreachable (its host name is unknown)";
+        }
+        if (cause instanceof SSLException) {
+            return "the TLS connection to the FHIR server failed (is its certificate trusted?)";
+        }
+        if (cause instanceof DataFormatException) {
+            return "the FHIR server's answer is not FHIR R4 JSON or XML that can be read";
+        }
+        return "the connection to the FHIR server failed";
+    }
+
+    /**
+     * Runs the client once before the service listens, so that the first call does not spend its
+     * budget loading and initialising it (the EHR would be blamed as slow): a search with a second
+     * page against a throw-away server on this machine's loopback address, and one refused
+     * connection. Nothing else is contacted.
+     */
+    void warm() throws IOException {
+        HttpServer local = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        String base = "http://127.0.0.1:" + local.getAddress().getPort() + "/fhir";
+        byte[] first = warmUpPage(base + "?_getpages=warm-up");
+        byte[] second = warmUpPage(null);
+        local.createContext("/fhir", exchange -> {
+            String query = exchange.getRequestURI().getQuery();
+            byte[] body = query != null && query.contains("_getpages") ? second : first;
+            exchange.getResponseHeaders().add("Content-Type", "application/fhir+json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        local.start();
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        try {
+            search(base, "warm-up", "Observation", "warm-up", "code", Codes.findingTokens());
+            search("http://127.0.0.1:" + closedPort + "/fhir", null, "Observation", "warm-up", "code", Codes.findingTokens());
+        } catch (FetchFailed | SocketTimeoutException expected) {
+            // the refused connection
+        } finally {
+            local.stop(0);
+        }
+    }
+
+    /** A searchset page with one finding of Patient/warm-up, linking to {@code next} when it is not null. */
+    private byte[] warmUpPage(String next) {
+        Observation finding = new Observation();
+        finding.setId("warm-up");
+        finding.setStatus(Observation.ObservationStatus.FINAL);
+        finding.getCode().addCoding(new Coding(Codes.FINDINGS, "intravertebral-cleft", null));
+        finding.setSubject(new Reference("Patient/warm-up"));
+        finding.setValue(new BooleanType(true));
+        Bundle page = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        page.addEntry().setFullUrl("Observation/warm-up").setResource(finding);
+        if (next != null) {
+            page.addLink().setRelation(Bundle.LINK_NEXT).setUrl(next);
+        }
+        return fhir.newJsonParser().encodeResourceToString(page).getBytes(StandardCharsets.UTF_8);
     }
 
     private static String abbreviate(String text) {
