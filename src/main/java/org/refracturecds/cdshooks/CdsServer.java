@@ -7,8 +7,6 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -45,7 +43,6 @@ public final class CdsServer implements AutoCloseable {
     private final ServiceConfig config;
     private final LiveRules rules;
     private final FhirFetcher fetcher;
-    private final ExecutorService fetchPool;
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
     private final CdsHooks hooks;
@@ -57,16 +54,11 @@ public final class CdsServer implements AutoCloseable {
         this.config = config;
         this.rules = rules;
         this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis());
-        this.fetchPool = Executors.newFixedThreadPool(16, runnable -> {
-            Thread thread = new Thread(runnable, "fhir-fetch");
-            thread.setDaemon(true);
-            return thread;
-        });
         this.feedback = new FeedbackStore(config.feedbackJdbcUrl(), clock);
         this.jwt = config.auth().verify() ? new JwtVerifier(config.auth().issuers(), clock) : null;
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
-                new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns,
+                new CardWriter(JSON, new RiskAssessmentWriter(clock)), turns,
                 new InputValidation(InputValidation.mode(config.validation())), clock);
         this.app = Javalin.create(this::configure);
     }
@@ -303,7 +295,6 @@ public final class CdsServer implements AutoCloseable {
 
     private void closeResources() throws IOException, SQLException {
         rules.close();
-        fetchPool.shutdownNow();
         fetcher.close();
         feedback.close();
     }

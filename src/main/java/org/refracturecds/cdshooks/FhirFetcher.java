@@ -6,13 +6,26 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
 import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.conn.ConnectTimeoutException;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClientBuilder;
@@ -25,7 +38,11 @@ import org.refracturecds.fhirin.Codes;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.client.apache.ApacheHttpRequest;
+import ca.uhn.fhir.rest.client.api.IClientInterceptor;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.IHttpRequest;
+import ca.uhn.fhir.rest.client.api.IHttpResponse;
 import ca.uhn.fhir.rest.client.api.IRestfulClientFactory;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
@@ -43,6 +60,11 @@ import com.sun.net.httpserver.HttpServer;
  * a request naming anything else (localhost, a link-local or metadata address, a file: URL) is
  * refused before any connection. Redirects are not followed, and a paging link that leaves the
  * allowlisted base is refused. Every connection and read has a timeout.
+ *
+ * <p>A call's fetches end with its budget: those still running are aborted, their connections closed
+ * and their threads freed, however slowly a server is still answering; and one server (host and
+ * port) has at most {@value #FETCHES_PER_SERVER} fetches running at once, so a slow server cannot
+ * take the threads that fetch from the others.
  */
 final class FhirFetcher implements AutoCloseable {
 
@@ -54,11 +76,17 @@ final class FhirFetcher implements AutoCloseable {
     }
 
     private static final int MAX_PAGES = 20;
+    /** Threads that wait on FHIR servers, for all calls. */
+    private static final int FETCH_THREADS = 32;
+    /** Fetches running at once against one server (host and port). */
+    static final int FETCHES_PER_SERVER = 8;
 
     private final List<String> allowlist;
     private final FhirContext fhir;
     private final CloseableHttpClient http;
     private final int timeoutMillis;
+    private final ExecutorService threads;
+    private final Map<String, Semaphore> perServer = new ConcurrentHashMap<>();
 
     FhirFetcher(List<String> allowlist, int timeoutMillis) {
         this.allowlist = List.copyOf(allowlist);
@@ -67,7 +95,13 @@ final class FhirFetcher implements AutoCloseable {
                 .setSocketTimeout(timeoutMillis).setConnectionRequestTimeout(timeoutMillis)
                 .setRedirectsEnabled(false).build();
         this.http = HttpClientBuilder.create().disableRedirectHandling().disableCookieManagement()
-                .setDefaultRequestConfig(timeouts).setMaxConnTotal(64).setMaxConnPerRoute(32).build();
+                .setDefaultRequestConfig(timeouts).setMaxConnTotal(FETCH_THREADS).setMaxConnPerRoute(FETCHES_PER_SERVER)
+                .build();
+        this.threads = Executors.newFixedThreadPool(FETCH_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "fhir-fetch");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.fhir = FhirContext.forR4();
         IRestfulClientFactory factory = fhir.getRestfulClientFactory();
         factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
@@ -87,16 +121,116 @@ final class FhirFetcher implements AutoCloseable {
                 + " complete; an administrator adds the EHR's FHIR base URL there, or the EHR sends the prefetch");
     }
 
+    /** The fetches of one call, which end at {@code deadline} ({@link System#nanoTime()}). */
+    Fetches fetches(long deadline) {
+        return new Fetches(deadline);
+    }
+
     /**
-     * Searches {@code resourceType?patient=ID&param=...} on an allowlisted base, following the
-     * next links while they stay on that base.
+     * The fetches of one call. Each runs on a fetch thread once its server has room; {@link #close}
+     * aborts those still running when the call stops waiting for them.
      */
-    Bundle search(String base, String token, String resourceType, String patientId, String param, List<String> codes)
-            throws FetchFailed, SocketTimeoutException {
+    final class Fetches implements AutoCloseable {
+
+        private final long deadline;
+        private final Set<HttpRequestBase> open = ConcurrentHashMap.newKeySet();
+        private volatile boolean closed;
+
+        private Fetches(long deadline) {
+            this.deadline = deadline;
+        }
+
+        /** Starts a search (see {@link FhirFetcher#search}); null when its server had no room before the deadline. */
+        CompletableFuture<Bundle> search(String base, String token, String resourceType, String patientId, String param,
+                                         List<String> codes) {
+            Semaphore room = perServer.computeIfAbsent(URI.create(base).getAuthority(),
+                    server -> new Semaphore(FETCHES_PER_SERVER));
+            try {
+                if (!room.tryAcquire(left(), TimeUnit.NANOSECONDS)) {
+                    return null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return FhirFetcher.this.search(base, token, resourceType, patientId, param, codes, this);
+                } catch (FetchFailed | SocketTimeoutException e) {
+                    throw new CompletionException(e);
+                } finally {
+                    room.release();
+                }
+            }, threads);
+        }
+
+        /** The search's result; null when it is late (no room, or not done by the deadline). */
+        Bundle await(CompletableFuture<Bundle> search) throws FetchFailed {
+            if (search == null) {
+                return null;
+            }
+            try {
+                return search.get(left(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() instanceof CompletionException wrapped ? wrapped.getCause() : e.getCause();
+                if (cause instanceof FetchFailed failed) {
+                    throw failed;
+                }
+                if (cause instanceof SocketTimeoutException) {
+                    return null;
+                }
+                throw new IllegalStateException("fetch failed", cause);
+            }
+        }
+
+        private long left() {
+            return Math.max(0, deadline - System.nanoTime());
+        }
+
+        private void opened(HttpRequestBase request) {
+            open.add(request);
+            if (closed) {
+                request.abort();
+            }
+        }
+
+        /** Aborts the fetches still running: their connections are closed and their threads freed. */
+        @Override
+        public void close() {
+            closed = true;
+            open.forEach(HttpRequestBase::abort);
+        }
+    }
+
+    /**
+     * Searches {@code resourceType?patient=ID&param=...} on an allowlisted base,
+     * following the next links while they stay on that base.
+     *
+     * @param fetches the call's fetches, which may abort it; null for none
+     */
+    private Bundle search(String base, String token, String resourceType, String patientId, String param,
+                          List<String> codes, Fetches fetches) throws FetchFailed, SocketTimeoutException {
         IGenericClient client = fhir.newRestfulGenericClient(base);
         if (token != null) {
             client.registerInterceptor(new BearerTokenAuthInterceptor(token));
         }
+        client.registerInterceptor(new IClientInterceptor() {
+            @Override
+            public void interceptRequest(IHttpRequest request) {
+                if (fetches != null && request instanceof ApacheHttpRequest apache) {
+                    fetches.opened(apache.getApacheRequest());
+                }
+            }
+
+            @Override
+            public void interceptResponse(IHttpResponse response) {
+            }
+        });
         Coding[] codings = codes.stream().filter(c -> c.contains("|")).map(c -> new Coding(c.substring(0, c.indexOf('|')),
                 c.substring(c.indexOf('|') + 1), null)).toArray(Coding[]::new);
         String what = resourceType + " of Patient/" + patientId;
@@ -181,8 +315,9 @@ final class FhirFetcher implements AutoCloseable {
             closedPort = probe.getLocalPort();
         }
         try {
-            search(base, "warm-up", "Observation", "warm-up", "code", Codes.findingTokens());
-            search("http://127.0.0.1:" + closedPort + "/fhir", null, "Observation", "warm-up", "code", Codes.findingTokens());
+            search(base, "warm-up", "Observation", "warm-up", "code", Codes.findingTokens(), null);
+            search("http://127.0.0.1:" + closedPort + "/fhir", null, "Observation", "warm-up", "code", Codes.findingTokens(),
+                    null);
         } catch (FetchFailed | SocketTimeoutException expected) {
             // the refused connection
         } finally {
@@ -212,6 +347,7 @@ final class FhirFetcher implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        threads.shutdownNow();
         http.close();
     }
 }
