@@ -61,7 +61,8 @@ import com.sun.net.httpserver.HttpServer;
  * refused before any connection. Redirects are not followed, and a paging link that leaves the
  * allowlisted base is refused. Every connection and read has a timeout.
  *
- * <p>A call's fetches end with its budget: those still running are aborted, their connections closed
+ * <p>Searches ask for pages of {@value #PAGE_SIZE} and for an answer not taken from a cache. A
+ * call's fetches end with its budget: those still running are aborted, their connections closed
  * and their threads freed, however slowly a server is still answering; and one server (host and
  * port) has at most {@value #FETCHES_PER_SERVER} fetches running at once, so a slow server cannot
  * take the threads that fetch from the others.
@@ -76,6 +77,8 @@ final class FhirFetcher implements AutoCloseable {
     }
 
     private static final int MAX_PAGES = 20;
+    /** The page size asked for (_count): a server's default may be as small as 10, or 2. */
+    static final int PAGE_SIZE = 100;
     /** Threads that wait on FHIR servers, for all calls. */
     private static final int FETCH_THREADS = 32;
     /** Fetches running at once against one server (host and port). */
@@ -208,7 +211,7 @@ final class FhirFetcher implements AutoCloseable {
     }
 
     /**
-     * Searches {@code resourceType?patient=ID&param=...} on an allowlisted base,
+     * Searches {@code resourceType?patient=ID&param=...&_count=100} on an allowlisted base,
      * following the next links while they stay on that base.
      *
      * @param fetches the call's fetches, which may abort it; null for none
@@ -222,6 +225,8 @@ final class FhirFetcher implements AutoCloseable {
         client.registerInterceptor(new IClientInterceptor() {
             @Override
             public void interceptRequest(IHttpRequest request) {
+                // A caching proxy or a JPA server's search cache would miss a finding saved a moment ago.
+                request.addHeader("Cache-Control", "no-cache");
                 if (fetches != null && request instanceof ApacheHttpRequest apache) {
                     fetches.opened(apache.getApacheRequest());
                 }
@@ -239,7 +244,7 @@ final class FhirFetcher implements AutoCloseable {
                     .where(new ReferenceClientParam("patient").hasId(patientId))
                     .and(codes.get(0).contains("|") ? new TokenClientParam(param).exactly().codings(codings)
                             : new TokenClientParam(param).exactly().codes(codes))
-                    .returnBundle(Bundle.class).execute();
+                    .count(PAGE_SIZE).returnBundle(Bundle.class).execute();
             Bundle page = bundle;
             for (int pages = 1; page.getLink(Bundle.LINK_NEXT) != null; pages++) {
                 String next = page.getLink(Bundle.LINK_NEXT).getUrl();

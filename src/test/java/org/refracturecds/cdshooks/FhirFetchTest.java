@@ -116,6 +116,24 @@ class FhirFetchTest {
     }
 
     @Test
+    void searches_askForPagesOf100_andForAnAnswerNotFromACache() throws Exception {
+        // given a server that pages by 2 unless asked, and the patient's 5 Observations
+
+        RunningService.Reply reply = call(ehr.base);
+
+        assertEquals("After PVP: refracture risk T11 57% (High)",
+                CdsServiceTest.only(reply.body().path("cards")).path("summary").asText());
+        List<EhrServer.Received> observations = ehr.received.stream()
+                .filter(r -> r.uri().startsWith("/fhir/Observation") || r.uri().contains("_getpages")).toList();
+        assertEquals(1, observations.size(), "one round trip for the Observations: " + ehr.received);
+        assertTrue(observations.get(0).uri().contains("_count=100"), observations.get(0).uri());
+        assertFalse(ehr.received.isEmpty());
+        for (EhrServer.Received received : ehr.received) {
+            assertEquals("no-cache", received.cacheControl(), received.uri());
+        }
+    }
+
+    @Test
     void tricklingServer_doesNotStarveTheFetchesOfAHealthyOne() throws Exception {
         // given 12 calls whose 36 fetches go to a server that trickles its answers
         List<CompletableFuture<Long>> slow = new ArrayList<>();
