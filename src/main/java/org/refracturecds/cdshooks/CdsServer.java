@@ -106,9 +106,15 @@ public final class CdsServer implements AutoCloseable {
         try {
             fetcher.warm();
             for (String example : List.of("warm-up-patient-view.json", "warm-up-order-sign.json")) {
+                JsonNode request;
                 try (var in = CdsServer.class.getResourceAsStream(example)) {
-                    JsonNode request = JSON.readTree(in);
+                    request = JSON.readTree(in);
+                }
+                turns.acquireUninterruptibly();
+                try {
                     hooks.call(request.path("hook").asText().startsWith("order") ? CdsService.PREOP : CdsService.RISK, request);
+                } finally {
+                    turns.release();
                 }
             }
         } catch (IOException | RuntimeException e) {

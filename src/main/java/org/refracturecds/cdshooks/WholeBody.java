@@ -62,7 +62,7 @@ final class WholeBody extends Handler.Wrapper {
         private final AtomicBoolean answered = new AtomicBoolean();
         private byte[] body;
         private int size;
-        private Scheduler.Task deadline;
+        private volatile Scheduler.Task deadline;
 
         Reader(Request request, Response response, Callback callback, long length) {
             this.request = request;
@@ -73,17 +73,27 @@ final class WholeBody extends Handler.Wrapper {
 
         void start() {
             long left = timeoutMillis - NanoTime.millisSince(request.getBeginNanoTime());
-            deadline = request.getComponents().getScheduler().schedule(this::expire, Math.max(0, left), TimeUnit.MILLISECONDS);
             if (left <= 0) {
                 expire(); // the headers alone took longer
                 return;
             }
-            run();
+            deadline = request.getComponents().getScheduler().schedule(this::expire, left, TimeUnit.MILLISECONDS);
+            read(true);
         }
 
-        /** Reads what has arrived without blocking; asks to be called again when more does. */
+        /** Called by Jetty when more of the body has arrived. */
         @Override
         public void run() {
+            read(false);
+        }
+
+        /**
+         * Reads what has arrived without blocking, and asks to be called again when more does.
+         *
+         * @param onHandlingThread whether this is the thread Jetty handed the request to, which may
+         *                         go on to handle it; a later call hands it to another thread
+         */
+        private void read(boolean onHandlingThread) {
             while (!answered.get()) {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
@@ -93,7 +103,7 @@ final class WholeBody extends Handler.Wrapper {
                 if (Content.Chunk.isFailure(chunk)) {
                     // The client went away or sent a broken body: Jetty answers (400) or closes.
                     if (answered.compareAndSet(false, true)) {
-                        deadline.cancel();
+                        cancelDeadline();
                         callback.failed(chunk.getFailure());
                     }
                     return;
@@ -114,8 +124,12 @@ final class WholeBody extends Handler.Wrapper {
                 chunk.release();
                 if (last) {
                     if (answered.compareAndSet(false, true)) {
-                        deadline.cancel();
-                        request.getContext().execute(this::handleNext);
+                        cancelDeadline();
+                        if (onHandlingThread) {
+                            handleNext();
+                        } else {
+                            request.getContext().execute(this::handleNext);
+                        }
                     }
                     return;
                 }
@@ -134,8 +148,15 @@ final class WholeBody extends Handler.Wrapper {
 
         private void refuse(HttpError error) {
             if (answered.compareAndSet(false, true)) {
-                deadline.cancel();
+                cancelDeadline();
                 errors.refuse(response, callback, error);
+            }
+        }
+
+        private void cancelDeadline() {
+            Scheduler.Task task = deadline;
+            if (task != null) {
+                task.cancel();
             }
         }
 
