@@ -230,11 +230,12 @@ final class CardWriter {
     }
 
     static String shorten(String summary) {
-        if (summary.length() <= SUMMARY_LIMIT) {
+        if (summary.codePointCount(0, summary.length()) <= SUMMARY_LIMIT) {
             return summary;
         }
-        int cut = summary.lastIndexOf(' ', SUMMARY_LIMIT - 1);
-        return summary.substring(0, cut > 0 ? cut : SUMMARY_LIMIT - 1) + "\u2026";
+        int end = summary.offsetByCodePoints(0, SUMMARY_LIMIT - 1);
+        int cut = summary.lastIndexOf(' ', end);
+        return summary.substring(0, cut > 0 ? cut : end) + "\u2026";
     }
 
     private static Map<String, String> overrideReasons() {

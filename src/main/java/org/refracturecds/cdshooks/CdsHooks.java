@@ -1,6 +1,5 @@
 package org.refracturecds.cdshooks;
 
-import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,13 +9,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
@@ -67,7 +66,6 @@ final class CdsHooks {
     private final Supplier<Assessor> assessor;
     private final FhirFetcher fetcher;
     private final CardWriter cards;
-    private final ExecutorService fetchPool;
     private final InputValidation validation;
     private final Semaphore turns;
     private final List<String> pvpCodes;
@@ -75,12 +73,11 @@ final class CdsHooks {
     private final Clock clock;
 
     CdsHooks(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-             CardWriter cards, ExecutorService fetchPool, Semaphore turns, InputValidation validation, Clock clock) {
+             CardWriter cards, Semaphore turns, InputValidation validation, Clock clock) {
         this.json = json;
         this.assessor = assessor;
         this.fetcher = fetcher;
         this.cards = cards;
-        this.fetchPool = fetchPool;
         this.turns = turns;
         this.validation = validation;
         this.pvpCodes = pvpCodes(config);
@@ -98,7 +95,12 @@ final class CdsHooks {
         return CdsService.discovery(json, pvpCodes);
     }
 
-    /** Answers one call; the caller holds one of {@code turns}, which is given away while fetching. */
+    /**
+     * Answers one call; the caller holds one of {@code turns}, which is given away while fetching.
+     * The fhirServer allowlist guards connections: a call whose prefetch is complete is answered
+     * whatever fhirServer it names, and only a fetch that is needed from a server not on the list
+     * is refused (an optional key is then left out, as without a fhirServer).
+     */
     ObjectNode call(CdsService service, JsonNode body) {
         HookRequest request = HookRequest.parse(body, service);
         String base = request.fhirServer() == null ? null : fetcher.allowed(request.fhirServer());
@@ -278,60 +280,50 @@ final class CdsHooks {
         return rules.rules().wording(Wording.NO_FINDINGS) + ", coded per CodeSystem " + Codes.FINDINGS + ".";
     }
 
-    /** Fetches the missing keys in parallel within the budget; returns the keys that ran out of time. */
+    /**
+     * Fetches the missing keys in parallel within the budget; returns the keys that ran out of time.
+     * When the budget ends, the fetches still running are aborted, their threads freed.
+     */
     private List<String> fetch(HookRequest request, String base, List<CdsService.Prefetch> missing,
                                Map<String, List<InputReader.Entry>> data) {
+        if (base == null && request.fhirServer() != null) {
+            throw FhirFetcher.notAllowed(request.fhirServer());
+        }
         if (base == null) {
             throw new HttpError(412, "PVP-H302", "prefetch." + missing.get(0).key(), "was not sent (or was null or"
                     + " an OperationOutcome) and the request names no fhirServer to fetch it from: send it as "
                     + missing.get(0).template());
         }
-        Map<String, CompletableFuture<List<InputReader.Entry>>> futures = new LinkedHashMap<>();
-        for (CdsService.Prefetch prefetch : missing) {
-            futures.put(prefetch.key(), CompletableFuture.supplyAsync(() -> {
-                try {
-                    return InputReader.entries(fetcher.search(base, request.accessToken(), prefetch.resourceType(),
-                            request.patientId(), prefetch.param(), prefetch.values()), "fetched " + prefetch.key());
-                } catch (FhirFetcher.FetchFailed e) {
-                    if (prefetch.optional()) {
-                        return null; // not had, like a late answer: named as not checked
-                    }
-                    throw new HttpError(412, "PVP-H303", "prefetch." + prefetch.key(),
-                            "was not sent and cannot be fetched: " + e.getMessage());
-                } catch (SocketTimeoutException e) {
-                    return null;
-                }
-            }, fetchPool));
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(fetchTimeoutMillis);
         List<String> late = new ArrayList<>();
-        for (Map.Entry<String, CompletableFuture<List<InputReader.Entry>>> future : futures.entrySet()) {
-            List<InputReader.Entry> entries = wait(future.getValue(), deadline);
-            if (entries == null) {
-                late.add(future.getKey());
-            } else {
-                sameSubject(entries, request.patientId(), "fetched " + future.getKey(), new References(base));
-                data.put(future.getKey(), entries);
+        try (FhirFetcher.Fetches fetches = fetcher.fetches(System.nanoTime()
+                + TimeUnit.MILLISECONDS.toNanos(fetchTimeoutMillis))) {
+            Map<CdsService.Prefetch, CompletableFuture<Bundle>> started = new LinkedHashMap<>();
+            for (CdsService.Prefetch prefetch : missing) {
+                started.put(prefetch, fetches.search(base, request.accessToken(), prefetch.resourceType(),
+                        request.patientId(), prefetch.param(), prefetch.values()));
             }
-        }
+            for (Map.Entry<CdsService.Prefetch, CompletableFuture<Bundle>> search : started.entrySet()) {
+                CdsService.Prefetch prefetch = search.getKey();
+                Bundle found;
+                try {
+                    found = fetches.await(search.getValue());
+                } catch (FhirFetcher.FetchFailed e) {
+                    if (!prefetch.optional()) {
+                        throw new HttpError(412, "PVP-H303", "prefetch." + prefetch.key(),
+                                "was not sent and cannot be fetched: " + e.getMessage());
+                    }
+                    found = null; // not had, like a late answer: named as not checked
+                }
+                if (found == null) {
+                    late.add(prefetch.key());
+                    continue;
+                }
+                List<InputReader.Entry> entries = InputReader.entries(found, "fetched " + prefetch.key());
+                sameSubject(entries, request.patientId(), "fetched " + prefetch.key(), new References(base));
+                data.put(prefetch.key(), entries);
+            }
+        } // the fetches still running are aborted here
         return late;
-    }
-
-    private static List<InputReader.Entry> wait(CompletableFuture<List<InputReader.Entry>> future, long deadline) {
-        try {
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            future.cancel(true);
-            return null;
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof HttpError error) {
-                throw error;
-            }
-            throw new IllegalStateException("fetch failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 
     private List<InputReader.Entry> read(JsonNode resource, String key, String patientId, References references) {

@@ -7,10 +7,10 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
@@ -46,7 +46,6 @@ public final class CdsServer implements AutoCloseable {
     private final ServiceConfig config;
     private final LiveRules rules;
     private final FhirFetcher fetcher;
-    private final ExecutorService fetchPool;
     private final Database database;
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
@@ -59,18 +58,13 @@ public final class CdsServer implements AutoCloseable {
         this.config = config;
         this.rules = rules;
         this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis());
-        this.fetchPool = Executors.newFixedThreadPool(16, runnable -> {
-            Thread thread = new Thread(runnable, "fhir-fetch");
-            thread.setDaemon(true);
-            return thread;
-        });
         this.database = Database.open(config.databaseSettings());
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.turns = new Semaphore(config.requestsAtOnce(), true);
         this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
-                new CardWriter(JSON, new RiskAssessmentWriter(clock)), fetchPool, turns,
+                new CardWriter(JSON, new RiskAssessmentWriter(clock)), turns,
                 new InputValidation(InputValidation.mode(config.validation())), clock);
         this.app = Javalin.create(this::configure);
     }
@@ -86,6 +80,7 @@ public final class CdsServer implements AutoCloseable {
             throws SQLException, IOException, ParseException {
         CdsServer server = new CdsServer(config, rules, clock);
         try {
+            server.warmUp();
             server.app.start();
         } catch (RuntimeException e) {
             server.closeResources();
@@ -107,14 +102,53 @@ public final class CdsServer implements AutoCloseable {
         return config.publicUrl() + "/cds-services";
     }
 
+    /**
+     * Runs the FHIR client, the parser, the rules (a Drools session) and the cards once before the
+     * service listens: the first calls would otherwise spend their fetch budget on loading and
+     * initialising them, and blame the EHR for it. A failure here is logged; the service still starts.
+     */
+    private void warmUp() {
+        long start = System.nanoTime();
+        try {
+            fetcher.warm();
+            for (String example : List.of("warm-up-patient-view.json", "warm-up-order-sign.json")) {
+                JsonNode request;
+                try (var in = CdsServer.class.getResourceAsStream(example)) {
+                    request = JSON.readTree(in);
+                }
+                turns.acquireUninterruptibly();
+                try {
+                    hooks.call(request.path("hook").asText().startsWith("order") ? CdsService.PREOP : CdsService.RISK, request);
+                } finally {
+                    turns.release();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("warming up failed, the first calls may be slow: {}", e.getMessage());
+            return;
+        }
+        LOG.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
     private void configure(JavalinConfig javalin) {
-        javalin.jetty.host = config.host();
-        javalin.jetty.port = config.port();
+        javalin.jetty.addConnector((server, http) -> {
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            connector.setIdleTimeout(config.idleTimeoutMillis());
+            return connector;
+        });
         // Jetty leases acceptor and selector threads from the same pool: room for them on top.
         int leased = 4 + 2 * Runtime.getRuntime().availableProcessors();
         javalin.jetty.threadPool = new QueuedThreadPool(config.workerThreads() + leased, Math.min(8, config.workerThreads()));
         javalin.startup.showJavalinBanner = false;
         javalin.http.maxRequestSize = config.maxBodyBytes();
+        javalin.http.prefer405over404 = true;
+        JettyErrors errors = new JettyErrors(JSON);
+        javalin.jetty.modifyServer(server -> {
+            server.setErrorHandler(errors);
+            server.insertHandler(new WholeBody(config.maxBodyBytes(), config.requestTimeoutMillis(), errors));
+        });
         javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
             if (config.corsOrigins().contains("*")) {
                 rule.anyHost();
@@ -123,7 +157,6 @@ public final class CdsServer implements AutoCloseable {
                         config.corsOrigins().subList(1, config.corsOrigins().size()).toArray(String[]::new));
             }
         }));
-        javalin.routes.before("/cds-services/*", this::authenticate);
         javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
         javalin.routes.post("/cds-services/{id}", this::call);
         javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
@@ -139,8 +172,12 @@ public final class CdsServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Checks the caller's JWT. Called first in each POST handler, not as a before-handler, so that
+     * the CORS headers are already set and a browser client can read a 401 as it reads a 404.
+     */
     private void authenticate(Context ctx) throws SQLException {
-        if (jwt == null || !"POST".equals(ctx.method().name())) {
+        if (jwt == null) {
             return;
         }
         String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
@@ -175,19 +212,22 @@ public final class CdsServer implements AutoCloseable {
      * A hook call, in its turn: with as many requests worked on as there are cores, each runs
      * without being preempted by the others, and the slowest answers stay near the typical ones.
      */
-    private void call(Context ctx) throws JsonProcessingException {
+    private void call(Context ctx) throws JsonProcessingException, SQLException {
+        authenticate(ctx);
         CdsService service = service(ctx);
+        byte[] sent = ctx.bodyAsBytes(); // already in memory (WholeBody): a slow client never holds a turn
         turns.acquireUninterruptibly();
         try {
-            write(ctx, hooks.call(service, body(ctx)));
+            write(ctx, hooks.call(service, body(sent)));
         } finally {
             turns.release();
         }
     }
 
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
+        authenticate(ctx);
         CdsService service = service(ctx);
-        feedback.store(service.id, FeedbackRequest.parse(body(ctx)));
+        feedback.store(service.id, FeedbackRequest.parse(body(ctx.bodyAsBytes())));
         write(ctx, JSON.createObjectNode());
     }
 
@@ -204,9 +244,9 @@ public final class CdsServer implements AutoCloseable {
      * The request as sent, or 400: one UTF-8 JSON document, each key once, at most
      * {@value StrictJson#MAX_DEPTH} levels deep, nothing after it.
      */
-    private static JsonNode body(Context ctx) {
+    private static JsonNode body(byte[] sent) {
         try {
-            return StrictJson.one(StrictJson.utf8(ctx.bodyAsBytes()));
+            return StrictJson.one(StrictJson.utf8(sent));
         } catch (StrictJson.Problem e) {
             throw switch (e.kind()) {
                 case EMPTY -> HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
@@ -243,7 +283,12 @@ public final class CdsServer implements AutoCloseable {
         return switch (e.getStatus()) {
             case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at " + abbreviate(ctx.path())
                     + "; GET /cds-services lists the services");
-            case 405 -> new HttpError(405, "PVP-H405", "method", ctx.method() + " is not allowed here");
+            case 405 -> {
+                String allowed = e.getDetails().getOrDefault("availableMethods", "");
+                ctx.header("Allow", allowed);
+                yield new HttpError(405, "PVP-H405", "method", ctx.method() + " is not served at " + abbreviate(ctx.path())
+                        + (allowed.isEmpty() ? "" : ": use " + allowed.replace(", ", " or ")));
+            }
             case 413 -> new HttpError(413, "PVP-H413", null, "the body is larger than " + config.maxBodyBytes()
                     + " bytes (setting maxBodyBytes)");
             default -> new HttpError(e.getStatus(), "PVP-H400", null, e.getMessage());
@@ -251,7 +296,7 @@ public final class CdsServer implements AutoCloseable {
     }
 
     private static String abbreviate(String text) {
-        return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+        return HttpError.cut(text, 80);
     }
 
     @Override
@@ -262,7 +307,6 @@ public final class CdsServer implements AutoCloseable {
 
     private void closeResources() throws IOException, SQLException {
         rules.close();
-        fetchPool.shutdownNow();
         fetcher.close();
         database.close();
     }

@@ -68,7 +68,7 @@ final class FeedbackRequest {
             }
             JsonNode text = override.get("userComment");
             if (text != null && !text.isNull()) {
-                if (!text.isTextual() || text.asText().length() > MAX_COMMENT) {
+                if (!text.isTextual() || text.asText().codePointCount(0, text.asText().length()) > MAX_COMMENT) {
                     throw HookRequest.bad("PVP-H604", at + "overrideReason.userComment", "must be text of at most "
                             + MAX_COMMENT + " characters");
                 }

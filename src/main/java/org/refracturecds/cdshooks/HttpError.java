@@ -28,6 +28,12 @@ public final class HttpError extends RuntimeException {
     public String code() { return code; }
     public String where() { return where; }
 
+    /** Text from the request shown in a message: at most {@code characters} characters (not UTF-16 units), then "...". */
+    static String cut(String text, int characters) {
+        return text.codePointCount(0, text.length()) <= characters ? text
+                : text.substring(0, text.offsetByCodePoints(0, characters)) + "...";
+    }
+
     /** "[PVP-H101] hookInstance: message". */
     public String render() {
         return "[" + code + "] " + (where == null ? "" : where + ": ") + getMessage();
@@ -52,8 +58,10 @@ public final class HttpError extends RuntimeException {
             case 401 -> "login";
             case 403 -> "forbidden";
             case 404 -> "not-found";
+            case 405 -> "not-supported";
+            case 408 -> "timeout";
             case 412 -> "incomplete";
-            case 413 -> "too-long";
+            case 413, 414, 431 -> "too-long";
             case 415 -> "not-supported";
             default -> status >= 500 ? "exception" : "invalid";
         };

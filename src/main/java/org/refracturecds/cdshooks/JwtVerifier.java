@@ -22,6 +22,9 @@ import org.refracturecds.store.UsedJwtIds;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
@@ -114,21 +117,37 @@ final class JwtVerifier {
         }
     }
 
+    /**
+     * The keys to verify the token with. The configured keys (jwksFile, else jwksUrl) come first:
+     * a token whose kid names one of them is verified with it, whatever jku it names. Only for a
+     * key not configured is the token's jku used, when it is on the issuer's jku list; its keys
+     * are fetched once and cached.
+     */
     private JWKSource<SecurityContext> keys(ServiceConfig.Issuer issuer, SignedJWT jwt) {
-        URL jku = jwt.getHeader().getJWKURL() == null ? null : toUrl(jwt.getHeader().getJWKURL().toString());
-        if (jku != null) {
-            if (!issuer.jku().contains(jku.toString())) {
-                throw unauthorized("the token's jku is not on this issuer's allowlist (auth.issuers[].jku)");
+        JWKSource<SecurityContext> configured = issuer.jwksFile() != null ? keySources.get("file:" + issuer.iss())
+                : issuer.jwksUrl() != null ? remote(issuer.jwksUrl()) : null;
+        String kid = jwt.getHeader().getKeyID();
+        if (jwt.getHeader().getJWKURL() == null || configured != null && kid != null && holds(configured, kid)) {
+            if (configured == null) {
+                throw unauthorized("this issuer's keys are named by jku, and the token has none");
             }
-            return remote(jku.toString());
+            return configured;
         }
-        if (issuer.jwksFile() != null) {
-            return keySources.get("file:" + issuer.iss());
+        URL jku = toUrl(jwt.getHeader().getJWKURL().toString());
+        if (!issuer.jku().contains(jku.toString())) {
+            throw unauthorized("the token's jku is not on this issuer's allowlist (auth.issuers[].jku), and its kid"
+                    + " names no configured key");
         }
-        if (issuer.jwksUrl() == null) {
-            throw unauthorized("this issuer's keys are named by jku, and the token has none");
+        return remote(jku.toString());
+    }
+
+    /** Whether {@code keys} hold a key with this kid; keys that cannot be had hold none. */
+    private static boolean holds(JWKSource<SecurityContext> keys, String kid) {
+        try {
+            return !keys.get(new JWKSelector(new JWKMatcher.Builder().keyID(kid).build()), null).isEmpty();
+        } catch (KeySourceException e) {
+            return false;
         }
-        return remote(issuer.jwksUrl());
     }
 
     /** A JWK Set URL from the configuration, fetched with timeouts and cached. */

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -31,6 +32,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param publicUrl         the URL the EHR calls; the JWT audience is checked against it
  * @param rules             a rules folder instead of the bundled rules, or null
  * @param incidence         the refracture incidence to anchor the model to, or null for the study's
+ * @param requestTimeoutMillis the time from a request's first line to the last byte of its body; past it 408
+ * @param idleTimeoutMillis the time a connection may stay silent before it is closed
  * @param fhirServers       the FHIR base URLs the service may fetch from; no other is ever contacted
  * @param fetchTimeoutMillis the budget for all fetches of one call
  * @param extraPvpCodes     local "system|code" codes of a vertebroplasty, besides docs/CODES.md's
@@ -45,6 +48,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param feedbackJdbcUrl   the old name of {@code database}, still read; null when not given
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
+                            int requestTimeoutMillis, int idleTimeoutMillis,
                             long maxBodyBytes, List<String> corsOrigins, List<String> fhirServers,
                             int fetchTimeoutMillis, List<String> extraPvpCodes,
                             int workerThreads, int concurrentRequests, String validation, Auth auth,
@@ -130,6 +134,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             JsonNode read;
             try {
                 read = YAML.readTree(Files.readString(file));
+            } catch (NoSuchFileException e) {
+                throw new ConfigException("[PVP-C100] " + name + ": cannot be read: no such file");
             } catch (IOException e) {
                 throw new ConfigException("[PVP-C100] " + name + ": cannot be read as YAML: " + firstLine(e));
             }
@@ -236,6 +242,13 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (maxBodyBytes < 1024) {
             throw new ConfigException(at + "maxBodyBytes' is " + maxBodyBytes + ": give at least 1024");
+        }
+        if (requestTimeoutMillis < 100 || requestTimeoutMillis > 600_000) {
+            throw new ConfigException(at + "requestTimeoutMillis' is " + requestTimeoutMillis + ": give 100 to 600000"
+                    + " (the time a client has to send a whole request)");
+        }
+        if (idleTimeoutMillis < 1000 || idleTimeoutMillis > 3_600_000) {
+            throw new ConfigException(at + "idleTimeoutMillis' is " + idleTimeoutMillis + ": give 1000 to 3600000");
         }
         if (workerThreads < 4 || workerThreads > 1000) {
             throw new ConfigException(at + "workerThreads' is " + workerThreads + ": give 4 to 1000");

@@ -125,8 +125,7 @@ final class AssessCommand implements Callable<Integer> {
         try {
             return "-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file));
         } catch (IOException e) {
-            throw new InputException("PVP-E000", file, "cannot be read (" + e.getClass().getSimpleName() + ": "
-                    + e.getMessage() + ")");
+            throw new InputException("PVP-E000", file, "cannot be read: " + Cli.reason(e));
         }
     }
 

@@ -1,9 +1,13 @@
 package org.refracturecds.cli;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 
 import picocli.CommandLine;
@@ -22,6 +26,20 @@ final class Cli {
     static final int BAD_RULES = 1;
     /** Exit code for a resource that does not validate against the profiles. */
     static final int INVALID = 1;
+
+    /** Why a file cannot be read, in words: "no such file", not NoSuchFileException. */
+    static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return e.getMessage() == null ? "read error" : e.getMessage();
+    }
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         return run(args, in, out, err, Clock.systemUTC());

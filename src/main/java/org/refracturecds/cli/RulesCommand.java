@@ -61,7 +61,7 @@ final class RulesCommand {
             try {
                 scenarios = ScenarioFiles.read(dir);
             } catch (IOException e) {
-                out.println("error " + dir.resolve(ScenarioFiles.FOLDER) + ": cannot be read: " + e.getMessage());
+                out.println("error " + dir.resolve(ScenarioFiles.FOLDER) + ": cannot be read: " + Cli.reason(e));
                 return Optional.empty();
             }
             List<RuleProblem> all = new java.util.ArrayList<>(problems);

@@ -45,7 +45,7 @@ final class ValidateCommand implements Callable<Integer> {
             text = Files.readString(file, StandardCharsets.UTF_8);
             resource = FhirContext.forR4Cached().newJsonParser().parseResource(text);
         } catch (IOException e) {
-            err.println("error [PVP-E000] " + file + ": cannot be read (" + e.getClass().getSimpleName() + ")");
+            err.println("error [PVP-E000] " + file + ": cannot be read: " + Cli.reason(e));
             return Cli.BAD_INPUT;
         } catch (DataFormatException e) {
             err.println("error [PVP-E001] " + file + ": is not FHIR R4 JSON: " + e.getMessage());

@@ -470,7 +470,7 @@ public final class ObservationMapper {
                     + expected(FindingType.NPEC_PATTERN));
         }
         return concept.getCoding().stream()
-                .filter(c -> Codes.NPEC_PATTERN.equals(c.getSystem()) && NPEC_CODES.contains(c.getCode()))
+                .filter(c -> Codes.NPEC_PATTERN.equals(c.getSystem()) && c.hasCode() && NPEC_CODES.contains(c.getCode()))
                 .map(Coding::getCode).findFirst()
                 .orElseThrow(() -> new InputException("PVP-E105", label + " valueCodeableConcept", "code "
                         + codes(concept) + " is not an NPEC pattern: " + expected(FindingType.NPEC_PATTERN)));
@@ -709,7 +709,8 @@ public final class ObservationMapper {
         if (!concept.hasCoding()) {
             return concept.hasText() ? "'" + concept.getText() + "'" : "(none)";
         }
-        return String.join(", ", concept.getCoding().stream().map(c -> c.getSystem() + "|" + c.getCode()).toList());
+        return String.join(", ", concept.getCoding().stream().map(c -> (c.hasSystem() ? c.getSystem() : "(no system)")
+                + "|" + (c.hasCode() ? c.getCode() : "(no code)")).toList());
     }
 
     /** The vertebra a bodySite names: by a coding the vocabulary knows, else by its words (bodySite.text). */

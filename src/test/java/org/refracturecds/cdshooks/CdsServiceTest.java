@@ -24,6 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.refracturecds.store.Feedback;
 
+import org.refracturecds.fhirin.Codes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -325,6 +327,21 @@ class CdsServiceTest {
         assertEquals("prefetch.findings", reply.body().at("/issue/0/expression/0").asText());
     }
 
+    @Test
+    void prefetchComplete_withAFhirServerNotAllowlisted_givesTheCard() throws Exception {
+        // given the bundled settings (no fhirServers) and a call as EHRs send it: fhirServer with its
+        // token, and the prefetch complete (conditions, optional, left out)
+        ObjectNode request = RunningService.example("patient-view.json");
+        request.put("fhirServer", "https://ehr.example.org/fhir");
+        request.putObject("fhirAuthorization").put("access_token", "t").put("token_type", "Bearer");
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        // then nothing needs fetching, so nothing is refused
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertEquals("After PVP: refracture risk T11 57% (High)", only(reply.body().path("cards")).path("summary").asText());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"http://127.0.0.1:%d/fhir", "http://localhost:%d", "http://169.254.169.254/latest/meta-data",
             "file:///etc/passwd", "http://[::1]:%d/", "gopher://127.0.0.1:%d/"})
@@ -382,6 +399,83 @@ class CdsServiceTest {
         assertEquals(200, reply.status(), reply.body().toString());
         assertTrue(service.server.feedback().read("pvp-refracture-risk").stream()
                 .anyMatch(f -> f.card().equals(card) && f.acceptedSuggestions().size() == 500));
+    }
+
+    @Test
+    void feedbackComment_isMeasuredInCharacters_notUtf16Units() throws Exception {
+        // given comments of 2,000 and 2,001 characters outside the Basic Multilingual Plane (two UTF-16 units each)
+        String bone = new String(Character.toChars(0x1F9B4));
+        ObjectNode body = RunningService.JSON.createObjectNode();
+        ObjectNode item = body.putArray("feedback").addObject().put("card", UUID.randomUUID().toString())
+                .put("outcome", "overridden").put("outcomeTimestamp", "2026-01-15T09:30:00Z");
+        ObjectNode reason = item.putObject("overrideReason");
+        reason.putObject("reason").put("system", CardWriter.OVERRIDE_REASONS).put("code", "not-applicable");
+
+        // when
+        reason.put("userComment", bone.repeat(2000));
+        RunningService.Reply accepted = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+        reason.put("userComment", bone.repeat(2001));
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+
+        // then
+        assertEquals(200, accepted.status(), accepted.body().toString());
+        assertEquals(400, refused.status());
+        assertEquals("[PVP-H604] feedback[0].overrideReason.userComment: must be text of at most 2000 characters",
+                refused.body().at("/issue/0/details/text").asText());
+    }
+
+    @Test
+    void unknownServiceWithALongName_isCutBetweenCharacters() throws Exception {
+        // given a service id of "a" and 100 characters of two UTF-16 units each: a cut at 80 units splits one
+        String id = "a" + new String(Character.toChars(0x1F9B4)).repeat(100);
+
+        RunningService.Reply reply = service.post("/cds-services/" + java.net.URLEncoder.encode(id, "UTF-8"),
+                RunningService.example("patient-view.json"));
+
+        assertEquals(404, reply.status());
+        String text = reply.body().at("/issue/0/details/text").asText();
+        assertTrue(text.contains("'" + id.substring(0, id.offsetByCodePoints(0, 80)) + "...'"), text);
+    }
+
+    @Test
+    void summary_isShortenedByCharacters_notUtf16Units() {
+        String bone = new String(Character.toChars(0x1F9B4));
+
+        assertEquals(bone.repeat(139), CardWriter.shorten(bone.repeat(139)), "139 characters fit");
+        assertEquals(bone.repeat(138) + "\u2026", CardWriter.shorten(bone.repeat(140)));
+    }
+
+    @Test
+    void npecCodingWithoutCode_isLeftOutAndNamed_neverA500() throws Exception {
+        // given the NPEC Observation whose coding has a system but no code
+        ObjectNode request = RunningService.example("patient-view.json");
+        for (JsonNode entry : request.at("/prefetch/findings/entry")) {
+            if (entry.at("/resource/id").asText().equals("cleft-npec")) {
+                ((ObjectNode) entry.at("/resource/valueCodeableConcept/coding/0")).remove("code");
+            }
+        }
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        String detail = only(reply.body().path("cards")).path("detail").asText();
+        assertTrue(detail.contains("Observation/cleft-npec") && detail.contains("is not an NPEC pattern")
+                && detail.contains(Codes.NPEC_PATTERN + "\\|(no code)"), detail);
+    }
+
+    @Test
+    void npecCodingWithAnEmptyCode_is400() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        for (JsonNode entry : request.at("/prefetch/findings/entry")) {
+            if (entry.at("/resource/id").asText().equals("cleft-npec")) {
+                ((ObjectNode) entry.at("/resource/valueCodeableConcept/coding/0")).put("code", "");
+            }
+        }
+
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, reply.status(), reply.body().toString());
+        assertEquals("PVP-E002", reply.errorCode());
     }
 
     @Test

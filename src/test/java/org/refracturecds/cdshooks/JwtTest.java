@@ -1,10 +1,12 @@
 package org.refracturecds.cdshooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,20 +151,66 @@ class JwtTest {
     }
 
     @Test
-    void tokenWithAJkuNotOnTheAllowlist_isRefusedWithoutFetching() throws Exception {
+    void tokenWithAJkuNotOnTheAllowlist_forAKeyNotConfigured_isRefusedWithoutFetching() throws Exception {
         int before = keyFetches.get();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("rsa-1").type(JOSEObjectType.JWT)
+        RSAKey unknown = new RSAKeyGenerator(2048).keyID("not-configured").generate();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("not-configured").type(JOSEObjectType.JWT)
                 .jwkURL(URI.create(jku.replace("jwks.json", "evil.json"))).build(), claims().build());
-        jwt.sign(new RSASSASigner(rsa));
+        jwt.sign(new RSASSASigner(unknown));
 
         assertRefused(call(jwt.serialize()), "jku is not on this issuer's allowlist");
         assertEquals(before, keyFetches.get());
     }
 
     @Test
+    void tokenWithAJku_whoseKidIsInTheConfiguredJwksFile_isVerifiedOffline() throws Exception {
+        // given a token of the EHR whose keys are configured (jwksFile), naming a jku that is neither
+        // allowlisted nor reachable (nothing listens on port 1)
+        int before = keyFetches.get();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("rsa-1").type(JOSEObjectType.JWT)
+                .jwkURL(URI.create("http://127.0.0.1:1/jwks.json")).build(), claims().build());
+        jwt.sign(new RSASSASigner(rsa));
+
+        // then the configured key with its kid verifies it, and no key set is fetched
+        assertEquals(200, call(jwt.serialize()).status());
+        assertEquals(before, keyFetches.get());
+    }
+
+    @Test
+    void keysFromAnAllowlistedJku_areFetchedOnceAndCached() throws Exception {
+        SignedJWT first = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-1").type(JOSEObjectType.JWT)
+                .jwkURL(URI.create(jku)).build(), claims().issuer(JKU_ISSUER).build());
+        first.sign(new RSASSASigner(jkuKey));
+        assertEquals(200, call(first.serialize()).status());
+        int fetched = keyFetches.get();
+
+        SignedJWT second = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS384).keyID("jku-1").type(JOSEObjectType.JWT)
+                .jwkURL(URI.create(jku)).build(), claims().issuer(JKU_ISSUER).build());
+        second.sign(new RSASSASigner(jkuKey));
+        assertEquals(200, call(second.serialize()).status());
+
+        assertEquals(fetched, keyFetches.get(), "the second token is verified with the cached keys");
+    }
+
+    @Test
     void noToken_isRefused() throws Exception {
         assertRefused(service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json")),
                 "Authorization header");
+    }
+
+    @Test
+    void refusal_carriesCorsHeaders_soABrowserClientCanReadWhy() throws Exception {
+        // given a browser page of the EHR calling without a token
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk",
+                RunningService.example("patient-view.json"), "Origin", "https://ehr.example.org");
+        RunningService.Reply notFound = service.send(HttpRequest.newBuilder(URI.create(service.base + "/nothing"))
+                .header("Origin", "https://ehr.example.org"));
+
+        // then the 401, like the 404, lets the page read it
+        assertRefused(refused, "Authorization header");
+        assertEquals(404, notFound.status());
+        assertNotNull(notFound.header("Access-Control-Allow-Origin"));
+        assertEquals(notFound.header("Access-Control-Allow-Origin"), refused.header("Access-Control-Allow-Origin"));
     }
 
     @Test

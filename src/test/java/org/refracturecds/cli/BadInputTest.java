@@ -83,11 +83,19 @@ class BadInputTest {
         assertEquals("error " + expected.strip() + "\n", run.err());
     }
 
-    @Test
-    void missingFile_exitsTwo() {
-        CliRun run = CliRun.of("assess", "no/such/file.json");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "assess no/such/file.json         | error [PVP-E000] no/such/file.json: cannot be read: no such file",
+        "validate no/such/file.json       | error [PVP-E000] no/such/file.json: cannot be read: no such file",
+        "serve --config no/such/file.yaml | error [PVP-C100] no/such/file.yaml: cannot be read: no such file",
+    })
+    void missingFile_exitsTwoSayingNoSuchFile_inWords(String command, String expected) {
+        // when
+        CliRun run = CliRun.of(command.strip().split(" "));
+
+        // then
         assertEquals(2, run.exit());
-        assertTrue(run.err().startsWith("error [PVP-E000] no/such/file.json: cannot be read"), run.err());
+        assertEquals(expected.strip() + "\n", run.err(), "no Java exception named (NoSuchFileException)");
     }
 
     @Test

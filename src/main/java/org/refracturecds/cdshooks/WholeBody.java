@@ -1,0 +1,200 @@
+package org.refracturecds.cdshooks;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.NanoTime;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Reads a request's whole body before a worker thread takes the request: up to {@code maxBytes}
+ * (413 past it, or at once when Content-Length says more) and within {@code timeoutMillis} of the
+ * request's first line (408 past it). The reads are asynchronous: a client that sends slowly holds
+ * its connection, but no thread and no turn, so it cannot stall the calls of others.
+ */
+final class WholeBody extends Handler.Wrapper {
+
+    private final long maxBytes;
+    private final long timeoutMillis;
+    private final JettyErrors errors;
+
+    WholeBody(long maxBytes, long timeoutMillis, JettyErrors errors) {
+        this.maxBytes = maxBytes;
+        this.timeoutMillis = timeoutMillis;
+        this.errors = errors;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        long length = request.getLength();
+        boolean chunked = request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING, HttpHeaderValue.CHUNKED.asString());
+        if (length <= 0 && !chunked) {
+            return super.handle(request, response, callback);
+        }
+        if (length > maxBytes) {
+            errors.refuse(response, callback, tooLarge());
+            return true;
+        }
+        new Reader(request, response, callback, length).start();
+        return true;
+    }
+
+    private HttpError tooLarge() {
+        return new HttpError(413, "PVP-H413", null, "the body is larger than " + maxBytes + " bytes (setting maxBodyBytes)");
+    }
+
+    /** Reads one request's body as it arrives, then hands the request, its body in memory, to the next handler. */
+    private final class Reader implements Invocable.Task {
+
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private byte[] body;
+        private int size;
+        private volatile Scheduler.Task deadline;
+
+        Reader(Request request, Response response, Callback callback, long length) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.body = new byte[(int) Math.min(Math.max(length, 8192), maxBytes)];
+        }
+
+        void start() {
+            long left = timeoutMillis - NanoTime.millisSince(request.getBeginNanoTime());
+            if (left <= 0) {
+                expire(); // the headers alone took longer
+                return;
+            }
+            deadline = request.getComponents().getScheduler().schedule(this::expire, left, TimeUnit.MILLISECONDS);
+            read(true);
+        }
+
+        /** Called by Jetty when more of the body has arrived. */
+        @Override
+        public void run() {
+            read(false);
+        }
+
+        /**
+         * Reads what has arrived without blocking, and asks to be called again when more does.
+         *
+         * @param onHandlingThread whether this is the thread Jetty handed the request to, which may
+         *                         go on to handle it; a later call hands it to another thread
+         */
+        private void read(boolean onHandlingThread) {
+            while (!answered.get()) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    // The client went away or sent a broken body: Jetty answers (400) or closes.
+                    if (answered.compareAndSet(false, true)) {
+                        cancelDeadline();
+                        callback.failed(chunk.getFailure());
+                    }
+                    return;
+                }
+                ByteBuffer bytes = chunk.getByteBuffer();
+                if (size + bytes.remaining() > maxBytes) {
+                    chunk.release();
+                    refuse(tooLarge());
+                    return;
+                }
+                if (size + bytes.remaining() > body.length) {
+                    body = Arrays.copyOf(body, (int) Math.min(maxBytes, Math.max(2L * body.length, size + bytes.remaining())));
+                }
+                int n = bytes.remaining();
+                bytes.get(body, size, n);
+                size += n;
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    if (answered.compareAndSet(false, true)) {
+                        cancelDeadline();
+                        if (onHandlingThread) {
+                            handleNext();
+                        } else {
+                            request.getContext().execute(this::handleNext);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
+
+        private void expire() {
+            refuse(new HttpError(408, "PVP-H408", null, "the request did not arrive within " + timeoutMillis
+                    + " ms (setting requestTimeoutMillis): send it whole, at once"));
+        }
+
+        private void refuse(HttpError error) {
+            if (answered.compareAndSet(false, true)) {
+                cancelDeadline();
+                errors.refuse(response, callback, error);
+            }
+        }
+
+        private void cancelDeadline() {
+            Scheduler.Task task = deadline;
+            if (task != null) {
+                task.cancel();
+            }
+        }
+
+        private void handleNext() {
+            Request read = new Read(request, Content.Source.from(ByteBuffer.wrap(body, 0, size)));
+            try {
+                if (!getHandler().handle(read, response, callback)) {
+                    Response.writeError(request, response, callback, 404);
+                }
+            } catch (Throwable e) {
+                Response.writeError(request, response, callback, e);
+            }
+        }
+    }
+
+    /** The request with its body already in memory. */
+    private static final class Read extends Request.Wrapper {
+
+        private final Content.Source body;
+
+        Read(Request request, Content.Source body) {
+            super(request);
+            this.body = body;
+        }
+
+        @Override
+        public Content.Chunk read() {
+            return body.read();
+        }
+
+        @Override
+        public void demand(Runnable demandCallback) {
+            body.demand(demandCallback);
+        }
+
+        @Override
+        public void fail(Throwable failure) {
+            body.fail(failure);
+        }
+    }
+}

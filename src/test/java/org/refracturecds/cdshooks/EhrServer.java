@@ -1,0 +1,132 @@
+package org.refracturecds.cdshooks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.annotation.OptionalParam;
+import ca.uhn.fhir.rest.annotation.RequiredParam;
+import ca.uhn.fhir.rest.annotation.Search;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
+import ca.uhn.fhir.rest.server.IResourceProvider;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The EHR's FHIR server in a test: a real HAPI RestfulServer on Jetty (127.0.0.1, a free port)
+ * holding the patient-view example's Observations and Procedure, searched by patient, that pages
+ * its results as set and records each HTTP request it gets.
+ */
+final class EhrServer implements AutoCloseable {
+
+    /** One HTTP request as the server received it. */
+    record Received(String uri, String cacheControl) {
+    }
+
+    final String base;
+    final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Server jetty;
+
+    /** A search of one resource type by patient; the code parameter is accepted and not used. */
+    static final class Provider<T extends Resource> implements IResourceProvider {
+        private final Class<T> type;
+        private final List<T> resources;
+
+        Provider(Class<T> type, List<T> resources) {
+            this.type = type;
+            this.resources = resources;
+        }
+
+        @Override
+        public Class<T> getResourceType() {
+            return type;
+        }
+
+        @Search
+        public List<T> search(@RequiredParam(name = "patient") ReferenceParam patient,
+                              @OptionalParam(name = "code") TokenOrListParam code,
+                              @OptionalParam(name = "clinical-status") TokenOrListParam status) {
+            return resources.stream().filter(r -> subject(r).equals("Patient/" + patient.getIdPart())).toList();
+        }
+
+        private static String subject(Resource resource) {
+            Reference subject = resource instanceof Observation o ? o.getSubject()
+                    : resource instanceof Procedure p ? p.getSubject() : ((Condition) resource).getSubject();
+            return subject.getReference();
+        }
+    }
+
+    /**
+     * @param pageSize    the page size when the client asks for none, or 0 for one page
+     * @param maxPageSize the largest page the server gives, whatever _count asks
+     */
+    EhrServer(int pageSize, int maxPageSize) throws Exception {
+        FhirContext fhir = FhirContext.forR4Cached();
+        JsonNode example = RunningService.example("patient-view.json");
+        List<Observation> observations = new ArrayList<>();
+        for (JsonNode entry : example.at("/prefetch/findings/entry")) {
+            observations.add(fhir.newJsonParser().parseResource(Observation.class, entry.path("resource").toString()));
+        }
+        Bundle procedures = fhir.newJsonParser().parseResource(Bundle.class, example.at("/prefetch/procedures").toString());
+        RestfulServer restful = new RestfulServer(fhir);
+        restful.setResourceProviders(new Provider<>(Observation.class, observations),
+                new Provider<>(Procedure.class, List.of((Procedure) procedures.getEntryFirstRep().getResource())),
+                new Provider<>(Condition.class, List.of()));
+        if (pageSize > 0) {
+            restful.setPagingProvider(new FifoMemoryPagingProvider(10).setDefaultPageSize(pageSize)
+                    .setMaximumPageSize(maxPageSize));
+        }
+        jetty = new Server();
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost("127.0.0.1");
+        jetty.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addServlet(new ServletHolder(restful), "/fhir/*");
+        jetty.setHandler(new Handler.Wrapper(context) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                received.add(new Received(request.getHttpURI().getPathQuery(),
+                        request.getHeaders().get(HttpHeader.CACHE_CONTROL)));
+                return super.handle(request, response, callback);
+            }
+        });
+        jetty.start();
+        base = "http://127.0.0.1:" + connector.getLocalPort() + "/fhir";
+    }
+
+    /** Answers each search a few times, so that the server, like an EHR's, answers in milliseconds. */
+    void warm() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int i = 0; i < 5; i++) {
+            for (String search : List.of("Observation?patient=cleft", "Procedure?patient=cleft", "Condition?patient=cleft")) {
+                http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/" + search)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding());
+            }
+        }
+        received.clear();
+    }
+
+    @Override
+    public void close() throws Exception {
+        jetty.stop();
+    }
+}
