@@ -116,7 +116,8 @@ public final class ScenarioRunner {
                     + list(new TreeSet<>(assessment.alternatives().stream().map(Alternative::getId).toList())));
             return;
         }
-        checkBand(expected, assessment.input().vertebrae().get(0).bandUnder(alternative.get()), " under " + id, failures);
+        checkBand(expected, assessment.bandUnder(assessment.input().vertebrae().get(0), alternative.get()), " under " + id,
+                failures);
     }
 
     private static void checkBand(String expected, Band band, String under, List<String> failures) {

@@ -96,13 +96,34 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
     }
 
     /**
+     * The vertebra's band under an alternative reconstruction, chosen as pipeline.drl chooses its
+     * band: before PVP the lowest among the estimates under the favourable technique scenario,
+     * after PVP the highest among all its estimates. Null when it has none.
+     */
+    public Band bandUnder(Vertebra vertebra, Alternative alternative) {
+        boolean before = isPreOperative(vertebra);
+        if (!before && !"post-operative".equals(vertebra.getPhase())) {
+            return null;
+        }
+        Band chosen = null;
+        for (Prediction prediction : before ? favourablePredictionsOf(vertebra) : predictionsOf(vertebra)) {
+            Prediction estimate = prediction.under(alternative);
+            Band band = estimate == null ? null : estimate.getBand();
+            if (band != null && (chosen == null || (before ? band.getFrom() < chosen.getFrom() : band.getFrom() > chosen.getFrom()))) {
+                chosen = band;
+            }
+        }
+        return chosen;
+    }
+
+    /**
      * One line when an alternative reconstruction changes the vertebra's band: "Under the
      * alternative NPEC order (...) this would be High, not Moderate".
      */
     public Optional<String> describeSensitivity(Vertebra vertebra) {
         List<String> changes = new ArrayList<>();
         for (Alternative alternative : alternatives) {
-            Band under = vertebra.bandUnder(alternative);
+            Band under = bandUnder(vertebra, alternative);
             if (under != null && under != vertebra.getBand()) {
                 changes.add((changes.isEmpty() ? "Under " : "under ") + alternative.getLabel()
                         + (changes.isEmpty() ? " this would be " : " ") + under.getDisplay());

@@ -57,11 +57,11 @@ public final class Assessor {
         List<Notice> notices = new ArrayList<>(input.notices());
         notices.addAll(log.ofType(Notice.class));
         notices = new ArrayList<>(new java.util.LinkedHashSet<>(notices));
-        List<Prediction> predictions = new ArrayList<>(log.ofType(Prediction.class).stream()
-                .filter(p -> p.getAlternative() == null).toList());
+        List<Prediction> predictions = log.ofType(Prediction.class);
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())
                 .thenComparing(Prediction::getProbability));
+        predictions.forEach(p -> p.estimateUnder(rules.alternatives(), rules.bands()));
         for (Vertebra vertebra : input.vertebrae()) {
             if (predictions.stream().noneMatch(p -> p.getVertebra() == vertebra)) {
                 throw new IllegalStateException("[PVP-R002] the rules in " + rules.origin()

@@ -1,5 +1,7 @@
 package org.refracturecds.facts;
 
+import java.util.List;
+
 /**
  * A qualitative risk band (rules/bands.drl.csv): a prediction belongs to the highest band whose
  * {@code from} it reaches. The code is one of FHIR's risk-probability codes; the meaning is the
@@ -26,4 +28,18 @@ public final class Band {
     public void setMeaning(String meaning) { this.meaning = meaning; }
     public String getBasis() { return basis; }
     public void setBasis(String basis) { this.basis = basis; }
+
+    /**
+     * The band of a probability: the highest band whose lower bound it reaches, or null when it
+     * reaches none (pipeline.drl's band rule does the same for the primary predictions).
+     */
+    public static Band of(List<Band> bands, double probability) {
+        Band reached = null;
+        for (Band band : bands) {
+            if (band.from <= probability && (reached == null || band.from > reached.from)) {
+                reached = band;
+            }
+        }
+        return reached;
+    }
 }

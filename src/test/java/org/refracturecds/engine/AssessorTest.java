@@ -1,0 +1,38 @@
+package org.refracturecds.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.refracturecds.facts.Settings;
+
+/** What one assessment's session holds and runs: the facts and rules the assessment needs, nothing more. */
+class AssessorTest {
+
+    private static RuleSet rules;
+    private static Assessor assessor;
+
+    @BeforeAll
+    static void compileBundledRules() throws RuleSetException {
+        rules = RuleSet.loadBundled();
+        assessor = new Assessor(rules, new Settings(null));
+    }
+
+    private static Patients afterPvp() {
+        return new Patients().with("intravertebral-cleft", "present").with("endplate-cortical-disruption", "absent")
+                .with("npec-pattern", "upper-and-lower").measured("reduction-rate", 12);
+    }
+
+    @Test
+    void estimatesUnderTheAlternatives_areArithmeticNotSessionFacts_soTheBandRuleFiresOncePerPrediction() {
+        Assessment a = assessor.assess(afterPvp().build(), true);
+
+        long banded = a.firedRules().stream().filter(r -> r.startsWith("Band each prediction")).count();
+        assertEquals(1, a.predictions().size());
+        assertEquals(1, banded, "the band rule fired for: " + a.firedRules());
+        assertEquals(rules.alternatives().size(), a.predictions().get(0).getAlternatives().size());
+        a.predictions().get(0).getAlternatives().forEach(estimate -> assertTrue(estimate.getBand() != null,
+                estimate.getAlternative().getId() + " has its band"));
+    }
+}
