@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +25,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.drools.base.base.ClassObjectType;
+import org.drools.core.impl.InternalRuleBase;
+import org.drools.core.reteoo.ObjectTypeNode;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
+import org.kie.api.definition.KiePackage;
+import org.kie.api.definition.rule.Rule;
 import org.kie.api.runtime.KieSession;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.AlternativeChange;
@@ -73,7 +79,7 @@ public final class RuleSet {
 
     private final KieBase kieBase;
     private final List<Object> knowledge;
-    /** What every assessment session needs of the knowledge: not the mapping's vocabulary, not the exclusions. */
+    /** What every assessment session needs of the knowledge: the facts of a type some rule matches, not the exclusions. */
     private final List<Object> sessionKnowledge;
     private final List<ExcludedCondition> exclusions;
     private final Set<String> assessmentRules;
@@ -93,8 +99,9 @@ public final class RuleSet {
         this.assessmentRules = Set.copyOf(assessmentRules);
         this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
-        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof BodySite || o instanceof PhysicalLimit
-                || o instanceof ExcludedCondition)).toList();
+        Set<Class<?>> matched = matchedTypes(kieBase);
+        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof ExcludedCondition)
+                && matched.stream().anyMatch(type -> type.isInstance(o))).toList();
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
@@ -200,7 +207,38 @@ public final class RuleSet {
         Set<String> assessmentRules = new TreeSet<>();
         kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
         assessmentRules.removeAll(knowledge.rules());
+        removeRules(kieBase, knowledge.rules());
         return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash(files));
+    }
+
+    /**
+     * Takes the knowledge tables' rows out of the rule base once they have run: each row is a rule
+     * without conditions, which every new session would otherwise activate (a few hundred rows,
+     * most of a session's start-up) only never to fire it.
+     */
+    private static void removeRules(KieBase kieBase, Set<String> names) {
+        for (KiePackage kiePackage : List.copyOf(kieBase.getKiePackages())) {
+            for (Rule rule : List.copyOf(kiePackage.getRules())) {
+                if (names.contains(rule.getName())) {
+                    kieBase.removeRule(kiePackage.getName(), rule.getName());
+                }
+            }
+        }
+    }
+
+    /**
+     * The fact types some rule of the rule base matches (a pattern of its conditions, also inside
+     * collect, accumulate or not), read from the compiled network: an object type node with
+     * something below it. A fact of any other type would only cost its insertion.
+     */
+    private static Set<Class<?>> matchedTypes(KieBase kieBase) {
+        Set<Class<?>> types = new HashSet<>();
+        for (ObjectTypeNode node : ((InternalRuleBase) kieBase).getRete().getObjectTypeNodes()) {
+            if (node.getObjectSinkPropagator().size() > 0 && node.getObjectType() instanceof ClassObjectType type) {
+                types.add(type.getClassType());
+            }
+        }
+        return types;
     }
 
     private static boolean isRuleFile(String name) {

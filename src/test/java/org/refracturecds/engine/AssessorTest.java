@@ -3,6 +3,9 @@ package org.refracturecds.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
+import java.util.TreeSet;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.refracturecds.facts.Settings;
@@ -34,5 +37,21 @@ class AssessorTest {
         assertEquals(rules.alternatives().size(), a.predictions().get(0).getAlternatives().size());
         a.predictions().get(0).getAlternatives().forEach(estimate -> assertTrue(estimate.getBand() != null,
                 estimate.getAlternative().getId() + " has its band"));
+    }
+
+    @Test
+    void sessions_getOnlyTheKnowledgeTheAssessmentRulesMatch() {
+        Set<String> types = new TreeSet<>(rules.sessionKnowledge().stream().map(o -> o.getClass().getSimpleName()).toList());
+
+        assertEquals(Set.of("Applicability", "Band", "Calibration", "Coding", "Coefficient", "Covariance", "ScenarioValue",
+                "Statement"), types);
+    }
+
+    @Test
+    void theKnowledgeTablesRows_areNotInTheRuleBaseSessionsAreMadeFrom() {
+        Set<String> inRuleBase = new TreeSet<>();
+        rules.kieBase().getKiePackages().forEach(p -> p.getRules().forEach(r -> inRuleBase.add(r.getName())));
+
+        assertEquals(rules.assessmentRules(), inRuleBase);
     }
 }

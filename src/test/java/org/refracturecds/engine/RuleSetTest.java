@@ -26,7 +26,7 @@ class RuleSetTest {
         Map<String, Long> counts = rules.knowledge().stream()
                 .collect(Collectors.groupingBy(o -> o.getClass().getSimpleName(), TreeMap::new, Collectors.counting()));
         assertEquals(Map.ofEntries(Map.entry("Alternative", 3L), Map.entry("AlternativeChange", 5L),
-                Map.entry("Applicability", 6L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
+                Map.entry("Applicability", 7L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
                 Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
                 Map.entry("Covariance", 1L), Map.entry("CovarianceRow", 5L), Map.entry("ExcludedCondition", 134L),
                 Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L), Map.entry("Statement", 18L),
