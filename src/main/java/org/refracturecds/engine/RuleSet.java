@@ -100,7 +100,10 @@ public final class RuleSet {
         this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
         Set<Class<?>> matched = matchedTypes(kieBase);
+        // The limits (Statements of no finding) are stated with every result by the outputs; the one
+        // rule on Statements matches a finding's, so they would only cost their insertion.
         this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof ExcludedCondition)
+                && !(o instanceof Statement s && s.getFinding() == null)
                 && matched.stream().anyMatch(type -> type.isInstance(o))).toList();
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);

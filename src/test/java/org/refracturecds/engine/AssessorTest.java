@@ -9,6 +9,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.refracturecds.facts.Settings;
+import org.refracturecds.facts.Statement;
 
 /** What one assessment's session holds and runs: the facts and rules the assessment needs, nothing more. */
 class AssessorTest {
@@ -45,6 +46,8 @@ class AssessorTest {
 
         assertEquals(Set.of("Applicability", "Band", "Calibration", "Coding", "Coefficient", "Covariance", "ScenarioValue",
                 "Statement"), types);
+        assertTrue(rules.sessionKnowledge().stream().noneMatch(o -> o instanceof Statement s && s.getFinding() == null),
+                "the limits are stated by the outputs, no rule matches them");
     }
 
     @Test
