@@ -160,6 +160,7 @@ final class CardWriter {
         md.append("- Model ").append(a.calibration().getModel()).append(" version ")
                 .append(modelVersion).append("; rules ")
                 .append(escape(a.ruleSet().origin())).append(", sha256 `").append(a.ruleSet().hash()).append("`\n");
+        a.describeNotShown().ifPresent(line -> md.append("- ").append(escape(line)).append(".\n"));
         for (Band band : a.bands()) {
             md.append("- Band ").append(band.getDisplay()).append(": ").append(escape(band.getMeaning())).append(" (")
                     .append(escape(band.getBasis())).append(")\n");

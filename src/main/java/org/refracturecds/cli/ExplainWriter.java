@@ -56,6 +56,10 @@ final class ExplainWriter {
                         under.getBand() == null ? "" : under.getBand().getDisplay(), under.getAlternative().getLabel());
             }
         }
+        a.describeNotShown().ifPresent(line -> {
+            out.println();
+            out.println(line + ".");
+        });
         out.println();
         out.println("Band of each vertebra (the card's urgency: " + a.urgency().name().toLowerCase(Locale.ROOT)
                 + "; critical only when an observed prediction is High):");

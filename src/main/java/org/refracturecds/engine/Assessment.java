@@ -12,6 +12,7 @@ import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Vertebra;
 
@@ -21,12 +22,14 @@ import org.refracturecds.facts.Vertebra;
  * reconstructions), guidance, notices, and the model's stated limits.
  *
  * @param alternatives the alternative reconstructions each prediction is also shown under
+ * @param notShown     those of the Sensitivity table left out for this deployment (see {@link #describeNotShown()})
+ * @param settings     the settings the assessment ran with
  * @param firedRules   the rules that fired, in order (filled only when tracing was asked for)
  */
 public record Assessment(PatientFindings input, List<Prediction> predictions, List<Guidance> guidance,
                          List<Notice> notices, List<Statement> limits, List<Band> bands,
-                         List<Alternative> alternatives, Calibration calibration, RuleSet ruleSet,
-                         List<String> firedRules) {
+                         List<Alternative> alternatives, List<Alternative> notShown, Settings settings,
+                         Calibration calibration, RuleSet ruleSet, List<String> firedRules) {
 
     /** How urgently the result should reach the clinician; the names are CDS Hooks' card indicators. */
     public enum Urgency { INFO, WARNING, CRITICAL }
@@ -133,6 +136,22 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
             return Optional.empty();
         }
         return Optional.of(String.join(", ", changes) + ", not " + vertebra.getBand().getDisplay());
+    }
+
+    /**
+     * Why an alternative of the Sensitivity table is not shown, once for the whole explanation:
+     * an alternative incidence questions the study's 3.68%, and a deployment that sets its own
+     * incidence does not use it (with --incidence 0.1, incidence-10 would repeat the estimate; with
+     * 0.2 it would show a lower one "because 3.68% is a lower bound").
+     */
+    public Optional<String> describeNotShown() {
+        if (notShown.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("Not shown: the alternative " + String.join(", ", notShown.stream().map(a -> a.getId() + " ("
+                + a.getLabel() + ")").toList()) + (notShown.size() == 1 ? ": it questions" : ": they question")
+                + " the study's incidence of " + Numbers.percent(calibration.defaultIncidence(), 3)
+                + ", and this deployment sets its own (" + Numbers.percent(settings.getIncidence(), 3) + ")");
     }
 
     /** "19%" or "0.27% to 85%": the probabilities' range. */

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import org.kie.api.runtime.KieSession;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
@@ -61,7 +62,14 @@ public final class Assessor {
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())
                 .thenComparing(Prediction::getProbability));
-        predictions.forEach(p -> p.estimateUnder(rules.alternatives(), rules.bands()));
+        List<Alternative> shown = new ArrayList<>(rules.alternatives());
+        List<Alternative> notShown = new ArrayList<>();
+        if (settings.getIncidence() != null) {
+            // An alternative incidence questions the study's 3.68%, which a deployment's own rate replaces.
+            rules.alternatives().stream().filter(Alternative::changesIncidence).forEach(notShown::add);
+            shown.removeAll(notShown);
+        }
+        predictions.forEach(p -> p.estimateUnder(shown, rules.bands()));
         for (Vertebra vertebra : input.vertebrae()) {
             if (predictions.stream().noneMatch(p -> p.getVertebra() == vertebra)) {
                 throw new IllegalStateException("[PVP-R002] the rules in " + rules.origin()
@@ -72,6 +80,6 @@ public final class Assessor {
         List<Guidance> guidance = log.ofType(Guidance.class);
         guidance.sort(Comparator.comparing(g -> input.vertebrae().indexOf(g.getVertebra())));
         return new Assessment(input, predictions, guidance, notices, rules.limits(), rules.bands(),
-                rules.alternatives(), rules.calibration(), rules, log.fired);
+                List.copyOf(shown), List.copyOf(notShown), settings, rules.calibration(), rules, log.fired);
     }
 }

@@ -31,6 +31,11 @@ public final class Alternative {
         return String.join("; ", changes.stream().map(AlternativeChange::getBasis).distinct().toList());
     }
 
+    /** True when it re-anchors the model to another incidence (MODEL.md: the authors call 3.68% a lower bound). */
+    public boolean changesIncidence() {
+        return changes.stream().anyMatch(c -> c.getChange().equals("incidence"));
+    }
+
     public double intercept(double primary) {
         return number("intercept", null, null, primary);
     }

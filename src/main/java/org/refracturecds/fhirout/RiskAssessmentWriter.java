@@ -84,6 +84,7 @@ public final class RiskAssessmentWriter {
                     + ": each prediction's extension alternative-estimate gives its probability and band under it,"
                     + " since " + alternative.getWhy() + " [" + alternative.getBasis() + "]"));
         }
+        assessment.describeNotShown().ifPresent(line -> risk.addNote(new Annotation().setText(line + ".")));
         for (Band band : assessment.bands()) {
             risk.addNote(new Annotation().setText("Band " + band.getDisplay() + ": " + band.getMeaning() + " ["
                     + band.getBasis() + "]"));

@@ -3,11 +3,13 @@ package org.refracturecds.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Statement;
 
@@ -56,5 +58,28 @@ class AssessorTest {
         rules.kieBase().getKiePackages().forEach(p -> p.getRules().forEach(r -> inRuleBase.add(r.getName())));
 
         assertEquals(rules.assessmentRules(), inRuleBase);
+    }
+
+    @Test
+    void aDeploymentsOwnIncidence_replacesTheStudys_soTheIncidenceAlternativeIsNotShown() {
+        // given a deployment that sets the incidence to 10%, the incidence-10 alternative would repeat the estimate
+        Assessment a = new Assessor(rules, new Settings(0.10)).assess(afterPvp().build());
+
+        assertEquals(List.of("npec-order", "ivc-or-16"), a.alternatives().stream().map(Alternative::getId).toList());
+        assertEquals(List.of("npec-order", "ivc-or-16"), a.predictions().get(0).getAlternatives().stream()
+                .map(p -> p.getAlternative().getId()).toList());
+        String notShown = a.describeNotShown().orElseThrow();
+        assertTrue(notShown.startsWith("Not shown: the alternative incidence-10 (an incidence of 10%"), notShown);
+        assertTrue(notShown.endsWith("): it questions the study's incidence of 3.68%, and this deployment sets its own (10%)"),
+                notShown);
+    }
+
+    @Test
+    void theStudysIncidence_showsEveryAlternative() {
+        Assessment a = assessor.assess(afterPvp().build());
+
+        assertEquals(List.of("npec-order", "incidence-10", "ivc-or-16"), a.predictions().get(0).getAlternatives().stream()
+                .map(p -> p.getAlternative().getId()).toList());
+        assertTrue(a.describeNotShown().isEmpty());
     }
 }
