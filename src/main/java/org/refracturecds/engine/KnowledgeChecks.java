@@ -33,6 +33,9 @@ final class KnowledgeChecks {
             + " as row B, column A; the diagonal holds each term's variance (its SE squared); fill every cell, with 0"
             + " for two terms that do not vary together";
 
+    /** How far (relative) a factor's variance may be from its SE squared: the rounding of 4 and 5 significant figures. */
+    private static final double SE_ROUNDING = 0.005;
+
     private final Rows rows;
     private final List<RuleProblem> problems = new ArrayList<>();
 
@@ -98,6 +101,8 @@ final class KnowledgeChecks {
                 problems.add(rows.at(byTerm.get(term), "the variance of " + term + " (row " + term + ", column " + term
                         + ") is " + Numbers.plain(sigma[i][i]) + ": a variance must be above 0",
                         "the diagonal of the Covariance table holds each term's variance, its standard error squared" + se));
+            } else {
+                standardErrorAgrees(term, sigma[i][i], coefficients, byTerm.get(term));
             }
             for (int j = 0; j < i; j++) {
                 if (sigma[i][j] != sigma[j][i]) {
@@ -121,6 +126,25 @@ final class KnowledgeChecks {
             return Optional.empty();
         }
         return Optional.of(new Covariance(terms, sigma));
+    }
+
+    /**
+     * A factor's variance is its SE squared (MODEL.md: the diagonal of Sigma is the published SEs
+     * squared), so the Coefficients table's SE column and the Covariance table's diagonal must say
+     * the same, within rounding: otherwise one of them was changed without the other.
+     */
+    private void standardErrorAgrees(String term, double variance, List<Coefficient> coefficients, CovarianceRow row) {
+        coefficients.stream().filter(c -> c.getFactor().equals(term)).findFirst().ifPresent(c -> {
+            double squared = c.getStandardError() * c.getStandardError();
+            if (Math.abs(variance - squared) > SE_ROUNDING * squared) {
+                problems.add(rows.at(row, "the variance of " + term + " (row " + term + ", column " + term + ") is "
+                        + Numbers.plain(variance) + " but " + term + "'s SE in the Coefficients table, "
+                        + Numbers.plain(c.getStandardError()) + ", squared is "
+                        + Numbers.significant(squared, 5).toPlainString() + ": the two tables disagree",
+                        "a factor's variance is its SE of beta squared: when a new fit changes one, change the other"
+                                + " (a difference within " + Numbers.plain(SE_ROUNDING * 100) + "% is taken as rounding)"));
+            }
+        });
     }
 
     /** The first row at which a Cholesky factorisation fails (the matrix is not positive definite), or -1. */
