@@ -160,7 +160,7 @@ public final class ScenarioRunner {
             double p = prediction.getProbability();
             if (p < low || p > high) {
                 String which = prediction.isHypothetical() ? " (" + prediction.describeAssumptions() + ")" : "";
-                failures.add("probability " + Numbers.percent(p) + which + " is outside " + range.strip());
+                failures.add("probability " + Numbers.probability(p) + which + " is outside " + range.strip());
             }
         }
     }

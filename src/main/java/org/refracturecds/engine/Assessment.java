@@ -158,7 +158,7 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
     public static String range(List<Prediction> predictions) {
         double low = predictions.stream().mapToDouble(Prediction::getProbability).min().orElseThrow();
         double high = predictions.stream().mapToDouble(Prediction::getProbability).max().orElseThrow();
-        return Numbers.percent(low).equals(Numbers.percent(high)) ? Numbers.percent(low)
-                : Numbers.percent(low) + " to " + Numbers.percent(high);
+        return Numbers.probability(low).equals(Numbers.probability(high)) ? Numbers.probability(low)
+                : Numbers.probability(low) + " to " + Numbers.probability(high);
     }
 }

@@ -92,10 +92,13 @@ public final class Prediction {
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
 
-    /** "19% (approximate 95% interval 1.8% to 76%)": approximate, as MODEL.md asks wherever the interval is shown. */
+    /**
+     * "19% (approximate 95% interval 1.8% to 76%)": approximate, as MODEL.md asks wherever the
+     * interval is shown; never 0% or 100% ({@link Numbers#probability}).
+     */
     public String describeProbability() {
-        return Numbers.percent(getProbability()) + " (approximate " + calibration.levelPercent() + " interval "
-                + Numbers.percent(getLow()) + " to " + Numbers.percent(getHigh()) + ")";
+        return Numbers.probability(getProbability()) + " (approximate " + calibration.levelPercent() + " interval "
+                + Numbers.probability(getLow()) + " to " + Numbers.probability(getHigh()) + ")";
     }
 
     /** True when any factor was assumed or set by a scenario rather than observed. */

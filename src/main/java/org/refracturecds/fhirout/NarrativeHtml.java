@@ -34,14 +34,14 @@ final class NarrativeHtml {
             XhtmlNode row = table.addTag("tr");
             row.addTag("td").addText(p.getVertebra().getLabel());
             row.addTag("td").addText(p.isHypothetical() ? p.describeAssumptions() : "as observed");
-            row.addTag("td").addText(Numbers.percent(p.getProbability()) + " (" + Numbers.percent(p.getLow()) + " to "
-                    + Numbers.percent(p.getHigh()) + ")");
+            row.addTag("td").addText(Numbers.probability(p.getProbability()) + " (" + Numbers.probability(p.getLow()) + " to "
+                    + Numbers.probability(p.getHigh()) + ")");
             XhtmlNode band = row.addTag("td");
             if (p.getBand() != null) {
                 band.addText(p.getBand().getDisplay());
             }
             row.addTag("td").addText(String.join("; ", p.getAlternatives().stream().map(under -> under.getAlternative().getId()
-                    + " " + Numbers.percent(under.getProbability()) + (under.getBand() == null ? "" : " (" + under.getBand().getDisplay() + ")"))
+                    + " " + Numbers.probability(under.getProbability()) + (under.getBand() == null ? "" : " (" + under.getBand().getDisplay() + ")"))
                     .toList()));
         }
         if (!assessment.guidance().isEmpty()) {

@@ -122,10 +122,10 @@ public final class RiskAssessmentWriter {
         String level = prediction.getVertebra().getLabel();
         component.setOutcome(new CodeableConcept(new Coding(Codes.FINDINGS, OUTCOME,
                 "Refracture of the cemented vertebra")).setText("Refracture of the cemented vertebra (" + level + ")"));
-        component.setProbability(new DecimalType(Numbers.significant(prediction.getProbability(), 4)));
+        component.setProbability(new DecimalType(Numbers.probabilityDecimal(prediction.getProbability())));
         Extension interval = component.addExtension().setUrl(INTERVAL);
-        interval.addExtension("low", new DecimalType(Numbers.significant(prediction.getLow(), 4)));
-        interval.addExtension("high", new DecimalType(Numbers.significant(prediction.getHigh(), 4)));
+        interval.addExtension("low", new DecimalType(Numbers.probabilityDecimal(prediction.getLow())));
+        interval.addExtension("high", new DecimalType(Numbers.probabilityDecimal(prediction.getHigh())));
         interval.addExtension("level", new DecimalType(BigDecimal.valueOf(calibration.getLevel())));
         if (prediction.getVertebra().getSnomedCode() != null) {
             component.addExtension(VERTEBRA, new CodeableConcept(new Coding(Codes.SNOMED,
@@ -138,7 +138,7 @@ public final class RiskAssessmentWriter {
             Extension alternative = component.addExtension().setUrl(ALTERNATIVE);
             alternative.addExtension("alternative", new CodeType(under.getAlternative().getId()));
             alternative.addExtension("description", new StringType(under.getAlternative().getLabel()));
-            alternative.addExtension("probability", new DecimalType(Numbers.significant(under.getProbability(), 4)));
+            alternative.addExtension("probability", new DecimalType(Numbers.probabilityDecimal(under.getProbability())));
             if (under.getBand() != null) {
                 alternative.addExtension("band", band(under.getBand()));
             }
