@@ -34,10 +34,10 @@ import com.fasterxml.jackson.databind.util.RawValue;
  * to the log-odds, the probability with its interval, the guidance with its support and source,
  * the model version, its limits and the citation.
  *
- * <p>Indicator by {@link Assessment#urgency()}: critical only when an observed prediction is High
- * (EHRs show critical cards as interrupting pop-ups, and a what-if must not interrupt), warning
- * when a vertebra's band is Moderate or High (before PVP its band under the favourable technique
- * scenario), info otherwise. Cards that report missing data are info.
+ * <p>Indicator by {@link Assessment#urgency()}: each band's card indicator (bands.drl.csv), in
+ * full only when the band is known whatever the missing pre-operative findings and under no
+ * technique scenario (EHRs show critical cards as interrupting pop-ups, and a what-if must not
+ * interrupt), warning at most otherwise. Cards that report missing data are info.
  */
 final class CardWriter {
 

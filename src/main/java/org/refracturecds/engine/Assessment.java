@@ -2,6 +2,7 @@ package org.refracturecds.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.refracturecds.facts.Alternative;
@@ -40,25 +41,52 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
     }
 
     /**
-     * The urgency follows what is known, never a hypothetical (MODEL.md, "Qualitative risk"): critical
-     * only when an observed prediction (no factor assumed or set by a scenario) is High; warning
-     * when a vertebra's band is Moderate or High (before PVP, its band under the favourable
-     * technique scenario); info otherwise.
+     * The urgency follows what is known, never a hypothetical (MODEL.md, "Qualitative risk"). Each
+     * band says its card indicator (bands.drl.csv). A vertebra's band counts in full only when it
+     * is known ({@link #knownBand}); the band the card shows otherwise (before PVP its band under the
+     * favourable technique scenario, after PVP the highest among its predictions) makes the card a
+     * warning at most. The default bands: critical only when a known band is High, warning when a
+     * vertebra's band is Moderate or High, info otherwise.
      */
     public Urgency urgency() {
-        if (predictions.stream().anyMatch(p -> !p.isHypothetical() && isBand(p.getBand(), "high"))) {
-            return Urgency.CRITICAL;
+        Urgency urgency = Urgency.INFO;
+        for (Vertebra vertebra : assessedVertebrae()) {
+            Urgency shown = urgencyOf(vertebra.getBand());
+            urgency = max(urgency, shown.compareTo(Urgency.WARNING) > 0 ? Urgency.WARNING : shown);
+            urgency = max(urgency, urgencyOf(knownBand(vertebra)));
         }
-        for (Vertebra vertebra : input.vertebrae()) {
-            if (isBand(vertebra.getBand(), "moderate") || isBand(vertebra.getBand(), "high")) {
-                return Urgency.WARNING;
-            }
-        }
-        return Urgency.INFO;
+        return urgency;
     }
 
-    private static boolean isBand(Band band, String code) {
-        return band != null && band.getCode().equals(code);
+    /**
+     * The band the vertebra has whatever its missing pre-operative findings are: the lowest band
+     * among its predictions that no technique scenario sets, across the values a missing IVC or EPD
+     * could have (one prediction when every factor is observed). Null when every prediction rests
+     * on a technique scenario (before PVP, or an RR not measured yet).
+     */
+    public Band knownBand(Vertebra vertebra) {
+        Band lowest = null;
+        for (Prediction prediction : predictionsOf(vertebra)) {
+            if (prediction.getScenario() != null) {
+                continue;
+            }
+            Band band = prediction.getBand();
+            if (band == null) {
+                return null;
+            }
+            if (lowest == null || band.getFrom() < lowest.getFrom()) {
+                lowest = band;
+            }
+        }
+        return lowest;
+    }
+
+    private static Urgency urgencyOf(Band band) {
+        return band == null ? Urgency.INFO : Urgency.valueOf(band.getIndicator().toUpperCase(Locale.ROOT));
+    }
+
+    private static Urgency max(Urgency a, Urgency b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** The vertebrae that have predictions, in the input's order. */

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.AlternativeChange;
+import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Coding;
 import org.refracturecds.facts.Coefficient;
 import org.refracturecds.facts.Covariance;
@@ -168,6 +169,19 @@ final class KnowledgeChecks {
             }
         }
         return -1;
+    }
+
+    /** Each band names the card indicator it gives when it is known: one of CDS Hooks' info, warning, critical. */
+    void bandIndicators(List<Band> bands) {
+        for (Band band : bands) {
+            String indicator = band.getIndicator();
+            if (!Band.INDICATORS.contains(indicator)) {
+                problems.add(rows.at(band, "the band " + band.getCode() + " has the Card indicator '" + indicator
+                        + "', not one of " + String.join(", ", Band.INDICATORS), "write info, warning or critical:"
+                        + " how urgent the card is when a vertebra is known to be in this band (an EHR shows a"
+                        + " critical card as a pop-up that interrupts)"));
+            }
+        }
     }
 
     /** Exactly one technique scenario is marked favourable, on each of its rows: its band is the vertebra's before PVP. */

@@ -328,6 +328,7 @@ public final class RuleSet {
             List<Coefficient> coefficients = log.ofType(Coefficient.class);
             Optional<Covariance> covariance = checks.covariance(log.ofType(CovarianceRow.class), coefficients, "model.drl.csv");
             checks.favourableScenario(log.ofType(ScenarioValue.class), "scenarios.drl.csv");
+            checks.bandIndicators(log.ofType(Band.class));
             List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
                     log.ofType(Coding.class));
             problems.addAll(checks.problems());

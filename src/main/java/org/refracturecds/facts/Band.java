@@ -9,8 +9,12 @@ import java.util.List;
  */
 public final class Band {
 
+    /** The card indicators of CDS Hooks, from the least to the most urgent. */
+    public static final List<String> INDICATORS = List.of("info", "warning", "critical");
+
     private final String code;
     private double from;
+    private String indicator;
     private String display;
     private String meaning;
     private String basis;
@@ -22,6 +26,9 @@ public final class Band {
     public String getCode() { return code; }
     public double getFrom() { return from; }
     public void setFrom(double from) { this.from = from; }
+    /** The CDS Hooks card indicator of this band when it is known: info, warning or critical. */
+    public String getIndicator() { return indicator; }
+    public void setIndicator(String indicator) { this.indicator = indicator; }
     public String getDisplay() { return display; }
     public void setDisplay(String display) { this.display = display; }
     public String getMeaning() { return meaning; }

@@ -3,12 +3,15 @@ package org.refracturecds.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.RuleFolders;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Statement;
@@ -81,5 +84,52 @@ class AssessorTest {
         assertEquals(List.of("npec-order", "incidence-10", "ivc-or-16"), a.predictions().get(0).getAlternatives().stream()
                 .map(p -> p.getAlternative().getId()).toList());
         assertTrue(a.describeNotShown().isEmpty());
+    }
+
+    @Test
+    void highWhateverTheMissingCleft_isKnown_soTheCardIsCritical() {
+        // given after PVP with the cleft not reported: 26% without one, 94% with one, High either way
+        Assessment a = assessor.assess(new Patients().with("endplate-cortical-disruption", "present")
+                .with("npec-pattern", "upper-and-lower").measured("reduction-rate", 20).build());
+
+        assertEquals(List.of("high", "high"), a.predictions().stream().map(p -> p.getBand().getCode()).toList());
+        assertEquals("high", a.knownBand(a.input().vertebrae().get(0)).getCode());
+        assertEquals(Assessment.Urgency.CRITICAL, a.urgency());
+    }
+
+    @Test
+    void highOnlyWithTheMissingCleft_isAWhatIf_soTheCardIsAWarning() {
+        // given 4.4% without a cleft and 56% with one: only Low is known
+        Assessment a = assessor.assess(new Patients().with("endplate-cortical-disruption", "absent")
+                .with("npec-pattern", "upper-and-lower").measured("reduction-rate", 12).build());
+
+        assertEquals("low", a.knownBand(a.input().vertebrae().get(0)).getCode());
+        assertEquals("high", a.input().vertebrae().get(0).getBand().getCode());
+        assertEquals(Assessment.Urgency.WARNING, a.urgency());
+    }
+
+    @Test
+    void highUnderATechniqueScenarioOnly_isNotKnown_soTheCardIsAWarning() {
+        // given after PVP with RR not measured yet: both technique scenarios give High
+        Assessment a = assessor.assess(new Patients().with("intravertebral-cleft", "present")
+                .with("endplate-cortical-disruption", "absent").with("npec-pattern", "lower").build());
+
+        assertEquals(null, a.knownBand(a.input().vertebrae().get(0)));
+        assertEquals(Assessment.Urgency.WARNING, a.urgency());
+    }
+
+    @Test
+    void theCardIndicatorOfEachBand_isTheBandsTablesNotJavas(@TempDir Path dir) throws Exception {
+        // given bands whose High is only a warning and whose Moderate is critical
+        RuleFolders.copy(dir);
+        RuleFolders.edit(dir, "bands.drl.csv", "high,0.20,critical,", "high,0.20,warning,");
+        RuleFolders.edit(dir, "bands.drl.csv", "moderate,0.05,warning,", "moderate,0.05,critical,");
+        Assessor edited = new Assessor(RuleSet.load(dir), new Settings(null));
+
+        // then an observed High is a warning, an observed Moderate (Fig. 4 of the paper, 11%) critical
+        assertEquals(Assessment.Urgency.WARNING, edited.assess(afterPvp().build()).urgency());
+        assertEquals(Assessment.Urgency.CRITICAL, edited.assess(new Patients().with("intravertebral-cleft", "absent")
+                .with("endplate-cortical-disruption", "present").with("npec-pattern", "upper-and-lower")
+                .measured("reduction-rate", 10).build()).urgency());
     }
 }

@@ -178,6 +178,15 @@ class RuleSetTest {
     }
 
     @Test
+    void aCardIndicatorThatCdsHooksDoesNotHave_isRefusedAtItsBand(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "high,0.20,critical,", "high,0.20,urgent,");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("bands.drl.csv row 15", problem.where());
+        assertTrue(problem.message().contains("the band high has the Card indicator 'urgent', not one of info, warning,"
+                + " critical"), problem.render());
+    }
+
+    @Test
     void noFavourableScenario_isRefusedAtTheScenariosTable(@TempDir Path dir) throws IOException {
         RuleFolders.copy(dir);
         RuleFolders.edit(dir, "scenarios.drl.csv", ",,yes,\"Project", ",,,\"Project");
