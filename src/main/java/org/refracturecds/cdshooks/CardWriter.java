@@ -46,6 +46,8 @@ final class CardWriter {
     /** The reasons a clinician may give for not following a card (code to display). */
     static final Map<String, String> OVERRIDE_REASON_CODES = overrideReasons();
     private static final int SUMMARY_LIMIT = 139;
+    /** Ends the summary when a PVP-A warning says the input is outside the study's patients. */
+    static final String OUTSIDE_STUDY = " (outside the study: see detail)";
 
     private final ObjectMapper json;
     private final RiskAssessmentWriter riskAssessments;
@@ -108,9 +110,17 @@ final class CardWriter {
     /**
      * "After PVP: refracture risk T11 57% (High)"; before PVP the band under the favourable technique
      * scenario with the range across the scenarios beside it: "PVP ordered: refracture risk T12
-     * Moderate with favourable technique (19%), 19% to 85% across scenarios".
+     * Moderate with favourable technique (19%), 19% to 85% across scenarios". Under 140 characters;
+     * when a PVP-A warning says the input is outside the study's patients, it ends with
+     * {@link #OUTSIDE_STUDY}.
      */
     static String summary(Assessment assessment, String context) {
+        String summary = levels(assessment, context);
+        return assessment.outsideStudy().isEmpty() ? shorten(summary)
+                : shorten(summary, SUMMARY_LIMIT - OUTSIDE_STUDY.length()) + OUTSIDE_STUDY;
+    }
+
+    private static String levels(Assessment assessment, String context) {
         List<String> parts = new ArrayList<>();
         for (Vertebra vertebra : assessment.assessedVertebrae()) {
             List<Prediction> predictions = assessment.predictionsOf(vertebra);
@@ -134,7 +144,14 @@ final class CardWriter {
                 .append(a.calibration().getHorizonMonths()).append(" months of PVP (")
                 .append(a.ruleSet().wording(Wording.OUTCOME)).append("), from the logistic model of Xiong et al. 2021")
                 .append(a.preliminary() ? ". **Preliminary**: some factors are scenarios or assumptions, or an"
-                        + " Observation is preliminary." : ".").append("\n\n");
+                        + " Observation is preliminary." : ".");
+        if (!a.outsideStudy().isEmpty()) {
+            md.append(" **Less certain**: the input is outside the study's patients (")
+                    .append(escape(String.join(", ", a.outsideStudy().stream()
+                            .map(n -> n.code() + (n.where() == null ? "" : " " + n.where())).distinct().toList())))
+                    .append(", under Notices), so the estimate is less certain than its interval says.");
+        }
+        md.append("\n\n");
         for (String caveat : caveats) {
             md.append("> ").append(caveat).append("\n\n");
         }
@@ -231,11 +248,15 @@ final class CardWriter {
     }
 
     static String shorten(String summary) {
-        if (summary.length() <= SUMMARY_LIMIT) {
+        return shorten(summary, SUMMARY_LIMIT);
+    }
+
+    private static String shorten(String summary, int limit) {
+        if (summary.length() <= limit) {
             return summary;
         }
-        int cut = summary.lastIndexOf(' ', SUMMARY_LIMIT - 1);
-        return summary.substring(0, cut > 0 ? cut : SUMMARY_LIMIT - 1) + "\u2026";
+        int cut = summary.lastIndexOf(' ', limit - 1);
+        return summary.substring(0, cut > 0 ? cut : limit - 1) + "\u2026";
     }
 
     private static Map<String, String> overrideReasons() {

@@ -89,6 +89,15 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
         return a.compareTo(b) >= 0 ? a : b;
     }
 
+    /**
+     * The warnings that the input lies outside the study's patients (the PVP-A notices of
+     * rules/applicability.drl.csv with severity warning): the estimate is less certain than its
+     * interval says.
+     */
+    public List<Notice> outsideStudy() {
+        return notices.stream().filter(n -> n.code().startsWith("PVP-A") && n.severity() == Notice.Severity.WARNING).toList();
+    }
+
     /** The vertebrae that have predictions, in the input's order. */
     public List<Vertebra> assessedVertebrae() {
         return input.vertebrae().stream().filter(v -> !predictionsOf(v).isEmpty()).toList();

@@ -223,6 +223,26 @@ class CdsServiceTest {
     }
 
     @Test
+    void patientView_reductionRateOutsideTheStudy_saysSoAtTheEndOfTheSummary_andWhyInTheDetail() throws Exception {
+        // given after PVP with the vertebra 50 percentage points lower than before (PVP-A101, PVP-A102)
+        ObjectNode request = RunningService.example("patient-view.json");
+        for (JsonNode entry : request.at("/prefetch/findings/entry")) {
+            if (entry.at("/resource/id").asText().equals("cleft-rr")) {
+                ((ObjectNode) entry.at("/resource/valueQuantity")).put("value", -50);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        String summary = card.path("summary").asText();
+        assertEquals("After PVP: refracture risk T11 0.16% (Low) (outside the study: see detail)", summary);
+        assertTrue(summary.length() < 140);
+        String firstParagraph = card.path("detail").asText().split("\n\n")[0];
+        assertTrue(firstParagraph.endsWith(" **Less certain**: the input is outside the study's patients (PVP-A101 T11,"
+                + " PVP-A102 T11, under Notices), so the estimate is less certain than its interval says."), firstParagraph);
+    }
+
+    @Test
     void patientView_pvpOnRecordWithoutFindings_saysWhatIsMissing() throws Exception {
         ObjectNode request = RunningService.example("patient-view.json");
         ObjectNode findings = (ObjectNode) request.at("/prefetch/findings");
