@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Finding;
 import org.refracturecds.facts.Guidance;
@@ -177,6 +178,13 @@ final class CardWriter {
         md.append("- Model ").append(a.calibration().getModel()).append(" version ")
                 .append(modelVersion).append("; rules ")
                 .append(escape(a.ruleSet().origin())).append(", sha256 `").append(a.ruleSet().hash()).append("`\n");
+        md.append("- Interval: approximate, from the covariance of the coefficients (").append(escape(a.covariance().getBasis()))
+                .append(")\n");
+        for (Alternative alternative : a.alternatives()) {
+            md.append("- Also estimated under ").append(escape(alternative.getLabel())).append(" (").append(alternative.getId())
+                    .append("), since ").append(escape(alternative.getWhy())).append(" (").append(escape(alternative.getBasis()))
+                    .append(")\n");
+        }
         a.describeNotShown().ifPresent(line -> md.append("- ").append(escape(line)).append(".\n"));
         for (Band band : a.bands()) {
             md.append("- Band ").append(band.getDisplay()).append(": ").append(escape(band.getMeaning())).append(" (")

@@ -53,8 +53,9 @@ final class ExplainWriter {
                 out.println("  under the alternative reconstructions (docs/MODEL.md, Sensitivity):");
             }
             for (Prediction under : p.getAlternatives()) {
-                out.printf("    %-14s %6s %-10s %s%n", under.getAlternative().getId(), Numbers.probability(under.getProbability()),
-                        under.getBand() == null ? "" : under.getBand().getDisplay(), under.getAlternative().getLabel());
+                out.printf("    %-14s %6s %-10s %s [%s]%n", under.getAlternative().getId(),
+                        Numbers.probability(under.getProbability()), under.getBand() == null ? "" : under.getBand().getDisplay(),
+                        under.getAlternative().getLabel(), under.getAlternative().getBasis());
             }
         }
         a.describeNotShown().ifPresent(line -> {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.Covariance;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Numbers;
@@ -31,6 +32,11 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
                          List<Notice> notices, List<Statement> limits, List<Band> bands,
                          List<Alternative> alternatives, List<Alternative> notShown, Settings settings,
                          Calibration calibration, RuleSet ruleSet, List<String> firedRules) {
+
+    /** The covariance of the coefficients the intervals come from, with its Source. */
+    public Covariance covariance() {
+        return ruleSet.covariance();
+    }
 
     /** How urgently the result should reach the clinician; the names are CDS Hooks' card indicators. */
     public enum Urgency { INFO, WARNING, CRITICAL }

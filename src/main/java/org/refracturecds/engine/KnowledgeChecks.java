@@ -126,7 +126,7 @@ final class KnowledgeChecks {
                     + " look for a typo or a wrong sign, or take the matrix whole from the statistician's output"));
             return Optional.empty();
         }
-        return Optional.of(new Covariance(terms, sigma));
+        return Optional.of(new Covariance(terms, sigma, terms.stream().map(term -> byTerm.get(term).getBasis()).toList()));
     }
 
     /**

@@ -86,6 +86,7 @@ public final class RuleSet {
     private final Map<String, String> wording;
     private final Calibration calibration;
     private final List<Band> bands;
+    private final Covariance covariance;
     private final List<Alternative> alternatives;
     private final String favourableScenario;
     private final List<Statement> limits;
@@ -108,6 +109,7 @@ public final class RuleSet {
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
+        this.covariance = ofType(knowledge, Covariance.class).get(0);
         this.alternatives = List.copyOf(ofType(knowledge, Alternative.class));
         this.favourableScenario = ofType(knowledge, ScenarioValue.class).stream().filter(ScenarioValue::isFavourable)
                 .map(ScenarioValue::getScenario).findFirst().orElseThrow();
@@ -370,6 +372,8 @@ public final class RuleSet {
     List<ExcludedCondition> exclusions() { return exclusions; }
     Calibration calibration() { return calibration; }
     List<Band> bands() { return bands; }
+    /** The covariance of the coefficients (table Covariance), which gives the interval. */
+    Covariance covariance() { return covariance; }
     /** The alternative reconstructions every prediction is also shown under (table Sensitivity). */
     List<Alternative> alternatives() { return alternatives; }
     /** The id of the technique scenario whose band is the vertebra's band before PVP (scenarios.drl.csv). */

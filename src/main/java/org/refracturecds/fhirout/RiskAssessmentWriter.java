@@ -77,8 +77,8 @@ public final class RiskAssessmentWriter {
             risk.setMitigation(String.join("\n", assessment.guidance().stream().map(RiskAssessmentWriter::guidance).toList()));
         }
         risk.addNote(new Annotation().setText("Interval: each probability's " + calibration.levelPercent() + " interval is"
-                + " approximate, from the covariance of the coefficients reconstructed from Table 1 (the paper publishes"
-                + " none; docs/MODEL.md)."));
+                + " approximate, from the covariance of the coefficients (table Covariance) ["
+                + assessment.covariance().getBasis() + "]"));
         for (Alternative alternative : assessment.alternatives()) {
             risk.addNote(new Annotation().setText("Alternative " + alternative.getId() + ", " + alternative.getLabel()
                     + ": each prediction's extension alternative-estimate gives its probability and band under it,"

@@ -34,4 +34,14 @@ class ExplainTest {
         assertTrue(run.out().contains("    incidence-10 "), run.out());
         assertFalse(run.out().contains("Not shown"), run.out());
     }
+
+    @Test
+    void eachAlternative_isNamedInWordsWithoutItsSource_andItsSourceIsShownBesideIt() {
+        CliRun run = CliRun.of("assess", "--explain", "examples/cleft-no-endplate-contact.json");
+
+        assertTrue(run.out().contains("    ivc-or-16         44% High       an IVC odds ratio of 16 [Table 1 (IVC in 1 of 45"
+                + " controls), Table 2, Firth refits (docs/MODEL.md)]\n"), run.out());
+        assertTrue(run.out().contains("    incidence-10      79% High       an incidence of 10% [Discussion (incidence of"
+                + " refracture), docs/MODEL.md]\n"), run.out());
+    }
 }

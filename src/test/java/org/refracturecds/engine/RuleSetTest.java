@@ -34,6 +34,16 @@ class RuleSetTest {
     }
 
     @Test
+    void alternativesInWords_carryNoSource_theirSourceColumnDoes() throws RuleSetException {
+        RuleSet rules = RuleSet.load(Path.of("rules"));
+        assertEquals(3, rules.alternatives().size());
+        rules.alternatives().forEach(a -> {
+            assertTrue(!a.getLabel().contains("MODEL.md") && !a.getLabel().contains("docs/"), a.getLabel());
+            assertTrue(a.getBasis().contains("docs/MODEL.md"), a.getBasis());
+        });
+    }
+
+    @Test
     void bundledRules_areTheRepositoryRules() throws RuleSetException {
         assertEquals(RuleSet.load(Path.of("rules")).hash(), RuleSet.loadBundled().hash());
     }

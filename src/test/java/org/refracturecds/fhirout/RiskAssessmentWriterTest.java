@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -16,6 +17,8 @@ import org.hl7.fhir.r4.model.RiskAssessment;
 import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentPredictionComponent;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.RuleFolders;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleSet;
@@ -73,5 +76,33 @@ class RiskAssessmentWriterTest {
         String narrative = risk.getText().getDiv().allText();
         assertTrue(narrative.contains(">99%"), narrative);
         assertFalse(narrative.contains("100%"), narrative);
+    }
+
+    private static String intervalNote(RiskAssessment risk) {
+        return risk.getNote().stream().map(n -> n.getText()).filter(t -> t.startsWith("Interval: ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void theIntervalNote_citesTheCovarianceTablesSource() {
+        String note = intervalNote(WRITER.write(afterPvp("present", "absent", "none", 0)));
+
+        assertTrue(note.contains("[b0: Reconstructed (docs/MODEL.md): variance of b0 from refits on synthetic cohorts"), note);
+        assertTrue(note.contains("; IVC: Variance: the SE from Table 2's 95% CI (2.67-275.38) squared."), note);
+        assertFalse(note.contains("reconstructed from Table 1 (the paper publishes none"), note);
+    }
+
+    @Test
+    void aStatisticiansCovariance_isCitedAsItsTableSays(@TempDir Path dir) throws Exception {
+        // given a Covariance table whose b0 row cites a local refit
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", "\"Reconstructed (docs/MODEL.md): variance of b0 from refits",
+                "\"Refitted on 412 patients of Centre X, 2026; was: variance of b0 from refits");
+        Assessor edited = new Assessor(RuleSet.load(dir), new Settings(null));
+        Vertebra t12 = new Vertebra("T12", null);
+        Finding ivc = Finding.observed(t12, "intravertebral-cleft", "absent", null, null, "Observation/ivc", "2024-01-01");
+        t12.record(ivc);
+
+        String note = intervalNote(WRITER.write(edited.assess(PatientFindings.of("Patient/p", List.of(t12), List.of(ivc)))));
+
+        assertTrue(note.contains("[b0: Refitted on 412 patients of Centre X, 2026; was:"), note);
     }
 }
