@@ -78,8 +78,8 @@ class CdsServiceTest {
         for (String basis : List.of("Observation/preop-ivc", "2025-03-03", "+3.300", "19% (approximate 95% interval 1.8% to 76%)",
                 "G-IVC-TIMING", "G-ENDPLATE-CONTACT", "xiong-2021-logistic version 2.0.0+rules.",
                 "Band Moderate, its band under the favourable technique scenario (19%); 19% to 85% across the technique scenarios.",
-                "**Under the alternative NPEC order (none, upper, upper and lower, lower; docs/MODEL.md) this would be High,"
-                        + " under an incidence of 10% (docs/MODEL.md) High, not Moderate.**",
+                "**Under the alternative NPEC order (none, upper, upper and lower, lower) this would be High,"
+                        + " under an incidence of 10% High, not Moderate.**",
                 "doi:10.1186/s12891-021-04355-w", "Single-centre retrospective study")) {
             assertTrue(detail.contains(basis), "the detail shows " + basis);
         }
