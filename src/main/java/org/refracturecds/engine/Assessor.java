@@ -13,7 +13,7 @@ import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Vertebra;
 
-/** Runs the rule set over one patient's findings. Thread-safe: each call has its own session. */
+/** Runs the rule set over one patient's findings. Thread-safe: each call has its own session (from the rule set's pool). */
 public final class Assessor {
 
     private final RuleSet rules;
@@ -34,7 +34,7 @@ public final class Assessor {
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */
     public Assessment assess(PatientFindings input, boolean trace) {
-        KieSession session = rules.kieBase().newKieSession();
+        KieSession session = rules.newSession();
         SessionLog log;
         try {
             log = SessionLog.attach(session, trace);

@@ -132,4 +132,36 @@ class AssessorTest {
                 .with("endplate-cortical-disruption", "present").with("npec-pattern", "upper-and-lower")
                 .measured("reduction-rate", 10).build()).urgency());
     }
+
+    private static String summary(Assessment a) {
+        return a.predictions().stream().map(p -> p.getVertebra().getLabel() + " " + p.getScenario() + " "
+                + p.getProbability() + " " + p.getBand().getCode()).toList() + " " + a.guidance().stream()
+                .map(g -> g.getId()).toList() + " " + a.notices().stream().map(n -> n.code()).toList() + " " + a.firedRules();
+    }
+
+    @Test
+    void aSessionGivenBackToThePool_keepsNothingOfTheAssessmentBefore() throws Exception {
+        String afterPvp = summary(assessor.assess(afterPvp().build(), true));
+        String beforePvp = summary(assessor.assess(new Patients().with("intravertebral-cleft", "absent").build(), true));
+
+        for (int i = 0; i < 20; i++) {
+            assertEquals(afterPvp, summary(assessor.assess(afterPvp().build(), true)));
+            assertEquals(beforePvp, summary(assessor.assess(new Patients().with("intravertebral-cleft", "absent").build(), true)));
+        }
+        // and at once on several threads, each with its own session
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                boolean after = i % 2 == 0;
+                results.add(pool.submit(() -> summary(assessor.assess(after ? afterPvp().build()
+                        : new Patients().with("intravertebral-cleft", "absent").build(), true))));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                assertEquals(i % 2 == 0 ? afterPvp : beforePvp, results.get(i).get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }
