@@ -1,5 +1,6 @@
 package org.refracturecds.facts;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +20,7 @@ public final class Covariance {
 
     private final List<String> terms;
     private final double[][] sigma;
-    private final List<String> sources;
+    private final String basis;
 
     /**
      * @param sigma   sigma[i][j] is the covariance of terms i and j
@@ -27,7 +28,11 @@ public final class Covariance {
      */
     public Covariance(List<String> terms, double[][] sigma, List<String> sources) {
         this.terms = List.copyOf(terms);
-        this.sources = List.copyOf(sources);
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < terms.size(); i++) {
+            rows.add(terms.get(i) + ": " + sources.get(i));
+        }
+        this.basis = String.join("; ", rows);
         this.sigma = new double[terms.size()][];
         for (int i = 0; i < terms.size(); i++) {
             this.sigma[i] = sigma[i].clone();
@@ -37,13 +42,7 @@ public final class Covariance {
     public List<String> getTerms() { return terms; }
 
     /** Where the matrix comes from, row by row, as the table's Source column says: "b0: ...; IVC: ...". */
-    public String getBasis() {
-        List<String> rows = new java.util.ArrayList<>();
-        for (int i = 0; i < terms.size(); i++) {
-            rows.add(terms.get(i) + ": " + sources.get(i));
-        }
-        return String.join("; ", rows);
-    }
+    public String getBasis() { return basis; }
 
     /** Var(logit p) = x' Sigma x, x being 1 for b0 and each factor's coded value, by factor. */
     public double variance(Map<String, Double> x) {

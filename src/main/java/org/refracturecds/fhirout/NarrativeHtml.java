@@ -40,9 +40,15 @@ final class NarrativeHtml {
             if (p.getBand() != null) {
                 band.addText(p.getBand().getDisplay());
             }
-            row.addTag("td").addText(String.join("; ", p.getAlternatives().stream().map(under -> under.getAlternative().getId()
-                    + " " + Numbers.probability(under.getProbability()) + (under.getBand() == null ? "" : " (" + under.getBand().getDisplay() + ")"))
-                    .toList()));
+            StringBuilder alternatives = new StringBuilder();
+            for (Prediction under : p.getAlternatives()) {
+                alternatives.append(alternatives.isEmpty() ? "" : "; ").append(under.getAlternative().getId()).append(' ')
+                        .append(Numbers.probability(under.getProbability()));
+                if (under.getBand() != null) {
+                    alternatives.append(" (").append(under.getBand().getDisplay()).append(')');
+                }
+            }
+            row.addTag("td").addText(alternatives.toString());
         }
         if (!assessment.guidance().isEmpty()) {
             XhtmlNode list = div.addTag("ul");
