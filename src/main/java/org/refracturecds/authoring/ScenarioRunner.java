@@ -116,7 +116,8 @@ public final class ScenarioRunner {
                     + list(new TreeSet<>(assessment.alternatives().stream().map(Alternative::getId).toList())));
             return;
         }
-        checkBand(expected, assessment.input().vertebrae().get(0).bandUnder(alternative.get()), " under " + id, failures);
+        checkBand(expected, assessment.bandUnder(assessment.input().vertebrae().get(0), alternative.get()), " under " + id,
+                failures);
     }
 
     private static void checkBand(String expected, Band band, String under, List<String> failures) {
@@ -159,7 +160,7 @@ public final class ScenarioRunner {
             double p = prediction.getProbability();
             if (p < low || p > high) {
                 String which = prediction.isHypothetical() ? " (" + prediction.describeAssumptions() + ")" : "";
-                failures.add("probability " + Numbers.percent(p) + which + " is outside " + range.strip());
+                failures.add("probability " + Numbers.probability(p) + which + " is outside " + range.strip());
             }
         }
     }

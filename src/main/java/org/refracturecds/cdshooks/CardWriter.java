@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Finding;
 import org.refracturecds.facts.Guidance;
@@ -34,10 +35,10 @@ import com.fasterxml.jackson.databind.util.RawValue;
  * to the log-odds, the probability with its interval, the guidance with its support and source,
  * the model version, its limits and the citation.
  *
- * <p>Indicator by {@link Assessment#urgency()}: critical only when an observed prediction is High
- * (EHRs show critical cards as interrupting pop-ups, and a what-if must not interrupt), warning
- * when a vertebra's band is Moderate or High (before PVP its band under the favourable technique
- * scenario), info otherwise. Cards that report missing data are info.
+ * <p>Indicator by {@link Assessment#urgency()}: each band's card indicator (bands.drl.csv), in
+ * full only when the band is known whatever the missing pre-operative findings and under no
+ * technique scenario (EHRs show critical cards as interrupting pop-ups, and a what-if must not
+ * interrupt), warning at most otherwise. Cards that report missing data are info.
  */
 final class CardWriter {
 
@@ -46,6 +47,8 @@ final class CardWriter {
     /** The reasons a clinician may give for not following a card (code to display). */
     static final Map<String, String> OVERRIDE_REASON_CODES = overrideReasons();
     private static final int SUMMARY_LIMIT = 139;
+    /** Ends the summary when a PVP-A warning says the input is outside the study's patients. */
+    static final String OUTSIDE_STUDY = " (outside the study: see detail)";
 
     private final ObjectMapper json;
     private final RiskAssessmentWriter riskAssessments;
@@ -108,9 +111,17 @@ final class CardWriter {
     /**
      * "After PVP: refracture risk T11 57% (High)"; before PVP the band under the favourable technique
      * scenario with the range across the scenarios beside it: "PVP ordered: refracture risk T12
-     * Moderate with favourable technique (19%), 19% to 85% across scenarios".
+     * Moderate with favourable technique (19%), 19% to 85% across scenarios". Under 140 characters;
+     * when a PVP-A warning says the input is outside the study's patients, it ends with
+     * {@link #OUTSIDE_STUDY}.
      */
     static String summary(Assessment assessment, String context) {
+        String summary = levels(assessment, context);
+        return assessment.outsideStudy().isEmpty() ? shorten(summary)
+                : shorten(summary, SUMMARY_LIMIT - OUTSIDE_STUDY.length()) + OUTSIDE_STUDY;
+    }
+
+    private static String levels(Assessment assessment, String context) {
         List<String> parts = new ArrayList<>();
         for (Vertebra vertebra : assessment.assessedVertebrae()) {
             List<Prediction> predictions = assessment.predictionsOf(vertebra);
@@ -134,7 +145,14 @@ final class CardWriter {
                 .append(a.calibration().getHorizonMonths()).append(" months of PVP (")
                 .append(a.ruleSet().wording(Wording.OUTCOME)).append("), from the logistic model of Xiong et al. 2021")
                 .append(a.preliminary() ? ". **Preliminary**: some factors are scenarios or assumptions, or an"
-                        + " Observation is preliminary." : ".").append("\n\n");
+                        + " Observation is preliminary." : ".");
+        if (!a.outsideStudy().isEmpty()) {
+            md.append(" **Less certain**: the input is outside the study's patients (")
+                    .append(escape(String.join(", ", a.outsideStudy().stream()
+                            .map(n -> n.code() + (n.where() == null ? "" : " " + n.where())).distinct().toList())))
+                    .append(", under Notices), so the estimate is less certain than its interval says.");
+        }
+        md.append("\n\n");
         for (String caveat : caveats) {
             md.append("> ").append(caveat).append("\n\n");
         }
@@ -160,6 +178,14 @@ final class CardWriter {
         md.append("- Model ").append(a.calibration().getModel()).append(" version ")
                 .append(modelVersion).append("; rules ")
                 .append(escape(a.ruleSet().origin())).append(", sha256 `").append(a.ruleSet().hash()).append("`\n");
+        md.append("- Interval: approximate, from the covariance of the coefficients (").append(escape(a.covariance().getBasis()))
+                .append(")\n");
+        for (Alternative alternative : a.alternatives()) {
+            md.append("- Also estimated under ").append(escape(alternative.getLabel())).append(" (").append(alternative.getId())
+                    .append("), since ").append(escape(alternative.getWhy())).append(" (").append(escape(alternative.getBasis()))
+                    .append(")\n");
+        }
+        a.describeNotShown().ifPresent(line -> md.append("- ").append(escape(line)).append(".\n"));
         for (Band band : a.bands()) {
             md.append("- Band ").append(band.getDisplay()).append(": ").append(escape(band.getMeaning())).append(" (")
                     .append(escape(band.getBasis())).append(")\n");
@@ -230,10 +256,14 @@ final class CardWriter {
     }
 
     static String shorten(String summary) {
-        if (summary.codePointCount(0, summary.length()) <= SUMMARY_LIMIT) {
+        return shorten(summary, SUMMARY_LIMIT);
+    }
+
+    private static String shorten(String summary, int limit) {
+        if (summary.codePointCount(0, summary.length()) <= limit) {
             return summary;
         }
-        int end = summary.offsetByCodePoints(0, SUMMARY_LIMIT - 1);
+        int end = summary.offsetByCodePoints(0, limit - 1);
         int cut = summary.lastIndexOf(' ', end);
         return summary.substring(0, cut > 0 ? cut : end) + "\u2026";
     }

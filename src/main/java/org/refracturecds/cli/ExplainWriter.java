@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Finding;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
@@ -52,15 +53,24 @@ final class ExplainWriter {
                 out.println("  under the alternative reconstructions (docs/MODEL.md, Sensitivity):");
             }
             for (Prediction under : p.getAlternatives()) {
-                out.printf("    %-14s %6s %-10s %s%n", under.getAlternative().getId(), Numbers.percent(under.getProbability()),
-                        under.getBand() == null ? "" : under.getBand().getDisplay(), under.getAlternative().getLabel());
+                out.printf("    %-14s %6s %-10s %s [%s]%n", under.getAlternative().getId(),
+                        Numbers.probability(under.getProbability()), under.getBand() == null ? "" : under.getBand().getDisplay(),
+                        under.getAlternative().getLabel(), under.getAlternative().getBasis());
             }
         }
+        a.describeNotShown().ifPresent(line -> {
+            out.println();
+            out.println(line + ".");
+        });
         out.println();
         out.println("Band of each vertebra (the card's urgency: " + a.urgency().name().toLowerCase(Locale.ROOT)
-                + "; critical only when an observed prediction is High):");
+                + "; a band's card indicator counts in full only when the band is known, whatever the missing"
+                + " pre-operative findings and under no technique scenario; otherwise warning at most):");
         for (Vertebra v : a.assessedVertebrae()) {
             out.println("  " + v.getLabel() + " (" + v.getPhase() + "): " + a.describeBand(v));
+            Band known = a.knownBand(v);
+            out.println("    known: " + (known == null ? "no band (each prediction rests on a technique scenario)"
+                    : known.getDisplay() + " (card indicator " + known.getIndicator() + ")"));
             a.describeSensitivity(v).ifPresent(line -> out.println("    " + line));
         }
         out.println();

@@ -2,16 +2,19 @@ package org.refracturecds.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
+import org.refracturecds.facts.Covariance;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Vertebra;
 
@@ -21,12 +24,19 @@ import org.refracturecds.facts.Vertebra;
  * reconstructions), guidance, notices, and the model's stated limits.
  *
  * @param alternatives the alternative reconstructions each prediction is also shown under
+ * @param notShown     those of the Sensitivity table left out for this deployment (see {@link #describeNotShown()})
+ * @param settings     the settings the assessment ran with
  * @param firedRules   the rules that fired, in order (filled only when tracing was asked for)
  */
 public record Assessment(PatientFindings input, List<Prediction> predictions, List<Guidance> guidance,
                          List<Notice> notices, List<Statement> limits, List<Band> bands,
-                         List<Alternative> alternatives, Calibration calibration, RuleSet ruleSet,
-                         List<String> firedRules) {
+                         List<Alternative> alternatives, List<Alternative> notShown, Settings settings,
+                         Calibration calibration, RuleSet ruleSet, List<String> firedRules) {
+
+    /** The covariance of the coefficients the intervals come from, with its Source. */
+    public Covariance covariance() {
+        return ruleSet.covariance();
+    }
 
     /** How urgently the result should reach the clinician; the names are CDS Hooks' card indicators. */
     public enum Urgency { INFO, WARNING, CRITICAL }
@@ -37,25 +47,61 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
     }
 
     /**
-     * The urgency follows what is known, never a hypothetical (MODEL.md, "Qualitative risk"): critical
-     * only when an observed prediction (no factor assumed or set by a scenario) is High; warning
-     * when a vertebra's band is Moderate or High (before PVP, its band under the favourable
-     * technique scenario); info otherwise.
+     * The urgency follows what is known, never a hypothetical (MODEL.md, "Qualitative risk"). Each
+     * band says its card indicator (bands.drl.csv). A vertebra's band counts in full only when it
+     * is known ({@link #knownBand}); the band the card shows otherwise (before PVP its band under the
+     * favourable technique scenario, after PVP the highest among its predictions) makes the card a
+     * warning at most. The default bands: critical only when a known band is High, warning when a
+     * vertebra's band is Moderate or High, info otherwise.
      */
     public Urgency urgency() {
-        if (predictions.stream().anyMatch(p -> !p.isHypothetical() && isBand(p.getBand(), "high"))) {
-            return Urgency.CRITICAL;
+        Urgency urgency = Urgency.INFO;
+        for (Vertebra vertebra : assessedVertebrae()) {
+            Urgency shown = urgencyOf(vertebra.getBand());
+            urgency = max(urgency, shown.compareTo(Urgency.WARNING) > 0 ? Urgency.WARNING : shown);
+            urgency = max(urgency, urgencyOf(knownBand(vertebra)));
         }
-        for (Vertebra vertebra : input.vertebrae()) {
-            if (isBand(vertebra.getBand(), "moderate") || isBand(vertebra.getBand(), "high")) {
-                return Urgency.WARNING;
-            }
-        }
-        return Urgency.INFO;
+        return urgency;
     }
 
-    private static boolean isBand(Band band, String code) {
-        return band != null && band.getCode().equals(code);
+    /**
+     * The band the vertebra has whatever its missing pre-operative findings are: the lowest band
+     * among its predictions that no technique scenario sets, across the values a missing IVC or EPD
+     * could have (one prediction when every factor is observed). Null when every prediction rests
+     * on a technique scenario (before PVP, or an RR not measured yet).
+     */
+    public Band knownBand(Vertebra vertebra) {
+        Band lowest = null;
+        for (Prediction prediction : predictionsOf(vertebra)) {
+            if (prediction.getScenario() != null) {
+                continue;
+            }
+            Band band = prediction.getBand();
+            if (band == null) {
+                return null;
+            }
+            if (lowest == null || band.getFrom() < lowest.getFrom()) {
+                lowest = band;
+            }
+        }
+        return lowest;
+    }
+
+    private static Urgency urgencyOf(Band band) {
+        return band == null ? Urgency.INFO : Urgency.valueOf(band.getIndicator().toUpperCase(Locale.ROOT));
+    }
+
+    private static Urgency max(Urgency a, Urgency b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * The warnings that the input lies outside the study's patients (the PVP-A notices of
+     * rules/applicability.drl.csv with severity warning): the estimate is less certain than its
+     * interval says.
+     */
+    public List<Notice> outsideStudy() {
+        return notices.stream().filter(n -> n.code().startsWith("PVP-A") && n.severity() == Notice.Severity.WARNING).toList();
     }
 
     /** The vertebrae that have predictions, in the input's order. */
@@ -96,13 +142,34 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
     }
 
     /**
+     * The vertebra's band under an alternative reconstruction, chosen as pipeline.drl chooses its
+     * band: before PVP the lowest among the estimates under the favourable technique scenario,
+     * after PVP the highest among all its estimates. Null when it has none.
+     */
+    public Band bandUnder(Vertebra vertebra, Alternative alternative) {
+        boolean before = isPreOperative(vertebra);
+        if (!before && !"post-operative".equals(vertebra.getPhase())) {
+            return null;
+        }
+        Band chosen = null;
+        for (Prediction prediction : before ? favourablePredictionsOf(vertebra) : predictionsOf(vertebra)) {
+            Prediction estimate = prediction.under(alternative);
+            Band band = estimate == null ? null : estimate.getBand();
+            if (band != null && (chosen == null || (before ? band.getFrom() < chosen.getFrom() : band.getFrom() > chosen.getFrom()))) {
+                chosen = band;
+            }
+        }
+        return chosen;
+    }
+
+    /**
      * One line when an alternative reconstruction changes the vertebra's band: "Under the
      * alternative NPEC order (...) this would be High, not Moderate".
      */
     public Optional<String> describeSensitivity(Vertebra vertebra) {
         List<String> changes = new ArrayList<>();
         for (Alternative alternative : alternatives) {
-            Band under = vertebra.bandUnder(alternative);
+            Band under = bandUnder(vertebra, alternative);
             if (under != null && under != vertebra.getBand()) {
                 changes.add((changes.isEmpty() ? "Under " : "under ") + alternative.getLabel()
                         + (changes.isEmpty() ? " this would be " : " ") + under.getDisplay());
@@ -114,11 +181,27 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
         return Optional.of(String.join(", ", changes) + ", not " + vertebra.getBand().getDisplay());
     }
 
+    /**
+     * Why an alternative of the Sensitivity table is not shown, once for the whole explanation:
+     * an alternative incidence questions the study's 3.68%, and a deployment that sets its own
+     * incidence does not use it (with --incidence 0.1, incidence-10 would repeat the estimate; with
+     * 0.2 it would show a lower one "because 3.68% is a lower bound").
+     */
+    public Optional<String> describeNotShown() {
+        if (notShown.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("Not shown: the alternative " + String.join(", ", notShown.stream().map(a -> a.getId() + " ("
+                + a.getLabel() + ")").toList()) + (notShown.size() == 1 ? ": it questions" : ": they question")
+                + " the study's incidence of " + Numbers.percent(calibration.defaultIncidence(), 3)
+                + ", and this deployment sets its own (" + Numbers.percent(settings.getIncidence(), 3) + ")");
+    }
+
     /** "19%" or "0.27% to 85%": the probabilities' range. */
     public static String range(List<Prediction> predictions) {
         double low = predictions.stream().mapToDouble(Prediction::getProbability).min().orElseThrow();
         double high = predictions.stream().mapToDouble(Prediction::getProbability).max().orElseThrow();
-        return Numbers.percent(low).equals(Numbers.percent(high)) ? Numbers.percent(low)
-                : Numbers.percent(low) + " to " + Numbers.percent(high);
+        return Numbers.probability(low).equals(Numbers.probability(high)) ? Numbers.probability(low)
+                : Numbers.probability(low) + " to " + Numbers.probability(high);
     }
 }

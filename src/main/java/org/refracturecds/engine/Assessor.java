@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 
 import org.kie.api.runtime.KieSession;
+import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
@@ -12,7 +13,7 @@ import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Vertebra;
 
-/** Runs the rule set over one patient's findings. Thread-safe: each call has its own session. */
+/** Runs the rule set over one patient's findings. Thread-safe: each call has its own session (from the rule set's pool). */
 public final class Assessor {
 
     private final RuleSet rules;
@@ -33,7 +34,7 @@ public final class Assessor {
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */
     public Assessment assess(PatientFindings input, boolean trace) {
-        KieSession session = rules.kieBase().newKieSession();
+        KieSession session = rules.newSession();
         SessionLog log;
         try {
             log = SessionLog.attach(session, trace);
@@ -57,11 +58,18 @@ public final class Assessor {
         List<Notice> notices = new ArrayList<>(input.notices());
         notices.addAll(log.ofType(Notice.class));
         notices = new ArrayList<>(new java.util.LinkedHashSet<>(notices));
-        List<Prediction> predictions = new ArrayList<>(log.ofType(Prediction.class).stream()
-                .filter(p -> p.getAlternative() == null).toList());
+        List<Prediction> predictions = log.ofType(Prediction.class);
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
                 .thenComparing(p -> p.getScenario() == null ? "" : p.getScenario())
                 .thenComparing(Prediction::getProbability));
+        List<Alternative> shown = new ArrayList<>(rules.alternatives());
+        List<Alternative> notShown = new ArrayList<>();
+        if (settings.getIncidence() != null) {
+            // An alternative incidence questions the study's 3.68%, which a deployment's own rate replaces.
+            rules.alternatives().stream().filter(Alternative::changesIncidence).forEach(notShown::add);
+            shown.removeAll(notShown);
+        }
+        predictions.forEach(p -> p.estimateUnder(shown, rules.bands()));
         for (Vertebra vertebra : input.vertebrae()) {
             if (predictions.stream().noneMatch(p -> p.getVertebra() == vertebra)) {
                 throw new IllegalStateException("[PVP-R002] the rules in " + rules.origin()
@@ -72,6 +80,6 @@ public final class Assessor {
         List<Guidance> guidance = log.ofType(Guidance.class);
         guidance.sort(Comparator.comparing(g -> input.vertebrae().indexOf(g.getVertebra())));
         return new Assessment(input, predictions, guidance, notices, rules.limits(), rules.bands(),
-                rules.alternatives(), rules.calibration(), rules, log.fired);
+                List.copyOf(shown), List.copyOf(notShown), settings, rules.calibration(), rules, log.fired);
     }
 }

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.AlternativeChange;
+import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Coding;
 import org.refracturecds.facts.Coefficient;
 import org.refracturecds.facts.Covariance;
@@ -32,6 +33,9 @@ final class KnowledgeChecks {
     private static final String COVARIANCE_HINT = "row A, column B holds the covariance of A and B, the same number"
             + " as row B, column A; the diagonal holds each term's variance (its SE squared); fill every cell, with 0"
             + " for two terms that do not vary together";
+
+    /** How far (relative) a factor's variance may be from its SE squared: the rounding of 4 and 5 significant figures. */
+    private static final double SE_ROUNDING = 0.005;
 
     private final Rows rows;
     private final List<RuleProblem> problems = new ArrayList<>();
@@ -98,6 +102,8 @@ final class KnowledgeChecks {
                 problems.add(rows.at(byTerm.get(term), "the variance of " + term + " (row " + term + ", column " + term
                         + ") is " + Numbers.plain(sigma[i][i]) + ": a variance must be above 0",
                         "the diagonal of the Covariance table holds each term's variance, its standard error squared" + se));
+            } else {
+                standardErrorAgrees(term, sigma[i][i], coefficients, byTerm.get(term));
             }
             for (int j = 0; j < i; j++) {
                 if (sigma[i][j] != sigma[j][i]) {
@@ -120,7 +126,26 @@ final class KnowledgeChecks {
                     + " look for a typo or a wrong sign, or take the matrix whole from the statistician's output"));
             return Optional.empty();
         }
-        return Optional.of(new Covariance(terms, sigma));
+        return Optional.of(new Covariance(terms, sigma, terms.stream().map(term -> byTerm.get(term).getBasis()).toList()));
+    }
+
+    /**
+     * A factor's variance is its SE squared (MODEL.md: the diagonal of Sigma is the published SEs
+     * squared), so the Coefficients table's SE column and the Covariance table's diagonal must say
+     * the same, within rounding: otherwise one of them was changed without the other.
+     */
+    private void standardErrorAgrees(String term, double variance, List<Coefficient> coefficients, CovarianceRow row) {
+        coefficients.stream().filter(c -> c.getFactor().equals(term)).findFirst().ifPresent(c -> {
+            double squared = c.getStandardError() * c.getStandardError();
+            if (Math.abs(variance - squared) > SE_ROUNDING * squared) {
+                problems.add(rows.at(row, "the variance of " + term + " (row " + term + ", column " + term + ") is "
+                        + Numbers.plain(variance) + " but " + term + "'s SE in the Coefficients table, "
+                        + Numbers.plain(c.getStandardError()) + ", squared is "
+                        + Numbers.significant(squared, 5).toPlainString() + ": the two tables disagree",
+                        "a factor's variance is its SE of beta squared: when a new fit changes one, change the other"
+                                + " (a difference within " + Numbers.plain(SE_ROUNDING * 100) + "% is taken as rounding)"));
+            }
+        });
     }
 
     /** The first row at which a Cholesky factorisation fails (the matrix is not positive definite), or -1. */
@@ -144,6 +169,19 @@ final class KnowledgeChecks {
             }
         }
         return -1;
+    }
+
+    /** Each band names the card indicator it gives when it is known: one of CDS Hooks' info, warning, critical. */
+    void bandIndicators(List<Band> bands) {
+        for (Band band : bands) {
+            String indicator = band.getIndicator();
+            if (!Band.INDICATORS.contains(indicator)) {
+                problems.add(rows.at(band, "the band " + band.getCode() + " has the Card indicator '" + indicator
+                        + "', not one of " + String.join(", ", Band.INDICATORS), "write info, warning or critical:"
+                        + " how urgent the card is when a vertebra is known to be in this band (an EHR shows a"
+                        + " critical card as a pop-up that interrupts)"));
+            }
+        }
     }
 
     /** Exactly one technique scenario is marked favourable, on each of its rows: its band is the vertebra's before PVP. */

@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +25,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.drools.base.base.ClassObjectType;
+import org.drools.core.impl.InternalRuleBase;
+import org.drools.core.reteoo.ObjectTypeNode;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
+import org.kie.api.definition.KiePackage;
+import org.kie.api.definition.rule.Rule;
 import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.KieSessionsPool;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.AlternativeChange;
 import org.refracturecds.facts.Band;
@@ -72,14 +79,16 @@ public final class RuleSet {
             .thenComparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column);
 
     private final KieBase kieBase;
+    private final KieSessionsPool sessions;
     private final List<Object> knowledge;
-    /** What every assessment session needs of the knowledge: not the mapping's vocabulary, not the exclusions. */
+    /** What every assessment session needs of the knowledge: the facts of a type some rule matches, not the exclusions. */
     private final List<Object> sessionKnowledge;
     private final List<ExcludedCondition> exclusions;
     private final Set<String> assessmentRules;
     private final Map<String, String> wording;
     private final Calibration calibration;
     private final List<Band> bands;
+    private final Covariance covariance;
     private final List<Alternative> alternatives;
     private final String favourableScenario;
     private final List<Statement> limits;
@@ -90,14 +99,20 @@ public final class RuleSet {
 
     private RuleSet(KieBase kieBase, List<Object> knowledge, Set<String> assessmentRules, String origin, String hash) {
         this.kieBase = kieBase;
+        this.sessions = kieBase.newKieSessionsPool(Runtime.getRuntime().availableProcessors());
         this.assessmentRules = Set.copyOf(assessmentRules);
         this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
-        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof BodySite || o instanceof ExcludedCondition))
-                .toList();
+        Set<Class<?>> matched = matchedTypes(kieBase);
+        // The limits (Statements of no finding) are stated with every result by the outputs; the one
+        // rule on Statements matches a finding's, so they would only cost their insertion.
+        this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof ExcludedCondition)
+                && !(o instanceof Statement s && s.getFinding() == null)
+                && matched.stream().anyMatch(type -> type.isInstance(o))).toList();
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
+        this.covariance = ofType(knowledge, Covariance.class).get(0);
         this.alternatives = List.copyOf(ofType(knowledge, Alternative.class));
         this.favourableScenario = ofType(knowledge, ScenarioValue.class).stream().filter(ScenarioValue::isFavourable)
                 .map(ScenarioValue::getScenario).findFirst().orElseThrow();
@@ -200,7 +215,38 @@ public final class RuleSet {
         Set<String> assessmentRules = new TreeSet<>();
         kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
         assessmentRules.removeAll(knowledge.rules());
+        removeRules(kieBase, knowledge.rules());
         return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash(files));
+    }
+
+    /**
+     * Takes the knowledge tables' rows out of the rule base once they have run: each row is a rule
+     * without conditions, which every new session would otherwise activate (a few hundred rows,
+     * most of a session's start-up) only never to fire it.
+     */
+    private static void removeRules(KieBase kieBase, Set<String> names) {
+        for (KiePackage kiePackage : List.copyOf(kieBase.getKiePackages())) {
+            for (Rule rule : List.copyOf(kiePackage.getRules())) {
+                if (names.contains(rule.getName())) {
+                    kieBase.removeRule(kiePackage.getName(), rule.getName());
+                }
+            }
+        }
+    }
+
+    /**
+     * The fact types some rule of the rule base matches (a pattern of its conditions, also inside
+     * collect, accumulate or not), read from the compiled network: an object type node with
+     * something below it. A fact of any other type would only cost its insertion.
+     */
+    private static Set<Class<?>> matchedTypes(KieBase kieBase) {
+        Set<Class<?>> types = new HashSet<>();
+        for (ObjectTypeNode node : ((InternalRuleBase) kieBase).getRete().getObjectTypeNodes()) {
+            if (node.getObjectSinkPropagator().size() > 0 && node.getObjectType() instanceof ClassObjectType type) {
+                types.add(type.getClassType());
+            }
+        }
+        return types;
     }
 
     private static boolean isRuleFile(String name) {
@@ -287,6 +333,7 @@ public final class RuleSet {
             List<Coefficient> coefficients = log.ofType(Coefficient.class);
             Optional<Covariance> covariance = checks.covariance(log.ofType(CovarianceRow.class), coefficients, "model.drl.csv");
             checks.favourableScenario(log.ofType(ScenarioValue.class), "scenarios.drl.csv");
+            checks.bandIndicators(log.ofType(Band.class));
             List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
                     log.ofType(Coding.class));
             problems.addAll(checks.problems());
@@ -322,12 +369,21 @@ public final class RuleSet {
     }
 
     KieBase kieBase() { return kieBase; }
+
+    /**
+     * A session for one assessment, from a pool: dispose() resets it and gives it back. A reset
+     * keeps the network's memories allocated, which a new session builds again (about a quarter of
+     * an assessment's time in the rules).
+     */
+    KieSession newSession() { return sessions.newKieSession(); }
     List<Object> knowledge() { return knowledge; }
     List<Object> sessionKnowledge() { return sessionKnowledge; }
     /** The study's excluded conditions: a session needs them only when the patient has conditions. */
     List<ExcludedCondition> exclusions() { return exclusions; }
     Calibration calibration() { return calibration; }
     List<Band> bands() { return bands; }
+    /** The covariance of the coefficients (table Covariance), which gives the interval. */
+    Covariance covariance() { return covariance; }
     /** The alternative reconstructions every prediction is also shown under (table Sensitivity). */
     List<Alternative> alternatives() { return alternatives; }
     /** The id of the technique scenario whose band is the vertebra's band before PVP (scenarios.drl.csv). */

@@ -12,12 +12,14 @@ public final class Alternative {
     private final String id;
     private final int order;
     private final List<AlternativeChange> changes;
+    private final String basis;
 
     /** @param order the alternative's place in the table, for showing them in that order */
     public Alternative(String id, int order, List<AlternativeChange> changes) {
         this.id = id;
         this.order = order;
         this.changes = List.copyOf(changes);
+        this.basis = String.join("; ", this.changes.stream().map(AlternativeChange::getBasis).distinct().toList());
     }
 
     public String getId() { return id; }
@@ -27,8 +29,11 @@ public final class Alternative {
     public String getLabel() { return changes.get(0).getLabel(); }
     public String getWhy() { return changes.get(0).getWhy(); }
     /** The Sources of its rows, each once. */
-    public String getBasis() {
-        return String.join("; ", changes.stream().map(AlternativeChange::getBasis).distinct().toList());
+    public String getBasis() { return basis; }
+
+    /** True when it re-anchors the model to another incidence (MODEL.md: the authors call 3.68% a lower bound). */
+    public boolean changesIncidence() {
+        return changes.stream().anyMatch(c -> c.getChange().equals("incidence"));
     }
 
     public double intercept(double primary) {

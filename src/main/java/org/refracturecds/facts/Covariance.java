@@ -1,5 +1,6 @@
 package org.refracturecds.facts;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,10 +20,19 @@ public final class Covariance {
 
     private final List<String> terms;
     private final double[][] sigma;
+    private final String basis;
 
-    /** @param sigma sigma[i][j] is the covariance of terms i and j */
-    public Covariance(List<String> terms, double[][] sigma) {
+    /**
+     * @param sigma   sigma[i][j] is the covariance of terms i and j
+     * @param sources the Source of each term's row, in the order of the terms
+     */
+    public Covariance(List<String> terms, double[][] sigma, List<String> sources) {
         this.terms = List.copyOf(terms);
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < terms.size(); i++) {
+            rows.add(terms.get(i) + ": " + sources.get(i));
+        }
+        this.basis = String.join("; ", rows);
         this.sigma = new double[terms.size()][];
         for (int i = 0; i < terms.size(); i++) {
             this.sigma[i] = sigma[i].clone();
@@ -30,6 +40,9 @@ public final class Covariance {
     }
 
     public List<String> getTerms() { return terms; }
+
+    /** Where the matrix comes from, row by row, as the table's Source column says: "b0: ...; IVC: ...". */
+    public String getBasis() { return basis; }
 
     /** Var(logit p) = x' Sigma x, x being 1 for b0 and each factor's coded value, by factor. */
     public double variance(Map<String, Double> x) {

@@ -1,8 +1,7 @@
 package org.refracturecds.facts;
 
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,29 +19,29 @@ public final class Prediction {
     private final Vertebra vertebra;
     private final List<Term> terms;
     private final Calibration calibration;
-    private final Covariance covariance;
     private final Alternative alternative;
     private final double incidence;
     private final double logit;
     private final double variance;
-    private final List<Prediction> alternatives = new ArrayList<>();
+    private List<Prediction> alternatives = List.of();
     private Band band;
 
     private Prediction(Vertebra vertebra, List<Term> terms, Calibration calibration, Covariance covariance,
                        double incidence, Alternative alternative) {
         this.vertebra = vertebra;
-        this.terms = List.copyOf(terms);
+        this.terms = terms;
         this.calibration = calibration;
-        this.covariance = covariance;
         this.alternative = alternative;
         this.incidence = alternative == null ? incidence : alternative.incidence(incidence);
         double sampleLogit = alternative == null ? calibration.getIntercept() : alternative.intercept(calibration.getIntercept());
-        Map<String, Double> x = new LinkedHashMap<>();
+        Map<String, Double> x = alternative == null ? new HashMap<>() : null;
         for (Term term : terms) {
-            double value = alternative == null ? term.getX() : alternative.x(term);
-            double beta = alternative == null ? term.getCoefficient().getBeta() : alternative.beta(term.getCoefficient());
-            sampleLogit += beta * value;
-            x.put(term.getFactor(), value);
+            if (alternative == null) {
+                sampleLogit += term.getContribution();
+                x.put(term.getFactor(), term.getX());
+            } else {
+                sampleLogit += alternative.beta(term.getCoefficient()) * alternative.x(term);
+            }
         }
         this.logit = sampleLogit - calibration.offset(this.incidence);
         this.variance = alternative == null ? covariance.variance(x) + calibration.anchoringVariance() : Double.NaN;
@@ -55,12 +54,19 @@ public final class Prediction {
         return new Prediction(vertebra, List.of(terms), calibration, covariance, tau, null);
     }
 
-    /** The same findings under an alternative reconstruction; the primary prediction lists it. */
-    public Prediction under(Alternative other) {
-        Prediction estimate = new Prediction(vertebra, terms, calibration, covariance, incidence, other);
-        alternatives.add(estimate);
-        alternatives.sort(Comparator.comparingInt(p -> p.getAlternative().getOrder()));
-        return estimate;
+    /**
+     * Estimates the same findings under each alternative reconstruction, in the order given, and
+     * bands each estimate as the band rule does ({@link Band#of}). Plain arithmetic, not rules:
+     * the estimates are shown beside this prediction, and no rule reasons on them.
+     */
+    public void estimateUnder(List<Alternative> others, List<Band> bands) {
+        List<Prediction> estimates = new ArrayList<>(others.size());
+        for (Alternative other : others) {
+            Prediction estimate = new Prediction(vertebra, terms, calibration, null, incidence, other);
+            estimate.band = Band.of(bands, estimate.getProbability());
+            estimates.add(estimate);
+        }
+        alternatives = List.copyOf(estimates);
     }
 
     public Vertebra getVertebra() { return vertebra; }
@@ -69,7 +75,12 @@ public final class Prediction {
     /** The alternative reconstruction this estimate is under, or null for the primary one. */
     public Alternative getAlternative() { return alternative; }
     /** The estimates under each alternative reconstruction, in the Sensitivity table's order. */
-    public List<Prediction> getAlternatives() { return List.copyOf(alternatives); }
+    public List<Prediction> getAlternatives() { return alternatives; }
+
+    /** The estimate under {@code other}, or null when it was not estimated under it. */
+    public Prediction under(Alternative other) {
+        return alternatives.stream().filter(p -> p.alternative == other).findFirst().orElse(null);
+    }
     public double getIncidence() { return incidence; }
     public double getOffset() { return calibration.offset(incidence); }
     public double getLogit() { return logit; }
@@ -81,10 +92,13 @@ public final class Prediction {
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
 
-    /** "19% (approximate 95% interval 1.8% to 76%)": approximate, as MODEL.md asks wherever the interval is shown. */
+    /**
+     * "19% (approximate 95% interval 1.8% to 76%)": approximate, as MODEL.md asks wherever the
+     * interval is shown; never 0% or 100% ({@link Numbers#probability}).
+     */
     public String describeProbability() {
-        return Numbers.percent(getProbability()) + " (approximate " + calibration.levelPercent() + " interval "
-                + Numbers.percent(getLow()) + " to " + Numbers.percent(getHigh()) + ")";
+        return Numbers.probability(getProbability()) + " (approximate " + calibration.levelPercent() + " interval "
+                + Numbers.probability(getLow()) + " to " + Numbers.probability(getHigh()) + ")";
     }
 
     /** True when any factor was assumed or set by a scenario rather than observed. */

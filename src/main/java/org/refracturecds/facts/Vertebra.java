@@ -1,10 +1,7 @@
 package org.refracturecds.facts;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import org.kie.api.definition.type.Modifies;
 
 /**
  * One vertebral level of one patient, the unit the model predicts for. The paper studied
@@ -20,7 +17,6 @@ public final class Vertebra {
     private final Map<String, Finding> findings = new LinkedHashMap<>();
     private String phase;
     private Band band;
-    private final Map<Alternative, Band> alternativeBands = new HashMap<>();
 
     /** @param level "T12", or null when no Observation says which vertebra */
     public Vertebra(String level, String snomedCode) {
@@ -42,21 +38,7 @@ public final class Vertebra {
      * the highest among its predictions.
      */
     public Band getBand() { return band; }
-
-    /** The band under an alternative reconstruction of the model, or under the primary one when null. */
-    public Band bandUnder(Alternative alternative) {
-        return alternative == null ? band : alternativeBands.get(alternative);
-    }
-
-    /** Tells the rules engine that this changes what getBand() and bandUnder(...) say (property reactivity). */
-    @Modifies({"band"})
-    public void setBandUnder(Alternative alternative, Band band) {
-        if (alternative == null) {
-            this.band = band;
-        } else {
-            alternativeBands.put(alternative, band);
-        }
-    }
+    public void setBand(Band band) { this.band = band; }
 
     /** Records a factual finding (observed or derived) so that rules can ask for its status. */
     public void record(Finding finding) {

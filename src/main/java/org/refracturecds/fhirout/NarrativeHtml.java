@@ -34,15 +34,21 @@ final class NarrativeHtml {
             XhtmlNode row = table.addTag("tr");
             row.addTag("td").addText(p.getVertebra().getLabel());
             row.addTag("td").addText(p.isHypothetical() ? p.describeAssumptions() : "as observed");
-            row.addTag("td").addText(Numbers.percent(p.getProbability()) + " (" + Numbers.percent(p.getLow()) + " to "
-                    + Numbers.percent(p.getHigh()) + ")");
+            row.addTag("td").addText(Numbers.probability(p.getProbability()) + " (" + Numbers.probability(p.getLow()) + " to "
+                    + Numbers.probability(p.getHigh()) + ")");
             XhtmlNode band = row.addTag("td");
             if (p.getBand() != null) {
                 band.addText(p.getBand().getDisplay());
             }
-            row.addTag("td").addText(String.join("; ", p.getAlternatives().stream().map(under -> under.getAlternative().getId()
-                    + " " + Numbers.percent(under.getProbability()) + (under.getBand() == null ? "" : " (" + under.getBand().getDisplay() + ")"))
-                    .toList()));
+            StringBuilder alternatives = new StringBuilder();
+            for (Prediction under : p.getAlternatives()) {
+                alternatives.append(alternatives.isEmpty() ? "" : "; ").append(under.getAlternative().getId()).append(' ')
+                        .append(Numbers.probability(under.getProbability()));
+                if (under.getBand() != null) {
+                    alternatives.append(" (").append(under.getBand().getDisplay()).append(')');
+                }
+            }
+            row.addTag("td").addText(alternatives.toString());
         }
         if (!assessment.guidance().isEmpty()) {
             XhtmlNode list = div.addTag("ul");

@@ -77,13 +77,14 @@ public final class RiskAssessmentWriter {
             risk.setMitigation(String.join("\n", assessment.guidance().stream().map(RiskAssessmentWriter::guidance).toList()));
         }
         risk.addNote(new Annotation().setText("Interval: each probability's " + calibration.levelPercent() + " interval is"
-                + " approximate, from the covariance of the coefficients reconstructed from Table 1 (the paper publishes"
-                + " none; docs/MODEL.md)."));
+                + " approximate, from the covariance of the coefficients (table Covariance) ["
+                + assessment.covariance().getBasis() + "]"));
         for (Alternative alternative : assessment.alternatives()) {
             risk.addNote(new Annotation().setText("Alternative " + alternative.getId() + ", " + alternative.getLabel()
                     + ": each prediction's extension alternative-estimate gives its probability and band under it,"
                     + " since " + alternative.getWhy() + " [" + alternative.getBasis() + "]"));
         }
+        assessment.describeNotShown().ifPresent(line -> risk.addNote(new Annotation().setText(line + ".")));
         for (Band band : assessment.bands()) {
             risk.addNote(new Annotation().setText("Band " + band.getDisplay() + ": " + band.getMeaning() + " ["
                     + band.getBasis() + "]"));
@@ -121,10 +122,10 @@ public final class RiskAssessmentWriter {
         String level = prediction.getVertebra().getLabel();
         component.setOutcome(new CodeableConcept(new Coding(Codes.FINDINGS, OUTCOME,
                 "Refracture of the cemented vertebra")).setText("Refracture of the cemented vertebra (" + level + ")"));
-        component.setProbability(new DecimalType(Numbers.significant(prediction.getProbability(), 4)));
+        component.setProbability(new DecimalType(Numbers.probabilityDecimal(prediction.getProbability())));
         Extension interval = component.addExtension().setUrl(INTERVAL);
-        interval.addExtension("low", new DecimalType(Numbers.significant(prediction.getLow(), 4)));
-        interval.addExtension("high", new DecimalType(Numbers.significant(prediction.getHigh(), 4)));
+        interval.addExtension("low", new DecimalType(Numbers.probabilityDecimal(prediction.getLow())));
+        interval.addExtension("high", new DecimalType(Numbers.probabilityDecimal(prediction.getHigh())));
         interval.addExtension("level", new DecimalType(BigDecimal.valueOf(calibration.getLevel())));
         if (prediction.getVertebra().getSnomedCode() != null) {
             component.addExtension(VERTEBRA, new CodeableConcept(new Coding(Codes.SNOMED,
@@ -137,7 +138,7 @@ public final class RiskAssessmentWriter {
             Extension alternative = component.addExtension().setUrl(ALTERNATIVE);
             alternative.addExtension("alternative", new CodeType(under.getAlternative().getId()));
             alternative.addExtension("description", new StringType(under.getAlternative().getLabel()));
-            alternative.addExtension("probability", new DecimalType(Numbers.significant(under.getProbability(), 4)));
+            alternative.addExtension("probability", new DecimalType(Numbers.probabilityDecimal(under.getProbability())));
             if (under.getBand() != null) {
                 alternative.addExtension("band", band(under.getBand()));
             }

@@ -81,8 +81,8 @@ class CdsServiceTest {
         for (String basis : List.of("Observation/preop-ivc", "2025-03-03", "+3.300", "19% (approximate 95% interval 1.8% to 76%)",
                 "G-IVC-TIMING", "G-ENDPLATE-CONTACT", "xiong-2021-logistic version 2.0.0+rules.",
                 "Band Moderate, its band under the favourable technique scenario (19%); 19% to 85% across the technique scenarios.",
-                "**Under the alternative NPEC order (none, upper, upper and lower, lower; docs/MODEL.md) this would be High,"
-                        + " under an incidence of 10% (docs/MODEL.md) High, not Moderate.**",
+                "**Under the alternative NPEC order (none, upper, upper and lower, lower) this would be High,"
+                        + " under an incidence of 10% High, not Moderate.**",
                 "doi:10.1186/s12891-021-04355-w", "Single-centre retrospective study")) {
             assertTrue(detail.contains(basis), "the detail shows " + basis);
         }
@@ -223,6 +223,26 @@ class CdsServiceTest {
 
         assertEquals("After PVP: refracture risk T11 4.6% to 57% (up to High)", card.path("summary").asText());
         assertEquals("warning", card.path("indicator").asText(), "High only if the unreported cleft is present");
+    }
+
+    @Test
+    void patientView_reductionRateOutsideTheStudy_saysSoAtTheEndOfTheSummary_andWhyInTheDetail() throws Exception {
+        // given after PVP with the vertebra 50 percentage points lower than before (PVP-A101, PVP-A102)
+        ObjectNode request = RunningService.example("patient-view.json");
+        for (JsonNode entry : request.at("/prefetch/findings/entry")) {
+            if (entry.at("/resource/id").asText().equals("cleft-rr")) {
+                ((ObjectNode) entry.at("/resource/valueQuantity")).put("value", -50);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        String summary = card.path("summary").asText();
+        assertEquals("After PVP: refracture risk T11 0.16% (Low) (outside the study: see detail)", summary);
+        assertTrue(summary.length() < 140);
+        String firstParagraph = card.path("detail").asText().split("\n\n")[0];
+        assertTrue(firstParagraph.endsWith(" **Less certain**: the input is outside the study's patients (PVP-A101 T11,"
+                + " PVP-A102 T11, under Notices), so the estimate is less certain than its interval says."), firstParagraph);
     }
 
     @Test

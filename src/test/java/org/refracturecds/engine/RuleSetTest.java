@@ -34,6 +34,16 @@ class RuleSetTest {
     }
 
     @Test
+    void alternativesInWords_carryNoSource_theirSourceColumnDoes() throws RuleSetException {
+        RuleSet rules = RuleSet.load(Path.of("rules"));
+        assertEquals(3, rules.alternatives().size());
+        rules.alternatives().forEach(a -> {
+            assertTrue(!a.getLabel().contains("MODEL.md") && !a.getLabel().contains("docs/"), a.getLabel());
+            assertTrue(a.getBasis().contains("docs/MODEL.md"), a.getBasis());
+        });
+    }
+
+    @Test
     void bundledRules_areTheRepositoryRules() throws RuleSetException {
         assertEquals(RuleSet.load(Path.of("rules")).hash(), RuleSet.loadBundled().hash());
     }
@@ -152,12 +162,38 @@ class RuleSetTest {
             not-symmetric.csv         | model.drl.csv row 50 | row EPD, column IVC is 0.0373 but row IVC, column EPD is 0.03731
             zero-variance.csv         | model.drl.csv row 51 | the variance of NPEC (row NPEC, column NPEC) is 0: a variance must be above 0
             not-positive-definite.csv | model.drl.csv row 50 | not positive definite, from row EPD on
+            variance-not-se-squared.csv | model.drl.csv row 49 | the variance of IVC (row IVC, column IVC) is 1.1827 but IVC's SE in the Coefficients table, 1.1827, squared is 1.3988: the two tables disagree
             """)
     void brokenCovarianceTable_isRefusedAtItsRow_withAHint(String fixture, String where, String says, @TempDir Path dir)
             throws IOException {
         RuleProblem problem = onlyProblem(withCovariance(dir, fixture));
         assertEquals(where, problem.where());
         assertTrue(problem.message().contains(says), problem.render());
+    }
+
+    @Test
+    void aStandardErrorChangedInTheCoefficientsTableAlone_isRefusedAtItsCovarianceRow(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", ",1.1725,0.5637,", ",1.1725,0.61,");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("model.drl.csv row 50", problem.where());
+        assertTrue(problem.message().contains("the variance of EPD (row EPD, column EPD) is 0.31776 but EPD's SE in the"
+                + " Coefficients table, 0.61, squared is 0.3721"), problem.render());
+        assertTrue(problem.hint().contains("its SE of beta squared"), problem.render());
+    }
+
+    @Test
+    void aVarianceWithinRoundingOfTheSeSquared_isAccepted(@TempDir Path dir) throws IOException, RuleSetException {
+        RuleFolders.copyWithEdit(dir, "model.drl.csv", "IVC,-0.15963,1.39878,", "IVC,-0.15963,1.3988,");
+        assertEquals(1, RuleSet.load(dir).alternatives().stream().filter(a -> a.getId().equals("npec-order")).count());
+    }
+
+    @Test
+    void aCardIndicatorThatCdsHooksDoesNotHave_isRefusedAtItsBand(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "high,0.20,critical,", "high,0.20,urgent,");
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("bands.drl.csv row 15", problem.where());
+        assertTrue(problem.message().contains("the band high has the Card indicator 'urgent', not one of info, warning,"
+                + " critical"), problem.render());
     }
 
     @Test

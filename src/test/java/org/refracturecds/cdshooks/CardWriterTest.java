@@ -1,0 +1,65 @@
+package org.refracturecds.cdshooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.facts.Finding;
+import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Settings;
+import org.refracturecds.facts.Vertebra;
+
+/** The card's summary, from assessments made by the bundled rules. */
+class CardWriterTest {
+
+    private static Assessor assessor;
+
+    @BeforeAll
+    static void compileBundledRules() throws RuleSetException {
+        assessor = new Assessor(RuleSet.loadBundled(), new Settings(null));
+    }
+
+    /** Each level after PVP with every factor observed and the given reduction rate. */
+    private static Assessment afterPvp(double rr, String... levels) {
+        List<Vertebra> vertebrae = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
+        for (String level : levels) {
+            Vertebra v = new Vertebra(level, null);
+            vertebrae.add(v);
+            for (Finding f : List.of(
+                    Finding.observed(v, "intravertebral-cleft", "absent", null, null, "Observation/ivc-" + level, "2025-03-03"),
+                    Finding.observed(v, "endplate-cortical-disruption", "present", null, null, "Observation/epd-" + level, "2025-03-03"),
+                    Finding.observed(v, "npec-pattern", "upper", null, null, "Observation/npec-" + level, "2025-03-06"),
+                    Finding.observed(v, "reduction-rate", null, rr, "%", "Observation/rr-" + level, "2025-03-06"))) {
+                v.record(f);
+                findings.add(f);
+            }
+        }
+        return assessor.assess(PatientFindings.of("Patient/p", vertebrae, findings));
+    }
+
+    @Test
+    void withinTheStudy_theSummaryHasNoMarker() {
+        assertEquals("After PVP: refracture risk T12 2.9% (Low)", CardWriter.summary(afterPvp(10, "T12"), "After PVP"));
+    }
+
+    @Test
+    void outsideTheStudy_aLongSummaryIsShortenedBeforeTheMarker_underOneHundredAndFortyCharacters() {
+        // given nine levels, each with RR 50 (PVP-A101) and together more than one level (PVP-A103)
+        Assessment a = afterPvp(50, "T6", "T7", "T8", "T9", "T10", "T11", "T12", "L1", "L2");
+
+        String summary = CardWriter.summary(a, "After PVP");
+
+        assertTrue(summary.length() < 140, summary.length() + ": " + summary);
+        assertTrue(summary.endsWith("\u2026 (outside the study: see detail)"), summary);
+        assertTrue(summary.startsWith("After PVP: refracture risk T6 "), summary);
+    }
+}

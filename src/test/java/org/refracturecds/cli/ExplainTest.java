@@ -1,0 +1,47 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code assess --explain}: what the full explanation says beside the arithmetic. */
+class ExplainTest {
+
+    private static int count(String text, String part) {
+        return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
+    }
+
+    @Test
+    void aDeploymentsOwnIncidence_leavesOutTheIncidenceAlternative_andSaysSoOnce() {
+        // given a centre's own incidence of 20%, when a patient is explained
+        CliRun run = CliRun.of("assess", "--incidence", "0.2", "--explain", "examples/cleft-no-endplate-contact.json");
+
+        // then no estimate is shown under an incidence of 10%, and one line says why
+        assertEquals(0, run.exit(), run.err());
+        assertFalse(run.out().contains("    incidence-10 "), run.out());
+        assertEquals(1, count(run.out(), "Not shown: the alternative incidence-10 ("), run.out());
+        assertEquals(1, count(run.out(), "): it questions the study's incidence of 3.68%, and this deployment sets its own"
+                + " (20%)."), run.out());
+        assertTrue(run.out().contains("    npec-order "), run.out());
+    }
+
+    @Test
+    void theStudysIncidence_showsTheIncidenceAlternative() {
+        CliRun run = CliRun.of("assess", "--explain", "examples/cleft-no-endplate-contact.json");
+
+        assertTrue(run.out().contains("    incidence-10 "), run.out());
+        assertFalse(run.out().contains("Not shown"), run.out());
+    }
+
+    @Test
+    void eachAlternative_isNamedInWordsWithoutItsSource_andItsSourceIsShownBesideIt() {
+        CliRun run = CliRun.of("assess", "--explain", "examples/cleft-no-endplate-contact.json");
+
+        assertTrue(run.out().contains("    ivc-or-16         44% High       an IVC odds ratio of 16 [Table 1 (IVC in 1 of 45"
+                + " controls), Table 2, Firth refits (docs/MODEL.md)]\n"), run.out());
+        assertTrue(run.out().contains("    incidence-10      79% High       an incidence of 10% [Discussion (incidence of"
+                + " refracture), docs/MODEL.md]\n"), run.out());
+    }
+}
