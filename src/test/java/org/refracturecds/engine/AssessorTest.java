@@ -49,8 +49,8 @@ class AssessorTest {
     void sessions_getOnlyTheKnowledgeTheAssessmentRulesMatch() {
         Set<String> types = new TreeSet<>(rules.sessionKnowledge().stream().map(o -> o.getClass().getSimpleName()).toList());
 
-        assertEquals(Set.of("Applicability", "Band", "Calibration", "Coding", "Coefficient", "Covariance", "ScenarioValue",
-                "Statement"), types);
+        assertEquals(Set.of("Applicability", "Band", "Calibration", "Coding", "Coefficient", "Covariance", "PhysicalLimit",
+                "ScenarioValue", "Statement"), types);
         assertTrue(rules.sessionKnowledge().stream().noneMatch(o -> o instanceof Statement s && s.getFinding() == null),
                 "the limits are stated by the outputs, no rule matches them");
     }
