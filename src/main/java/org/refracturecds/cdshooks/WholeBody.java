@@ -3,7 +3,7 @@ package org.refracturecds.cdshooks;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -18,9 +18,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Reads a request's whole body before a worker thread takes the request: up to {@code maxBytes}
- * (413 past it, or at once when Content-Length says more) and within {@code timeoutMillis} of the
+ * (413 past it, at once when Content-Length says more) and within {@code timeoutMillis} of the
  * request's first line (408 past it). The reads are asynchronous: a client that sends slowly holds
  * its connection, but no thread and no turn, so it cannot stall the calls of others.
+ *
+ * <p>After a 413 the rest of the body is read and dropped (when it is at most 4 times the limit,
+ * within the same time) before the connection closes: closed with bytes unread, the connection
+ * would be reset, and the client would see the reset instead of the answer.
  */
 final class WholeBody extends Handler.Wrapper {
 
@@ -41,17 +45,11 @@ final class WholeBody extends Handler.Wrapper {
         if (length <= 0 && !chunked) {
             return super.handle(request, response, callback);
         }
-        if (length > maxBytes) {
-            errors.refuse(response, callback, tooLarge());
-            return true;
-        }
         new Reader(request, response, callback, length).start();
         return true;
     }
 
-    private HttpError tooLarge() {
-        return new HttpError(413, "PVP-H413", null, "the body is larger than " + maxBytes + " bytes (setting maxBodyBytes)");
-    }
+    private enum State { READING, DROPPING, DONE }
 
     /** Reads one request's body as it arrives, then hands the request, its body in memory, to the next handler. */
     private final class Reader implements Invocable.Task {
@@ -59,16 +57,21 @@ final class WholeBody extends Handler.Wrapper {
         private final Request request;
         private final Response response;
         private final Callback callback;
-        private final AtomicBoolean answered = new AtomicBoolean();
+        private final long length;
+        private final AtomicReference<State> state = new AtomicReference<>(State.READING);
         private byte[] body;
         private int size;
+        private long dropped;
         private volatile Scheduler.Task deadline;
 
         Reader(Request request, Response response, Callback callback, long length) {
             this.request = request;
             this.response = response;
             this.callback = callback;
-            this.body = new byte[(int) Math.min(Math.max(length, 8192), maxBytes)];
+            this.length = length;
+            // Grown as bytes arrive, never to the length announced: a client that announces 1 MiB
+            // and sends nothing costs 8 KiB.
+            this.body = new byte[(int) Math.min(length > 0 ? length : 8192, 8192)];
         }
 
         void start() {
@@ -78,7 +81,11 @@ final class WholeBody extends Handler.Wrapper {
                 return;
             }
             deadline = request.getComponents().getScheduler().schedule(this::expire, left, TimeUnit.MILLISECONDS);
-            read(true);
+            if (length > maxBytes) {
+                tooLarge();
+            } else {
+                read(true);
+            }
         }
 
         /** Called by Jetty when more of the body has arrived. */
@@ -94,7 +101,7 @@ final class WholeBody extends Handler.Wrapper {
          *                         go on to handle it; a later call hands it to another thread
          */
         private void read(boolean onHandlingThread) {
-            while (!answered.get()) {
+            while (state.get() != State.DONE) {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
                     request.demand(this);
@@ -102,28 +109,38 @@ final class WholeBody extends Handler.Wrapper {
                 }
                 if (Content.Chunk.isFailure(chunk)) {
                     // The client went away or sent a broken body: Jetty answers (400) or closes.
-                    if (answered.compareAndSet(false, true)) {
+                    if (state.getAndSet(State.DONE) == State.READING) {
                         cancelDeadline();
                         callback.failed(chunk.getFailure());
+                    } else {
+                        finishDropping();
                     }
                     return;
                 }
-                ByteBuffer bytes = chunk.getByteBuffer();
-                if (size + bytes.remaining() > maxBytes) {
+                int n = chunk.remaining();
+                boolean last = chunk.isLast();
+                if (state.get() == State.DROPPING) {
                     chunk.release();
-                    refuse(tooLarge());
+                    dropped += n;
+                    if (last || dropped > 4 * maxBytes) {
+                        finishDropping();
+                        return;
+                    }
+                    continue;
+                }
+                if (size + n > maxBytes) {
+                    chunk.release();
+                    tooLarge();
                     return;
                 }
-                if (size + bytes.remaining() > body.length) {
-                    body = Arrays.copyOf(body, (int) Math.min(maxBytes, Math.max(2L * body.length, size + bytes.remaining())));
+                if (size + n > body.length) {
+                    body = Arrays.copyOf(body, (int) Math.min(maxBytes, Math.max(2L * body.length, size + n)));
                 }
-                int n = bytes.remaining();
-                bytes.get(body, size, n);
+                chunk.getByteBuffer().get(body, size, n);
                 size += n;
-                boolean last = chunk.isLast();
                 chunk.release();
                 if (last) {
-                    if (answered.compareAndSet(false, true)) {
+                    if (state.compareAndSet(State.READING, State.DONE)) {
                         cancelDeadline();
                         if (onHandlingThread) {
                             handleNext();
@@ -141,15 +158,31 @@ final class WholeBody extends Handler.Wrapper {
             return InvocationType.NON_BLOCKING;
         }
 
-        private void expire() {
-            refuse(new HttpError(408, "PVP-H408", null, "the request did not arrive within " + timeoutMillis
-                    + " ms (setting requestTimeoutMillis): send it whole, at once"));
+        /** 413 at once; the rest of the body is then dropped as it arrives. */
+        private void tooLarge() {
+            if (state.compareAndSet(State.READING, State.DROPPING)) {
+                HttpError error = new HttpError(413, "PVP-H413", null, "the body is larger than " + maxBytes
+                        + " bytes (setting maxBodyBytes)");
+                Runnable then = length > 4 * maxBytes ? this::finishDropping : () -> request.demand(this);
+                errors.refuse(response, Callback.from(then, callback::failed), error);
+            }
         }
 
-        private void refuse(HttpError error) {
-            if (answered.compareAndSet(false, true)) {
+        private void expire() {
+            if (state.compareAndSet(State.READING, State.DONE)) {
                 cancelDeadline();
-                errors.refuse(response, callback, error);
+                errors.refuse(response, callback, new HttpError(408, "PVP-H408", null, "the request did not arrive"
+                        + " within " + timeoutMillis + " ms (setting requestTimeoutMillis): send it whole, at once"));
+            } else {
+                finishDropping();
+            }
+        }
+
+        /** After a 413: enough was read; the connection may close. */
+        private void finishDropping() {
+            if (state.compareAndSet(State.DROPPING, State.DONE)) {
+                cancelDeadline();
+                callback.succeeded();
             }
         }
 
