@@ -181,8 +181,7 @@ final class CdsHooks {
         boolean namesNone = orders.stream().anyMatch(order -> order.levels().isEmpty() && order.unknownSites().isEmpty());
         if (!namesNone && orders.stream().allMatch(order -> order.levels().isEmpty())) {
             return response(List.of(cards.infoCard("PVP ordered at a site this module cannot assess: no refracture"
-                    + " risk estimated", String.join(" ", notes) + " The model of Xiong et al. 2021 covers T4 to L5,"
-                    + " the levels the paper studied, so no estimate is given for this order.")));
+                    + " risk estimated", String.join(" ", notes) + " " + rules.rules().wording(Wording.SITE_NOT_STUDIED))));
         }
         PatientFindings patient = findingsOf(rules, input);
         if (patient == null) {

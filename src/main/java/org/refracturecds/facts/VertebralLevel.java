@@ -15,10 +15,6 @@ public enum VertebralLevel {
         this.snomedCode = snomedCode;
     }
 
-    public static Optional<VertebralLevel> bySnomed(String code) {
-        return Arrays.stream(values()).filter(level -> level.snomedCode.equals(code)).findFirst();
-    }
-
     /** The level named "T12" (any case), when it is one of T4-L5. */
     public static Optional<VertebralLevel> byName(String name) {
         return Arrays.stream(values()).filter(level -> level.name().equalsIgnoreCase(name.strip())).findFirst();

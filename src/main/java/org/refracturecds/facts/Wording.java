@@ -12,8 +12,9 @@ public final class Wording {
     public static final String NO_FINDINGS = "W-NO-FINDINGS";
     public static final String POST_OP_MISSING = "W-POST-OP-MISSING";
     public static final String OUTCOME = "W-OUTCOME";
+    public static final String SITE_NOT_STUDIED = "W-SITE-NOT-STUDIED";
     /** The rows the service asks for: a rule set without one of them is refused at load. */
-    public static final List<String> REQUIRED = List.of(NO_FINDINGS, POST_OP_MISSING, OUTCOME);
+    public static final List<String> REQUIRED = List.of(NO_FINDINGS, POST_OP_MISSING, OUTCOME, SITE_NOT_STUDIED);
 
     private final String id;
     private String text;

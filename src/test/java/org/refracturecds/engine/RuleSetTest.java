@@ -30,7 +30,7 @@ class RuleSetTest {
                 Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
                 Map.entry("Covariance", 1L), Map.entry("CovarianceRow", 5L), Map.entry("ExcludedCondition", 134L),
                 Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L), Map.entry("Statement", 18L),
-                Map.entry("Wording", 3L)), counts);
+                Map.entry("Wording", 4L)), counts);
     }
 
     @Test
