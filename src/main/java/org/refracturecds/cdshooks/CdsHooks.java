@@ -1,5 +1,8 @@
 package org.refracturecds.cdshooks;
 
+import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.http.HttpError;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package org.refracturecds.cdshooks;
 
+import org.refracturecds.http.HttpError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

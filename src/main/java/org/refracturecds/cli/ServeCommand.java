@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-import org.refracturecds.cdshooks.CdsServer;
-import org.refracturecds.cdshooks.ServiceConfig;
+import org.refracturecds.server.Server;
+import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
@@ -81,9 +81,9 @@ final class ServeCommand implements Callable<Integer> {
                     + " service without a JWT. This is for a local demo only; never use it with patient data.");
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        CdsServer server;
+        Server server;
         try {
-            server = CdsServer.start(settings, liveRules, clock);
+            server = Server.start(settings, liveRules, clock);
         } catch (SQLException e) {
             err.println("error [PVP-C104] setting '" + (settings.feedbackJdbcUrl() == null ? "database" : "feedbackJdbcUrl")
                     + "' (" + Database.withoutParameters(settings.database()) + "): the database cannot be opened: "

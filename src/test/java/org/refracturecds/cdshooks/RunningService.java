@@ -13,6 +13,8 @@ import java.util.Map;
 
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.server.Server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +26,7 @@ final class RunningService implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static RuleSet rules;
 
-    final CdsServer server;
+    final Server server;
     final String base;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -52,8 +54,8 @@ final class RunningService implements AutoCloseable {
         all.put("database", "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"));
         all.putAll(settings);
         ServiceConfig config = ServiceConfig.load(null, all);
-        this.server = rules == null ? CdsServer.start(config, bundledRules(), Clock.systemUTC())
-                : CdsServer.start(config, rules, Clock.systemUTC());
+        this.server = rules == null ? Server.start(config, bundledRules(), Clock.systemUTC())
+                : Server.start(config, rules, Clock.systemUTC());
         this.base = "http://127.0.0.1:" + server.port();
     }
 

@@ -1,5 +1,6 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.fhirin;
 
+import org.refracturecds.http.HttpError;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -67,10 +68,10 @@ import com.sun.net.httpserver.HttpServer;
  * port) has at most {@value #FETCHES_PER_SERVER} fetches running at once, so a slow server cannot
  * take the threads that fetch from the others.
  */
-final class FhirFetcher implements AutoCloseable {
+public final class FhirFetcher implements AutoCloseable {
 
     /** A fetch that failed for a reason other than time: the server refused, or is not there. */
-    static final class FetchFailed extends Exception {
+    public static final class FetchFailed extends Exception {
         FetchFailed(String message) {
             super(message);
         }
@@ -91,7 +92,7 @@ final class FhirFetcher implements AutoCloseable {
     private final ExecutorService threads;
     private final Map<String, Semaphore> perServer = new ConcurrentHashMap<>();
 
-    FhirFetcher(List<String> allowlist, int timeoutMillis) {
+    public FhirFetcher(List<String> allowlist, int timeoutMillis) {
         this.allowlist = List.copyOf(allowlist);
         this.timeoutMillis = timeoutMillis;
         RequestConfig timeouts = RequestConfig.custom().setConnectTimeout(timeoutMillis)
@@ -112,20 +113,20 @@ final class FhirFetcher implements AutoCloseable {
     }
 
     /** The request's fhirServer as a base URL if it is on the allowlist, else null: it is never contacted. */
-    String allowed(String fhirServer) {
+    public String allowed(String fhirServer) {
         String base = fhirServer.endsWith("/") ? fhirServer.substring(0, fhirServer.length() - 1) : fhirServer;
         return allowlist.contains(base) ? base : null;
     }
 
     /** 403 for a fetch that is needed from a server not on the allowlist. */
-    static HttpError notAllowed(String fhirServer) {
+    public static HttpError notAllowed(String fhirServer) {
         return new HttpError(403, "PVP-H301", "fhirServer", "'" + abbreviate(fhirServer) + "' is not on this"
                 + " service's allowlist (setting fhirServers), so it is not contacted, and the prefetch is not"
                 + " complete; an administrator adds the EHR's FHIR base URL there, or the EHR sends the prefetch");
     }
 
     /** The fetches of one call, which end at {@code deadline} ({@link System#nanoTime()}). */
-    Fetches fetches(long deadline) {
+    public Fetches fetches(long deadline) {
         return new Fetches(deadline);
     }
 
@@ -133,7 +134,7 @@ final class FhirFetcher implements AutoCloseable {
      * The fetches of one call. Each runs on a fetch thread once its server has room; {@link #close}
      * aborts those still running when the call stops waiting for them.
      */
-    final class Fetches implements AutoCloseable {
+    public final class Fetches implements AutoCloseable {
 
         private final long deadline;
         private final Set<HttpRequestBase> open = ConcurrentHashMap.newKeySet();
@@ -144,7 +145,7 @@ final class FhirFetcher implements AutoCloseable {
         }
 
         /** Starts a search (see {@link FhirFetcher#search}); null when its server had no room before the deadline. */
-        CompletableFuture<Bundle> search(String base, String token, String resourceType, String patientId, String param,
+        public CompletableFuture<Bundle> search(String base, String token, String resourceType, String patientId, String param,
                                          List<String> codes) {
             Semaphore room = perServer.computeIfAbsent(URI.create(base).getAuthority(),
                     server -> new Semaphore(FETCHES_PER_SERVER));
@@ -168,7 +169,7 @@ final class FhirFetcher implements AutoCloseable {
         }
 
         /** The search's result; null when it is late (no room, or not done by the deadline). */
-        Bundle await(CompletableFuture<Bundle> search) throws FetchFailed {
+        public Bundle await(CompletableFuture<Bundle> search) throws FetchFailed {
             if (search == null) {
                 return null;
             }
@@ -301,7 +302,7 @@ final class FhirFetcher implements AutoCloseable {
      * page against a throw-away server on this machine's loopback address, and one refused
      * connection. Nothing else is contacted.
      */
-    void warm() throws IOException {
+    public void warm() throws IOException {
         HttpServer local = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         String base = "http://127.0.0.1:" + local.getAddress().getPort() + "/fhir";
         byte[] first = warmUpPage(base + "?_getpages=warm-up");

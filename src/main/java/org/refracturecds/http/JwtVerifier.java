@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.http;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -45,7 +45,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
  * allowlist with its configured keys (a JWK Set URL or file, or a jku that is itself allowlisted),
  * for this service (aud), within its lifetime (exp, iat), and never replayed (jti).
  */
-final class JwtVerifier {
+public final class JwtVerifier {
 
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS384, JWSAlgorithm.ES384);
     private static final int SKEW_SECONDS = 60;
@@ -56,7 +56,7 @@ final class JwtVerifier {
     private final Clock clock;
 
     /** @param usedIds the tokens already used, shared by every node on the same database */
-    JwtVerifier(List<ServiceConfig.Issuer> allowed, UsedJwtIds usedIds, Clock clock) throws IOException, ParseException {
+    public JwtVerifier(List<ServiceConfig.Issuer> allowed, UsedJwtIds usedIds, Clock clock) throws IOException, ParseException {
         this.usedIds = usedIds;
         this.clock = clock;
         for (ServiceConfig.Issuer issuer : allowed) {
@@ -74,7 +74,7 @@ final class JwtVerifier {
      * @throws HttpError 401 saying what was wrong with the token
      * @throws SQLException when the used tokens cannot be checked
      */
-    void verify(String authorization, Set<String> audiences) throws SQLException {
+    public void verify(String authorization, Set<String> audiences) throws SQLException {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized("the Authorization header must be 'Bearer' and the CDS client's JWT");
         }

@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +11,7 @@ import org.refracturecds.fhirin.Codes;
  */
 public final class HttpError extends RuntimeException {
 
-    static final String MESSAGES = Codes.BASE + "/CodeSystem/messages";
+    public static final String MESSAGES = Codes.BASE + "/CodeSystem/messages";
 
     private final int status;
     private final String code;
@@ -29,7 +29,7 @@ public final class HttpError extends RuntimeException {
     public String where() { return where; }
 
     /** Text from the request shown in a message: at most {@code characters} characters (not UTF-16 units), then "...". */
-    static String cut(String text, int characters) {
+    public static String cut(String text, int characters) {
         return text.codePointCount(0, text.length()) <= characters ? text
                 : text.substring(0, text.offsetByCodePoints(0, characters)) + "...";
     }

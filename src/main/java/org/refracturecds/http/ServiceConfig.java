@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.http;
 
 import java.io.IOException;
 import java.io.InputStream;

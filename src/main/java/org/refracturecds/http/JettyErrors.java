@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.http;
 
 import java.nio.ByteBuffer;
 
@@ -18,11 +18,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * OperationOutcome with a code, never Jetty's HTML page. Jetty's own reason is not shown: it may
  * name a Java class.
  */
-final class JettyErrors extends ErrorHandler {
+public final class JettyErrors extends ErrorHandler {
 
     private final ObjectMapper json;
 
-    JettyErrors(ObjectMapper json) {
+    public JettyErrors(ObjectMapper json) {
         this.json = json;
     }
 

@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.http;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -26,13 +26,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * within the same time) before the connection closes: closed with bytes unread, the connection
  * would be reset, and the client would see the reset instead of the answer.
  */
-final class WholeBody extends Handler.Wrapper {
+public final class WholeBody extends Handler.Wrapper {
 
     private final long maxBytes;
     private final long timeoutMillis;
     private final JettyErrors errors;
 
-    WholeBody(long maxBytes, long timeoutMillis, JettyErrors errors) {
+    public WholeBody(long maxBytes, long timeoutMillis, JettyErrors errors) {
         this.maxBytes = maxBytes;
         this.timeoutMillis = timeoutMillis;
         this.errors = errors;

@@ -1,11 +1,9 @@
-package org.refracturecds.cdshooks;
+package org.refracturecds.server;
 
 import java.io.IOException;
 import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
-import java.util.HashSet;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 
@@ -13,14 +11,18 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
+import org.refracturecds.cdshooks.CdsEndpoints;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
-import org.refracturecds.fhirin.StrictJson;
-import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JettyErrors;
+import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.http.WholeBody;
 import org.refracturecds.store.Database;
 import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.store.UsedJwtIds;
-import org.refracturecds.validation.InputValidation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +37,13 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 
 /**
- * The CDS Hooks 2.0 service over HTTP: discovery, the service calls and their feedback. Handlers
- * only parse, delegate and write; every error leaves as one OperationOutcome shape.
+ * The host: one Javalin on Jetty with the faces on it (today CDS Hooks), the rules' status, and
+ * what every face shares: the database, the FHIR client, the JWT check, slow-client guards, and
+ * every error in one OperationOutcome shape.
  */
-public final class CdsServer implements AutoCloseable {
+public final class Server implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CdsServer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final ServiceConfig config;
@@ -49,12 +52,10 @@ public final class CdsServer implements AutoCloseable {
     private final Database database;
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
-    private final CdsHooks hooks;
-    /** Requests worked on at once; the others wait in arrival order (setting concurrentRequests). */
-    private final Semaphore turns;
+    private final CdsEndpoints cds;
     private final Javalin app;
 
-    private CdsServer(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
+    private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
         this.config = config;
         this.rules = rules;
         this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis());
@@ -62,23 +63,21 @@ public final class CdsServer implements AutoCloseable {
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
-        this.turns = new Semaphore(config.requestsAtOnce(), true);
-        this.hooks = new CdsHooks(config, JSON, rules::assessor, fetcher,
-                new CardWriter(JSON, new RiskAssessmentWriter(clock)), turns,
-                new InputValidation(InputValidation.mode(config.validation())), clock);
+        this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
+                new Semaphore(config.requestsAtOnce(), true), clock);
         this.app = Javalin.create(this::configure);
     }
 
     /** Starts the service on rules that never change. */
-    public static CdsServer start(ServiceConfig config, RuleSet rules, Clock clock)
+    public static Server start(ServiceConfig config, RuleSet rules, Clock clock)
             throws SQLException, IOException, ParseException {
         return start(config, LiveRules.fixed(rules, new Settings(config.incidence())), clock);
     }
 
     /** Starts the service; the port is the configured one, or a free one when it is 0. It closes the rules when it stops. */
-    public static CdsServer start(ServiceConfig config, LiveRules rules, Clock clock)
+    public static Server start(ServiceConfig config, LiveRules rules, Clock clock)
             throws SQLException, IOException, ParseException {
-        CdsServer server = new CdsServer(config, rules, clock);
+        Server server = new Server(config, rules, clock);
         try {
             server.warmUp();
             server.app.start();
@@ -93,7 +92,7 @@ public final class CdsServer implements AutoCloseable {
         return app.port();
     }
 
-    FeedbackStore feedback() {
+    public FeedbackStore feedback() {
         return feedback;
     }
 
@@ -111,18 +110,7 @@ public final class CdsServer implements AutoCloseable {
         long start = System.nanoTime();
         try {
             fetcher.warm();
-            for (String example : List.of("warm-up-patient-view.json", "warm-up-order-sign.json")) {
-                JsonNode request;
-                try (var in = CdsServer.class.getResourceAsStream(example)) {
-                    request = JSON.readTree(in);
-                }
-                turns.acquireUninterruptibly();
-                try {
-                    hooks.call(request.path("hook").asText().startsWith("order") ? CdsService.PREOP : CdsService.RISK, request);
-                } finally {
-                    turns.release();
-                }
-            }
+            cds.warmUp();
         } catch (IOException | RuntimeException e) {
             LOG.warn("warming up failed, the first calls may be slow: {}", e.getMessage());
             return;
@@ -157,9 +145,7 @@ public final class CdsServer implements AutoCloseable {
                         config.corsOrigins().subList(1, config.corsOrigins().size()).toArray(String[]::new));
             }
         }));
-        javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
-        javalin.routes.post("/cds-services/{id}", this::call);
-        javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
+        cds.register(javalin);
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, fromJavalin(e, ctx)));
@@ -170,19 +156,6 @@ public final class CdsServer implements AutoCloseable {
             fail(ctx, new HttpError(500, "PVP-H500", null, "internal error " + incident + "; the service log has"
                     + " its details. Nothing was stored."));
         });
-    }
-
-    /**
-     * Checks the caller's JWT. Called first in each POST handler, not as a before-handler, so that
-     * the CORS headers are already set and a browser client can read a 401 as it reads a 404.
-     */
-    private void authenticate(Context ctx) throws SQLException {
-        if (jwt == null) {
-            return;
-        }
-        String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
-        jwt.verify(ctx.header("Authorization"), new HashSet<>(List.of(config.publicUrl() + "/cds-services/" + id,
-                config.publicUrl() + ctx.path())));
     }
 
     /** The live rules and the last attempt to reload them; no patient data, so no token is needed. */
@@ -206,61 +179,6 @@ public final class CdsServer implements AutoCloseable {
                     .put("error", status.lastError());
         }
         return body;
-    }
-
-    /**
-     * A hook call, in its turn: with as many requests worked on as there are cores, each runs
-     * without being preempted by the others, and the slowest answers stay near the typical ones.
-     */
-    private void call(Context ctx) throws JsonProcessingException, SQLException {
-        authenticate(ctx);
-        CdsService service = service(ctx);
-        byte[] sent = ctx.bodyAsBytes(); // already in memory (WholeBody): a slow client never holds a turn
-        turns.acquireUninterruptibly();
-        try {
-            write(ctx, hooks.call(service, body(sent)));
-        } finally {
-            turns.release();
-        }
-    }
-
-    private void feedback(Context ctx) throws SQLException, JsonProcessingException {
-        authenticate(ctx);
-        CdsService service = service(ctx);
-        feedback.store(service.id, FeedbackRequest.parse(body(ctx.bodyAsBytes())));
-        write(ctx, JSON.createObjectNode());
-    }
-
-    private static CdsService service(Context ctx) {
-        CdsService service = CdsService.byId(ctx.pathParam("id"));
-        if (service == null) {
-            throw new HttpError(404, "PVP-H404", "path", "no CDS service '" + abbreviate(ctx.pathParam("id"))
-                    + "' here; GET /cds-services lists them");
-        }
-        return service;
-    }
-
-    /**
-     * The request as sent, or 400: one UTF-8 JSON document, each key once, at most
-     * {@value StrictJson#MAX_DEPTH} levels deep, nothing after it.
-     */
-    private static JsonNode body(byte[] sent) {
-        try {
-            return StrictJson.one(StrictJson.utf8(sent));
-        } catch (StrictJson.Problem e) {
-            throw switch (e.kind()) {
-                case EMPTY -> HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
-                case MALFORMED -> HookRequest.bad("PVP-H101", e.where(), e.getMessage());
-                case TRAILING, NOT_NDJSON -> HookRequest.bad("PVP-H111", e.where(), e.getMessage()
-                        + ": send one JSON object, the CDS Hooks request");
-                case DUPLICATE_KEY -> HookRequest.bad("PVP-H112", e.where(), e.getMessage()
-                        + ": send it once, with the value meant");
-                case TOO_DEEP -> HookRequest.bad("PVP-H113", e.where(), e.getMessage()
-                        + ": send the CDS Hooks request as FHIR R4 JSON");
-                case NOT_UTF8 -> HookRequest.bad("PVP-H114", e.where(), e.getMessage()
-                        + ": JSON is UTF-8; send the request encoded as UTF-8");
-            };
-        }
     }
 
     private static void write(Context ctx, JsonNode body) throws JsonProcessingException {

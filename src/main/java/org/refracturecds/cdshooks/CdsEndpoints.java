@@ -1,0 +1,148 @@
+package org.refracturecds.cdshooks;
+
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.http.HttpError;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.fhirin.StrictJson;
+import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.store.FeedbackStore;
+import org.refracturecds.validation.InputValidation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+
+/**
+ * The CDS Hooks 2.0 face over HTTP: discovery, the service calls and their feedback. Handlers only
+ * parse, delegate and write; the host renders every error in one shape.
+ */
+public final class CdsEndpoints {
+
+    private final ServiceConfig config;
+    private final ObjectMapper json;
+    private final FeedbackStore feedback;
+    /** Null when authentication is off. */
+    private final JwtVerifier jwt;
+    /** Requests worked on at once; the others wait in arrival order (setting concurrentRequests). */
+    private final Semaphore turns;
+    private final CdsHooks hooks;
+
+    public CdsEndpoints(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
+            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock) {
+        this.config = config;
+        this.json = json;
+        this.feedback = feedback;
+        this.jwt = jwt;
+        this.turns = turns;
+        this.hooks = new CdsHooks(config, json, assessor, fetcher, new CardWriter(json, new RiskAssessmentWriter(clock)),
+                turns, new InputValidation(InputValidation.mode(config.validation())), clock);
+    }
+
+    public void register(JavalinConfig javalin) {
+        javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
+        javalin.routes.post("/cds-services/{id}", this::call);
+        javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
+    }
+
+    /** Answers the bundled example calls once, so that the first real calls do not pay for loading. */
+    public void warmUp() throws IOException {
+        for (String example : List.of("warm-up-patient-view.json", "warm-up-order-sign.json")) {
+            JsonNode request;
+            try (var in = CdsEndpoints.class.getResourceAsStream(example)) {
+                request = json.readTree(in);
+            }
+            turns.acquireUninterruptibly();
+            try {
+                hooks.call(request.path("hook").asText().startsWith("order") ? CdsService.PREOP : CdsService.RISK, request);
+            } finally {
+                turns.release();
+            }
+        }
+    }
+
+    /**
+     * Checks the caller's JWT. Called first in each POST handler, not as a before-handler, so that
+     * the CORS headers are already set and a browser client can read a 401 as it reads a 404.
+     */
+    private void authenticate(Context ctx) throws SQLException {
+        if (jwt == null) {
+            return;
+        }
+        String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
+        jwt.verify(ctx.header("Authorization"), new HashSet<>(List.of(config.publicUrl() + "/cds-services/" + id,
+                config.publicUrl() + ctx.path())));
+    }
+
+    /**
+     * A hook call, in its turn: with as many requests worked on as there are cores, each runs
+     * without being preempted by the others, and the slowest answers stay near the typical ones.
+     */
+    private void call(Context ctx) throws JsonProcessingException, SQLException {
+        authenticate(ctx);
+        CdsService service = service(ctx);
+        byte[] sent = ctx.bodyAsBytes(); // already in memory (WholeBody): a slow client never holds a turn
+        turns.acquireUninterruptibly();
+        try {
+            write(ctx, hooks.call(service, body(sent)));
+        } finally {
+            turns.release();
+        }
+    }
+
+    private void feedback(Context ctx) throws SQLException, JsonProcessingException {
+        authenticate(ctx);
+        CdsService service = service(ctx);
+        feedback.store(service.id, FeedbackRequest.parse(body(ctx.bodyAsBytes())));
+        write(ctx, json.createObjectNode());
+    }
+
+    private static CdsService service(Context ctx) {
+        CdsService service = CdsService.byId(ctx.pathParam("id"));
+        if (service == null) {
+            throw new HttpError(404, "PVP-H404", "path", "no CDS service '" + HttpError.cut(ctx.pathParam("id"), 80)
+                    + "' here; GET /cds-services lists them");
+        }
+        return service;
+    }
+
+    /**
+     * The request as sent, or 400: one UTF-8 JSON document, each key once, at most
+     * {@value StrictJson#MAX_DEPTH} levels deep, nothing after it.
+     */
+    private static JsonNode body(byte[] sent) {
+        try {
+            return StrictJson.one(StrictJson.utf8(sent));
+        } catch (StrictJson.Problem e) {
+            throw switch (e.kind()) {
+                case EMPTY -> HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
+                case MALFORMED -> HookRequest.bad("PVP-H101", e.where(), e.getMessage());
+                case TRAILING, NOT_NDJSON -> HookRequest.bad("PVP-H111", e.where(), e.getMessage()
+                        + ": send one JSON object, the CDS Hooks request");
+                case DUPLICATE_KEY -> HookRequest.bad("PVP-H112", e.where(), e.getMessage()
+                        + ": send it once, with the value meant");
+                case TOO_DEEP -> HookRequest.bad("PVP-H113", e.where(), e.getMessage()
+                        + ": send the CDS Hooks request as FHIR R4 JSON");
+                case NOT_UTF8 -> HookRequest.bad("PVP-H114", e.where(), e.getMessage()
+                        + ": JSON is UTF-8; send the request encoded as UTF-8");
+            };
+        }
+    }
+
+    private void write(Context ctx, JsonNode body) throws JsonProcessingException {
+        ctx.contentType("application/json").result(json.writeValueAsBytes(body));
+    }
+}
