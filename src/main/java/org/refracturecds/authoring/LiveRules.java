@@ -28,13 +28,20 @@ import org.slf4j.LoggerFactory;
  * The rules a service answers with. With a rules folder, a change under it is compiled and its
  * scenarios run; only when both pass is the new rule set swapped in, in one step, so a request
  * in flight finishes on the rules it started with. Otherwise the old rules stay live and the
- * failure is logged and kept in {@link #status()}.
+ * failure is logged and kept in {@link #status()}. Rules published by another node come in the
+ * same way ({@link #adopt}).
  */
 public final class LiveRules implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveRules.class);
     /** Editors write a file in several steps: wait for this much quiet before reloading. */
     private static final long QUIET_MILLIS = 300;
+
+    /** Told of each reload of the rules folder, whether it went live or not, with the status after it. */
+    @FunctionalInterface
+    public interface FolderListener {
+        void reloaded(boolean live, Status status);
+    }
 
     /** What GET /rules/status shows: the live rules, and the last attempt to replace them. */
     public record Status(String origin, String version, String sha256, Instant loadedAt, int scenariosPassed,
@@ -45,6 +52,7 @@ public final class LiveRules implements AutoCloseable {
     private final Settings settings;
     private final AtomicReference<Assessor> live;
     private volatile Status status;
+    private volatile FolderListener listener = (live, status) -> { };
     private WatchService watcher;
 
     private LiveRules(Path dir, Settings settings, RuleSet rules, int scenarios) {
@@ -62,7 +70,7 @@ public final class LiveRules implements AutoCloseable {
 
     /** The rules of {@code dir}, which must compile and pass their scenarios, as a reload would require. */
     public static LiveRules load(Path dir, Settings settings) throws RuleSetException {
-        Candidate candidate = Candidate.of(dir, settings);
+        Candidate candidate = Candidate.of(dir, dir.toString(), settings);
         return new LiveRules(dir, settings, candidate.rules, candidate.scenarios);
     }
 
@@ -75,12 +83,28 @@ public final class LiveRules implements AutoCloseable {
         return status;
     }
 
+    /** The rules folder, or null for rules that never change from a folder (the bundled ones). */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Sets who is told of each reload of the folder (one listener; the host's rules synchronisation). */
+    public void onFolderReload(FolderListener listener) {
+        this.listener = listener;
+    }
+
     /** Compiles the folder and runs its scenarios; swaps the result in when both pass. */
-    public synchronized boolean reload() {
+    public boolean reload() {
+        boolean live = reloadFolder();
+        listener.reloaded(live, status);
+        return live;
+    }
+
+    private synchronized boolean reloadFolder() {
         long start = System.nanoTime();
         Instant at = Instant.now();
         try {
-            Candidate candidate = Candidate.of(dir, settings);
+            Candidate candidate = Candidate.of(dir, dir.toString(), settings);
             live.set(new Assessor(candidate.rules, settings));
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             status = new Status(candidate.rules.origin(), candidate.rules.version(), candidate.rules.hash(),
@@ -99,6 +123,41 @@ public final class LiveRules implements AutoCloseable {
                     old.sha256().substring(0, 12), error);
             return false;
         }
+    }
+
+    /**
+     * Compiles the rules of {@code folder}, a copy of rules published elsewhere, and runs their
+     * scenarios, exactly as a reload of the rules folder does; swaps them in when both pass and
+     * their hash is {@code sha256}. Otherwise the live rules stay, and the failure is kept in
+     * {@link #status()}. A watched folder stays watched: its next change is reloaded as before.
+     *
+     * @param origin where the rules came from, for the status and the messages
+     * @return null when they are live, else why not (with its PVP-R code)
+     */
+    public synchronized String adopt(Path folder, String origin, String sha256) {
+        long start = System.nanoTime();
+        Instant at = Instant.now();
+        String error;
+        try {
+            Candidate candidate = Candidate.of(folder, origin, settings);
+            if (candidate.rules.hash().equals(sha256)) {
+                live.set(new Assessor(candidate.rules, settings));
+                long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                status = new Status(origin, candidate.rules.version(), sha256, candidate.rules.loadedAt(),
+                        candidate.scenarios, status.watching(), at, millis, null);
+                return null;
+            }
+            error = "[PVP-R004] the rules in " + origin + " have the hash sha256:" + candidate.rules.shortHash()
+                    + ", not sha256:" + sha256.substring(0, Math.min(12, sha256.length())) + " as published";
+        } catch (RuleSetException e) {
+            error = e.getMessage();
+        } catch (RuntimeException e) {
+            error = "[PVP-R003] the rules could not be loaded: " + e;
+        }
+        Status old = status;
+        status = new Status(old.origin(), old.version(), old.sha256(), old.loadedAt(), old.scenariosPassed(),
+                old.watching(), at, Duration.ofNanos(System.nanoTime() - start).toMillis(), error);
+        return error;
     }
 
     /** Starts watching the rules folder (and its subfolders) for changes; a no-op for fixed rules. */
@@ -170,20 +229,20 @@ public final class LiveRules implements AutoCloseable {
     /** A rule set that compiled and passed its folder's scenarios. */
     private record Candidate(RuleSet rules, int scenarios) {
 
-        static Candidate of(Path dir, Settings settings) throws RuleSetException {
-            RuleSet rules = RuleSet.load(dir);
+        static Candidate of(Path dir, String origin, Settings settings) throws RuleSetException {
+            RuleSet rules = RuleSet.load(dir, origin);
             ScenarioFiles.Read read;
             try {
                 read = ScenarioFiles.read(dir);
             } catch (IOException e) {
-                throw refused(dir, List.of(new RuleProblem(ScenarioFiles.FOLDER, 0, 0, "cannot be read: " + e.getMessage())));
+                throw refused(origin, List.of(new RuleProblem(ScenarioFiles.FOLDER, 0, 0, "cannot be read: " + e.getMessage())));
             }
             if (!read.problems().isEmpty()) {
-                throw refused(dir, read.problems());
+                throw refused(origin, read.problems());
             }
             ScenarioRunner.Report report = ScenarioRunner.run(new Assessor(rules, settings), read.scenarios());
             if (!report.allPassed()) {
-                throw refused(dir, report.results().stream().filter(r -> !r.passed())
+                throw refused(origin, report.results().stream().filter(r -> !r.passed())
                         .map(r -> new RuleProblem(r.scenario().file(), r.scenario().line(), 0, "scenario '"
                                 + r.scenario().name() + "' failed: " + String.join("; ", r.failures())))
                         .collect(Collectors.toList()));
@@ -191,8 +250,8 @@ public final class LiveRules implements AutoCloseable {
             return new Candidate(rules, report.results().size());
         }
 
-        private static RuleSetException refused(Path dir, List<RuleProblem> problems) {
-            return new RuleSetException(dir.toString(), problems);
+        private static RuleSetException refused(String origin, List<RuleProblem> problems) {
+            return new RuleSetException(origin, problems);
         }
     }
 }

@@ -14,6 +14,7 @@ import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JwtVerifier;
 import org.refracturecds.http.ServiceConfig;
@@ -83,8 +84,9 @@ public final class CdsEndpoints {
             return;
         }
         String id = ctx.path().substring("/cds-services/".length()).replaceFirst("/feedback$", "");
-        jwt.verify(ctx.header("Authorization"), new HashSet<>(List.of(config.publicUrl() + "/cds-services/" + id,
-                config.publicUrl() + ctx.path())));
+        JwtVerifier.Caller caller = jwt.verify(ctx.header("Authorization"), new HashSet<>(List.of(
+                config.publicUrl() + "/cds-services/" + id, config.publicUrl() + ctx.path())));
+        AuditedCalls.caller(ctx, caller.iss(), caller.sub());
     }
 
     /**
@@ -97,7 +99,9 @@ public final class CdsEndpoints {
         byte[] sent = ctx.bodyAsBytes(); // already in memory (WholeBody): a slow client never holds a turn
         turns.acquireUninterruptibly();
         try {
-            write(ctx, hooks.call(service, body(sent)));
+            JsonNode request = body(sent);
+            AuditedCalls.patient(ctx, request.path("context").path("patientId").textValue());
+            write(ctx, hooks.call(service, request));
         } finally {
             turns.release();
         }
@@ -106,7 +110,7 @@ public final class CdsEndpoints {
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
         authenticate(ctx);
         CdsService service = service(ctx);
-        feedback.store(service.id, FeedbackRequest.parse(body(ctx.bodyAsBytes())));
+        feedback.store(service.id, FeedbackRequest.parse(body(ctx.bodyAsBytes())), AuditedCalls.feedbackStored(ctx));
         write(ctx, json.createObjectNode());
     }
 

@@ -125,14 +125,22 @@ public final class RuleSet {
 
     /** Compiles the rule files under {@code dir}. */
     public static RuleSet load(Path dir) throws RuleSetException {
+        return load(dir, dir.toString());
+    }
+
+    /**
+     * Compiles the rule files under {@code dir}, a copy of rules from elsewhere: {@code origin} says
+     * where they came from, in their status and in every message.
+     */
+    public static RuleSet load(Path dir, String origin) throws RuleSetException {
         if (!Files.isDirectory(dir)) {
-            throw new RuleSetException(dir.toString(), List.of(new RuleProblem(dir.toString(), 0, 0,
+            throw new RuleSetException(origin, List.of(new RuleProblem(dir.toString(), 0, 0,
                     "not a folder: give the folder that holds pipeline.drl and the .drl.csv tables")));
         }
         try {
-            return compile(readFiles(dir), dir.toString());
+            return compile(readFiles(dir), origin);
         } catch (IOException e) {
-            throw new RuleSetException(dir.toString(), List.of(new RuleProblem(dir.toString(), 0, 0,
+            throw new RuleSetException(origin, List.of(new RuleProblem(dir.toString(), 0, 0,
                     "cannot be read: " + e.getMessage())));
         }
     }
@@ -351,6 +359,16 @@ public final class RuleSet {
 
     static <T> List<T> ofType(List<Object> objects, Class<T> type) {
         return new ArrayList<>(objects.stream().filter(type::isInstance).map(type::cast).toList());
+    }
+
+    /**
+     * The {@link #hash()} a rules folder with these files (by their path in it, folders separated
+     * by /) compiles to; the scenarios under {@code tests/} do not count.
+     */
+    public static String hashOf(Map<String, byte[]> files) {
+        Map<String, byte[]> rules = new TreeMap<>(files);
+        rules.keySet().removeIf(name -> name.startsWith("tests/"));
+        return hash(rules);
     }
 
     /** SHA-256 over every file's path and bytes: any edit gives a new hash. */

@@ -68,13 +68,18 @@ public final class JwtVerifier {
         }
     }
 
+    /** The CDS client a verified token names: its issuer and subject (null when the token has none). */
+    public record Caller(String iss, String sub) {
+    }
+
     /**
      * Checks the Authorization header of a call to one of {@code audiences}.
      *
+     * @return who called, as the verified token says
      * @throws HttpError 401 saying what was wrong with the token
      * @throws SQLException when the used tokens cannot be checked
      */
-    public void verify(String authorization, Set<String> audiences) throws SQLException {
+    public Caller verify(String authorization, Set<String> audiences) throws SQLException {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized("the Authorization header must be 'Bearer' and the CDS client's JWT");
         }
@@ -115,6 +120,7 @@ public final class JwtVerifier {
         if (!usedIds.firstUse(issuer.iss(), verified.getJWTID(), acceptableUntil)) {
             throw unauthorized("the token's jti was used before: each call needs a new token");
         }
+        return new Caller(issuer.iss(), verified.getSubject());
     }
 
     /**

@@ -46,6 +46,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          {@code databasePasswordEnv} names; never logged
  * @param databasePoolSize  the most connections to the database at once
  * @param feedbackJdbcUrl   the old name of {@code database}, still read; null when not given
+ * @param rulesPollSeconds  how often a node reads which rules version is published (README, "More than one node")
+ * @param auditRetentionDays how long audit rows are kept
+ * @param auditKey          the secret under which patient ids are hashed in the audit trail (HMAC-SHA256),
+ *                          given or read from the environment variable {@code auditKeyEnv} names; never
+ *                          logged; null: the audit trail records no patient
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -53,7 +58,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             int fetchTimeoutMillis, List<String> extraPvpCodes,
                             int workerThreads, int concurrentRequests, String validation, Auth auth,
                             String database, String databaseUser, String databasePassword,
-                            String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl) {
+                            String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl,
+                            int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv) {
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -149,7 +155,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merge(own, YAML.valueToTree(overrides));
         merge(merged, own);
         databaseFromOldName(own, merged, name);
-        databasePasswordFromEnvironment(merged, environment, name);
+        secretFromEnvironment(merged, environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
+        secretFromEnvironment(merged, environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -176,28 +183,31 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merged.set("database", old);
     }
 
-    /** The database password from the environment variable {@code databasePasswordEnv} names, when it names one. */
-    private static void databasePasswordFromEnvironment(ObjectNode merged, Map<String, String> environment, String name)
-            throws ConfigException {
-        JsonNode variable = merged.get("databasePasswordEnv");
+    /**
+     * A secret ({@code setting}) from the environment variable that setting {@code setting + "Env"}
+     * names, when it names one.
+     */
+    private static void secretFromEnvironment(ObjectNode merged, Map<String, String> environment, String name,
+                                              String setting, String example, String what) throws ConfigException {
+        JsonNode variable = merged.get(setting + "Env");
         if (variable == null || variable.isNull()) {
             return;
         }
-        String at = "[PVP-C103] " + name + ": setting 'databasePasswordEnv'";
+        String at = "[PVP-C103] " + name + ": setting '" + setting + "Env'";
         if (!variable.isTextual() || !variable.asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new ConfigException(at + " is '" + variable.asText() + "': give the name of an environment variable,"
-                    + " e.g. PVP_DATABASE_PASSWORD");
+                    + " e.g. " + example);
         }
-        JsonNode given = merged.get("databasePassword");
+        JsonNode given = merged.get(setting);
         if (given != null && !given.isNull()) {
-            throw new ConfigException(at + " and setting 'databasePassword' are both given: keep one of them");
+            throw new ConfigException(at + " and setting '" + setting + "' are both given: keep one of them");
         }
-        String password = environment.get(variable.asText());
-        if (password == null) {
+        String secret = environment.get(variable.asText());
+        if (secret == null) {
             throw new ConfigException(at + " names " + variable.asText() + ", which is not set in the service's"
-                    + " environment: set it to the database password, or remove the setting");
+                    + " environment: set it to " + what + ", or remove the setting");
         }
-        merged.put("databasePassword", password);
+        merged.put(setting, secret);
     }
 
     /** Where the database is and how to log in to it. */
@@ -210,7 +220,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     public String toString() {
         return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
                 + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
-                + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + "]";
+                + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + ", auditKey="
+                + (auditKey == null ? "none" : "(given)") + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -283,6 +294,19 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (databasePoolSize < 1 || databasePoolSize > 100) {
             throw new ConfigException(at + "databasePoolSize' is " + databasePoolSize + ": give 1 to 100");
+        }
+        if (rulesPollSeconds < 1 || rulesPollSeconds > 3600) {
+            throw new ConfigException(at + "rulesPollSeconds' is " + rulesPollSeconds + ": give 1 to 3600 (every node"
+                    + " serves a newly published rules version within this many seconds plus the time to load it)");
+        }
+        if (auditRetentionDays < 1 || auditRetentionDays > 36_500) {
+            throw new ConfigException(at + "auditRetentionDays' is " + auditRetentionDays + ": give 1 to 36500 (audit"
+                    + " rows older than this many days are deleted)");
+        }
+        if (auditKey != null && auditKey.length() < 32) {
+            throw new ConfigException(at + (auditKeyEnv == null ? "auditKey'" : "auditKeyEnv' (" + auditKeyEnv + ")")
+                    + " holds " + auditKey.length() + " characters: give a random secret of at least 32, e.g. the"
+                    + " output of openssl rand -hex 32");
         }
         checkAuth(at);
         return this;

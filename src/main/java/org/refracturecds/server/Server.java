@@ -1,9 +1,11 @@
 package org.refracturecds.server;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.sql.SQLException;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 
@@ -11,17 +13,21 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
+import org.refracturecds.authoring.RulesSync;
 import org.refracturecds.cdshooks.CdsEndpoints;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JettyErrors;
 import org.refracturecds.http.JwtVerifier;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.http.WholeBody;
+import org.refracturecds.store.AuditTrail;
 import org.refracturecds.store.Database;
 import org.refracturecds.store.FeedbackStore;
+import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +59,12 @@ public final class Server implements AutoCloseable {
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
     private final CdsEndpoints cds;
+    private final AuditTrail audit;
+    private final AuditedCalls audited;
+    private final RulesSync rulesSync;
     private final Javalin app;
+    private final String hostName;
+    private volatile boolean listening;
 
     private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
         this.config = config;
@@ -65,6 +76,12 @@ public final class Server implements AutoCloseable {
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
                 new Semaphore(config.requestsAtOnce(), true), clock);
+        this.hostName = hostName(config);
+        this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
+        this.audited = new AuditedCalls(audit, () -> new AuditTrail.Rules(rules.status().version(),
+                rules.status().sha256()), this::nodeName, clock);
+        this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
+                Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.app = Javalin.create(this::configure);
     }
 
@@ -79,8 +96,10 @@ public final class Server implements AutoCloseable {
             throws SQLException, IOException, ParseException {
         Server server = new Server(config, rules, clock);
         try {
+            server.rulesSync.start();
             server.warmUp();
             server.app.start();
+            server.listening = true;
         } catch (RuntimeException e) {
             server.closeResources();
             throw e;
@@ -94,6 +113,24 @@ public final class Server implements AutoCloseable {
 
     public FeedbackStore feedback() {
         return feedback;
+    }
+
+    /** The readiness check "rules-version": whether this node serves the published rules version. */
+    public RulesSync.Readiness rulesVersionCheck() {
+        return rulesSync.readiness();
+    }
+
+    /** This node's name in the audit trail and in rules publications: its host name and port. */
+    private String nodeName() {
+        return hostName + ":" + (listening ? app.port() : config.port());
+    }
+
+    private static String hostName(ServiceConfig config) {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return config.host();
+        }
     }
 
     /** The base URL of the discovery endpoint, as the EHR is told to call it. */
@@ -145,6 +182,7 @@ public final class Server implements AutoCloseable {
                         config.corsOrigins().subList(1, config.corsOrigins().size()).toArray(String[]::new));
             }
         }));
+        audited.register(javalin, "/cds-services");
         cds.register(javalin);
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
@@ -171,6 +209,20 @@ public final class Server implements AutoCloseable {
             // A watched folder's scenarios ran at load; the bundled rules' scenarios run in the build.
             body.put("scenariosPassed", status.scenariosPassed());
         }
+        RulesSync.View sync = rulesSync.view();
+        body.put("inSync", sync.inSync());
+        if (sync.published() != null) {
+            body.putObject("published")
+                    .put("sha256", sync.published().sha256())
+                    .put("version", sync.published().version())
+                    .put("at", sync.published().publishedAt().toString())
+                    .put("by", sync.published().publishedBy());
+        } else {
+            body.putNull("published");
+        }
+        if (sync.problem() != null) {
+            body.put("problem", sync.problem());
+        }
         if (status.lastAttempt() != null) {
             body.putObject("lastReload")
                     .put("at", status.lastAttempt().toString())
@@ -186,6 +238,7 @@ public final class Server implements AutoCloseable {
     }
 
     private static void fail(Context ctx, HttpError error) {
+        AuditedCalls.errorCode(ctx, error.code());
         if (error.status() == 401) {
             ctx.header("WWW-Authenticate", "Bearer");
         }
@@ -224,8 +277,10 @@ public final class Server implements AutoCloseable {
     }
 
     private void closeResources() throws IOException, SQLException {
+        rulesSync.close();
         rules.close();
         fetcher.close();
+        audit.close();
         database.close();
     }
 }

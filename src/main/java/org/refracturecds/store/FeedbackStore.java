@@ -33,6 +33,11 @@ public final class FeedbackStore {
 
     /** Stores every item, or none; when it returns, they are stored durably ({@link Database#write}). */
     public void store(String serviceId, List<Feedback> items) throws SQLException {
+        store(serviceId, items, null);
+    }
+
+    /** As {@link #store(String, List)}, with the request's audit row (or null) in the same transaction. */
+    public void store(String serviceId, List<Feedback> items, AuditTrail.Event audit) throws SQLException {
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
         database.write(connection -> {
             try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
@@ -47,8 +52,9 @@ public final class FeedbackStore {
                     insert.setObject(8, now);
                     insert.addBatch();
                 }
-                return insert.executeBatch();
+                insert.executeBatch();
             }
+            return audit == null ? 0 : AuditTrail.insert(connection, List.of(audit));
         });
     }
 

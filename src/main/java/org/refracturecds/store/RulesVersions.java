@@ -3,30 +3,43 @@ package org.refracturecds.store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * The rules published, in the table {@code rules_version} (V3__rules_version.sql): the newest row
- * names the rules every node is to serve.
+ * The rules published, in the tables {@code rules_version} (V3__rules_version.sql: which rules,
+ * when, by whom) and {@code rules_file} (V5__rules_files.sql: their files): the publication with
+ * the highest id names the rules every node is to serve. Rows are never changed, so the tables are
+ * also the history, and publishing older files again is a rollback.
  */
 public final class RulesVersions {
 
-    /** One publication: which rules, when, by whom. */
-    public record Published(String sha256, String version, Instant publishedAt, String publishedBy) {
+    /** One publication: which rules, when, by whom; {@code id} orders them. */
+    public record Published(long id, String sha256, String version, Instant publishedAt, String publishedBy) {
     }
 
     private static final String INSERT = """
             INSERT INTO rules_version (sha256, version, published_at, published_by)
             VALUES (?, ?, ?, ?)""";
+    private static final String INSERT_FILE = """
+            INSERT INTO rules_file (rules_version_id, path, content)
+            VALUES (?, ?, ?)""";
     private static final String LIVE = """
-            SELECT sha256, version, published_at, published_by
+            SELECT id, sha256, version, published_at, published_by
             FROM rules_version
             ORDER BY id DESC
             FETCH FIRST 1 ROWS ONLY""";
+    private static final String FILES = """
+            SELECT path, content
+            FROM rules_file
+            WHERE rules_version_id = ?""";
 
     private final Database database;
     private final Clock clock;
@@ -37,37 +50,81 @@ public final class RulesVersions {
     }
 
     /**
-     * Makes the rules with this hash the live ones, durably.
+     * Makes these rules the live ones, durably, unless they are already: with their files and the
+     * audit rows of the publication, in one transaction. When two nodes publish at once, both rows
+     * are stored and the one with the higher id (the one that began later) is the live one.
      *
      * @param sha256 the rules' SHA-256 in hex, as {@code GET /rules/status} shows it
+     * @param files  the rules folder's files by path (tests/ included), as compiled
+     * @param audit  the audit rows of the publication, written with it
+     * @return the publication, or empty when these rules were already the live ones
      */
-    public void publish(String sha256, String version, String publishedBy) throws SQLException {
+    public Optional<Published> publish(String sha256, String version, String publishedBy, Map<String, byte[]> files,
+                                       List<AuditTrail.Event> audit) throws SQLException {
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("a rules hash is 64 lowercase hex digits, not '" + sha256 + "'");
         }
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
-        database.write(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+        return database.write(connection -> {
+            Optional<Published> live = live(connection);
+            if (live.isPresent() && live.get().sha256().equals(sha256)) {
+                return Optional.empty();
+            }
+            long id;
+            try (PreparedStatement insert = connection.prepareStatement(INSERT, Statement.RETURN_GENERATED_KEYS)) {
                 insert.setString(1, sha256);
                 insert.setString(2, version);
                 insert.setObject(3, now);
                 insert.setString(4, publishedBy);
-                return insert.executeUpdate();
+                insert.executeUpdate();
+                try (ResultSet keys = insert.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
             }
+            try (PreparedStatement insert = connection.prepareStatement(INSERT_FILE)) {
+                for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                    insert.setLong(1, id);
+                    insert.setString(2, file.getKey());
+                    insert.setBytes(3, file.getValue());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            AuditTrail.insert(connection, audit);
+            return Optional.of(new Published(id, sha256, version, now.toInstant(), publishedBy));
         });
     }
 
     /** The rules published last, or empty when none has been. */
     public Optional<Published> live() throws SQLException {
-        return database.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(LIVE);
-                 ResultSet row = select.executeQuery()) {
-                if (!row.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Published(row.getString(1), row.getString(2),
-                        row.getObject(3, OffsetDateTime.class).toInstant(), row.getString(4)));
+        return database.read(RulesVersions::live);
+    }
+
+    private static Optional<Published> live(java.sql.Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(LIVE);
+             ResultSet row = select.executeQuery()) {
+            if (!row.next()) {
+                return Optional.empty();
             }
+            return Optional.of(new Published(row.getLong(1), row.getString(2), row.getString(3),
+                    row.getObject(4, OffsetDateTime.class).toInstant(), row.getString(5)));
+        }
+    }
+
+    /** The files of publication {@code id} by path; empty for a publication without files. */
+    public Map<String, byte[]> files(long id) throws SQLException {
+        return database.read(connection -> {
+            Map<String, byte[]> files = new TreeMap<>();
+            try (PreparedStatement select = connection.prepareStatement(FILES)) {
+                select.setLong(1, id);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        files.put(rows.getString(1), rows.getBytes(2));
+                    }
+                }
+            }
+            return files;
         });
     }
 }

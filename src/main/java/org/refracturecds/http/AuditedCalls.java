@@ -1,0 +1,129 @@
+package org.refracturecds.http;
+
+import java.time.Clock;
+import java.util.function.Supplier;
+
+import org.refracturecds.store.AuditTrail;
+import org.slf4j.MDC;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+
+/**
+ * Records every POST under a path (a hook call, a feedback request) in the audit trail, whatever
+ * its outcome, refusals included. The face fills in what only it knows as it goes (the verified
+ * caller, the patient), the host the code of an error; the row is written when the answer is
+ * ready: queued for a hook call, within the feedback's own transaction for feedback answered 200
+ * ({@link #feedbackStored}). Not recorded: a request refused before it reaches the service (a body
+ * over maxBodyBytes or not sent within requestTimeoutMillis, a malformed request line).
+ */
+public final class AuditedCalls {
+
+    private static final String KEY = "pvp.audit";
+
+    private final AuditTrail trail;
+    private final Supplier<AuditTrail.Rules> rules;
+    private final Supplier<String> node;
+    private final Clock clock;
+
+    /**
+     * @param rules the rules live on this node (a call is recorded with those live when it arrived)
+     * @param node  this node's name
+     */
+    public AuditedCalls(AuditTrail trail, Supplier<AuditTrail.Rules> rules, Supplier<String> node, Clock clock) {
+        this.trail = trail;
+        this.rules = rules;
+        this.node = node;
+        this.clock = clock;
+    }
+
+    /** Records every POST under {@code prefix}, e.g. /cds-services. */
+    public void register(JavalinConfig javalin, String prefix) {
+        javalin.routes.before(prefix + "/*", ctx -> {
+            if (ctx.method() == HandlerType.POST) {
+                ctx.attribute(KEY, new Call(prefix, rules.get()));
+            }
+        });
+        javalin.routes.after(prefix + "/*", ctx -> {
+            Call call = ctx.attribute(KEY);
+            if (call != null && !(call.stored && ctx.statusCode() == 200)) {
+                trail.later(call.event(ctx, ctx.statusCode()));
+            }
+        });
+    }
+
+    /** The caller, from its verified JWT. */
+    public static void caller(Context ctx, String iss, String sub) {
+        Call call = ctx.attribute(KEY);
+        if (call != null) {
+            call.clientIss = iss;
+            call.clientSub = sub;
+        }
+    }
+
+    /** The patient the call is about; only its HMAC is kept. */
+    public static void patient(Context ctx, String patientId) {
+        Call call = ctx.attribute(KEY);
+        if (call != null) {
+            call.patientHmac = call.hmac(patientId);
+        }
+    }
+
+    /** The code of the error answered, e.g. PVP-H201. */
+    public static void errorCode(Context ctx, String code) {
+        Call call = ctx.attribute(KEY);
+        if (call != null) {
+            call.errorCode = code;
+        }
+    }
+
+    /**
+     * The audit row of a feedback request about to be answered 200, to be written in the
+     * transaction that stores its feedback; when it is answered 200 the call is not recorded
+     * again. Null when the call is not audited.
+     */
+    public static AuditTrail.Event feedbackStored(Context ctx) {
+        Call call = ctx.attribute(KEY);
+        if (call == null) {
+            return null;
+        }
+        call.stored = true;
+        return call.event(ctx, 200);
+    }
+
+    /** What is known of one call so far. */
+    private final class Call {
+        final long startNanos = System.nanoTime();
+        final String prefix;
+        final AuditTrail.Rules rules;
+        String clientIss;
+        String clientSub;
+        String patientHmac;
+        String errorCode;
+        /** The row was handed to the feedback's transaction. */
+        boolean stored;
+
+        Call(String prefix, AuditTrail.Rules rules) {
+            this.prefix = prefix;
+            this.rules = rules;
+        }
+
+        String hmac(String patientId) {
+            return trail.patientHmac(patientId);
+        }
+
+        AuditTrail.Event event(Context ctx, int status) {
+            String rest = ctx.path().length() > prefix.length() + 1 ? ctx.path().substring(prefix.length() + 1) : "";
+            boolean feedback = rest.endsWith("/feedback");
+            String service = feedback ? rest.substring(0, rest.length() - "/feedback".length()) : rest;
+            String requestId = ctx.res().getHeader("X-Request-Id");
+            if (requestId == null) {
+                requestId = MDC.get("requestId");
+            }
+            return new AuditTrail.Event(clock.instant(), feedback ? AuditTrail.FEEDBACK : AuditTrail.HOOK_CALL,
+                    node.get(), clientIss, clientSub, service, patientHmac, rules, status,
+                    status >= 400 ? errorCode : null, (System.nanoTime() - startNanos) / 1_000_000, requestId, null);
+        }
+    }
+}
