@@ -158,4 +158,37 @@ class ServiceConfigTest {
     void databasePoolSizeOutOfRange_isRefused() throws Exception {
         assertTrue(refused("databasePoolSize: 0\n").getMessage().contains("databasePoolSize' is 0: give 1 to 100"));
     }
+
+    @Test
+    void rulesPollSecondsAndAuditRetentionDays_outOfRange_areRefused() throws Exception {
+        assertTrue(refused("rulesPollSeconds: 0\n").getMessage().contains("setting 'rulesPollSeconds' is 0: give 1 to 3600"));
+        assertTrue(refused("auditRetentionDays: 0\n").getMessage().contains("setting 'auditRetentionDays' is 0: give 1 to 36500"));
+    }
+
+    @Test
+    void auditKeyEnv_readsTheKeyFromTheEnvironment_andToStringHidesIt() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "auditKeyEnv: PVP_AUDIT_KEY\n");
+        String key = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+        ServiceConfig settings = ServiceConfig.load(file, Map.of(), Map.of("PVP_AUDIT_KEY", key));
+
+        assertEquals(key, settings.auditKey());
+        assertFalse(settings.toString().contains(key), settings.toString());
+        assertEquals(400, settings.auditRetentionDays());
+        assertEquals(5, settings.rulesPollSeconds());
+    }
+
+    @Test
+    void aShortAuditKey_isRefused_withoutShowingIt() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "auditKeyEnv: PVP_AUDIT_KEY\n");
+
+        String message = assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(file, Map.of(), Map.of("PVP_AUDIT_KEY", "password1"))).getMessage();
+
+        assertTrue(message.contains("setting 'auditKeyEnv' (PVP_AUDIT_KEY) holds 9 characters: give a random secret"
+                + " of at least 32"), message);
+        assertFalse(message.contains("password1"), message);
+    }
 }
