@@ -110,6 +110,26 @@ public final class RulesSync implements AutoCloseable {
         poller.scheduleWithFixedDelay(this::poll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Publishes the rules of {@code dir}, already compiled with their scenarios passed as {@code
+     * sha256} and {@code version}, from outside any node ({@code rules publish}): every node loads
+     * them within its poll interval plus the time to load them. Publishing older rules is a rollback.
+     *
+     * @param by who publishes, e.g. "user alice (rules publish)"
+     * @return the publication, or empty when these rules are already the published ones
+     * @throws IOException when the folder cannot be read, or changed since it was compiled
+     */
+    public static Optional<Published> publish(RulesVersions versions, Path dir, String sha256, String version,
+                                              String by, Clock clock) throws IOException, SQLException {
+        Map<String, byte[]> files = RuleFiles.read(dir);
+        if (!RuleSet.hashOf(files).equals(sha256)) {
+            throw new IOException("the folder changed while it was compiled: publish it again");
+        }
+        AuditTrail.Rules which = new AuditTrail.Rules(version, sha256);
+        return versions.publish(sha256, version, by, files, List.of(AuditTrail.Event.rules(clock.instant(),
+                AuditTrail.RULES_PUBLISHED, by, which, null, by)));
+    }
+
     /** Not ready while this node cannot serve the published version or cannot publish its folder's. */
     public Readiness readiness() {
         String why = problem;

@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.refracturecds.authoring.RulesSync;
 import org.refracturecds.authoring.ScenarioFiles;
 import org.refracturecds.authoring.ScenarioRunner;
 import org.refracturecds.engine.Assessor;
@@ -15,15 +19,22 @@ import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.facts.Settings;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.RulesVersions;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code rules check} and {@code rules test}: what a clinician runs after editing the rules (docs/AUTHORING.md). */
-@Command(name = "rules", mixinStandardHelpOptions = true, description = "Check and test a rules folder.",
-        subcommands = {RulesCommand.Check.class, RulesCommand.Test.class})
+/**
+ * {@code rules check} and {@code rules test}: what a clinician runs after editing the rules
+ * (docs/AUTHORING.md); {@code rules publish}: what an administrator runs to put rules live on every node.
+ */
+@Command(name = "rules", mixinStandardHelpOptions = true, description = "Check, test and publish a rules folder.",
+        subcommands = {RulesCommand.Check.class, RulesCommand.Test.class, RulesCommand.Publish.class})
 final class RulesCommand {
 
     /** The folder and the output both subcommands share. */
@@ -107,6 +118,66 @@ final class RulesCommand {
                     loaded.get().scenarios().scenarios());
             print(report, out());
             return report.allPassed() ? 0 : Cli.BAD_RULES;
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true,
+            description = {"Compiles the rules of DIR and runs their scenarios, as a node does before it reloads them;",
+                    "when all pass, publishes them to the database of --config: every node serves them within its",
+                    "rulesPollSeconds plus the time to load them. Publishing older rules is a rollback.",
+                    "Exit 0 when published (or already published), 1 for rules that fail, 2 for a setting or",
+                    "a database that cannot be used."})
+    static final class Publish extends OnFolder {
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "The service's settings in YAML; their 'database' is published to.")
+        Path config;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = out();
+            PrintWriter err = spec.commandLine().getErr();
+            ServiceConfig settings;
+            try {
+                settings = ServiceConfig.load(config, Map.of(), System.getenv());
+            } catch (ServiceConfig.ConfigException e) {
+                err.println("error " + e.getMessage());
+                return Cli.BAD_INPUT;
+            }
+            Optional<Loaded> loaded = load();
+            if (loaded.isEmpty()) {
+                return Cli.BAD_RULES;
+            }
+            ScenarioRunner.Report report = ScenarioRunner.run(new Assessor(loaded.get().rules(),
+                    new Settings(settings.incidence())), loaded.get().scenarios().scenarios());
+            if (!report.allPassed()) {
+                print(report, out);
+                out.println("Not published: every scenario must pass");
+                return Cli.BAD_RULES;
+            }
+            RuleSet rules = loaded.get().rules();
+            String by = "user " + System.getProperty("user.name") + " (rules publish " + dir + ")";
+            try (Database database = Database.open(settings.databaseSettings())) {
+                Optional<RulesVersions.Published> made = RulesSync.publish(new RulesVersions(database, Clock.systemUTC()),
+                        dir, rules.hash(), rules.version(), by, Clock.systemUTC());
+                out.println(made.isPresent()
+                        ? "Published version " + rules.version() + " sha256:" + rules.shortHash() + " ("
+                        + report.results().size() + " scenarios passed) to " + Database.withoutParameters(settings.database())
+                        + ": every node serves it within " + settings.rulesPollSeconds() + " s plus the time to load it;"
+                        + " GET /rules/status shows it"
+                        : "Version " + rules.version() + " sha256:" + rules.shortHash() + " is already the published one:"
+                        + " nothing changed");
+                return 0;
+            } catch (SQLException e) {
+                err.println("error [PVP-C104] setting 'database' (" + Database.withoutParameters(settings.database())
+                        + "): the rules cannot be published: " + String.valueOf(e.getMessage()).split("\n")[0]
+                        + (settings.database().startsWith("jdbc:h2:") ? " (an embedded database is open in one"
+                        + " process only: stop the service, or publish by editing its rules folder)" : ""));
+                return Cli.BAD_INPUT;
+            } catch (IOException e) {
+                err.println("error " + dir + ": " + Cli.reason(e));
+                return Cli.BAD_RULES;
+            }
         }
     }
 

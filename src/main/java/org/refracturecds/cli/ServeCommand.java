@@ -80,6 +80,11 @@ final class ServeCommand implements Callable<Integer> {
             err.println("WARNING: authentication is OFF (auth.mode: off). Any program on this machine can call the"
                     + " service without a JWT. This is for a local demo only; never use it with patient data.");
         }
+        if (settings.auth().verify() && settings.auditKey() == null) {
+            err.println("WARNING: no audit key (setting auditKeyEnv): the audit trail records each call without its"
+                    + " patient. To record patients as HMACs, set auditKeyEnv to an environment variable holding a"
+                    + " random secret of at least 32 characters (openssl rand -hex 32), the same on every node.");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Server server;
         try {

@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.RuleFolders;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.RulesVersions;
 
-/** {@code rules check} and {@code rules test} as a clinician runs them. */
+/** {@code rules check} and {@code rules test} as a clinician runs them; {@code rules publish} as an administrator does. */
 class RulesCommandTest {
 
     @Test
@@ -62,5 +66,33 @@ class RulesCommandTest {
         assertEquals(1, run.exit());
         assertTrue(run.err().contains("scenario 'Every risk factor at its worst after PVP' failed: band was Moderate"),
                 run.err());
+    }
+
+    @Test
+    void publish_putsTheFolderInTheDatabase_once_andRulesThatFail_never(@TempDir Path dir) throws Exception {
+        Path rules = RuleFolders.copy(dir.resolve("rules"));
+        Path broken = RuleFolders.copyWithEdit(dir.resolve("broken"), "bands.drl.csv", "high,0.20,", "high,0.90,");
+        Path config = dir.resolve("settings.yaml");
+        String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp");
+        Files.writeString(config, "database: \"" + url + "\"\n");
+
+        CliRun refused = CliRun.of("rules", "publish", broken.toString(), "--config", config.toString());
+        CliRun first = CliRun.of("rules", "publish", rules.toString(), "--config", config.toString());
+        CliRun again = CliRun.of("rules", "publish", rules.toString(), "--config", config.toString());
+
+        assertEquals(1, refused.exit(), refused.out());
+        assertTrue(refused.out().contains("Not published: every scenario must pass"), refused.out());
+        assertEquals(0, first.exit(), first.out() + first.err());
+        assertTrue(first.out().contains("Published version 2.0.0 sha256:"), first.out());
+        assertTrue(first.out().contains("every node serves it within 5 s plus the time to load it"), first.out());
+        assertEquals(0, again.exit(), again.out() + again.err());
+        assertTrue(again.out().contains("is already the published one: nothing changed"), again.out());
+        try (Database database = Database.open(new Database.Settings(url, null, null, 2))) {
+            RulesVersions versions = new RulesVersions(database, Clock.systemUTC());
+            RulesVersions.Published live = versions.live().orElseThrow();
+            assertTrue(live.publishedBy().endsWith("(rules publish " + rules + ")"), live.publishedBy());
+            assertTrue(versions.files(live.id()).containsKey("tests/before-pvp.yaml"), "the scenarios go with the rules");
+            assertEquals(1, live.id(), "the broken rules were not published, nor the same rules twice");
+        }
     }
 }

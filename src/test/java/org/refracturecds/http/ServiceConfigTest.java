@@ -36,7 +36,7 @@ class ServiceConfigTest {
     @Test
     void theExampleSettings_load() throws Exception {
         ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
-                Map.of("PVP_DATABASE_PASSWORD", "from-the-environment"));
+                Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "k".repeat(64)));
 
         assertTrue(example.auth().verify());
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
