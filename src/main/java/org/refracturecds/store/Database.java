@@ -71,7 +71,7 @@ public final class Database implements AutoCloseable {
     public static Database open(Settings settings) throws SQLException {
         HikariConfig config = new HikariConfig();
         config.setPoolName("pvp-database");
-        config.setJdbcUrl(settings.url());
+        config.setJdbcUrl(closedByTheService(settings.url()));
         config.setUsername(settings.user());
         config.setPassword(settings.password());
         config.setMaximumPoolSize(settings.poolSize());
@@ -185,6 +185,17 @@ public final class Database implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /**
+     * An H2 URL with DB_CLOSE_ON_EXIT=FALSE: H2 otherwise closes the database in a shutdown hook of
+     * its own, which races the service's, so that rows still being written as the service stops
+     * (the audit trail's last batch) failed with "Database is already closed". The service closes
+     * it ({@link #close}).
+     */
+    private static String closedByTheService(String url) {
+        return url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")
+                ? url + ";DB_CLOSE_ON_EXIT=FALSE" : url;
     }
 
     /** The JDBC URL without its parameters, which may hold a password: fit for a message. */
