@@ -79,10 +79,10 @@ public final class JettyErrors extends ErrorHandler {
             throws JsonProcessingException {
         byte[] body = json.writeValueAsBytes(error.toOperationOutcome(json));
         cors.add(request, response);
+        // A request Jetty refused before the handlers (a broken request line) has no id yet: it gets one here.
         String id = RequestIds.of(request);
-        if (id != null) {
-            response.getHeaders().put(RequestIds.HEADER, id);
-        }
+        response.getHeaders().put(RequestIds.HEADER, id != null ? id : RequestIds.choose(request.getHeaders()
+                .get(RequestIds.HEADER)));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.write(true, ByteBuffer.wrap(body), callback);
     }
