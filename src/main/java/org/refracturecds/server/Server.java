@@ -5,10 +5,14 @@ import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.text.ParseException;
 import java.time.Clock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.cdshooks.CdsEndpoints;
@@ -65,6 +69,7 @@ public final class Server implements AutoCloseable {
     /** What the warm-up found; null until it has run. */
     private volatile Readiness.Check warm;
     private volatile boolean stopping;
+    private org.eclipse.jetty.server.Server jetty;
 
     private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
         this.config = config;
@@ -208,7 +213,7 @@ public final class Server implements AutoCloseable {
             server.insertHandler(new GracefulHandler());
             server.insertHandler(new RequestMetrics(metrics.registry(), CdsEndpoints.serviceIds()));
             server.insertHandler(new RequestIds.Assign());
-            server.setStopTimeout(config.drainSeconds() * 1000L);
+            jetty = server;
         });
         javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
             rule.exposeHeader(CorsHeaders.EXPOSED);
@@ -312,11 +317,32 @@ public final class Server implements AutoCloseable {
         LOG.info("stopping: readiness 503, new connections refused, up to {} s for the requests in flight",
                 config.drainSeconds());
         try {
+            drain();
             app.stop();
         } finally {
             closeResources();
         }
         LOG.info("stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * Jetty's graceful shutdown: the connectors stop accepting, new requests on open connections
+     * get 503, and this waits for the requests in flight, at most drainSeconds; those still
+     * running then are cut when Jetty stops.
+     */
+    private void drain() {
+        if (jetty == null || config.drainSeconds() == 0) {
+            return;
+        }
+        try {
+            Graceful.shutdown(jetty).get(config.drainSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("requests still in flight after drainSeconds ({} s) are cut", config.drainSeconds());
+        } catch (ExecutionException e) {
+            LOG.warn("draining failed, the requests in flight are cut: {}", e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void closeResources() throws IOException, SQLException {
