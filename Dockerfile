@@ -19,8 +19,8 @@ COPY fhir-profiles fhir-profiles
 RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
 
 FROM ${JRE_IMAGE}
-# A user of its own, by number, so that Kubernetes' runAsNonRoot can check it. The working directory
-# is the only place it may write: an embedded H2 database (the default `database`) lands in its data/.
+# A user of its own, by number, so that Kubernetes' runAsNonRoot can check it. Besides /tmp it may
+# write only in the working directory, where the default embedded database (./data/pvp) would go.
 RUN groupadd --system --gid 10001 pvp \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/pvp-refracture-cds --no-create-home \
        --shell /usr/sbin/nologin pvp \
