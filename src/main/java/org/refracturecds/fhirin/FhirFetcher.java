@@ -300,9 +300,9 @@ public final class FhirFetcher implements AutoCloseable {
             if (e.getCause() instanceof SocketTimeoutException timeout) {
                 throw timeout;
             }
-            throw new FetchFailed(outcome(e.getCause()), what + ": " + why(e.getCause()));
+            throw failed(what, e.getCause());
         } catch (DataFormatException e) {
-            throw new FetchFailed("not-fhir", what + ": " + why(e));
+            throw failed(what, e);
         } catch (NonFhirResponseException e) {
             throw new FetchFailed("not-fhir", what + ": the FHIR server answered HTTP " + e.getStatusCode()
                     + " with something that is not FHIR");
@@ -313,41 +313,28 @@ public final class FhirFetcher implements AutoCloseable {
         }
     }
 
-    /** Why a connection failed, in one word for the metrics. */
-    private static String outcome(Throwable cause) {
-        if (cause instanceof ConnectException) {
-            return "refused";
-        }
-        if (cause instanceof ConnectTimeoutException || cause instanceof UnknownHostException) {
-            return "unreachable";
-        }
-        if (cause instanceof SSLException) {
-            return "tls";
-        }
-        if (cause instanceof DataFormatException) {
-            return "not-fhir";
-        }
-        return "error";
-    }
-
-    /** Why a fetch failed, in words: never a Java class name. */
-    private String why(Throwable cause) {
+    /** Why a fetch failed: in words, never a Java class name, and in one word for the metrics. */
+    private FetchFailed failed(String what, Throwable cause) {
         if (cause instanceof ConnectTimeoutException) {
-            return "the FHIR server is unreachable (no connection within " + timeoutMillis + " ms)";
+            return new FetchFailed("unreachable", what + ": the FHIR server is unreachable (no connection within "
+                    + timeoutMillis + " ms)");
         }
         if (cause instanceof ConnectException) {
-            return "the FHIR server is unreachable (connection refused: nothing listens at its address)";
+            return new FetchFailed("refused", what + ": the FHIR server is unreachable (connection refused: nothing"
+                    + " listens at its address)");
         }
         if (cause instanceof UnknownHostException) {
-            return "the FHIR server is unreachable (its host name is unknown)";
+            return new FetchFailed("unreachable", what + ": the FHIR server is unreachable (its host name is unknown)");
         }
         if (cause instanceof SSLException) {
-            return "the TLS connection to the FHIR server failed (is its certificate trusted?)";
+            return new FetchFailed("tls", what + ": the TLS connection to the FHIR server failed (is its certificate"
+                    + " trusted?)");
         }
         if (cause instanceof DataFormatException) {
-            return "the FHIR server's answer is not FHIR R4 JSON or XML that can be read";
+            return new FetchFailed("not-fhir", what + ": the FHIR server's answer is not FHIR R4 JSON or XML that can"
+                    + " be read");
         }
-        return "the connection to the FHIR server failed";
+        return new FetchFailed("error", what + ": the connection to the FHIR server failed");
     }
 
     /**

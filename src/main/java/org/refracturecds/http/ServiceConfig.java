@@ -297,7 +297,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (!List.of("text", "json").contains(logFormat)) {
             throw new ConfigException(at + "logFormat' is '" + logFormat + "': give text (readable lines) or json (one"
-                    + " JSON object per line, for a log collector)");
+                    + " JSON object per line, for a log collector), in the settings, " + LOG_FORMAT_VARIABLE
+                    + " or --log-format");
         }
         if (drainSeconds < 0 || drainSeconds > 300) {
             throw new ConfigException(at + "drainSeconds' is " + drainSeconds + ": give 0 to 300 (the seconds the"

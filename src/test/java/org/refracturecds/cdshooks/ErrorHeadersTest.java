@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,39 +46,15 @@ class ErrorHeadersTest {
         service.close();
     }
 
-    /** A reply as sent: status, the head, the body. */
-    record Raw(int status, String head, String body) {
-        String header(String name) {
-            return head.lines().filter(line -> line.regionMatches(true, 0, name + ":", 0, name.length() + 1))
-                    .map(line -> line.substring(name.length() + 1).strip()).findFirst().orElse(null);
-        }
-
-        Map<String, String> cors() {
-            return CORS.stream().filter(name -> header(name) != null)
-                    .collect(java.util.stream.Collectors.toMap(name -> name, this::header));
-        }
+    /** Sends {@code head} (then {@code body}, unless null) and reads the reply until the server closes. */
+    static HttpErrorsTest.Raw send(String head, String body) throws IOException {
+        return HttpErrorsTest.raw(service.server.port(), head + "\r\n" + (body == null ? "" : body));
     }
 
-    /** Sends {@code head} (then {@code body}, unless null) and reads the reply until the server closes. */
-    static Raw send(String head, String body) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", service.server.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write((head + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            if (body != null) {
-                out.write(body.getBytes(StandardCharsets.UTF_8));
-            }
-            out.flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream reply = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                reply.write(buffer, 0, n);
-            }
-            String text = reply.toString(StandardCharsets.UTF_8);
-            int split = text.indexOf("\r\n\r\n");
-            return new Raw(Integer.parseInt(text.substring(9, 12)), text.substring(0, split), text.substring(split + 4));
-        }
+    /** The CORS headers of a reply. */
+    static Map<String, String> cors(HttpErrorsTest.Raw reply) {
+        return CORS.stream().filter(name -> reply.header(name) != null)
+                .collect(Collectors.toMap(name -> name, reply::header));
     }
 
     static String request(String method, String path, String origin, String... headers) {
@@ -96,37 +68,37 @@ class ErrorHeadersTest {
         return head.toString();
     }
 
-    static Raw notFound(String origin) throws IOException {
-        Raw reply = send(request("GET", "/nothing", origin), null);
+    static HttpErrorsTest.Raw notFound(String origin) throws IOException {
+        HttpErrorsTest.Raw reply = send(request("GET", "/nothing", origin), null);
         assertEquals(404, reply.status(), reply.head());
         return reply;
     }
 
-    static Raw tooSlow(String origin) throws IOException {
+    static HttpErrorsTest.Raw tooSlow(String origin) throws IOException {
         // a body announced, one byte of it sent: the rest never comes within requestTimeoutMillis
         return send(request("POST", PREOP, origin, "Content-Type: application/json", "Content-Length: 100"), "{");
     }
 
-    static Raw tooLarge(String origin) throws IOException {
+    static HttpErrorsTest.Raw tooLarge(String origin) throws IOException {
         return send(request("POST", PREOP, origin, "Content-Type: application/json", "Content-Length: 10000000"), null);
     }
 
     @Test
     void bodyTooSlow408_carriesTheCorsHeadersOfA404() throws Exception {
-        Raw reply = tooSlow(ORIGIN);
+        HttpErrorsTest.Raw reply = tooSlow(ORIGIN);
 
         assertEquals(408, reply.status(), reply.head());
         assertEquals(ORIGIN, reply.header("Access-Control-Allow-Origin"));
-        assertEquals(notFound(ORIGIN).cors(), reply.cors());
+        assertEquals(cors(notFound(ORIGIN)), cors(reply));
     }
 
     @Test
     void bodyTooLarge413_carriesTheCorsHeadersOfA404() throws Exception {
-        Raw reply = tooLarge(ORIGIN);
+        HttpErrorsTest.Raw reply = tooLarge(ORIGIN);
 
         assertEquals(413, reply.status(), reply.head());
         assertEquals(ORIGIN, reply.header("Access-Control-Allow-Origin"));
-        assertEquals(notFound(ORIGIN).cors(), reply.cors());
+        assertEquals(cors(notFound(ORIGIN)), cors(reply));
     }
 
     @Test
