@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -53,6 +54,8 @@ public final class LiveRules implements AutoCloseable {
     private final AtomicReference<Assessor> live;
     private volatile Status status;
     private volatile FolderListener listener = (live, status) -> { };
+    private final AtomicLong reloadsLive = new AtomicLong();
+    private final AtomicLong reloadsRefused = new AtomicLong();
     private WatchService watcher;
 
     private LiveRules(Path dir, Settings settings, RuleSet rules, int scenarios) {
@@ -93,6 +96,16 @@ public final class LiveRules implements AutoCloseable {
         this.listener = listener;
     }
 
+    /** The reloads (of the folder, or of rules published by another node) that went live since start (for the metrics). */
+    public long reloadsLive() {
+        return reloadsLive.get();
+    }
+
+    /** The reloads refused since start, the old rules staying live (for the metrics). */
+    public long reloadsRefused() {
+        return reloadsRefused.get();
+    }
+
     /** Compiles the folder and runs its scenarios; swaps the result in when both pass. */
     public boolean reload() {
         boolean live = reloadFolder();
@@ -109,6 +122,7 @@ public final class LiveRules implements AutoCloseable {
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             status = new Status(candidate.rules.origin(), candidate.rules.version(), candidate.rules.hash(),
                     candidate.rules.loadedAt(), candidate.scenarios, status.watching(), at, millis, null);
+            reloadsLive.incrementAndGet();
             LOG.info("rules reloaded from {} in {} ms: version {} sha256:{}, {} scenarios passed", dir, millis,
                     candidate.rules.version(), candidate.rules.shortHash(), candidate.scenarios);
             return true;
@@ -119,6 +133,7 @@ public final class LiveRules implements AutoCloseable {
             Status old = status;
             status = new Status(old.origin(), old.version(), old.sha256(), old.loadedAt(), old.scenariosPassed(),
                     old.watching(), at, millis, error);
+            reloadsRefused.incrementAndGet();
             LOG.warn("rules in {} NOT reloaded, version {} sha256:{} stays live. {}", dir, old.version(),
                     old.sha256().substring(0, 12), error);
             return false;
@@ -145,6 +160,7 @@ public final class LiveRules implements AutoCloseable {
                 long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
                 status = new Status(origin, candidate.rules.version(), sha256, candidate.rules.loadedAt(),
                         candidate.scenarios, status.watching(), at, millis, null);
+                reloadsLive.incrementAndGet();
                 return null;
             }
             error = "[PVP-R004] the rules in " + origin + " have the hash sha256:" + candidate.rules.shortHash()
@@ -157,6 +173,7 @@ public final class LiveRules implements AutoCloseable {
         Status old = status;
         status = new Status(old.origin(), old.version(), old.sha256(), old.loadedAt(), old.scenariosPassed(),
                 old.watching(), at, Duration.ofNanos(System.nanoTime() - start).toMillis(), error);
+        reloadsRefused.incrementAndGet();
         return error;
     }
 

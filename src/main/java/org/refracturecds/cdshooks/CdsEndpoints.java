@@ -7,6 +7,9 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
@@ -18,6 +21,7 @@ import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JwtVerifier;
 import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.store.Feedback;
 import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.validation.InputValidation;
 
@@ -26,6 +30,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The CDS Hooks 2.0 face over HTTP: discovery, the service calls and their feedback. Handlers only
@@ -41,10 +47,13 @@ public final class CdsEndpoints {
     /** Requests worked on at once; the others wait in arrival order (setting concurrentRequests). */
     private final Semaphore turns;
     private final CdsHooks hooks;
+    private final MeterRegistry registry;
 
+    /** @param registry where the feedback items stored are counted ({@code pvp.feedback.items}) */
     public CdsEndpoints(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock) {
+            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock, MeterRegistry registry) {
         this.config = config;
+        this.registry = registry;
         this.json = json;
         this.feedback = feedback;
         this.jwt = jwt;
@@ -57,6 +66,11 @@ public final class CdsEndpoints {
         javalin.routes.get("/cds-services", ctx -> write(ctx, hooks.discovery()));
         javalin.routes.post("/cds-services/{id}", this::call);
         javalin.routes.post("/cds-services/{id}/feedback", this::feedback);
+    }
+
+    /** The ids answered at /cds-services/{id}: one per service and hook, as discovery lists them. */
+    public static Set<String> serviceIds() {
+        return Stream.of(CdsService.values()).flatMap(service -> service.ids().stream()).collect(Collectors.toSet());
     }
 
     /** Answers the bundled example calls once, so that the first real calls do not pay for loading. */
@@ -110,7 +124,12 @@ public final class CdsEndpoints {
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
         authenticate(ctx);
         CdsService service = service(ctx);
-        feedback.store(service.id, FeedbackRequest.parse(body(ctx.bodyAsBytes())), AuditedCalls.feedbackStored(ctx));
+        List<Feedback> items = FeedbackRequest.parse(body(ctx.bodyAsBytes()));
+        feedback.store(service.id, items, AuditedCalls.feedbackStored(ctx));
+        for (Feedback item : items) {
+            Counter.builder("pvp.feedback.items").description("Feedback items stored durably, by outcome")
+                    .tag("service", service.id).tag("outcome", item.outcome()).register(registry).increment();
+        }
         write(ctx, json.createObjectNode());
     }
 

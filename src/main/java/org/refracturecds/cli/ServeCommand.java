@@ -17,6 +17,9 @@ import org.refracturecds.facts.Settings;
 import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.store.Database;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.javalin.util.JavalinBindException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +41,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Settings in YAML (see config/example.yaml).")
     Path config;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "Log lines as text or json (one JSON object per line); overrides logFormat and PVP_LOG_FORMAT.")
+    String logFormat;
+
     @Spec
     CommandSpec spec;
 
@@ -58,6 +65,9 @@ final class ServeCommand implements Callable<Integer> {
         if (rules != null) {
             overrides.put("rules", rules.toString());
         }
+        if (logFormat != null) {
+            overrides.put("logFormat", logFormat);
+        }
         ServiceConfig settings;
         LiveRules liveRules;
         try {
@@ -72,13 +82,15 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error " + e.getMessage());
             return Cli.BAD_RULES;
         }
+        LogFormat.use(settings.logFormat());
+        Logger log = LoggerFactory.getLogger(ServeCommand.class);
         if (settings.feedbackJdbcUrl() != null) {
-            err.println("WARNING: setting 'feedbackJdbcUrl' is now called 'database' (it holds more than feedback):"
-                    + " rename it in " + config + "; its value is used.");
+            log.warn("setting 'feedbackJdbcUrl' is now called 'database' (it holds more than feedback): rename it in {};"
+                    + " its value is used.", config);
         }
         if (!settings.auth().verify()) {
-            err.println("WARNING: authentication is OFF (auth.mode: off). Any program on this machine can call the"
-                    + " service without a JWT. This is for a local demo only; never use it with patient data.");
+            log.warn("authentication is OFF (auth.mode: off). Any program on this machine can call the service without"
+                    + " a JWT. This is for a local demo only; never use it with patient data.");
         }
         if (settings.auth().verify() && settings.auditKey() == null) {
             err.println("WARNING: no audit key (setting auditKeyEnv): the audit trail records each call without its"
@@ -99,15 +111,16 @@ final class ServeCommand implements Callable<Integer> {
                     + " cannot be bound; stop the other program or give --port");
             return Cli.BAD_INPUT;
         }
+        // SIGTERM: readiness 503, no new connections, the requests in flight finish (drainSeconds), then the database closes.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
             } catch (Exception e) {
-                err.println("error while stopping: " + e);
+                log.error("stopping failed: {}", e.getMessage());
             } finally {
                 stopped.countDown();
             }
-        }));
+        }, "stop"));
         liveRules.watch();
         LiveRules.Status rules = liveRules.status();
         out.println("pvp-refracture-cds: CDS Hooks service on http://" + settings.host() + ":" + server.port()

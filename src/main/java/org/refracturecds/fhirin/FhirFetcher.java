@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,6 +54,8 @@ import ca.uhn.fhir.rest.gclient.ReferenceClientParam;
 import ca.uhn.fhir.rest.gclient.TokenClientParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * Fetches what the EHR did not prefetch, from the EHR's FHIR server, with HAPI's generic client.
@@ -72,8 +75,13 @@ public final class FhirFetcher implements AutoCloseable {
 
     /** A fetch that failed for a reason other than time: the server refused, or is not there. */
     public static final class FetchFailed extends Exception {
-        FetchFailed(String message) {
+
+        /** Why, in one word of a bounded set, for the metrics: refused, unreachable, tls, denied, http-error, not-fhir, error. */
+        private final String outcome;
+
+        FetchFailed(String outcome, String message) {
             super(message);
+            this.outcome = outcome;
         }
     }
 
@@ -91,9 +99,12 @@ public final class FhirFetcher implements AutoCloseable {
     private final int timeoutMillis;
     private final ExecutorService threads;
     private final Map<String, Semaphore> perServer = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
-    public FhirFetcher(List<String> allowlist, int timeoutMillis) {
+    /** @param registry where each fetch is timed by outcome ({@code pvp.fhir.fetches}) */
+    public FhirFetcher(List<String> allowlist, int timeoutMillis, MeterRegistry registry) {
         this.allowlist = List.copyOf(allowlist);
+        this.registry = registry;
         this.timeoutMillis = timeoutMillis;
         RequestConfig timeouts = RequestConfig.custom().setConnectTimeout(timeoutMillis)
                 .setSocketTimeout(timeoutMillis).setConnectionRequestTimeout(timeoutMillis)
@@ -149,8 +160,10 @@ public final class FhirFetcher implements AutoCloseable {
                                          List<String> codes) {
             Semaphore room = perServer.computeIfAbsent(URI.create(base).getAuthority(),
                     server -> new Semaphore(FETCHES_PER_SERVER));
+            long asked = System.nanoTime();
             try {
                 if (!room.tryAcquire(left(), TimeUnit.NANOSECONDS)) {
+                    timed(resourceType, "busy", asked);
                     return null;
                 }
             } catch (InterruptedException e) {
@@ -158,12 +171,23 @@ public final class FhirFetcher implements AutoCloseable {
                 return null;
             }
             return CompletableFuture.supplyAsync(() -> {
+                long start = System.nanoTime();
+                String outcome = null;
                 try {
-                    return FhirFetcher.this.search(base, token, resourceType, patientId, param, codes, this);
-                } catch (FetchFailed | SocketTimeoutException e) {
+                    Bundle found = FhirFetcher.this.search(base, token, resourceType, patientId, param, codes, this);
+                    outcome = "ok";
+                    return found;
+                } catch (FetchFailed e) {
+                    outcome = e.outcome;
+                    throw new CompletionException(e);
+                } catch (SocketTimeoutException e) {
+                    outcome = "timeout";
                     throw new CompletionException(e);
                 } finally {
                     room.release();
+                    // A fetch aborted when the call's budget ended failed for lack of time, whatever it threw.
+                    timed(resourceType, closed && !"ok".equals(outcome) ? "timeout" : outcome == null ? "error" : outcome,
+                            start);
                 }
             }, threads);
         }
@@ -212,6 +236,18 @@ public final class FhirFetcher implements AutoCloseable {
     }
 
     /**
+     * Records one fetch in {@code pvp.fhir.fetches}: its time, by resource type and outcome (ok,
+     * timeout, busy: no room on that server before the budget ended, or why it failed).
+     */
+    private void timed(String resourceType, String outcome, long start) {
+        Timer.builder("pvp.fhir.fetches").description("Searches on the EHR's FHIR server, by outcome")
+                .tag("resource", resourceType).tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /**
      * Searches {@code resourceType?patient=ID&param=...&_count=100} on an allowlisted base,
      * following the next links while they stay on that base.
      *
@@ -250,10 +286,10 @@ public final class FhirFetcher implements AutoCloseable {
             for (int pages = 1; page.getLink(Bundle.LINK_NEXT) != null; pages++) {
                 String next = page.getLink(Bundle.LINK_NEXT).getUrl();
                 if (!next.startsWith(base + "/") && !next.startsWith(base + "?")) {
-                    throw new FetchFailed(what + ": the server's next-page link leaves " + base + "; not followed");
+                    throw new FetchFailed("error", what + ": the server's next-page link leaves " + base + "; not followed");
                 }
                 if (pages == MAX_PAGES) {
-                    throw new FetchFailed(what + ": more than " + MAX_PAGES + " pages");
+                    throw new FetchFailed("error", what + ": more than " + MAX_PAGES + " pages");
                 }
                 page = client.loadPage().next(page).execute();
                 bundle.getEntry().addAll(page.getEntry());
@@ -264,36 +300,41 @@ public final class FhirFetcher implements AutoCloseable {
             if (e.getCause() instanceof SocketTimeoutException timeout) {
                 throw timeout;
             }
-            throw new FetchFailed(what + ": " + why(e.getCause()));
+            throw failed(what, e.getCause());
         } catch (DataFormatException e) {
-            throw new FetchFailed(what + ": " + why(e));
+            throw failed(what, e);
         } catch (NonFhirResponseException e) {
-            throw new FetchFailed(what + ": the FHIR server answered HTTP " + e.getStatusCode() + " with something that is"
-                    + " not FHIR");
+            throw new FetchFailed("not-fhir", what + ": the FHIR server answered HTTP " + e.getStatusCode()
+                    + " with something that is not FHIR");
         } catch (BaseServerResponseException e) {
-            throw new FetchFailed(what + ": the FHIR server answered HTTP " + e.getStatusCode()
-                    + (e.getStatusCode() == 401 || e.getStatusCode() == 403 ? " (the fhirAuthorization token was refused)" : ""));
+            boolean denied = e.getStatusCode() == 401 || e.getStatusCode() == 403;
+            throw new FetchFailed(denied ? "denied" : "http-error", what + ": the FHIR server answered HTTP "
+                    + e.getStatusCode() + (denied ? " (the fhirAuthorization token was refused)" : ""));
         }
     }
 
-    /** Why a fetch failed, in words: never a Java class name. */
-    private String why(Throwable cause) {
+    /** Why a fetch failed: in words, never a Java class name, and in one word for the metrics. */
+    private FetchFailed failed(String what, Throwable cause) {
         if (cause instanceof ConnectTimeoutException) {
-            return "the FHIR server is unreachable (no connection within " + timeoutMillis + " ms)";
+            return new FetchFailed("unreachable", what + ": the FHIR server is unreachable (no connection within "
+                    + timeoutMillis + " ms)");
         }
         if (cause instanceof ConnectException) {
-            return "the FHIR server is unreachable (connection refused: nothing listens at its address)";
+            return new FetchFailed("refused", what + ": the FHIR server is unreachable (connection refused: nothing"
+                    + " listens at its address)");
         }
         if (cause instanceof UnknownHostException) {
-            return "the FHIR server is unreachable (its host name is unknown)";
+            return new FetchFailed("unreachable", what + ": the FHIR server is unreachable (its host name is unknown)");
         }
         if (cause instanceof SSLException) {
-            return "the TLS connection to the FHIR server failed (is its certificate trusted?)";
+            return new FetchFailed("tls", what + ": the TLS connection to the FHIR server failed (is its certificate"
+                    + " trusted?)");
         }
         if (cause instanceof DataFormatException) {
-            return "the FHIR server's answer is not FHIR R4 JSON or XML that can be read";
+            return new FetchFailed("not-fhir", what + ": the FHIR server's answer is not FHIR R4 JSON or XML that can"
+                    + " be read");
         }
-        return "the connection to the FHIR server failed";
+        return new FetchFailed("error", what + ": the connection to the FHIR server failed");
     }
 
     /**

@@ -117,9 +117,9 @@ public final class AuditedCalls {
             String rest = ctx.path().length() > prefix.length() + 1 ? ctx.path().substring(prefix.length() + 1) : "";
             boolean feedback = rest.endsWith("/feedback");
             String service = feedback ? rest.substring(0, rest.length() - "/feedback".length()) : rest;
-            String requestId = ctx.res().getHeader("X-Request-Id");
+            String requestId = ctx.res().getHeader(RequestIds.HEADER);
             if (requestId == null) {
-                requestId = MDC.get("requestId");
+                requestId = MDC.get(RequestIds.MDC_KEY);
             }
             return new AuditTrail.Event(clock.instant(), feedback ? AuditTrail.FEEDBACK : AuditTrail.HOOK_CALL,
                     node.get(), clientIss, clientSub, service, patientHmac, rules, status,

@@ -46,6 +46,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          {@code databasePasswordEnv} names; never logged
  * @param databasePoolSize  the most connections to the database at once
  * @param feedbackJdbcUrl   the old name of {@code database}, still read; null when not given
+ * @param logFormat         the log lines: text (readable) or json (one JSON object per line); the
+ *                          environment variable {@value #LOG_FORMAT_VARIABLE} overrides the file
+ * @param drainSeconds      on stop, how long the requests in flight may take to finish
  * @param rulesPollSeconds  how often a node reads which rules version is published (README, "More than one node")
  * @param auditRetentionDays how long audit rows are kept
  * @param auditKey          the secret under which patient ids are hashed in the audit trail (HMAC-SHA256),
@@ -59,7 +62,12 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             int workerThreads, int concurrentRequests, String validation, Auth auth,
                             String database, String databaseUser, String databasePassword,
                             String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl,
+                            String logFormat,
+                            int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv) {
+
+    /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
+    public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -151,6 +159,9 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                 }
                 merge(own, (ObjectNode) read);
             }
+        }
+        if (environment.containsKey(LOG_FORMAT_VARIABLE)) {
+            own.put("logFormat", environment.get(LOG_FORMAT_VARIABLE));
         }
         merge(own, YAML.valueToTree(overrides));
         merge(merged, own);
@@ -294,6 +305,15 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (databasePoolSize < 1 || databasePoolSize > 100) {
             throw new ConfigException(at + "databasePoolSize' is " + databasePoolSize + ": give 1 to 100");
+        }
+        if (!List.of("text", "json").contains(logFormat)) {
+            throw new ConfigException(at + "logFormat' is '" + logFormat + "': give text (readable lines) or json (one"
+                    + " JSON object per line, for a log collector), in the settings, " + LOG_FORMAT_VARIABLE
+                    + " or --log-format");
+        }
+        if (drainSeconds < 0 || drainSeconds > 300) {
+            throw new ConfigException(at + "drainSeconds' is " + drainSeconds + ": give 0 to 300 (the seconds the"
+                    + " requests in flight get to finish when the service stops)");
         }
         if (rulesPollSeconds < 1 || rulesPollSeconds > 3600) {
             throw new ConfigException(at + "rulesPollSeconds' is " + rulesPollSeconds + ": give 1 to 3600 (every node"

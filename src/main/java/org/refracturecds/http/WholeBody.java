@@ -164,14 +164,14 @@ public final class WholeBody extends Handler.Wrapper {
                 HttpError error = new HttpError(413, "PVP-H413", null, "the body is larger than " + maxBytes
                         + " bytes (setting maxBodyBytes)");
                 Runnable then = length > 4 * maxBytes ? this::finishDropping : () -> request.demand(this);
-                errors.refuse(response, Callback.from(then, callback::failed), error);
+                errors.refuse(request, response, Callback.from(then, callback::failed), error);
             }
         }
 
         private void expire() {
             if (state.compareAndSet(State.READING, State.DONE)) {
                 cancelDeadline();
-                errors.refuse(response, callback, new HttpError(408, "PVP-H408", null, "the request did not arrive"
+                errors.refuse(request, response, callback, new HttpError(408, "PVP-H408", null, "the request did not arrive"
                         + " within " + timeoutMillis + " ms (setting requestTimeoutMillis): send it whole, at once"));
             } else {
                 finishDropping();

@@ -3,14 +3,18 @@ package org.refracturecds.server;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.authoring.RulesSync;
@@ -19,9 +23,11 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.http.AuditedCalls;
+import org.refracturecds.http.CorsHeaders;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JettyErrors;
 import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.RequestIds;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.http.WholeBody;
 import org.refracturecds.store.AuditTrail;
@@ -31,6 +37,7 @@ import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,12 +52,15 @@ import io.javalin.http.HttpResponseException;
 /**
  * The host: one Javalin on Jetty with the faces on it (today CDS Hooks), the rules' status, and
  * what every face shares: the database, the FHIR client, the JWT check, slow-client guards, and
- * every error in one OperationOutcome shape.
+ * every error in one OperationOutcome shape. It serves the node's health (GET /health/live,
+ * /health/ready) and metrics (GET /metrics), gives every request an id, and stops by draining.
  */
 public final class Server implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** The longest the readiness check waits for the database (probes should allow 2 s). */
+    static final long DATABASE_CHECK_MILLIS = 1000;
 
     private final ServiceConfig config;
     private final LiveRules rules;
@@ -59,29 +69,53 @@ public final class Server implements AutoCloseable {
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
     private final CdsEndpoints cds;
+    private final Metrics metrics;
+    private final Readiness readiness = new Readiness();
     private final AuditTrail audit;
     private final AuditedCalls audited;
     private final RulesSync rulesSync;
     private final Javalin app;
     private final String hostName;
+    /** What the warm-up found; null until it has run. */
+    private volatile Readiness.Check warm;
+    private volatile boolean stopping;
     private volatile boolean listening;
+    private org.eclipse.jetty.server.Server jetty;
 
     private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
         this.config = config;
         this.rules = rules;
-        this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis());
-        this.database = Database.open(config.databaseSettings());
+        this.metrics = new Metrics();
+        this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis(), metrics.registry());
+        try {
+            this.database = Database.open(config.databaseSettings());
+        } catch (SQLException e) {
+            fetcher.close();
+            metrics.close();
+            throw e;
+        }
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
-                new Semaphore(config.requestsAtOnce(), true), clock);
+                new Turns(config.requestsAtOnce(), metrics.registry()), clock, metrics.registry());
+        metrics.countReloads(rules);
         this.hostName = hostName(config);
         this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
         this.audited = new AuditedCalls(audit, () -> new AuditTrail.Rules(rules.status().version(),
                 rules.status().sha256()), this::nodeName, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
+        readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
+                        + " flight finish, new ones go to another node") : Readiness.Check.pass("not stopping"))
+                .add("warm-up", () -> warm != null ? warm : Readiness.Check.fail("not finished: the FHIR client, the"
+                        + " parser and the rules are being run once, so that the first calls are not slow"))
+                .add("rules", this::rulesLoaded)
+                .add("database", this::databaseAnswers)
+                .add(RulesSync.CHECK, () -> {
+                    RulesSync.Readiness check = rulesSync.readiness();
+                    return new Readiness.Check(check.ok(), check.reason());
+                });
         this.app = Javalin.create(this::configure);
     }
 
@@ -91,13 +125,27 @@ public final class Server implements AutoCloseable {
         return start(config, LiveRules.fixed(rules, new Settings(config.incidence())), clock);
     }
 
-    /** Starts the service; the port is the configured one, or a free one when it is 0. It closes the rules when it stops. */
+    /**
+     * Starts the service and returns once it is warm and ready; the port is the configured one, or
+     * a free one when it is 0. It closes the rules when it stops.
+     */
     public static Server start(ServiceConfig config, LiveRules rules, Clock clock)
+            throws SQLException, IOException, ParseException {
+        Server server = listen(config, rules, clock);
+        server.warmUp();
+        return server;
+    }
+
+    /**
+     * Starts the service without warming it up: it listens and answers, /health/live says so, and
+     * /health/ready answers 503 until {@link #warmUp} has run.
+     */
+    public static Server listen(ServiceConfig config, LiveRules rules, Clock clock)
             throws SQLException, IOException, ParseException {
         Server server = new Server(config, rules, clock);
         try {
+            // The published rules version first, so that the node answers with it from its first call.
             server.rulesSync.start();
-            server.warmUp();
             server.app.start();
             server.listening = true;
         } catch (RuntimeException e) {
@@ -107,17 +155,17 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
+    /** The checks of GET /health/ready; a part adds its own with {@link Readiness#add}. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
     public int port() {
         return app.port();
     }
 
     public FeedbackStore feedback() {
         return feedback;
-    }
-
-    /** The readiness check "rules-version": whether this node serves the published rules version. */
-    public RulesSync.Readiness rulesVersionCheck() {
-        return rulesSync.readiness();
     }
 
     /** This node's name in the audit trail and in rules publications: its host name and port. */
@@ -141,18 +189,42 @@ public final class Server implements AutoCloseable {
     /**
      * Runs the FHIR client, the parser, the rules (a Drools session) and the cards once before the
      * service listens: the first calls would otherwise spend their fetch budget on loading and
-     * initialising them, and blame the EHR for it. A failure here is logged; the service still starts.
+     * initialising them, and blame the EHR for it. Until it is done, /health/ready answers 503. A
+     * failure here is logged; the service is then ready all the same.
      */
-    private void warmUp() {
+    public synchronized void warmUp() {
+        if (warm != null) {
+            return;
+        }
         long start = System.nanoTime();
         try {
             fetcher.warm();
             cds.warmUp();
         } catch (IOException | RuntimeException e) {
             LOG.warn("warming up failed, the first calls may be slow: {}", e.getMessage());
+            warm = Readiness.Check.pass("failed (" + e.getMessage() + "); the first calls may be slow");
             return;
         }
-        LOG.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        LOG.info("warmed up in {} ms", millis);
+        warm = Readiness.Check.pass("done in " + millis + " ms");
+    }
+
+    private Readiness.Check rulesLoaded() {
+        LiveRules.Status status = rules.status();
+        return Readiness.Check.pass("version " + status.version() + " sha256:" + status.sha256().substring(0, 12)
+                + " (" + status.origin() + ")");
+    }
+
+    private Readiness.Check databaseAnswers() {
+        try {
+            database.ping(DATABASE_CHECK_MILLIS);
+            return Readiness.Check.pass("answers");
+        } catch (SQLTimeoutException e) {
+            return Readiness.Check.fail(e.getMessage() + ": check the database server and the network to it");
+        } catch (SQLException e) {
+            return Readiness.Check.fail("SELECT 1 failed: " + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
     }
 
     private void configure(JavalinConfig javalin) {
@@ -169,12 +241,19 @@ public final class Server implements AutoCloseable {
         javalin.startup.showJavalinBanner = false;
         javalin.http.maxRequestSize = config.maxBodyBytes();
         javalin.http.prefer405over404 = true;
-        JettyErrors errors = new JettyErrors(JSON);
+        JettyErrors errors = new JettyErrors(JSON, new CorsHeaders(config.corsOrigins()));
         javalin.jetty.modifyServer(server -> {
             server.setErrorHandler(errors);
+            // Each insert goes outside the ones before: outermost the id, then the timing, the drain, the body.
+            server.insertHandler(new RequestIds.Logged());
             server.insertHandler(new WholeBody(config.maxBodyBytes(), config.requestTimeoutMillis(), errors));
+            server.insertHandler(new GracefulHandler());
+            server.insertHandler(new RequestMetrics(metrics.registry(), CdsEndpoints.serviceIds()));
+            server.insertHandler(new RequestIds.Assign());
+            jetty = server;
         });
         javalin.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+            rule.exposeHeader(CorsHeaders.EXPOSED);
             if (config.corsOrigins().contains("*")) {
                 rule.anyHost();
             } else if (!config.corsOrigins().isEmpty()) {
@@ -185,14 +264,23 @@ public final class Server implements AutoCloseable {
         audited.register(javalin, "/cds-services");
         cds.register(javalin);
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
+        // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.
+        javalin.routes.get("/health/live", ctx -> write(ctx, Readiness.live(JSON)));
+        javalin.routes.get("/health/ready", ctx -> {
+            Readiness.Report report = readiness.check();
+            ctx.status(report.ready() ? 200 : 503);
+            write(ctx, report.toOperationOutcome(JSON));
+        });
+        javalin.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
         javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, fromJavalin(e, ctx)));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
-            String incident = UUID.randomUUID().toString();
-            LOG.error("internal error {} on {} {}: {}", incident, ctx.method(), abbreviate(ctx.path()), e.getClass().getName());
-            LOG.debug("internal error " + incident, e);
-            fail(ctx, new HttpError(500, "PVP-H500", null, "internal error " + incident + "; the service log has"
-                    + " its details. Nothing was stored."));
+            // The request id is on this log line (MDC) and in the answer: the operator finds one from the other.
+            String request = MDC.get(RequestIds.MDC_KEY);
+            LOG.error("internal error in request {} on {} {}: {}", request, ctx.method(), abbreviate(ctx.path()),
+                    e.getClass().getName());
+            LOG.debug("internal error in request " + request, e);
+            fail(ctx, JettyErrors.internal(500, request));
         });
     }
 
@@ -270,17 +358,55 @@ public final class Server implements AutoCloseable {
         return HttpError.cut(text, 80);
     }
 
+    /**
+     * Stops by draining: /health/ready turns 503 first, then new connections are refused and new
+     * requests on open connections get 503, while the requests in flight get up to
+     * {@code drainSeconds} to finish; then the rules, the FHIR client and the database close.
+     */
     @Override
     public void close() throws IOException, SQLException {
-        app.stop();
-        closeResources();
+        stopping = true;
+        long start = System.nanoTime();
+        LOG.info("stopping: readiness 503, new connections refused, up to {} s for the requests in flight",
+                config.drainSeconds());
+        try {
+            drain();
+            app.stop();
+        } finally {
+            closeResources();
+        }
+        LOG.info("stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * Jetty's graceful shutdown: the connectors stop accepting, new requests on open connections
+     * get 503, and this waits for the requests in flight, at most drainSeconds; those still
+     * running then are cut when Jetty stops.
+     */
+    private void drain() {
+        if (jetty == null || config.drainSeconds() == 0) {
+            return;
+        }
+        try {
+            Graceful.shutdown(jetty).get(config.drainSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("requests still in flight after drainSeconds ({} s) are cut", config.drainSeconds());
+        } catch (ExecutionException e) {
+            LOG.warn("draining failed, the requests in flight are cut: {}", e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void closeResources() throws IOException, SQLException {
-        rulesSync.close();
-        rules.close();
-        fetcher.close();
-        audit.close();
-        database.close();
+        try {
+            rulesSync.close();
+            rules.close();
+            fetcher.close();
+            audit.close();
+        } finally {
+            database.close();
+            metrics.close();
+        }
     }
 }

@@ -3,7 +3,14 @@ package org.refracturecds.store;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -55,6 +62,8 @@ public final class Database implements AutoCloseable {
      */
     private final boolean h2File;
     private final boolean postgreSql;
+    /** The {@link #ping} running, which a ping asked meanwhile waits for rather than starting another. */
+    private CompletableFuture<Void> ping = CompletableFuture.completedFuture(null);
 
     private Database(HikariDataSource pool, boolean h2File, boolean postgreSql) {
         this.pool = pool;
@@ -164,6 +173,59 @@ public final class Database implements AutoCloseable {
             } finally {
                 connection.rollback();
             }
+        }
+    }
+
+    /**
+     * Asks the database {@code SELECT 1} and waits at most {@code timeoutMillis} for the answer
+     * (for the readiness check). A ping still running from before is waited for, not repeated, so
+     * that probes of a database that hangs hold one thread, not one each.
+     *
+     * @throws SQLTimeoutException when there was no answer in time
+     * @throws SQLException        when the database refused or failed; its message says why
+     */
+    public void ping(long timeoutMillis) throws SQLException {
+        CompletableFuture<Void> running;
+        synchronized (this) {
+            if (ping.isDone()) {
+                ping = CompletableFuture.runAsync(this::selectOne, PINGS);
+            }
+            running = ping;
+        }
+        try {
+            running.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new SQLTimeoutException("no answer to SELECT 1 within " + timeoutMillis + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTimeoutException("interrupted while waiting for SELECT 1");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException wrapped ? wrapped.getCause() : e.getCause();
+            if (cause instanceof SQLException failed) {
+                throw failed;
+            }
+            throw new SQLException("SELECT 1 failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** A thread per ping, named, not keeping the JVM alive; at most one runs per database at a time. */
+    private static final Executor PINGS = task -> {
+        Thread thread = new Thread(task, "database-ping");
+        thread.setDaemon(true);
+        thread.start();
+    };
+
+    private void selectOne() {
+        try {
+            read(connection -> {
+                try (Statement select = connection.createStatement()) {
+                    select.setQueryTimeout(5);
+                    select.execute("SELECT 1");
+                }
+                return null;
+            });
+        } catch (SQLException e) {
+            throw new CompletionException(e);
         }
     }
 

@@ -142,7 +142,7 @@ class AuditedCallsTest {
         start(kind, Map.of(), null);
 
         RunningService.Reply reply = service.post(RISK, RunningService.example("patient-view.json"),
-                "Authorization", bearer());
+                "Authorization", bearer(), "X-Request-Id", "ehr-call-0042");
 
         assertEquals(200, reply.status(), reply.body().toString());
         Map<String, Object> row = await("hook-call", 1).get(0);
@@ -156,7 +156,7 @@ class AuditedCallsTest {
         assertNull(row.get("error_code"));
         assertTrue(number(row.get("duration_ms")).longValue() >= 0);
         assertTrue(String.valueOf(row.get("node")).matches(".+:" + service.server.port()), row.toString());
-        assertNull(row.get("request_id"), "no request id was given");
+        assertEquals("ehr-call-0042", row.get("request_id"), "the caller's X-Request-Id");
         for (Map<String, Object> any : rows()) {
             for (Object value : any.values()) {
                 String text = String.valueOf(value).toLowerCase();

@@ -58,7 +58,12 @@ class HttpErrorsTest {
 
     /** Sends {@code request} as bytes and reads the whole reply (the request asks the server to close). */
     static Raw raw(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", service.server.port())) {
+        return raw(service.server.port(), request);
+    }
+
+    /** As {@link #raw(String)}, to the service on {@code port}. */
+    static Raw raw(int port, String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));

@@ -86,6 +86,16 @@ class RulesAcrossNodesTest {
         return status;
     }
 
+    /** The readiness check rules-version of GET /health/ready: whether it passes, and its text. */
+    private static Map.Entry<Boolean, String> rulesVersionCheck(RunningService node) throws Exception {
+        for (JsonNode issue : node.get("/health/ready").body().path("issue")) {
+            if (issue.at("/expression/0").asText().equals(RulesSync.CHECK)) {
+                return Map.entry(issue.get("severity").asText().equals("information"), issue.at("/details/text").asText());
+            }
+        }
+        throw new AssertionError("no readiness check " + RulesSync.CHECK);
+    }
+
     private static JsonNode riskAssessment(RunningService node) throws Exception {
         RunningService.Reply reply = node.post("/cds-services/pvp-refracture-preop", RunningService.example("order-sign.json"));
         assertEquals(200, reply.status(), reply.body().toString());
@@ -113,8 +123,8 @@ class RulesAcrossNodesTest {
         assertEquals(onA.get("published"), onB.get("published"));
         assertTrue(onA.get("inSync").asBoolean());
         assertTrue(onB.get("inSync").asBoolean(), onB.toString());
-        assertTrue(b.server.rulesVersionCheck().ok());
-        assertEquals(RulesSync.CHECK, b.server.rulesVersionCheck().name());
+        assertEquals(Map.entry(true, "rules-version: serves the published rules version"), rulesVersionCheck(b));
+        assertEquals(200, b.get("/health/ready").status());
     }
 
     @Test
@@ -162,14 +172,16 @@ class RulesAcrossNodesTest {
         }
         JsonNode onB = await(b, s -> s.has("problem"));
 
-        RulesSync.Readiness ready = b.server.rulesVersionCheck();
-        assertFalse(ready.ok());
-        assertTrue(ready.reason().startsWith("the published rules version 2.0.9 sha256:" + brokenSha.substring(0, 12)
-                + " (user test (inserted directly), "), ready.reason());
-        assertTrue(ready.reason().contains("cannot be loaded on this node, which keeps serving version 2.0.0 sha256:"
-                + shaBefore.substring(0, 12) + ": [PVP-R001] the rules in the published rules"), ready.reason());
-        assertTrue(ready.reason().contains("pipeline.drl:"), ready.reason());
-        assertEquals(ready.reason(), onB.get("problem").asText());
+        Map.Entry<Boolean, String> ready = rulesVersionCheck(b);
+        String reason = ready.getValue();
+        assertEquals(503, b.get("/health/ready").status());
+        assertFalse(ready.getKey(), reason);
+        assertTrue(reason.startsWith("[PVP-H510] rules-version: the published rules version 2.0.9 sha256:"
+                + brokenSha.substring(0, 12) + " (user test (inserted directly), "), reason);
+        assertTrue(reason.contains("cannot be loaded on this node, which keeps serving version 2.0.0 sha256:"
+                + shaBefore.substring(0, 12) + ": [PVP-R001] the rules in the published rules"), reason);
+        assertTrue(reason.contains("pipeline.drl:"), reason);
+        assertEquals("[PVP-H510] rules-version: " + onB.get("problem").asText(), reason);
         assertFalse(onB.get("inSync").asBoolean());
         assertEquals(brokenSha, onB.at("/published/sha256").asText());
         assertEquals(shaBefore, onB.get("sha256").asText());
@@ -185,7 +197,8 @@ class RulesAcrossNodesTest {
         JsonNode healed = await(b, s -> s.get("inSync").asBoolean());
 
         assertFalse(healed.has("problem"), healed.toString());
-        assertTrue(b.server.rulesVersionCheck().ok());
+        assertTrue(rulesVersionCheck(b).getKey());
+        assertEquals(200, b.get("/health/ready").status());
         assertEquals("user test (rollback)", healed.at("/published/by").asText());
         assertEquals(servedBefore, riskAssessment(b).at("/method/coding/0/version").asText());
     }

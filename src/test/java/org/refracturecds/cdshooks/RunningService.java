@@ -13,6 +13,7 @@ import java.util.Map;
 
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
+import org.refracturecds.facts.Settings;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.server.Server;
 
@@ -49,13 +50,18 @@ final class RunningService implements AutoCloseable {
 
     /** @param rules the live rules to answer with; null for the bundled rules */
     RunningService(Path dir, Map<String, Object> settings, LiveRules rules) throws Exception {
+        this(dir, settings, rules, true);
+    }
+
+    /** @param warm whether to return once warmed up ({@link Server#start}) or at once ({@link Server#listen}) */
+    RunningService(Path dir, Map<String, Object> settings, LiveRules rules, boolean warm) throws Exception {
         Map<String, Object> all = new HashMap<>();
         all.put("port", 0);
         all.put("database", "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"));
         all.putAll(settings);
         ServiceConfig config = ServiceConfig.load(null, all);
-        this.server = rules == null ? Server.start(config, bundledRules(), Clock.systemUTC())
-                : Server.start(config, rules, Clock.systemUTC());
+        LiveRules live = rules != null ? rules : LiveRules.fixed(bundledRules(), new Settings(config.incidence()));
+        this.server = warm ? Server.start(config, live, Clock.systemUTC()) : Server.listen(config, live, Clock.systemUTC());
         this.base = "http://127.0.0.1:" + server.port();
     }
 

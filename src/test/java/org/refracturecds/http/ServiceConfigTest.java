@@ -75,6 +75,28 @@ class ServiceConfigTest {
     }
 
     @Test
+    void logFormat_isTextByDefault_theEnvironmentOverTheFile_theCommandLineOverBoth() throws Exception {
+        Path file = dir.resolve("settings.yaml");
+        Files.writeString(file, "logFormat: json\n");
+
+        assertEquals("text", ServiceConfig.defaults().logFormat());
+        assertEquals("json", ServiceConfig.load(file, Map.of()).logFormat());
+        assertEquals("text", ServiceConfig.load(file, Map.of(), Map.of("PVP_LOG_FORMAT", "text")).logFormat());
+        assertEquals("json", ServiceConfig.load(file, Map.of("logFormat", "json"), Map.of("PVP_LOG_FORMAT", "text"))
+                .logFormat());
+    }
+
+    @Test
+    void logFormatOrDrainSecondsOutOfRange_isRefusedByName() throws Exception {
+        String format = refused("logFormat: xml\n").getMessage();
+        String drain = refused("drainSeconds: -1\n").getMessage();
+
+        assertTrue(format.contains("setting 'logFormat' is 'xml': give text (readable lines) or json"), format);
+        assertTrue(drain.contains("setting 'drainSeconds' is -1: give 0 to 300"), drain);
+        assertEquals(10, ServiceConfig.defaults().drainSeconds());
+    }
+
+    @Test
     void commandLineOverrides_winOverTheFile() throws Exception {
         Path file = dir.resolve("settings.yaml");
         Files.writeString(file, "port: 9000\n");
