@@ -2,6 +2,10 @@ package org.refracturecds.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -124,7 +128,8 @@ final class RulesCommand {
     @Command(name = "publish", mixinStandardHelpOptions = true,
             description = {"Compiles the rules of DIR and runs their scenarios, as a node does before it reloads them;",
                     "when all pass, publishes them to the database of --config: every node serves them within its",
-                    "rulesPollSeconds plus the time to load them. Publishing older rules is a rollback.",
+                    "rulesPollSeconds plus the time to load them. Publishing older rules is a rollback;",
+                    "--bundled publishes the rules this jar bundles (after an upgrade that brings new ones).",
                     "Exit 0 when published (or already published), 1 for rules that fail, 2 for a setting or",
                     "a database that cannot be used."})
     static final class Publish extends OnFolder {
@@ -133,8 +138,26 @@ final class RulesCommand {
                 description = "The service's settings in YAML; their 'database' is published to.")
         Path config;
 
+        @Option(names = "--bundled", description = "Publish the rules this jar bundles instead of DIR.")
+        boolean bundled;
+
         @Override
-        public Integer call() {
+        public Integer call() throws IOException, URISyntaxException {
+            if (!bundled) {
+                return publish(dir + "");
+            }
+            URI uri = RulesCommand.class.getResource("/rules/pipeline.drl").toURI();
+            if (!"jar".equals(uri.getScheme())) {
+                dir = Path.of(uri).getParent();
+                return publish("--bundled");
+            }
+            try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+                dir = jar.getPath("/rules");
+                return publish("--bundled");
+            }
+        }
+
+        private int publish(String what) {
             PrintWriter out = out();
             PrintWriter err = spec.commandLine().getErr();
             ServiceConfig settings;
@@ -156,7 +179,7 @@ final class RulesCommand {
                 return Cli.BAD_RULES;
             }
             RuleSet rules = loaded.get().rules();
-            String by = "user " + System.getProperty("user.name") + " (rules publish " + dir + ")";
+            String by = "user " + System.getProperty("user.name") + " (rules publish " + what + ")";
             try (Database database = Database.open(settings.databaseSettings())) {
                 Optional<RulesVersions.Published> made = RulesSync.publish(new RulesVersions(database, Clock.systemUTC()),
                         dir, rules.hash(), rules.version(), by, Clock.systemUTC());

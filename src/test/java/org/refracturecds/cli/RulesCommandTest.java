@@ -95,4 +95,20 @@ class RulesCommandTest {
             assertEquals(1, live.id(), "the broken rules were not published, nor the same rules twice");
         }
     }
+
+    @Test
+    void publishBundled_publishesTheRulesTheJarCarries(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("settings.yaml");
+        String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp");
+        Files.writeString(config, "database: \"" + url + "\"\n");
+
+        CliRun run = CliRun.of("rules", "publish", "--bundled", "--config", config.toString());
+
+        assertEquals(0, run.exit(), run.out() + run.err());
+        try (Database database = Database.open(new Database.Settings(url, null, null, 2))) {
+            RulesVersions.Published live = new RulesVersions(database, Clock.systemUTC()).live().orElseThrow();
+            assertEquals(org.refracturecds.engine.RuleSet.loadBundled().hash(), live.sha256());
+            assertTrue(live.publishedBy().endsWith("(rules publish --bundled)"), live.publishedBy());
+        }
+    }
 }
