@@ -46,6 +46,9 @@ public final class RulesSync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesSync.class);
     private static final Pattern CODE = Pattern.compile("\\[(PVP-[A-Z]\\d{3})]");
 
+    private record Unpublished(Map<String, byte[]> files, LiveRules.Status status) {
+    }
+
     /** A readiness check's answer: ok, or why not. */
     public record Readiness(String name, boolean ok, String reason) {
     }
@@ -74,7 +77,7 @@ public final class RulesSync implements AutoCloseable {
     /** The publication this node could not load: not tried again, since its files never change. */
     private Long refused;
     /** The folder's rules, loaded here, that could not be published yet: published at the next poll. */
-    private Map<String, byte[]> unpublished;
+    private Unpublished unpublished;
     /** A database failure already logged, so that a database that stays down is logged once. */
     private String pollFailure;
 
@@ -133,8 +136,11 @@ public final class RulesSync implements AutoCloseable {
     /** Not ready while this node cannot serve the published version or cannot publish its folder's. */
     public Readiness readiness() {
         String why = problem;
-        return new Readiness(CHECK, why == null, why == null ? "serves the published rules version"
-                + (published == null ? " (none published: its own)" : "") : why);
+        if (why != null) {
+            return new Readiness(CHECK, false, why);
+        }
+        return new Readiness(CHECK, true, published == null ? "nothing is published: it serves its own rules"
+                : "serves the published rules version");
     }
 
     public View view() {
@@ -146,7 +152,7 @@ public final class RulesSync implements AutoCloseable {
     synchronized void poll() {
         try {
             if (unpublished != null) {
-                publish(unpublished, rules.status());
+                publish(unpublished.files(), unpublished.status());
                 return;
             }
             Published latest = versions.live().orElse(null);
@@ -250,7 +256,7 @@ public final class RulesSync implements AutoCloseable {
                         status.sha256().substring(0, 12));
             }
         } catch (SQLException | RuntimeException e) {
-            unpublished = files;
+            unpublished = new Unpublished(files, status);
             problem = "[PVP-R005] the rules loaded from the folder " + rules.dir() + " (version " + status.version()
                     + " sha256:" + status.sha256().substring(0, 12) + ") cannot be published, so the other nodes do not"
                     + " serve them; tried again every " + every.toSeconds() + " s: " + String.valueOf(e.getMessage()).split("\n")[0];

@@ -93,9 +93,9 @@ final class ServeCommand implements Callable<Integer> {
                     + " a JWT. This is for a local demo only; never use it with patient data.");
         }
         if (settings.auth().verify() && settings.auditKey() == null) {
-            err.println("WARNING: no audit key (setting auditKeyEnv): the audit trail records each call without its"
-                    + " patient. To record patients as HMACs, set auditKeyEnv to an environment variable holding a"
-                    + " random secret of at least 32 characters (openssl rand -hex 32), the same on every node.");
+            log.warn("no audit key (setting auditKeyEnv): the audit trail records each call without its patient. To"
+                    + " record patients as HMACs, set auditKeyEnv to an environment variable holding a random secret of"
+                    + " at least 32 characters (openssl rand -hex 32), the same on every node.");
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Server server;

@@ -102,8 +102,10 @@ public final class Server implements AutoCloseable {
         metrics.countReloads(rules);
         this.hostName = hostName(config);
         this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
-        this.audited = new AuditedCalls(audit, () -> new AuditTrail.Rules(rules.status().version(),
-                rules.status().sha256()), this::nodeName, clock);
+        this.audited = new AuditedCalls(audit, () -> {
+            LiveRules.Status live = rules.status();
+            return new AuditTrail.Rules(live.version(), live.sha256());
+        }, this::nodeName, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
