@@ -3,13 +3,18 @@ package org.refracturecds.cdshooks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +24,9 @@ import org.refracturecds.store.TestDatabase;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -32,6 +39,8 @@ import ch.qos.logback.core.read.ListAppender;
  * check that fails and why. Over a real socket, with a real PostgreSQL that stops taking connections.
  */
 class HealthTest {
+
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @TempDir
     Path dir;
@@ -81,6 +90,37 @@ class HealthTest {
             assertTrue(check(warm, "warm-up").at("/details/text").asText().startsWith("warm-up: done in "));
             assertTrue(check(warm, "rules").at("/details/text").asText().startsWith("rules: version 2.0.0 sha256:"));
             assertEquals("database: answers", check(warm, "database").at("/details/text").asText());
+        }
+    }
+
+    /** The probes the deployment files declare (Kubernetes, Compose, the Dockerfile) answer 200 on a warm node. */
+    @Test
+    void theDeployFilesProbes_answer200OnAWarmNode() throws Exception {
+        JsonNode deployment = null;
+        for (JsonNode document : YAML.readValues(YAML.createParser(Path.of("deploy/kubernetes.yaml").toFile()),
+                JsonNode.class).readAll()) {
+            if (document.path("kind").asText().equals("Deployment")) {
+                deployment = document;
+            }
+        }
+        JsonNode container = deployment.at("/spec/template/spec/containers/0");
+        Set<String> paths = new TreeSet<>();
+        for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+            paths.add(container.at("/" + probe + "/httpGet/path").asText());
+        }
+        Pattern url = Pattern.compile("(?s)http://127\\.0\\.0\\.1:\\d+(/[^\"\\s]+)");
+        Matcher dockerfile = url.matcher(Files.readString(Path.of("Dockerfile")).replaceFirst("(?s).*HEALTHCHECK", ""));
+        Matcher compose = url.matcher(YAML.readTree(Path.of("deploy/compose.yaml").toFile())
+                .at("/services/pvp/healthcheck/test").toString());
+        assertTrue(dockerfile.find() && compose.find(), "the Dockerfile and compose.yaml have an HTTP health check");
+        paths.add(dockerfile.group(1));
+        paths.add(compose.group(1));
+
+        try (RunningService service = new RunningService(dir, Map.of())) {
+            assertEquals(Set.of("/health/live", "/health/ready"), paths);
+            for (String path : paths) {
+                assertEquals(200, service.get(path).status(), path);
+            }
         }
     }
 
