@@ -107,6 +107,7 @@ class DeployFilesTest {
         assertEquals(postgres.get("POSTGRES_USER").asText(), settings.databaseUser());
         assertEquals(postgres.get("POSTGRES_PASSWORD").asText(), pvp.get("environment")
                 .get(settings.databasePasswordEnv()).asText(), "the service logs in with the password postgres was given");
+        assertEquals("value-of-PVP_AUDIT_KEY-from-the-environment", settings.auditKey(), "the audit key from the environment");
         assertEquals(defaultPort, settings.port());
         assertEquals(List.of(String.valueOf(settings.port())), strings(pvp.get("expose")));
         assertTrue(settings.auth().verify());
@@ -159,7 +160,8 @@ class DeployFilesTest {
         Map<String, String> environment = new HashMap<>();
         for (JsonNode variable : container.get("env")) {
             assertEquals("pvp-database", variable.at("/valueFrom/secretKeyRef/name").asText(), variable.toString());
-            environment.put(variable.get("name").asText(), "from-the-secret");
+            environment.put(variable.get("name").asText(), "from-the-secret: " + variable.at("/valueFrom/secretKeyRef/key").asText()
+                    + " (at least 32 characters)");
         }
         String volume = volumeAt(container, config.getParent().toString());
         for (JsonNode declared : deployment().at("/spec/template/spec/volumes")) {
@@ -172,7 +174,8 @@ class DeployFilesTest {
 
         ServiceConfig settings = ServiceConfig.load(settingsFile, Map.of(), environment);
 
-        assertEquals("from-the-secret", settings.databasePassword());
+        assertEquals("from-the-secret: password (at least 32 characters)", settings.databasePassword());
+        assertEquals("PVP_AUDIT_KEY", settings.auditKeyEnv());
         assertTrue(settings.database().startsWith("jdbc:postgresql:"), settings.database());
         assertEquals(defaultPort, settings.port());
         assertTrue(settings.auth().verify());
@@ -217,7 +220,7 @@ class DeployFilesTest {
     static Map<String, String> interpolated(JsonNode environment) {
         Map<String, String> values = new HashMap<>();
         environment.fields().forEachRemaining(variable -> values.put(variable.getKey(),
-                variable.getValue().asText().replaceAll("\\$\\{([A-Z_]+)[^}]*}", "value-of-$1")));
+                variable.getValue().asText().replaceAll("\\$\\{([A-Z_]+)[^}]*}", "value-of-$1-from-the-environment")));
         return values;
     }
 
