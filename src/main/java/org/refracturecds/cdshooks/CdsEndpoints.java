@@ -5,11 +5,14 @@ import org.refracturecds.http.HttpError;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.fhirin.StrictJson;
@@ -41,14 +44,18 @@ public final class CdsEndpoints {
     private final Semaphore turns;
     private final CdsHooks hooks;
 
+    /**
+     * @param pages stores an assessment's page and gives the link to it, for the cards; null for no link
+     */
     public CdsEndpoints(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock) {
+            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock, Function<Assessment, String> pages) {
         this.config = config;
         this.json = json;
         this.feedback = feedback;
         this.jwt = jwt;
         this.turns = turns;
-        this.hooks = new CdsHooks(config, json, assessor, fetcher, new CardWriter(json, new RiskAssessmentWriter(clock)),
+        this.hooks = new CdsHooks(config, json, assessor, fetcher, new CardWriter(json, new RiskAssessmentWriter(clock), pages,
+                        Duration.ofMinutes(config.view().linkMinutes())),
                 turns, new InputValidation(InputValidation.mode(config.validation())), clock);
     }
 

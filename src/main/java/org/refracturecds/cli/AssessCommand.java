@@ -40,9 +40,13 @@ final class AssessCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "A FHIR Bundle, a single resource, or NDJSON; - for standard input.")
     String file;
 
-    @Option(names = "--explain", description = "Print plain text: the rules that fired, each factor's contribution,"
+    @Option(names = "--explain", description = "Print plain text: the estimate in words, each factor's contribution,"
             + " the inputs used and the guidance.")
     boolean explain;
+
+    @Option(names = "--debug", description = "With --explain, also name the rules: each guidance row's id and the rules"
+            + " that fired, in order.")
+    boolean debug;
 
     @Option(names = "--rules", paramLabel = "DIR", description = "Read the rules from DIR instead of the bundled ones.")
     Path rules;
@@ -91,9 +95,9 @@ final class AssessCommand implements Callable<Integer> {
             Assessor assessor = new Assessor(rules, new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             for (PatientFindings patient : patients) {
-                Assessment assessment = assessor.assess(patient, explain);
+                Assessment assessment = assessor.assess(patient, explain && debug);
                 if (explain) {
-                    ExplainWriter.write(assessment, out);
+                    ExplainWriter.write(assessment, out, debug);
                 } else {
                     var json = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(patients.size() == 1);
                     out.println(json.encodeResourceToString(writer.write(assessment)));

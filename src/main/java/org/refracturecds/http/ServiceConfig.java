@@ -46,6 +46,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          {@code databasePasswordEnv} names; never logged
  * @param databasePoolSize  the most connections to the database at once
  * @param feedbackJdbcUrl   the old name of {@code database}, still read; null when not given
+ * @param view              the surgeon's page that the cards link to
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -53,7 +54,24 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             int fetchTimeoutMillis, List<String> extraPvpCodes,
                             int workerThreads, int concurrentRequests, String validation, Auth auth,
                             String database, String databaseUser, String databasePassword,
-                            String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl) {
+                            String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl, View view) {
+
+    /**
+     * The surgeon's page ({@code /view/...}) that each assessment card links to.
+     *
+     * @param linkMinutes how long a card's link works; the page is kept as long
+     * @param keyEnv      the environment variable that holds the key signing the links
+     * @param key         that key (at least 32 characters), read from {@code keyEnv}; null for a
+     *                    random key drawn at start-up, with which links work only on this node
+     *                    and until it stops
+     */
+    public record View(int linkMinutes, String keyEnv, String key) {
+
+        @Override
+        public String toString() {
+            return "View[linkMinutes=" + linkMinutes + ", keyEnv=" + keyEnv + ", key=" + (key == null ? "random" : "(given)") + "]";
+        }
+    }
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -150,6 +168,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merge(merged, own);
         databaseFromOldName(own, merged, name);
         databasePasswordFromEnvironment(merged, environment, name);
+        viewKeyFromEnvironment(merged, environment, name);
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -200,6 +219,28 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merged.put("databasePassword", password);
     }
 
+    /** The key that signs the page links, from the environment variable {@code view.keyEnv} names, when it names one. */
+    private static void viewKeyFromEnvironment(ObjectNode merged, Map<String, String> environment, String name)
+            throws ConfigException {
+        JsonNode view = merged.get("view");
+        JsonNode variable = view == null ? null : view.get("keyEnv");
+        if (variable == null || variable.isNull()) {
+            return;
+        }
+        String at = "[PVP-C103] " + name + ": setting 'view.keyEnv'";
+        if (!variable.isTextual() || !variable.asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new ConfigException(at + " is '" + variable.asText() + "': give the name of an environment variable,"
+                    + " e.g. PVP_VIEW_KEY");
+        }
+        String key = environment.get(variable.asText());
+        if (key == null) {
+            throw new ConfigException(at + " names " + variable.asText() + ", which is not set in the service's"
+                    + " environment: set it to a random key of 32 characters or more (the same on every node),"
+                    + " or remove the setting");
+        }
+        ((ObjectNode) view).put("key", key);
+    }
+
     /** Where the database is and how to log in to it. */
     public Database.Settings databaseSettings() {
         return new Database.Settings(database, databaseUser, databasePassword, databasePoolSize);
@@ -210,7 +251,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     public String toString() {
         return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
                 + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
-                + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + "]";
+                + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + ", view=" + view + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -283,6 +324,14 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (databasePoolSize < 1 || databasePoolSize > 100) {
             throw new ConfigException(at + "databasePoolSize' is " + databasePoolSize + ": give 1 to 100");
+        }
+        if (view == null || view.linkMinutes() < 1 || view.linkMinutes() > 10_080) {
+            throw new ConfigException(at + "view.linkMinutes' is " + (view == null ? null : view.linkMinutes())
+                    + ": give 1 to 10080 (a week), how long a card's link to its page works");
+        }
+        if (view.key() != null && view.key().length() < 32) {
+            throw new ConfigException(at + "view.key' has " + view.key().length() + " characters: give a random key"
+                    + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
         checkAuth(at);
         return this;

@@ -64,7 +64,7 @@ public final class Server implements AutoCloseable {
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
-                new Semaphore(config.requestsAtOnce(), true), clock);
+                new Semaphore(config.requestsAtOnce(), true), clock, null);
         this.app = Javalin.create(this::configure);
     }
 
