@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
@@ -18,6 +17,7 @@ import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
+import org.refracturecds.http.PageLinks;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -54,7 +54,7 @@ final class CardWriter {
 
     private final ObjectMapper json;
     private final RiskAssessmentWriter riskAssessments;
-    private final Function<Assessment, String> pages;
+    private final PageLinks pages;
     private final Duration linkValidity;
 
     /**
@@ -62,7 +62,7 @@ final class CardWriter {
      *                     there is no page to link to
      * @param linkValidity how long a page's link works
      */
-    CardWriter(ObjectMapper json, RiskAssessmentWriter riskAssessments, Function<Assessment, String> pages,
+    CardWriter(ObjectMapper json, RiskAssessmentWriter riskAssessments, PageLinks pages,
                Duration linkValidity) {
         this.json = json;
         this.riskAssessments = riskAssessments;
@@ -75,7 +75,7 @@ final class CardWriter {
         RiskAssessment risk = riskAssessments.write(assessment);
         risk.setId(UUID.randomUUID().toString());
         String modelVersion = risk.getMethod().getCodingFirstRep().getVersion();
-        String pageUrl = pages == null ? null : pages.apply(assessment);
+        String pageUrl = pages == null ? null : pages.link(assessment, context, caveats);
         ObjectNode card = card(summary(assessment, context), indicator(assessment),
                 detail(assessment, context, caveats, pageUrl));
         if (pageUrl != null) {
@@ -191,7 +191,7 @@ final class CardWriter {
         List<InWords.Advice> advice = words.guidance();
         if (!advice.isEmpty()) {
             md.append("**Consider**").append(advice.size() > GUIDANCE_ON_CARD
-                    ? " (" + GUIDANCE_ON_CARD + " of " + advice.size() + "; all on the page)" : "").append(":\n\n");
+                    ? " (" + GUIDANCE_ON_CARD + " of " + advice.size() + ")" : "").append(":\n\n");
             boolean severalLevels = a.assessedVertebrae().size() > 1;
             for (InWords.Advice item : advice.subList(0, Math.min(GUIDANCE_ON_CARD, advice.size()))) {
                 md.append("- ").append(severalLevels ? escape(item.where()) + ": " : "")

@@ -9,16 +9,15 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Semaphore;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
-import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.PageLinks;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.validation.InputValidation;
@@ -48,7 +47,7 @@ public final class CdsEndpoints {
      * @param pages stores an assessment's page and gives the link to it, for the cards; null for no link
      */
     public CdsEndpoints(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock, Function<Assessment, String> pages) {
+            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock, PageLinks pages) {
         this.config = config;
         this.json = json;
         this.feedback = feedback;

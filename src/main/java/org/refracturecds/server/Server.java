@@ -23,6 +23,8 @@ import org.refracturecds.http.WholeBody;
 import org.refracturecds.store.Database;
 import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.store.UsedJwtIds;
+import org.refracturecds.store.ViewPages;
+import org.refracturecds.view.ViewEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +39,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 
 /**
- * The host: one Javalin on Jetty with the faces on it (today CDS Hooks), the rules' status, and
+ * The host: one Javalin on Jetty with the faces on it (CDS Hooks, the surgeon's page), the rules' status, and
  * what every face shares: the database, the FHIR client, the JWT check, slow-client guards, and
  * every error in one OperationOutcome shape.
  */
@@ -53,6 +55,7 @@ public final class Server implements AutoCloseable {
     private final FeedbackStore feedback;
     private final JwtVerifier jwt;
     private final CdsEndpoints cds;
+    private final ViewEndpoints view;
     private final Javalin app;
 
     private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
@@ -63,8 +66,9 @@ public final class Server implements AutoCloseable {
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
+        this.view = new ViewEndpoints(config, this::publicUrl, JSON, new ViewPages(database, clock), clock);
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
-                new Semaphore(config.requestsAtOnce(), true), clock, null);
+                new Semaphore(config.requestsAtOnce(), true), clock, view);
         this.app = Javalin.create(this::configure);
     }
 
@@ -94,6 +98,12 @@ public final class Server implements AutoCloseable {
 
     public FeedbackStore feedback() {
         return feedback;
+    }
+
+    /** The service's URL: the setting, with the port it listens on when it was given as 0 (a free one). */
+    private String publicUrl() {
+        return config.publicUrl().endsWith(":0") ? config.publicUrl().substring(0, config.publicUrl().length() - 1)
+                + app.port() : config.publicUrl();
     }
 
     /** The base URL of the discovery endpoint, as the EHR is told to call it. */
@@ -146,6 +156,7 @@ public final class Server implements AutoCloseable {
             }
         }));
         cds.register(javalin);
+        view.register(javalin);
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, fromJavalin(e, ctx)));

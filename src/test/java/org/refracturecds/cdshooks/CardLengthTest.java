@@ -52,8 +52,9 @@ class CardLengthTest {
         risk.with("context").put("patientId", patient);
         risk.with("prefetch").set("findings", findings);
         risk.with("prefetch").remove("patient");
-        risk.with("prefetch").remove("procedures");
+        risk.with("prefetch").putObject("procedures").put("resourceType", "Bundle").put("type", "searchset").putArray("entry");
         RunningService.Reply afterPvp = service.post("/cds-services/pvp-refracture-risk", risk);
+        assertEquals(200, afterPvp.status(), afterPvp.body().toString());
 
         assertTrue(CardChecks.length(preop) <= CardChecks.ONE_LEVEL + CardChecks.EACH_MORE_LEVEL * (CardChecks.levels(preop) - 1));
         assertTrue(CardChecks.levels(preop) >= 1, preop.path("detail").asText());

@@ -83,7 +83,7 @@ class CdsServiceTest {
                 "Cement contacts neither endplate, reduction rate 15%: 85%, High (could be anywhere from 29% to 99%).",
                 "Under the alternative NPEC order (none, upper, upper and lower, lower) this would be High,"
                         + " under an incidence of 10% High, not Moderate.",
-                "**Consider** (3 of 5; all on the page):\n\n- Consider aiming for cement contact with both endplates",
+                "**Consider** (3 of 5):\n\n- Consider aiming for cement contact with both endplates",
                 "**Missing:** Conditions not sent", "*Limits:* One retrospective study of 93 patients")) {
             assertTrue(detail.contains(said), "the detail says " + said + ":\n" + detail);
         }
