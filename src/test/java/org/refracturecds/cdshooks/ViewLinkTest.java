@@ -102,16 +102,20 @@ class ViewLinkTest {
         assertEquals("PVP-H701", RunningService.JSON.readTree(json.body()).at("/issue/0/details/coding/0/code").asText());
     }
 
+    /** The signature the service gives {@code id} expiring at {@code exp}, under {@link #KEY}. */
+    static String sign(String id, long exp) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                mac.doFinal((id + "." + exp).getBytes(StandardCharsets.US_ASCII)));
+    }
+
     @Test
     void anExpiredLink_isRefusedWithItsCode_evenWhenItsSignatureIsRight() throws Exception {
         String id = "A".repeat(43);
         long past = System.currentTimeMillis() / 1000 - 60;
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String sig = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                mac.doFinal((id + "." + past).getBytes(StandardCharsets.US_ASCII)));
 
-        HttpResponse<String> page = get(service.base + "/view/" + id + "?exp=" + past + "&sig=" + sig, "text/html");
+        HttpResponse<String> page = get(service.base + "/view/" + id + "?exp=" + past + "&sig=" + sign(id, past), "text/html");
 
         assertEquals(410, page.statusCode());
         assertTrue(page.body().contains("PVP-H702"), page.body());
@@ -121,12 +125,9 @@ class ViewLinkTest {
     void aSignedLinkWithNoPageKept_isNotFound() throws Exception {
         String id = "B".repeat(43);
         long future = System.currentTimeMillis() / 1000 + 600;
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String sig = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                mac.doFinal((id + "." + future).getBytes(StandardCharsets.US_ASCII)));
 
-        HttpResponse<String> page = get(service.base + "/view/" + id + "?exp=" + future + "&sig=" + sig, "application/json");
+        HttpResponse<String> page = get(service.base + "/view/" + id + "?exp=" + future + "&sig=" + sign(id, future),
+                "application/json");
 
         assertEquals(404, page.statusCode());
         assertTrue(page.body().contains("PVP-H703"), page.body());
