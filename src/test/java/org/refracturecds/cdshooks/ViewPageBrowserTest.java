@@ -117,7 +117,7 @@ class ViewPageBrowserTest {
 
         Set<String> reached = new LinkedHashSet<>();
         Actions keys = new Actions(browser);
-        for (int i = 0; i < 80 && !reached.containsAll(SECTIONS); i++) {
+        for (int i = 0; i < 200 && !reached.containsAll(SECTIONS); i++) {
             keys.sendKeys(Keys.TAB).perform();
             Object section = browser.executeScript("const s = document.activeElement.closest('section');"
                     + " return s ? s.id : null;");
