@@ -91,6 +91,9 @@ class ViewPageBrowserTest {
         for (String url : requested) {
             assertEquals(host, URI.create(url).getAuthority(), "every request stays on the service's host: " + requested);
         }
+        Object loaded = browser.executeScript("const n = performance.getEntriesByType('navigation')[0];"
+                + " return Math.round(n.loadEventEnd - n.startTime);");
+        System.out.println("the page after PVP loaded in the browser in " + loaded + " ms (request to load event)");
         screenshot(browser, "view-after-pvp");
     }
 
