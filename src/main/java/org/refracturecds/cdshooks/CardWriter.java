@@ -49,6 +49,12 @@ final class CardWriter {
 
     /** The most pieces of guidance a card shows; the page shows them all. */
     static final int GUIDANCE_ON_CARD = 3;
+    /**
+     * The most characters of a one-level card's detail (EHRs show cards in a narrow sidebar), and
+     * how many more each further level may add: over it, the card shows fewer pieces of guidance.
+     */
+    static final int DETAIL_LIMIT = 1500;
+    static final int DETAIL_EACH_MORE_LEVEL = 700;
     /** A {@code <} that Markdown could read as the start of an HTML tag. */
     private static final Pattern TAG_START = Pattern.compile("<(?=[A-Za-z/!?])");
 
@@ -162,11 +168,22 @@ final class CardWriter {
      * The detail a surgeon reads in ten seconds, in this order: each level's estimate (before PVP
      * under each technique scenario) with its band and its approximate interval in words, the one
      * line that says when an alternative reconstruction changes the band, at most
-     * {@value #GUIDANCE_ON_CARD} pieces of guidance in one sentence each, what is missing and what
-     * it would change, one line of limits, and the link to the page with the full explanation. No
-     * rule ids, no log-odds: the page has them.
+     * {@value #GUIDANCE_ON_CARD} pieces of guidance in one sentence each (fewer when the detail
+     * would be longer than {@value #DETAIL_LIMIT} characters a level), other warnings to check, what
+     * is missing and what it would change, one line of limits, and the link to the page with the
+     * full explanation. No rule ids, no log-odds: the page has them.
      */
     private String detail(Assessment a, String context, List<String> caveats, String pageUrl) {
+        int limit = DETAIL_LIMIT + DETAIL_EACH_MORE_LEVEL * Math.max(0, a.assessedVertebrae().size() - 1);
+        String detail = detail(a, context, caveats, pageUrl, GUIDANCE_ON_CARD);
+        for (int shown = GUIDANCE_ON_CARD - 1; shown > 0 && detail.codePointCount(0, detail.length()) > limit; shown--) {
+            detail = detail(a, context, caveats, pageUrl, shown);
+        }
+        return detail;
+    }
+
+    /** The detail with at most {@code guidanceShown} pieces of guidance. */
+    private String detail(Assessment a, String context, List<String> caveats, String pageUrl, int guidanceShown) {
         InWords words = new InWords(a);
         StringBuilder md = new StringBuilder();
         md.append(escape(context)).append(": risk of refracture of the cemented vertebra within ")
@@ -190,10 +207,10 @@ final class CardWriter {
         }
         List<InWords.Advice> advice = words.guidance();
         if (!advice.isEmpty()) {
-            md.append("**Consider**").append(advice.size() > GUIDANCE_ON_CARD
-                    ? " (" + GUIDANCE_ON_CARD + " of " + advice.size() + ")" : "").append(":\n\n");
+            md.append("**Consider**").append(advice.size() > guidanceShown
+                    ? " (" + guidanceShown + " of " + advice.size() + ")" : "").append(":\n\n");
             boolean severalLevels = a.assessedVertebrae().size() > 1;
-            for (InWords.Advice item : advice.subList(0, Math.min(GUIDANCE_ON_CARD, advice.size()))) {
+            for (InWords.Advice item : advice.subList(0, Math.min(guidanceShown, advice.size()))) {
                 md.append("- ").append(severalLevels ? escape(item.where()) + ": " : "")
                         .append(escape(item.guidance().getBrief())).append("\n");
             }

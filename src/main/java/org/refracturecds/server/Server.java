@@ -57,6 +57,7 @@ public final class Server implements AutoCloseable {
     private final CdsEndpoints cds;
     private final ViewEndpoints view;
     private final Javalin app;
+    private volatile boolean started;
 
     private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
         this.config = config;
@@ -85,6 +86,7 @@ public final class Server implements AutoCloseable {
         try {
             server.warmUp();
             server.app.start();
+            server.started = true;
         } catch (RuntimeException e) {
             server.closeResources();
             throw e;
@@ -100,10 +102,10 @@ public final class Server implements AutoCloseable {
         return feedback;
     }
 
-    /** The service's URL: the setting, with the port it listens on when it was given as 0 (a free one). */
+    /** The service's URL: the setting, with the port it listens on once started when it was given as 0 (a free one). */
     private String publicUrl() {
-        return config.publicUrl().endsWith(":0") ? config.publicUrl().substring(0, config.publicUrl().length() - 1)
-                + app.port() : config.publicUrl();
+        return started && config.publicUrl().endsWith(":0")
+                ? config.publicUrl().substring(0, config.publicUrl().length() - 1) + app.port() : config.publicUrl();
     }
 
     /** The base URL of the discovery endpoint, as the EHR is told to call it. */

@@ -4,12 +4,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The surgeon's pages, in the table {@code view_page} (V20__view_pages.sql): each page's data
@@ -24,20 +22,17 @@ public final class ViewPages {
     private static final String INSERT = "INSERT INTO view_page (page_id, expires_at, page) VALUES (?, ?, ?)";
     private static final String SELECT = "SELECT expires_at, page FROM view_page WHERE page_id = ?";
     private static final String PURGE = "DELETE FROM view_page WHERE expires_at < ?";
-    private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
 
     /** A stored page: its data and when it expires. */
     public record Stored(String page, Instant expiresAt) {
     }
 
     private final Database database;
-    private final Clock clock;
-    private final AtomicReference<Instant> nextPurge;
+    private final ExpiredRows expired;
 
     public ViewPages(Database database, Clock clock) {
         this.database = database;
-        this.clock = clock;
-        this.nextPurge = new AtomicReference<>(clock.instant());
+        this.expired = new ExpiredRows(database, clock, PURGE);
     }
 
     /** Keeps {@code page} under {@code id} until {@code expiresAt}. */
@@ -68,16 +63,6 @@ public final class ViewPages {
 
     /** Deletes the pages whose links have expired; one caller a minute does it. */
     void purgeExpired() throws SQLException {
-        Instant now = clock.instant();
-        Instant due = nextPurge.get();
-        if (now.isBefore(due) || !nextPurge.compareAndSet(due, now.plus(PURGE_EVERY))) {
-            return;
-        }
-        database.writeNotDurably(connection -> {
-            try (PreparedStatement purge = connection.prepareStatement(PURGE)) {
-                purge.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-                return purge.executeUpdate();
-            }
-        });
+        expired.purge();
     }
 }
