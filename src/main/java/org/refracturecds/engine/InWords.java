@@ -40,8 +40,9 @@ public final class InWords {
      * scenario, the favourable one first; after PVP usually one group, as observed. Several
      * predictions in a group differ in a pre-operative finding that was not reported.
      *
-     * @param technique the scenario in words ("cement contacts both endplates, reduction rate 5%"),
-     *                  or null for the findings as observed
+     * @param scenario  the technique scenario's id, or null for the findings as observed
+     * @param technique the findings the scenario sets, in words ("cement contacts both endplates,
+     *                  reduction rate 5%"), or null for the findings as observed
      */
     public record Group(String scenario, String technique, List<Prediction> predictions) {
 

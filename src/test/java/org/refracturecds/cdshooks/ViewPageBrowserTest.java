@@ -137,7 +137,8 @@ class ViewPageBrowserTest {
         ChromeDriver browser = Browser.get();
         String link = link("pvp-refracture-risk", "patient-view.json");
 
-        browser.get(link.replaceFirst("/view/.", "/view/x"));
+        int first = link.indexOf("/view/") + "/view/".length();
+        browser.get(link.substring(0, first) + (link.charAt(first) == 'x' ? 'y' : 'x') + link.substring(first + 1));
         assertTrue(browser.findElement(By.tagName("main")).getText().contains("PVP-H701"), browser.getPageSource());
 
         long past = System.currentTimeMillis() / 1000 - 5;
