@@ -1,5 +1,6 @@
 package org.refracturecds.cdshooks;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -7,20 +8,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
-import org.refracturecds.facts.Alternative;
-import org.refracturecds.facts.Band;
-import org.refracturecds.facts.Finding;
-import org.refracturecds.facts.Guidance;
-import org.refracturecds.facts.Numbers;
+import org.refracturecds.engine.InWords;
 import org.refracturecds.facts.Prediction;
-import org.refracturecds.facts.Statement;
-import org.refracturecds.facts.Term;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
+import org.refracturecds.http.PageLinks;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -30,10 +27,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
 /**
- * Writes CDS Hooks cards. An assessment card shows the clinician everything needed to check the
- * result rather than trust it: the inputs (value, date, Observation), each factor's contribution
- * to the log-odds, the probability with its interval, the guidance with its support and source,
- * the model version, its limits and the citation.
+ * Writes CDS Hooks cards. An assessment card is read in a sidebar in seconds: the estimate with
+ * its band and interval in words, the first pieces of guidance, what is missing, one line of
+ * limits, and a link to the page that shows everything needed to check the result rather than
+ * trust it (the technique chart, each factor's contribution, the inputs, the sources).
  *
  * <p>Indicator by {@link Assessment#urgency()}: each band's card indicator (bands.drl.csv), in
  * full only when the band is known whatever the missing pre-operative findings and under no
@@ -50,12 +47,33 @@ final class CardWriter {
     /** Ends the summary when a PVP-A warning says the input is outside the study's patients. */
     static final String OUTSIDE_STUDY = " (outside the study: see detail)";
 
+    /** The most pieces of guidance a card shows; the page shows them all. */
+    static final int GUIDANCE_ON_CARD = 3;
+    /**
+     * The most characters of a one-level card's detail (EHRs show cards in a narrow sidebar), and
+     * how many more each further level may add: over it, the card shows fewer pieces of guidance.
+     */
+    static final int DETAIL_LIMIT = 1500;
+    static final int DETAIL_EACH_MORE_LEVEL = 700;
+    /** A {@code <} that Markdown could read as the start of an HTML tag. */
+    private static final Pattern TAG_START = Pattern.compile("<(?=[A-Za-z/!?])");
+
     private final ObjectMapper json;
     private final RiskAssessmentWriter riskAssessments;
+    private final PageLinks pages;
+    private final Duration linkValidity;
 
-    CardWriter(ObjectMapper json, RiskAssessmentWriter riskAssessments) {
+    /**
+     * @param pages        stores the page of an assessment and gives the link to it, or null when
+     *                     there is no page to link to
+     * @param linkValidity how long a page's link works
+     */
+    CardWriter(ObjectMapper json, RiskAssessmentWriter riskAssessments, PageLinks pages,
+               Duration linkValidity) {
         this.json = json;
         this.riskAssessments = riskAssessments;
+        this.pages = pages;
+        this.linkValidity = linkValidity;
     }
 
     /** The assessment card, with a suggestion that files the RiskAssessment in the EHR. */
@@ -63,8 +81,15 @@ final class CardWriter {
         RiskAssessment risk = riskAssessments.write(assessment);
         risk.setId(UUID.randomUUID().toString());
         String modelVersion = risk.getMethod().getCodingFirstRep().getVersion();
+        String pageUrl = pages == null ? null : pages.link(assessment, context, caveats);
         ObjectNode card = card(summary(assessment, context), indicator(assessment),
-                detail(assessment, context, caveats, modelVersion));
+                detail(assessment, context, caveats, pageUrl));
+        if (pageUrl != null) {
+            ((ArrayNode) card.get("links")).insertObject(0)
+                    .put("label", assessment.ruleSet().wording(Wording.CARD_LINK) + " (for " + validity() + ")")
+                    .put("url", pageUrl)
+                    .put("type", "absolute");
+        }
         ObjectNode suggestion = card.putArray("suggestions").addObject()
                 .put("label", "File this refracture risk assessment in the chart")
                 .put("uuid", UUID.randomUUID().toString())
@@ -139,120 +164,93 @@ final class CardWriter {
         return context + ": refracture risk " + String.join("; ", parts);
     }
 
-    private String detail(Assessment a, String context, List<String> caveats, String modelVersion) {
+    /**
+     * The detail a surgeon reads in ten seconds, in this order: each level's estimate (before PVP
+     * under each technique scenario) with its band and its approximate interval in words, the one
+     * line that says when an alternative reconstruction changes the band, at most
+     * {@value #GUIDANCE_ON_CARD} pieces of guidance in one sentence each (fewer when the detail
+     * would be longer than {@value #DETAIL_LIMIT} characters a level), other warnings to check, what
+     * is missing and what it would change, one line of limits, and the link to the page with the
+     * full explanation. No rule ids, no log-odds: the page has them.
+     */
+    private String detail(Assessment a, String context, List<String> caveats, String pageUrl) {
+        int limit = DETAIL_LIMIT + DETAIL_EACH_MORE_LEVEL * Math.max(0, a.assessedVertebrae().size() - 1);
+        String detail = detail(a, context, caveats, pageUrl, GUIDANCE_ON_CARD);
+        for (int shown = GUIDANCE_ON_CARD - 1; shown > 0 && detail.codePointCount(0, detail.length()) > limit; shown--) {
+            detail = detail(a, context, caveats, pageUrl, shown);
+        }
+        return detail;
+    }
+
+    /** The detail with at most {@code guidanceShown} pieces of guidance. */
+    private String detail(Assessment a, String context, List<String> caveats, String pageUrl, int guidanceShown) {
+        InWords words = new InWords(a);
         StringBuilder md = new StringBuilder();
-        md.append("**").append(context).append("**: predicted risk that the cemented vertebra breaks again within ")
-                .append(a.calibration().getHorizonMonths()).append(" months of PVP (")
-                .append(a.ruleSet().wording(Wording.OUTCOME)).append("), from the logistic model of Xiong et al. 2021")
-                .append(a.preliminary() ? ". **Preliminary**: some factors are scenarios or assumptions, or an"
-                        + " Observation is preliminary." : ".");
+        md.append(escape(context)).append(": risk of refracture of the cemented vertebra within ")
+                .append(a.calibration().getHorizonMonths()).append(" months (")
+                .append(escape(a.ruleSet().wording(Wording.OUTCOME))).append(").");
+        for (String caveat : caveats) {
+            md.append(' ').append(escape(caveat));
+        }
         if (!a.outsideStudy().isEmpty()) {
-            md.append(" **Less certain**: the input is outside the study's patients (")
-                    .append(escape(String.join(", ", a.outsideStudy().stream()
-                            .map(n -> n.code() + (n.where() == null ? "" : " " + n.where())).distinct().toList())))
-                    .append(", under Notices), so the estimate is less certain than its interval says.");
+            md.append(" **Less certain than its interval says:** the input is outside the study's patients (")
+                    .append(escape(words.outsideStudy())).append(").");
         }
         md.append("\n\n");
-        for (String caveat : caveats) {
-            md.append("> ").append(caveat).append("\n\n");
-        }
         for (Vertebra vertebra : a.assessedVertebrae()) {
-            md.append("### ").append(vertebra.getLabel()).append(" (").append(vertebra.getPhase()).append(")");
-            if (vertebra.getBand() != null) {
-                md.append(": ").append(vertebra.getBand().getDisplay());
+            md.append("**").append(escape(words.headline(vertebra))).append(".**");
+            for (InWords.Group group : words.groups(vertebra)) {
+                md.append(' ').append(escape(words.estimate(group)));
             }
-            md.append("\n\nBand ").append(escape(a.describeBand(vertebra))).append(".\n\n");
-            a.describeSensitivity(vertebra).ifPresent(line -> md.append("**").append(escape(line)).append(".**\n\n"));
-            for (Prediction p : a.predictionsOf(vertebra)) {
-                factors(md, p);
-            }
+            a.describeSensitivity(vertebra).ifPresent(line -> md.append(' ').append(escape(line)).append('.'));
+            md.append("\n\n");
         }
-        guidance(md, a.guidance());
-        inputs(md, a.input().findings());
-        if (!a.notices().isEmpty()) {
-            md.append("#### Notices\n\n");
-            a.notices().forEach(n -> md.append("- ").append(escape(n.severity() + " " + n.render())).append("\n"));
+        List<InWords.Advice> advice = words.guidance();
+        if (!advice.isEmpty()) {
+            md.append("**Consider**").append(advice.size() > guidanceShown
+                    ? " (" + guidanceShown + " of " + advice.size() + ")" : "").append(":\n\n");
+            boolean severalLevels = a.assessedVertebrae().size() > 1;
+            for (InWords.Advice item : advice.subList(0, Math.min(guidanceShown, advice.size()))) {
+                md.append("- ").append(severalLevels ? escape(item.where()) + ": " : "")
+                        .append(escape(item.guidance().getBrief())).append("\n");
+            }
             md.append("\n");
         }
-        md.append("#### Model and its limits\n\n");
-        md.append("- Model ").append(a.calibration().getModel()).append(" version ")
-                .append(modelVersion).append("; rules ")
-                .append(escape(a.ruleSet().origin())).append(", sha256 `").append(a.ruleSet().hash()).append("`\n");
-        md.append("- Interval: approximate, from the covariance of the coefficients (").append(escape(a.covariance().getBasis()))
-                .append(")\n");
-        for (Alternative alternative : a.alternatives()) {
-            md.append("- Also estimated under ").append(escape(alternative.getLabel())).append(" (").append(alternative.getId())
-                    .append("), since ").append(escape(alternative.getWhy())).append(" (").append(escape(alternative.getBasis()))
-                    .append(")\n");
+        List<String> checks = words.checks();
+        if (!checks.isEmpty()) {
+            md.append("**Check:** ").append(escape(String.join(" ", checks.subList(0, Math.min(2, checks.size())))))
+                    .append(checks.size() > 2 ? " (" + (checks.size() - 2) + " more on the page)" : "").append("\n\n");
         }
-        a.describeNotShown().ifPresent(line -> md.append("- ").append(escape(line)).append(".\n"));
-        for (Band band : a.bands()) {
-            md.append("- Band ").append(band.getDisplay()).append(": ").append(escape(band.getMeaning())).append(" (")
-                    .append(escape(band.getBasis())).append(")\n");
+        List<String> missing = words.missing();
+        if (!missing.isEmpty()) {
+            md.append("**Missing:** ").append(escape(String.join(" ", missing))).append("\n\n");
         }
-        for (Statement limit : a.limits()) {
-            md.append("- ").append(escape(limit.getText())).append(" (").append(escape(limit.getBasis())).append(")\n");
+        md.append("*Limits:* ").append(escape(a.ruleSet().wording(Wording.CARD_LIMITS)));
+        if (pageUrl != null) {
+            md.append("\n\n[").append(escape(a.ruleSet().wording(Wording.CARD_LINK))).append("](").append(pageUrl)
+                    .append(") (the link works for ").append(validity()).append(")");
         }
-        return md.append("\n").append(citation()).toString();
+        return md.toString();
     }
 
-    /** One prediction: the log-odds sum, factor by factor, so the reader can redo it. */
-    private static void factors(StringBuilder md, Prediction p) {
-        md.append(p.isHypothetical() ? "**Scenario: " + escape(p.describeAssumptions()) + "**" : "**As observed**")
-                .append(": ").append(p.describeProbability())
-                .append(p.getBand() == null ? "" : ", " + p.getBand().getDisplay())
-                .append(", ").append(Numbers.significant(p.getRelativeRisk(), 2).toPlainString())
-                .append(" times the incidence\n\n");
-        md.append("| Factor | Value | Origin | Log-odds | Odds ratio | Source |\n|---|---|---|---|---|---|\n");
-        md.append("| Intercept (reconstructed, sample scale) | | | ").append(Numbers.signed(p.getCalibration().getIntercept()))
-                .append(" | | ").append(escape(p.getCalibration().getBasis())).append(" |\n");
-        for (Term t : p.getTerms()) {
-            Finding f = t.getFinding();
-            md.append("| ").append(escape(t.getFactor())).append(" | ").append(escape(t.describe()))
-                    .append(" | ").append(f.getOrigin().name().toLowerCase(java.util.Locale.ROOT))
-                    .append(f.getObservations().isEmpty() ? "" : " " + escape(String.join(", ", f.getObservations())))
-                    .append(" | ").append(Numbers.signed(t.getContribution()))
-                    .append(" | ").append(Numbers.significant(t.getCoefficient().getOddsRatio(), 3).toPlainString())
-                    .append(" | ").append(escape(t.getCoefficient().getBasis())).append(" |\n");
-        }
-        md.append("| Re-anchored to an incidence of ").append(Numbers.percent(p.getIncidence(), 3))
-                .append(" | | | ").append(Numbers.signed(-p.getOffset())).append(" | | docs/MODEL.md |\n");
-        md.append("| **Sum (logit)** | | | **").append(Numbers.signed(p.getLogit())).append("** | | |\n\n");
-    }
-
-    private static void guidance(StringBuilder md, List<Guidance> guidance) {
-        md.append("#### Guidance\n\n");
-        if (guidance.isEmpty()) {
-            md.append("None of the guidance rules apply to these findings.\n\n");
-            return;
-        }
-        for (Guidance g : guidance) {
-            md.append("- **").append(g.getVertebra().getLabel()).append(" ").append(g.getId()).append("**: ")
-                    .append(escape(g.getText())).append(" *Support:* ").append(escape(g.getStrength()))
-                    .append(". *Source:* ").append(escape(g.getBasis())).append(".\n");
-        }
-        md.append("\n");
-    }
-
-    private static void inputs(StringBuilder md, List<Finding> findings) {
-        md.append("#### Inputs\n\n| Level | Finding | Value | Date | Observation |\n|---|---|---|---|---|\n");
-        for (Finding f : findings) {
-            md.append("| ").append(f.getVertebra() == null ? "patient" : f.getVertebra().getLabel())
-                    .append(" | ").append(escape(f.getCode())).append(" | ").append(escape(f.display()))
-                    .append(" | ").append(f.getEffective() == null ? "not stated" : escape(f.getEffective()))
-                    .append(" | ").append(escape(String.join(", ", f.getObservations()))).append(" |\n");
-        }
-        md.append("\n");
+    /** "8 hours", "90 minutes" */
+    private String validity() {
+        long minutes = linkValidity.toMinutes();
+        return minutes % 60 == 0 ? minutes / 60 + (minutes == 60 ? " hour" : " hours") : minutes + " minutes";
     }
 
     private static String citation() {
         return "Source: " + escape(RiskAssessmentWriter.REFERENCE) + " [doi:" + RiskAssessmentWriter.DOI + "](" + DOI + ")";
     }
 
-    /** Text from the rules or the input, made safe for Markdown: no table breaks, no raw HTML. */
+    /**
+     * Text from the rules or the input, made safe for Markdown without HTML entities (an EHR that
+     * shows the Markdown as text would show them as typed): no table breaks, no line breaks, and a
+     * {@code <} that could open an HTML tag escaped with a backslash; "P < 0.05" stays as written.
+     */
     static String escape(String text) {
-        return text == null ? "" : text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-                .replace("\r", " ").replace("\n", " ");
+        return text == null ? "" : TAG_START.matcher(text.replace("\\", "\\\\").replace("|", "\\|")
+                .replace("\r", " ").replace("\n", " ")).replaceAll("\\\\<");
     }
 
     static String shorten(String summary) {

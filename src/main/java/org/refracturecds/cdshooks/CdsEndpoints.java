@@ -5,6 +5,7 @@ import org.refracturecds.http.HttpError;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +21,7 @@ import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.PageLinks;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.Feedback;
 import org.refracturecds.store.FeedbackStore;
@@ -49,16 +51,21 @@ public final class CdsEndpoints {
     private final CdsHooks hooks;
     private final MeterRegistry registry;
 
-    /** @param registry where the feedback items stored are counted ({@code pvp.feedback.items}) */
+    /**
+     * @param registry where the feedback items stored are counted ({@code pvp.feedback.items})
+     * @param pages stores an assessment's page and gives the link to it, for the cards; null for no link
+     */
     public CdsEndpoints(ServiceConfig config, ObjectMapper json, Supplier<Assessor> assessor, FhirFetcher fetcher,
-            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock, MeterRegistry registry) {
+            FeedbackStore feedback, JwtVerifier jwt, Semaphore turns, Clock clock, MeterRegistry registry,
+            PageLinks pages) {
         this.config = config;
         this.registry = registry;
         this.json = json;
         this.feedback = feedback;
         this.jwt = jwt;
         this.turns = turns;
-        this.hooks = new CdsHooks(config, json, assessor, fetcher, new CardWriter(json, new RiskAssessmentWriter(clock)),
+        this.hooks = new CdsHooks(config, json, assessor, fetcher, new CardWriter(json, new RiskAssessmentWriter(clock), pages,
+                        Duration.ofMinutes(config.view().linkMinutes())),
                 turns, new InputValidation(InputValidation.mode(config.validation())), clock);
     }
 

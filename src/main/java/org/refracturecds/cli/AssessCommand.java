@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +25,8 @@ import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.validation.InputValidation;
+import org.refracturecds.view.PageData;
+import org.refracturecds.view.PageRenderer;
 
 import ca.uhn.fhir.context.FhirContext;
 import picocli.CommandLine.Command;
@@ -40,9 +44,18 @@ final class AssessCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "A FHIR Bundle, a single resource, or NDJSON; - for standard input.")
     String file;
 
-    @Option(names = "--explain", description = "Print plain text: the rules that fired, each factor's contribution,"
+    @Option(names = "--explain", description = "Print plain text: the estimate in words, each factor's contribution,"
             + " the inputs used and the guidance.")
     boolean explain;
+
+    @Option(names = "--debug", description = "With --explain, also name the rules: each guidance row's id and the rules"
+            + " that fired, in order.")
+    boolean debug;
+
+    @Option(names = "--html", paramLabel = "OUT.html", description = "Also write the surgeon's page (the technique"
+            + " chart, each factor's share, the interval, guidance, inputs, limits) to OUT.html: one self-contained file"
+            + " for the notes. FILE must hold one patient.")
+    Path html;
 
     @Option(names = "--rules", paramLabel = "DIR", description = "Read the rules from DIR instead of the bundled ones.")
     Path rules;
@@ -88,12 +101,20 @@ final class AssessCommand implements Callable<Integer> {
             RuleSet rules = ruleSet.join();
             List<PatientFindings> patients = withValidationNotices(new ObservationMapper(rules.vocabulary(),
                     References.ofFiles(), clock).map(entries), problems);
+            if (html != null && patients.size() != 1) {
+                err.println("error [PVP-C002] --html " + html + ": writes the page of one patient, and " + file + " holds "
+                        + patients.size() + ": give a file with one patient's findings");
+                return Cli.BAD_INPUT;
+            }
             Assessor assessor = new Assessor(rules, new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             for (PatientFindings patient : patients) {
-                Assessment assessment = assessor.assess(patient, explain);
+                Assessment assessment = assessor.assess(patient, explain && debug);
+                if (html != null) {
+                    writePage(assessment);
+                }
                 if (explain) {
-                    ExplainWriter.write(assessment, out);
+                    ExplainWriter.write(assessment, out, debug);
                 } else {
                     var json = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(patients.size() == 1);
                     out.println(json.encodeResourceToString(writer.write(assessment)));
@@ -110,6 +131,17 @@ final class AssessCommand implements Callable<Integer> {
                 return Cli.BAD_RULES;
             }
             throw e;
+        }
+    }
+
+    /** The surgeon's page, as the service shows it, for the notes. */
+    private void writePage(Assessment assessment) throws InputException {
+        String page = new PageRenderer().render(PageData.of(assessment, "Assessed from " + Path.of(file).getFileName(),
+                List.of(), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC).format(clock.instant())));
+        try {
+            Files.writeString(html, page);
+        } catch (IOException e) {
+            throw new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e));
         }
     }
 

@@ -1,9 +1,11 @@
 package org.refracturecds.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.InWords;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Finding;
 import org.refracturecds.facts.Guidance;
@@ -14,16 +16,34 @@ import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Term;
 import org.refracturecds.facts.Vertebra;
 
-/** {@code assess --explain}: the assessment in plain text, for a clinician checking the arithmetic. */
+/**
+ * {@code assess --explain}: the assessment in plain text, for a clinician checking the arithmetic.
+ * It opens with the estimate in the card's words, and names no rule (guidance ids, the rules that
+ * fired) unless asked to debug the rules.
+ */
 final class ExplainWriter {
 
     private ExplainWriter() {
     }
 
-    static void write(Assessment a, PrintWriter out) {
+    static void write(Assessment a, PrintWriter out, boolean debug) {
         out.println("=== " + a.input().patient() + " (" + (a.preliminary() ? "preliminary" : "final") + ")");
         out.println("Model: " + a.calibration().getModel() + " " + a.calibration().getVersion() + ", rules "
                 + a.ruleSet().origin() + " sha256:" + a.ruleSet().shortHash());
+        out.println();
+        InWords words = new InWords(a);
+        for (Vertebra v : a.assessedVertebrae()) {
+            out.println(words.headline(v) + ".");
+            for (InWords.Group group : words.groups(v)) {
+                out.println("  " + words.estimate(group));
+            }
+            a.describeSensitivity(v).ifPresent(line -> out.println("  " + line + "."));
+        }
+        List<String> missing = words.missing();
+        if (!missing.isEmpty()) {
+            out.println("Missing:");
+            missing.forEach(line -> out.println("  " + line));
+        }
         out.println();
         out.println("Inputs used:");
         for (Finding f : a.input().findings()) {
@@ -75,8 +95,9 @@ final class ExplainWriter {
         }
         out.println();
         out.println("Guidance:");
-        for (Guidance g : a.guidance()) {
-            out.println("  [" + g.getVertebra().getLabel() + "] " + g.getId() + ": " + g.getText());
+        for (InWords.Advice advice : words.guidance()) {
+            Guidance g = advice.guidance();
+            out.println("  [" + advice.where() + "] " + (debug ? g.getId() + ": " : "") + g.getText());
             out.println("      support: " + g.getStrength() + "; source: " + g.getBasis());
         }
         if (a.guidance().isEmpty()) {
@@ -92,7 +113,7 @@ final class ExplainWriter {
         for (Statement s : a.limits()) {
             out.println("  - " + s.getText() + " [" + s.getBasis() + "]");
         }
-        if (!a.firedRules().isEmpty()) {
+        if (debug && !a.firedRules().isEmpty()) {
             out.println();
             out.println("Rules fired, in order:");
             a.firedRules().forEach(rule -> out.println("  " + rule));

@@ -93,6 +93,8 @@ public final class RuleSet {
     private final String favourableScenario;
     private final List<Statement> limits;
     private final Vocabulary vocabulary;
+    private final List<Coefficient> coefficients;
+    private final List<Coding> codings;
     private final String origin;
     private final String hash;
     private final Instant loadedAt;
@@ -118,6 +120,8 @@ public final class RuleSet {
                 .map(ScenarioValue::getScenario).findFirst().orElseThrow();
         this.limits = ofType(knowledge, Statement.class).stream().filter(s -> s.getFinding() == null).toList();
         this.vocabulary = new Vocabulary(ofType(knowledge, BodySite.class), ofType(knowledge, PhysicalLimit.class));
+        this.coefficients = List.copyOf(ofType(knowledge, Coefficient.class));
+        this.codings = List.copyOf(ofType(knowledge, Coding.class));
         this.origin = origin;
         this.hash = hash;
         this.loadedAt = Instant.now();
@@ -410,6 +414,11 @@ public final class RuleSet {
     List<Statement> limits() { return limits; }
     /** How the input may name a vertebra, and the values a measurement can have: what the FHIR mapping needs. */
     public Vocabulary vocabulary() { return vocabulary; }
+
+    /** The model's factors (model.drl.csv, table Coefficients). */
+    public List<Coefficient> coefficients() { return coefficients; }
+    /** How each factor's findings are coded (model.drl.csv, table Codings). */
+    public List<Coding> codings() { return codings; }
 
     /** The rules that run for each patient (not those that load the tables' data), by name. */
     public Set<String> assessmentRules() { return assessmentRules; }

@@ -79,11 +79,11 @@ public final class Finding {
         return origin == Origin.OBSERVED || origin == Origin.DERIVED;
     }
 
-    /** The value as a reader sees it: "present", "upper-and-lower", "12.5 %". */
+    /** The value as a reader sees it: "present", "upper-and-lower", "12.5%", "18 deg". */
     public String display() {
         if (value != null) {
             return value;
         }
-        return Numbers.plain(quantity) + " " + unit;
+        return Numbers.withUnit(quantity, unit);
     }
 }

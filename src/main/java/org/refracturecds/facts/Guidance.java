@@ -8,6 +8,8 @@ public final class Guidance {
     private String text;
     private String strength;
     private String basis;
+    private String brief;
+    private int cardOrder = Integer.MAX_VALUE;
 
     public Guidance(String id, Vertebra vertebra) {
         this.id = id;
@@ -22,5 +24,11 @@ public final class Guidance {
     public String getStrength() { return strength; }
     public void setStrength(String strength) { this.strength = strength; }
     public String getBasis() { return basis; }
+    /** The advice in one sentence, for the card; the whole advice when the table gives none. */
+    public String getBrief() { return brief == null || brief.isBlank() ? text : brief; }
+    public void setBrief(String brief) { this.brief = brief; }
+    /** Where the card puts it: lowest first, and the card shows only the first few. */
+    public int getCardOrder() { return cardOrder; }
+    public void setCardOrder(int cardOrder) { this.cardOrder = cardOrder; }
     public void setBasis(String basis) { this.basis = basis; }
 }

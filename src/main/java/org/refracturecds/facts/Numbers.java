@@ -24,6 +24,11 @@ public final class Numbers {
         return BigDecimal.valueOf(value).round(MathContext.DECIMAL64).stripTrailingZeros().toPlainString();
     }
 
+    /** A measurement with its unit as people write it: "12.5%" (no space before %), "18 deg", "0.68 g/cm2". */
+    public static String withUnit(double value, String unit) {
+        return plain(value) + ("%".equals(unit) ? "%" : " " + unit);
+    }
+
     /**
      * {@code value} rounded to {@code digits} significant figures, half up, as its shortest
      * decimal form (what Double.toString gives) rounds: the exact binary expansion costs a lot on

@@ -25,10 +25,10 @@ public final class Term {
     public String getScenario() { return finding.getScenario(); }
 
 
-    /** "intravertebral cleft present", "RR 12.5 pp" */
+    /** "intravertebral cleft present", "reduction rate 12.5%" */
     public String describe() {
         if (coding.isMeasured()) {
-            return coefficient.getLabel() + " " + Numbers.plain(finding.getQuantity()) + " " + finding.getUnit();
+            return coefficient.getLabel() + " " + Numbers.withUnit(finding.getQuantity(), finding.getUnit());
         }
         return coding.getLabel();
     }

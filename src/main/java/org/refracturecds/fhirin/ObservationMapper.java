@@ -102,7 +102,7 @@ public final class ObservationMapper {
                            String label, Date effective, String effectiveText, boolean preliminary) {
 
         String display() {
-            return value != null ? value : quantity + " " + type.kind.unit;
+            return value != null ? value : Numbers.withUnit(quantity, type.kind.unit);
         }
     }
 

@@ -54,6 +54,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param auditKey          the secret under which patient ids are hashed in the audit trail (HMAC-SHA256),
  *                          given or read from the environment variable {@code auditKeyEnv} names; never
  *                          logged; null: the audit trail records no patient
+ * @param view              the surgeon's page that the cards link to
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -64,10 +65,28 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String databasePasswordEnv, int databasePoolSize, String feedbackJdbcUrl,
                             String logFormat,
                             int drainSeconds,
-                            int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv) {
+                            int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
+                            View view) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
+
+    /**
+     * The surgeon's page ({@code /view/...}) that each assessment card links to.
+     *
+     * @param linkMinutes how long a card's link works; the page is kept as long
+     * @param keyEnv      the environment variable that holds the key signing the links
+     * @param key         that key (at least 32 characters), read from {@code keyEnv}; null for a
+     *                    random key drawn at start-up, with which links work only on this node
+     *                    and until it stops
+     */
+    public record View(int linkMinutes, String keyEnv, String key) {
+
+        @Override
+        public String toString() {
+            return "View[linkMinutes=" + linkMinutes + ", keyEnv=" + keyEnv + ", key=" + (key == null ? "random" : "(given)") + "]";
+        }
+    }
 
     /** How callers are authenticated: "verify" (JWT, CDS Hooks 2.0) or "off" (a local demo only). */
     public record Auth(String mode, List<Issuer> issuers) {
@@ -168,6 +187,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         databaseFromOldName(own, merged, name);
         secretFromEnvironment(merged, environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
         secretFromEnvironment(merged, environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
+        viewKeyFromEnvironment(merged, environment, name);
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -221,6 +241,28 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merged.put(setting, secret);
     }
 
+    /** The key that signs the page links, from the environment variable {@code view.keyEnv} names, when it names one. */
+    private static void viewKeyFromEnvironment(ObjectNode merged, Map<String, String> environment, String name)
+            throws ConfigException {
+        JsonNode view = merged.get("view");
+        JsonNode variable = view == null ? null : view.get("keyEnv");
+        if (variable == null || variable.isNull()) {
+            return;
+        }
+        String at = "[PVP-C103] " + name + ": setting 'view.keyEnv'";
+        if (!variable.isTextual() || !variable.asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new ConfigException(at + " is '" + variable.asText() + "': give the name of an environment variable,"
+                    + " e.g. PVP_VIEW_KEY");
+        }
+        String key = environment.get(variable.asText());
+        if (key == null) {
+            throw new ConfigException(at + " names " + variable.asText() + ", which is not set in the service's"
+                    + " environment: set it to a random key of 32 characters or more (the same on every node),"
+                    + " or remove the setting");
+        }
+        ((ObjectNode) view).put("key", key);
+    }
+
     /** Where the database is and how to log in to it. */
     public Database.Settings databaseSettings() {
         return new Database.Settings(database, databaseUser, databasePassword, databasePoolSize);
@@ -232,7 +274,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
                 + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
                 + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + ", auditKey="
-                + (auditKey == null ? "none" : "(given)") + "]";
+                + (auditKey == null ? "none" : "(given)") + ", view=" + view + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -327,6 +369,14 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             throw new ConfigException(at + (auditKeyEnv == null ? "auditKey'" : "auditKeyEnv' (" + auditKeyEnv + ")")
                     + " holds " + auditKey.length() + " characters: give a random secret of at least 32, e.g. the"
                     + " output of openssl rand -hex 32");
+        }
+        if (view == null || view.linkMinutes() < 1 || view.linkMinutes() > 10_080) {
+            throw new ConfigException(at + "view.linkMinutes' is " + (view == null ? null : view.linkMinutes())
+                    + ": give 1 to 10080 (a week), how long a card's link to its page works");
+        }
+        if (view.key() != null && view.key().length() < 32) {
+            throw new ConfigException(at + "view.key' has " + view.key().length() + " characters: give a random key"
+                    + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
         checkAuth(at);
         return this;

@@ -35,6 +35,8 @@ import org.refracturecds.store.Database;
 import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
+import org.refracturecds.store.ViewPages;
+import org.refracturecds.view.ViewEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -50,7 +52,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 
 /**
- * The host: one Javalin on Jetty with the faces on it (today CDS Hooks), the rules' status, and
+ * The host: one Javalin on Jetty with the faces on it (CDS Hooks, the surgeon's page), the rules' status, and
  * what every face shares: the database, the FHIR client, the JWT check, slow-client guards, and
  * every error in one OperationOutcome shape. It serves the node's health (GET /health/live,
  * /health/ready) and metrics (GET /metrics), gives every request an id, and stops by draining.
@@ -74,6 +76,7 @@ public final class Server implements AutoCloseable {
     private final AuditTrail audit;
     private final AuditedCalls audited;
     private final RulesSync rulesSync;
+    private final ViewEndpoints view;
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -97,8 +100,9 @@ public final class Server implements AutoCloseable {
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
+        this.view = new ViewEndpoints(config, this::publicUrl, JSON, new ViewPages(database, clock), clock);
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
-                new Turns(config.requestsAtOnce(), metrics.registry()), clock, metrics.registry());
+                new Turns(config.requestsAtOnce(), metrics.registry()), clock, metrics.registry(), view);
         metrics.countReloads(rules);
         this.hostName = hostName(config);
         this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
@@ -183,6 +187,12 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** The service's URL: the setting, with the port it listens on once started when it was given as 0 (a free one). */
+    private String publicUrl() {
+        return listening && config.publicUrl().endsWith(":0")
+                ? config.publicUrl().substring(0, config.publicUrl().length() - 1) + app.port() : config.publicUrl();
+    }
+
     /** The base URL of the discovery endpoint, as the EHR is told to call it. */
     public String discoveryUrl() {
         return config.publicUrl() + "/cds-services";
@@ -265,6 +275,7 @@ public final class Server implements AutoCloseable {
         }));
         audited.register(javalin, "/cds-services");
         cds.register(javalin);
+        view.register(javalin);
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.
         javalin.routes.get("/health/live", ctx -> write(ctx, Readiness.live(JSON)));

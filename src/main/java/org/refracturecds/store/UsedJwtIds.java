@@ -6,12 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The JWT ids already used, in the table {@code used_jwt_id} (V2__used_jwt_ids.sql): the primary
@@ -24,18 +22,15 @@ public final class UsedJwtIds {
 
     private static final String INSERT = "INSERT INTO used_jwt_id (token_id, expires_at) VALUES (?, ?)";
     private static final String PURGE = "DELETE FROM used_jwt_id WHERE expires_at < ?";
-    private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
     /** SQLSTATE of a duplicate key, on H2 and on PostgreSQL. */
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final Database database;
-    private final Clock clock;
-    private final AtomicReference<Instant> nextPurge;
+    private final ExpiredRows expired;
 
     public UsedJwtIds(Database database, Clock clock) {
         this.database = database;
-        this.clock = clock;
-        this.nextPurge = new AtomicReference<>(clock.instant());
+        this.expired = new ExpiredRows(database, clock, PURGE);
     }
 
     /**
@@ -64,17 +59,7 @@ public final class UsedJwtIds {
 
     /** Deletes the rows of tokens that have expired; one caller a minute does it. */
     void purgeExpired() throws SQLException {
-        Instant now = clock.instant();
-        Instant due = nextPurge.get();
-        if (now.isBefore(due) || !nextPurge.compareAndSet(due, now.plus(PURGE_EVERY))) {
-            return;
-        }
-        database.writeNotDurably(connection -> {
-            try (PreparedStatement purge = connection.prepareStatement(PURGE)) {
-                purge.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-                return purge.executeUpdate();
-            }
-        });
+        expired.purge();
     }
 
     /** The issuer and the jti, hashed together; the issuer's length first, so that no two pairs give the same text. */

@@ -62,4 +62,11 @@ class CardWriterTest {
         assertTrue(summary.endsWith("\u2026 (outside the study: see detail)"), summary);
         assertTrue(summary.startsWith("After PVP: refracture risk T6 "), summary);
     }
+
+    @Test
+    void textFromTheRules_keepsAComparisonAsWritten_andEscapesOnlyWhatCouldOpenATag() {
+        assertEquals("P < 0.05, P > 0.1", CardWriter.escape("P < 0.05, P > 0.1"));
+        assertEquals("\\<b>bold\\</b> \\| cell", CardWriter.escape("<b>bold</b> | cell"));
+        assertEquals("one line", CardWriter.escape("one\nline"));
+    }
 }

@@ -78,14 +78,18 @@ class CdsServiceTest {
         assertEquals("warning", card.path("indicator").asText(),
                 "the band is the favourable scenario's, Moderate; the unfavourable High is a what-if, never critical");
         String detail = card.path("detail").asText();
-        for (String basis : List.of("Observation/preop-ivc", "2025-03-03", "+3.300", "19% (approximate 95% interval 1.8% to 76%)",
-                "G-IVC-TIMING", "G-ENDPLATE-CONTACT", "xiong-2021-logistic version 2.0.0+rules.",
-                "Band Moderate, its band under the favourable technique scenario (19%); 19% to 85% across the technique scenarios.",
-                "**Under the alternative NPEC order (none, upper, upper and lower, lower) this would be High,"
-                        + " under an incidence of 10% High, not Moderate.**",
-                "doi:10.1186/s12891-021-04355-w", "Single-centre retrospective study")) {
-            assertTrue(detail.contains(basis), "the detail shows " + basis);
+        for (String said : List.of("**T12, before PVP: Moderate with favourable technique.**",
+                "Cement contacts both endplates, reduction rate 5%: 19%, Moderate (could be anywhere from 1.8% to 76%).",
+                "Cement contacts neither endplate, reduction rate 15%: 85%, High (could be anywhere from 29% to 99%).",
+                "Under the alternative NPEC order (none, upper, upper and lower, lower) this would be High,"
+                        + " under an incidence of 10% High, not Moderate.",
+                "**Consider** (3 of 5):\n\n- Consider aiming for cement contact with both endplates",
+                "**Missing:** Conditions not sent", "*Limits:* One retrospective study of 93 patients")) {
+            assertTrue(detail.contains(said), "the detail says " + said + ":\n" + detail);
         }
+        JsonNode risk = card.at("/suggestions/0/actions/0/resource");
+        assertTrue(risk.path("basis").toString().contains("Observation/preop-ivc"), "the RiskAssessment holds the basis");
+        assertTrue(risk.at("/method/coding/0/version").asText().startsWith("2.0.0+rules."));
         assertUuid(card.path("uuid").asText());
         assertEquals("https://doi.org/10.1186/s12891-021-04355-w", card.path("source").path("url").asText());
         assertEquals("xiong-2021-logistic", card.path("source").path("topic").path("code").asText());
@@ -116,9 +120,10 @@ class CdsServiceTest {
         assertEquals("PVP ordered: refracture risk T12 Low with favourable technique (0.88% to 19%), 0.88% to 85% across scenarios",
                 card.path("summary").asText());
         assertEquals("info", card.path("indicator").asText(), "the lowest band under the favourable scenario, without a cleft");
-        assertTrue(card.path("detail").asText().contains("Band Low, the lowest band under the favourable technique scenario,"
-                + " which gives 0.88% to 19% as a finding is missing; 0.88% to 85% across the technique scenarios."),
-                card.path("detail").asText());
+        assertTrue(card.path("detail").asText().contains("**T12, before PVP: Low with favourable technique.**"
+                + " Cement contacts both endplates, reduction rate 5%: 0.88% to 19%, Low to Moderate"), card.path("detail").asText());
+        assertTrue(card.path("detail").asText().contains("**Missing:** Intravertebral cleft not reported at T12: 0.88% without"
+                + " it, 19% with it; the pre-operative MRI would settle which."), card.path("detail").asText());
     }
 
     @Test
@@ -131,7 +136,7 @@ class CdsServiceTest {
         String detail = card.path("detail").asText();
         assertTrue(detail.contains("Ordered: ServiceRequest/pvp-order-1 (T12)."), detail);
         assertTrue(detail.contains("Findings of L1 are on record too; this card is about the level ordered."), detail);
-        assertFalse(detail.contains("### L1"), "L1 is not assessed");
+        assertFalse(detail.contains("**L1,"), "L1 is not assessed");
         assertFalse(card.toString().contains("Observation/preop-ivc-l1"), "nor used as a basis");
     }
 
@@ -144,7 +149,7 @@ class CdsServiceTest {
 
         String detail = card.path("detail").asText();
         assertTrue(detail.contains("Ordered: ServiceRequest/pvp-order-1."), detail);
-        assertTrue(detail.contains("### T12") && detail.contains("### L1"), detail);
+        assertTrue(detail.contains("**T12, before PVP: ") && detail.contains("**L1, before PVP: "), detail);
     }
 
     @Test
@@ -206,7 +211,9 @@ class CdsServiceTest {
         assertEquals("After PVP: refracture risk T11 57% (High)", card.path("summary").asText());
         assertEquals("critical", card.path("indicator").asText(), "an observed High");
         assertEquals("final", card.at("/suggestions/0/actions/0/resource/status").asText());
-        assertTrue(card.path("detail").asText().contains("Observation/cleft-npec"));
+        assertTrue(card.path("detail").asText().contains("**T11, after PVP: 57%, High.** Could be anywhere from 10% to 94%."),
+                card.path("detail").asText());
+        assertTrue(card.at("/suggestions/0/actions/0/resource/basis").toString().contains("Observation/cleft-npec"));
     }
 
     @Test
@@ -241,8 +248,8 @@ class CdsServiceTest {
         assertEquals("After PVP: refracture risk T11 0.16% (Low) (outside the study: see detail)", summary);
         assertTrue(summary.length() < 140);
         String firstParagraph = card.path("detail").asText().split("\n\n")[0];
-        assertTrue(firstParagraph.endsWith(" **Less certain**: the input is outside the study's patients (PVP-A101 T11,"
-                + " PVP-A102 T11, under Notices), so the estimate is less certain than its interval says."), firstParagraph);
+        assertTrue(firstParagraph.endsWith(" **Less certain than its interval says:** the input is outside the study's"
+                + " patients (PVP-A101 T11, PVP-A102 T11)."), firstParagraph);
     }
 
     @Test
@@ -478,9 +485,12 @@ class CdsServiceTest {
         RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
 
         assertEquals(200, reply.status(), reply.body().toString());
-        String detail = only(reply.body().path("cards")).path("detail").asText();
-        assertTrue(detail.contains("Observation/cleft-npec") && detail.contains("is not an NPEC pattern")
-                && detail.contains(Codes.NPEC_PATTERN + "\\|(no code)"), detail);
+        JsonNode card = only(reply.body().path("cards"));
+        String notes = card.at("/suggestions/0/actions/0/resource/note").toString();
+        assertTrue(notes.contains("Observation/cleft-npec") && notes.contains("is not an NPEC pattern")
+                && notes.contains(Codes.NPEC_PATTERN + "|(no code)"), notes);
+        assertTrue(card.path("detail").asText().contains("Cement-endplate contact (NPEC) not used (Observation/cleft-npec)."),
+                card.path("detail").asText());
     }
 
     @Test

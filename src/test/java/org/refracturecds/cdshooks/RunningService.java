@@ -93,6 +93,7 @@ final class RunningService implements AutoCloseable {
     Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode body = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+        body.path("cards").forEach(CardChecks::check);
         return new Reply(response.statusCode(), body, response);
     }
 

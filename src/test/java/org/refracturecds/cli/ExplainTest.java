@@ -44,4 +44,26 @@ class ExplainTest {
         assertTrue(run.out().contains("    incidence-10      79% High       an incidence of 10% [Discussion (incidence of"
                 + " refracture), docs/MODEL.md]\n"), run.out());
     }
+
+    @Test
+    void explain_speaksTheCardsPlainWords_andNamesNoRule() {
+        CliRun run = CliRun.of("assess", "--explain", "examples/pre-op-only.json");
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("T12, before PVP: Moderate with favourable technique.\n"
+                + "  Cement contacts both endplates, reduction rate 5%: 19%, Moderate (could be anywhere from 1.8% to 76%).\n"),
+                run.out());
+        assertFalse(run.out().contains("G-ENDPLATE-CONTACT"), "no guidance id");
+        assertFalse(run.out().contains("Rules fired"), "no rule names");
+        assertFalse(run.out().matches("(?s).*\\d %.*"), "no space before a per cent sign");
+    }
+
+    @Test
+    void debug_addsTheRulesNames() {
+        CliRun run = CliRun.of("assess", "--explain", "--debug", "examples/pre-op-only.json");
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[T12] G-ENDPLATE-CONTACT: Consider aiming"), run.out());
+        assertTrue(run.out().contains("Rules fired, in order:"), run.out());
+    }
 }

@@ -30,7 +30,7 @@ class RuleSetTest {
                 Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
                 Map.entry("Covariance", 1L), Map.entry("CovarianceRow", 5L), Map.entry("ExcludedCondition", 134L),
                 Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L), Map.entry("Statement", 18L),
-                Map.entry("Wording", 4L)), counts);
+                Map.entry("Wording", 10L)), counts);
     }
 
     @Test
@@ -92,14 +92,14 @@ class RuleSetTest {
         RuleFolders.copyWithEdit(dir, "guidance.drl.csv", "g.setStrength(", "g.setStrenth(");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
         assertEquals(1, e.problems().size(), e.getMessage());
-        assertEquals("guidance.drl.csv row 11, column G (Strength of the support)", e.problems().get(0).where());
+        assertEquals("guidance.drl.csv row 12, column G (Strength of the support)", e.problems().get(0).where());
     }
 
     @Test
     void unbalancedQuoteInATable_isReportedAtItsCell(@TempDir Path dir) throws IOException {
         RuleFolders.copyWithEdit(dir, "guidance.drl.csv", "post-operative,,,high,G-FOLLOW-UP", "post-operative,,,\"high\"\",G-FOLLOW-UP");
         RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
-        assertEquals("guidance.drl.csv row 19, column I", problem.where());
+        assertEquals("guidance.drl.csv row 20, column K", problem.where());
         assertTrue(problem.hint().contains("unbalanced quote"), problem.render());
     }
 

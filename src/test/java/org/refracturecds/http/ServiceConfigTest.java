@@ -36,12 +36,32 @@ class ServiceConfigTest {
     @Test
     void theExampleSettings_load() throws Exception {
         ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
-                Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "k".repeat(64)));
+                Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "a".repeat(64),
+                        "PVP_VIEW_KEY", "k".repeat(44)));
 
         assertTrue(example.auth().verify());
+        assertEquals("k".repeat(44), example.view().key());
+        assertFalse(example.toString().contains("kkkk"), "the key is never shown");
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
         assertEquals("jdbc:postgresql://db.hospital.example:5432/pvp", example.database());
         assertEquals("from-the-environment", example.databasePassword());
+    }
+
+    @Test
+    void viewKeyEnvNamingAnUnsetVariable_isRefused_withTheSettingNamed() {
+        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(null, Map.of("view", Map.of("keyEnv", "PVP_VIEW_KEY")), Map.of()));
+
+        assertTrue(e.getMessage().startsWith("[PVP-C103] the bundled settings: setting 'view.keyEnv' names PVP_VIEW_KEY,"
+                + " which is not set"), e.getMessage());
+    }
+
+    @Test
+    void aShortViewKeyOrALinkOfNoMinutes_isRefused() {
+        assertTrue(assertThrows(ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null,
+                Map.of("view", Map.of("key", "short")))).getMessage().contains("setting 'view.key' has 5 characters"));
+        assertTrue(assertThrows(ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null,
+                Map.of("view", Map.of("linkMinutes", 0)))).getMessage().contains("setting 'view.linkMinutes' is 0"));
     }
 
     @Test

@@ -108,6 +108,7 @@ class DeployFilesTest {
         assertEquals(postgres.get("POSTGRES_PASSWORD").asText(), pvp.get("environment")
                 .get(settings.databasePasswordEnv()).asText(), "the service logs in with the password postgres was given");
         assertEquals("value-of-PVP_AUDIT_KEY-from-the-environment", settings.auditKey(), "the audit key from the environment");
+        assertEquals("value-of-PVP_VIEW_KEY-from-the-environment", settings.view().key(), "the link key from the environment");
         assertEquals(defaultPort, settings.port());
         assertEquals(List.of(String.valueOf(settings.port())), strings(pvp.get("expose")));
         assertTrue(settings.auth().verify());
@@ -176,6 +177,7 @@ class DeployFilesTest {
 
         assertEquals("from-the-secret: password (at least 32 characters)", settings.databasePassword());
         assertEquals("PVP_AUDIT_KEY", settings.auditKeyEnv());
+        assertEquals("from-the-secret: view-key (at least 32 characters)", settings.view().key());
         assertTrue(settings.database().startsWith("jdbc:postgresql:"), settings.database());
         assertEquals(defaultPort, settings.port());
         assertTrue(settings.auth().verify());

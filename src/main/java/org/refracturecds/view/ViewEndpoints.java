@@ -1,0 +1,166 @@
+package org.refracturecds.view;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.http.HttpError;
+import org.refracturecds.http.PageLinks;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.store.ViewPages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+
+/**
+ * The surgeon's page over HTTP ({@code GET /view/{id}}), and the links the cards give to it.
+ *
+ * <p>A link names a random id, its expiry and an HMAC-SHA256 signature of both under the key of
+ * setting {@code view.keyEnv}: it carries no patient data, cannot be altered (a changed id or
+ * expiry breaks the signature) and stops working when it expires. The page's data is kept in the
+ * database ({@link ViewPages}) until then, so any node with the same database and key shows it.
+ * A refused link gets a page (or, for a client that asks for JSON, an OperationOutcome) with a
+ * code: {@code PVP-H701} altered or signed with another key (403), {@code PVP-H702} expired
+ * (410), {@code PVP-H703} no page under it (404).
+ */
+public final class ViewEndpoints implements PageLinks {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ViewEndpoints.class);
+    private static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final String ID = "[A-Za-z0-9_-]{43}";
+
+    private final Supplier<String> publicUrl;
+    private final Duration validity;
+    private final byte[] key;
+    private final ViewPages store;
+    private final ObjectMapper json;
+    private final PageRenderer renderer = new PageRenderer();
+    private final SecureRandom random = new SecureRandom();
+    private final Clock clock;
+    private final String policy;
+
+    /** @param publicUrl the service's URL as a browser reaches it, once it listens */
+    public ViewEndpoints(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, ViewPages store, Clock clock) {
+        this.publicUrl = publicUrl;
+        this.validity = Duration.ofMinutes(config.view().linkMinutes());
+        this.store = store;
+        this.json = json;
+        this.clock = clock;
+        if (config.view().key() != null) {
+            this.key = config.view().key().getBytes(StandardCharsets.UTF_8);
+        } else {
+            this.key = new byte[32];
+            random.nextBytes(key);
+            LOG.warn("setting view.keyEnv is not set: the page links are signed with a key drawn at start-up, so they"
+                    + " work only on this node and stop working when it restarts");
+        }
+        this.policy = "default-src 'none'; style-src " + renderer.styleHash() + "; img-src data:; base-uri 'none';"
+                + " form-action 'none'";
+    }
+
+    public void register(JavalinConfig javalin) {
+        javalin.routes.get("/view/{id}", this::page);
+    }
+
+    /** Keeps the page of the assessment until its link expires; the link, or null when it could not be kept. */
+    @Override
+    public String link(Assessment assessment, String context, List<String> caveats) {
+        Instant now = clock.instant();
+        Instant expires = now.plus(validity);
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String id = BASE64URL.encodeToString(bytes);
+        try {
+            PageData data = PageData.of(assessment, context, caveats, MINUTES.format(now));
+            store.store(id, json.writeValueAsString(data), expires);
+        } catch (SQLException | JsonProcessingException e) {
+            LOG.warn("the page of a card could not be kept, so the card goes without its link: {}", e.getMessage());
+            return null;
+        }
+        long exp = expires.getEpochSecond();
+        return publicUrl.get() + "/view/" + id + "?exp=" + exp + "&sig=" + signature(id, exp);
+    }
+
+    private void page(Context ctx) throws SQLException, JsonProcessingException {
+        String id = ctx.pathParam("id");
+        String exp = ctx.queryParam("exp");
+        String sig = ctx.queryParam("sig");
+        long expires;
+        try {
+            expires = Long.parseLong(exp == null ? "" : exp);
+        } catch (NumberFormatException e) {
+            expires = -1;
+        }
+        if (!id.matches(ID) || expires < 0 || sig == null
+                || !MessageDigest.isEqual(signature(id, expires).getBytes(StandardCharsets.US_ASCII),
+                        sig.getBytes(StandardCharsets.US_ASCII))) {
+            refuse(ctx, 403, "PVP-H701", "this link's signature does not match it: the link was changed, or was made"
+                    + " by a service with another signing key (setting view.keyEnv)", "Open the page from the card again.");
+            return;
+        }
+        if (clock.instant().getEpochSecond() > expires) {
+            refuse(ctx, 410, "PVP-H702", "this link expired at " + MINUTES.format(Instant.ofEpochSecond(expires))
+                    + "; a card's link works for " + validity.toMinutes() + " minutes (setting view.linkMinutes)",
+                    "Open the patient's card again: a new assessment gives a new link.");
+            return;
+        }
+        Optional<ViewPages.Stored> stored = store.find(id);
+        if (stored.isEmpty()) {
+            refuse(ctx, 404, "PVP-H703", "no page is kept under this link: it was removed after it expired, or it was"
+                    + " made by a service with another database", "Open the patient's card again.");
+            return;
+        }
+        String html = renderer.render(json.readValue(stored.get().page(), PageData.class));
+        secure(ctx);
+        ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    /** An HTML page with the code for a browser; the OperationOutcome for a client that asks for JSON. */
+    private void refuse(Context ctx, int status, String code, String message, String todo) {
+        String accept = String.valueOf(ctx.header("Accept"));
+        if (accept.contains("json") && !accept.contains("text/html")) {
+            throw new HttpError(status, code, "link", message + ". " + todo);
+        }
+        secure(ctx);
+        ctx.status(status).contentType("text/html; charset=utf-8").result(renderer.refusal(code, message + ".", todo));
+    }
+
+    private void secure(Context ctx) {
+        ctx.header("Content-Security-Policy", policy)
+                .header("Cache-Control", "no-store")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer");
+    }
+
+    private String signature(String id, long expires) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return BASE64URL.encodeToString(mac.doFinal((id + "." + expires).getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("every Java runtime has HmacSHA256", e);
+        }
+    }
+}

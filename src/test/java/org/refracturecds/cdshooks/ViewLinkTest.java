@@ -1,0 +1,135 @@
+package org.refracturecds.cdshooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The card's link to the surgeon's page, over a real socket: the link carries no patient data,
+ * opens the page, and is refused with a code when altered or expired.
+ */
+class ViewLinkTest {
+
+    static final String KEY = "a test key of at least thirty-two characters";
+    @TempDir
+    static Path dir;
+    static RunningService service;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        service = new RunningService(dir, Map.of("view", Map.of("key", KEY, "linkMinutes", 30)));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+    }
+
+    static String pageLink(JsonNode card) {
+        for (JsonNode link : card.path("links")) {
+            if (link.path("url").asText().contains("/view/")) {
+                assertEquals("absolute", link.path("type").asText());
+                return link.path("url").asText();
+            }
+        }
+        throw new AssertionError("no link to the page: " + card.path("links"));
+    }
+
+    static HttpResponse<String> get(String url, String accept) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", accept).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theCardsLink_carriesNoPatientData_andOpensThePage() throws Exception {
+        JsonNode card = CdsServiceTest.only(service.post("/cds-services/pvp-refracture-risk",
+                RunningService.example("patient-view.json")).body().path("cards"));
+        String link = pageLink(card);
+
+        assertTrue(link.matches("http://127\\.0\\.0\\.1:\\d+/view/[A-Za-z0-9_-]{43}\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}"), link);
+        assertFalse(link.contains("cleft"), "no patient or Observation id in the link");
+        assertTrue(card.path("detail").asText().contains("](" + link + ") (the link works for 30 minutes)"),
+                card.path("detail").asText());
+
+        HttpResponse<String> page = get(link, "text/html");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").startsWith("default-src 'none'"));
+        assertEquals("no-store", page.headers().firstValue("Cache-Control").orElse(""));
+        String html = page.body();
+        assertTrue(html.contains("T11, after PVP: 57%, High"), html);
+        assertTrue(html.contains("Observation/cleft-npec"), "the inputs with their Observation ids");
+        assertTrue(html.contains("this patient"), "the observed cell is marked");
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target/view-after-pvp.html"), html);
+    }
+
+    @Test
+    void anAlteredLink_isRefusedWithItsCode() throws Exception {
+        JsonNode card = CdsServiceTest.only(service.post("/cds-services/pvp-refracture-preop",
+                RunningService.example("order-sign.json")).body().path("cards"));
+        String link = pageLink(card);
+        Files.writeString(Path.of("target/view-before-pvp.html"), get(link, "text/html").body());
+        String later = link.replaceFirst("exp=(\\d+)", "exp=" + (Long.parseLong(link.replaceAll(".*exp=(\\d+).*", "$1")) + 3600));
+
+        HttpResponse<String> page = get(later, "text/html");
+        HttpResponse<String> json = get(later, "application/json");
+
+        assertEquals(403, page.statusCode());
+        assertTrue(page.body().contains("PVP-H701"), page.body());
+        assertEquals(403, json.statusCode());
+        assertEquals("PVP-H701", RunningService.JSON.readTree(json.body()).at("/issue/0/details/coding/0/code").asText());
+    }
+
+    /** The signature the service gives {@code id} expiring at {@code exp}, under {@link #KEY}. */
+    static String sign(String id, long exp) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                mac.doFinal((id + "." + exp).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void anExpiredLink_isRefusedWithItsCode_evenWhenItsSignatureIsRight() throws Exception {
+        String id = "A".repeat(43);
+        long past = System.currentTimeMillis() / 1000 - 60;
+
+        HttpResponse<String> page = get(service.base + "/view/" + id + "?exp=" + past + "&sig=" + sign(id, past), "text/html");
+
+        assertEquals(410, page.statusCode());
+        assertTrue(page.body().contains("PVP-H702"), page.body());
+    }
+
+    @Test
+    void aSignedLinkWithNoPageKept_isNotFound() throws Exception {
+        String id = "B".repeat(43);
+        long future = System.currentTimeMillis() / 1000 + 600;
+
+        HttpResponse<String> page = get(service.base + "/view/" + id + "?exp=" + future + "&sig=" + sign(id, future),
+                "application/json");
+
+        assertEquals(404, page.statusCode());
+        assertTrue(page.body().contains("PVP-H703"), page.body());
+    }
+}
