@@ -21,6 +21,7 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.References;
+import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.validation.InputValidation;
 
@@ -95,8 +96,7 @@ final class AssessCommand implements Callable<Integer> {
                 if (explain) {
                     ExplainWriter.write(assessment, out);
                 } else {
-                    var json = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(patients.size() == 1);
-                    out.println(json.encodeResourceToString(writer.write(assessment)));
+                    out.println(RiskAssessmentJson.encode(writer.write(assessment), patients.size() == 1));
                 }
             }
             out.flush();
