@@ -17,10 +17,10 @@ import org.refracturecds.facts.Prediction;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.http.PageLinks;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
-import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -98,7 +98,7 @@ final class CardWriter {
                 .put("type", "create")
                 .put("description", "Create a " + risk.getStatus().toCode() + " RiskAssessment of "
                         + assessment.input().patient() + " (model " + modelVersion + ")")
-                .putRawValue("resource", new RawValue(FhirContext.forR4Cached().newJsonParser().encodeResourceToString(risk)));
+                .putRawValue("resource", new RawValue(RiskAssessmentJson.encode(risk)));
         card.put("selectionBehavior", "at-most-one");
         ArrayNode reasons = card.putArray("overrideReasons");
         OVERRIDE_REASON_CODES.forEach((code, display) ->

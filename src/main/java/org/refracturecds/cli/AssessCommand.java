@@ -23,6 +23,7 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.References;
+import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.validation.InputValidation;
 import org.refracturecds.view.PageData;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "assess", mixinStandardHelpOptions = true,
         description = {"Reads FHIR R4 Observations of imaging findings and prints a FHIR RiskAssessment:",
                 "one JSON object for one patient, NDJSON (one a line) for several.",
-                "Exit 0 on success, 1 when the rules do not compile, 2 on bad input."})
+                "Exit 0 on success, 1 when the rules do not compile, 2 on bad input (with several patients,",
+                "those whose findings can be used are still assessed and printed)."})
 final class AssessCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "A FHIR Bundle, a single resource, or NDJSON; - for standard input.")
@@ -99,8 +101,8 @@ final class AssessCommand implements Callable<Integer> {
                 return Cli.BAD_INPUT;
             }
             RuleSet rules = ruleSet.join();
-            List<PatientFindings> patients = withValidationNotices(new ObservationMapper(rules.vocabulary(),
-                    References.ofFiles(), clock).map(entries), problems);
+            List<ObservationMapper.Mapped> patients = new ObservationMapper(rules.vocabulary(), References.ofFiles(),
+                    clock).mapEach(entries, false);
             if (html != null && patients.size() != 1) {
                 err.println("error [PVP-C002] --html " + html + ": writes the page of one patient, and " + file + " holds "
                         + patients.size() + ": give a file with one patient's findings");
@@ -108,20 +110,27 @@ final class AssessCommand implements Callable<Integer> {
             }
             Assessor assessor = new Assessor(rules, new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
-            for (PatientFindings patient : patients) {
-                Assessment assessment = assessor.assess(patient, explain && debug);
+            boolean allAssessed = true;
+            for (ObservationMapper.Mapped each : patients) {
+                if (each.unusable() != null) {
+                    // One patient's unusable findings do not keep the others from being assessed.
+                    err.println("error " + each.unusable().render());
+                    allAssessed = false;
+                    continue;
+                }
+                Assessment assessment = assessor.assess(withValidationNotices(each.findings(), problems), explain && debug);
                 if (html != null) {
                     writePage(assessment);
                 }
                 if (explain) {
                     ExplainWriter.write(assessment, out, debug);
                 } else {
-                    var json = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(patients.size() == 1);
-                    out.println(json.encodeResourceToString(writer.write(assessment)));
+                    out.println(RiskAssessmentJson.encode(writer.write(assessment), patients.size() == 1));
                 }
             }
             out.flush();
-            return 0;
+            err.flush();
+            return allAssessed ? 0 : Cli.BAD_INPUT;
         } catch (InputException e) {
             err.println("error " + e.render());
             return Cli.BAD_INPUT;
@@ -145,12 +154,10 @@ final class AssessCommand implements Callable<Integer> {
         }
     }
 
-    /** Each patient's findings with the validation problems of that patient's Observations as notices. */
-    private static List<PatientFindings> withValidationNotices(List<PatientFindings> patients,
-                                                               List<InputValidation.Problem> problems) {
-        return patients.stream().map(patient -> patient.withNotices(problems.stream()
-                .filter(p -> patient.patient().equals(p.patient())).map(InputValidation.Problem::notice).toList()))
-                .toList();
+    /** The patient's findings with the validation problems of that patient's Observations as notices. */
+    private static PatientFindings withValidationNotices(PatientFindings patient, List<InputValidation.Problem> problems) {
+        return patient.withNotices(problems.stream().filter(p -> patient.patient().equals(p.patient()))
+                .map(InputValidation.Problem::notice).toList());
     }
 
     private byte[] read() throws InputException {

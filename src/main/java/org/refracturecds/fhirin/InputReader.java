@@ -1,16 +1,20 @@
 package org.refracturecds.fhirin;
 
+import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
-import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.JsonParser;
 import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.parser.json.jackson.JacksonStructure;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Reads FHIR R4 JSON: a Bundle of any type, a single resource, or NDJSON (one resource a line).
@@ -47,7 +51,7 @@ public final class InputReader {
         for (StrictJson.Document document : documents) {
             String where = documents.size() == 1 ? "the input" : "line " + document.line();
             requireResource(document.node(), where);
-            Resource resource = parse(document.text(), document.node(), where);
+            Resource resource = parse(document.node(), where);
             open(resource, resource instanceof Bundle ? bundleLabel(where) : where, null, entries);
         }
         return entries;
@@ -62,10 +66,13 @@ public final class InputReader {
         }
     }
 
-    /** One resource that was already read as JSON (a CDS Hooks prefetch value), opened as a whole input. */
+    /**
+     * One resource that was already read as JSON by {@link StrictJson} (a CDS Hooks prefetch value,
+     * its decimals as sent), opened as a whole input.
+     */
     public List<Entry> read(JsonNode document) throws InputException {
         requireResource(document, "the input");
-        return entries(parse(document.toString(), document, "the input"), "the input");
+        return entries(parse(document, "the input"), "the input");
     }
 
     private static JsonNode requireResource(JsonNode document, String where) throws InputException {
@@ -104,21 +111,41 @@ public final class InputReader {
 
     /**
      * The resource, once its JSON is FHIR R4 JSON ({@link FhirJsonCheck}). HAPI then reads the
-     * values; when it refuses one (a date that is no date, a code outside its required value set)
-     * the check runs again, reading the values too, to say where.
+     * values from the same tree; when it refuses one (a date that is no date, a code outside its
+     * required value set) the check runs again, reading the values too, to say where.
      */
-    private Resource parse(String json, JsonNode document, String where) throws InputException {
+    private Resource parse(JsonNode document, String where) throws InputException {
         new FhirJsonCheck(fhir).resource(document, where);
-        IParser parser = fhir.newJsonParser();
-        parser.setParserErrorHandler(new Refusing());
         try {
-            return (Resource) parser.parseResource(json);
+            return (Resource) new TreeParser(fhir, (ObjectNode) document).parseResource(Reader.nullReader());
         } catch (DataFormatException e) {
             FhirJsonCheck.locateRefusedValue(fhir, document, where);
             throw new InputException("PVP-E002", where, "is not valid FHIR R4: "
                     + FhirJsonCheck.hapiMessage(e.getMessage()));
         } catch (ClassCastException e) {
             throw new InputException("PVP-E002", where, "is not a FHIR R4 resource");
+        }
+    }
+
+    /**
+     * HAPI's JSON parser, reading the tree {@link StrictJson} read instead of tokenising the text
+     * again. Everything else is HAPI's parse of a text: the values, the error handler, and a
+     * Bundle entry's fullUrl made its resource's id. Jackson trees of the two reads are alike
+     * (decimals exactly as sent); InputReaderTest compares the two parses.
+     */
+    private static final class TreeParser extends JsonParser {
+        private final ObjectNode tree;
+
+        TreeParser(FhirContext fhir, ObjectNode tree) {
+            super(fhir, new Refusing());
+            this.tree = tree;
+        }
+
+        @Override
+        public <T extends IBaseResource> T doParseResource(Class<T> type, Reader ignored) {
+            JacksonStructure structure = new JacksonStructure();
+            structure.setNativeObject(tree);
+            return doParseResource(type, structure);
         }
     }
 

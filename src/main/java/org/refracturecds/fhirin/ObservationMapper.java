@@ -116,15 +116,40 @@ public final class ObservationMapper {
         boolean conditions;
     }
 
+    /**
+     * One patient of the input: the findings, or, when none is usable, why ({@code PVP-E117} with
+     * every reason, or {@code PVP-E109}); exactly one of the two is set.
+     */
+    public record Mapped(String patient, PatientFindings findings, InputException unusable) {
+    }
+
     /** The patients of the input; the Conditions count as checked when any Condition of the patient is there. */
     public List<PatientFindings> map(List<InputReader.Entry> entries) throws InputException {
         return map(entries, false);
     }
 
     /**
+     * The patients of the input, or the first patient's reason why no finding is usable.
+     *
      * @param conditionsSent the patient's Conditions were asked for and sent, even when there are none
      */
     public List<PatientFindings> map(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
+        List<PatientFindings> found = new ArrayList<>();
+        for (Mapped patient : mapEach(entries, conditionsSent)) {
+            if (patient.unusable() != null) {
+                throw patient.unusable();
+            }
+            found.add(patient.findings());
+        }
+        return found;
+    }
+
+    /**
+     * Each patient of the input on its own: one whose findings are all unusable does not stop the
+     * others. What makes the whole input unusable (no Observation, no finding at all, a subject that
+     * cannot be read) is thrown.
+     */
+    public List<Mapped> mapEach(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
         Map<String, PatientInput> patients = new LinkedHashMap<>();
         List<Notice> unattached = new ArrayList<>();
         boolean sawObservation = entries.stream().anyMatch(e -> e.resource() instanceof Observation
@@ -179,12 +204,16 @@ public final class ObservationMapper {
                     unattached.stream().map(Notice::render).toList()));
         }
         patients.forEach((key, patient) -> patient.patient = persons.get(key));
-        List<PatientFindings> found = new ArrayList<>();
+        List<Mapped> found = new ArrayList<>();
         for (Map.Entry<String, PatientInput> patient : patients.entrySet()) {
             PatientInput read = patient.getValue();
             read.notices.addAll(unattached);
             read.conditions |= conditionsSent;
-            found.add(assemble(patient.getKey(), read));
+            try {
+                found.add(new Mapped(patient.getKey(), assemble(patient.getKey(), read), null));
+            } catch (InputException e) {
+                found.add(new Mapped(patient.getKey(), null, e));
+            }
         }
         return found;
     }

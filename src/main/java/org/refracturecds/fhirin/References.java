@@ -16,6 +16,7 @@ import org.hl7.fhir.r4.model.Reference;
 public final class References {
 
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    private static final Pattern RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]+");
 
     private final String server;
 
@@ -69,7 +70,7 @@ public final class References {
         }
         IdType id = new IdType(text);
         if (!id.hasResourceType() || !id.hasIdPart() || !FHIR_ID.matcher(id.getIdPart()).matches()
-                || !id.getResourceType().matches("[A-Z][A-Za-z]+")) {
+                || !RESOURCE_TYPE.matcher(id.getResourceType()).matches()) {
             throw new InputException("PVP-E113", where, "'" + text + "' is not a FHIR reference: send Type/id,"
                     + " e.g. Patient/123");
         }

@@ -72,8 +72,8 @@ public final class StrictJson {
         public String where() { return where; }
     }
 
-    /** One document of an input: its tree, its own text, and the line it starts on. */
-    record Document(JsonNode node, String text, int line) {
+    /** One document of an input: its tree and the line it starts on. */
+    record Document(JsonNode node, int line) {
     }
 
     private StrictJson() {
@@ -152,9 +152,7 @@ public final class StrictJson {
                             + " reader can hold (its exponent is too large)");
                 }
                 JsonLocation end = parser.currentTokenLocation();
-                int endOffset = (int) parser.currentLocation().getCharOffset();
-                documents.add(new Document(node, text.substring((int) start.getCharOffset(), endOffset),
-                        start.getLineNr()));
+                documents.add(new Document(node, start.getLineNr()));
                 if (!single) {
                     checkNdjson(documents, start, end, lastEnd);
                 }

@@ -129,6 +129,21 @@ class BadInputTest {
     }
 
     @Test
+    void aPatientWithNoUsableFinding_isNamed_andTheOtherPatientsAreStillAssessed() {
+        // given NDJSON of two patients, the second with only a reduction rate in mm (not usable)
+        CliRun run = CliRun.of("assess", BAD + "two-patients-one-unusable.ndjson");
+
+        // then the first is assessed (one NDJSON line), the second named with every reason, and the exit says so
+        assertEquals(2, run.exit(), run.err());
+        assertEquals(1, run.out().lines().count(), run.out());
+        assertTrue(run.out().startsWith("{\"resourceType\":\"RiskAssessment\""), run.out());
+        assertTrue(run.out().contains("\"subject\":{\"reference\":\"Patient/cleft\"}"), run.out());
+        assertEquals("error [PVP-E117] Patient/other: has no usable finding of a vertebra: Observation/other-rr left"
+                + " out, [PVP-E104] valueQuantity.code: unit 'mm' is not accepted: reduction-rate needs valueQuantity"
+                + " in % or 1 (% means percentage points; 1 means a fraction)\n", run.err().replace("\r\n", "\n"));
+    }
+
+    @Test
     void brokenRules_exitOneListingFileAndLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Files.writeString(dir.resolve("broken.drl"), "package x;\nrule \"r\" when\n  Nonsense(\nthen end\n");
         CliRun run = CliRun.of("assess", "--rules", dir.toString(), "examples/no-risk-factors.json");

@@ -81,6 +81,55 @@ class InputReaderTest {
         assertFalse(READER.read(FHIR.newJsonParser().encodeResourceToString(bundle)).isEmpty());
     }
 
+    /** Each resource with its id as HAPI holds it (a Bundle entry's fullUrl may become its id), as HAPI encodes it. */
+    private static List<String> described(List<InputReader.Entry> entries) {
+        return entries.stream().map(entry -> entry.where() + " " + entry.fullUrl() + " "
+                + entry.resource().getIdElement().getValue() + " "
+                + FHIR.newJsonParser().encodeResourceToString(entry.resource())).toList();
+    }
+
+    private static void assertReadAsHapiParsesTheText(String json) throws Exception {
+        JsonNode tree = StrictJson.one(json);
+        JsonNode before = tree.deepCopy();
+        List<InputReader.Entry> fromText = InputReader.entries(
+                (org.hl7.fhir.r4.model.Resource) FHIR.newJsonParser().parseResource(json), "the input");
+
+        assertEquals(described(fromText), described(READER.read(json)));
+        assertEquals(described(fromText), described(READER.read(tree)));
+        assertEquals(before, tree, "HAPI's parse leaves the tree as it was read");
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedExamples")
+    void hapisParseOfTheTreeAlreadyRead_isItsParseOfTheText(Path example) throws Exception {
+        assertReadAsHapiParsesTheText(Files.readString(example));
+    }
+
+    @Test
+    void hapisParseOfFhirR4sOwnJsonAsATree_isItsParseOfTheText() throws Exception {
+        assertReadAsHapiParsesTheText(new String(resource("org/hl7/fhir/r4/model/sp/search-parameters.json"),
+                StandardCharsets.UTF_8));
+        IBaseResource definitions = FHIR.newXmlParser().parseResource(new String(
+                resource("org/hl7/fhir/r4/model/extension/extension-definitions.xml"), StandardCharsets.UTF_8));
+        assertReadAsHapiParsesTheText(FHIR.newJsonParser().encodeResourceToString(definitions));
+    }
+
+    @Test
+    void bundleEntryFullUrlsAsATree_becomeIdsAsHapiMakesThemOfTheText() throws Exception {
+        // given entries whose fullUrl is a urn, an absolute URL of the same id or of another, or the only id
+        String entry = "{\"fullUrl\": \"%s\", \"resource\": {\"resourceType\": \"Observation\", %s\"status\":"
+                + " \"final\", \"code\": {\"text\": \"IVC\"}, \"valueQuantity\": {\"value\": 12.50}}}";
+        String bundle = "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": ["
+                + String.join(", ", entry.formatted("urn:uuid:0c3a5b5e-3c1b-4c5e-9d3c-1f2e3d4c5b6a", ""),
+                entry.formatted("urn:uuid:1c3a5b5e-3c1b-4c5e-9d3c-1f2e3d4c5b6a", "\"id\": \"1c3a5b5e-3c1b-4c5e-9d3c-1f2e3d4c5b6a\", "),
+                entry.formatted("https://ehr.example.org/fhir/Observation/a", "\"id\": \"a\", "),
+                entry.formatted("https://ehr.example.org/fhir/Observation/b", "\"id\": \"c\", "),
+                entry.formatted("https://ehr.example.org/fhir/Observation/d/_history/2", "\"id\": \"d\", "),
+                entry.formatted("https://ehr.example.org/fhir/Observation/e", "")) + "]}";
+
+        assertReadAsHapiParsesTheText(bundle);
+    }
+
     @Test
     void extensionsContainedResourcesAndPrimitiveExtensions_areReadWhole() throws Exception {
         List<InputReader.Entry> entries = READER.read(Files.readAllBytes(

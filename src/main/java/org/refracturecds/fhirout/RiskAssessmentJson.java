@@ -1,0 +1,251 @@
+package org.refracturecds.fhirout;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+import org.apache.commons.lang3.StringUtils;
+import org.hl7.fhir.r4.model.Annotation;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Narrative;
+import org.hl7.fhir.r4.model.PrimitiveType;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentPredictionComponent;
+import org.hl7.fhir.r4.model.Type;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+
+/**
+ * The RiskAssessment that {@link RiskAssessmentWriter} builds (with an id, when one is set), encoded
+ * as FHIR R4 JSON with exactly HAPI's bytes ({@code IParser.encodeResourceToString}, compact or
+ * pretty-printed), in about a fifth of HAPI's time. HAPI's encoder is generic: for every element it
+ * looks up the definition, sorts and holds extensions and tracks the path; here the elements the
+ * writer sets are written in R4's order, each value as HAPI writes it (its own string form, decimals
+ * as their text, the narrative as HAPI's XHTML). An element the writer does not set is not written,
+ * so a new element in {@link RiskAssessmentWriter} needs a line here: RiskAssessmentJsonTest
+ * compares the two encodings for every example and every scenario of rules/tests.
+ */
+public final class RiskAssessmentJson {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private RiskAssessmentJson() {
+    }
+
+    /** Compact, as a CDS Hooks card or NDJSON carries it. */
+    public static String encode(RiskAssessment risk) {
+        return encode(risk, false);
+    }
+
+    /** @param pretty indented as HAPI's {@code setPrettyPrint(true)} indents it */
+    public static String encode(RiskAssessment risk, boolean pretty) {
+        // As Jackson's ObjectMapper.writeValueAsString writes: into pooled char buffers, one String at the end.
+        BufferRecycler buffers = FACTORY._getBufferRecycler();
+        try (SegmentedStringWriter text = new SegmentedStringWriter(buffers)) {
+            try (JsonGenerator json = FACTORY.createGenerator(text)) {
+                if (pretty) {
+                    json.setPrettyPrinter(hapiPrettyPrinter());
+                }
+                resource(json, risk);
+            }
+            return text.getAndClear();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // written to memory: no I/O can fail
+        } finally {
+            buffers.releaseToPool();
+        }
+    }
+
+    /** The printer HAPI's JacksonWriter sets: two spaces an object level, arrays on the line, "key": value. */
+    private static DefaultPrettyPrinter hapiPrettyPrinter() {
+        return new DefaultPrettyPrinter()
+                .withSeparators(new Separators("", ':', Separators.Spacing.AFTER, ',', Separators.Spacing.NONE, ',',
+                        Separators.Spacing.NONE))
+                .withObjectIndenter(new DefaultIndenter("  ", "\n"));
+    }
+
+    private static void resource(JsonGenerator json, RiskAssessment risk) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("resourceType", "RiskAssessment");
+        if (risk.hasIdElement() && StringUtils.isNotBlank(risk.getIdElement().getIdPart())) {
+            json.writeStringField("id", risk.getIdElement().getIdPart());
+        }
+        if (risk.hasText()) {
+            narrative(json, risk.getText());
+        }
+        extensions(json, risk.getExtension());
+        primitive(json, "status", risk.getStatusElement());
+        if (risk.hasMethod()) {
+            json.writeFieldName("method");
+            codeableConcept(json, risk.getMethod());
+        }
+        if (risk.hasSubject()) {
+            json.writeFieldName("subject");
+            reference(json, risk.getSubject());
+        }
+        if (risk.hasOccurrence()) {
+            value(json, "occurrence", risk.getOccurrence());
+        }
+        if (risk.hasBasis()) {
+            json.writeArrayFieldStart("basis");
+            for (Reference basis : risk.getBasis()) {
+                reference(json, basis);
+            }
+            json.writeEndArray();
+        }
+        if (risk.hasPrediction()) {
+            json.writeArrayFieldStart("prediction");
+            for (RiskAssessmentPredictionComponent prediction : risk.getPrediction()) {
+                prediction(json, prediction);
+            }
+            json.writeEndArray();
+        }
+        primitive(json, "mitigation", risk.getMitigationElement());
+        if (risk.hasNote()) {
+            json.writeArrayFieldStart("note");
+            for (Annotation note : risk.getNote()) {
+                json.writeStartObject();
+                primitive(json, "text", note.getTextElement());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        }
+        json.writeEndObject();
+    }
+
+    private static void narrative(JsonGenerator json, Narrative narrative) throws IOException {
+        json.writeObjectFieldStart("text");
+        primitive(json, "status", narrative.getStatusElement());
+        if (narrative.hasDiv()) {
+            json.writeStringField("div", narrative.getDiv().getValueAsString());
+        }
+        json.writeEndObject();
+    }
+
+    private static void prediction(JsonGenerator json, RiskAssessmentPredictionComponent prediction) throws IOException {
+        json.writeStartObject();
+        extensions(json, prediction.getExtension());
+        if (prediction.hasOutcome()) {
+            json.writeFieldName("outcome");
+            codeableConcept(json, prediction.getOutcome());
+        }
+        if (prediction.hasProbability()) {
+            value(json, "probability", prediction.getProbability());
+        }
+        if (prediction.hasQualitativeRisk()) {
+            json.writeFieldName("qualitativeRisk");
+            codeableConcept(json, prediction.getQualitativeRisk());
+        }
+        primitive(json, "relativeRisk", prediction.getRelativeRiskElement());
+        if (prediction.hasWhen()) {
+            value(json, "when", prediction.getWhen());
+        }
+        primitive(json, "rationale", prediction.getRationaleElement());
+        json.writeEndObject();
+    }
+
+    private static void extensions(JsonGenerator json, List<Extension> extensions) throws IOException {
+        if (extensions.isEmpty()) {
+            return;
+        }
+        json.writeArrayFieldStart("extension");
+        for (Extension extension : extensions) {
+            json.writeStartObject();
+            json.writeStringField("url", extension.getUrl());
+            if (extension.hasValue()) {
+                value(json, "value", extension.getValue());
+            } else {
+                extensions(json, extension.getExtension());
+            }
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+    }
+
+    /** A value[x]: its name is the element's with the type's appended (valueDecimal, whenRange). */
+    private static void value(JsonGenerator json, String element, Type value) throws IOException {
+        String name = element + StringUtils.capitalize(value.fhirType());
+        if (value instanceof PrimitiveType<?> primitive) {
+            primitive(json, name, primitive);
+        } else if (value instanceof CodeableConcept concept) {
+            json.writeFieldName(name);
+            codeableConcept(json, concept);
+        } else if (value instanceof Range range) {
+            json.writeObjectFieldStart(name);
+            if (range.hasLow()) {
+                json.writeFieldName("low");
+                quantity(json, range.getLow());
+            }
+            if (range.hasHigh()) {
+                json.writeFieldName("high");
+                quantity(json, range.getHigh());
+            }
+            json.writeEndObject();
+        } else {
+            throw new IllegalArgumentException("no JSON form here for a " + value.fhirType() + " (" + name + ")");
+        }
+    }
+
+    /** A primitive as HAPI writes it: left out when blank, a decimal as its text, anything else as a string. */
+    private static void primitive(JsonGenerator json, String name, PrimitiveType<?> value) throws IOException {
+        if (value == null) {
+            return;
+        }
+        String text = value.getValueAsString();
+        if (StringUtils.isBlank(text)) {
+            return;
+        }
+        json.writeFieldName(name);
+        if (value instanceof DecimalType) {
+            json.writeNumber(text);
+        } else {
+            json.writeString(text);
+        }
+    }
+
+    private static void codeableConcept(JsonGenerator json, CodeableConcept concept) throws IOException {
+        json.writeStartObject();
+        if (concept.hasCoding()) {
+            json.writeArrayFieldStart("coding");
+            for (Coding coding : concept.getCoding()) {
+                json.writeStartObject();
+                primitive(json, "system", coding.getSystemElement());
+                primitive(json, "version", coding.getVersionElement());
+                primitive(json, "code", coding.getCodeElement());
+                primitive(json, "display", coding.getDisplayElement());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        }
+        primitive(json, "text", concept.getTextElement());
+        json.writeEndObject();
+    }
+
+    private static void reference(JsonGenerator json, Reference reference) throws IOException {
+        json.writeStartObject();
+        primitive(json, "reference", reference.getReferenceElement_());
+        primitive(json, "display", reference.getDisplayElement());
+        json.writeEndObject();
+    }
+
+    private static void quantity(JsonGenerator json, Quantity quantity) throws IOException {
+        json.writeStartObject();
+        primitive(json, "value", quantity.getValueElement());
+        primitive(json, "unit", quantity.getUnitElement());
+        primitive(json, "system", quantity.getSystemElement());
+        primitive(json, "code", quantity.getCodeElement());
+        json.writeEndObject();
+    }
+}

@@ -1,0 +1,110 @@
+package org.refracturecds.fhirout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.refracturecds.RuleFolders;
+import org.refracturecds.authoring.Scenario;
+import org.refracturecds.authoring.ScenarioFiles;
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Settings;
+import org.refracturecds.fhirin.ClinicalTerms;
+import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
+
+import ca.uhn.fhir.context.FhirContext;
+
+/**
+ * The RiskAssessment's own encoder gives HAPI's bytes, compact and pretty-printed, with and without
+ * an id, for every example patient under examples/ and every scenario of rules/tests (HAPI's
+ * {@code encodeResourceToString} is the reference).
+ */
+class RiskAssessmentJsonTest {
+
+    private static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static final RiskAssessmentWriter WRITER =
+            new RiskAssessmentWriter(Clock.fixed(Instant.parse("2026-01-15T09:30:00Z"), ZoneOffset.UTC));
+    private static Assessor assessor;
+
+    @BeforeAll
+    static void compileBundledRules() throws RuleSetException {
+        assessor = new Assessor(RuleSet.loadBundled(), new Settings(null));
+    }
+
+    private static List<Assessment> examples() throws IOException, InputException {
+        List<Assessment> assessments = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of("examples"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                List<InputReader.Entry> entries = new InputReader(FHIR).read(Files.readString(file));
+                for (PatientFindings patient : new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(),
+                        Clock.systemUTC()).map(entries)) {
+                    assessments.add(assessor.assess(patient));
+                }
+            }
+        }
+        return assessments;
+    }
+
+    private static List<Assessment> scenarios() throws IOException, InputException {
+        ScenarioFiles.Read read = ScenarioFiles.read(RuleFolders.RULES);
+        assertEquals(List.of(), read.problems());
+        List<Assessment> assessments = new ArrayList<>();
+        for (Scenario scenario : read.scenarios()) {
+            assessments.add(assessor.assess(ClinicalTerms.findings(assessor.rules().vocabulary(), scenario.level(),
+                    scenario.findings(), scenario.person(), scenario.where()), true));
+        }
+        return assessments;
+    }
+
+    private static void assertHapisBytes(RiskAssessment risk, String what) {
+        assertEquals(FHIR.newJsonParser().encodeResourceToString(risk), RiskAssessmentJson.encode(risk), what);
+        assertEquals(FHIR.newJsonParser().setPrettyPrint(true).encodeResourceToString(risk),
+                RiskAssessmentJson.encode(risk, true), what + ", pretty-printed");
+    }
+
+    @Test
+    void everyExamplePatient_isEncodedAsHapiEncodesIt() throws IOException, InputException {
+        // given the RiskAssessment of every example patient, as the CLI writes it and as a card files it (with an id)
+        List<Assessment> assessments = examples();
+        assertTrue(assessments.size() >= 7, "every example patient: " + assessments.size());
+        for (Assessment assessment : assessments) {
+            RiskAssessment risk = WRITER.write(assessment);
+
+            // when encoded by each, then the bytes are the same
+            assertHapisBytes(risk, assessment.input().patient());
+            risk.setId(UUID.randomUUID().toString());
+            assertHapisBytes(risk, assessment.input().patient() + " with an id");
+        }
+    }
+
+    @Test
+    void everyScenario_isEncodedAsHapiEncodesIt() throws IOException, InputException {
+        // given the RiskAssessment of every clinical scenario (before and after PVP, incomplete findings, notices)
+        List<Assessment> assessments = scenarios();
+        assertTrue(assessments.size() >= 40, "every scenario: " + assessments.size());
+        for (int i = 0; i < assessments.size(); i++) {
+            // when encoded by each, then the bytes are the same
+            assertHapisBytes(WRITER.write(assessments.get(i)), "scenario " + i);
+        }
+    }
+}
