@@ -30,7 +30,7 @@ import com.fasterxml.jackson.core.util.Separators;
 /**
  * The RiskAssessment that {@link RiskAssessmentWriter} builds (with an id, when one is set), encoded
  * as FHIR R4 JSON with exactly HAPI's bytes ({@code IParser.encodeResourceToString}, compact or
- * pretty-printed), in about a fifth of HAPI's time. HAPI's encoder is generic: for every element it
+ * pretty-printed), in about a quarter of HAPI's time. HAPI's encoder is generic: for every element it
  * looks up the definition, sorts and holds extensions and tracks the path; here the elements the
  * writer sets are written in R4's order, each value as HAPI writes it (its own string form, decimals
  * as their text, the narrative as HAPI's XHTML). An element the writer does not set is not written,
