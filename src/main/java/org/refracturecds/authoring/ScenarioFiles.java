@@ -21,7 +21,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.fhirin.ClinicalTerms;
 
-/** Reads the scenario files of a rules folder: {@code tests/*.yaml}, each a list under {@code scenarios:}. */
+/**
+ * Reads the scenario files of a rules folder: {@code tests/*.yaml}, each a list under
+ * {@code scenarios:}, after an optional {@code model: published} or {@code model: recalibrated}
+ * ({@link Scenario.Model}).
+ */
 public final class ScenarioFiles {
 
     public static final String FOLDER = "tests";
@@ -94,10 +98,27 @@ public final class ScenarioFiles {
 
     private static void readFile(String file, byte[] bytes, List<Scenario> scenarios, List<RuleProblem> problems) {
         try (JsonParser parser = YAML.createParser(bytes)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT || parser.nextToken() != JsonToken.FIELD_NAME
-                    || !"scenarios".equals(parser.currentName()) || parser.nextToken() != JsonToken.START_ARRAY) {
-                problems.add(new RuleProblem(file, 1, 0, "must start with 'scenarios:' and a list of scenarios"
-                        + " (see docs/AUTHORING.md)"));
+            Scenario.Model model = Scenario.Model.AS_THE_RULES_ARE;
+            boolean started = parser.nextToken() == JsonToken.START_OBJECT && parser.nextToken() == JsonToken.FIELD_NAME;
+            if (started && "model".equals(parser.currentName())) {
+                parser.nextToken();
+                String value = parser.getValueAsString();
+                model = switch (String.valueOf(value).strip()) {
+                    case "published" -> Scenario.Model.PUBLISHED;
+                    case "recalibrated" -> Scenario.Model.RECALIBRATED;
+                    default -> null;
+                };
+                if (model == null) {
+                    problems.add(new RuleProblem(file, parser.currentTokenLocation().getLineNr(), 0, "model is '" + value
+                            + "': write published (the model as the paper gives it, any recalibration set aside) or"
+                            + " recalibrated (the rules' recalibration to a centre's patients), or leave the key out"));
+                    return;
+                }
+                started = parser.nextToken() == JsonToken.FIELD_NAME;
+            }
+            if (!started || !"scenarios".equals(parser.currentName()) || parser.nextToken() != JsonToken.START_ARRAY) {
+                problems.add(new RuleProblem(file, 1, 0, "must start with 'scenarios:' (after an optional 'model:')"
+                        + " and a list of scenarios (see docs/AUTHORING.md)"));
                 return;
             }
             while (parser.nextToken() == JsonToken.START_OBJECT) {
@@ -111,7 +132,7 @@ public final class ScenarioFiles {
                     scenarios.add(new Scenario(file, line, written.name, written.level == null ? "L1" : written.level,
                             written.findings, written.patient == null ? null
                             : new ClinicalTerms.Person(written.patient.age, written.patient.conditions),
-                            written.expect.toExpect()));
+                            written.expect.toExpect(), model));
                 }
             }
         } catch (JsonProcessingException e) {

@@ -65,7 +65,13 @@ public final class ScenarioRunner {
         return new Report(results, neverFired);
     }
 
-    static Result run(Assessor assessor, Scenario scenario) {
+    static Result run(Assessor rulesAssessor, Scenario scenario) {
+        Assessor assessor = scenario.model() == Scenario.Model.PUBLISHED ? rulesAssessor.published() : rulesAssessor;
+        if (scenario.model() == Scenario.Model.RECALIBRATED && !assessor.recalibrated()) {
+            return new Result(scenario, List.of("the file says model: recalibrated, but the rules hold no recalibration"
+                    + " to a centre's patients (" + org.refracturecds.engine.RuleSet.RECALIBRATION_FILE + ", written by"
+                    + " calibrate --write-rules)"), List.of());
+        }
         Assessment assessment;
         try {
             assessment = assessor.assess(ClinicalTerms.findings(assessor.rules().vocabulary(), scenario.level(),

@@ -225,6 +225,7 @@ final class CardWriter {
         if (!missing.isEmpty()) {
             md.append("**Missing:** ").append(escape(String.join(" ", missing))).append("\n\n");
         }
+        a.describeRecalibration().ifPresent(line -> md.append("*").append(escape(line)).append("*\n\n"));
         md.append("*Limits:* ").append(escape(a.ruleSet().wording(Wording.CARD_LIMITS)));
         if (pageUrl != null) {
             md.append("\n\n[").append(escape(a.ruleSet().wording(Wording.CARD_LINK))).append("](").append(pageUrl)

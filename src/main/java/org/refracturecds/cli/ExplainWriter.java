@@ -65,7 +65,11 @@ final class ExplainWriter {
             }
             out.printf("  %-62s %s%n", "re-anchored to incidence " + Numbers.percent(p.getIncidence(), 3),
                     Numbers.signed(-p.getOffset()));
-            out.printf("  %-62s %s%n", "logit", Numbers.signed(p.getLogit()));
+            out.printf("  %-62s %s%n", "logit", Numbers.signed(p.getModelLogit()));
+            if (p.getRecalibration() != null) {
+                out.printf("  %-62s %s%n", "recalibrated to this centre: " + p.getRecalibration().describeFit(),
+                        Numbers.signed(p.getLogit()));
+            }
             out.println("  probability " + p.describeProbability() + ", band "
                     + (p.getBand() == null ? "none" : p.getBand().getDisplay() + " (" + p.getBand().getMeaning() + ")")
                     + ", " + Numbers.significant(p.getRelativeRisk(), 2).toPlainString() + " times the incidence");

@@ -14,9 +14,11 @@ import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Recalibration;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Vertebra;
+import org.refracturecds.facts.Wording;
 
 /**
  * What the rules concluded for one patient: predictions (one per vertebra, or one per scenario
@@ -36,6 +38,23 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
     /** The covariance of the coefficients the intervals come from, with its Source. */
     public Covariance covariance() {
         return ruleSet.covariance();
+    }
+
+    /** The centre's recalibration the predictions went through, or null: the published model. */
+    public Recalibration recalibration() {
+        return settings.isRecalibrated() ? calibration.getRecalibration() : null;
+    }
+
+    /**
+     * One line for the card when the model is recalibrated to this centre: the rules' Wording
+     * W-RECALIBRATED with the fit and its cohort, "Recalibrated to this centre's own patients: ...
+     * (a = 0.799, b = 1 (fixed); 500 treated vertebrae, 82 refractures; fitted on 2026-05-01)."
+     */
+    public Optional<String> describeRecalibration() {
+        Recalibration r = recalibration();
+        return r == null ? Optional.empty() : Optional.of(ruleSet.wording(Wording.RECALIBRATED) + " (" + r.describeFit()
+                + "; " + r.getVertebrae() + " treated vertebrae, " + r.getEvents() + " refractures; fitted on "
+                + r.getFittedOn() + ").");
     }
 
     /** How urgently the result should reach the clinician; the names are CDS Hooks' card indicators. */
@@ -191,10 +210,11 @@ public record Assessment(PatientFindings input, List<Prediction> predictions, Li
         if (notShown.isEmpty()) {
             return Optional.empty();
         }
+        String own = recalibration() != null ? "the model is recalibrated to this centre's own patients, whose"
+                + " refractures set the level" : "this deployment sets its own (" + Numbers.percent(settings.getIncidence(), 3) + ")";
         return Optional.of("Not shown: the alternative " + String.join(", ", notShown.stream().map(a -> a.getId() + " ("
                 + a.getLabel() + ")").toList()) + (notShown.size() == 1 ? ": it questions" : ": they question")
-                + " the study's incidence of " + Numbers.percent(calibration.defaultIncidence(), 3)
-                + ", and this deployment sets its own (" + Numbers.percent(settings.getIncidence(), 3) + ")");
+                + " the study's incidence of " + Numbers.percent(calibration.defaultIncidence(), 3) + ", and " + own);
     }
 
     /** "19%" or "0.27% to 85%": the probabilities' range. */

@@ -9,9 +9,12 @@ import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Recalibration;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Vertebra;
+import org.refracturecds.facts.Wording;
 
 /** Runs the rule set over one patient's findings. Thread-safe: each call has its own session (from the rule set's pool). */
 public final class Assessor {
@@ -26,6 +29,16 @@ public final class Assessor {
 
     public RuleSet rules() {
         return rules;
+    }
+
+    /** The same rules and settings with the published model: any recalibration in the rules set aside. */
+    public Assessor published() {
+        return settings.isRecalibrated() ? new Assessor(rules, settings.published()) : this;
+    }
+
+    /** True when a recalibration in the rules applies to this assessor's answers. */
+    public boolean recalibrated() {
+        return settings.isRecalibrated() && rules.recalibration().isPresent();
     }
 
     public Assessment assess(PatientFindings input) {
@@ -57,6 +70,10 @@ public final class Assessor {
         }
         List<Notice> notices = new ArrayList<>(input.notices());
         notices.addAll(log.ofType(Notice.class));
+        Recalibration recalibration = settings.isRecalibrated() ? rules.calibration().getRecalibration() : null;
+        if (recalibration != null) {
+            notices.add(recalibrated(recalibration));
+        }
         notices = new ArrayList<>(new java.util.LinkedHashSet<>(notices));
         List<Prediction> predictions = log.ofType(Prediction.class);
         predictions.sort(Comparator.comparing((Prediction p) -> input.vertebrae().indexOf(p.getVertebra()))
@@ -64,8 +81,9 @@ public final class Assessor {
                 .thenComparing(Prediction::getProbability));
         List<Alternative> shown = new ArrayList<>(rules.alternatives());
         List<Alternative> notShown = new ArrayList<>();
-        if (settings.getIncidence() != null) {
-            // An alternative incidence questions the study's 3.68%, which a deployment's own rate replaces.
+        if (settings.getIncidence() != null || recalibration != null) {
+            // An alternative incidence questions the study's 3.68%, which a deployment's own rate, or
+            // its own outcomes, replace.
             rules.alternatives().stream().filter(Alternative::changesIncidence).forEach(notShown::add);
             shown.removeAll(notShown);
         }
@@ -81,5 +99,16 @@ public final class Assessor {
         guidance.sort(Comparator.comparing(g -> input.vertebrae().indexOf(g.getVertebra())));
         return new Assessment(input, predictions, guidance, notices, rules.limits(), rules.bands(),
                 List.copyOf(shown), List.copyOf(notShown), settings, rules.calibration(), rules, log.fired);
+    }
+
+    /**
+     * PVP-I501: the rules' Wording W-RECALIBRATED with the fit and its cohort, and, when the
+     * deployment also sets an incidence, that it is not used (the recalibration sets the level).
+     */
+    private Notice recalibrated(Recalibration r) {
+        String incidence = settings.getIncidence() == null ? "" : " The incidence setting ("
+                + Numbers.percent(settings.getIncidence(), 3) + ") is not used: the centre's own refractures set the level.";
+        return Notice.info("PVP-I501", null, rules.wording(Wording.RECALIBRATED) + " (" + r.describeFit() + "; "
+                + r.describeCohort() + "; " + r.getBasis() + ")." + incidence);
     }
 }

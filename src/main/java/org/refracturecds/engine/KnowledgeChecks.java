@@ -16,6 +16,7 @@ import org.refracturecds.facts.Coefficient;
 import org.refracturecds.facts.Covariance;
 import org.refracturecds.facts.CovarianceRow;
 import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.Recalibration;
 import org.refracturecds.facts.ScenarioValue;
 
 /**
@@ -169,6 +170,53 @@ final class KnowledgeChecks {
             }
         }
         return -1;
+    }
+
+    /**
+     * The centre's recalibration (table Recalibration), when there is one: one row at most, a
+     * slope above 0 (at 0 or below the model's findings would count for nothing or backwards),
+     * standard errors of 0 or more, an incidence between 0 and 1, events within the patients, a
+     * day of fitting, and the Wording row the results say it with.
+     */
+    Optional<Recalibration> recalibration(List<Recalibration> table, boolean worded, String file) {
+        String hint = "the calibrate command writes this table (docs/MODEL.md, Local recalibration): run it again"
+                + " with --write-rules, or delete " + file + " to go back to the published model";
+        if (table.isEmpty()) {
+            return Optional.empty();
+        }
+        int before = problems.size();
+        if (table.size() > 1) {
+            problems.add(rows.at(table.get(1), "the Recalibration table has " + table.size() + " rows: one at most,"
+                    + " the fit in use", hint));
+        }
+        Recalibration r = table.get(0);
+        if (!(r.getB() > 0)) {
+            problems.add(rows.at(r, "the slope b is " + Numbers.plain(r.getB()) + ": it must be above 0 (at 0 or"
+                    + " below, the model's findings would count for nothing, or backwards)", hint));
+        }
+        if (!(r.getStandardErrorA() >= 0) || !(r.getStandardErrorB() >= 0)) {
+            problems.add(rows.at(r, "a standard error is below 0", hint));
+        }
+        if (!(r.getIncidence() > 0 && r.getIncidence() < 1)) {
+            problems.add(rows.at(r, "the incidence " + Numbers.plain(r.getIncidence()) + " is not a proportion"
+                    + " between 0 and 1", hint));
+        }
+        if (r.getEvents() < 1 || r.getEvents() >= r.getPatients()) {
+            problems.add(rows.at(r, r.getEvents() + " refractures among " + r.getPatients() + " treated vertebrae"
+                    + " cannot be a cohort the model was fitted to", hint));
+        }
+        try {
+            java.time.LocalDate.parse(String.valueOf(r.getFittedOn()));
+        } catch (java.time.format.DateTimeParseException e) {
+            problems.add(rows.at(r, "the day of fitting '" + r.getFittedOn() + "' is not a date such as 2026-05-01",
+                    hint));
+        }
+        if (!worded) {
+            problems.add(new RuleProblem("statements.drl.csv", 0, 0, "the Wording table has no row "
+                    + org.refracturecds.facts.Wording.RECALIBRATED + ": every result of the recalibrated model says"
+                    + " so with it; put it back"));
+        }
+        return problems.size() > before ? Optional.empty() : Optional.of(r);
     }
 
     /** Each band names the card indicator it gives when it is known: one of CDS Hooks' info, warning, critical. */

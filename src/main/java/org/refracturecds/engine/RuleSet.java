@@ -50,6 +50,7 @@ import org.refracturecds.facts.CovarianceRow;
 import org.refracturecds.facts.ExcludedCondition;
 import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Numbers;
+import org.refracturecds.facts.Recalibration;
 import org.refracturecds.facts.ScenarioValue;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.VertebralLevel;
@@ -75,6 +76,8 @@ public final class RuleSet {
     private static final String PACKAGE_FOLDER = "org/refracturecds/rules/";
     private static final String RULES_PATH = "src/main/resources/" + PACKAGE_FOLDER;
     private static final AtomicLong BUILDS = new AtomicLong();
+    /** The file the calibrate command writes a centre's recalibration to (docs/MODEL.md, Local recalibration). */
+    public static final String RECALIBRATION_FILE = "recalibration.drl.csv";
     private static final Comparator<RuleProblem> BY_PLACE = Comparator.comparing(RuleProblem::file)
             .thenComparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column);
 
@@ -348,11 +351,14 @@ public final class RuleSet {
             checks.bandIndicators(log.ofType(Band.class));
             List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
                     log.ofType(Coding.class));
+            Optional<Recalibration> recalibration = checks.recalibration(log.ofType(Recalibration.class),
+                    worded.contains(Wording.RECALIBRATED), RECALIBRATION_FILE);
             problems.addAll(checks.problems());
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);
             }
             List<Object> facts = new ArrayList<>(log.inserted);
+            recalibration.ifPresent(calibrations.get(0)::setRecalibration);
             facts.add(covariance.orElseThrow());
             facts.addAll(alternatives);
             return new Knowledge(facts, Set.copyOf(log.fired));
@@ -430,6 +436,9 @@ public final class RuleSet {
 
     /** The version a clinician gives the rules (the Calibration table's Version column). */
     public String version() { return calibration.getVersion(); }
+
+    /** The centre's recalibration the rules hold (table Recalibration), if any. */
+    public Optional<Recalibration> recalibration() { return Optional.ofNullable(calibration.getRecalibration()); }
 
     /** Where the rules were read from. */
     public String origin() { return origin; }

@@ -21,6 +21,7 @@ public final class Calibration {
     private double level;
     private int horizonMonths;
     private String basis;
+    private Recalibration recalibration;
 
     public Calibration(String model) {
         this.model = model;
@@ -62,6 +63,9 @@ public final class Calibration {
     public void setHorizonMonths(int horizonMonths) { this.horizonMonths = horizonMonths; }
     public String getBasis() { return basis; }
     public void setBasis(String basis) { this.basis = basis; }
+    /** The fit to a centre's own patients (table Recalibration), or null: the published model. */
+    public Recalibration getRecalibration() { return recalibration; }
+    public void setRecalibration(Recalibration recalibration) { this.recalibration = recalibration; }
 
     /** The study's incidence, refractures over the whole cohort (48/1303). */
     public double defaultIncidence() {

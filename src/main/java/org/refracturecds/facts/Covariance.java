@@ -55,6 +55,22 @@ public final class Covariance {
         return variance;
     }
 
+    /**
+     * x' Sigma x over the factors alone, without the intercept: the part of the variance that a
+     * recalibration to a centre's outcomes, which sets the intercept anew, keeps ({@link Recalibration}).
+     */
+    public double factorVariance(Map<String, Double> x) {
+        double variance = 0;
+        for (int i = 0; i < terms.size(); i++) {
+            for (int j = 0; j < terms.size(); j++) {
+                if (!INTERCEPT.equals(terms.get(i)) && !INTERCEPT.equals(terms.get(j))) {
+                    variance += xOf(terms.get(i), x) * xOf(terms.get(j), x) * sigma[i][j];
+                }
+            }
+        }
+        return variance;
+    }
+
     private static double xOf(String term, Map<String, Double> x) {
         if (INTERCEPT.equals(term)) {
             return 1;

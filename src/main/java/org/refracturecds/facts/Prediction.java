@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * The model's answer for one vertebra under one set of factor values (MODEL.md, version 2):
  * logit p = b0 + sum(beta x) - offset(tau), with the approximate 95% interval
- * expit(logit +/- z sqrt(Var)), Var = x' Sigma x + (1/refractures + 1/non-refractures).
+ * expit(logit +/- z sqrt(Var)), Var = x' Sigma x + (1/refractures + 1/non-refractures). When the
+ * rules hold a centre's {@link Recalibration}, logit p = a + b x that logit, with the interval the
+ * recalibration gives.
  *
  * <p>A prediction under an {@link Alternative} reconstruction of the model (the Sensitivity table)
  * is a point estimate only: the covariance belongs to the primary reconstruction, so it has no
@@ -20,18 +22,21 @@ public final class Prediction {
     private final List<Term> terms;
     private final Calibration calibration;
     private final Alternative alternative;
+    private final Recalibration recalibration;
     private final double incidence;
+    private final double modelLogit;
     private final double logit;
     private final double variance;
     private List<Prediction> alternatives = List.of();
     private Band band;
 
     private Prediction(Vertebra vertebra, List<Term> terms, Calibration calibration, Covariance covariance,
-                       double incidence, Alternative alternative) {
+                       double incidence, Alternative alternative, Recalibration recalibration) {
         this.vertebra = vertebra;
         this.terms = terms;
         this.calibration = calibration;
         this.alternative = alternative;
+        this.recalibration = recalibration;
         this.incidence = alternative == null ? incidence : alternative.incidence(incidence);
         double sampleLogit = alternative == null ? calibration.getIntercept() : alternative.intercept(calibration.getIntercept());
         Map<String, Double> x = alternative == null ? new HashMap<>() : null;
@@ -43,15 +48,28 @@ public final class Prediction {
                 sampleLogit += alternative.beta(term.getCoefficient()) * alternative.x(term);
             }
         }
-        this.logit = sampleLogit - calibration.offset(this.incidence);
-        this.variance = alternative == null ? covariance.variance(x) + calibration.anchoringVariance() : Double.NaN;
+        this.modelLogit = sampleLogit - calibration.offset(this.incidence);
+        this.logit = recalibration == null ? modelLogit : recalibration.apply(modelLogit);
+        if (alternative != null) {
+            this.variance = Double.NaN;
+        } else if (recalibration == null) {
+            this.variance = covariance.variance(x) + calibration.anchoringVariance();
+        } else {
+            this.variance = recalibration.variance(modelLogit, covariance.factorVariance(x));
+        }
     }
 
-    /** Sums the model over the given terms, re-anchored to the settings' incidence or the default. */
+    /**
+     * Sums the model over the given terms, re-anchored to the settings' incidence or the default;
+     * with a recalibration in the rules (unless the settings set it aside), re-anchored to the
+     * incidence it was fitted at and recalibrated.
+     */
     public static Prediction of(Vertebra vertebra, Calibration calibration, Covariance covariance, Settings settings,
                                 Term... terms) {
-        double tau = settings.getIncidence() != null ? settings.getIncidence() : calibration.defaultIncidence();
-        return new Prediction(vertebra, List.of(terms), calibration, covariance, tau, null);
+        Recalibration recalibration = settings.isRecalibrated() ? calibration.getRecalibration() : null;
+        double tau = recalibration != null ? recalibration.getIncidence()
+                : settings.getIncidence() != null ? settings.getIncidence() : calibration.defaultIncidence();
+        return new Prediction(vertebra, List.of(terms), calibration, covariance, tau, null, recalibration);
     }
 
     /**
@@ -62,7 +80,7 @@ public final class Prediction {
     public void estimateUnder(List<Alternative> others, List<Band> bands) {
         List<Prediction> estimates = new ArrayList<>(others.size());
         for (Alternative other : others) {
-            Prediction estimate = new Prediction(vertebra, terms, calibration, null, incidence, other);
+            Prediction estimate = new Prediction(vertebra, terms, calibration, null, incidence, other, recalibration);
             estimate.band = Band.of(bands, estimate.getProbability());
             estimates.add(estimate);
         }
@@ -83,12 +101,35 @@ public final class Prediction {
     }
     public double getIncidence() { return incidence; }
     public double getOffset() { return calibration.offset(incidence); }
+    /** The logit: the model's, recalibrated when {@link #getRecalibration()} is not null. */
     public double getLogit() { return logit; }
+    /** The published model's logit, before any recalibration. */
+    public double getModelLogit() { return modelLogit; }
+    /** The centre's recalibration this prediction went through, or null. */
+    public Recalibration getRecalibration() { return recalibration; }
     public double getProbability() { return expit(logit); }
     public double getLow() { return expit(logit - calibration.getZ() * Math.sqrt(variance)); }
     public double getHigh() { return expit(logit + calibration.getZ() * Math.sqrt(variance)); }
-    /** The probability relative to the incidence the model is anchored to. */
-    public double getRelativeRisk() { return getProbability() / incidence; }
+    /**
+     * The probability relative to the incidence the model is anchored to; when recalibrated, to
+     * the refracture rate of the centre's cohort.
+     */
+    public double getRelativeRisk() {
+        return getProbability() / (recalibration == null ? incidence : recalibration.observedIncidence());
+    }
+
+    /**
+     * The recalibration as arithmetic, after the model's logit: "recalibrated to this centre:
+     * a + b x logit = -0.412 + 1 x (-2.810) = -3.222". Empty without a recalibration.
+     */
+    public String describeRecalibration() {
+        if (recalibration == null) {
+            return "";
+        }
+        return "recalibrated to this centre: a + b x logit = " + Numbers.signed(recalibration.getA()) + " + "
+                + Numbers.significant(recalibration.getB(), 3).toPlainString() + " x (" + Numbers.signed(modelLogit)
+                + ") = " + Numbers.signed(logit);
+    }
     public Band getBand() { return band; }
     public void setBand(Band band) { this.band = band; }
 

@@ -23,6 +23,8 @@ public final class Wording {
     public static final String CARD_LIMITS = "W-CARD-LIMITS";
     /** The label of the card's link to the page. */
     public static final String CARD_LINK = "W-CARD-LINK";
+    /** What every result says when the rules hold a centre's recalibration; needed only then. */
+    public static final String RECALIBRATED = "W-RECALIBRATED";
     /** The rows the service asks for: a rule set without one of them is refused at load. */
     public static final List<String> REQUIRED = List.of(NO_FINDINGS, POST_OP_MISSING, OUTCOME, SITE_NOT_STUDIED,
             CARD_INTERVAL, CARD_NOT_REPORTED, CARD_CONDITIONS_UNKNOWN, CARD_AGE_UNKNOWN, CARD_LIMITS, CARD_LINK);

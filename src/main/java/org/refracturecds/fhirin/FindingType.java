@@ -9,7 +9,8 @@ import static org.refracturecds.fhirin.Codes.LOINC;
 
 /**
  * The Observation codes this module reads (docs/CODES.md) and the value each must carry. Findings of
- * a vertebra take its bodySite; BMD and T-score belong to the patient.
+ * a vertebra take its bodySite; BMD and T-score belong to the patient. The last of the findings
+ * CodeSystem's codes, the refracture itself, is an outcome, not a finding the model uses.
  */
 enum FindingType {
     INTRAVERTEBRAL_CLEFT(FINDINGS, "intravertebral-cleft", Kind.PRESENCE, true),
@@ -25,6 +26,11 @@ enum FindingType {
     CEMENT_VOLUME(FINDINGS, "cement-volume", Kind.MILLILITRES, true),
     BONE_MARROW_EDEMA(FINDINGS, "bone-marrow-edema", Kind.PRESENCE, true),
     VERTEBRAL_HEIGHT_LOSS(FINDINGS, "vertebral-height-loss", Kind.PERCENT, true),
+    /**
+     * The outcome the model predicts, recorded at follow-up: read by the calibrate command to fit
+     * the model to a centre's patients (docs/MODEL.md, Local recalibration), not by the model.
+     */
+    REFRACTURE_CEMENTED_VERTEBRA(FINDINGS, "refracture-cemented-vertebra", Kind.PRESENCE, true),
     BMD_LUMBAR_SPINE(LOINC, "24966-4", Kind.AREAL_DENSITY, false),
     T_SCORE_LUMBAR_SPINE(LOINC, "38267-1", Kind.SCORE, false);
 
@@ -66,6 +72,11 @@ enum FindingType {
             case T_SCORE_LUMBAR_SPINE -> "t-score-lumbar-spine";
             default -> code;
         };
+    }
+
+    /** True for the outcome (a refracture recorded at follow-up), which the assessments do not fetch. */
+    boolean isOutcome() {
+        return this == REFRACTURE_CEMENTED_VERTEBRA;
     }
 
     static Optional<FindingType> of(String system, String code) {

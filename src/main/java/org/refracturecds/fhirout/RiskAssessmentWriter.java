@@ -112,6 +112,9 @@ public final class RiskAssessmentWriter {
                 version += ".incidence." + Numbers.plain(incidence);
             }
         }
+        if (assessment.recalibration() != null) {
+            version += ".recalibrated." + assessment.recalibration().getFittedOn().replace("-", "");
+        }
         return new CodeableConcept(new Coding(Codes.RISK_MODELS, calibration.getModel(),
                 "Xiong 2021 refracture of the cemented vertebra after PVP (logistic)").setVersion(version))
                 .setText("Xiong et al. 2021 logistic model (reconstructed intercept), version " + version);
@@ -175,8 +178,9 @@ public final class RiskAssessmentWriter {
         parts.add("re-anchored to an incidence of " + Numbers.percent(prediction.getIncidence(), 3) + ": "
                 + Numbers.signed(-prediction.getOffset()));
         String band = prediction.getBand() == null ? "" : "; band " + prediction.getBand().getDisplay();
+        String recalibrated = prediction.getRecalibration() == null ? "" : "; " + prediction.describeRecalibration();
         return (prediction.isHypothetical() ? "Scenario (" + prediction.describeAssumptions() + "). " : "")
-                + "Log-odds: " + String.join("; ", parts) + " = " + Numbers.signed(prediction.getLogit())
+                + "Log-odds: " + String.join("; ", parts) + " = " + Numbers.signed(prediction.getModelLogit()) + recalibrated
                 + ". Probability " + prediction.describeProbability() + band
                 + "; " + Numbers.significant(prediction.getRelativeRisk(), 2).toPlainString()
                 + " times the incidence.";

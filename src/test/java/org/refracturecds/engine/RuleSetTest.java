@@ -29,8 +29,8 @@ class RuleSetTest {
                 Map.entry("Applicability", 7L), Map.entry("Band", 3L), Map.entry("BodySite", 51L),
                 Map.entry("Calibration", 1L), Map.entry("Coding", 9L), Map.entry("Coefficient", 4L),
                 Map.entry("Covariance", 1L), Map.entry("CovarianceRow", 5L), Map.entry("ExcludedCondition", 134L),
-                Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L), Map.entry("Statement", 18L),
-                Map.entry("Wording", 10L)), counts);
+                Map.entry("PhysicalLimit", 3L), Map.entry("ScenarioValue", 4L), Map.entry("Statement", 19L),
+                Map.entry("Wording", 11L)), counts);
     }
 
     @Test
