@@ -51,7 +51,8 @@ final class Cli {
                 .addSubcommand(new AssessCommand(in, clock))
                 .addSubcommand(new ServeCommand(clock))
                 .addSubcommand(new RulesCommand())
-                .addSubcommand(new ValidateCommand());
+                .addSubcommand(new ValidateCommand())
+                .addSubcommand(new CalibrateCommand(clock));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -201,9 +201,9 @@ final class KnowledgeChecks {
             problems.add(rows.at(r, "the incidence " + Numbers.plain(r.getIncidence()) + " is not a proportion"
                     + " between 0 and 1", hint));
         }
-        if (r.getEvents() < 1 || r.getEvents() >= r.getPatients()) {
-            problems.add(rows.at(r, r.getEvents() + " refractures among " + r.getPatients() + " treated vertebrae"
-                    + " cannot be a cohort the model was fitted to", hint));
+        if (r.getEvents() < 1 || r.getEvents() >= r.getVertebrae() || r.getPatients() < 1 || r.getPatients() > r.getVertebrae()) {
+            problems.add(rows.at(r, r.getPatients() + " patients with " + r.getVertebrae() + " treated vertebrae and "
+                    + r.getEvents() + " refractures cannot be a cohort the model was fitted to", hint));
         }
         try {
             java.time.LocalDate.parse(String.valueOf(r.getFittedOn()));

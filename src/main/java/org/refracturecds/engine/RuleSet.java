@@ -408,7 +408,8 @@ public final class RuleSet {
     List<Object> sessionKnowledge() { return sessionKnowledge; }
     /** The study's excluded conditions: a session needs them only when the patient has conditions. */
     List<ExcludedCondition> exclusions() { return exclusions; }
-    Calibration calibration() { return calibration; }
+    /** The Calibration table: the model id, its version, the intercept, the incidence, the horizon. */
+    public Calibration calibration() { return calibration; }
     List<Band> bands() { return bands; }
     /** The covariance of the coefficients (table Covariance), which gives the interval. */
     Covariance covariance() { return covariance; }

@@ -21,6 +21,7 @@ public final class Recalibration {
     private double covarianceAB;
     private double incidence;
     private int patients;
+    private int vertebrae;
     private int events;
     private String fittedBy;
     private String fittedOn;
@@ -45,10 +46,13 @@ public final class Recalibration {
     /** The incidence the published model was re-anchored to when a and b were fitted. */
     public double getIncidence() { return incidence; }
     public void setIncidence(double incidence) { this.incidence = incidence; }
-    /** The treated vertebrae of the cohort the fit used. */
+    /** The patients of the cohort the fit used. */
     public int getPatients() { return patients; }
     public void setPatients(int patients) { this.patients = patients; }
-    /** The refractures among them. */
+    /** Their treated vertebrae, the unit the model predicts for. */
+    public int getVertebrae() { return vertebrae; }
+    public void setVertebrae(int vertebrae) { this.vertebrae = vertebrae; }
+    /** The refractures among the treated vertebrae. */
     public int getEvents() { return events; }
     public void setEvents(int events) { this.events = events; }
     public String getFittedBy() { return fittedBy; }
@@ -64,9 +68,9 @@ public final class Recalibration {
         return standardErrorB > 0;
     }
 
-    /** The refracture rate of the cohort, events / patients: what the relative risk is taken against. */
+    /** The refracture rate of the cohort, refractures / treated vertebrae: what the relative risk is taken against. */
     public double observedIncidence() {
-        return (double) events / patients;
+        return (double) events / vertebrae;
     }
 
     /** a + b x the model's logit. */
@@ -86,8 +90,9 @@ public final class Recalibration {
                 + (slopeFitted() ? Numbers.significant(b, 3).toPlainString() : Numbers.plain(b) + " (fixed)");
     }
 
-    /** "412 treated vertebrae, 57 refractures; fitted by jdoe on 2026-05-01". */
+    /** "400 patients, 412 treated vertebrae, 57 refractures; fitted by jdoe on 2026-05-01". */
     public String describeCohort() {
-        return patients + " treated vertebrae, " + events + " refractures; fitted by " + fittedBy + " on " + fittedOn;
+        return patients + " patients, " + vertebrae + " treated vertebrae, " + events + " refractures; fitted by "
+                + fittedBy + " on " + fittedOn;
     }
 }
