@@ -30,6 +30,16 @@ public final class RuleFolders {
         return dir;
     }
 
+    /**
+     * A copy of rules/ recalibrated to a centre: the test fixture recalibration.drl.csv (a = -0.5,
+     * b = 0.8; 412 treated vertebrae, 120 refractures, fitted on 2026-05-01) added.
+     */
+    public static Path copyRecalibrated(Path dir) throws IOException {
+        copy(dir);
+        Files.copy(Path.of("src/test/resources/recalibration/recalibration.drl.csv"), dir.resolve("recalibration.drl.csv"));
+        return dir;
+    }
+
     /** Replaces {@code from} by {@code to} in one file of a rules folder; the edit must apply. */
     public static void edit(Path dir, String file, String from, String to) throws IOException {
         Path edited = dir.resolve(file);

@@ -41,8 +41,8 @@ public record LocalCalibration(Cohort cohort, RuleSet rules, Figures before, Fig
         r.setEvents(cohort.events());
         r.setFittedBy(fittedBy);
         r.setFittedOn(fittedOn.toString());
-        r.setBasis("fitted by maximum likelihood to " + cohort.source() + " with the calibrate command (docs/MODEL.md,"
-                + " Local recalibration)");
+        r.setBasis("maximum likelihood on " + cohort.source() + ", the calibrate command (docs/MODEL.md, Local"
+                + " recalibration)");
         return r;
     }
 

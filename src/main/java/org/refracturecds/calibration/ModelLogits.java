@@ -16,8 +16,7 @@ import org.refracturecds.fhirin.InputException;
 /**
  * The published model's logit for each treated vertebra of a cohort, from the assessment the
  * service runs (the rules, the model sum), not a copy of its arithmetic: what the centre's
- * clinicians would have been shown. Rows with the same findings are assessed once; the others on
- * every core.
+ * clinicians would have been shown. Rows with the same findings are assessed once.
  *
  * @param logits       the model's logit, row by row
  * @param outsideStudy the rows whose reduction rate lies outside the study's (PVP-A101, PVP-A102)
@@ -45,7 +44,9 @@ record ModelLogits(double[] logits, int outsideStudy) {
         double[] logits = new double[rows.size()];
         boolean[] outside = new boolean[rows.size()];
         CohortProblem[] problems = new CohortProblem[rows.size()];
-        assessed.parallelStream().forEach(i -> {
+        // One after another: Drools compiles a rule's consequence on its first firing, and two threads
+        // firing it first at once fail (a LinkageError, duplicate class definition); distinct patterns are few.
+        assessed.forEach(i -> {
             CohortRow row = rows.get(i);
             Assessment assessment;
             try {

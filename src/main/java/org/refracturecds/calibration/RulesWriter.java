@@ -175,8 +175,9 @@ public final class RulesWriter {
         return Numbers.significant(probability * 100, 4).toPlainString() + "%";
     }
 
+    /** The double as its shortest decimal form that reads back as the same double. */
     private static String number(double value) {
-        return Numbers.significant(value, 8).toPlainString();
+        return java.math.BigDecimal.valueOf(value).toPlainString();
     }
 
     /** A text cell, quoted; quotes and backslashes left out, as the table puts the text into Java strings. */

@@ -89,6 +89,9 @@ final class RulesCommand {
             }
             out.println("The rules compile: version " + rules.version() + ", sha256:" + rules.shortHash() + "; "
                     + scenarios.scenarios().size() + " scenarios in " + ScenarioFiles.FOLDER + "/");
+            rules.recalibration().ifPresent(r -> out.println("The model is recalibrated to this centre on "
+                    + r.getFittedOn() + " by " + r.getFittedBy() + " (" + r.describeFit() + "; " + RuleSet.RECALIBRATION_FILE
+                    + "); scenario files that say model: published test the model without it."));
             return Optional.of(new Loaded(rules, scenarios));
         }
     }

@@ -109,6 +109,6 @@ public final class Assessor {
         String incidence = settings.getIncidence() == null ? "" : " The incidence setting ("
                 + Numbers.percent(settings.getIncidence(), 3) + ") is not used: the centre's own refractures set the level.";
         return Notice.info("PVP-I501", null, rules.wording(Wording.RECALIBRATED) + " (" + r.describeFit() + "; "
-                + r.describeCohort() + "; " + r.getBasis() + ")." + incidence);
+                + r.describeCohort() + ") [" + r.getBasis() + "]." + incidence);
     }
 }

@@ -106,7 +106,7 @@ public final class RiskAssessmentWriter {
     static CodeableConcept method(Assessment assessment) {
         Calibration calibration = assessment.calibration();
         String version = calibration.getVersion() + "+rules." + assessment.ruleSet().shortHash();
-        if (!assessment.predictions().isEmpty()) {
+        if (!assessment.predictions().isEmpty() && assessment.recalibration() == null) {
             double incidence = assessment.predictions().get(0).getIncidence();
             if (incidence != calibration.defaultIncidence()) {
                 version += ".incidence." + Numbers.plain(incidence);

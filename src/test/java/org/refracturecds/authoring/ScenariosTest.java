@@ -113,4 +113,49 @@ class ScenariosTest {
                 java.util.Map.of("RR", "12 mm"), null, expect));
         assertTrue(badValue.failures().get(0).contains("unit 'mm' is not accepted"), badValue.failures().toString());
     }
+
+    @Test
+    void onRecalibratedRules_thePublishedScenariosStillPass_andTheyWouldFailWithoutTheirModelKey(@TempDir Path dir)
+            throws IOException, RuleSetException {
+        // given the bundled rules recalibrated to a centre (a = -0.5, b = 0.8)
+        RuleFolders.copyRecalibrated(dir);
+
+        // then the bundled scenarios, which say model: published, pass
+        ScenarioRunner.Report report = run(dir);
+        assertTrue(report.allPassed(), failures(report));
+
+        // but without the key they test the recalibrated model, whose numbers differ
+        for (Path file : Files.list(dir.resolve("tests")).toList()) {
+            Files.writeString(file, Files.readString(file).replace("\nmodel: published\n", "\n"));
+        }
+        assertTrue(run(dir).failed() > 0);
+    }
+
+    @Test
+    void modelRecalibrated_onRulesWithoutARecalibration_failsSayingSo(@TempDir Path dir) throws IOException, RuleSetException {
+        RuleFolders.copy(dir);
+        Files.writeString(dir.resolve("tests/local.yaml"), """
+                model: recalibrated
+                scenarios:
+                  - name: Local
+                    findings: {IVC: absent, EPD: absent, NPEC: none, RR: 0%}
+                    expect:
+                      notices: [PVP-I501]
+                """);
+        ScenarioRunner.Report report = run(dir);
+        ScenarioRunner.Result local = report.results().stream().filter(r -> r.scenario().name().equals("Local")).findFirst()
+                .orElseThrow();
+        assertEquals(List.of("the file says model: recalibrated, but the rules hold no recalibration to a centre's"
+                + " patients (recalibration.drl.csv, written by calibrate --write-rules)"), local.failures());
+    }
+
+    @Test
+    void anUnknownModel_isAProblemOfTheFile(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("tests"));
+        Files.writeString(dir.resolve("tests/x.yaml"), "model: local\nscenarios: []\n");
+        ScenarioFiles.Read read = ScenarioFiles.read(dir);
+        assertEquals(1, read.problems().size());
+        assertTrue(read.problems().get(0).render().startsWith("tests/x.yaml:1: model is 'local': write published"),
+                read.problems().get(0).render());
+    }
 }
