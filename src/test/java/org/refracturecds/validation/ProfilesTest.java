@@ -122,6 +122,13 @@ class ProfilesTest {
     }
 
     @Test
+    void theOutcomeTheCalibrationReads_hasItsProfileToo() {
+        String url = Codes.findingProfile(Codes.FINDINGS, Codes.REFRACTURE).orElseThrow();
+        assertTrue(ProfileValidator.shared().profile(url).isPresent(), url);
+        assertFalse(Codes.findingTokens().contains(Codes.FINDINGS + "|" + Codes.REFRACTURE), "the hooks do not fetch the outcome");
+    }
+
+    @Test
     void aResourceWithoutAProfileOfThisModule_isHeldToBaseR4() {
         assertFalse(ProfileValidator.profileOf(new org.hl7.fhir.r4.model.Patient()).isPresent());
     }
