@@ -15,8 +15,8 @@ public final class ConsoleSummary {
         List<String> lines = new ArrayList<>();
         lines.add("Cohort: " + c.cohort().source() + " (" + c.cohort().format() + "): " + c.cohort().vertebrae()
                 + " treated vertebrae of " + c.cohort().patients() + " patients, " + c.cohort().events() + " refractures");
-        lines.add("Model: " + c.rules().calibration().getModel() + " " + c.rules().version() + ", published, rules "
-                + c.rules().origin() + " sha256:" + c.rules().shortHash());
+        lines.add("Model: " + c.rules().calibration().getModel() + " " + c.rules().version() + " as published, from "
+                + c.rules().origin() + " (sha256:" + c.rules().shortHash() + ")");
         c.notes().forEach(note -> lines.add("Note: " + note));
         lines.add("");
         String format = "%-34s %-24s %s";
