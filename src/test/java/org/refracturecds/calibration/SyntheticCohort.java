@@ -10,14 +10,14 @@ import java.util.Random;
  * p_model computed here from docs/MODEL.md's numbers (not from the rules), so that a fit that
  * recovers a and b also shows that the engine's model is the documented one. No real patient.
  */
-final class SyntheticCohort {
+public final class SyntheticCohort {
 
     static final String HEADER = "patient,level,ivc,epd,npec,rr,refracture,months";
     private static final String[] LEVELS = {"T10", "T11", "T12", "L1", "L2"};
     private static final String[] NPEC = {"none", "upper", "lower", "upper-and-lower"};
     private static final double[] NPEC_SHARE = {0.25, 0.25, 0.2, 0.3};
 
-    record Row(String patient, String level, int ivc, int epd, int npec, double rr, boolean refracture) {
+    public record Row(String patient, String level, int ivc, int epd, int npec, double rr, boolean refracture) {
 
         String csv() {
             return String.join(",", patient, level, Integer.toString(ivc), Integer.toString(epd), NPEC[npec],
@@ -26,6 +26,15 @@ final class SyntheticCohort {
     }
 
     private SyntheticCohort() {
+    }
+
+    /** Prints a synthetic cohort as CSV: {@code N [A B SEED]} (bench/calibrate.sh). */
+    public static void main(String[] args) {
+        int n = Integer.parseInt(args[0]);
+        double a = args.length > 1 ? Double.parseDouble(args[1]) : 0.5;
+        double b = args.length > 2 ? Double.parseDouble(args[2]) : 0.9;
+        long seed = args.length > 3 ? Long.parseLong(args[3]) : 1;
+        System.out.print(csv(generate(n, a, b, seed)));
     }
 
     /**
@@ -38,7 +47,7 @@ final class SyntheticCohort {
         return -3.109 + 3.3003 * ivc + 1.1725 * epd + 0.6881 * npec + 1.0784 * rr / 10 - offset;
     }
 
-    static List<Row> generate(int n, double a, double b, long seed) {
+    public static List<Row> generate(int n, double a, double b, long seed) {
         Random random = new Random(seed);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -81,7 +90,7 @@ final class SyntheticCohort {
                 + "\"http://snomed.info/sct\",\"code\":\"" + level.snomedCode + "\"}]}," + value + "}\n";
     }
 
-    static String csv(List<Row> rows) {
+    public static String csv(List<Row> rows) {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         rows.forEach(r -> csv.append(r.csv()).append('\n'));
         return csv.toString();
