@@ -16,7 +16,7 @@ public final class ConsoleSummary {
         lines.add("Cohort: " + c.cohort().source() + " (" + c.cohort().format() + "): " + c.cohort().vertebrae()
                 + " treated vertebrae of " + c.cohort().patients() + " patients, " + c.cohort().events() + " refractures");
         lines.add("Model: " + c.rules().calibration().getModel() + " " + c.rules().version() + " as published, from "
-                + c.rules().origin() + " (sha256:" + c.rules().shortHash() + ")");
+                + LocalCalibration.describe(c.rules()) + " (sha256:" + c.rules().shortHash() + ")");
         c.notes().forEach(note -> lines.add("Note: " + note));
         lines.add("");
         String format = "%-34s %-24s %s";

@@ -62,4 +62,9 @@ public record LocalCalibration(Cohort cohort, RuleSet rules, Figures before, Fig
         }
         return notes;
     }
+
+    /** "the bundled rules", or "the rules in my-rules". */
+    static String describe(RuleSet rules) {
+        return rules.origin().startsWith("the ") ? rules.origin() : "the rules in " + rules.origin();
+    }
 }

@@ -88,8 +88,8 @@ final class ReportHtml {
 
         h.append("<h2>Method and sources</h2>\n<ul>\n");
         for (String line : List.of(
-                "Each vertebra's predicted risk is the assessment the service gives, from the rules "
-                        + c.rules().origin() + " (model " + c.rules().calibration().getModel() + " version "
+                "Each vertebra's predicted risk is the assessment the service gives, from "
+                        + LocalCalibration.describe(c.rules()) + " (model " + c.rules().calibration().getModel() + " version "
                         + c.rules().version() + ", sha256 " + c.rules().shortHash() + "), with the published model"
                         + " re-anchored to an incidence of " + Numbers.percent(c.rules().calibration().defaultIncidence(), 3)
                         + " (docs/MODEL.md).",
