@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Guidance;
@@ -69,7 +70,7 @@ public final class ScenarioRunner {
         Assessor assessor = scenario.model() == Scenario.Model.PUBLISHED ? rulesAssessor.published() : rulesAssessor;
         if (scenario.model() == Scenario.Model.RECALIBRATED && !assessor.recalibrated()) {
             return new Result(scenario, List.of("the file says model: recalibrated, but the rules hold no recalibration"
-                    + " to a centre's patients (" + org.refracturecds.engine.RuleSet.RECALIBRATION_FILE + ", written by"
+                    + " to a centre's patients (" + RuleSet.RECALIBRATION_FILE + ", written by"
                     + " calibrate --write-rules)"), List.of());
         }
         Assessment assessment;

@@ -28,8 +28,8 @@ public record CalibrationFiles(List<Path> written, String problem) {
             written.add(Files.write(dir.resolve("calibration.png"), PngRenderer.render(plot)));
         } catch (LinkageError | InternalError | java.awt.AWTError e) {
             // Java2D needs fonts (fontconfig) to draw text: a server JVM without them cannot draw the PNG.
-            problem = "calibration.png not written: this Java cannot draw text (" + e.getClass().getSimpleName().replace("Error", " error")
-                    + "); install fontconfig and a font such as DejaVu. calibration.svg holds the same plot";
+            problem = "calibration.png not written: this Java cannot draw text (no fonts were found); install"
+                    + " fontconfig and a font such as DejaVu. calibration.svg holds the same plot";
         }
         written.add(Files.writeString(dir.resolve("report.html"), ReportHtml.of(calibration, svg), StandardCharsets.UTF_8));
         return new CalibrationFiles(List.copyOf(written), problem);

@@ -30,6 +30,7 @@ public record LocalCalibration(Cohort cohort, RuleSet rules, Figures before, Fig
     /** The fit as the rules hold it (table Recalibration). */
     public Recalibration recalibration() {
         Recalibration r = new Recalibration("local-" + fittedOn);
+        r.setModelVersion(rules.version());
         r.setA(used.a());
         r.setStandardErrorA(used.standardErrorA());
         r.setB(used.b());

@@ -1,6 +1,7 @@
 package org.refracturecds.calibration;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Optional;
 import org.refracturecds.authoring.ScenarioFiles;
 import org.refracturecds.authoring.ScenarioRunner;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.facts.Numbers;
@@ -88,8 +90,8 @@ public final class RulesWriter {
                     .forEach(r -> failures.add(r.scenario().where() + ": scenario '" + r.scenario().name() + "' failed: "
                             + String.join("; ", r.failures())));
             if (!failures.isEmpty()) {
-                throw new RuleSetException(dir.toString(), failures.stream().map(f ->
-                        new org.refracturecds.engine.RuleProblem(dir.toString(), 0, 0, f)).toList());
+                throw new RuleSetException(dir.toString(), failures.stream().map(f -> new RuleProblem(dir.toString(), 0, 0, f))
+                        .toList());
             }
             return new Written(after, before.recalibration(), (int) report.passed());
         } catch (RuleSetException | RuntimeException e) {
@@ -117,20 +119,22 @@ public final class RulesWriter {
                 + " centre's cohort; its report (report.html) shows how well the model predicted the cohort before and"
                 + " after.\"\n");
         csv.append("Notes,\"Every result of these rules says it is recalibrated (notice PVP-I501, the Wording"
-                + " W-RECALIBRATED of statements.drl.csv). To go back to the published model, delete this file and"
+                + " W-RECALIBRATED of statements.drl.csv). It holds only for the model Version it was fitted to: after"
+                + " a change of model.drl.csv's Version, rules check refuses it until it is refitted. To go back to the"
+                + " published model, delete this file and"
                 + " tests/recalibration.yaml. To refit, run calibrate again: it replaces this row. Do not edit the numbers"
                 + " by hand: they come from the fit, with its standard errors.\"\n\n");
         csv.append("RuleTable Recalibration\n");
-        csv.append("ACTION,".repeat(12)).append("ACTION\n");
-        csv.append(",".repeat(12)).append('\n');
-        csv.append("\"Recalibration r = new Recalibration(\"\"$param\"\");\",r.setA($param);,r.setStandardErrorA($param);,"
+        csv.append("ACTION,".repeat(13)).append("ACTION\n");
+        csv.append(",".repeat(13)).append('\n');
+        csv.append("\"Recalibration r = new Recalibration(\"\"$param\"\");\",\"r.setModelVersion(\"\"$param\"\");\",r.setA($param);,r.setStandardErrorA($param);,"
                 + "r.setB($param);,r.setStandardErrorB($param);,r.setCovarianceAB($param);,r.setIncidence($param);,"
                 + "r.setPatients($param);,r.setVertebrae($param);,r.setEvents($param);,"
                 + "\"r.setFittedBy(\"\"$param\"\");\",\"r.setFittedOn(\"\"$param\"\");\","
                 + "\"r.setBasis(\"\"$param\"\"); insert(r);\"\n");
-        csv.append("Id,a (intercept),SE of a,b (slope: 1 with SE 0 when fixed),SE of b,Covariance of a and b,"
+        csv.append("Id,Model version fitted to,a (intercept),SE of a,b (slope: 1 with SE 0 when fixed),SE of b,Covariance of a and b,"
                 + "Incidence the model was anchored to,Patients,Treated vertebrae,Refractures,Fitted by,Fitted on (day),Source\n");
-        csv.append(String.join(",", List.of(text(r.getId()), number(r.getA()), number(r.getStandardErrorA()),
+        csv.append(String.join(",", List.of(text(r.getId()), text(r.getModelVersion()), number(r.getA()), number(r.getStandardErrorA()),
                 number(r.getB()), number(r.getStandardErrorB()), number(r.getCovarianceAB()), number(r.getIncidence()),
                 Integer.toString(r.getPatients()), Integer.toString(r.getVertebrae()), Integer.toString(r.getEvents()),
                 text(r.getFittedBy()), text(r.getFittedOn()), text(r.getBasis())))).append('\n');
@@ -177,7 +181,7 @@ public final class RulesWriter {
 
     /** The double as its shortest decimal form that reads back as the same double. */
     private static String number(double value) {
-        return java.math.BigDecimal.valueOf(value).toPlainString();
+        return BigDecimal.valueOf(value).toPlainString();
     }
 
     /** A text cell, quoted; quotes and backslashes left out, as the table puts the text into Java strings. */

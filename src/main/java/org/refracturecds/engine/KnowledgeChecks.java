@@ -173,12 +173,12 @@ final class KnowledgeChecks {
     }
 
     /**
-     * The centre's recalibration (table Recalibration), when there is one: one row at most, a
-     * slope above 0 (at 0 or below the model's findings would count for nothing or backwards),
+     * The centre's recalibration (table Recalibration), when there is one: one row at most, fitted
+     * to the model's Version as it now is, a slope above 0 (at 0 or below the model's findings would count for nothing or backwards),
      * standard errors of 0 or more, an incidence between 0 and 1, events within the patients, a
      * day of fitting, and the Wording row the results say it with.
      */
-    Optional<Recalibration> recalibration(List<Recalibration> table, boolean worded, String file) {
+    Optional<Recalibration> recalibration(List<Recalibration> table, String modelVersion, boolean worded, String file) {
         String hint = "the calibrate command writes this table (docs/MODEL.md, Local recalibration): run it again"
                 + " with --write-rules, or delete " + file + " to go back to the published model";
         if (table.isEmpty()) {
@@ -190,6 +190,12 @@ final class KnowledgeChecks {
                     + " the fit in use", hint));
         }
         Recalibration r = table.get(0);
+        if (!String.valueOf(modelVersion).equals(r.getModelVersion())) {
+            problems.add(rows.at(r, "a and b were fitted to version " + r.getModelVersion() + " of the model, but the"
+                    + " Calibration table of model.drl.csv says version " + modelVersion + ": a recalibration holds"
+                    + " only for the model it was fitted to", "refit it to this version (calibrate COHORT"
+                    + " --write-rules DIR), or delete " + file + " to use the model as it is"));
+        }
         if (!(r.getB() > 0)) {
             problems.add(rows.at(r, "the slope b is " + Numbers.plain(r.getB()) + ": it must be above 0 (at 0 or"
                     + " below, the model's findings would count for nothing, or backwards)", hint));
@@ -214,7 +220,7 @@ final class KnowledgeChecks {
         if (!worded) {
             problems.add(new RuleProblem("statements.drl.csv", 0, 0, "the Wording table has no row "
                     + org.refracturecds.facts.Wording.RECALIBRATED + ": every result of the recalibrated model says"
-                    + " so with it; put it back"));
+                    + " so with it; add it (the bundled rules/statements.drl.csv has it)"));
         }
         return problems.size() > before ? Optional.empty() : Optional.of(r);
     }

@@ -352,7 +352,8 @@ public final class RuleSet {
             List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
                     log.ofType(Coding.class));
             Optional<Recalibration> recalibration = checks.recalibration(log.ofType(Recalibration.class),
-                    worded.contains(Wording.RECALIBRATED), RECALIBRATION_FILE);
+                    calibrations.size() == 1 ? calibrations.get(0).getVersion() : null, worded.contains(Wording.RECALIBRATED),
+                    RECALIBRATION_FILE);
             problems.addAll(checks.problems());
             if (!problems.isEmpty()) {
                 throw new RuleSetException(origin, problems);

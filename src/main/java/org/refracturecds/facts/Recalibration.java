@@ -14,6 +14,7 @@ package org.refracturecds.facts;
 public final class Recalibration {
 
     private final String id;
+    private String modelVersion;
     private double a;
     private double standardErrorA;
     private double b;
@@ -32,6 +33,9 @@ public final class Recalibration {
     }
 
     public String getId() { return id; }
+    /** The Version of the model (the Calibration table's) that a and b were fitted to. */
+    public String getModelVersion() { return modelVersion; }
+    public void setModelVersion(String modelVersion) { this.modelVersion = modelVersion; }
     public double getA() { return a; }
     public void setA(double a) { this.a = a; }
     public double getStandardErrorA() { return standardErrorA; }

@@ -107,9 +107,9 @@ class RecalibrationTest {
     @Test
     void aSecondRecalibrationRow_isRefused(@TempDir Path other) throws IOException {
         RuleFolders.copyRecalibrated(other);
-        RuleFolders.edit(other, "recalibration.drl.csv", "\"local-2026-05-01\",-0.5,0.2,0.8,0.1,-0.005,0.03683806600153492,400,412,120,\"Test fitter\",\"2026-05-01\",\"a test fixture\"",
-                "\"local-2026-05-01\",-0.5,0.2,0.8,0.1,-0.005,0.03683806600153492,400,412,120,\"Test fitter\",\"2026-05-01\",\"a test fixture\"\n"
-                        + "\"local-2026-06-01\",-0.4,0.2,0.9,0.1,-0.005,0.03683806600153492,400,412,120,\"Test fitter\",\"2026-06-01\",\"a test fixture\"");
+        RuleFolders.edit(other, "recalibration.drl.csv", "\"local-2026-05-01\",\"2.0.0\",-0.5,0.2,0.8,0.1,-0.005,0.03683806600153492,400,412,120,\"Test fitter\",\"2026-05-01\",\"a test fixture\"",
+                "\"local-2026-05-01\",\"2.0.0\",-0.5,0.2,0.8,0.1,-0.005,0.03683806600153492,400,412,120,\"Test fitter\",\"2026-05-01\",\"a test fixture\"\n"
+                        + "\"local-2026-06-01\",\"2.0.0\",-0.4,0.2,0.9,0.1,-0.005,0.03683806600153492,400,412,120,\"Test fitter\",\"2026-06-01\",\"a test fixture\"");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(other));
         assertEquals("recalibration.drl.csv row 12: the Recalibration table has 2 rows: one at most, the fit in use",
                 e.problems().get(0).where() + ": " + e.problems().get(0).message());
@@ -121,6 +121,15 @@ class RecalibrationTest {
         RuleFolders.edit(other, "recalibration.drl.csv", ",-0.5,0.2,0.8,0.1,", ",-0.5,0.2,-0.8,0.1,");
         RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(other));
         assertTrue(e.getMessage().contains("recalibration.drl.csv row 11: the slope b is -0.8: it must be above 0"), e.getMessage());
+    }
+
+    @Test
+    void aRecalibrationFittedToAnotherVersionOfTheModel_isRefused(@TempDir Path other) throws IOException {
+        RuleFolders.copyRecalibrated(other);
+        RuleFolders.edit(other, "model.drl.csv", "xiong-2021-logistic,2.0.0,", "xiong-2021-logistic,2.1.0,");
+        RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(other));
+        assertTrue(e.getMessage().contains("recalibration.drl.csv row 11: a and b were fitted to version 2.0.0 of the model,"
+                + " but the Calibration table of model.drl.csv says version 2.1.0"), e.getMessage());
     }
 
     @Test
