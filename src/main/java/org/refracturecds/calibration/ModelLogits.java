@@ -10,6 +10,7 @@ import java.util.Objects;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.Notice;
+import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
 import org.refracturecds.fhirin.InputException;
 
@@ -44,17 +45,23 @@ record ModelLogits(double[] logits, int outsideStudy) {
         double[] logits = new double[rows.size()];
         boolean[] outside = new boolean[rows.size()];
         CohortProblem[] problems = new CohortProblem[rows.size()];
-        // One after another: Drools compiles a rule's consequence on its first firing, and two threads
-        // firing it first at once fail (a LinkageError, duplicate class definition); distinct patterns are few.
-        assessed.forEach(i -> {
-            CohortRow row = rows.get(i);
-            Assessment assessment;
+        // The facts are made on every core (the FHIR mapping, no rules); the assessments run one after
+        // another: Drools compiles a rule's consequence the first time it fires, and two threads firing
+        // one first at once can fail (a LinkageError, seen once in this project's tests).
+        PatientFindings[] findings = new PatientFindings[rows.size()];
+        assessed.parallelStream().forEach(i -> {
             try {
-                assessment = published.assess(row.findings(published.rules().vocabulary()));
+                findings[i] = rows.get(i).findings(published.rules().vocabulary());
             } catch (InputException e) {
                 problems[i] = new CohortProblem(e.code(), e.where(), e.getMessage());
-                return;
             }
+        });
+        for (int i : assessed) {
+            if (findings[i] == null) {
+                continue;
+            }
+            CohortRow row = rows.get(i);
+            Assessment assessment = published.assess(findings[i]);
             List<Prediction> observed = assessment.predictions().stream().filter(p -> !p.isHypothetical()).toList();
             if (observed.size() == 1 && assessment.predictions().size() == 1) {
                 logits[i] = observed.get(0).getModelLogit();
@@ -63,7 +70,7 @@ record ModelLogits(double[] logits, int outsideStudy) {
                         + " treated vertebra of the cohort needs the model's four findings (IVC, EPD, NPEC, RR), observed");
             }
             outside[i] = assessment.notices().stream().map(Notice::code).anyMatch(OUTSIDE_STUDY::contains);
-        });
+        }
         List<CohortProblem> found = Arrays.stream(problems).filter(Objects::nonNull).toList();
         if (!found.isEmpty()) {
             throw new CohortException(found);
