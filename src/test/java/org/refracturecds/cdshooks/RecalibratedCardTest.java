@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -49,14 +50,18 @@ class RecalibratedCardTest {
     @Test
     void theCardAndItsRiskAssessment_sayTheModelIsRecalibratedToThisCentre() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        JsonNode card = new CardWriter(json, new RiskAssessmentWriter(Clock.systemUTC()))
+        JsonNode card = new CardWriter(json, new RiskAssessmentWriter(Clock.systemUTC()), null, Duration.ofHours(8))
                 .assessmentCard(afterPvp(), "After PVP", List.of());
 
+        // the card: one line from the rules' Wording, with the fit and its cohort, and the model version
         String detail = card.path("detail").asText();
-        assertTrue(detail.contains("[PVP-I501] Recalibrated to this centre's own patients"), detail);
-        assertTrue(detail.contains("| Recalibrated to this centre (a = -0.5, b = 0.8): a + b x sum |"), detail);
-        assertTrue(detail.matches("(?s).*version 2\\.0\\.0\\+rules\\.[0-9a-f]{12}\\.recalibrated\\.20260501;.*"), detail);
+        assertTrue(detail.contains("\n\n*Recalibrated to this centre's own patients: the published model adjusted (logit a"
+                + " + b x logit) to the refractures of the centre's cohort, and only as good as that cohort (a = -0.5, b = 0.8;"
+                + " 412 treated vertebrae, 120 refractures; fitted on 2026-05-01).*\n\n*Limits:*"), detail);
+        assertTrue(card.at("/suggestions/0/actions/0/description").asText().endsWith(".recalibrated.20260501)"),
+                card.at("/suggestions/0/actions/0/description").asText());
 
+        // the RiskAssessment: the model version, the notice among the notes, the arithmetic
         JsonNode risk = json.readTree(card.at("/suggestions/0/actions/0/resource").toString());
         assertTrue(risk.at("/method/coding/0/version").asText().endsWith(".recalibrated.20260501"), risk.toString());
         List<String> notes = risk.path("note").findValuesAsText("text");
@@ -64,5 +69,13 @@ class RecalibratedCardTest {
         String rationale = risk.at("/prediction/0/rationale").asText();
         assertTrue(rationale.contains("; recalibrated to this centre: a + b x logit = -0.500 + 0.8 x ("), rationale);
         assertFalse(notes.stream().anyMatch(n -> n.startsWith("Alternative incidence-10")), notes.toString());
+    }
+
+    @Test
+    void withThePublishedModel_theCardSaysNothingOfARecalibration() {
+        Assessment published = new Assessor(assessor.rules(), new Settings(null, false)).assess(afterPvp().input());
+        String detail = new CardWriter(new ObjectMapper(), new RiskAssessmentWriter(Clock.systemUTC()), null,
+                Duration.ofHours(8)).assessmentCard(published, "After PVP", List.of()).path("detail").asText();
+        assertFalse(detail.contains("Recalibrated"), detail);
     }
 }
