@@ -185,9 +185,12 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merge(own, YAML.valueToTree(overrides));
         merge(merged, own);
         databaseFromOldName(own, merged, name);
-        secretFromEnvironment(merged, environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
-        secretFromEnvironment(merged, environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
-        viewKeyFromEnvironment(merged, environment, name);
+        secretFromEnvironment(merged, "", environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
+        secretFromEnvironment(merged, "", environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
+        if (merged.get("view") instanceof ObjectNode view) {
+            secretFromEnvironment(view, "view.", environment, name, "key", "PVP_VIEW_KEY",
+                    "a random key of 32 characters or more (the same on every node)");
+        }
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -216,22 +219,24 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
     /**
      * A secret ({@code setting}) from the environment variable that setting {@code setting + "Env"}
-     * names, when it names one.
+     * names, when it names one; {@code path} is where those settings sit, as messages name them
+     * ("" at the top, "view." in the view block).
      */
-    private static void secretFromEnvironment(ObjectNode merged, Map<String, String> environment, String name,
-                                              String setting, String example, String what) throws ConfigException {
+    private static void secretFromEnvironment(ObjectNode merged, String path, Map<String, String> environment,
+                                              String name, String setting, String example, String what)
+            throws ConfigException {
         JsonNode variable = merged.get(setting + "Env");
         if (variable == null || variable.isNull()) {
             return;
         }
-        String at = "[PVP-C103] " + name + ": setting '" + setting + "Env'";
+        String at = "[PVP-C103] " + name + ": setting '" + path + setting + "Env'";
         if (!variable.isTextual() || !variable.asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new ConfigException(at + " is '" + variable.asText() + "': give the name of an environment variable,"
                     + " e.g. " + example);
         }
         JsonNode given = merged.get(setting);
         if (given != null && !given.isNull()) {
-            throw new ConfigException(at + " and setting '" + setting + "' are both given: keep one of them");
+            throw new ConfigException(at + " and setting '" + path + setting + "' are both given: keep one of them");
         }
         String secret = environment.get(variable.asText());
         if (secret == null) {
@@ -241,27 +246,6 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merged.put(setting, secret);
     }
 
-    /** The key that signs the page links, from the environment variable {@code view.keyEnv} names, when it names one. */
-    private static void viewKeyFromEnvironment(ObjectNode merged, Map<String, String> environment, String name)
-            throws ConfigException {
-        JsonNode view = merged.get("view");
-        JsonNode variable = view == null ? null : view.get("keyEnv");
-        if (variable == null || variable.isNull()) {
-            return;
-        }
-        String at = "[PVP-C103] " + name + ": setting 'view.keyEnv'";
-        if (!variable.isTextual() || !variable.asText().matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            throw new ConfigException(at + " is '" + variable.asText() + "': give the name of an environment variable,"
-                    + " e.g. PVP_VIEW_KEY");
-        }
-        String key = environment.get(variable.asText());
-        if (key == null) {
-            throw new ConfigException(at + " names " + variable.asText() + ", which is not set in the service's"
-                    + " environment: set it to a random key of 32 characters or more (the same on every node),"
-                    + " or remove the setting");
-        }
-        ((ObjectNode) view).put("key", key);
-    }
 
     /** Where the database is and how to log in to it. */
     public Database.Settings databaseSettings() {
