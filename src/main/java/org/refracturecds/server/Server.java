@@ -76,6 +76,7 @@ public final class Server implements AutoCloseable {
     private final AuditTrail audit;
     private final AuditedCalls audited;
     private final RulesSync rulesSync;
+    private final ViewPages pages;
     private final ViewEndpoints view;
     private final Javalin app;
     private final String hostName;
@@ -100,7 +101,8 @@ public final class Server implements AutoCloseable {
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
-        this.view = new ViewEndpoints(config, this::publicUrl, JSON, new ViewPages(database, clock), clock);
+        this.pages = new ViewPages(database, clock);
+        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, clock);
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
                 new Turns(config.requestsAtOnce(), metrics.registry()), clock, metrics.registry(), view);
         metrics.countReloads(rules);
@@ -417,6 +419,7 @@ public final class Server implements AutoCloseable {
             rules.close();
             fetcher.close();
             audit.close();
+            pages.close();
         } finally {
             database.close();
             metrics.close();

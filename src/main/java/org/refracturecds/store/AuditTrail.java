@@ -11,12 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.crypto.Mac;
@@ -50,7 +46,6 @@ public final class AuditTrail implements AutoCloseable {
     static final int QUEUE_SIZE = 10_000;
     private static final int BATCH = 500;
     private static final Duration PURGE_EVERY = Duration.ofHours(1);
-    private static final Duration MOST_BACKOFF = Duration.ofSeconds(30);
 
     private static final String INSERT = """
             INSERT INTO audit_event (occurred_at, event, node, client_iss, client_sub, service_id, patient_hmac,
@@ -97,10 +92,8 @@ public final class AuditTrail implements AutoCloseable {
     /** The installation's key for patient ids, or null: then no patient reference is recorded. */
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
-    private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
     private final AtomicLong dropped = new AtomicLong();
-    private final Thread writer;
-    private volatile boolean closing;
+    private final BatchWriter<Event> writer;
     private Instant nextPurge;
 
     /**
@@ -114,9 +107,8 @@ public final class AuditTrail implements AutoCloseable {
         this.key = patientKey == null ? null : new SecretKeySpec(patientKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.macs = ThreadLocal.withInitial(this::newMac);
         this.nextPurge = clock.instant();
-        this.writer = new Thread(this::writeLoop, "audit-writer");
-        writer.setDaemon(true);
-        writer.start();
+        this.writer = new BatchWriter<>("audit rows", database, true, QUEUE_SIZE, BATCH, AuditTrail::insert,
+                this::housekeeping, rows -> { });
     }
 
     /** Whether patients are recorded (as HMACs): only when a key is set. */
@@ -150,7 +142,7 @@ public final class AuditTrail implements AutoCloseable {
 
     /** Queues a hook call's row for the background writer; never blocks, never fails the call. */
     public void later(Event event) {
-        if (closing || !queue.offer(event)) {
+        if (!writer.offer(event)) {
             if (dropped.getAndIncrement() == 0) {
                 LOG.warn("audit rows are being dropped: the queue of {} rows is full (the database is slow or"
                         + " unreachable) or the service is stopping; the count follows when writing resumes", QUEUE_SIZE);
@@ -210,51 +202,12 @@ public final class AuditTrail implements AutoCloseable {
         });
     }
 
-    private void writeLoop() {
-        List<Event> batch = new ArrayList<>(BATCH);
-        Duration backoff = Duration.ofSeconds(1);
-        boolean failing = false;
-        while (true) {
-            try {
-                purgeWhenDue();
-                if (batch.isEmpty()) {
-                    Event first = queue.poll(250, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        if (closing) {
-                            return;
-                        }
-                        continue;
-                    }
-                    batch.add(first);
-                    queue.drainTo(batch, BATCH - 1);
-                }
-                database.write(connection -> insert(connection, batch));
-                batch.clear();
-                backoff = Duration.ofSeconds(1);
-                long lost = dropped.getAndSet(0);
-                if (failing || lost > 0) {
-                    LOG.warn("audit rows are written again; {} rows were dropped meanwhile", lost);
-                    failing = false;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (SQLException | RuntimeException e) {
-                if (!failing) {
-                    LOG.warn("audit rows cannot be written, retried until they are: {}", firstLine(e));
-                    failing = true;
-                }
-                if (closing) {
-                    LOG.warn("{} audit rows not written as the service stops", batch.size() + queue.size());
-                    return;
-                }
-                try {
-                    Thread.sleep(backoff.toMillis());
-                } catch (InterruptedException stop) {
-                    return;
-                }
-                backoff = backoff.multipliedBy(2).compareTo(MOST_BACKOFF) > 0 ? MOST_BACKOFF : backoff.multipliedBy(2);
-            }
+    /** Between batches: says how many rows were dropped once the queue has room again, and purges when due. */
+    private void housekeeping() {
+        if (dropped.get() > 0 && writer.queued() < QUEUE_SIZE / 2) {
+            LOG.warn("audit rows are queued again; {} rows were dropped meanwhile", dropped.getAndSet(0));
         }
+        purgeWhenDue();
     }
 
     private void purgeWhenDue() {
@@ -276,15 +229,7 @@ public final class AuditTrail implements AutoCloseable {
     /** Writes what is queued (waiting at most 5 s), then stops the writer. Call before closing the database. */
     @Override
     public void close() {
-        closing = true;
-        try {
-            writer.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (writer.isAlive()) {
-            writer.interrupt();
-        }
+        writer.close();
     }
 
     private static String firstLine(Exception e) {

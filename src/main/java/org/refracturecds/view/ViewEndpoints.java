@@ -1,5 +1,6 @@
 package org.refracturecds.view;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -84,7 +85,10 @@ public final class ViewEndpoints implements PageLinks {
         javalin.routes.get("/view/{id}", this::page);
     }
 
-    /** Keeps the page of the assessment until its link expires; the link, or null when it could not be kept. */
+    /**
+     * Keeps the page of the assessment until its link expires (its data is worked out off the
+     * caller's thread); the link, or null when it could not be kept.
+     */
     @Override
     public String link(Assessment assessment, String context, List<String> caveats) {
         Instant now = clock.instant();
@@ -92,15 +96,23 @@ public final class ViewEndpoints implements PageLinks {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String id = BASE64URL.encodeToString(bytes);
+        List<String> kept = List.copyOf(caveats);
         try {
-            PageData data = PageData.of(assessment, context, caveats, MINUTES.format(now));
-            store.store(id, json.writeValueAsString(data), expires);
-        } catch (SQLException | JsonProcessingException e) {
+            store.keep(id, () -> data(assessment, context, kept, now), expires);
+        } catch (SQLException e) {
             LOG.warn("the page of a card could not be kept, so the card goes without its link: {}", e.getMessage());
             return null;
         }
         long exp = expires.getEpochSecond();
         return publicUrl.get() + "/view/" + id + "?exp=" + exp + "&sig=" + signature(id, exp);
+    }
+
+    private String data(Assessment assessment, String context, List<String> caveats, Instant now) {
+        try {
+            return json.writeValueAsString(PageData.of(assessment, context, caveats, MINUTES.format(now)));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void page(Context ctx) throws SQLException, JsonProcessingException {
