@@ -2,7 +2,8 @@
 # Load benchmark of `serve` with wrk (Debian: apt-get install wrk) on loopback: 32 connections post
 # the bundled order-sign request (a PVP order with the pre-op findings as prefetch) for 60 s after a
 # 10 s warm-up, RUNS times; prints wrk's throughput, latency percentiles and non-200 count, and the
-# server's peak resident memory (VmHWM).
+# server's peak resident memory (VmHWM) and its CPU time per request (user + system, from /proc: robust
+# on a shared machine, where requests/s move with the other load).
 # Usage: bench/serve-load.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS sets the server's JVM options
 # (default -Xmx192m -XX:+UseParallelGC, as the README advises for production); SERVE_SETTINGS adds
 # settings lines, e.g. SERVE_SETTINGS='validation: warn'; LOAD_SCRIPT picks the wrk script (default
@@ -21,9 +22,15 @@ until curl -sf "http://127.0.0.1:$port/cds-services" >/dev/null; do sleep 0.2; d
 url="http://127.0.0.1:$port/cds-services/pvp-refracture-preop"
 export BODY=examples/cds-hooks/order-sign.json
 wrk -t2 -c"$connections" -d10s -s "${LOAD_SCRIPT:-bench/post.lua}" "$url" >/dev/null
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 for run in $(seq "$runs"); do
   echo "== run $run"
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "${LOAD_SCRIPT:-bench/post.lua}" "$url" \
-    | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors|requests in'
+  before=$(cpu_ticks)
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "${LOAD_SCRIPT:-bench/post.lua}" "$url")
+  ticks=$(( $(cpu_ticks) - before ))
+  echo "$out" | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors|requests in'
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  awk -v t="$ticks" -v r="$requests" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "  server CPU per request: %.0f us\n", t / hz * 1e6 / r}'
 done
 grep -E 'VmHWM' "/proc/$server/status"
