@@ -7,14 +7,15 @@
 # Usage: bench/serve-load.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS sets the server's JVM options
 # (default -Xmx192m -XX:+UseParallelGC, as the README advises for production); SERVE_SETTINGS adds
 # settings lines, e.g. SERVE_SETTINGS='validation: warn'; LOAD_SCRIPT picks the wrk script (default
-# bench/post.lua; bench/post-unseen.lua sends Observations never seen before).
+# bench/post.lua; bench/post-unseen.lua sends Observations never seen before); SERVE_DATABASE a JDBC URL
+# instead of a fresh H2 file (bench/serve-load-postgres.sh sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-32}; seconds=${2:-60}; runs=${3:-3}; port=18080
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 mvn -B -q package -DskipTests
 data=$(mktemp -d)
-printf 'database: "jdbc:h2:%s/pvp"\n%s\n' "$data" "${SERVE_SETTINGS:-}" > "$data/settings.yaml"
+printf 'database: "%s"\n%s\n' "${SERVE_DATABASE:-jdbc:h2:$data/pvp}" "${SERVE_SETTINGS:-}" > "$data/settings.yaml"
 java ${SERVE_JAVA_OPTS:--Xmx192m -XX:+UseParallelGC} -jar target/pvp-refracture-cds.jar serve --port "$port" --config "$data/settings.yaml" >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
