@@ -100,18 +100,19 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
         public FhirServer {
             url = url == null ? null : withoutTrailingSlash(url);
-            auth = auth == null ? new ServerAuth("none", null, null, null, null, null, null, null) : auth;
+            auth = auth == null ? new ServerAuth("none", null, null, null, null, null, null, null, null) : auth;
         }
     }
 
     /**
      * The module's credentials for {@link FhirServer}: {@code none}; {@code bearer}, a token given
      * or read from the environment variable {@code tokenEnv} names; or {@code smart}, SMART Backend
-     * Services (client_credentials with a JWT signed by the key in {@code keyFile}, RS384 or ES384).
+     * Services (client_credentials with a JWT signed by the key in {@code keyFile}, RS384 or ES384;
+     * {@code keyId} the key's kid when the file is a PEM).
      * Secrets are never logged.
      */
     public record ServerAuth(String mode, String token, String tokenEnv, String tokenUrl, String clientId,
-                             String keyFile, String algorithm, String scope) {
+                             String keyFile, String keyId, String algorithm, String scope) {
 
         public ServerAuth {
             mode = mode == null ? "none" : mode;
@@ -120,7 +121,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         @Override
         public String toString() {
             return "ServerAuth[mode=" + mode + ", token=" + (token == null ? "none" : "(given)") + ", tokenUrl="
-                    + tokenUrl + ", clientId=" + clientId + ", keyFile=" + keyFile + ", algorithm=" + algorithm + "]";
+                    + tokenUrl + ", clientId=" + clientId + ", keyFile=" + keyFile + ", keyId=" + keyId + ", algorithm="
+                    + algorithm + "]";
         }
     }
 

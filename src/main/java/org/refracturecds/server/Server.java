@@ -25,6 +25,7 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirapi.FhirFace;
 import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.CorsHeaders;
 import org.refracturecds.http.HttpError;
@@ -117,7 +118,9 @@ public final class Server implements AutoCloseable {
             LiveRules.Status live = rules.status();
             return new AuditTrail.Rules(live.version(), live.sha256());
         }, this::nodeName, clock);
-        this.fhir = new FhirFace(config, this::publicUrl, rules::assessor, fetcher, null, jwt, turns, audited, clock);
+        ServerCredentials credentials = ServerCredentials.of(config.fhirServer().auth(), clock);
+        this.fhir = new FhirFace(config, this::publicUrl, rules::assessor, fetcher, credentials::token, jwt, turns,
+                audited, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
