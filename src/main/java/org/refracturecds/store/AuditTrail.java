@@ -38,6 +38,8 @@ public final class AuditTrail implements AutoCloseable {
 
     public static final String HOOK_CALL = "hook-call";
     public static final String FEEDBACK = "feedback";
+    /** A call of the FHIR face's operation ($pvp-refracture-risk). */
+    public static final String FHIR_OPERATION = "fhir-operation";
     public static final String RULES_PUBLISHED = "rules-published";
     public static final String RULES_LOADED = "rules-loaded";
     public static final String RULES_REFUSED = "rules-refused";
