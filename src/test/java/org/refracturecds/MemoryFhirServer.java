@@ -73,6 +73,7 @@ public final class MemoryFhirServer implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Map<Class<?>, Store<?>> stores = new ConcurrentHashMap<>();
     private volatile String token;
+    private volatile int delayMillis;
 
     /** Every version of each resource of one type, by id; the last is the current one. */
     private final class Store<T extends Resource> implements IResourceProvider {
@@ -201,6 +202,9 @@ public final class MemoryFhirServer implements AutoCloseable {
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 received.add(new Received(request.getMethod(), request.getHttpURI().getPathQuery(),
                         request.getHeaders().get(HttpHeader.CACHE_CONTROL)));
+                if (delayMillis > 0) {
+                    Thread.sleep(delayMillis);
+                }
                 String expected = token;
                 if (expected != null && !("Bearer " + expected).equals(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
                     response.setStatus(401);
@@ -219,6 +223,11 @@ public final class MemoryFhirServer implements AutoCloseable {
     /** From now on, only requests with {@code Authorization: Bearer token} are answered (null: all are). */
     public void requireToken(String token) {
         this.token = token;
+    }
+
+    /** From now on, each request is answered {@code millis} later, as by a busy server. */
+    public void delay(int millis) {
+        this.delayMillis = millis;
     }
 
     /** Stores {@code resource} under its own id part, or a new id when it has none; returns the stored copy. */
