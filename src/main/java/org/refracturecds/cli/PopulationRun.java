@@ -113,8 +113,9 @@ final class PopulationRun {
                 err.println("error [PVP-C302] " + e.getMessage());
                 return Cli.SERVER;
             }
-            summary.listed = patients.size();
-            return runThrough(patients.stream().distinct().toList(), state, reader, client);
+            List<String> distinct = patients.stream().distinct().toList();
+            summary.listed = distinct.size();
+            return runThrough(distinct, state, reader, client);
         } catch (InputException e) {
             err.println("error " + e.render());
             return Cli.BAD_INPUT;

@@ -19,7 +19,8 @@ import org.refracturecds.fhirin.InputException;
  * went away) continues with {@code --resume} where it stopped: a first line naming the run (server
  * and selection), then one line per patient done, {@code ID<TAB>assessed} or
  * {@code ID<TAB>skipped CODE}, written after the patient's RiskAssessment is printed and written
- * back. A patient is never done twice; a line cut short by a hard stop is ignored and dropped.
+ * back. A patient is never done twice; a line cut short by a hard stop is ignored and dropped. (A
+ * patient printed whose write-back then failed is not done, and is printed again when resumed.)
  */
 final class RunState implements AutoCloseable {
 
