@@ -19,6 +19,9 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.IdType;
@@ -29,11 +32,15 @@ import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.RiskAssessment;
+import org.hl7.fhir.r4.model.StringType;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
 import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
@@ -74,6 +81,8 @@ public final class MemoryFhirServer implements AutoCloseable {
     private final Map<Class<?>, Store<?>> stores = new ConcurrentHashMap<>();
     private volatile String token;
     private volatile int delayMillis;
+    /** The export files, by path (/bulk/JOB/TYPE.ndjson). */
+    private final Map<String, String> exportFiles = new ConcurrentHashMap<>();
 
     /** Every version of each resource of one type, by id; the last is the current one. */
     private final class Store<T extends Resource> implements IResourceProvider {
@@ -160,6 +169,67 @@ public final class MemoryFhirServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The Bulk Data system export (https://hl7.org/fhir/uv/bulkdata/export.html) of the resources
+     * held, as a server that takes its time answers it: the kick-off (Prefer: respond-async) gives
+     * 202 and a status URL, the first poll 202 with Retry-After: 1, the next the manifest, whose
+     * files are served under /bulk/. Each type is exported whole ({@code _typeFilter} is accepted
+     * and not applied: every Observation here is a finding).
+     */
+    public final class BulkExportProvider {
+        private final Map<String, Integer> polls = new ConcurrentHashMap<>();
+        private final Map<String, List<String>> types = new ConcurrentHashMap<>();
+
+        @Operation(name = "$export", manualResponse = true, idempotent = true)
+        public void export(@OperationParam(name = "_type") StringType type,
+                           @OperationParam(name = "_typeFilter") StringType typeFilter,
+                           HttpServletRequest request, HttpServletResponse response) throws java.io.IOException {
+            if (!"respond-async".equals(request.getHeader("Prefer"))) {
+                response.sendError(400, "Prefer: respond-async is required");
+                return;
+            }
+            String job = java.util.UUID.randomUUID().toString();
+            List<String> exported = List.of(type == null ? "Patient,Observation,Condition" : type.getValue()).stream()
+                    .flatMap(t -> java.util.Arrays.stream(t.split(","))).toList();
+            IParser json = FhirContext.forR4Cached().newJsonParser();
+            for (String name : exported) {
+                Store<?> store = stores.values().stream().filter(st -> st.type.getSimpleName().equals(name)).findFirst()
+                        .orElseThrow();
+                StringBuilder ndjson = new StringBuilder();
+                store.current().forEach(r -> ndjson.append(json.encodeResourceToString(r)).append('\n'));
+                exportFiles.put("/bulk/" + job + "/" + name + ".ndjson", ndjson.toString());
+            }
+            types.put(job, exported);
+            polls.put(job, 0);
+            response.setStatus(202);
+            response.setHeader("Content-Location", base + "/$export-poll-status?_jobId=" + job);
+        }
+
+        @Operation(name = "$export-poll-status", manualResponse = true, idempotent = true)
+        public void poll(@OperationParam(name = "_jobId") StringType job, HttpServletResponse response)
+                throws java.io.IOException {
+            Integer count = polls.computeIfPresent(job.getValue(), (j, n) -> n + 1);
+            if (count == null) {
+                response.sendError(404, "no such export");
+                return;
+            }
+            if (count == 1) {
+                response.setStatus(202);
+                response.setHeader("Retry-After", "1");
+                response.setHeader("X-Progress", "in progress");
+                return;
+            }
+            String root = base.substring(0, base.length() - "/fhir".length());
+            String output = types.get(job.getValue()).stream().map(t -> "{\"type\":\"" + t + "\",\"url\":\"" + root
+                    + "/bulk/" + job.getValue() + "/" + t + ".ndjson\"}").collect(java.util.stream.Collectors.joining(","));
+            response.setStatus(200);
+            response.setContentType("application/json");
+            response.getWriter().write("{\"transactionTime\":\"" + java.time.Instant.now() + "\",\"request\":\"" + base
+                    + "/$export\",\"requiresAccessToken\":" + (token != null) + ",\"output\":[" + output
+                    + "],\"error\":[]}");
+        }
+    }
+
     private static boolean within(DateRangeParam range, Date date) {
         Date low = range.getLowerBoundAsInstant();
         Date high = range.getUpperBoundAsInstant();
@@ -183,6 +253,11 @@ public final class MemoryFhirServer implements AutoCloseable {
     }
 
     public MemoryFhirServer() throws Exception {
+        this(false);
+    }
+
+    /** @param bulkExport also offer the Bulk Data system export ({@code $export}, in its CapabilityStatement) */
+    public MemoryFhirServer(boolean bulkExport) throws Exception {
         FhirContext fhir = FhirContext.forR4Cached();
         RestfulServer restful = new RestfulServer(fhir);
         for (Class<? extends Resource> type : List.of(Patient.class, Observation.class, Procedure.class, Condition.class,
@@ -190,6 +265,9 @@ public final class MemoryFhirServer implements AutoCloseable {
             stores.put(type, new Store<>(type));
         }
         restful.setResourceProviders(new ArrayList<>(stores.values().stream().map(s -> (IResourceProvider) s).toList()));
+        if (bulkExport) {
+            restful.registerProvider(new BulkExportProvider());
+        }
         restful.setPagingProvider(new FifoMemoryPagingProvider(50).setDefaultPageSize(20).setMaximumPageSize(MAX_PAGE));
         jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
@@ -211,6 +289,14 @@ public final class MemoryFhirServer implements AutoCloseable {
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/fhir+json");
                     response.write(true, StandardCharsets.UTF_8.encode("{\"resourceType\":\"OperationOutcome\",\"issue\":"
                             + "[{\"severity\":\"error\",\"code\":\"login\"}]}"), callback);
+                    return true;
+                }
+                String path = request.getHttpURI().getPath();
+                if (path.startsWith("/bulk/")) {
+                    String file = exportFiles.get(path);
+                    response.setStatus(file == null ? 404 : 200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/fhir+ndjson");
+                    response.write(true, StandardCharsets.UTF_8.encode(file == null ? "" : file), callback);
                     return true;
                 }
                 return super.handle(request, response, callback);

@@ -59,7 +59,7 @@ final class AssessCommand implements Callable<Integer> {
     List<String> patients;
 
     @Option(names = "--all", description = "With --fhir-server: every patient with a finding coded per the module's"
-            + " CodeSystem.")
+            + " CodeSystem; read by the server's Bulk Data $export when it offers one.")
     boolean all;
 
     @Option(names = "--since", paramLabel = "DATE", description = "With --fhir-server: the patients with a finding"
@@ -81,6 +81,10 @@ final class AssessCommand implements Callable<Integer> {
     @Option(names = "--write-back", description = "With --fhir-server: also write one RiskAssessment per vertebral"
             + " level to the server, by a conditional update on its identifier (an unchanged one is not written).")
     boolean writeBack;
+
+    @Option(names = "--no-export", description = "With --all: read the patients by searches even when the server"
+            + " offers Bulk Data $export.")
+    boolean noExport;
 
     @Option(names = "--bearer-token-env", paramLabel = "NAME", description = "With --fhir-server: send the token in"
             + " environment variable NAME as Authorization: Bearer.")
@@ -136,7 +140,7 @@ final class AssessCommand implements Callable<Integer> {
         }
         String notWithFile = List.of(patients != null ? "--patient" : "", all ? "--all" : "", since != null ? "--since" : "",
                 outFile != null ? "--out" : "", resume ? "--resume" : "", writeBack ? "--write-back" : "",
-                bearerTokenEnv != null ? "--bearer-token-env" : "").stream().filter(o -> !o.isEmpty())
+                bearerTokenEnv != null ? "--bearer-token-env" : "", noExport ? "--no-export" : "").stream().filter(o -> !o.isEmpty())
                 .collect(java.util.stream.Collectors.joining(", "));
         if (!notWithFile.isEmpty()) {
             err.println("error [PVP-C301] " + notWithFile + ": for a population read from a FHIR server; give"
@@ -216,7 +220,8 @@ final class AssessCommand implements Callable<Integer> {
             return Cli.BAD_RULES;
         }
         PopulationRun.Options options = new PopulationRun.Options(fhirServer.replaceAll("/+$", ""),
-                patients == null ? List.of() : List.copyOf(patients), since, outFile, state, resume, writeBack, token);
+                patients == null ? List.of() : List.copyOf(patients), since, outFile, state, resume, writeBack, token,
+                !noExport);
         return new PopulationRun(options, new Assessor(rules, new Settings(incidence)), clock,
                 spec.commandLine().getOut(), err).run();
     }

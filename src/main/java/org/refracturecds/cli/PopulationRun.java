@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -18,12 +20,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.VertebralLevel;
+import org.refracturecds.fhirin.BulkExport;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
@@ -55,9 +59,10 @@ final class PopulationRun {
      * @param since       with no patients named: only those whose findings were saved since then, or null
      * @param out         where the NDJSON goes (appended with resume), or null for standard output
      * @param bearerToken the token the server wants, or null for none
+     * @param export      read every patient (--all) by the server's Bulk Data $export when it offers it
      */
     record Options(String base, List<String> patients, String since, Path out, Path state, boolean resume,
-                   boolean writeBack, String bearerToken) {
+                   boolean writeBack, String bearerToken, boolean export) {
 
         /** The run, as its state file names it: a resumed run must be the same. */
         String describe() {
@@ -93,6 +98,12 @@ final class PopulationRun {
         this.err = err;
     }
 
+    /** One patient's data, read from the server or taken from an export. */
+    @FunctionalInterface
+    private interface PatientData {
+        List<InputReader.Entry> of(String id) throws PopulationReader.ReadFailed;
+    }
+
     /** Why a run stopped before its end: in words, with the exit code. */
     private record Stop(String why, int exit) {
     }
@@ -106,16 +117,31 @@ final class PopulationRun {
         try (RunState state = options.resume() ? RunState.resume(options.state(), options.describe())
                 : RunState.start(options.state(), options.describe())) {
             List<String> patients;
+            PatientData data = reader::patient;
             try {
-                reader.capabilities();
-                patients = options.patients().isEmpty() ? reader.patientsWithFindings(options.since()) : options.patients();
+                CapabilityStatement capabilities = reader.capabilities();
+                if (options.patients().isEmpty() && options.since() == null && options.export()
+                        && BulkExport.offered(capabilities)) {
+                    err.println("Reading every patient by the server's Bulk Data export ($export)");
+                    Map<String, List<InputReader.Entry>> exported = new BulkExport(options.base(), options.bearerToken(),
+                            Duration.ofMillis(TIMEOUT_MILLIS), err::println).patients();
+                    patients = List.copyOf(exported.keySet());
+                    data = id -> exported.getOrDefault(id, List.of());
+                    summary.readBy = "$export";
+                } else {
+                    patients = options.patients().isEmpty() ? reader.patientsWithFindings(options.since())
+                            : options.patients();
+                }
             } catch (PopulationReader.ReadFailed e) {
                 err.println("error [PVP-C302] " + e.getMessage());
                 return Cli.SERVER;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 130;
             }
             List<String> distinct = patients.stream().distinct().toList();
             summary.listed = distinct.size();
-            return runThrough(distinct, state, reader, client);
+            return runThrough(distinct, state, data, client);
         } catch (InputException e) {
             err.println("error " + e.render());
             return Cli.BAD_INPUT;
@@ -126,7 +152,7 @@ final class PopulationRun {
     }
 
     /** Assesses the patients not done yet; Ctrl-C lets the patient in hand finish, and the summary be said. */
-    private int runThrough(List<String> patients, RunState state, PopulationReader reader, IGenericClient client) {
+    private int runThrough(List<String> patients, RunState state, PatientData data, IGenericClient client) {
         CountDownLatch finished = new CountDownLatch(1);
         Thread onCtrlC = new Thread(() -> {
             stopping = true;
@@ -146,7 +172,7 @@ final class PopulationRun {
         summary.doneBefore = patients.size() - todo.size();
         Stop stop;
         try (PrintWriter out = output(); Progress progress = Progress.of(err, Progress.stderrIsTerminal(), todo.size())) {
-            stop = assessAll(todo, state, out, progress, readers, reader, client);
+            stop = assessAll(todo, state, out, progress, readers, data, client);
         } catch (IOException e) {
             stop = new Stop("--out " + options.out() + " cannot be written: " + Cli.reason(e), Cli.BAD_INPUT);
         } catch (InputException e) {
@@ -174,14 +200,14 @@ final class PopulationRun {
 
     /** Reads each patient ahead on the readers' threads and assesses them in order; why it stopped, or null. */
     private Stop assessAll(List<String> todo, RunState state, PrintWriter out, Progress progress,
-                           ExecutorService readers, PopulationReader reader, IGenericClient client)
+                           ExecutorService readers, PatientData data, IGenericClient client)
             throws InputException {
         WriteBack writeBack = new WriteBack(client.getFhirContext());
         Deque<Future<List<InputReader.Entry>>> ahead = new ArrayDeque<>();
         for (int i = 0, next = 0; i < todo.size(); i++) {
             for (; next < todo.size() && next <= i + AHEAD; next++) {
                 String id = todo.get(next);
-                ahead.add(readers.submit(() -> reader.patient(id)));
+                ahead.add(readers.submit(() -> data.of(id)));
             }
             if (stopping) {
                 return new Stop("interrupted after " + i + " of " + todo.size() + " patients", 130);

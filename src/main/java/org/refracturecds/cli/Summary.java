@@ -19,6 +19,8 @@ final class Summary {
     final Map<String, Integer> skipped = new TreeMap<>();
     final Map<WriteBack.Outcome, Integer> written = new EnumMap<>(WriteBack.Outcome.class);
     int writeFailed;
+    /** How the patients were read, when not by searches ("$export"). */
+    String readBy;
 
     void skipped(String code) {
         skipped.merge(code, 1, Integer::sum);
@@ -39,7 +41,8 @@ final class Summary {
     String render(String base, boolean writeBack, String stopped) {
         long nanos = System.nanoTime() - start;
         int thisRun = assessed + skippedCount();
-        StringBuilder text = new StringBuilder("Population run of " + base + ": " + listed + " patients with findings"
+        StringBuilder text = new StringBuilder("Population run of " + base + (readBy == null ? "" : " (by " + readBy + ")")
+                + ": " + listed + " patients with findings"
                 + (doneBefore > 0 ? ", " + doneBefore + " done before (--resume)" : "") + "; " + assessed + " assessed, "
                 + skippedCount() + " skipped");
         if (!skipped.isEmpty()) {

@@ -124,6 +124,33 @@ class PopulationRunTest {
     }
 
     @Test
+    void aServerThatOffersBulkExport_isReadByIt_andGivesTheSameAssessmentsAsItsSearches() throws Exception {
+        // given a server that offers $export, holding the same population
+        try (MemoryFhirServer bulk = new MemoryFhirServer(true)) {
+            SyntheticPopulation.put(bulk, PATIENTS);
+
+            // when every patient is assessed, by the export, then by searches
+            CliRun exported = CliRun.of("assess", "--fhir-server", bulk.base, "--all", "--state",
+                    dir.resolve("state").toString());
+            List<MemoryFhirServer.Received> byExport = List.copyOf(bulk.received);
+            CliRun searched = CliRun.of("assess", "--fhir-server", bulk.base, "--all", "--no-export", "--state",
+                    dir.resolve("state").toString());
+
+            // then the export was kicked off, polled as Retry-After asked, its files read, and no patient searched
+            assertTrue(exported.err().startsWith("Reading every patient by the server's Bulk Data export ($export)\n"
+                    + "the server's export is not ready (in progress); asking again in 1 s\n"), exported.err());
+            assertTrue(exported.err().contains("Population run of " + bulk.base + " (by $export): 1001 patients with"
+                    + " findings; 1000 assessed, 1 skipped (PVP-E117: 1)\n"), exported.err());
+            assertEquals(List.of("GET /fhir/metadata", "GET /fhir/$export", "GET /fhir/$export-poll-status",
+                    "GET /fhir/$export-poll-status", "GET /bulk/", "GET /bulk/", "GET /bulk/"), byExport.stream()
+                    .map(r -> r.method() + " " + r.uri().replaceAll("[?].*|(?<=/bulk/).*", "")).toList());
+            // and the assessments are those of the searches, byte for byte
+            assertEquals(PATIENTS, subjects(exported.out()).size());
+            assertEquals(searched.out(), exported.out());
+        }
+    }
+
+    @Test
     void namedPatients_areTheOnlyOnesRead() throws Exception {
         CliRun run = CliRun.of("assess", "--fhir-server", server.base, "--patient", "syn7,syn8", "syn9",
                 "--state", dir.resolve("state").toString());
