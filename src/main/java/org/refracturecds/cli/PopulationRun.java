@@ -26,7 +26,6 @@ import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Vertebra;
-import org.refracturecds.facts.VertebralLevel;
 import org.refracturecds.fhirin.BulkExport;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
@@ -259,7 +258,6 @@ final class PopulationRun {
         Assessment assessment = assessor.assess(findings);
         List<String> levels = levels(findings);
         RiskAssessment risk = writer.write(assessment);
-        identify(risk, id, levels, assessment);
         out.println(RiskAssessmentJson.encode(risk));
         out.flush();
         if (options.writeBack()) {
@@ -269,9 +267,7 @@ final class PopulationRun {
                 }
                 for (String level : levels) {
                     Assessment atLevel = assessor.assess(findings.atLevels(Set.of(level)));
-                    RiskAssessment one = writer.write(atLevel);
-                    identify(one, id, List.of(level), atLevel);
-                    summary.written(writeBack.write(client, one).outcome());
+                    summary.written(writeBack.write(client, writer.write(atLevel)).outcome());
                 }
             } catch (WriteBack.Failed e) {
                 if (e.retryable()) {
@@ -304,25 +300,9 @@ final class PopulationRun {
         throw new InputException("PVP-E109", "Patient/" + id, "has no finding on the server");
     }
 
-    /** The vertebral levels with findings, in spinal order. */
+    /** The vertebral levels with findings: one RiskAssessment each is written back. */
     private static List<String> levels(PatientFindings findings) {
-        return findings.vertebrae().stream().map(Vertebra::getLevel).filter(level -> level != null).distinct()
-                .sorted((a, b) -> Integer.compare(order(a), order(b))).toList();
-    }
-
-    private static int order(String level) {
-        return VertebralLevel.byName(level).map(Enum::ordinal).orElse(Integer.MAX_VALUE);
-    }
-
-    /**
-     * The stable identifier of issue 13's contract, {@code {patientId}/{levels joined by '-'}/{model}}:
-     * until fhirout.AssessmentIdentity puts it on every RiskAssessment, it is put here.
-     */
-    private static void identify(RiskAssessment risk, String patientId, List<String> levels, Assessment assessment) {
-        if (risk.getIdentifier().stream().noneMatch(i -> WriteBack.IDENTIFIER_SYSTEM.equals(i.getSystem()))) {
-            risk.addIdentifier().setSystem(WriteBack.IDENTIFIER_SYSTEM)
-                    .setValue(patientId + "/" + String.join("-", levels) + "/" + assessment.calibration().getModel());
-        }
+        return findings.vertebrae().stream().map(Vertebra::getLevel).filter(level -> level != null).distinct().toList();
     }
 
     private PrintWriter output() throws IOException {

@@ -32,14 +32,13 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
  * no-op detection would not do, since the occurrence always differs. Two RiskAssessments already
  * on the server with the same identifier are an error the server's administrator has to resolve.
  *
- * <p>The identifier is the one whose system is {@link #IDENTIFIER_SYSTEM}; the resource passed in
- * is not changed.
+ * <p>The identifier is the one whose system is {@link #IDENTIFIER_SYSTEM} ({@link AssessmentIdentity});
+ * the resource passed in is not changed.
  */
 public final class WriteBack {
 
-    /** The identifier system of the module's RiskAssessments (the contract of issue 13). */
-    public static final String IDENTIFIER_SYSTEM =
-            "https://fhir.refracture-cds.org/NamingSystem/pvp-refracture-risk-assessment";
+    /** The identifier system of the module's RiskAssessments. */
+    public static final String IDENTIFIER_SYSTEM = AssessmentIdentity.SYSTEM;
 
     /** What a write did on the server. */
     public enum Outcome {
@@ -97,7 +96,7 @@ public final class WriteBack {
     public Written write(IGenericClient client, RiskAssessment risk) throws Failed {
         Identifier identifier = risk.getIdentifier().stream().filter(i -> IDENTIFIER_SYSTEM.equals(i.getSystem()))
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("no identifier of " + IDENTIFIER_SYSTEM));
-        String search = "RiskAssessment?identifier=" + URLEncoder.encode(IDENTIFIER_SYSTEM + "|" + identifier.getValue(),
+        String search = "RiskAssessment?identifier=" + URLEncoder.encode(AssessmentIdentity.search(identifier),
                 StandardCharsets.UTF_8);
         String what = "RiskAssessment " + identifier.getValue();
         try {

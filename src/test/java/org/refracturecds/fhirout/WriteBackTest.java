@@ -55,17 +55,15 @@ class WriteBackTest {
         client = FHIR.newRestfulGenericClient(server.base);
     }
 
-    /** The RiskAssessment of Patient/{patient} at T12 as the writer makes it at {@code at}, with its identifier. */
+    /** The RiskAssessment of Patient/{patient} at T12 as the writer makes it at {@code at} (with its identifier). */
     private static RiskAssessment assessed(String patient, double reductionRate, String at) {
         Vertebra t12 = new Vertebra("T12", "280849005");
         List<Finding> findings = List.of(
                 Finding.observed(t12, "intravertebral-cleft", "present", null, null, "Observation/ivc", "2024-01-01"),
                 Finding.observed(t12, "reduction-rate", null, reductionRate, "%", "Observation/rr", "2024-01-02"));
         findings.forEach(t12::record);
-        RiskAssessment risk = new RiskAssessmentWriter(Clock.fixed(Instant.parse(at), ZoneOffset.UTC))
+        return new RiskAssessmentWriter(Clock.fixed(Instant.parse(at), ZoneOffset.UTC))
                 .write(assessor.assess(PatientFindings.of("Patient/" + patient, List.of(t12), findings)));
-        risk.addIdentifier().setSystem(WriteBack.IDENTIFIER_SYSTEM).setValue(patient + "/T12/xiong-2021-logistic");
-        return risk;
     }
 
     @Test
