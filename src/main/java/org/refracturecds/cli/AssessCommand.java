@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
@@ -140,8 +141,8 @@ final class AssessCommand implements Callable<Integer> {
         }
         String notWithFile = List.of(patients != null ? "--patient" : "", all ? "--all" : "", since != null ? "--since" : "",
                 outFile != null ? "--out" : "", resume ? "--resume" : "", writeBack ? "--write-back" : "",
-                bearerTokenEnv != null ? "--bearer-token-env" : "", noExport ? "--no-export" : "").stream().filter(o -> !o.isEmpty())
-                .collect(java.util.stream.Collectors.joining(", "));
+                bearerTokenEnv != null ? "--bearer-token-env" : "", noExport ? "--no-export" : "").stream()
+                .filter(o -> !o.isEmpty()).collect(Collectors.joining(", "));
         if (!notWithFile.isEmpty()) {
             err.println("error [PVP-C301] " + notWithFile + ": for a population read from a FHIR server; give"
                     + " --fhir-server URL instead of " + file);
