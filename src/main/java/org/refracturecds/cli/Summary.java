@@ -58,8 +58,9 @@ final class Summary {
                     .append(writeFailed > 0 ? "; " + writeFailed + " patients not written (named above; --resume"
                             + " tries them again)" : "").append("\n");
         }
+        double rate = thisRun / (nanos / 1e9);
         text.append("Time: ").append(seconds(nanos)).append(thisRun > 0 ? String.format(Locale.ROOT,
-                " (%.0f patients a second)", thisRun / (nanos / 1e9)) : "");
+                rate >= 10 ? " (%.0f patients a second)" : " (%.2f patients a second)", rate) : "");
         if (stopped != null) {
             text.append("\nStopped: ").append(stopped).append("; run the same command with --resume to go on");
         }
