@@ -81,10 +81,11 @@ public final class WriteBack {
         }
     }
 
-    private final IParser json;
+    private final FhirContext fhir;
 
+    /** Safe to share between threads. */
     public WriteBack(FhirContext fhir) {
-        this.json = fhir.newJsonParser();
+        this.fhir = fhir;
     }
 
     /**
@@ -141,6 +142,7 @@ public final class WriteBack {
 
     /** The resource as JSON without id, meta and occurrence, after the same round trip the server's copy had. */
     private String content(RiskAssessment risk) {
+        IParser json = fhir.newJsonParser();
         RiskAssessment copy = json.parseResource(RiskAssessment.class, json.encodeResourceToString(risk));
         copy.setId((String) null);
         copy.setMeta(null);
