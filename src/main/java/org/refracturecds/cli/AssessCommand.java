@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
@@ -39,12 +40,56 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "assess", mixinStandardHelpOptions = true,
         description = {"Reads FHIR R4 Observations of imaging findings and prints a FHIR RiskAssessment:",
                 "one JSON object for one patient, NDJSON (one a line) for several.",
+                "With --fhir-server, assesses a population read from that server (NDJSON), optionally",
+                "writing the RiskAssessments back to it; a run stopped part way goes on with --resume.",
                 "Exit 0 on success, 1 when the rules do not compile, 2 on bad input (with several patients,",
-                "those whose findings can be used are still assessed and printed)."})
+                "those whose findings can be used are still assessed and printed), 4 when the FHIR server",
+                "cannot be used (unreachable, not FHIR, credentials refused)."})
 final class AssessCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "A FHIR Bundle, a single resource, or NDJSON; - for standard input.")
+    @Parameters(paramLabel = "FILE", arity = "0..1", description = "A FHIR Bundle, a single resource, or NDJSON; - for"
+            + " standard input. Not with --fhir-server.")
     String file;
+
+    @Option(names = "--fhir-server", paramLabel = "URL", description = "Assess patients read from this FHIR R4 server"
+            + " (its base URL) instead of FILE: those named by --patient, --all, or --since.")
+    String fhirServer;
+
+    @Option(names = "--patient", paramLabel = "ID", arity = "1..*", split = ",", description = "With --fhir-server:"
+            + " these patients (Patient ids).")
+    List<String> patients;
+
+    @Option(names = "--all", description = "With --fhir-server: every patient with a finding coded per the module's"
+            + " CodeSystem; read by the server's Bulk Data $export when it offers one.")
+    boolean all;
+
+    @Option(names = "--since", paramLabel = "DATE", description = "With --fhir-server: the patients with a finding"
+            + " saved since DATE (2026-01-31, or an instant such as 2026-01-31T08:00:00Z), by _lastUpdated.")
+    String since;
+
+    @Option(names = "--out", paramLabel = "FILE.ndjson", description = "With --fhir-server: write the NDJSON to this"
+            + " file (appended to with --resume) instead of standard output.")
+    Path outFile;
+
+    @Option(names = "--state", paramLabel = "FILE", defaultValue = "pvp-population.state", description = "With"
+            + " --fhir-server: the file that records the patients done, for --resume (default: ${DEFAULT-VALUE}).")
+    Path state;
+
+    @Option(names = "--resume", description = "With --fhir-server: go on with the run recorded in --state, skipping"
+            + " the patients it has done.")
+    boolean resume;
+
+    @Option(names = "--write-back", description = "With --fhir-server: also write one RiskAssessment per vertebral"
+            + " level to the server, by a conditional update on its identifier (an unchanged one is not written).")
+    boolean writeBack;
+
+    @Option(names = "--no-export", description = "With --all: read the patients by searches even when the server"
+            + " offers Bulk Data $export.")
+    boolean noExport;
+
+    @Option(names = "--bearer-token-env", paramLabel = "NAME", description = "With --fhir-server: send the token in"
+            + " environment variable NAME as Authorization: Bearer.")
+    String bearerTokenEnv;
 
     @Option(names = "--explain", description = "Print plain text: the estimate in words, each factor's contribution,"
             + " the inputs used and the guidance.")
@@ -89,6 +134,18 @@ final class AssessCommand implements Callable<Integer> {
         if (incidence != null && !(incidence > 0 && incidence < 1)) {
             err.println("error [PVP-C001] --incidence " + incidence + ": give a proportion between 0 and 1,"
                     + " e.g. 0.0368 for 3.68%");
+            return Cli.BAD_INPUT;
+        }
+        if (fhirServer != null || file == null) {
+            return population(err);
+        }
+        String notWithFile = List.of(patients != null ? "--patient" : "", all ? "--all" : "", since != null ? "--since" : "",
+                outFile != null ? "--out" : "", resume ? "--resume" : "", writeBack ? "--write-back" : "",
+                bearerTokenEnv != null ? "--bearer-token-env" : "", noExport ? "--no-export" : "").stream()
+                .filter(o -> !o.isEmpty()).collect(Collectors.joining(", "));
+        if (!notWithFile.isEmpty()) {
+            err.println("error [PVP-C301] " + notWithFile + ": for a population read from a FHIR server; give"
+                    + " --fhir-server URL instead of " + file);
             return Cli.BAD_INPUT;
         }
         // Rules compile on another core while the input is read and parsed.
@@ -141,6 +198,58 @@ final class AssessCommand implements Callable<Integer> {
             }
             throw e;
         }
+    }
+
+    /** {@code --fhir-server}: the options checked, then the population run. */
+    private int population(PrintWriter err) {
+        String problem = populationProblem();
+        if (problem != null) {
+            err.println("error [PVP-C301] " + problem);
+            return Cli.BAD_INPUT;
+        }
+        String token = bearerTokenEnv == null ? null : System.getenv(bearerTokenEnv);
+        if (bearerTokenEnv != null && (token == null || token.isBlank())) {
+            err.println("error [PVP-C301] --bearer-token-env " + bearerTokenEnv + ": the environment variable is not"
+                    + " set or empty; set it to the token the FHIR server gave");
+            return Cli.BAD_INPUT;
+        }
+        RuleSet rules;
+        try {
+            rules = loadRules();
+        } catch (RulesUnusable e) {
+            err.println("error " + e.getCause().getMessage());
+            return Cli.BAD_RULES;
+        }
+        PopulationRun.Options options = new PopulationRun.Options(fhirServer.replaceAll("/+$", ""),
+                patients == null ? List.of() : List.copyOf(patients), since, outFile, state, resume, writeBack, token,
+                !noExport);
+        return new PopulationRun(options, new Assessor(rules, new Settings(incidence)), clock,
+                spec.commandLine().getOut(), err).run();
+    }
+
+    /** What is wrong with the options of a population run, or null. */
+    private String populationProblem() {
+        if (fhirServer == null) {
+            return "give FILE, or --fhir-server URL to read the patients from a FHIR server";
+        }
+        if (file != null) {
+            return "give FILE or --fhir-server, not both";
+        }
+        if (!fhirServer.matches("https?://[^\\s/]+.*")) {
+            return "--fhir-server " + fhirServer + ": give the server's base URL, http:// or https://, e.g."
+                    + " https://ehr.example.org/fhir";
+        }
+        int selections = (patients != null ? 1 : 0) + (all ? 1 : 0) + (since != null ? 1 : 0);
+        if (selections != 1) {
+            return "--fhir-server: give one of --patient ID..., --all or --since DATE, to say which patients";
+        }
+        if (since != null && !since.matches("\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?")) {
+            return "--since " + since + ": give a date (2026-01-31) or an instant (2026-01-31T08:00:00Z)";
+        }
+        if (explain || html != null || validation != InputValidation.Mode.OFF) {
+            return "--explain, --html and --validation are for FILE; a population run prints NDJSON";
+        }
+        return null;
     }
 
     /** The surgeon's page, as the service shows it, for the notes. */

@@ -24,6 +24,8 @@ final class Cli {
     static final int BAD_INPUT = 2;
     /** Exit code for rule files that do not compile. */
     static final int BAD_RULES = 1;
+    /** Exit code for a FHIR server that cannot be used: unreachable, not FHIR, credentials refused. */
+    static final int SERVER = 4;
     /** Exit code for a resource that does not validate against the profiles. */
     static final int INVALID = 1;
 

@@ -1,0 +1,305 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.MemoryFhirServer;
+import org.refracturecds.fhirout.WriteBack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+
+/** {@code assess --fhir-server} over 1,000 synthetic patients on a real HAPI server, over a socket. */
+class PopulationRunTest {
+
+    private static final int PATIENTS = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static MemoryFhirServer server;
+    private static int levels;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new MemoryFhirServer();
+        levels = SyntheticPopulation.put(server, PATIENTS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    /** The subjects of the NDJSON, one a line, in order. */
+    private static List<String> subjects(String ndjson) throws IOException {
+        List<String> subjects = new java.util.ArrayList<>();
+        for (String line : ndjson.lines().toList()) {
+            JsonNode risk = JSON.readTree(line);
+            assertEquals("RiskAssessment", risk.path("resourceType").asText());
+            subjects.add(risk.at("/subject/reference").asText());
+        }
+        return subjects;
+    }
+
+    private static Set<String> everyPatient() {
+        Set<String> all = new HashSet<>();
+        IntStream.range(0, PATIENTS).forEach(i -> all.add("Patient/syn" + i));
+        return all;
+    }
+
+    @Test
+    void everyPatientWithFindings_isAssessedOnce_andTheUnusableOneIsSkippedAndNamed() throws Exception {
+        // given 1,000 patients with findings and one whose only finding cannot be used
+        int requestsBefore = server.received.size();
+
+        // when the whole population is assessed
+        CliRun run = CliRun.of("assess", "--fhir-server", server.base, "--all", "--state", dir.resolve("state").toString());
+
+        // then each of the 1,000 is printed once as NDJSON, the other skipped with why, and the run says so
+        List<String> subjects = subjects(run.out());
+        assertEquals(PATIENTS, subjects.size());
+        assertEquals(everyPatient(), new HashSet<>(subjects));
+        assertTrue(run.err().contains("skipped Patient/unusable: [PVP-E117] "), run.err());
+        assertTrue(run.err().contains("Population run of " + server.base + ": 1001 patients with findings; 1000"
+                + " assessed, 1 skipped (PVP-E117: 1)\nTime: "), run.err());
+        assertTrue(run.err().contains("assessed 1001 of 1001 patients (100%)"), run.err());
+        assertEquals(Cli.BAD_INPUT, run.exit(), "a patient was skipped, as assess exits for a file");
+        // the searches ask for large pages and for answers not from a cache
+        List<MemoryFhirServer.Received> received = server.received.subList(requestsBefore, server.received.size());
+        assertTrue(received.stream().allMatch(r -> "no-cache".equals(r.cacheControl())));
+        assertTrue(received.stream().filter(r -> r.uri().contains("Observation?patient="))
+                .allMatch(r -> r.uri().contains("_count=100")));
+        // and nothing is written without --write-back
+        assertTrue(received.stream().allMatch(r -> r.method().equals("GET")));
+    }
+
+    @Test
+    void writeBack_writesOneRiskAssessmentPerLevel_andARunAgainChangesNothing() throws Exception {
+        // given the population with nothing written back yet
+        server.all(RiskAssessment.class).forEach(risk -> assertTrue(false, "nothing written yet"));
+
+        // when it is assessed with write-back, then again
+        CliRun first = CliRun.of("assess", "--fhir-server", server.base, "--all", "--write-back",
+                "--state", dir.resolve("state").toString(), "--out", dir.resolve("out.ndjson").toString());
+        CliRun again = CliRun.of("assess", "--fhir-server", server.base, "--all", "--write-back",
+                "--state", dir.resolve("state").toString(), "--out", dir.resolve("out.ndjson").toString());
+
+        // then each patient's level has one RiskAssessment on the server, created once and left alone after
+        List<RiskAssessment> stored = server.all(RiskAssessment.class);
+        assertEquals(levels, stored.size());
+        Set<String> identifiers = new HashSet<>();
+        for (RiskAssessment risk : stored) {
+            identifiers.add(risk.getIdentifierFirstRep().getValue());
+            assertEquals(WriteBack.IDENTIFIER_SYSTEM, risk.getIdentifierFirstRep().getSystem());
+            assertEquals("1", risk.getMeta().getVersionId(), risk.getIdentifierFirstRep().getValue());
+            assertEquals(1, risk.getPrediction().size(), "one level, one prediction");
+        }
+        assertEquals(levels, identifiers.size());
+        assertTrue(identifiers.contains("syn0/T12/xiong-2021-logistic"));
+        assertTrue(identifiers.contains("syn0/L1/xiong-2021-logistic"));
+        assertTrue(first.err().contains("Written back (one RiskAssessment per level): " + levels + " created, 0 updated,"
+                + " 0 unchanged\n"), first.err());
+        assertTrue(again.err().contains("Written back (one RiskAssessment per level): 0 created, 0 updated, " + levels
+                + " unchanged\n"), again.err());
+        assertEquals(PATIENTS, subjects(Files.readString(dir.resolve("out.ndjson"))).size(), "the NDJSON is replaced");
+    }
+
+    @Test
+    void aServerThatOffersBulkExport_isReadByIt_andGivesTheSameAssessmentsAsItsSearches() throws Exception {
+        // given a server that offers $export, holding the same population
+        try (MemoryFhirServer bulk = new MemoryFhirServer(true)) {
+            SyntheticPopulation.put(bulk, PATIENTS);
+
+            // when every patient is assessed, by the export, then by searches
+            CliRun exported = CliRun.of("assess", "--fhir-server", bulk.base, "--all", "--state",
+                    dir.resolve("state").toString());
+            List<MemoryFhirServer.Received> byExport = List.copyOf(bulk.received);
+            CliRun searched = CliRun.of("assess", "--fhir-server", bulk.base, "--all", "--no-export", "--state",
+                    dir.resolve("state").toString());
+
+            // then the export was kicked off, polled as Retry-After asked, its files read, and no patient searched
+            assertTrue(exported.err().startsWith("Reading every patient by the server's Bulk Data export ($export)\n"
+                    + "the server's export is not ready (in progress); asking again in 1 s\n"), exported.err());
+            assertTrue(exported.err().contains("Population run of " + bulk.base + " (by $export): 1001 patients with"
+                    + " findings; 1000 assessed, 1 skipped (PVP-E117: 1)\n"), exported.err());
+            assertEquals(List.of("GET /fhir/metadata", "GET /fhir/$export", "GET /fhir/$export-poll-status",
+                    "GET /fhir/$export-poll-status", "GET /bulk/", "GET /bulk/", "GET /bulk/"), byExport.stream()
+                    .map(r -> r.method() + " " + r.uri().replaceAll("[?].*|(?<=/bulk/).*", "")).toList());
+            // and the assessments are those of the searches, byte for byte
+            assertEquals(PATIENTS, subjects(exported.out()).size());
+            assertEquals(searched.out(), exported.out());
+        }
+    }
+
+    @Test
+    void namedPatients_areTheOnlyOnesRead() throws Exception {
+        CliRun run = CliRun.of("assess", "--fhir-server", server.base, "--patient", "syn7,syn8", "syn9",
+                "--state", dir.resolve("state").toString());
+
+        assertEquals(List.of("Patient/syn7", "Patient/syn8", "Patient/syn9"), subjects(run.out()));
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().contains(": 3 patients with findings; 3 assessed, 0 skipped\n"), run.err());
+    }
+
+    @Test
+    void anInterruptedRun_resumed_assessesEveryPatientExactlyOnce() throws Exception {
+        // given a server that wants a token and answers slowly enough to stop a run part way
+        server.requireToken("s3cret");
+        server.delay(5);
+        Path out = dir.resolve("out.ndjson");
+        Path state = dir.resolve("run.state");
+        try {
+            // when a run is stopped (SIGTERM, as Ctrl-C stops it) once it has done some, then resumed
+            Process first = assess(out, state, false);
+            long waited = System.nanoTime();
+            while (lines(state) < 100 && first.isAlive() && System.nanoTime() - waited < 120_000_000_000L) {
+                Thread.sleep(20);
+            }
+            first.destroy();
+            int firstExit = first.waitFor();
+            int doneFirst = lines(state) - 1;
+            String firstErr = Files.readString(dir.resolve("err.txt"));
+            server.delay(0);
+            Process second = assess(out, state, true);
+            int secondExit = second.waitFor();
+            String secondErr = Files.readString(dir.resolve("err.txt"));
+
+            // then the first stopped part way and said so, and the two assessed each patient once between them
+            assertTrue(doneFirst >= 100 && doneFirst < PATIENTS, "stopped part way: " + doneFirst + "\n" + firstErr);
+            assertEquals(143, firstExit, firstErr);
+            assertTrue(firstErr.contains("Stopped: interrupted after "), firstErr);
+            assertTrue(firstErr.contains("; run the same command with --resume to go on"), firstErr);
+            List<String> subjects = subjects(Files.readString(out));
+            assertEquals(PATIENTS, subjects.size(), "no patient twice");
+            assertEquals(everyPatient(), new HashSet<>(subjects));
+            assertTrue(secondErr.contains(": 1001 patients with findings, " + doneFirst + " done before (--resume); "
+                    + (PATIENTS - doneFirst) + " assessed, 1 skipped (PVP-E117: 1)"), secondErr);
+            assertEquals(Cli.BAD_INPUT, secondExit, secondErr);
+            assertFalse(secondErr.contains("Exception"), secondErr);
+        } finally {
+            server.requireToken(null);
+            server.delay(0);
+        }
+    }
+
+    /** The command in its own JVM, with the token in its environment; standard error to err.txt. */
+    private Process assess(Path out, Path state, boolean resume) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "org.refracturecds.cli.Main",
+                "assess", "--fhir-server", server.base, "--all", "--out", out.toString(), "--state", state.toString(),
+                "--bearer-token-env", "PVP_TEST_TOKEN"));
+        if (resume) {
+            command.add("--resume");
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(dir.resolve("err.txt").toFile())
+                .redirectOutput(dir.resolve("stdout.txt").toFile());
+        builder.environment().put("PVP_TEST_TOKEN", "s3cret");
+        return builder.start();
+    }
+
+    private static int lines(Path file) throws IOException {
+        return Files.exists(file) ? (int) Files.readString(file).chars().filter(c -> c == '\n').count() : 0;
+    }
+
+    @Test
+    void aServerThatIsNotThere_isAClearMessageAndExit4() throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + closedPort + "/fhir";
+
+        CliRun run = CliRun.of("assess", "--fhir-server", base, "--all", "--state", dir.resolve("state").toString());
+
+        assertEquals(Cli.SERVER, run.exit());
+        assertEquals("error [PVP-C302] the server's CapabilityStatement (GET " + base + "/metadata): the FHIR server at "
+                + base + " is unreachable (connection refused: nothing listens at its address)\n", run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void aServerThatIsNotFhir_isAClearMessageAndExit4() throws Exception {
+        HttpServer web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        web.createContext("/", exchange -> {
+            byte[] page = "<html><body>Welcome</body></html>".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/html");
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        web.start();
+        try {
+            String base = "http://127.0.0.1:" + web.getAddress().getPort() + "/fhir";
+
+            CliRun run = CliRun.of("assess", "--fhir-server", base, "--all", "--state", dir.resolve("state").toString());
+
+            assertEquals(Cli.SERVER, run.exit());
+            assertEquals("error [PVP-C302] the server's CapabilityStatement (GET " + base + "/metadata): the server at "
+                    + base + " answered HTTP 200 with something that is not FHIR: is this the base URL of a FHIR R4"
+                    + " server?\n", run.err());
+        } finally {
+            web.stop(0);
+        }
+    }
+
+    @Test
+    void refusedCredentials_areAClearMessageAndExit4() throws Exception {
+        server.requireToken("s3cret");
+        try {
+            CliRun run = CliRun.of("assess", "--fhir-server", server.base, "--all", "--state",
+                    dir.resolve("state").toString());
+
+            assertEquals(Cli.SERVER, run.exit());
+            assertEquals("error [PVP-C302] the server's CapabilityStatement (GET " + server.base + "/metadata): the FHIR"
+                    + " server answered HTTP 401: the credentials were missing or refused (--bearer-token-env names the"
+                    + " variable that holds a token)\n", run.err());
+        } finally {
+            server.requireToken(null);
+        }
+    }
+
+    @Test
+    void optionsThatDoNotGoTogether_areRefusedBeforeAnyRequest() {
+        int before = server.received.size();
+
+        CliRun both = CliRun.of("assess", "--fhir-server", server.base, "--all", "--patient", "syn1");
+        CliRun none = CliRun.of("assess", "--fhir-server", server.base);
+        CliRun noServer = CliRun.of("assess", "examples/two-patients.json", "--write-back");
+        CliRun badSince = CliRun.of("assess", "--fhir-server", server.base, "--since", "last week");
+        CliRun resumeNothing = CliRun.of("assess", "--fhir-server", server.base, "--all", "--resume", "--state",
+                dir.resolve("none").toString());
+
+        assertEquals("error [PVP-C301] --fhir-server: give one of --patient ID..., --all or --since DATE, to say which"
+                + " patients\n", both.err());
+        assertEquals(both.err(), none.err());
+        assertEquals("error [PVP-C301] --write-back: for a population read from a FHIR server; give --fhir-server URL"
+                + " instead of examples/two-patients.json\n", noServer.err());
+        assertEquals("error [PVP-C301] --since last week: give a date (2026-01-31) or an instant"
+                + " (2026-01-31T08:00:00Z)\n", badSince.err());
+        assertTrue(resumeNothing.err().startsWith("error [PVP-C305] --state " + dir.resolve("none")
+                + ": does not exist, so there is no run to resume: leave out --resume to start one\n"),
+                resumeNothing.err());
+        List.of(both, none, noServer, badSince, resumeNothing).forEach(run -> assertEquals(Cli.BAD_INPUT, run.exit()));
+        assertEquals(before, server.received.size(), "nothing was read");
+    }
+}
