@@ -36,6 +36,7 @@ import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.store.ViewPages;
+import org.refracturecds.subscriptions.Subscriptions;
 import org.refracturecds.view.ViewEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,8 @@ public final class Server implements AutoCloseable {
     private final RulesSync rulesSync;
     private final ViewPages pages;
     private final ViewEndpoints view;
+    /** The write-back face; null when writeBack.fhirServer is not set. */
+    private final Subscriptions subscriptions;
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -114,6 +117,11 @@ public final class Server implements AutoCloseable {
         }, this::nodeName, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
+        this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), database, audit,
+                rules::assessor, () -> {
+                    LiveRules.Status live = rules.status();
+                    return new AuditTrail.Rules(live.version(), live.sha256());
+                }, this::nodeName, clock, metrics.registry()) : null;
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
                         + " flight finish, new ones go to another node") : Readiness.Check.pass("not stopping"))
                 .add("warm-up", () -> warm != null ? warm : Readiness.Check.fail("not finished: the FHIR client, the"
@@ -124,6 +132,9 @@ public final class Server implements AutoCloseable {
                     RulesSync.Readiness check = rulesSync.readiness();
                     return new Readiness.Check(check.ok(), check.reason());
                 });
+        if (subscriptions != null) {
+            readiness.add("write-back", this::writeBackState);
+        }
         this.app = Javalin.create(this::configure);
     }
 
@@ -156,6 +167,9 @@ public final class Server implements AutoCloseable {
             server.rulesSync.start();
             server.app.start();
             server.listening = true;
+            if (server.subscriptions != null) {
+                server.subscriptions.start();
+            }
         } catch (RuntimeException e) {
             server.closeResources();
             throw e;
@@ -241,6 +255,15 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** The write-back queue in words; it passes whatever the FHIR server's trouble, which is not this node's. */
+    private Readiness.Check writeBackState() {
+        try {
+            return Readiness.Check.pass(subscriptions.state());
+        } catch (SQLException e) {
+            return Readiness.Check.pass("the queue cannot be read (see the database check)");
+        }
+    }
+
     private void configure(JavalinConfig javalin) {
         javalin.jetty.addConnector((server, http) -> {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
@@ -278,6 +301,9 @@ public final class Server implements AutoCloseable {
         audited.register(javalin, "/cds-services");
         cds.register(javalin);
         view.register(javalin);
+        if (subscriptions != null) {
+            subscriptions.register(javalin);
+        }
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.
         javalin.routes.get("/health/live", ctx -> write(ctx, Readiness.live(JSON)));
@@ -415,6 +441,9 @@ public final class Server implements AutoCloseable {
 
     private void closeResources() throws IOException, SQLException {
         try {
+            if (subscriptions != null) {
+                subscriptions.close();
+            }
             rulesSync.close();
             rules.close();
             fetcher.close();

@@ -25,18 +25,19 @@ import java.util.Optional;
 public final class WorkQueue {
 
     public static final String PATIENT = "patient";
+    public static final String FINDING = "finding";
     public static final String SWEEP = "sweep";
     static final String PENDING = "pending";
     static final String GIVEN_UP = "given-up";
 
     private static final String ALREADY_WAITING = """
-            SELECT id FROM work_item WHERE kind = 'patient' AND patient_id = ? AND state = 'pending'
+            SELECT id FROM work_item WHERE kind = ? AND resource_id = ? AND state = 'pending'
                AND claimed_until IS NULL""";
     private static final String INSERT = """
-            INSERT INTO work_item (kind, patient_id, source, received_at, state, attempts, next_attempt_at)
+            INSERT INTO work_item (kind, resource_id, source, received_at, state, attempts, next_attempt_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?)""";
     private static final String DUE = """
-            SELECT id, kind, patient_id, source, received_at, attempts FROM work_item
+            SELECT id, kind, resource_id, source, received_at, attempts FROM work_item
              WHERE state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
              ORDER BY next_attempt_at, id FETCH FIRST 1 ROWS ONLY FOR UPDATE SKIP LOCKED""";
     private static final String CLAIM = """
@@ -57,7 +58,7 @@ public final class WorkQueue {
      *
      * @param attempts this attempt's number, from 1
      */
-    public record Item(long id, String kind, String patientId, String source, Instant receivedAt, int attempts) {
+    public record Item(long id, String kind, String resourceId, String source, Instant receivedAt, int attempts) {
     }
 
     private final Database database;
@@ -72,22 +73,22 @@ public final class WorkQueue {
     }
 
     /**
-     * Queues patients (kind {@link #PATIENT}) or one sweep (patient null), durably, in one transaction;
-     * a patient already waiting and not yet claimed is not queued again.
+     * Queues patients (kind {@link #PATIENT}), findings ({@link #FINDING}) or one sweep (an id null),
+     * durably, in one transaction; one already waiting and not yet claimed is not queued again.
      *
      * @return how many items were added
      */
-    public int add(String kind, List<String> patientIds, String source) throws SQLException {
+    public int add(String kind, List<String> ids, String source) throws SQLException {
         OffsetDateTime now = at(clock.instant());
         return database.write(connection -> {
             int added = 0;
-            for (String patientId : patientIds) {
-                if (patientId != null && waiting(connection, patientId)) {
+            for (String id : ids) {
+                if (id != null && waiting(connection, kind, id)) {
                     continue;
                 }
                 try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
                     insert.setString(1, kind);
-                    insert.setString(2, patientId);
+                    insert.setString(2, id);
                     insert.setString(3, source);
                     insert.setObject(4, now);
                     insert.setObject(5, now);
@@ -98,9 +99,10 @@ public final class WorkQueue {
         });
     }
 
-    private static boolean waiting(Connection connection, String patientId) throws SQLException {
+    private static boolean waiting(Connection connection, String kind, String id) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(ALREADY_WAITING)) {
-            select.setString(1, patientId);
+            select.setString(1, kind);
+            select.setString(2, id);
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next();
             }

@@ -36,7 +36,7 @@ class WorkQueueTest {
             assertEquals(0, queue.add(WorkQueue.PATIENT, List.of("p1"), "r4-rest-hook"));
             WorkQueue.Item item = queue.claim("node-a").orElseThrow();
 
-            assertEquals("p1", item.patientId());
+            assertEquals("p1", item.resourceId());
             assertEquals(1, item.attempts());
             assertEquals(Optional.empty(), queue.claim("node-b"));
             // Claimed, it is being worked on: a new notification for the patient queues it again.
@@ -57,7 +57,7 @@ class WorkQueueTest {
             clock.now = clock.now.plus(Duration.ofMinutes(3));
             WorkQueue.Item again = queue.claim("node-b").orElseThrow();
 
-            assertEquals("p1", again.patientId());
+            assertEquals("p1", again.resourceId());
             assertEquals(2, again.attempts());
         }
     }
@@ -79,7 +79,7 @@ class WorkQueueTest {
             WorkQueue.Item retried = queue.claim("node-a").orElseThrow();
             queue.done(retried);
 
-            assertEquals(first.patientId(), retried.patientId());
+            assertEquals(first.resourceId(), retried.resourceId());
             assertEquals(0, queue.pending());
             assertEquals(1, queue.givenUp());
             assertEquals(1, queue.givenUpSince(clock.now.minusSeconds(60)));
@@ -106,7 +106,7 @@ class WorkQueueTest {
                 running.add(nodes.submit(() -> {
                     Optional<WorkQueue.Item> item;
                     while ((item = queue.claim(node)).isPresent()) {
-                        claimed.add(item.get().patientId());
+                        claimed.add(item.get().resourceId());
                     }
                     return null;
                 }));

@@ -111,7 +111,9 @@ public class JpaTestServer {
                         "org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientAutoConfiguration",
                         "org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration")),
                 Map.entry("logging.level.root", "WARN"),
-                Map.entry("logging.level.org.refracturecds", "INFO")));
+                Map.entry("logging.level.org.refracturecds", "INFO"),
+                // Which subscriptions are active and where they deliver: what a failing write-back test needs.
+                Map.entry("logging.level.ca.uhn.fhir.jpa.subscription.match.registry", "INFO")));
         app.addListeners((ApplicationListener<org.springframework.boot.context.event.ApplicationReadyEvent>) ready -> {
             int port = ready.getApplicationContext().getEnvironment().getProperty("local.server.port", Integer.class);
             writePort(portFile, port);

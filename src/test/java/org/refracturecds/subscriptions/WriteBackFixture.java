@@ -1,0 +1,145 @@
+package org.refracturecds.subscriptions;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.server.Server;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.gclient.TokenClientParam;
+
+/** What the write-back tests share: the service started on settings, the example patient, waiting. */
+final class WriteBackFixture {
+
+    static final String TOKEN = "test-notify-token-0123456789abcdef0123";
+    static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static RuleSet rules;
+
+    private WriteBackFixture() {
+    }
+
+    static synchronized RuleSet rules() throws Exception {
+        if (rules == null) {
+            rules = RuleSet.loadBundled();
+        }
+        return rules;
+    }
+
+    /** The service on a free port, its database an H2 file in {@code dir}, writing back to {@code fhirServer}. */
+    static Server service(Path dir, String fhirServer, Map<String, Object> writeBack) throws Exception {
+        Map<String, Object> block = new HashMap<>(Map.of("fhirServer", fhirServer, "notifyToken", TOKEN,
+                "firstRetryMillis", 200, "maxRetryMillis", 1000));
+        block.putAll(writeBack);
+        ServiceConfig config = ServiceConfig.load(null, Map.of("port", 0,
+                "database", "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"), "writeBack", block));
+        return Server.start(config, rules(), Clock.systemUTC());
+    }
+
+    /**
+     * The example patient of examples/cleft-no-endplate-contact.json (an intravertebral cleft at T11, no
+     * endplate contact), its ids prefixed with {@code prefix} so that each test has a patient of its own.
+     */
+    static List<Resource> patient(String prefix) throws IOException {
+        Bundle bundle = (Bundle) FHIR.newJsonParser().parseResource(
+                Files.readString(Path.of("examples/cleft-no-endplate-contact.json")));
+        List<Resource> resources = new ArrayList<>();
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            Resource resource = entry.getResource();
+            resource.setId(prefix + "-" + resource.getIdElement().getIdPart());
+            if (resource instanceof Observation observation) {
+                observation.getSubject().setReference("Patient/" + prefix + "-cleft");
+            }
+            resources.add(resource);
+        }
+        return resources;
+    }
+
+    static String patientId(String prefix) {
+        return prefix + "-cleft";
+    }
+
+    static Patient patientOf(List<Resource> resources) {
+        return (Patient) resources.stream().filter(r -> r instanceof Patient).findFirst().orElseThrow();
+    }
+
+    static Observation observation(List<Resource> resources, String suffix) {
+        return (Observation) resources.stream().filter(r -> r.getIdElement().getIdPart().endsWith("-" + suffix))
+                .findFirst().orElseThrow();
+    }
+
+    /** The RiskAssessment the server holds under the identifier of (patient, level, model), or null. */
+    static RiskAssessment riskAssessment(IGenericClient client, String patientId, String level) {
+        Bundle found = client.search().forResource(RiskAssessment.class)
+                .where(new TokenClientParam("identifier").exactly().systemAndCode(ServerAssessments.IDENTIFIER_SYSTEM,
+                        patientId + "/" + level + "/xiong-2021-logistic"))
+                .returnBundle(Bundle.class).execute();
+        return found.getEntry().isEmpty() ? null : (RiskAssessment) found.getEntryFirstRep().getResource();
+    }
+
+    static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + within + ": " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** A value of the service's /metrics, e.g. pvp_writeback_resources_total{outcome="unchanged"}; 0 when absent. */
+    static double metric(Server server, String name) {
+        for (String line : get(server, "/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    static HttpResponse<String> get(Server server, String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET());
+    }
+
+    /** Sends {@code body} to the notification endpoint as {@code method} at {@code path}, with the token when asked. */
+    static HttpResponse<String> notify(Server server, String method, String path, String body, boolean token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Content-Type", "application/fhir+json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token) {
+            request.header("Authorization", "Bearer " + TOKEN);
+        }
+        return send(request);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return HttpClient.newHttpClient().send(request.timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
