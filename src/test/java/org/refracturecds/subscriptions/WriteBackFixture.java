@@ -131,6 +131,13 @@ final class WriteBackFixture {
         return send(request);
     }
 
+    /** {@code body} as {@code contentType}, with the token. */
+    static HttpResponse<String> send(Server server, String method, String path, String body, String contentType) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Content-Type", contentType).header("Authorization", "Bearer " + TOKEN)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     private static HttpResponse<String> send(HttpRequest.Builder request) {
         try {
             return HttpClient.newHttpClient().send(request.timeout(Duration.ofSeconds(30)).build(),
