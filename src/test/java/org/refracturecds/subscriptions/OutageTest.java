@@ -7,10 +7,7 @@ import static org.refracturecds.subscriptions.WriteBackFixture.await;
 import static org.refracturecds.subscriptions.WriteBackFixture.metric;
 
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +16,6 @@ import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.server.Server;
-import org.refracturecds.store.Database;
 import org.refracturecds.testservers.HapiJpaServer;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
@@ -61,7 +57,7 @@ class OutageTest {
             }
         }
         // and the audit trail holds the failed attempt and the write
-        List<String> rows = auditRows(dir);
+        List<String> rows = WriteBackFixture.auditRows(dir, "write-back");
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("503 PVP-N201")), rows::toString);
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("200 null") && r.contains("created 1")), rows::toString);
     }
@@ -83,27 +79,9 @@ class OutageTest {
                 assertTrue(ready.contains("write-back: 0 waiting, 1 given up in the last 24 h"), ready);
             }
         }
-        List<String> rows = auditRows(dir);
+        List<String> rows = WriteBackFixture.auditRows(dir, "write-back");
         assertEquals(3, rows.stream().filter(r -> r.contains("r4-rest-hook patient")).count(), rows::toString);
         assertNotNull(rows.stream().filter(r -> r.startsWith("503 PVP-N202") && r.contains("given up after 3 attempts"))
                 .findFirst().orElse(null), rows::toString);
-    }
-
-    /** The write-back rows of the audit trail: status, code and detail, in order. */
-    private static List<String> auditRows(Path dir) throws Exception {
-        try (Database database = Database.open(new Database.Settings("jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"),
-                null, null, 2))) {
-            return database.read(connection -> {
-                try (PreparedStatement select = connection.prepareStatement("SELECT http_status, error_code, detail"
-                        + " FROM audit_event WHERE event = 'write-back' ORDER BY id");
-                     ResultSet result = select.executeQuery()) {
-                    List<String> rows = new ArrayList<>();
-                    while (result.next()) {
-                        rows.add(result.getInt(1) + " " + result.getString(2) + " " + result.getString(3));
-                    }
-                    return rows;
-                }
-            });
-        }
     }
 }

@@ -7,6 +7,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.server.Server;
+import org.refracturecds.store.Database;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
@@ -147,6 +150,26 @@ final class WriteBackFixture {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The audit trail's rows of {@code event} in the service's database under {@code dir}: status, code and detail, in order. */
+    static List<String> auditRows(Path dir, String event) throws Exception {
+        try (Database database = Database.open(new Database.Settings("jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"),
+                null, null, 2))) {
+            return database.read(connection -> {
+                try (PreparedStatement select = connection.prepareStatement("SELECT http_status, error_code, detail"
+                        + " FROM audit_event WHERE event = ? ORDER BY id")) {
+                    select.setString(1, event);
+                    try (ResultSet result = select.executeQuery()) {
+                        List<String> rows = new ArrayList<>();
+                        while (result.next()) {
+                            rows.add(result.getInt(1) + " " + result.getString(2) + " " + result.getString(3));
+                        }
+                        return rows;
+                    }
+                }
+            });
         }
     }
 }
