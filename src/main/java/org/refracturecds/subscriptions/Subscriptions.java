@@ -203,7 +203,7 @@ public final class Subscriptions implements AutoCloseable {
     }
 
     private void record(String source, int status, String code, long start) {
-        registry.counter("pvp.notifications", "status", Integer.toString(status)).increment();
+        registry.counter("pvp.notifications", "shape", source, "status", Integer.toString(status)).increment();
         audit.later(new AuditTrail.Event(clock.instant(), NOTIFICATION, node.get(), null, null,
                 WriteBackWorker.SERVICE, null, rules.get(), status, code, (System.nanoTime() - start) / 1_000_000,
                 MDC.get(RequestIds.MDC_KEY), source));

@@ -37,7 +37,7 @@ class ServiceConfigTest {
     void theExampleSettings_load() throws Exception {
         ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
                 Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "a".repeat(64),
-                        "PVP_VIEW_KEY", "k".repeat(44)));
+                        "PVP_VIEW_KEY", "k".repeat(44), "PVP_NOTIFY_TOKEN", "n".repeat(40)));
 
         assertTrue(example.auth().verify());
         assertEquals("k".repeat(44), example.view().key());
@@ -45,6 +45,22 @@ class ServiceConfigTest {
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
         assertEquals("jdbc:postgresql://db.hospital.example:5432/pvp", example.database());
         assertEquals("from-the-environment", example.databasePassword());
+        assertEquals("n".repeat(40), example.writeBack().notifyToken());
+        assertFalse(example.toString().contains("nnnn"), "the token is never shown");
+    }
+
+    @Test
+    void aWriteBackSettingOutOfRange_isRefused_namingIt() {
+        ServiceConfig.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(null, Map.of("writeBack", Map.of("fhirServer", "ftp://x", "maxAttempts", 0))));
+
+        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.fhirServer' is 'ftp://x': give an http or"
+                + " https URL such as https://ehr.example.org/fhir", e.getMessage());
+        ServiceConfig.ConfigException attempts = org.junit.jupiter.api.Assertions.assertThrows(
+                ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null, Map.of("writeBack",
+                        Map.of("fhirServer", "http://127.0.0.1:8081/fhir", "maxAttempts", 0))));
+        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.maxAttempts' is 0: give 1 to 100",
+                attempts.getMessage());
     }
 
     @Test

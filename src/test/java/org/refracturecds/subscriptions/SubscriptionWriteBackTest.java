@@ -97,11 +97,7 @@ class SubscriptionWriteBackTest {
         }
     }
 
-    /**
-     * A rest-hook Subscription on the findings' codes to the service, active on the server and delivering:
-     * HAPI marks it active a moment before it matches, so a finding of a patient of its own is saved until
-     * the service is notified.
-     */
+    /** A rest-hook Subscription on the findings' codes to the service, active on the server and delivering. */
     static Subscription subscribe(IGenericClient client, Server service) throws Exception {
         Subscription subscription = new Subscription();
         subscription.setStatus(Subscription.SubscriptionStatus.REQUESTED);
@@ -114,20 +110,8 @@ class SubscriptionWriteBackTest {
         String id = client.create().resource(subscription).execute().getId().getIdPart();
         await("the Subscription active", Duration.ofSeconds(30), () -> client.read().resource(Subscription.class)
                 .withId(id).execute().getStatus() == Subscription.SubscriptionStatus.ACTIVE);
-        List<Resource> canary = WriteBackFixture.patient("canary-" + id);
-        client.update().resource(WriteBackFixture.patientOf(canary)).execute();
-        Observation finding = WriteBackFixture.observation(canary, "ivc");
-        double before = metric(service, "pvp_notifications_total{status=\"200\"}");
-        await("the Subscription delivering", Duration.ofSeconds(30), () -> {
-            finding.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new java.util.Date()));
-            client.update().resource(finding).execute();
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return metric(service, "pvp_notifications_total{status=\"200\"}") > before;
-        });
+        WriteBackFixture.awaitDelivering(client, service, id,
+                "pvp_notifications_total{shape=\"r4-rest-hook\",status=\"200\"}");
         return client.read().resource(Subscription.class).withId(id).execute();
     }
 

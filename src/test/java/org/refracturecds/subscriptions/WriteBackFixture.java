@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
@@ -97,6 +98,36 @@ final class WriteBackFixture {
                         patientId + "/" + level + "/xiong-2021-logistic"))
                 .returnBundle(Bundle.class).execute();
         return found.getEntry().isEmpty() ? null : (RiskAssessment) found.getEntryFirstRep().getResource();
+    }
+
+    /**
+     * Waits until the Subscription {@code id} delivers to the service ({@code metric}, a notifications counter,
+     * goes up): HAPI marks a Subscription active, and reads a new SubscriptionTopic, a while before it matches,
+     * so a finding of a patient of its own is saved every 5 s (not more often: each save is delivered, ahead of
+     * the test's own) until one is delivered.
+     */
+    static void awaitDelivering(IGenericClient client, Server service, String id, String metric) throws Exception {
+        List<Resource> canary = patient("canary-" + id);
+        client.update().resource(patientOf(canary)).execute();
+        Observation finding = observation(canary, "ivc");
+        double before = metric(service, metric);
+        await("the Subscription delivering", Duration.ofSeconds(150), () -> {
+            finding.setEffective(new DateTimeType(new java.util.Date()));
+            client.update().resource(finding).execute();
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < until) {
+                if (metric(service, metric) > before) {
+                    return true;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return false;
+        });
     }
 
     static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
