@@ -54,7 +54,8 @@ final class Cli {
                 .addSubcommand(new ServeCommand(clock))
                 .addSubcommand(new RulesCommand())
                 .addSubcommand(new ValidateCommand())
-                .addSubcommand(new CalibrateCommand(clock));
+                .addSubcommand(new CalibrateCommand(clock))
+                .addSubcommand(new SubscribeCommand());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

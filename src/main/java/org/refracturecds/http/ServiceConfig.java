@@ -56,6 +56,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          logged; null: the audit trail records no patient
  * @param view              the surgeon's page that the cards link to
  * @param fhirServer        the hospital's FHIR server the FHIR face reads from, with the module's own credentials
+ * @param writeBack         the write-back of RiskAssessments on FHIR Subscription notifications
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -67,7 +68,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String logFormat,
                             int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
-                            View view, FhirServer fhirServer) {
+                            View view, FhirServer fhirServer, WriteBack writeBack) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
@@ -123,6 +124,35 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             return "ServerAuth[mode=" + mode + ", token=" + (token == null ? "none" : "(given)") + ", tokenUrl="
                     + tokenUrl + ", clientId=" + clientId + ", keyFile=" + keyFile + ", keyId=" + keyId + ", algorithm="
                     + algorithm + "]";
+        }
+    }
+
+    /**
+     * The write-back: FHIR Subscription notifications at {@code POST /fhir-notify}, each patient queued and its
+     * RiskAssessments written to {@code fhirServer} by a conditional update (README, "Write-back").
+     *
+     * @param fhirServer       the FHIR base URL read from and written to; null: write-back is off (404)
+     * @param notifyToken      the bearer token notifications must carry (the Subscription's channel.header),
+     *                         given or read from the environment variable {@code notifyTokenEnv} names; null:
+     *                         any caller may notify (a local demo only)
+     * @param maxAttempts      the tries of one notification before it is given up
+     * @param firstRetryMillis the wait after the first failed try; it doubles after each, up to {@code maxRetryMillis}
+     */
+    public record WriteBack(String fhirServer, String notifyToken, String notifyTokenEnv, int maxAttempts,
+                            long firstRetryMillis, long maxRetryMillis) {
+
+        public WriteBack {
+            fhirServer = withoutTrailingSlash(fhirServer);
+        }
+
+        public boolean on() {
+            return fhirServer != null;
+        }
+
+        @Override
+        public String toString() {
+            return "WriteBack[fhirServer=" + fhirServer + ", notifyToken=" + (notifyToken == null ? "none" : "(given)")
+                    + ", maxAttempts=" + maxAttempts + "]";
         }
     }
 
@@ -233,6 +263,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             secretFromEnvironment(view, "view.", environment, name, "key", "PVP_VIEW_KEY",
                     "a random key of 32 characters or more (the same on every node)");
         }
+        if (merged.get("writeBack") instanceof ObjectNode writeBack) {
+            secretFromEnvironment(writeBack, "writeBack.", environment, name, "notifyToken", "PVP_NOTIFY_TOKEN",
+                    "a random token of 32 characters or more (the one the Subscription sends)");
+        }
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -300,7 +334,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
                 + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
                 + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + ", auditKey="
-                + (auditKey == null ? "none" : "(given)") + ", view=" + view + ", fhirServer=" + fhirServer + "]";
+                + (auditKey == null ? "none" : "(given)") + ", view=" + view + ", fhirServer=" + fhirServer + ", writeBack="
+                + writeBack + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -404,6 +439,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             throw new ConfigException(at + "view.key' has " + view.key().length() + " characters: give a random key"
                     + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
+        checkWriteBack(at);
         checkAuth(at);
         checkFhirServer(at);
         return this;
@@ -446,6 +482,30 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (fhirServer.url() == null && !a.mode().equals("none")) {
             throw new ConfigException(at + "fhirServer.url' is missing: credentials are set (fhirServer.auth) but no"
                     + " server to use them with");
+        }
+    }
+
+    private void checkWriteBack(String at) throws ConfigException {
+        if (writeBack == null) {
+            throw new ConfigException(at + "writeBack' is empty: remove it to keep the defaults");
+        }
+        if (writeBack.fhirServer() != null) {
+            httpUrl(writeBack.fhirServer(), at + "writeBack.fhirServer'");
+        }
+        if (writeBack.notifyToken() != null && writeBack.notifyToken().length() < 32) {
+            throw new ConfigException(at + "writeBack.notifyToken' has " + writeBack.notifyToken().length()
+                    + " characters: give a random token of 32 or more, e.g. from: openssl rand -hex 32");
+        }
+        if (writeBack.maxAttempts() < 1 || writeBack.maxAttempts() > 100) {
+            throw new ConfigException(at + "writeBack.maxAttempts' is " + writeBack.maxAttempts() + ": give 1 to 100");
+        }
+        if (writeBack.firstRetryMillis() < 10 || writeBack.firstRetryMillis() > 3_600_000) {
+            throw new ConfigException(at + "writeBack.firstRetryMillis' is " + writeBack.firstRetryMillis()
+                    + ": give 10 to 3600000 (the wait after the first failed try)");
+        }
+        if (writeBack.maxRetryMillis() < writeBack.firstRetryMillis() || writeBack.maxRetryMillis() > 86_400_000) {
+            throw new ConfigException(at + "writeBack.maxRetryMillis' is " + writeBack.maxRetryMillis()
+                    + ": give firstRetryMillis (" + writeBack.firstRetryMillis() + ") to 86400000 (a day)");
         }
     }
 

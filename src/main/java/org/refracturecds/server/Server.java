@@ -40,6 +40,7 @@ import org.refracturecds.store.FeedbackStore;
 import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.store.ViewPages;
+import org.refracturecds.subscriptions.Subscriptions;
 import org.refracturecds.view.ViewEndpoints;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,8 @@ public final class Server implements AutoCloseable {
     private final ViewPages pages;
     private final ViewEndpoints view;
     private final FhirFace fhir;
+    /** The write-back face; null when writeBack.fhirServer is not set. */
+    private final Subscriptions subscriptions;
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -123,6 +126,11 @@ public final class Server implements AutoCloseable {
                 audited, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
+        this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), database, audit,
+                rules::assessor, () -> {
+                    LiveRules.Status live = rules.status();
+                    return new AuditTrail.Rules(live.version(), live.sha256());
+                }, this::nodeName, clock, metrics.registry()) : null;
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
                         + " flight finish, new ones go to another node") : Readiness.Check.pass("not stopping"))
                 .add("warm-up", () -> warm != null ? warm : Readiness.Check.fail("not finished: the FHIR client, the"
@@ -133,6 +141,9 @@ public final class Server implements AutoCloseable {
                     RulesSync.Readiness check = rulesSync.readiness();
                     return new Readiness.Check(check.ok(), check.reason());
                 });
+        if (subscriptions != null) {
+            readiness.add("write-back", this::writeBackState);
+        }
         this.app = Javalin.create(this::configure);
     }
 
@@ -165,6 +176,9 @@ public final class Server implements AutoCloseable {
             server.rulesSync.start();
             server.app.start();
             server.listening = true;
+            if (server.subscriptions != null) {
+                server.subscriptions.start();
+            }
         } catch (RuntimeException e) {
             server.closeResources();
             throw e;
@@ -259,6 +273,15 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** The write-back queue in words; it passes whatever the FHIR server's trouble, which is not this node's. */
+    private Readiness.Check writeBackState() {
+        try {
+            return Readiness.Check.pass(subscriptions.state());
+        } catch (SQLException e) {
+            return Readiness.Check.pass("the queue cannot be read (see the database check)");
+        }
+    }
+
     private void configure(JavalinConfig javalin) {
         javalin.jetty.addConnector((server, http) -> {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
@@ -297,6 +320,9 @@ public final class Server implements AutoCloseable {
         cds.register(javalin);
         view.register(javalin);
         fhir.register(javalin);
+        if (subscriptions != null) {
+            subscriptions.register(javalin);
+        }
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.
         javalin.routes.get("/health/live", ctx -> write(ctx, Readiness.live(JSON)));
@@ -434,6 +460,9 @@ public final class Server implements AutoCloseable {
 
     private void closeResources() throws IOException, SQLException {
         try {
+            if (subscriptions != null) {
+                subscriptions.close();
+            }
             rulesSync.close();
             rules.close();
             fetcher.close();

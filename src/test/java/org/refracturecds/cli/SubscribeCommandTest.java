@@ -1,0 +1,110 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Subscription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.fhirin.Codes;
+import org.refracturecds.testservers.HapiJpaServer;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.gclient.UriClientParam;
+
+/** subscribe against the real HAPI JPA server: it creates the Subscription, says what, and is idempotent. */
+class SubscribeCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void subscribe_createsTheSubscriptionOnce_andSaysWhatItCreated() throws Exception {
+        HapiJpaServer jpa = HapiJpaServer.shared();
+        String endpoint = "http://127.0.0.1:9/subscribe-test/fhir-notify";
+        Path config = dir.resolve("settings.yaml");
+        Files.writeString(config, """
+                writeBack:
+                  fhirServer: %s
+                  notifyToken: "subscribe-test-token-0123456789abcdef"
+                """.formatted(jpa.base()));
+        IGenericClient client = jpa.client();
+        try {
+            CliRun first = CliRun.of("subscribe", "--config", config.toString(), "--endpoint", endpoint);
+            CliRun again = CliRun.of("subscribe", "--config", config.toString(), "--endpoint", endpoint);
+
+            assertEquals(0, first.exit(), first.err());
+            List<Subscription> on = subscriptions(client, endpoint);
+            assertEquals(1, on.size());
+            Subscription made = on.get(0);
+            String id = made.getIdElement().getIdPart();
+            assertEquals("""
+                    created Subscription/%s on %s (status requested)
+                      criteria: Observation?code=%s
+                      channel:  rest-hook to %s, payload application/fhir+json, with the token
+                    """.formatted(id, jpa.base(), String.join(",", Codes.findingTokens()), endpoint), first.out());
+            assertEquals(List.of("Authorization: Bearer subscribe-test-token-0123456789abcdef"),
+                    made.getChannel().getHeader().stream().map(h -> h.getValue()).toList());
+
+            assertEquals(0, again.exit(), again.err());
+            assertTrue(again.out().startsWith("exists Subscription/" + id + " on "), again.out());
+            assertEquals(1, subscriptions(client, endpoint).size());
+        } finally {
+            for (Subscription subscription : subscriptions(client, endpoint)) {
+                client.delete().resource(subscription).execute();
+            }
+        }
+    }
+
+    @Test
+    void subscribe_withAnotherPayload_updatesItsSubscription() throws Exception {
+        HapiJpaServer jpa = HapiJpaServer.shared();
+        String endpoint = "http://127.0.0.1:9/subscribe-update/fhir-notify";
+        IGenericClient client = jpa.client();
+        try {
+            CliRun full = CliRun.of("subscribe", "--fhir-server", jpa.base(), "--endpoint", endpoint);
+            CliRun empty = CliRun.of("subscribe", "--fhir-server", jpa.base(), "--endpoint", endpoint, "--payload", "empty");
+
+            assertEquals(0, full.exit(), full.err());
+            assertEquals(0, empty.exit(), empty.err());
+            assertTrue(empty.out().startsWith("updated Subscription/"), empty.out());
+            assertTrue(empty.out().contains("payload none, no token"), empty.out());
+            assertTrue(full.err().contains("writeBack.notifyToken is not set"), full.err());
+            assertEquals(1, subscriptions(client, endpoint).size());
+        } finally {
+            for (Subscription subscription : subscriptions(client, endpoint)) {
+                client.delete().resource(subscription).execute();
+            }
+        }
+    }
+
+    @Test
+    void subscribe_toAServerThatIsDown_saysSo() {
+        CliRun run = CliRun.of("subscribe", "--fhir-server", "http://127.0.0.1:9/fhir", "--endpoint",
+                "http://127.0.0.1:8080/fhir-notify");
+
+        assertEquals(SubscribeCommand.SERVER_FAILED, run.exit());
+        assertEquals("error [PVP-N301] the FHIR server http://127.0.0.1:9/fhir cannot be reached: check"
+                + " writeBack.fhirServer and the network", run.err().lines().filter(l -> l.startsWith("error"))
+                .findFirst().orElse(run.err()));
+    }
+
+    @Test
+    void subscribe_withoutAServer_saysWhatToGive() {
+        CliRun run = CliRun.of("subscribe");
+
+        assertEquals(Cli.BAD_INPUT, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-C110] no FHIR server"), run.err());
+    }
+
+    private static List<Subscription> subscriptions(IGenericClient client, String endpoint) {
+        return client.search().forResource(Subscription.class).where(new UriClientParam("url").matches().value(endpoint))
+                .returnBundle(Bundle.class).execute().getEntry().stream().map(e -> (Subscription) e.getResource())
+                .filter(s -> s.getStatus() != Subscription.SubscriptionStatus.OFF).toList();
+    }
+}
