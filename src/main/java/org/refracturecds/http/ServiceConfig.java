@@ -55,6 +55,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          given or read from the environment variable {@code auditKeyEnv} names; never
  *                          logged; null: the audit trail records no patient
  * @param view              the surgeon's page that the cards link to
+ * @param workbench         the rules workbench ({@code /workbench}): who may sign in, and how
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -66,7 +67,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String logFormat,
                             int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
-                            View view) {
+                            View view, Workbench workbench) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
@@ -85,6 +86,55 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         @Override
         public String toString() {
             return "View[linkMinutes=" + linkMinutes + ", keyEnv=" + keyEnv + ", key=" + (key == null ? "random" : "(given)") + "]";
+        }
+    }
+
+    /**
+     * The rules workbench ({@code /workbench}, docs/AUTHORING.md): clinicians sign in through the
+     * hospital's OpenID Connect provider ({@code oidc}) or with a local account ({@code accounts},
+     * for a demo), as an author or an approver.
+     *
+     * @param enabled        whether {@code /workbench} is served at all
+     * @param sessionMinutes how long a sign-in lasts without use
+     */
+    public record Workbench(boolean enabled, int sessionMinutes, Oidc oidc, List<Account> accounts) {
+
+        public Workbench {
+            accounts = listOrEmpty(accounts);
+        }
+    }
+
+    /**
+     * The hospital's OpenID Connect provider, used with the authorization code flow and PKCE.
+     *
+     * @param issuer          the provider's issuer URL; its configuration is read from
+     *                        {@code ISSUER/.well-known/openid-configuration}
+     * @param clientSecret    the client's secret, given or read from the environment variable
+     *                        {@code clientSecretEnv} names; never logged; null for a public client
+     * @param rolesClaim      the ID token claim that holds the user's groups or roles (a string or a list)
+     * @param authorRole      the value of that claim that makes an author
+     * @param approverRole    the value that makes an approver (who may also author)
+     */
+    public record Oidc(String issuer, String clientId, String clientSecret, String clientSecretEnv, String rolesClaim,
+                       String authorRole, String approverRole) {
+
+        @Override
+        public String toString() {
+            return "Oidc[issuer=" + issuer + ", clientId=" + clientId + ", clientSecret="
+                    + (clientSecret == null ? "none" : "(given)") + "]";
+        }
+    }
+
+    /**
+     * A local account of the workbench, for a demo: its password only as a bcrypt hash.
+     *
+     * @param role author or approver
+     */
+    public record Account(String user, String name, String role, String passwordHash) {
+
+        @Override
+        public String toString() {
+            return "Account[user=" + user + ", role=" + role + "]";
         }
     }
 
@@ -190,6 +240,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (merged.get("view") instanceof ObjectNode view) {
             secretFromEnvironment(view, "view.", environment, name, "key", "PVP_VIEW_KEY",
                     "a random key of 32 characters or more (the same on every node)");
+        }
+        if (merged.get("workbench") instanceof ObjectNode workbench && workbench.get("oidc") instanceof ObjectNode oidc) {
+            secretFromEnvironment(oidc, "workbench.oidc.", environment, name, "clientSecret", "PVP_OIDC_SECRET",
+                    "the client secret the OpenID Connect provider gave the workbench");
         }
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
@@ -363,7 +417,54 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                     + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
         checkAuth(at);
+        checkWorkbench(at);
         return this;
+    }
+
+    private void checkWorkbench(String at) throws ConfigException {
+        if (workbench == null || !workbench.enabled()) {
+            return;
+        }
+        if (workbench.sessionMinutes() < 5 || workbench.sessionMinutes() > 1440) {
+            throw new ConfigException(at + "workbench.sessionMinutes' is " + workbench.sessionMinutes()
+                    + ": give 5 to 1440, how long a sign-in lasts without use");
+        }
+        if (!publicUrl.startsWith("https://") && !loopbackOnly()) {
+            throw new ConfigException(at + "workbench.enabled' is true while publicUrl is " + publicUrl + ": the"
+                    + " workbench's sign-in needs https (its cookies are Secure), except for a demo on 127.0.0.1");
+        }
+        if (workbench.oidc() == null && workbench.accounts().isEmpty()) {
+            throw new ConfigException(at + "workbench.oidc' is missing and workbench.accounts is empty: give the"
+                    + " hospital's OpenID Connect provider, or local accounts for a demo, or set workbench.enabled false");
+        }
+        if (workbench.oidc() != null) {
+            Oidc oidc = workbench.oidc();
+            httpUrl(oidc.issuer(), at + "workbench.oidc.issuer'");
+            for (String[] required : new String[][] {{"clientId", oidc.clientId()}, {"rolesClaim", oidc.rolesClaim()},
+                    {"authorRole", oidc.authorRole()}, {"approverRole", oidc.approverRole()}}) {
+                if (required[1] == null || required[1].isBlank()) {
+                    throw new ConfigException(at + "workbench.oidc." + required[0] + "' is missing: give the client id the"
+                            + " provider registered, the claim that holds the user's groups (e.g. roles) and the group of"
+                            + " authors and of approvers");
+                }
+            }
+        }
+        java.util.Set<String> users = new java.util.HashSet<>();
+        for (int i = 0; i < workbench.accounts().size(); i++) {
+            Account account = workbench.accounts().get(i);
+            String where = at + "workbench.accounts[" + i + "].";
+            if (account.user() == null || !account.user().matches("[A-Za-z0-9._-]{1,64}") || !users.add(account.user())) {
+                throw new ConfigException(where + "user' is '" + account.user() + "': give a name of letters, digits, ., _"
+                        + " or -, different from the other accounts'");
+            }
+            if (!List.of("author", "approver").contains(String.valueOf(account.role()))) {
+                throw new ConfigException(where + "role' is '" + account.role() + "': write author or approver");
+            }
+            if (account.passwordHash() == null || !account.passwordHash().matches("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}")) {
+                throw new ConfigException(where + "passwordHash' is not a bcrypt hash: make one with"
+                        + " htpasswd -nbBC 12 '' PASSWORD | cut -c2- (never the password itself)");
+            }
+        }
     }
 
     private void checkAuth(String at) throws ConfigException {

@@ -37,6 +37,7 @@ import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.store.ViewPages;
 import org.refracturecds.view.ViewEndpoints;
+import org.refracturecds.workbench.Workbench;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -78,6 +79,8 @@ public final class Server implements AutoCloseable {
     private final RulesSync rulesSync;
     private final ViewPages pages;
     private final ViewEndpoints view;
+    /** The rules workbench, or null when setting workbench.enabled is false. */
+    private final Workbench workbench;
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -114,6 +117,8 @@ public final class Server implements AutoCloseable {
         }, this::nodeName, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
+        this.workbench = config.workbench() != null && config.workbench().enabled() ? new Workbench(config,
+                this::publicUrl, JSON, rules, rulesSync, database, audit, this::nodeName, clock) : null;
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
                         + " flight finish, new ones go to another node") : Readiness.Check.pass("not stopping"))
                 .add("warm-up", () -> warm != null ? warm : Readiness.Check.fail("not finished: the FHIR client, the"
@@ -278,6 +283,9 @@ public final class Server implements AutoCloseable {
         audited.register(javalin, "/cds-services");
         cds.register(javalin);
         view.register(javalin);
+        if (workbench != null) {
+            workbench.register(javalin);
+        }
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.
         javalin.routes.get("/health/live", ctx -> write(ctx, Readiness.live(JSON)));
