@@ -131,9 +131,18 @@
         return;
       }
       show(answer.body);
+      if (answer.body.compiles) { runScenarios(mine); }
     }).catch(function () {
       document.getElementById('check-summary').textContent = 'Not saved: the service cannot be reached. Your change is kept in this page; edit again to retry.';
     });
+  }
+
+  /** The scenarios of the draft as saved, after its rules compiled: shown unless a newer edit came since. */
+  function runScenarios(mine) {
+    fetch('/workbench/api/drafts/' + draftId + '/check', {credentials: 'same-origin'})
+      .then(function (response) { return response.json(); })
+      .then(function (check) { if (mine === sequence) { show(check); } })
+      .catch(function () { document.getElementById('check-summary').textContent = 'The scenarios could not be run: edit again to retry.'; });
   }
 
   /** Marks a cell with a problem of a kind (local, check, scenarios), or clears that kind when message is null. */
@@ -186,7 +195,7 @@
         if (td) { mark(td, 'check', problem.message + (problem.hint ? ' Hint: ' + problem.hint : '')); }
       });
     }
-    var failing = check.scenarios.filter(function (s) { return !s.passed; });
+    var failing = check.scenariosRun ? check.scenarios.filter(function (s) { return !s.passed; }) : [];
     if (failing.length) {
       var message = failing.length + (failing.length === 1 ? ' scenario fails' : ' scenarios fail') + ' with the changes: '
         + failing.map(function (s) { return s.name + ' (' + s.failures.join('; ') + ')'; }).join(' | ');
@@ -197,6 +206,7 @@
     scenarios(check);
     var submit = document.getElementById('submit');
     if (submit) { submit.disabled = !check.publishable; }
+    main.setAttribute('data-checked', check.scenariosRun ? 'scenarios' : 'rules');
   }
 
   /** The cell a problem names; a problem of a whole row goes to its Source when it is about the Source. */
@@ -214,13 +224,15 @@
       text = 'The rules do not compile: ' + check.problems.length + (check.problems.length === 1 ? ' problem' : ' problems') + ', shown on the cells and listed below.';
     } else if (check.problems.length) {
       text = 'The rules compile, but ' + check.problems.length + ' problem(s) remain, listed below.';
+    } else if (!check.scenariosRun) {
+      text = 'The rules compile: version ' + check.version.after + '. Running the scenarios...';
     } else {
       text = 'The rules compile: version ' + check.version.after + '. ' + check.passed + ' of ' + (check.passed + check.failed)
         + ' scenarios pass (live rules, version ' + check.version.before + ': ' + check.beforePassed + ').';
       if (failing) { text += ' ' + failing + ' failing: see the scenarios and the marked cells.'; }
       if (check.publishable) { text += ' Ready to submit.'; }
     }
-    text += ' Checked in ' + check.millis + ' ms.';
+    text += ' (checked in ' + check.millis + ' ms)';
     var node = document.getElementById('check-summary');
     node.textContent = text;
     node.className = check.publishable ? 'ok' : 'bad';
@@ -253,7 +265,10 @@
   function scenarios(check) {
     var box = document.getElementById('scenarios');
     box.textContent = '';
-    if (!check.scenarios.length) { box.appendChild(el('p', {}, 'The scenarios cannot run until the rules compile.')); return; }
+    if (!check.scenariosRun) {
+      box.appendChild(el('p', {}, check.compiles ? 'Running the scenarios...' : 'The scenarios cannot run until the rules compile.'));
+      return;
+    }
     var sorted = check.scenarios.slice().sort(function (a, b) { return (a.passed ? 1 : 0) - (b.passed ? 1 : 0); });
     var t = box.appendChild(el('table', {id: 'scenario-list'}));
     var head = el('tr');

@@ -47,7 +47,9 @@ final class DraftJson {
         ObjectNode check = json.createObjectNode()
                 .put("compiles", draft.rules() != null)
                 .put("publishable", draft.publishable())
-                .put("millis", draft.millis());
+                .put("scenariosRun", draft.report() != null)
+                .put("millis", draft.millis())
+                .put("cpuMillis", draft.cpuMillis());
         check.putObject("version")
                 .put("before", live.rules() == null ? null : live.rules().version() + " sha256:" + live.rules().shortHash())
                 .put("after", draft.rules() == null ? null : draft.rules().version() + " sha256:" + draft.rules().shortHash());

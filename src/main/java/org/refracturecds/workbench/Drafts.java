@@ -191,6 +191,9 @@ final class Drafts {
         requirePublishable(outcome);
         RuleSet compiled = outcome.rules();
         String by = cut("user " + user.name() + " (workbench draft " + draft.id() + " by " + draft.authorName() + ")", 200);
+        if (sync.view().published() == null) {
+            keepTheRulesBefore(status);
+        }
         Path dir = RuleFiles.writeToTemporaryFolder(files);
         Optional<RulesVersions.Published> made;
         try {
@@ -206,6 +209,21 @@ final class Drafts {
         }
         sync.poll();
         return made.orElseGet(() -> sync.view().published());
+    }
+
+    /**
+     * Before the first publication of all, the rules this node served (its folder's or the bundled
+     * ones) are published as they are, so that they can be restored like any other version.
+     */
+    private void keepTheRulesBefore(LiveRules.Status status) throws SQLException, IOException {
+        Live before = live();
+        Path dir = RuleFiles.writeToTemporaryFolder(before.files());
+        try {
+            RulesSync.publish(versions, dir, status.sha256(), status.version(), cut("node " + node.get() + ": the rules"
+                    + " served before the workbench's first publication (" + status.origin() + ")", 200), clock);
+        } finally {
+            RuleFiles.delete(dir);
+        }
     }
 
     List<RulesVersions.Published> history() throws SQLException {

@@ -99,6 +99,10 @@ public final class Workbench {
         javalin.routes.get("/workbench/drafts/{id}", this::draftPage);
         javalin.routes.get("/workbench/api/drafts/{id}", this::draftData);
         javalin.routes.post("/workbench/api/drafts/{id}/files", this::saveFile);
+        javalin.routes.get("/workbench/api/drafts/{id}/check", ctx -> {
+            signedIn(ctx);
+            json(ctx, check(drafts.files(drafts.find(id(ctx)).id()), true));
+        });
         javalin.routes.post("/workbench/drafts/{id}/submit", form(ctx -> {
             User user = guard(ctx);
             drafts.submit(user, drafts.find(id(ctx)));
@@ -235,11 +239,14 @@ public final class Workbench {
         body.put("id", draft.id()).put("state", draft.state())
                 .put("editable", draft.editable() && draft.author().equals(user.id()));
         body.set("files", draftJson.files(files));
-        body.set("check", check(files));
+        body.set("check", check(files, true));
         json(ctx, body);
     }
 
-    /** Saves one table file of a draft (its rows of cells) and answers the checks of the draft as it now is. */
+    /**
+     * Saves one table file of a draft (its rows of cells) and answers {@code rules check} of the draft
+     * as it now is: every problem at its cell. The scenarios follow from {@code GET .../check}.
+     */
     private void saveFile(Context ctx) throws SQLException, IOException {
         User user = guard(ctx);
         WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
@@ -257,7 +264,7 @@ public final class Workbench {
         byte[] content = RuleGrid.csv(rows, old);
         drafts.save(user, draft, path, content);
         files.put(path, content);
-        json(ctx, check(files));
+        json(ctx, check(files, false));
     }
 
     /** Refuses an edit of a locked cell (the code rows, ids and codes): the page never sends one. */
@@ -286,10 +293,12 @@ public final class Workbench {
         }
     }
 
-    private ObjectNode check(Map<String, byte[]> files) throws SQLException, IOException {
+    /** The checks of a draft beside the live rules'; with {@code scenarios}, the scenarios run too. */
+    private ObjectNode check(Map<String, byte[]> files, boolean scenarios) throws SQLException, IOException {
         Drafts.Live live = drafts.live();
         RulesCheck checks = drafts.checks();
-        return draftJson.check(checks.check(files), checks.check(live.files()), files, live.files());
+        return draftJson.check(scenarios ? checks.check(files) : checks.compile(files), checks.check(live.files()),
+                files, live.files());
     }
 
     private void asset(Context ctx) throws IOException {

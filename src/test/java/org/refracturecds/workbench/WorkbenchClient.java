@@ -54,6 +54,14 @@ final class WorkbenchClient {
         return send(request);
     }
 
+    /** Signs in with a local account on the service at {@code base}; the page it ends on. */
+    HttpResponse<String> signInLocally(String base, String user, String password) throws IOException, InterruptedException {
+        String form = get(base + "/workbench").body();
+        HttpResponse<String> answer = postForm(base + "/workbench/signin",
+                Map.of("login", hidden(form, "login"), "user", user, "password", password));
+        return answer.statusCode() == 303 ? follow(base + "/workbench") : answer;
+    }
+
     String cookie(String host, String name) {
         return cookies.getOrDefault(host, Map.of()).get(name);
     }

@@ -52,10 +52,7 @@ class WorkbenchSignInTest {
     }
 
     static HttpResponse<String> signInLocally(WorkbenchClient browser, String user, String password) throws Exception {
-        String form = browser.get(service.base + "/workbench").body();
-        HttpResponse<String> answer = browser.postForm(service.base + "/workbench/signin",
-                Map.of("login", WorkbenchClient.hidden(form, "login"), "user", user, "password", password));
-        return answer.statusCode() == 303 ? browser.follow(service.base + "/workbench") : answer;
+        return browser.signInLocally(service.base, user, password);
     }
 
     @Test
