@@ -30,9 +30,13 @@
   function render(data) {
     var grids = document.getElementById('grids');
     grids.textContent = '';
+    var index = grids.appendChild(el('nav', {'aria-label': 'Tables', 'class': 'files'})).appendChild(el('ul'));
     data.files.forEach(function (file) {
       files[file.path] = file;
-      var section = el('section', {'class': 'file', 'aria-label': file.path});
+      var id = 'file-' + file.path.replace(/\W/g, '-');
+      index.appendChild(el('li')).appendChild(el('a', {href: '#' + id},
+        file.path + ': ' + file.tables.map(function (t) { return t.name; }).join(', ')));
+      var section = el('section', {'class': 'file', 'aria-label': file.path, id: id});
       section.appendChild(el('h3', {}, file.path));
       file.tables.forEach(function (table) { section.appendChild(grid(file, table)); });
       grids.appendChild(section);
@@ -110,6 +114,7 @@
       ? 'type a number, with a point for decimals (0.05), no % sign or words'
       : column.required && input.value.trim() === '' ? 'every row needs a Source: where this comes from' : null;
     mark(td, 'local', local);
+    main.setAttribute('data-checked', 'pending');
     clearTimeout(timers[file.path]);
     document.getElementById('check-summary').textContent = 'Checking...';
     timers[file.path] = setTimeout(function () { save(file); }, 200);

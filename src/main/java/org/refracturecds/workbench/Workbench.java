@@ -49,7 +49,7 @@ public final class Workbench {
     static final String SESSION_COOKIE = "pvp_workbench";
     static final String LOGIN_COOKIE = "pvp_workbench_login";
     private static final String CSRF_HEADER = "X-CSRF-Token";
-    private static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+    private static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
             + " connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     private final Supplier<String> publicUrl;
@@ -152,7 +152,8 @@ public final class Workbench {
         ctx.header("Content-Security-Policy", POLICY)
                 .header("Cache-Control", "no-store")
                 .header("X-Content-Type-Options", "nosniff")
-                .header("Referrer-Policy", "no-referrer")
+                // same-origin, not no-referrer: with no-referrer a browser sends Origin: null on a form's POST
+                .header("Referrer-Policy", "same-origin")
                 .header("X-Frame-Options", "DENY");
     }
 
