@@ -206,6 +206,24 @@
         + failing.map(function (s) { return s.name + ' (' + s.failures.join('; ') + ')'; }).join(' | ');
       changed.forEach(function (td) { mark(td, 'scenarios', message); });
     }
+    document.querySelectorAll('tr.uncovered').forEach(function (tr) { tr.classList.remove('uncovered'); tr.removeAttribute('title'); });
+    var unreached = [];
+    (check.uncovered || []).forEach(function (u) {
+      var td = u.file ? cellAt(u.file, u.row, 1) : null;
+      var tr = td ? td.parentNode : null;
+      if (tr) {
+        tr.classList.add('uncovered');
+        tr.setAttribute('title', 'no scenario reaches this row: add one that does');
+        tr.firstChild.textContent = u.row + ' (no scenario)';
+      }
+      unreached.push(u.file ? u.file + ' row ' + u.row : u.rule);
+    });
+    var coverage = document.getElementById('coverage');
+    if (coverage) {
+      coverage.textContent = !check.scenariosRun ? '' : unreached.length
+        ? 'No scenario reaches these rows, so nothing tests them: ' + unreached.join(', ') + '.'
+        : 'Every row that runs for a patient is reached by at least one scenario.';
+    }
     summary(check, failing.length);
     changes(check);
     scenarios(check);

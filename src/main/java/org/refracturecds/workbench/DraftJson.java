@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.refracturecds.authoring.RulesCheck;
 import org.refracturecds.authoring.ScenarioRunner;
@@ -20,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class DraftJson {
 
+    private static final Pattern TABLE_ROW = Pattern.compile("(.+)_(\\d+)");
     private final ObjectMapper json;
 
     DraftJson(ObjectMapper json) {
@@ -81,7 +84,36 @@ final class DraftJson {
             check.put("beforePassed", live.report().passed()).put("beforeFailed", live.report().failed());
         }
         check.set("changes", changes(draftFiles, liveFiles));
+        check.set("uncovered", uncovered(draft, draftFiles));
         return check;
+    }
+
+    /**
+     * The rows of the draft's tables whose rule no scenario fired (coverage): Drools names the rule
+     * of a table's row TABLE_ROW. Only rules that run for each patient count (the guidance); the
+     * rows of the knowledge tables are read once, at load.
+     */
+    private ArrayNode uncovered(RulesCheck.Outcome draft, Map<String, byte[]> files) {
+        ArrayNode uncovered = json.createArrayNode();
+        if (draft.report() == null) {
+            return uncovered;
+        }
+        Map<String, String> fileOfTable = new HashMap<>();
+        files.forEach((path, bytes) -> {
+            if (path.endsWith(".drl.csv") && !path.contains("/")) {
+                RuleGrid.tables(RuleGrid.rows(bytes)).forEach(t -> fileOfTable.put(t.name(), path));
+            }
+        });
+        for (String rule : draft.report().neverFired()) {
+            Matcher row = TABLE_ROW.matcher(rule);
+            if (row.matches() && fileOfTable.containsKey(row.group(1))) {
+                uncovered.addObject().put("file", fileOfTable.get(row.group(1))).put("row", Integer.parseInt(row.group(2)))
+                        .put("rule", rule);
+            } else {
+                uncovered.addObject().put("rule", rule);
+            }
+        }
+        return uncovered;
     }
 
     private static String key(ScenarioRunner.Result result) {
