@@ -43,6 +43,23 @@
     });
   }
 
+  /** The download links and the upload form's choice of table, one per table file. */
+  function spreadsheets(data) {
+    var list = document.getElementById('downloads');
+    var choice = document.getElementById('upload-table');
+    var form = document.getElementById('upload-form');
+    data.files.forEach(function (file) {
+      list.appendChild(el('li')).appendChild(el('a', {href: '/workbench/drafts/' + draftId + '/xlsx/' + file.path},
+        file.path + ' as .xlsx'));
+      if (choice) { choice.appendChild(el('option', {value: file.path}, file.path)); }
+    });
+    if (form) {
+      var target = function () { form.setAttribute('action', '/workbench/drafts/' + draftId + '/xlsx/' + choice.value); };
+      choice.addEventListener('change', target);
+      target();
+    }
+  }
+
   function grid(file, table) {
     var wrap = el('div', {'class': 'grid-wrap'});
     var t = el('table', {'class': 'grid', 'data-table': table.name});
@@ -311,6 +328,6 @@
 
   fetch('/workbench/api/drafts/' + draftId, {credentials: 'same-origin'})
     .then(function (response) { return response.json(); })
-    .then(function (data) { render(data); show(data.check); })
+    .then(function (data) { render(data); spreadsheets(data); show(data.check); })
     .catch(function () { document.getElementById('check-summary').textContent = 'The draft cannot be loaded: reload the page.'; });
 }());

@@ -103,6 +103,8 @@ public final class Workbench {
             signedIn(ctx);
             json(ctx, check(drafts.files(drafts.find(id(ctx)).id()), true));
         });
+        javalin.routes.get("/workbench/drafts/{id}/xlsx/{path}", this::download);
+        javalin.routes.post("/workbench/drafts/{id}/xlsx/{path}", form(this::upload));
         javalin.routes.post("/workbench/drafts/{id}/submit", form(ctx -> {
             User user = guard(ctx);
             drafts.submit(user, drafts.find(id(ctx)));
@@ -266,6 +268,41 @@ public final class Workbench {
         drafts.save(user, draft, path, content);
         files.put(path, content);
         json(ctx, check(files, false));
+    }
+
+    /** A table file of a draft as an Excel workbook. */
+    private void download(Context ctx) throws SQLException, IOException {
+        signedIn(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        String path = ctx.pathParam("path");
+        byte[] file = drafts.files(draft.id()).get(path);
+        if (file == null || !path.endsWith(".drl.csv")) {
+            throw new HttpError(404, "PVP-H825", "path", "draft " + draft.id() + " has no table " + HttpError.cut(path, 60));
+        }
+        ctx.header("Content-Disposition", "attachment; filename=\"" + path.replace(".drl.csv", "") + "-draft-" + draft.id()
+                + ".xlsx\"");
+        ctx.contentType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .result(Spreadsheets.xlsx(path, RuleGrid.rows(file)));
+    }
+
+    /** An Excel workbook uploaded in place of a table file: the same checks as an edit in the grid, then the draft page. */
+    private void upload(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        String path = ctx.pathParam("path");
+        byte[] old = drafts.files(draft.id()).get(path);
+        io.javalin.http.UploadedFile upload = ctx.uploadedFile("file");
+        if (old == null || !path.endsWith(".drl.csv") || upload == null) {
+            throw new HttpError(400, "PVP-H825", "file", "choose the .xlsx of a table of this draft to upload");
+        }
+        List<List<String>> before = RuleGrid.rows(old);
+        List<List<String>> rows;
+        try (InputStream in = upload.content()) {
+            rows = Spreadsheets.rows(in, before);
+        }
+        lockedUnchanged(path, before, rows);
+        drafts.save(user, draft, path, RuleGrid.csv(rows, old));
+        ctx.redirect("/workbench/drafts/" + draft.id() + "#changes-title", HttpStatus.SEE_OTHER);
     }
 
     /** Refuses an edit of a locked cell (the code rows, ids and codes): the page never sends one. */

@@ -62,18 +62,34 @@ final class WorkbenchClient {
         return answer.statusCode() == 303 ? follow(base + "/workbench") : answer;
     }
 
+    HttpResponse<byte[]> getBytes(String url) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET();
+        addCookies(request, URI.create(url));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** A form with the CSRF token and one file (field "file"), as multipart/form-data. */
+    HttpResponse<String> postFile(String url, String csrf, byte[] file) throws IOException, InterruptedException {
+        String boundary = "----workbench" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf + "\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"table.xlsx\"\r\n"
+                + "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(file);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+    }
+
     String cookie(String host, String name) {
         return cookies.getOrDefault(host, Map.of()).get(name);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         URI uri = request.build().uri();
-        String host = uri.getHost() + ":" + uri.getPort();
-        Map<String, String> jar = cookies.computeIfAbsent(host, h -> new LinkedHashMap<>());
-        if (!jar.isEmpty()) {
-            request.header("Cookie", jar.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .collect(Collectors.joining("; ")));
-        }
+        Map<String, String> jar = addCookies(request, uri);
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         for (String header : response.headers().allValues("Set-Cookie")) {
             Matcher cookie = SET_COOKIE.matcher(header);
@@ -86,6 +102,15 @@ final class WorkbenchClient {
             }
         }
         return response;
+    }
+
+    private Map<String, String> addCookies(HttpRequest.Builder request, URI uri) {
+        Map<String, String> jar = cookies.computeIfAbsent(uri.getHost() + ":" + uri.getPort(), h -> new LinkedHashMap<>());
+        if (!jar.isEmpty()) {
+            request.header("Cookie", jar.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining("; ")));
+        }
+        return jar;
     }
 
     /** The value of a page's hidden input or meta tag named {@code name}. */

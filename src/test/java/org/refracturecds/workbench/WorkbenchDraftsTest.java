@@ -270,6 +270,41 @@ class WorkbenchDraftsTest {
     }
 
     @Test
+    void aTable_downloadedAsXlsx_changedAndUploaded_isCheckedAsAnEdit_andALockedCellIsRefused() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "Wording through a spreadsheet");
+        HttpResponse<byte[]> download = ann.browser().getBytes(service.base + "/workbench/drafts/" + draft
+                + "/xlsx/bands.drl.csv");
+        assertEquals(200, download.statusCode());
+        assertTrue(download.headers().firstValue("Content-Disposition").orElse("").contains("bands-draft-" + draft + ".xlsx"));
+
+        byte[] changed = changeCell(download.body(), HIGH_ROW, MEANING, "predicted risk of one in five or more");
+        HttpResponse<String> uploaded = ann.browser().postFile(service.base + "/workbench/drafts/" + draft
+                + "/xlsx/bands.drl.csv", ann.csrf(), changed);
+        assertEquals(303, uploaded.statusCode(), uploaded.body());
+        JsonNode check = full(ann, draft);
+        assertTrue(check.path("publishable").asBoolean(), check.toString());
+        JsonNode change = check.path("changes").get(0);
+        assertEquals("predicted risk of one in five or more", change.path("after").asText());
+        assertEquals(1, check.path("changes").size(), "every other cell came back as it was: " + check.path("changes"));
+
+        byte[] renamed = changeCell(download.body(), HIGH_ROW, 1, "severe");
+        HttpResponse<String> refused = ann.browser().postFile(service.base + "/workbench/drafts/" + draft
+                + "/xlsx/bands.drl.csv", ann.csrf(), renamed);
+        assertEquals(400, refused.statusCode());
+        assertTrue(refused.body().contains("PVP-H826"), refused.body());
+    }
+
+    private static byte[] changeCell(byte[] xlsx, int row, int column, String value) throws Exception {
+        try (org.apache.poi.xssf.usermodel.XSSFWorkbook book = new org.apache.poi.xssf.usermodel.XSSFWorkbook(
+                new java.io.ByteArrayInputStream(xlsx)); java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream()) {
+            book.getSheetAt(0).getRow(row - 1).getCell(column - 1).setCellValue(value);
+            book.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    @Test
     void anApprover_cannotApproveTheirOwnDraft() throws Exception {
         SignedIn abe = signIn("abe");
         long draft = newDraft(abe, "My own change");
