@@ -326,6 +326,72 @@
     });
   }
 
+  function patient() {
+    var form = document.getElementById('preview-form');
+    var value = function (name) { return form.elements[name].value; };
+    return {level: value('level'), phase: value('phase'), IVC: value('IVC'), EPD: value('EPD'), NPEC: value('NPEC'), RR: value('RR')};
+  }
+
+  function post(path, body) {
+    return fetch('/workbench/api/drafts/' + draftId + path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok) { throw new Error(((answer.issue || [{}])[0]).diagnostics || 'refused'); }
+        return answer;
+      });
+    });
+  }
+
+  /** The card as the EHR shows it (summary, indicator, detail, links), and the rows that fired outlined. */
+  function showPreview(answer) {
+    var box = document.getElementById('preview-card');
+    box.textContent = '';
+    var card = answer.card;
+    var article = box.appendChild(el('article', {'class': 'card indicator-' + card.indicator, id: 'card'}));
+    article.appendChild(el('p', {'class': 'indicator'}, card.indicator));
+    article.appendChild(el('h3', {id: 'card-summary'}, card.summary));
+    article.appendChild(el('div', {'class': 'detail', id: 'card-detail'}, card.detail));
+    var links = article.appendChild(el('ul'));
+    (card.links || []).forEach(function (link) {
+      links.appendChild(el('li')).appendChild(el('a', {href: link.url, target: '_blank', rel: 'noopener'}, link.label));
+    });
+    document.querySelectorAll('tr.fired').forEach(function (tr) { tr.classList.remove('fired'); });
+    var rows = answer.fired.map(function (f) {
+      var td = cellAt(f.file, f.row, 1);
+      if (td) { td.parentNode.classList.add('fired'); }
+      return f.file + ' row ' + f.row;
+    });
+    box.appendChild(el('p', {id: 'fired'}, rows.length ? 'Rows of the tables that fired (outlined below): ' + rows.join(', ') + '.'
+      : 'No row of the tables fired for this patient.'));
+  }
+
+  function previews() {
+    var form = document.getElementById('preview-form');
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      post('/preview', patient()).then(showPreview).catch(function (e) {
+        document.getElementById('preview-card').textContent = 'No preview: ' + e.message;
+      });
+    });
+    var keep = document.getElementById('keep-form');
+    if (keep) {
+      keep.addEventListener('submit', function (event) {
+        event.preventDefault();
+        var body = patient();
+        body.name = keep.elements.name.value;
+        var mine = ++sequence;
+        main.setAttribute('data-checked', 'pending');
+        post('/scenarios', body).then(function (check) { if (mine === sequence) { show(check); } }).catch(function (e) {
+          document.getElementById('check-summary').textContent = 'The scenario was not saved: ' + e.message;
+        });
+      });
+    }
+  }
+  previews();
+
   fetch('/workbench/api/drafts/' + draftId, {credentials: 'same-origin'})
     .then(function (response) { return response.json(); })
     .then(function (data) { render(data); spreadsheets(data); show(data.check); })

@@ -118,7 +118,7 @@ public final class Server implements AutoCloseable {
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.workbench = config.workbench() != null && config.workbench().enabled() ? new Workbench(config,
-                this::publicUrl, JSON, rules, rulesSync, database, audit, this::nodeName, clock) : null;
+                this::publicUrl, JSON, rules, rulesSync, database, audit, this::nodeName, clock, cds::card) : null;
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
                         + " flight finish, new ones go to another node") : Readiness.Check.pass("not stopping"))
                 .add("warm-up", () -> warm != null ? warm : Readiness.Check.fail("not finished: the FHIR client, the"

@@ -101,9 +101,9 @@ public final class WorkbenchDrafts {
     }
 
     /**
-     * Replaces one file of a draft its author may still change.
+     * Replaces one file of a draft its author may still change, or adds it.
      *
-     * @return false when the draft is not (or no longer) editable, or has no such file
+     * @return false when the draft is not (or no longer) editable
      */
     public boolean saveFile(long id, String path, byte[] content) throws SQLException {
         OffsetDateTime now = now();
@@ -121,10 +121,15 @@ public final class WorkbenchDrafts {
                 update.setBytes(1, content);
                 update.setLong(2, id);
                 update.setString(3, path);
-                if (update.executeUpdate() != 1) {
-                    connection.rollback();
-                    return false;
+                if (update.executeUpdate() == 1) {
+                    return true;
                 }
+            }
+            try (PreparedStatement insert = connection.prepareStatement(INSERT_FILE)) {
+                insert.setLong(1, id);
+                insert.setString(2, path);
+                insert.setBytes(3, content);
+                insert.executeUpdate();
             }
             return true;
         });

@@ -98,12 +98,7 @@ final class DraftJson {
         if (draft.report() == null) {
             return uncovered;
         }
-        Map<String, String> fileOfTable = new HashMap<>();
-        files.forEach((path, bytes) -> {
-            if (path.endsWith(".drl.csv") && !path.contains("/")) {
-                RuleGrid.tables(RuleGrid.rows(bytes)).forEach(t -> fileOfTable.put(t.name(), path));
-            }
-        });
+        Map<String, String> fileOfTable = Preview.fileOfTable(files);
         for (String rule : draft.report().neverFired()) {
             Matcher row = TABLE_ROW.matcher(rule);
             if (row.matches() && fileOfTable.containsKey(row.group(1))) {

@@ -133,7 +133,7 @@ final class Drafts {
         }
         if (!store.saveFile(draft.id(), path, content)) {
             throw new HttpError(409, "PVP-H822", "draft", "draft " + draft.id() + " is " + find(draft.id()).state()
-                    + " and can no longer be changed, or has no file " + path);
+                    + " and can no longer be changed");
         }
     }
 

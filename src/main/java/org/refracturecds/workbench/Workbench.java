@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.authoring.RulesCheck;
 import org.refracturecds.authoring.RulesSync;
+import org.refracturecds.engine.Assessment;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.ServiceConfig;
@@ -58,6 +60,7 @@ public final class Workbench {
     private final SignIn signIn;
     private final Drafts drafts;
     private final DraftJson draftJson;
+    private final Preview preview;
     private final AuditTrail audit;
     private final WorkbenchPages pages = new WorkbenchPages();
 
@@ -65,8 +68,13 @@ public final class Workbench {
      * @param publicUrl the service's URL as a browser reaches it, once it listens
      * @param node      this node's name in the audit trail
      */
+    /**
+     * @param cards the card a hook call gives for an assessment, its page kept and linked (the host
+     *              wires the CDS Hooks face's), for the preview
+     */
     public Workbench(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, LiveRules rules, RulesSync sync,
-                     Database database, AuditTrail audit, Supplier<String> node, Clock clock) {
+                     Database database, AuditTrail audit, Supplier<String> node, Clock clock,
+                     BiFunction<Assessment, String, ObjectNode> cards) {
         this.publicUrl = publicUrl;
         this.json = json;
         this.sessions = new Sessions(Duration.ofMinutes(config.workbench().sessionMinutes()), clock);
@@ -74,6 +82,7 @@ public final class Workbench {
         this.drafts = new Drafts(new WorkbenchDrafts(database, clock), new RulesCheck(new Settings(config.incidence())),
                 rules, sync, new RulesVersions(database, clock), node, clock);
         this.draftJson = new DraftJson(json);
+        this.preview = new Preview(json, new Settings(config.incidence()), cards);
         this.audit = audit;
     }
 
@@ -103,6 +112,12 @@ public final class Workbench {
             signedIn(ctx);
             json(ctx, check(drafts.files(drafts.find(id(ctx)).id()), true));
         });
+        javalin.routes.post("/workbench/api/drafts/{id}/preview", ctx -> {
+            guard(ctx);
+            Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
+            json(ctx, preview.run(compiled(files), Preview.Patient.of(json.readTree(ctx.bodyAsBytes())), files));
+        });
+        javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
         javalin.routes.get("/workbench/drafts/{id}/xlsx/{path}", this::download);
         javalin.routes.post("/workbench/drafts/{id}/xlsx/{path}", form(this::upload));
         javalin.routes.post("/workbench/drafts/{id}/submit", form(ctx -> {
@@ -268,6 +283,29 @@ public final class Workbench {
         drafts.save(user, draft, path, content);
         files.put(path, content);
         json(ctx, check(files, false));
+    }
+
+    /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
+    private void keepPreview(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode form = json.readTree(ctx.bodyAsBytes());
+        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        byte[] kept = preview.keep(compiled(files), Preview.Patient.of(form), form.path("name").asText(null),
+                files.get(Preview.SCENARIO_FILE));
+        drafts.save(user, draft, Preview.SCENARIO_FILE, kept);
+        files.put(Preview.SCENARIO_FILE, kept);
+        json(ctx, check(files, true));
+    }
+
+    /** The draft's rules, compiled; refused while they do not compile. */
+    private org.refracturecds.engine.RuleSet compiled(Map<String, byte[]> files) {
+        RulesCheck.Outcome outcome = drafts.checks().compile(files);
+        if (outcome.rules() == null) {
+            throw new HttpError(409, "PVP-H823", "draft", "the draft's rules do not compile, so there is nothing to preview:"
+                    + " mend the problems shown on the cells first");
+        }
+        return outcome.rules();
     }
 
     /** A table file of a draft as an Excel workbook. */

@@ -53,6 +53,12 @@ final class WorkbenchPages {
     record VersionRow(long id, String version, String sha, String at, String by, boolean live) {
     }
 
+    record Level(String name, boolean selected) {
+    }
+
+    private static final List<Level> LEVELS = java.util.stream.Stream.of("T4", "T5", "T6", "T7", "T8", "T9", "T10",
+            "T11", "T12", "L1", "L2", "L3", "L4", "L5").map(name -> new Level(name, name.equals("T12"))).toList();
+
     record EventRow(String at, String event, String who, String rules, String code, String detail) {
     }
 
@@ -89,6 +95,7 @@ final class WorkbenchPages {
             final boolean mayReview = !mine && session.user().mayApprove() && WorkbenchDrafts.SUBMITTED.equals(d.state());
             final boolean ownSubmitted = mine && WorkbenchDrafts.SUBMITTED.equals(d.state());
             final boolean authorOnly = !mine && !session.user().mayApprove() && WorkbenchDrafts.SUBMITTED.equals(d.state());
+            final List<Level> levels = LEVELS;
         });
     }
 

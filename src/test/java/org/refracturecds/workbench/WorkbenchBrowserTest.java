@@ -58,7 +58,7 @@ class WorkbenchBrowserTest {
     }
 
     private static WebDriverWait waiting(ChromeDriver browser) {
-        return new WebDriverWait(browser, Duration.ofSeconds(20));
+        return new WebDriverWait(browser, Duration.ofSeconds(60));
     }
 
     private static void screenshot(ChromeDriver browser, String name) throws Exception {
@@ -115,7 +115,6 @@ class WorkbenchBrowserTest {
             waiting(browser).until(b -> !b.findElements(By.cssSelector(HIGH_BOUND + " input")).isEmpty());
         } catch (RuntimeException e) {
             browser.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).forEach(System.out::println);
-            System.out.println(browser.getPageSource());
             throw e;
         }
         checked(browser);
@@ -153,6 +152,18 @@ class WorkbenchBrowserTest {
         assertTrue(browser.findElements(By.cssSelector("#scenario-list tr.fail")).isEmpty());
         assertTrue(browser.findElement(By.id("change-list")).getText()
                 .contains("predicted risk of 20% or more predicted risk of 20 percent or more"));
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("pv-phase"))).selectByValue("post-operative");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("pv-npec"))).selectByVisibleText("upper-and-lower");
+        browser.findElement(By.id("preview-run")).click();
+        waiting(browser).until(b -> !b.findElements(By.id("card-summary")).isEmpty());
+        assertTrue(browser.findElement(By.id("card-summary")).getText().startsWith("After PVP"));
+        assertFalse(browser.findElements(By.cssSelector("tr.fired")).isEmpty(), "the guidance rows that fired are outlined");
+        screenshot(browser, "workbench-preview");
+        browser.findElement(By.id("scenario-name")).sendKeys("After PVP, a cleft with no cement contact");
+        browser.findElement(By.id("keep")).click();
+        checked(browser);
+        assertTrue(browser.findElement(By.id("scenario-list")).getText().contains("After PVP, a cleft with no cement contact"
+                + " tests/workbench.yaml:"), browser.findElement(By.id("scenario-list")).getText());
         browser.findElement(By.id("submit")).click();
         waiting(browser).until(b -> b.findElement(By.id("draft-state")).getText().equals("submitted"));
         assertTrue(browser.findElements(By.id("approve")).isEmpty(), "an author has no approve button");

@@ -305,6 +305,36 @@ class WorkbenchDraftsTest {
     }
 
     @Test
+    void aWhatIfPatient_givesTheCardAsTheEhrShowsIt_withItsPage_andTheRowsThatFired_andIsKeptAsAScenario() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A scenario from a preview");
+        String patient = "{\"level\":\"T12\",\"phase\":\"post-operative\",\"IVC\":\"present\",\"EPD\":\"present\","
+                + "\"NPEC\":\"upper-and-lower\",\"RR\":\"12\"";
+
+        JsonNode preview = checked(ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/preview",
+                patient + "}", ann.csrf()));
+
+        JsonNode card = preview.path("card");
+        assertTrue(card.path("summary").asText().startsWith("After PVP"), card.toString());
+        assertEquals("critical", card.path("indicator").asText(), card.path("summary").asText());
+        String page = card.path("links").get(0).path("url").asText();
+        assertTrue(page.contains("/view/"), page);
+        HttpResponse<String> surgeonsPage = new WorkbenchClient().get(page);
+        assertEquals(200, surgeonsPage.statusCode());
+        assertTrue(surgeonsPage.body().contains("T12"));
+        List<JsonNode> guidance = where(preview.path("fired"), "file", "guidance.drl.csv");
+        assertFalse(guidance.isEmpty(), preview.path("fired").toString());
+
+        JsonNode check = checked(ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/scenarios",
+                patient + ",\"name\":\"High after PVP with a cleft, disruption and no contact\"}", ann.csrf()));
+        JsonNode kept = where(check.path("scenarios"), "name", "High after PVP with a cleft, disruption and no contact").get(0);
+        assertTrue(kept.path("passed").asBoolean(), kept.toString());
+        assertTrue(kept.path("before").isNull(), "a new scenario");
+        assertTrue(kept.path("where").asText().startsWith("tests/workbench.yaml:"), kept.toString());
+        assertTrue(check.path("publishable").asBoolean());
+    }
+
+    @Test
     void anApprover_cannotApproveTheirOwnDraft() throws Exception {
         SignedIn abe = signIn("abe");
         long draft = newDraft(abe, "My own change");
