@@ -345,6 +345,33 @@
     });
   }
 
+  /** A card's detail as an EHR shows its Markdown: paragraphs, lists, bold and italic; built as nodes, never as HTML. */
+  function markdown(text) {
+    var box = el('div', {'class': 'detail'});
+    text.split(/\n\s*\n/).forEach(function (block) {
+      var lines = block.split('\n');
+      if (lines.every(function (line) { return /^\s*- /.test(line); })) {
+        var list = box.appendChild(el('ul'));
+        lines.forEach(function (line) { inline(list.appendChild(el('li')), line.replace(/^\s*- /, '')); });
+      } else {
+        inline(box.appendChild(el('p')), block);
+      }
+    });
+    return box;
+  }
+
+  function inline(parent, text) {
+    text.split(/(\*\*[^*]+\*\*|\*[^*]+\*)/).forEach(function (part) {
+      if (/^\*\*[^*]+\*\*$/.test(part)) {
+        parent.appendChild(el('strong', {}, part.slice(2, -2)));
+      } else if (/^\*[^*]+\*$/.test(part)) {
+        parent.appendChild(el('em', {}, part.slice(1, -1)));
+      } else if (part) {
+        parent.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
   /** The card as the EHR shows it (summary, indicator, detail, links), and the rows that fired outlined. */
   function showPreview(answer) {
     var box = document.getElementById('preview-card');
@@ -353,7 +380,7 @@
     var article = box.appendChild(el('article', {'class': 'card indicator-' + card.indicator, id: 'card'}));
     article.appendChild(el('p', {'class': 'indicator'}, card.indicator));
     article.appendChild(el('h3', {id: 'card-summary'}, card.summary));
-    article.appendChild(el('div', {'class': 'detail', id: 'card-detail'}, card.detail));
+    article.appendChild(markdown(card.detail)).id = 'card-detail';
     var links = article.appendChild(el('ul'));
     (card.links || []).forEach(function (link) {
       links.appendChild(el('li')).appendChild(el('a', {href: link.url, target: '_blank', rel: 'noopener'}, link.label));

@@ -210,8 +210,11 @@ class WorkbenchDraftsTest {
         HttpResponse<String> selfApproval = act(ann, draft, "approve", Map.of());
         assertEquals(403, selfApproval.statusCode());
         assertTrue(selfApproval.body().contains("PVP-H813"), selfApproval.body());
+        long publishing = System.nanoTime();
         HttpResponse<String> approved = act(abe, draft, "approve", Map.of());
         assertEquals(303, approved.statusCode(), approved.body());
+        System.out.println("workbench approval (checks, publication, this node swapped): "
+                + (System.nanoTime() - publishing) / 1_000_000 + " ms");
 
         JsonNode now = status();
         assertNotEquals(before, now.path("sha256").asText());
@@ -314,6 +317,7 @@ class WorkbenchDraftsTest {
         JsonNode preview = checked(ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/preview",
                 patient + "}", ann.csrf()));
 
+        System.out.println("workbench preview: " + preview.path("millis").asLong() + " ms in the service");
         JsonNode card = preview.path("card");
         assertTrue(card.path("summary").asText().startsWith("After PVP"), card.toString());
         assertEquals("critical", card.path("indicator").asText(), card.path("summary").asText());
