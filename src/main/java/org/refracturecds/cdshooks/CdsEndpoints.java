@@ -79,7 +79,7 @@ public final class CdsEndpoints {
      * @param context "PVP ordered" before PVP, "After PVP" after it
      */
     public ObjectNode card(Assessment assessment, String context) {
-        return cards.assessmentCard(assessment, context, List.of());
+        return cards.assessmentCard(assessment, null, List.of(), context, List.of());
     }
 
     public void register(JavalinConfig javalin) {

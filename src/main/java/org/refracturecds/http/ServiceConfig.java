@@ -55,6 +55,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          given or read from the environment variable {@code auditKeyEnv} names; never
  *                          logged; null: the audit trail records no patient
  * @param view              the surgeon's page that the cards link to
+ * @param fhirServer        the hospital's FHIR server the FHIR face reads from, with the module's own credentials
  * @param workbench         the rules workbench ({@code /workbench}): who may sign in, and how
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
@@ -67,7 +68,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String logFormat,
                             int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
-                            View view, Workbench workbench) {
+                            View view, FhirServer fhirServer, Workbench workbench) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
@@ -90,6 +91,21 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     }
 
     /**
+     * The hospital's FHIR server that {@code GET /fhir/Patient/{id}/$pvp-refracture-risk} reads a
+     * patient's findings from (README, "The FHIR face"), with the module's own credentials.
+     *
+     * @param url  its base URL, or null when the FHIR face has no server to read from
+     * @param auth how the module proves who it is to it
+     */
+    public record FhirServer(String url, ServerAuth auth) {
+
+        public FhirServer {
+            url = url == null ? null : withoutTrailingSlash(url);
+            auth = auth == null ? new ServerAuth("none", null, null, null, null, null, null, null, null) : auth;
+        }
+    }
+
+    /**
      * The rules workbench ({@code /workbench}, docs/AUTHORING.md): clinicians sign in through the
      * hospital's OpenID Connect provider ({@code oidc}) or with a local account ({@code accounts},
      * for a demo), as an author or an approver.
@@ -101,6 +117,28 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
         public Workbench {
             accounts = listOrEmpty(accounts);
+        }
+    }
+
+    /**
+     * The module's credentials for {@link FhirServer}: {@code none}; {@code bearer}, a token given
+     * or read from the environment variable {@code tokenEnv} names; or {@code smart}, SMART Backend
+     * Services (client_credentials with a JWT signed by the key in {@code keyFile}, RS384 or ES384;
+     * {@code keyId} the key's kid when the file is a PEM).
+     * Secrets are never logged.
+     */
+    public record ServerAuth(String mode, String token, String tokenEnv, String tokenUrl, String clientId,
+                             String keyFile, String keyId, String algorithm, String scope) {
+
+        public ServerAuth {
+            mode = mode == null ? "none" : mode;
+        }
+
+        @Override
+        public String toString() {
+            return "ServerAuth[mode=" + mode + ", token=" + (token == null ? "none" : "(given)") + ", tokenUrl="
+                    + tokenUrl + ", clientId=" + clientId + ", keyFile=" + keyFile + ", keyId=" + keyId + ", algorithm="
+                    + algorithm + "]";
         }
     }
 
@@ -237,6 +275,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         databaseFromOldName(own, merged, name);
         secretFromEnvironment(merged, "", environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
         secretFromEnvironment(merged, "", environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
+        if (merged.get("fhirServer") instanceof ObjectNode server && server.get("auth") instanceof ObjectNode serverAuth) {
+            secretFromEnvironment(serverAuth, "fhirServer.auth.", environment, name, "token", "PVP_FHIR_TOKEN",
+                    "the bearer token for the hospital's FHIR server");
+        }
         if (merged.get("view") instanceof ObjectNode view) {
             secretFromEnvironment(view, "view.", environment, name, "key", "PVP_VIEW_KEY",
                     "a random key of 32 characters or more (the same on every node)");
@@ -312,7 +354,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
                 + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
                 + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + ", auditKey="
-                + (auditKey == null ? "none" : "(given)") + ", view=" + view + "]";
+                + (auditKey == null ? "none" : "(given)") + ", view=" + view + ", fhirServer=" + fhirServer + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -417,8 +459,49 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                     + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
         checkAuth(at);
+        checkFhirServer(at);
         checkWorkbench(at);
         return this;
+    }
+
+    private void checkFhirServer(String at) throws ConfigException {
+        if (fhirServer == null) {
+            throw new ConfigException(at + "fhirServer' is empty: give a block with url and auth, or leave it out");
+        }
+        if (fhirServer.url() != null) {
+            httpUrl(fhirServer.url(), at + "fhirServer.url'");
+        }
+        ServerAuth a = fhirServer.auth();
+        switch (a.mode()) {
+            case "none" -> { }
+            case "bearer" -> {
+                if (a.token() == null || a.token().isBlank()) {
+                    throw new ConfigException(at + "fhirServer.auth.tokenEnv' is missing: with mode bearer, name the"
+                            + " environment variable that holds the token, e.g. PVP_FHIR_TOKEN");
+                }
+            }
+            case "smart" -> {
+                httpUrl(a.tokenUrl(), at + "fhirServer.auth.tokenUrl'");
+                if (a.clientId() == null || a.clientId().isBlank()) {
+                    throw new ConfigException(at + "fhirServer.auth.clientId' is missing: give the client id the"
+                            + " FHIR server's authorization server registered for this module");
+                }
+                if (a.keyFile() == null || !Files.isReadable(Path.of(a.keyFile()))) {
+                    throw new ConfigException(at + "fhirServer.auth.keyFile' is '" + a.keyFile() + "': give a readable"
+                            + " file with the module's private key (a JWK, or PEM), whose public key the server holds");
+                }
+                if (!List.of("RS384", "ES384").contains(String.valueOf(a.algorithm()))) {
+                    throw new ConfigException(at + "fhirServer.auth.algorithm' is '" + a.algorithm() + "': give RS384"
+                            + " or ES384, as SMART Backend Services asks");
+                }
+            }
+            default -> throw new ConfigException(at + "fhirServer.auth.mode' is '" + a.mode() + "': give none, bearer"
+                    + " (a token from tokenEnv) or smart (SMART Backend Services: tokenUrl, clientId, keyFile)");
+        }
+        if (fhirServer.url() == null && !a.mode().equals("none")) {
+            throw new ConfigException(at + "fhirServer.url' is missing: credentials are set (fhirServer.auth) but no"
+                    + " server to use them with");
+        }
     }
 
     private void checkWorkbench(String at) throws ConfigException {

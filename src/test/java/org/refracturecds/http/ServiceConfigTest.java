@@ -37,7 +37,8 @@ class ServiceConfigTest {
     void theExampleSettings_load() throws Exception {
         ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
                 Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "a".repeat(64),
-                        "PVP_VIEW_KEY", "k".repeat(44), "PVP_OIDC_SECRET", "s".repeat(40)));
+                        "PVP_VIEW_KEY", "k".repeat(44), "PVP_FHIR_TOKEN", "t".repeat(40), "PVP_OIDC_SECRET",
+                        "s".repeat(40)));
 
         assertTrue(example.auth().verify());
         assertTrue(example.workbench().enabled());
@@ -48,6 +49,19 @@ class ServiceConfigTest {
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
         assertEquals("jdbc:postgresql://db.hospital.example:5432/pvp", example.database());
         assertEquals("from-the-environment", example.databasePassword());
+        assertEquals("t".repeat(40), example.fhirServer().auth().token());
+        assertFalse(example.toString().contains("tttt"), "the FHIR server's token is never shown");
+    }
+
+    @Test
+    void smartCredentialsWithoutAReadableKey_areRefused_withTheSettingNamed() {
+        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(null, Map.of("fhirServer", Map.of("url", "https://ehr.example/fhir",
+                        "auth", Map.of("mode", "smart", "tokenUrl", "https://ehr.example/token", "clientId", "pvp",
+                                "keyFile", "/nowhere/key.json"))), Map.of()));
+
+        assertTrue(e.getMessage().startsWith("[PVP-C103] the bundled settings: setting 'fhirServer.auth.keyFile' is"
+                + " '/nowhere/key.json'"), e.getMessage());
     }
 
     @Test
