@@ -243,6 +243,7 @@
     }
     summary(check, failing.length);
     changes(check);
+    references(check);
     scenarios(check);
     var submit = document.getElementById('submit');
     if (submit) { submit.disabled = !check.publishable; }
@@ -299,6 +300,24 @@
         tr.appendChild(el('td', {'class': 'after'}, c.after));
       }
       body.appendChild(tr);
+    });
+  }
+
+  /** MODEL.md's reference cases, on the live rules and on the draft. */
+  function references(check) {
+    var box = document.getElementById('references');
+    if (!box || !check.references) { return; }
+    box.textContent = '';
+    var t = box.appendChild(el('table', {id: 'reference-list'}));
+    var head = el('tr');
+    ['Reference case (docs/MODEL.md), T12 after PVP', 'Live rules', 'This draft'].forEach(function (h) { head.appendChild(el('th', {scope: 'col'}, h)); });
+    t.appendChild(el('thead')).appendChild(head);
+    var body = t.appendChild(el('tbody'));
+    check.references.forEach(function (r) {
+      var tr = body.appendChild(el('tr', {'class': r.changed ? 'changed' : ''}));
+      tr.appendChild(el('td', {}, r.name));
+      tr.appendChild(el('td', {}, r.before));
+      tr.appendChild(el('td', {}, r.after + (r.changed ? ' (changed)' : '')));
     });
   }
 

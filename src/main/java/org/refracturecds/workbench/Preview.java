@@ -140,6 +140,47 @@ final class Preview {
         return YAML.writeValueAsString(file).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A case of MODEL.md's reference values. */
+    record ReferenceCase(String name, Map<String, String> findings) {
+    }
+
+    private static final List<ReferenceCase> REFERENCE_CASES = referenceCases();
+
+    private static List<ReferenceCase> referenceCases() {
+        try (var in = Preview.class.getResourceAsStream("reference-cases.yaml")) {
+            return YAML.readValue(in, YAML.getTypeFactory().constructCollectionType(List.class, ReferenceCase.class));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("reference-cases.yaml is missing from the jar or cannot be read", e);
+        }
+    }
+
+    /**
+     * MODEL.md's reference cases on the live rules and on the draft: each one's estimate and band
+     * before and after, or why it has none.
+     */
+    ArrayNode referenceCases(RuleSet live, RuleSet draft) {
+        ArrayNode cases = json.createArrayNode();
+        for (ReferenceCase reference : REFERENCE_CASES) {
+            Patient patient = new Patient("T12", true, reference.findings());
+            String before = estimate(live, patient);
+            String after = estimate(draft, patient);
+            cases.addObject().put("name", reference.name()).put("before", before).put("after", after)
+                    .put("changed", !before.equals(after));
+        }
+        return cases;
+    }
+
+    private String estimate(RuleSet rules, Patient patient) {
+        try {
+            var prediction = assess(rules, patient).predictions().get(0);
+            return org.refracturecds.facts.Numbers.probability(prediction.getProbability())
+                    + (prediction.getBand() == null ? "" : " " + prediction.getBand().getDisplay());
+        } catch (RuntimeException e) {
+            // an input the draft's vocabulary no longer reads (HttpError), or rules that fail on it
+            return "no estimate: " + e.getMessage();
+        }
+    }
+
     /** Each table's file, by the table's name. */
     static Map<String, String> fileOfTable(Map<String, byte[]> files) {
         Map<String, String> tables = new LinkedHashMap<>();

@@ -71,6 +71,8 @@ final class SignIn {
 
     private static final Logger LOG = LoggerFactory.getLogger(SignIn.class);
     private static final Duration PENDING = Duration.ofMinutes(10);
+    /** Sign-ins begun and not finished that this node keeps at most (each lasts {@link #PENDING}). */
+    private static final int MOST_PENDING = 10_000;
     private static final int TIMEOUT_MILLIS = 5000;
     /** Checked when the user is unknown, so that an unknown name takes as long as a wrong password. */
     private static final String NOBODY = BCrypt.withDefaults().hashToString(12, "nobody".toCharArray());
@@ -119,6 +121,9 @@ final class SignIn {
         CodeVerifier verifier = new CodeVerifier();
         String browser = sessions.token();
         purgePending();
+        if (pending.size() >= MOST_PENDING) {
+            throw new Refused("PVP-H804", "too many sign-ins are under way on this node: try again in a few minutes");
+        }
         pending.put(state.getValue(), new Pending(browser, nonce, verifier, clock.instant()));
         AuthenticationRequest request = new AuthenticationRequest.Builder(ResponseType.CODE,
                 new Scope("openid", "profile", "email"), new ClientID(oidc.clientId()), callback)

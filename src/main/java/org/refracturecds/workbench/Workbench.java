@@ -67,10 +67,8 @@ public final class Workbench {
     /**
      * @param publicUrl the service's URL as a browser reaches it, once it listens
      * @param node      this node's name in the audit trail
-     */
-    /**
-     * @param cards the card a hook call gives for an assessment, its page kept and linked (the host
-     *              wires the CDS Hooks face's), for the preview
+     * @param cards     the card a hook call gives for an assessment, its page kept and linked (the host
+     *                  wires the CDS Hooks face's), for the preview
      */
     public Workbench(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, LiveRules rules, RulesSync sync,
                      Database database, AuditTrail audit, Supplier<String> node, Clock clock,
@@ -373,8 +371,13 @@ public final class Workbench {
     private ObjectNode check(Map<String, byte[]> files, boolean scenarios) throws SQLException, IOException {
         Drafts.Live live = drafts.live();
         RulesCheck checks = drafts.checks();
-        return draftJson.check(scenarios ? checks.check(files) : checks.compile(files), checks.check(live.files()),
-                files, live.files());
+        RulesCheck.Outcome draft = scenarios ? checks.check(files) : checks.compile(files);
+        RulesCheck.Outcome before = checks.check(live.files());
+        ObjectNode check = draftJson.check(draft, before, files, live.files());
+        if (scenarios && draft.rules() != null && before.rules() != null) {
+            check.set("references", preview.referenceCases(before.rules(), draft.rules()));
+        }
+        return check;
     }
 
     private void asset(Context ctx) throws IOException {

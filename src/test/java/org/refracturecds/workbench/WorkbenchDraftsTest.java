@@ -164,6 +164,23 @@ class WorkbenchDraftsTest {
     }
 
     @Test
+    void aNewIntercept_movesMODELmdsReferenceCases_shownBeforeAndAfter() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A refitted intercept");
+        ArrayNode rows = rows(data(ann, draft), "model.drl.csv");
+        assertEquals("-3.109", rows.get(40).get(2).asText(), "the Calibration row's intercept");
+
+        checked(edit(ann, draft, rows, "model.drl.csv", 41, 3, "-2.5"));
+        JsonNode references = full(ann, draft).path("references");
+
+        assertEquals(6, references.size());
+        JsonNode fig2 = where(references, "name", "Fig. 2 of the paper (IVC + EPD + NPEC lower, RR 10)").get(0);
+        assertTrue(fig2.path("before").asText().startsWith("62%"), fig2.toString());
+        assertTrue(fig2.path("changed").asBoolean(), fig2.toString());
+        references.forEach(r -> assertTrue(r.path("changed").asBoolean(), r.toString()));
+    }
+
+    @Test
     void aLockedCell_cannotBeChanged() throws Exception {
         SignedIn ann = signIn("ann");
         long draft = newDraft(ann, "rename a band");
