@@ -271,7 +271,7 @@
       text = 'The rules compile: version ' + check.version.after + '. ' + check.passed + ' of ' + (check.passed + check.failed)
         + ' scenarios pass (live rules, version ' + check.version.before + ': ' + check.beforePassed + ').';
       if (failing) { text += ' ' + failing + ' failing: see the scenarios and the marked cells.'; }
-      if (check.publishable) { text += ' Ready to submit.'; }
+      if (check.publishable) { text += editable ? ' Ready to submit.' : ' Every check passes.'; }
     }
     text += ' (checked in ' + check.millis + ' ms)';
     var node = document.getElementById('check-summary');
