@@ -1,6 +1,10 @@
 package org.refracturecds.authoring;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -13,13 +17,13 @@ import java.util.stream.Stream;
  * scenarios under {@code tests/} included: what a publication stores and what a node that loads
  * it writes back into a folder of its own.
  */
-final class RuleFiles {
+public final class RuleFiles {
 
     private RuleFiles() {
     }
 
     /** Every regular file under {@code dir}, in path order. */
-    static Map<String, byte[]> read(Path dir) throws IOException {
+    public static Map<String, byte[]> read(Path dir) throws IOException {
         Map<String, byte[]> files = new TreeMap<>();
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path path : paths.filter(Files::isRegularFile).toList()) {
@@ -34,7 +38,7 @@ final class RuleFiles {
      *
      * @throws IOException also when a path would leave the folder (absolute, or with ..)
      */
-    static Path writeToTemporaryFolder(Map<String, byte[]> files) throws IOException {
+    public static Path writeToTemporaryFolder(Map<String, byte[]> files) throws IOException {
         Path dir = Files.createTempDirectory("pvp-rules-");
         try {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
@@ -53,8 +57,23 @@ final class RuleFiles {
         }
     }
 
+    /** The files of the rules this jar bundles (a copy of the repository's {@code rules/}, its tests/ included). */
+    public static Map<String, byte[]> bundled() throws IOException {
+        try {
+            URI uri = RuleFiles.class.getResource("/rules/pipeline.drl").toURI();
+            if (!"jar".equals(uri.getScheme())) {
+                return read(Path.of(uri).getParent());
+            }
+            try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+                return read(jar.getPath("/rules"));
+            }
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IOException("the bundled rules are missing from the jar", e);
+        }
+    }
+
     /** Deletes a folder and everything under it. */
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(path);

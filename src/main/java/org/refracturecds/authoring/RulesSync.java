@@ -148,8 +148,11 @@ public final class RulesSync implements AutoCloseable {
         return new View(live, live == null || live.sha256().equals(rules.status().sha256()), problem);
     }
 
-    /** Reads the published version and, when this node does not serve it, loads it. */
-    synchronized void poll() {
+    /**
+     * Reads the published version and, when this node does not serve it, loads it now rather than
+     * at the next poll (the workbench, after it publishes).
+     */
+    public synchronized void poll() {
         try {
             if (unpublished != null) {
                 publish(unpublished.files(), unpublished.status());

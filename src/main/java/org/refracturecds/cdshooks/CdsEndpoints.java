@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
+import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.fhirin.StrictJson;
@@ -30,6 +31,7 @@ import org.refracturecds.validation.InputValidation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
@@ -49,6 +51,7 @@ public final class CdsEndpoints {
     /** Requests worked on at once; the others wait in arrival order (setting concurrentRequests). */
     private final Semaphore turns;
     private final CdsHooks hooks;
+    private final CardWriter cards;
     private final MeterRegistry registry;
 
     /**
@@ -64,9 +67,19 @@ public final class CdsEndpoints {
         this.feedback = feedback;
         this.jwt = jwt;
         this.turns = turns;
-        this.hooks = new CdsHooks(config, json, assessor, fetcher, new CardWriter(json, new RiskAssessmentWriter(clock), pages,
-                        Duration.ofMinutes(config.view().linkMinutes())),
-                turns, new InputValidation(InputValidation.mode(config.validation())), clock);
+        this.cards = new CardWriter(json, new RiskAssessmentWriter(clock), pages, Duration.ofMinutes(config.view().linkMinutes()));
+        this.hooks = new CdsHooks(config, json, assessor, fetcher, cards, turns,
+                new InputValidation(InputValidation.mode(config.validation())), clock);
+    }
+
+    /**
+     * The card an assessment gives, exactly as a hook call would answer it (its page kept and
+     * linked): what the rules workbench previews.
+     *
+     * @param context "PVP ordered" before PVP, "After PVP" after it
+     */
+    public ObjectNode card(Assessment assessment, String context) {
+        return cards.assessmentCard(assessment, null, List.of(), context, List.of());
     }
 
     public void register(JavalinConfig javalin) {

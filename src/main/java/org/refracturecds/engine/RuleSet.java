@@ -382,6 +382,11 @@ public final class RuleSet {
         return hash(rules);
     }
 
+    /** SHA-256 over every file given, by path, tests/ included (what tells two drafts of a folder apart). */
+    public static String hashOfAll(Map<String, byte[]> files) {
+        return hash(new TreeMap<>(files));
+    }
+
     /** SHA-256 over every file's path and bytes: any edit gives a new hash. */
     private static String hash(Map<String, byte[]> files) {
         try {

@@ -57,6 +57,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param view              the surgeon's page that the cards link to
  * @param fhirServer        the hospital's FHIR server the FHIR face reads from, with the module's own credentials
  * @param writeBack         the write-back of RiskAssessments on FHIR Subscription notifications
+ * @param workbench         the rules workbench ({@code /workbench}): who may sign in, and how
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -68,7 +69,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String logFormat,
                             int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
-                            View view, FhirServer fhirServer, WriteBack writeBack) {
+                            View view, FhirServer fhirServer, WriteBack writeBack, Workbench workbench) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
@@ -102,6 +103,21 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         public FhirServer {
             url = url == null ? null : withoutTrailingSlash(url);
             auth = auth == null ? new ServerAuth("none", null, null, null, null, null, null, null, null) : auth;
+        }
+    }
+
+    /**
+     * The rules workbench ({@code /workbench}, docs/AUTHORING.md): clinicians sign in through the
+     * hospital's OpenID Connect provider ({@code oidc}) or with a local account ({@code accounts},
+     * for a demo), as an author or an approver.
+     *
+     * @param enabled        whether {@code /workbench} is served at all
+     * @param sessionMinutes how long a sign-in lasts without use
+     */
+    public record Workbench(boolean enabled, int sessionMinutes, Oidc oidc, List<Account> accounts) {
+
+        public Workbench {
+            accounts = listOrEmpty(accounts);
         }
     }
 
@@ -153,6 +169,40 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         public String toString() {
             return "WriteBack[fhirServer=" + fhirServer + ", notifyToken=" + (notifyToken == null ? "none" : "(given)")
                     + ", maxAttempts=" + maxAttempts + "]";
+        }
+    }
+
+    /**
+     * The hospital's OpenID Connect provider, used with the authorization code flow and PKCE.
+     *
+     * @param issuer          the provider's issuer URL; its configuration is read from
+     *                        {@code ISSUER/.well-known/openid-configuration}
+     * @param clientSecret    the client's secret, given or read from the environment variable
+     *                        {@code clientSecretEnv} names; never logged; null for a public client
+     * @param rolesClaim      the ID token claim that holds the user's groups or roles (a string or a list)
+     * @param authorRole      the value of that claim that makes an author
+     * @param approverRole    the value that makes an approver (who may also author)
+     */
+    public record Oidc(String issuer, String clientId, String clientSecret, String clientSecretEnv, String rolesClaim,
+                       String authorRole, String approverRole) {
+
+        @Override
+        public String toString() {
+            return "Oidc[issuer=" + issuer + ", clientId=" + clientId + ", clientSecret="
+                    + (clientSecret == null ? "none" : "(given)") + "]";
+        }
+    }
+
+    /**
+     * A local account of the workbench, for a demo: its password only as a bcrypt hash.
+     *
+     * @param role author or approver
+     */
+    public record Account(String user, String name, String role, String passwordHash) {
+
+        @Override
+        public String toString() {
+            return "Account[user=" + user + ", role=" + role + "]";
         }
     }
 
@@ -266,6 +316,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (merged.get("writeBack") instanceof ObjectNode writeBack) {
             secretFromEnvironment(writeBack, "writeBack.", environment, name, "notifyToken", "PVP_NOTIFY_TOKEN",
                     "a random token of 32 characters or more (the one the Subscription sends)");
+        }
+        if (merged.get("workbench") instanceof ObjectNode workbench && workbench.get("oidc") instanceof ObjectNode oidc) {
+            secretFromEnvironment(oidc, "workbench.oidc.", environment, name, "clientSecret", "PVP_OIDC_SECRET",
+                    "the client secret the OpenID Connect provider gave the workbench");
         }
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
@@ -442,6 +496,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         checkWriteBack(at);
         checkAuth(at);
         checkFhirServer(at);
+        checkWorkbench(at);
         return this;
     }
 
@@ -506,6 +561,52 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (writeBack.maxRetryMillis() < writeBack.firstRetryMillis() || writeBack.maxRetryMillis() > 86_400_000) {
             throw new ConfigException(at + "writeBack.maxRetryMillis' is " + writeBack.maxRetryMillis()
                     + ": give firstRetryMillis (" + writeBack.firstRetryMillis() + ") to 86400000 (a day)");
+        }
+    }
+
+    private void checkWorkbench(String at) throws ConfigException {
+        if (workbench == null || !workbench.enabled()) {
+            return;
+        }
+        if (workbench.sessionMinutes() < 5 || workbench.sessionMinutes() > 1440) {
+            throw new ConfigException(at + "workbench.sessionMinutes' is " + workbench.sessionMinutes()
+                    + ": give 5 to 1440, how long a sign-in lasts without use");
+        }
+        if (!publicUrl.startsWith("https://") && !loopbackOnly()) {
+            throw new ConfigException(at + "workbench.enabled' is true while publicUrl is " + publicUrl + ": the"
+                    + " workbench's sign-in needs https (its cookies are Secure), except for a demo on 127.0.0.1");
+        }
+        if (workbench.oidc() == null && workbench.accounts().isEmpty()) {
+            throw new ConfigException(at + "workbench.oidc' is missing and workbench.accounts is empty: give the"
+                    + " hospital's OpenID Connect provider, or local accounts for a demo, or set workbench.enabled false");
+        }
+        if (workbench.oidc() != null) {
+            Oidc oidc = workbench.oidc();
+            httpUrl(oidc.issuer(), at + "workbench.oidc.issuer'");
+            for (String[] required : new String[][] {{"clientId", oidc.clientId()}, {"rolesClaim", oidc.rolesClaim()},
+                    {"authorRole", oidc.authorRole()}, {"approverRole", oidc.approverRole()}}) {
+                if (required[1] == null || required[1].isBlank()) {
+                    throw new ConfigException(at + "workbench.oidc." + required[0] + "' is missing: give the client id the"
+                            + " provider registered, the claim that holds the user's groups (e.g. roles) and the group of"
+                            + " authors and of approvers");
+                }
+            }
+        }
+        java.util.Set<String> users = new java.util.HashSet<>();
+        for (int i = 0; i < workbench.accounts().size(); i++) {
+            Account account = workbench.accounts().get(i);
+            String where = at + "workbench.accounts[" + i + "].";
+            if (account.user() == null || !account.user().matches("[A-Za-z0-9._-]{1,64}") || !users.add(account.user())) {
+                throw new ConfigException(where + "user' is '" + account.user() + "': give a name of letters, digits, ., _"
+                        + " or -, different from the other accounts'");
+            }
+            if (!List.of("author", "approver").contains(String.valueOf(account.role()))) {
+                throw new ConfigException(where + "role' is '" + account.role() + "': write author or approver");
+            }
+            if (account.passwordHash() == null || !account.passwordHash().matches("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}")) {
+                throw new ConfigException(where + "passwordHash' is not a bcrypt hash: make one with"
+                        + " htpasswd -nbBC 12 '' PASSWORD | cut -c2- (never the password itself)");
+            }
         }
     }
 

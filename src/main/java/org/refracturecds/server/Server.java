@@ -42,6 +42,7 @@ import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.store.ViewPages;
 import org.refracturecds.subscriptions.Subscriptions;
 import org.refracturecds.view.ViewEndpoints;
+import org.refracturecds.workbench.Workbench;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -86,6 +87,8 @@ public final class Server implements AutoCloseable {
     private final FhirFace fhir;
     /** The write-back face; null when writeBack.fhirServer is not set. */
     private final Subscriptions subscriptions;
+    /** The rules workbench, or null when setting workbench.enabled is false. */
+    private final Workbench workbench;
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -131,6 +134,8 @@ public final class Server implements AutoCloseable {
                     LiveRules.Status live = rules.status();
                     return new AuditTrail.Rules(live.version(), live.sha256());
                 }, this::nodeName, clock, metrics.registry()) : null;
+        this.workbench = config.workbench() != null && config.workbench().enabled() ? new Workbench(config,
+                this::publicUrl, JSON, rules, rulesSync, database, audit, this::nodeName, clock, cds::card) : null;
         readiness.add("shutdown", () -> stopping ? Readiness.Check.fail("the service is stopping: the requests in"
                         + " flight finish, new ones go to another node") : Readiness.Check.pass("not stopping"))
                 .add("warm-up", () -> warm != null ? warm : Readiness.Check.fail("not finished: the FHIR client, the"
@@ -322,6 +327,9 @@ public final class Server implements AutoCloseable {
         fhir.register(javalin);
         if (subscriptions != null) {
             subscriptions.register(javalin);
+        }
+        if (workbench != null) {
+            workbench.register(javalin);
         }
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.

@@ -43,6 +43,11 @@ public final class AuditTrail implements AutoCloseable {
     public static final String RULES_PUBLISHED = "rules-published";
     public static final String RULES_LOADED = "rules-loaded";
     public static final String RULES_REFUSED = "rules-refused";
+    /** The rules workbench's steps (docs/AUTHORING.md): who did what to which draft. */
+    public static final String DRAFT_CREATED = "draft-created";
+    public static final String DRAFT_SUBMITTED = "draft-submitted";
+    public static final String DRAFT_RETURNED = "draft-returned";
+    public static final String DRAFT_APPROVED = "draft-approved";
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
     static final int QUEUE_SIZE = 10_000;
@@ -54,6 +59,17 @@ public final class AuditTrail implements AutoCloseable {
                                      rules_version, rules_sha256, http_status, error_code, duration_ms, request_id, detail)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String PURGE = "DELETE FROM audit_event WHERE occurred_at < ?";
+    private static final String RULES_EVENTS = """
+            SELECT occurred_at, event, node, client_sub, rules_version, rules_sha256, error_code, detail
+            FROM audit_event
+            WHERE event LIKE 'rules-%' OR event LIKE 'draft-%'
+            ORDER BY occurred_at DESC, id DESC
+            FETCH FIRST 200 ROWS ONLY""";
+
+    /** A rules or draft event as the workbench lists it. */
+    public record RulesEvent(Instant at, String event, String node, String who, String version, String sha256,
+                             String errorCode, String detail) {
+    }
 
     /** The rules a call was answered with, or a rules event is about. */
     public record Rules(String version, String sha256) {
@@ -192,6 +208,22 @@ public final class AuditTrail implements AutoCloseable {
         } else {
             statement.setInt(index, value);
         }
+    }
+
+    /** The latest 200 rules and draft events, newest first (the workbench's audit page). */
+    public List<RulesEvent> rulesEvents() throws SQLException {
+        return database.read(connection -> {
+            List<RulesEvent> events = new java.util.ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(RULES_EVENTS);
+                 java.sql.ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    events.add(new RulesEvent(row.getObject(1, OffsetDateTime.class).toInstant(), row.getString(2),
+                            row.getString(3), row.getString(4), row.getString(5), row.getString(6), row.getString(7),
+                            row.getString(8)));
+                }
+            }
+            return events;
+        });
     }
 
     /** Deletes the rows older than the retention; returns how many. */

@@ -36,6 +36,11 @@ public final class RulesVersions {
             FROM rules_version
             ORDER BY id DESC
             FETCH FIRST 1 ROWS ONLY""";
+    private static final String HISTORY = """
+            SELECT id, sha256, version, published_at, published_by
+            FROM rules_version
+            ORDER BY id DESC
+            FETCH FIRST 50 ROWS ONLY""";
     private static final String FILES = """
             SELECT path, content
             FROM rules_file
@@ -110,6 +115,21 @@ public final class RulesVersions {
             return Optional.of(new Published(row.getLong(1), row.getString(2), row.getString(3),
                     row.getObject(4, OffsetDateTime.class).toInstant(), row.getString(5)));
         }
+    }
+
+    /** The latest 50 publications, newest first: what may be restored. */
+    public List<Published> history() throws SQLException {
+        return database.read(connection -> {
+            List<Published> all = new java.util.ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(HISTORY);
+                 ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    all.add(new Published(row.getLong(1), row.getString(2), row.getString(3),
+                            row.getObject(4, OffsetDateTime.class).toInstant(), row.getString(5)));
+                }
+            }
+            return all;
+        });
     }
 
     /** The files of publication {@code id} by path; empty for a publication without files. */

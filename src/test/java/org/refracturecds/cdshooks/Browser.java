@@ -21,7 +21,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * so it downloads nothing. Without them the browser tests are skipped on a developer's machine
  * and fail on CI.
  */
-final class Browser {
+public final class Browser {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path DRIVER = Path.of("/usr/bin/chromedriver");
@@ -30,7 +30,7 @@ final class Browser {
     private Browser() {
     }
 
-    static synchronized ChromeDriver get() {
+    public static synchronized ChromeDriver get() {
         if (driver == null) {
             boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
             if (!installed && System.getenv("CI") != null) {

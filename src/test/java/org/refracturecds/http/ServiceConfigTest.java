@@ -38,9 +38,12 @@ class ServiceConfigTest {
         ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
                 Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "a".repeat(64),
                         "PVP_VIEW_KEY", "k".repeat(44), "PVP_FHIR_TOKEN", "t".repeat(40), "PVP_NOTIFY_TOKEN",
-                        "n".repeat(40)));
+                        "n".repeat(40), "PVP_OIDC_SECRET", "s".repeat(40)));
 
         assertTrue(example.auth().verify());
+        assertTrue(example.workbench().enabled());
+        assertEquals("s".repeat(40), example.workbench().oidc().clientSecret());
+        assertFalse(example.toString().contains("ssss"), "the client secret is never shown");
         assertEquals("k".repeat(44), example.view().key());
         assertFalse(example.toString().contains("kkkk"), "the key is never shown");
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());

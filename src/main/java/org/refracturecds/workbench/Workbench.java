@@ -1,0 +1,457 @@
+package org.refracturecds.workbench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+
+import org.refracturecds.authoring.LiveRules;
+import org.refracturecds.authoring.RulesCheck;
+import org.refracturecds.authoring.RulesSync;
+import org.refracturecds.engine.Assessment;
+import org.refracturecds.facts.Settings;
+import org.refracturecds.http.HttpError;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.store.AuditTrail;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.RulesVersions;
+import org.refracturecds.store.WorkbenchDrafts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+
+/**
+ * The rules workbench, {@code /workbench}: clinicians sign in, edit the decision tables of the
+ * live rules as a draft, see every problem and the scenarios as they type, and submit the draft;
+ * another person, an approver, approves it (which publishes it to every node) or returns it.
+ *
+ * <p>A signed-out browser gets the sign-in page and nothing else. Sessions are a random token in
+ * an HttpOnly, Secure, SameSite=Lax cookie; every change (POST) must carry the session's CSRF
+ * token and come from this origin. Every page and asset comes from the jar.
+ */
+public final class Workbench {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Workbench.class);
+    static final String SESSION_COOKIE = "pvp_workbench";
+    static final String LOGIN_COOKIE = "pvp_workbench_login";
+    private static final String CSRF_HEADER = "X-CSRF-Token";
+    private static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+    private final Supplier<String> publicUrl;
+    private final ObjectMapper json;
+    private final Sessions sessions;
+    private final SignIn signIn;
+    private final Drafts drafts;
+    private final DraftJson draftJson;
+    private final Preview preview;
+    private final AuditTrail audit;
+    private final WorkbenchPages pages = new WorkbenchPages();
+
+    /**
+     * @param publicUrl the service's URL as a browser reaches it, once it listens
+     * @param node      this node's name in the audit trail
+     * @param cards     the card a hook call gives for an assessment, its page kept and linked (the host
+     *                  wires the CDS Hooks face's), for the preview
+     */
+    public Workbench(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, LiveRules rules, RulesSync sync,
+                     Database database, AuditTrail audit, Supplier<String> node, Clock clock,
+                     BiFunction<Assessment, String, ObjectNode> cards) {
+        this.publicUrl = publicUrl;
+        this.json = json;
+        this.sessions = new Sessions(Duration.ofMinutes(config.workbench().sessionMinutes()), clock);
+        this.signIn = new SignIn(config.workbench(), sessions, clock);
+        this.drafts = new Drafts(new WorkbenchDrafts(database, clock), new RulesCheck(new Settings(config.incidence())),
+                rules, sync, new RulesVersions(database, clock), node, clock);
+        this.draftJson = new DraftJson(json);
+        this.preview = new Preview(json, new Settings(config.incidence()), cards);
+        this.audit = audit;
+    }
+
+    public void register(JavalinConfig javalin) {
+        javalin.routes.before("/workbench", this::secure);
+        javalin.routes.before("/workbench/*", this::secure);
+        javalin.routes.get("/workbench", this::home);
+        javalin.routes.get("/workbench/assets/{name}", this::asset);
+        javalin.routes.post("/workbench/signin", this::signInLocal);
+        javalin.routes.get("/workbench/signin/oidc", this::signInOidc);
+        javalin.routes.get("/workbench/callback", this::callback);
+        javalin.routes.post("/workbench/signout", form(ctx -> {
+            guard(ctx);
+            sessions.end(ctx.cookie(SESSION_COOKIE));
+            ctx.header("Set-Cookie", cookie(SESSION_COOKIE, "", 0));
+            ctx.redirect("/workbench", HttpStatus.SEE_OTHER);
+        }));
+        javalin.routes.post("/workbench/drafts", form(ctx -> {
+            User user = guard(ctx);
+            long id = drafts.create(user, ctx.formParam("note"));
+            ctx.redirect("/workbench/drafts/" + id, HttpStatus.SEE_OTHER);
+        }));
+        javalin.routes.get("/workbench/drafts/{id}", this::draftPage);
+        javalin.routes.get("/workbench/api/drafts/{id}", this::draftData);
+        javalin.routes.post("/workbench/api/drafts/{id}/files", this::saveFile);
+        javalin.routes.get("/workbench/api/drafts/{id}/check", ctx -> {
+            signedIn(ctx);
+            json(ctx, check(drafts.files(drafts.find(id(ctx)).id()), true));
+        });
+        javalin.routes.post("/workbench/api/drafts/{id}/preview", ctx -> {
+            guard(ctx);
+            Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
+            json(ctx, preview.run(compiled(files), Preview.Patient.of(json.readTree(ctx.bodyAsBytes())), files));
+        });
+        javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
+        javalin.routes.get("/workbench/drafts/{id}/xlsx/{path}", this::download);
+        javalin.routes.post("/workbench/drafts/{id}/xlsx/{path}", form(this::upload));
+        javalin.routes.post("/workbench/drafts/{id}/submit", form(ctx -> {
+            User user = guard(ctx);
+            drafts.submit(user, drafts.find(id(ctx)));
+            ctx.redirect("/workbench/drafts/" + id(ctx), HttpStatus.SEE_OTHER);
+        }));
+        javalin.routes.post("/workbench/drafts/{id}/approve", form(ctx -> {
+            User user = guard(ctx);
+            drafts.approve(user, drafts.find(id(ctx)));
+            ctx.redirect("/workbench/drafts/" + id(ctx), HttpStatus.SEE_OTHER);
+        }));
+        javalin.routes.post("/workbench/drafts/{id}/return", form(ctx -> {
+            User user = guard(ctx);
+            drafts.returnToAuthor(user, drafts.find(id(ctx)), ctx.formParam("comment"));
+            ctx.redirect("/workbench/drafts/" + id(ctx), HttpStatus.SEE_OTHER);
+        }));
+        javalin.routes.post("/workbench/versions/{id}/restore", form(ctx -> {
+            User user = guard(ctx);
+            long draft = drafts.restore(user, id(ctx));
+            ctx.redirect("/workbench/drafts/" + draft, HttpStatus.SEE_OTHER);
+        }));
+        javalin.routes.get("/workbench/audit", ctx -> {
+            Optional<Sessions.Session> session = session(ctx);
+            if (session.isEmpty()) {
+                signInPage(ctx, null);
+                return;
+            }
+            html(ctx, pages.audit(session.get(), audit.rulesEvents()));
+        });
+    }
+
+    /**
+     * A form's handler: a refusal is shown as a page (what went wrong, its code, and the way back),
+     * since a browser, not a program, sent the form.
+     */
+    private io.javalin.http.Handler form(io.javalin.http.Handler handler) {
+        return ctx -> {
+            try {
+                handler.handle(ctx);
+            } catch (HttpError e) {
+                ctx.status(e.status());
+                html(ctx, pages.problem(session(ctx).orElse(null), e.code(), e.getMessage()));
+            }
+        };
+    }
+
+    private void secure(Context ctx) {
+        ctx.header("Content-Security-Policy", POLICY)
+                .header("Cache-Control", "no-store")
+                .header("X-Content-Type-Options", "nosniff")
+                // same-origin, not no-referrer: with no-referrer a browser sends Origin: null on a form's POST
+                .header("Referrer-Policy", "same-origin")
+                .header("X-Frame-Options", "DENY");
+    }
+
+    private void home(Context ctx) throws SQLException {
+        Optional<Sessions.Session> session = session(ctx);
+        if (session.isEmpty()) {
+            signInPage(ctx, null);
+            return;
+        }
+        html(ctx, pages.home(session.get(), drafts.list(), drafts.history()));
+    }
+
+    private void signInPage(Context ctx, SignIn.Refused refused) {
+        String login = sessions.token();
+        ctx.header("Set-Cookie", cookie(LOGIN_COOKIE, login, 600));
+        if (refused != null) {
+            ctx.status(refused.code.equals("PVP-H804") ? 502 : 401);
+        }
+        html(ctx, pages.signIn(login, signIn.hasAccounts(), signIn.hasProvider(),
+                refused == null ? null : refused.getMessage() + " (" + refused.code + ")"));
+    }
+
+    private void signInLocal(Context ctx) {
+        String login = ctx.cookie(LOGIN_COOKIE);
+        if (login == null || !same(login, ctx.formParam("login"))) {
+            signInPage(ctx, new SignIn.Refused("PVP-H802", "this sign-in form is out of date: sign in again"));
+            return;
+        }
+        try {
+            started(ctx, signIn.local(ctx.formParam("user"), ctx.formParam("password")));
+        } catch (SignIn.Refused e) {
+            LOG.info("workbench: a local sign-in was refused ({})", e.code);
+            signInPage(ctx, e);
+        }
+    }
+
+    private void signInOidc(Context ctx) {
+        try {
+            SignIn.Started started = signIn.start(callbackUri());
+            ctx.header("Set-Cookie", cookie(LOGIN_COOKIE, started.browser(), 600));
+            ctx.redirect(started.redirect().toString(), HttpStatus.FOUND);
+        } catch (SignIn.Refused e) {
+            signInPage(ctx, e);
+        }
+    }
+
+    private void callback(Context ctx) {
+        try {
+            String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
+            started(ctx, signIn.finish(URI.create(callbackUri() + query), callbackUri(), ctx.cookie(LOGIN_COOKIE)));
+        } catch (SignIn.Refused e) {
+            LOG.info("workbench: an OpenID Connect sign-in was refused ({})", e.code);
+            signInPage(ctx, e);
+        }
+    }
+
+    private void started(Context ctx, User user) {
+        String token = sessions.start(user);
+        ctx.header("Set-Cookie", cookie(SESSION_COOKIE, token, (int) sessions.idleSeconds()));
+        LOG.info("workbench: {} signed in as {} ({})", user.name(), user.role().word(), user.via());
+        ctx.redirect("/workbench", HttpStatus.SEE_OTHER);
+    }
+
+    private URI callbackUri() {
+        return URI.create(publicUrl.get() + "/workbench/callback");
+    }
+
+    private void draftPage(Context ctx) throws SQLException {
+        Optional<Sessions.Session> session = session(ctx);
+        if (session.isEmpty()) {
+            signInPage(ctx, null);
+            return;
+        }
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        html(ctx, pages.draft(session.get(), draft));
+    }
+
+    /** The draft's tables and checks, for the page's script. */
+    private void draftData(Context ctx) throws SQLException, IOException {
+        User user = signedIn(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        Map<String, byte[]> files = drafts.files(draft.id());
+        ObjectNode body = json.createObjectNode();
+        body.put("id", draft.id()).put("state", draft.state())
+                .put("editable", draft.editable() && draft.author().equals(user.id()));
+        body.set("files", draftJson.files(files));
+        body.set("check", check(files, true));
+        json(ctx, body);
+    }
+
+    /**
+     * Saves one table file of a draft (its rows of cells) and answers {@code rules check} of the draft
+     * as it now is: every problem at its cell. The scenarios follow from {@code GET .../check}.
+     */
+    private void saveFile(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode body = json.readTree(ctx.bodyAsBytes());
+        String path = body.path("path").asText();
+        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        byte[] old = files.get(path);
+        if (old == null || !path.endsWith(".drl.csv") || !body.path("rows").isArray()) {
+            throw new HttpError(400, "PVP-H825", "path", "send {path, rows}: the path of a table of the draft (e.g."
+                    + " bands.drl.csv) and its rows of cells");
+        }
+        List<List<String>> rows = json.convertValue(body.get("rows"), json.getTypeFactory()
+                .constructCollectionType(List.class, json.getTypeFactory().constructCollectionType(List.class, String.class)));
+        lockedUnchanged(path, RuleGrid.rows(old), rows);
+        byte[] content = RuleGrid.csv(rows, old);
+        drafts.save(user, draft, path, content);
+        files.put(path, content);
+        json(ctx, check(files, false));
+    }
+
+    /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
+    private void keepPreview(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode form = json.readTree(ctx.bodyAsBytes());
+        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        byte[] kept = preview.keep(compiled(files), Preview.Patient.of(form), form.path("name").asText(null),
+                files.get(Preview.SCENARIO_FILE));
+        drafts.save(user, draft, Preview.SCENARIO_FILE, kept);
+        files.put(Preview.SCENARIO_FILE, kept);
+        json(ctx, check(files, true));
+    }
+
+    /** The draft's rules, compiled; refused while they do not compile. */
+    private org.refracturecds.engine.RuleSet compiled(Map<String, byte[]> files) {
+        RulesCheck.Outcome outcome = drafts.checks().compile(files);
+        if (outcome.rules() == null) {
+            throw new HttpError(409, "PVP-H823", "draft", "the draft's rules do not compile, so there is nothing to preview:"
+                    + " mend the problems shown on the cells first");
+        }
+        return outcome.rules();
+    }
+
+    /** A table file of a draft as an Excel workbook. */
+    private void download(Context ctx) throws SQLException, IOException {
+        signedIn(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        String path = ctx.pathParam("path");
+        byte[] file = drafts.files(draft.id()).get(path);
+        if (file == null || !path.endsWith(".drl.csv")) {
+            throw new HttpError(404, "PVP-H825", "path", "draft " + draft.id() + " has no table " + HttpError.cut(path, 60));
+        }
+        ctx.header("Content-Disposition", "attachment; filename=\"" + path.replace(".drl.csv", "") + "-draft-" + draft.id()
+                + ".xlsx\"");
+        ctx.contentType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .result(Spreadsheets.xlsx(path, RuleGrid.rows(file)));
+    }
+
+    /** An Excel workbook uploaded in place of a table file: the same checks as an edit in the grid, then the draft page. */
+    private void upload(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        String path = ctx.pathParam("path");
+        byte[] old = drafts.files(draft.id()).get(path);
+        io.javalin.http.UploadedFile upload = ctx.uploadedFile("file");
+        if (old == null || !path.endsWith(".drl.csv") || upload == null) {
+            throw new HttpError(400, "PVP-H825", "file", "choose the .xlsx of a table of this draft to upload");
+        }
+        List<List<String>> before = RuleGrid.rows(old);
+        List<List<String>> rows;
+        try (InputStream in = upload.content()) {
+            rows = Spreadsheets.rows(in, before);
+        }
+        lockedUnchanged(path, before, rows);
+        drafts.save(user, draft, path, RuleGrid.csv(rows, old));
+        ctx.redirect("/workbench/drafts/" + draft.id() + "#changes-title", HttpStatus.SEE_OTHER);
+    }
+
+    /** Refuses an edit of a locked cell (the code rows, ids and codes): the page never sends one. */
+    private static void lockedUnchanged(String path, List<List<String>> before, List<List<String>> after) {
+        if (before.size() != after.size()) {
+            throw new HttpError(400, "PVP-H826", path, "rows cannot be added or removed here: edit the file for that"
+                    + " (docs/AUTHORING.md)");
+        }
+        List<RuleGrid.Table> tables = RuleGrid.tables(before);
+        for (int r = 0; r < before.size(); r++) {
+            int row = r + 1;
+            Optional<RuleGrid.Table> table = tables.stream().filter(t -> row >= t.firstRow() && row <= t.lastRow()).findFirst();
+            List<String> was = before.get(r);
+            List<String> now = after.get(r);
+            for (int c = 0; c < Math.max(was.size(), now.size()); c++) {
+                int column = c + 1;
+                String a = c < was.size() ? was.get(c) : "";
+                String b = c < now.size() ? now.get(c) : "";
+                boolean editable = table.isPresent() && table.get().columns().stream()
+                        .anyMatch(k -> k.index() == column && k.editable());
+                if (!a.equals(b) && !editable) {
+                    throw new HttpError(400, "PVP-H826", path + " row " + row, "column " + column + " of row " + row
+                            + " is locked: it holds code or an id the program uses");
+                }
+            }
+        }
+    }
+
+    /** The checks of a draft beside the live rules'; with {@code scenarios}, the scenarios run too. */
+    private ObjectNode check(Map<String, byte[]> files, boolean scenarios) throws SQLException, IOException {
+        Drafts.Live live = drafts.live();
+        RulesCheck checks = drafts.checks();
+        RulesCheck.Outcome draft = scenarios ? checks.check(files) : checks.compile(files);
+        RulesCheck.Outcome before = checks.check(live.files());
+        ObjectNode check = draftJson.check(draft, before, files, live.files());
+        if (scenarios && draft.rules() != null && before.rules() != null) {
+            check.set("references", preview.referenceCases(before.rules(), draft.rules()));
+        }
+        return check;
+    }
+
+    private void asset(Context ctx) throws IOException {
+        String name = ctx.pathParam("name");
+        String type = name.endsWith(".js") ? "text/javascript; charset=utf-8"
+                : name.endsWith(".css") ? "text/css; charset=utf-8" : null;
+        InputStream in = type == null || !name.matches("[a-z-]+\\.(js|css)") ? null
+                : Workbench.class.getClassLoader().getResourceAsStream("web/workbench/" + name);
+        if (in == null) {
+            throw new HttpError(404, "PVP-H404", "path", "nothing at /workbench/assets/" + HttpError.cut(name, 40));
+        }
+        try (in) {
+            ctx.contentType(type).result(in.readAllBytes());
+        }
+    }
+
+    /** The signed-in user of a change: signed in, with the session's CSRF token, from this origin. */
+    private User guard(Context ctx) {
+        Sessions.Session session = session(ctx).orElseThrow(Workbench::notSignedIn);
+        String origin = ctx.header("Origin");
+        if (origin != null && !origin.equals(origin(publicUrl.get())) && !origin.equals(origin(ctx.url()))) {
+            throw new HttpError(403, "PVP-H811", "Origin", "a change to the workbench must come from its own pages");
+        }
+        String token = ctx.header(CSRF_HEADER);
+        if (token == null) {
+            token = ctx.formParam("csrf");
+        }
+        if (token == null || !same(token, session.csrf())) {
+            throw new HttpError(403, "PVP-H811", "csrf", "this form is out of date (or came from another site): reload"
+                    + " the page and try again");
+        }
+        return session.user();
+    }
+
+    private User signedIn(Context ctx) {
+        return session(ctx).orElseThrow(Workbench::notSignedIn).user();
+    }
+
+    private static HttpError notSignedIn() {
+        return new HttpError(401, "PVP-H810", "session", "not signed in, or the sign-in expired: sign in at /workbench");
+    }
+
+    private Optional<Sessions.Session> session(Context ctx) {
+        return sessions.find(ctx.cookie(SESSION_COOKIE));
+    }
+
+    private static long id(Context ctx) {
+        try {
+            return Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw new HttpError(404, "PVP-H820", "id", "there is no draft or version '" + HttpError.cut(ctx.pathParam("id"), 20)
+                    + "': open one from the list on /workbench");
+        }
+    }
+
+    /** HttpOnly, Secure (browsers keep Secure cookies of http://127.0.0.1 and localhost too), SameSite=Lax. */
+    private static String cookie(String name, String value, int seconds) {
+        return name + "=" + value + "; Path=/workbench; Max-Age=" + seconds + "; HttpOnly; Secure; SameSite=Lax";
+    }
+
+    private static String origin(String url) {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getRawAuthority();
+    }
+
+    private static boolean same(String a, String b) {
+        return b != null && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void html(Context ctx, String page) {
+        ctx.contentType("text/html; charset=utf-8").result(page);
+    }
+
+    private void json(Context ctx, JsonNode body) throws IOException {
+        ctx.contentType("application/json").result(json.writeValueAsBytes(body));
+    }
+}

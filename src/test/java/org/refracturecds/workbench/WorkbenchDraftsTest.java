@@ -1,0 +1,400 @@
+package org.refracturecds.workbench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A change from draft to every node over HTTP: the tables as typed grids, each edit checked on its
+ * cell, the scenarios before and after, review by another person, publication, the audit trail,
+ * and restoring an earlier version the same way.
+ */
+class WorkbenchDraftsTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** bands.drl.csv: the High band's row and its columns (1-based). */
+    static final int HIGH_ROW = 15;
+    static final int LOWER_BOUND = 2;
+    static final int MEANING = 5;
+    static final int SOURCE = 6;
+
+    @TempDir
+    static Path dir;
+    static WorkbenchService service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        service = new WorkbenchService(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+    }
+
+    /** A signed-in local user and the CSRF token of their session. */
+    record SignedIn(WorkbenchClient browser, String csrf) {
+    }
+
+    static SignedIn signIn(String user) throws Exception {
+        WorkbenchClient browser = new WorkbenchClient();
+        String home = browser.signInLocally(service.base, user, WorkbenchService.PASSWORD).body();
+        return new SignedIn(browser, WorkbenchClient.hidden(home, "csrf"));
+    }
+
+    static long newDraft(SignedIn who, String note) throws Exception {
+        HttpResponse<String> made = who.browser().postForm(service.base + "/workbench/drafts",
+                Map.of("note", note, "csrf", who.csrf()));
+        assertEquals(303, made.statusCode(), made.body());
+        String location = made.headers().firstValue("Location").orElseThrow();
+        return Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+    }
+
+    static JsonNode data(SignedIn who, long draft) throws Exception {
+        HttpResponse<String> data = who.browser().get(service.base + "/workbench/api/drafts/" + draft);
+        assertEquals(200, data.statusCode(), data.body());
+        return JSON.readTree(data.body());
+    }
+
+    static ArrayNode rows(JsonNode data, String path) {
+        return (ArrayNode) StreamSupport.stream(data.path("files").spliterator(), false)
+                .filter(f -> f.path("path").asText().equals(path)).findFirst().orElseThrow().path("rows").deepCopy();
+    }
+
+    /** Sets one cell of a table and saves the file; the answer (the checks, or a refusal). */
+    static HttpResponse<String> edit(SignedIn who, long draft, ArrayNode rows, String path, int row, int column,
+                                     String value) throws Exception {
+        ((ArrayNode) rows.get(row - 1)).set(column - 1, JSON.getNodeFactory().textNode(value));
+        ObjectNode body = JSON.createObjectNode().put("path", path);
+        body.set("rows", rows);
+        return who.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/files", body.toString(), who.csrf());
+    }
+
+    static JsonNode checked(HttpResponse<String> answer) throws Exception {
+        assertEquals(200, answer.statusCode(), answer.body());
+        return JSON.readTree(answer.body());
+    }
+
+    /** The draft's checks with its scenarios run, as the page asks for them after an edit. */
+    static JsonNode full(SignedIn who, long draft) throws Exception {
+        return checked(who.browser().get(service.base + "/workbench/api/drafts/" + draft + "/check"));
+    }
+
+    static List<JsonNode> where(JsonNode array, String field, String value) {
+        List<JsonNode> found = new ArrayList<>();
+        array.forEach(node -> {
+            if (node.path(field).asText().equals(value)) {
+                found.add(node);
+            }
+        });
+        return found;
+    }
+
+    static HttpResponse<String> act(SignedIn who, long draft, String action, Map<String, String> form) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(form);
+        all.put("csrf", who.csrf());
+        return who.browser().postForm(service.base + "/workbench/drafts/" + draft + "/" + action, all);
+    }
+
+    static JsonNode status() throws Exception {
+        return JSON.readTree(new WorkbenchClient().get(service.base + "/rules/status").body());
+    }
+
+    @Test
+    void everyTable_isAGrid_withTypedColumns_lockedIds_andTheSourceRequired() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "look at the tables");
+
+        JsonNode data = data(ann, draft);
+
+        List<String> tables = new ArrayList<>();
+        data.path("files").forEach(f -> f.path("tables").forEach(t -> tables.add(t.path("name").asText())));
+        assertTrue(tables.containsAll(List.of("Coefficients", "Codings", "Calibration", "Covariance", "Sensitivity", "Bands",
+                "Scenarios", "Guidance", "Limits", "Context", "Wording", "Applicability", "BodySites")), tables.toString());
+        JsonNode bands = data.path("files").findValues("tables").stream().flatMap(t -> StreamSupport.stream(t.spliterator(), false))
+                .filter(t -> t.path("name").asText().equals("Bands")).findFirst().orElseThrow();
+        JsonNode columns = bands.path("columns");
+        assertEquals("Band code", columns.get(0).path("name").asText());
+        assertFalse(columns.get(0).path("editable").asBoolean(), "the band codes are FHIR's: locked");
+        assertEquals("number", columns.get(1).path("type").asText());
+        assertEquals("choice", columns.get(2).path("type").asText());
+        assertEquals("[\"info\",\"warning\",\"critical\"]", columns.get(2).path("choices").toString());
+        assertTrue(columns.get(5).path("required").asBoolean(), "Source");
+        assertTrue(data.path("editable").asBoolean());
+        assertTrue(data.path("check").path("publishable").asBoolean(), data.path("check").toString());
+        assertEquals(0, data.path("check").path("changes").size());
+    }
+
+    @Test
+    void aCellThatIsNotANumber_isShownOnItsCell_andARowWithoutSource_onItsRow() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "typos");
+        ArrayNode rows = rows(data(ann, draft), "bands.drl.csv");
+
+        JsonNode typo = checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.2O"));
+        assertFalse(typo.path("compiles").asBoolean());
+        JsonNode problem = where(typo.path("problems"), "row", String.valueOf(HIGH_ROW)).get(0);
+        assertEquals("bands.drl.csv", problem.path("file").asText());
+        assertEquals(LOWER_BOUND, problem.path("column").asInt());
+        assertTrue(problem.path("hint").asText().contains("type only the number"), problem.toString());
+
+        edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.20");
+        JsonNode noSource = checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, SOURCE, ""));
+        JsonNode missing = where(noSource.path("problems"), "row", String.valueOf(HIGH_ROW)).get(0);
+        assertTrue(missing.path("message").asText().contains("no Source"), missing.toString());
+        assertFalse(noSource.path("publishable").asBoolean());
+    }
+
+    @Test
+    void aNewIntercept_movesMODELmdsReferenceCases_shownBeforeAndAfter() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A refitted intercept");
+        ArrayNode rows = rows(data(ann, draft), "model.drl.csv");
+        assertEquals("-3.109", rows.get(40).get(2).asText(), "the Calibration row's intercept");
+
+        checked(edit(ann, draft, rows, "model.drl.csv", 41, 3, "-2.5"));
+        JsonNode references = full(ann, draft).path("references");
+
+        assertEquals(6, references.size());
+        JsonNode fig2 = where(references, "name", "Fig. 2 of the paper (IVC + EPD + NPEC lower, RR 10)").get(0);
+        assertTrue(fig2.path("before").asText().startsWith("62%"), fig2.toString());
+        assertTrue(fig2.path("changed").asBoolean(), fig2.toString());
+        references.forEach(r -> assertTrue(r.path("changed").asBoolean(), r.toString()));
+    }
+
+    @Test
+    void aLockedCell_cannotBeChanged() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "rename a band");
+        ArrayNode rows = rows(data(ann, draft), "bands.drl.csv");
+
+        HttpResponse<String> refused = edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, 1, "severe");
+
+        assertEquals(400, refused.statusCode());
+        assertTrue(refused.body().contains("PVP-H826"), refused.body());
+    }
+
+    @Test
+    void raisingHigh_failsAScenario_whichBlocksSubmitting_untilItIsFixed_thenAnotherPersonApproves_andEveryNodeServesIt()
+            throws Exception {
+        SignedIn ann = signIn("ann");
+        SignedIn abe = signIn("abe");
+        String before = status().path("sha256").asText();
+        long draft = newDraft(ann, "Clearer wording of High");
+        ArrayNode rows = rows(data(ann, draft), "bands.drl.csv");
+
+        JsonNode compiled = checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.30"));
+        assertTrue(compiled.path("compiles").asBoolean());
+        assertFalse(compiled.path("scenariosRun").asBoolean());
+        JsonNode raised = full(ann, draft);
+        assertFalse(raised.path("publishable").asBoolean());
+        List<JsonNode> failing = where(raised.path("scenarios"), "passed", "false");
+        assertFalse(failing.isEmpty());
+        assertTrue(failing.get(0).path("before").asBoolean(), "it passed on the live rules");
+        JsonNode change = raised.path("changes").get(0);
+        assertEquals("0.20", change.path("before").asText());
+        assertEquals("0.30", change.path("after").asText());
+        assertEquals("high", change.path("rowLabel").asText());
+        HttpResponse<String> early = act(ann, draft, "submit", Map.of());
+        assertEquals(409, early.statusCode());
+        assertTrue(early.body().contains("PVP-H823"), early.body());
+
+        edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.20");
+        checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, MEANING, "predicted risk of 20 percent or more"));
+        JsonNode fixed = full(ann, draft);
+        assertTrue(fixed.path("publishable").asBoolean(), fixed.toString());
+        assertEquals(1, fixed.path("changes").size());
+        assertEquals(303, act(ann, draft, "submit", Map.of()).statusCode());
+
+        HttpResponse<String> selfApproval = act(ann, draft, "approve", Map.of());
+        assertEquals(403, selfApproval.statusCode());
+        assertTrue(selfApproval.body().contains("PVP-H813"), selfApproval.body());
+        long publishing = System.nanoTime();
+        HttpResponse<String> approved = act(abe, draft, "approve", Map.of());
+        assertEquals(303, approved.statusCode(), approved.body());
+        System.out.println("workbench approval (checks, publication, this node swapped): "
+                + (System.nanoTime() - publishing) / 1_000_000 + " ms");
+
+        JsonNode now = status();
+        assertNotEquals(before, now.path("sha256").asText());
+        assertEquals(now.path("sha256").asText(), now.path("published").path("sha256").asText());
+        assertTrue(now.path("published").path("by").asText().contains("workbench draft " + draft), now.toString());
+        String audit = abe.browser().get(service.base + "/workbench/audit").body();
+        for (String event : List.of("draft-created", "draft-submitted", "draft-approved", "rules-published")) {
+            assertTrue(audit.contains(event), event);
+        }
+        assertTrue(audit.contains("draft " + draft + " by Abe Approver"), audit);
+
+        long restore = restoreAndApprove(ann, abe, before);
+        assertTrue(restore > draft, "the rules before the first publication were kept, and restored");
+    }
+
+    /** Restores the publication with hash {@code sha256} through a draft; the draft's id. */
+    private static long restoreAndApprove(SignedIn author, SignedIn approver, String sha256) throws Exception {
+        String home = author.browser().get(service.base + "/workbench").body();
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile(
+                "sha256:" + sha256.substring(0, 12) + "</td>.*?action=\"/workbench/versions/(\\d+)/restore\"", java.util.regex.Pattern.DOTALL)
+                .matcher(home);
+        if (!version.find()) {
+            return -1;
+        }
+        HttpResponse<String> made = author.browser().postForm(service.base + "/workbench/versions/" + version.group(1)
+                + "/restore", Map.of("csrf", author.csrf()));
+        assertEquals(303, made.statusCode(), made.body());
+        String location = made.headers().firstValue("Location").orElseThrow();
+        long draft = Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+        assertEquals(303, act(author, draft, "submit", Map.of()).statusCode());
+        assertEquals(303, act(approver, draft, "approve", Map.of()).statusCode());
+        assertEquals(sha256, status().path("sha256").asText());
+        return draft;
+    }
+
+    @Test
+    void anApprover_returnsADraft_withAComment_andTheAuthorCanChangeItAgain() throws Exception {
+        SignedIn ann = signIn("ann");
+        SignedIn abe = signIn("abe");
+        long draft = newDraft(ann, "Shorter wording");
+        ArrayNode rows = rows(data(ann, draft), "bands.drl.csv");
+        checked(edit(ann, draft, rows, "bands.drl.csv", 13, MEANING, "risk under 5%"));
+        assertEquals(303, act(ann, draft, "submit", Map.of()).statusCode());
+
+        HttpResponse<String> noComment = act(abe, draft, "return", Map.of("comment", " "));
+        HttpResponse<String> returned = act(abe, draft, "return", Map.of("comment", "Keep the word predicted"));
+
+        assertEquals(400, noComment.statusCode());
+        assertEquals(303, returned.statusCode());
+        String page = ann.browser().get(service.base + "/workbench/drafts/" + draft).body();
+        assertTrue(page.contains("Keep the word predicted"), page);
+        assertTrue(page.contains("id=\"draft-state\">returned"), page);
+        assertTrue(data(ann, draft).path("editable").asBoolean());
+        assertFalse(data(abe, draft).path("editable").asBoolean(), "only its author edits a draft");
+        assertEquals(200, edit(ann, draft, rows, "bands.drl.csv", 13, MEANING, "predicted risk under 5%").statusCode());
+    }
+
+    @Test
+    void aTable_downloadedAsXlsx_changedAndUploaded_isCheckedAsAnEdit_andALockedCellIsRefused() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "Wording through a spreadsheet");
+        HttpResponse<byte[]> download = ann.browser().getBytes(service.base + "/workbench/drafts/" + draft
+                + "/xlsx/bands.drl.csv");
+        assertEquals(200, download.statusCode());
+        assertTrue(download.headers().firstValue("Content-Disposition").orElse("").contains("bands-draft-" + draft + ".xlsx"));
+
+        byte[] changed = changeCell(download.body(), HIGH_ROW, MEANING, "predicted risk of one in five or more");
+        HttpResponse<String> uploaded = ann.browser().postFile(service.base + "/workbench/drafts/" + draft
+                + "/xlsx/bands.drl.csv", ann.csrf(), changed);
+        assertEquals(303, uploaded.statusCode(), uploaded.body());
+        JsonNode check = full(ann, draft);
+        assertTrue(check.path("publishable").asBoolean(), check.toString());
+        JsonNode change = check.path("changes").get(0);
+        assertEquals("predicted risk of one in five or more", change.path("after").asText());
+        assertEquals(1, check.path("changes").size(), "every other cell came back as it was: " + check.path("changes"));
+
+        byte[] renamed = changeCell(download.body(), HIGH_ROW, 1, "severe");
+        HttpResponse<String> refused = ann.browser().postFile(service.base + "/workbench/drafts/" + draft
+                + "/xlsx/bands.drl.csv", ann.csrf(), renamed);
+        assertEquals(400, refused.statusCode());
+        assertTrue(refused.body().contains("PVP-H826"), refused.body());
+    }
+
+    private static byte[] changeCell(byte[] xlsx, int row, int column, String value) throws Exception {
+        try (org.apache.poi.xssf.usermodel.XSSFWorkbook book = new org.apache.poi.xssf.usermodel.XSSFWorkbook(
+                new java.io.ByteArrayInputStream(xlsx)); java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream()) {
+            book.getSheetAt(0).getRow(row - 1).getCell(column - 1).setCellValue(value);
+            book.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    @Test
+    void aWhatIfPatient_givesTheCardAsTheEhrShowsIt_withItsPage_andTheRowsThatFired_andIsKeptAsAScenario() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A scenario from a preview");
+        String patient = "{\"level\":\"T12\",\"phase\":\"post-operative\",\"IVC\":\"present\",\"EPD\":\"present\","
+                + "\"NPEC\":\"upper-and-lower\",\"RR\":\"12\"";
+
+        JsonNode preview = checked(ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/preview",
+                patient + "}", ann.csrf()));
+
+        System.out.println("workbench preview: " + preview.path("millis").asLong() + " ms in the service");
+        JsonNode card = preview.path("card");
+        assertTrue(card.path("summary").asText().startsWith("After PVP"), card.toString());
+        assertEquals("critical", card.path("indicator").asText(), card.path("summary").asText());
+        String page = card.path("links").get(0).path("url").asText();
+        assertTrue(page.contains("/view/"), page);
+        HttpResponse<String> surgeonsPage = new WorkbenchClient().get(page);
+        assertEquals(200, surgeonsPage.statusCode());
+        assertTrue(surgeonsPage.body().contains("T12"));
+        List<JsonNode> guidance = where(preview.path("fired"), "file", "guidance.drl.csv");
+        assertFalse(guidance.isEmpty(), preview.path("fired").toString());
+
+        JsonNode check = checked(ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/scenarios",
+                patient + ",\"name\":\"High after PVP with a cleft, disruption and no contact\"}", ann.csrf()));
+        JsonNode kept = where(check.path("scenarios"), "name", "High after PVP with a cleft, disruption and no contact").get(0);
+        assertTrue(kept.path("passed").asBoolean(), kept.toString());
+        assertTrue(kept.path("before").isNull(), "a new scenario");
+        assertTrue(kept.path("where").asText().startsWith("tests/workbench.yaml:"), kept.toString());
+        assertTrue(check.path("publishable").asBoolean());
+    }
+
+    @Test
+    void anApprover_cannotApproveTheirOwnDraft() throws Exception {
+        SignedIn abe = signIn("abe");
+        long draft = newDraft(abe, "My own change");
+        ArrayNode rows = rows(data(abe, draft), "bands.drl.csv");
+        checked(edit(abe, draft, rows, "bands.drl.csv", 14, MEANING, "predicted risk from 5% to below 20%"));
+        assertEquals(303, act(abe, draft, "submit", Map.of()).statusCode());
+
+        HttpResponse<String> own = act(abe, draft, "approve", Map.of());
+
+        assertEquals(403, own.statusCode());
+        assertTrue(own.body().contains("PVP-H814"), own.body());
+    }
+
+    @Test
+    void aCellEdit_isCheckedWithin300msOfProcessorTime_p95() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "timing");
+        ArrayNode rows = rows(data(ann, draft), "bands.drl.csv");
+        for (int i = 0; i < 10; i++) { // the first edits of a session warm the compiler up (Java's JIT)
+            checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.18" + i));
+        }
+        List<Long> wall = new ArrayList<>();
+        List<Long> cpu = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            long start = System.nanoTime();
+            JsonNode check = checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.2" + (i % 10) + i));
+            wall.add((System.nanoTime() - start) / 1_000_000);
+            cpu.add(check.path("cpuMillis").asLong());
+        }
+        System.out.println("workbench cell check, 20 edits after 10: request p50 " + percentile(wall, 50) + " ms, p95 "
+                + percentile(wall, 95) + " ms; the check's processor time p50 " + percentile(cpu, 50) + " ms, p95 "
+                + percentile(cpu, 95) + " ms");
+        // The target is 300 ms on 2 idle cores (docs/PERFORMANCE.md). The test machine is shared, so the request's
+        // time says little: the check's processor time (one thread) is what it costs on an idle one.
+        assertTrue(percentile(cpu, 95) < 300, "processor time of the checks: " + cpu);
+    }
+
+    private static long percentile(List<Long> values, int p) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get((int) Math.ceil(p / 100.0 * sorted.size()) - 1);
+    }
+}
