@@ -12,7 +12,7 @@ slow=${1:-16}; connections=${2:-32}; seconds=${3:-30}; port=18081
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 mvn -B -q package -DskipTests
 data=$(mktemp -d)
-printf 'feedbackJdbcUrl: "jdbc:h2:%s/feedback"\n%s\n' "$data" "${SERVE_SETTINGS-requestTimeoutMillis: 600000}" > "$data/settings.yaml"
+printf 'database: "jdbc:h2:%s/pvp"\n%s\n' "$data" "${SERVE_SETTINGS-requestTimeoutMillis: 600000}" > "$data/settings.yaml"
 java ${SERVE_JAVA_OPTS:--Xmx192m -XX:+UseParallelGC} -jar target/pvp-refracture-cds.jar serve --port "$port" --config "$data/settings.yaml" >/dev/null 2>&1 &
 server=$!
 clients=()

@@ -76,9 +76,16 @@ final class CardWriter {
         this.linkValidity = linkValidity;
     }
 
-    /** The assessment card, with a suggestion that files the RiskAssessment in the EHR. */
-    ObjectNode assessmentCard(Assessment assessment, String context, List<String> caveats) {
-        RiskAssessment risk = riskAssessments.write(assessment);
+    /**
+     * The assessment card, with a suggestion that files the RiskAssessment in the EHR.
+     *
+     * @param encounter the hook's encounter ({@code Encounter/e1}), or null
+     * @param orders    the PVP orders the card is about ({@code ServiceRequest/pvp-1}), or none: the
+     *                  RiskAssessment is basedOn the order when there is one (R4 holds one at most)
+     */
+    ObjectNode assessmentCard(Assessment assessment, String encounter, List<String> orders, String context,
+                              List<String> caveats) {
+        RiskAssessment risk = riskAssessments.write(assessment, encounter, orders.size() == 1 ? orders.get(0) : null);
         risk.setId(UUID.randomUUID().toString());
         String modelVersion = risk.getMethod().getCodingFirstRep().getVersion();
         String pageUrl = pages == null ? null : pages.link(assessment, context, caveats);
@@ -121,7 +128,7 @@ final class CardWriter {
                 .put("label", "Xiong et al. 2021, BMC Musculoskelet Disord 22:459 (pvp-refracture-cds)")
                 .put("url", DOI);
         source.putObject("topic").put("system", Codes.RISK_MODELS).put("code", "xiong-2021-logistic")
-                .put("display", "Refracture of the cemented vertebra after PVP (Xiong 2021 logistic model)");
+                .put("display", RiskAssessmentWriter.MODEL_DISPLAY);
         card.putArray("links").addObject()
                 .put("label", "The paper: Xiong et al. 2021 (open access)")
                 .put("url", DOI)

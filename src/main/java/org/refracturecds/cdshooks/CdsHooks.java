@@ -144,7 +144,8 @@ final class CdsHooks {
                         + " one from incomplete findings; it will be shown when the findings can be had.")));
             }
         }
-        Input input = new Input(data, request.patientId(), references);
+        Input input = new Input(data, request.patientId(), references,
+                request.encounterId() == null ? null : "Encounter/" + request.encounterId());
         try {
             return service == CdsService.PREOP ? preoperative(rules, orders, input) : afterPvp(rules, input);
         } catch (UnusableFindings e) {
@@ -162,7 +163,8 @@ final class CdsHooks {
     }
 
     /** What the call brought, by prefetch key (sent or fetched), with how to read its references. */
-    private record Input(Map<String, List<InputReader.Entry>> data, String patientId, References references) {
+    private record Input(Map<String, List<InputReader.Entry>> data, String patientId, References references,
+                         String encounter) {
 
         List<InputReader.Entry> get(String key) {
             return data.getOrDefault(key, List.of());
@@ -210,7 +212,8 @@ final class CdsHooks {
                         + " level ordered.");
             }
         }
-        return response(List.of(cards.assessmentCard(rules.assess(patient), "PVP ordered", notes)));
+        return response(List.of(cards.assessmentCard(rules.assess(patient), input.encounter(),
+                orders.stream().map(Order::id).toList(), "PVP ordered", notes)));
     }
 
     private ObjectNode afterPvp(Assessor rules, Input input) {
@@ -225,12 +228,12 @@ final class CdsHooks {
         boolean postOperative = assessment.input().vertebrae().stream()
                 .anyMatch(v -> "post-operative".equals(v.getPhase()));
         if (postOperative) {
-            return response(List.of(cards.assessmentCard(assessment, "After PVP", List.of())));
+            return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP", List.of())));
         }
         if (done.isEmpty()) {
             return response(List.of());
         }
-        return response(List.of(cards.assessmentCard(assessment, "After PVP, post-op findings missing",
+        return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP, post-op findings missing",
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
     }
 

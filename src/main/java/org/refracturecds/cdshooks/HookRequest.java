@@ -13,12 +13,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param fhirServer   the EHR's FHIR base URL, or null
  * @param accessToken  fhirAuthorization.access_token, or null; never logged
+ * @param encounterId  context.encounterId, or null
  * @param selections   order-select's newly selected orders, else empty
  * @param draftOrders  the order hooks' Bundle of draft orders, else null
  * @param prefetch     the prefetch object, or null
  */
 record HookRequest(String hook, String hookInstance, String fhirServer, String accessToken, String patientId,
-                   List<String> selections, JsonNode draftOrders, JsonNode prefetch) {
+                   String encounterId, List<String> selections, JsonNode draftOrders, JsonNode prefetch) {
 
     /** A UUID as text, the form of hookInstance and of the card and suggestion ids in feedback. */
     static final String UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -63,7 +64,10 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         if (!FHIR_ID.matcher(patientId).matches()) {
             throw bad("PVP-H106", "context.patientId", "is not a FHIR id (letters, digits, - and ., at most 64)");
         }
-        text(context, "context.", "encounterId", hook.equals("encounter-discharge"));
+        String encounterId = text(context, "context.", "encounterId", hook.equals("encounter-discharge"));
+        if (encounterId != null && !FHIR_ID.matcher(encounterId).matches()) {
+            throw bad("PVP-H106", "context.encounterId", "is not a FHIR id (letters, digits, - and ., at most 64)");
+        }
         List<String> selections = new ArrayList<>();
         JsonNode draftOrders = null;
         if (hook.startsWith("order-")) {
@@ -89,7 +93,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         if (prefetch != null && !prefetch.isNull() && !prefetch.isObject()) {
             throw bad("PVP-H108", "prefetch", "must be an object of prefetch keys");
         }
-        return new HookRequest(hook, hookInstance, fhirServer, token, patientId, List.copyOf(selections), draftOrders,
+        return new HookRequest(hook, hookInstance, fhirServer, token, patientId, encounterId, List.copyOf(selections), draftOrders,
                 prefetch == null || prefetch.isNull() ? null : prefetch);
     }
 

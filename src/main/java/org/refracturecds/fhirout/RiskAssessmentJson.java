@@ -6,15 +6,19 @@ import java.util.List;
 
 import org.apache.commons.lang3.StringUtils;
 import org.hl7.fhir.r4.model.Annotation;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.Device;
 import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Narrative;
 import org.hl7.fhir.r4.model.PrimitiveType;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentPredictionComponent;
 import org.hl7.fhir.r4.model.Type;
@@ -82,10 +86,42 @@ public final class RiskAssessmentJson {
         if (risk.hasIdElement() && StringUtils.isNotBlank(risk.getIdElement().getIdPart())) {
             json.writeStringField("id", risk.getIdElement().getIdPart());
         }
+        if (risk.hasMeta()) {
+            json.writeObjectFieldStart("meta");
+            if (risk.getMeta().hasProfile()) {
+                json.writeArrayFieldStart("profile");
+                for (CanonicalType profile : risk.getMeta().getProfile()) {
+                    json.writeString(profile.getValueAsString());
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+        }
         if (risk.hasText()) {
             narrative(json, risk.getText());
         }
+        if (risk.hasContained()) {
+            json.writeArrayFieldStart("contained");
+            for (Resource contained : risk.getContained()) {
+                device(json, (Device) contained);
+            }
+            json.writeEndArray();
+        }
         extensions(json, risk.getExtension());
+        if (risk.hasIdentifier()) {
+            json.writeArrayFieldStart("identifier");
+            for (Identifier identifier : risk.getIdentifier()) {
+                json.writeStartObject();
+                primitive(json, "system", identifier.getSystemElement());
+                primitive(json, "value", identifier.getValueElement());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        }
+        if (risk.hasBasedOn()) {
+            json.writeFieldName("basedOn");
+            reference(json, risk.getBasedOn());
+        }
         primitive(json, "status", risk.getStatusElement());
         if (risk.hasMethod()) {
             json.writeFieldName("method");
@@ -95,15 +131,20 @@ public final class RiskAssessmentJson {
             json.writeFieldName("subject");
             reference(json, risk.getSubject());
         }
+        if (risk.hasEncounter()) {
+            json.writeFieldName("encounter");
+            reference(json, risk.getEncounter());
+        }
         if (risk.hasOccurrence()) {
             value(json, "occurrence", risk.getOccurrence());
         }
+        if (risk.hasPerformer()) {
+            json.writeFieldName("performer");
+            reference(json, risk.getPerformer());
+        }
         if (risk.hasBasis()) {
-            json.writeArrayFieldStart("basis");
-            for (Reference basis : risk.getBasis()) {
-                reference(json, basis);
-            }
-            json.writeEndArray();
+            json.writeFieldName("basis");
+            reference(json, risk.getBasis());
         }
         if (risk.hasPrediction()) {
             json.writeArrayFieldStart("prediction");
@@ -122,6 +163,29 @@ public final class RiskAssessmentJson {
             }
             json.writeEndArray();
         }
+        json.writeEndObject();
+    }
+
+    /** The module's Device ({@link ModuleDevice}), the one resource the writer contains. */
+    private static void device(JsonGenerator json, Device device) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("resourceType", "Device");
+        json.writeStringField("id", device.getIdElement().getIdPart());
+        json.writeArrayFieldStart("deviceName");
+        for (Device.DeviceDeviceNameComponent name : device.getDeviceName()) {
+            json.writeStartObject();
+            primitive(json, "name", name.getNameElement());
+            primitive(json, "type", name.getTypeElement());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+        json.writeArrayFieldStart("version");
+        for (Device.DeviceVersionComponent version : device.getVersion()) {
+            json.writeStartObject();
+            primitive(json, "value", version.getValueElement());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
         json.writeEndObject();
     }
 
@@ -231,6 +295,14 @@ public final class RiskAssessmentJson {
         }
         primitive(json, "text", concept.getTextElement());
         json.writeEndObject();
+    }
+
+    private static void reference(JsonGenerator json, List<Reference> references) throws IOException {
+        json.writeStartArray();
+        for (Reference reference : references) {
+            reference(json, reference);
+        }
+        json.writeEndArray();
     }
 
     private static void reference(JsonGenerator json, Reference reference) throws IOException {

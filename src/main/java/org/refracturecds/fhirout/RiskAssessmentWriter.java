@@ -47,6 +47,11 @@ public final class RiskAssessmentWriter {
     public static final String VERTEBRA = Codes.BASE + "/StructureDefinition/target-vertebra";
     public static final String SCENARIO = Codes.BASE + "/StructureDefinition/prediction-scenario";
     public static final String RULE_SET = Codes.BASE + "/StructureDefinition/rule-set";
+    /** The profile every RiskAssessment written here claims (fhir-profiles/). */
+    public static final String PROFILE = Codes.BASE + "/StructureDefinition/pvp-refracture-risk-assessment";
+    /** The displays of CodeSystem-risk-models.json and CodeSystem-pvp-findings.json (CodeDisplaysTest keeps them equal). */
+    public static final String MODEL_DISPLAY = "Xiong 2021 refracture of the cemented vertebra after PVP (logistic)";
+    static final String OUTCOME_DISPLAY = "Refracture of the cemented vertebra";
     private static final String RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability";
     /** The paper every coefficient, threshold and sentence of guidance comes from. */
     public static final String REFERENCE = "Xiong YC, Guo W, et al. Refracture of the cemented vertebrae after"
@@ -62,11 +67,29 @@ public final class RiskAssessmentWriter {
     }
 
     public RiskAssessment write(Assessment assessment) {
+        return write(assessment, null, null);
+    }
+
+    /**
+     * @param encounter the encounter the assessment was made in ({@code Encounter/e1}), or null
+     * @param basedOn   the order it was made for ({@code ServiceRequest/pvp-1}), or null (R4 has one at most)
+     */
+    public RiskAssessment write(Assessment assessment, String encounter, String basedOn) {
         Calibration calibration = assessment.calibration();
         RiskAssessment risk = new RiskAssessment();
+        risk.getMeta().addProfile(PROFILE);
+        risk.addContained(ModuleDevice.device());
+        risk.addIdentifier(AssessmentIdentity.of(assessment));
+        if (basedOn != null) {
+            risk.setBasedOn(new Reference(basedOn));
+        }
         risk.setStatus(assessment.preliminary() ? RiskAssessmentStatus.PRELIMINARY : RiskAssessmentStatus.FINAL);
         risk.setSubject(new Reference(assessment.input().patient()));
+        if (encounter != null) {
+            risk.setEncounter(new Reference(encounter));
+        }
         risk.setOccurrence(new DateTimeType(Date.from(clock.instant())));
+        risk.setPerformer(ModuleDevice.performer());
         risk.setMethod(method(assessment));
         risk.addExtension(RULE_SET, new StringType(assessment.ruleSet().origin() + " sha256:" + assessment.ruleSet().hash()));
         assessment.input().basis().forEach(reference -> risk.addBasis(new Reference(reference)));
@@ -115,8 +138,7 @@ public final class RiskAssessmentWriter {
         if (assessment.recalibration() != null) {
             version += ".recalibrated." + assessment.recalibration().getFittedOn().replace("-", "");
         }
-        return new CodeableConcept(new Coding(Codes.RISK_MODELS, calibration.getModel(),
-                "Xiong 2021 refracture of the cemented vertebra after PVP (logistic)").setVersion(version))
+        return new CodeableConcept(new Coding(Codes.RISK_MODELS, calibration.getModel(), MODEL_DISPLAY).setVersion(version))
                 .setText("Xiong et al. 2021 logistic model (reconstructed intercept), version " + version);
     }
 
@@ -124,15 +146,16 @@ public final class RiskAssessmentWriter {
         RiskAssessmentPredictionComponent component = new RiskAssessmentPredictionComponent();
         String level = prediction.getVertebra().getLabel();
         component.setOutcome(new CodeableConcept(new Coding(Codes.FINDINGS, OUTCOME,
-                "Refracture of the cemented vertebra")).setText("Refracture of the cemented vertebra (" + level + ")"));
+                OUTCOME_DISPLAY)).setText("Refracture of the cemented vertebra (" + level + ")"));
         component.setProbability(new DecimalType(Numbers.probabilityDecimal(prediction.getProbability())));
         Extension interval = component.addExtension().setUrl(INTERVAL);
         interval.addExtension("low", new DecimalType(Numbers.probabilityDecimal(prediction.getLow())));
         interval.addExtension("high", new DecimalType(Numbers.probabilityDecimal(prediction.getHigh())));
         interval.addExtension("level", new DecimalType(BigDecimal.valueOf(calibration.getLevel())));
         if (prediction.getVertebra().getSnomedCode() != null) {
+            // No display: SNOMED CT's is not "T12", and the text says which level it is.
             component.addExtension(VERTEBRA, new CodeableConcept(new Coding(Codes.SNOMED,
-                    prediction.getVertebra().getSnomedCode(), level)).setText(level));
+                    prediction.getVertebra().getSnomedCode(), null)).setText(level));
         }
         if (prediction.isHypothetical()) {
             component.addExtension(SCENARIO, new StringType(prediction.describeAssumptions()));

@@ -53,6 +53,49 @@ public final class AuditedCalls {
         });
     }
 
+    /**
+     * A call of a face that is not served by Javalin (the FHIR face's operation): recorded as a row
+     * {@link AuditTrail#FHIR_OPERATION} when {@link Operation#end} is called, with the rules live
+     * when it began.
+     *
+     * @param service what was called, e.g. {@code Patient/$pvp-refracture-risk}
+     */
+    public Operation begin(String service) {
+        return new Operation(service, rules.get());
+    }
+
+    /** One call of the FHIR face, filled in as it goes; {@link #end} queues its row. */
+    public final class Operation {
+        private final long startNanos = System.nanoTime();
+        private final String service;
+        private final AuditTrail.Rules rulesLive;
+        private String clientIss;
+        private String clientSub;
+        private String patientHmac;
+
+        private Operation(String service, AuditTrail.Rules rulesLive) {
+            this.service = service;
+            this.rulesLive = rulesLive;
+        }
+
+        public void caller(JwtVerifier.Caller caller) {
+            clientIss = caller.iss();
+            clientSub = caller.sub();
+        }
+
+        /** The patient the call is about; only its HMAC is kept. */
+        public void patient(String patientId) {
+            patientHmac = trail.patientHmac(patientId);
+        }
+
+        /** @param errorCode the PVP code of the error answered, null for a success */
+        public void end(int status, String errorCode) {
+            trail.later(new AuditTrail.Event(clock.instant(), AuditTrail.FHIR_OPERATION, node.get(), clientIss,
+                    clientSub, service, patientHmac, rulesLive, status, status >= 400 ? errorCode : null,
+                    (System.nanoTime() - startNanos) / 1_000_000, MDC.get(RequestIds.MDC_KEY), null));
+        }
+    }
+
     /** The caller, from its verified JWT. */
     public static void caller(Context ctx, String iss, String sub) {
         Call call = ctx.attribute(KEY);

@@ -55,7 +55,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          given or read from the environment variable {@code auditKeyEnv} names; never
  *                          logged; null: the audit trail records no patient
  * @param view              the surgeon's page that the cards link to
- * @param writeBack         the write-back of RiskAssessments on FHIR Subscription notifications
+ * @param fhirServer        the hospital's FHIR server the FHIR face reads from, with the module's own credentials
+ * @param writeBack         the write-back of RiskAssessments to {@code fhirServer} on FHIR Subscription notifications
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -67,7 +68,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String logFormat,
                             int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
-                            View view, WriteBack writeBack) {
+                            View view, FhirServer fhirServer, WriteBack writeBack) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
@@ -91,30 +92,64 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
     /**
      * The write-back: FHIR Subscription notifications at {@code POST /fhir-notify}, each patient queued and its
-     * RiskAssessments written to {@code fhirServer} by a conditional update (README, "Write-back").
+     * RiskAssessments written to {@link FhirServer} (with its credentials) by a conditional update (README,
+     * "Write-back").
      *
-     * @param fhirServer       the FHIR base URL read from and written to; null: write-back is off (404)
+     * @param enabled          whether notifications are taken (it needs fhirServer.url); off: 404
      * @param notifyToken      the bearer token notifications must carry (the Subscription's channel.header),
      *                         given or read from the environment variable {@code notifyTokenEnv} names; null:
      *                         any caller may notify (a local demo only)
      * @param maxAttempts      the tries of one notification before it is given up
      * @param firstRetryMillis the wait after the first failed try; it doubles after each, up to {@code maxRetryMillis}
      */
-    public record WriteBack(String fhirServer, String notifyToken, String notifyTokenEnv, int maxAttempts,
+    public record WriteBack(boolean enabled, String notifyToken, String notifyTokenEnv, int maxAttempts,
                             long firstRetryMillis, long maxRetryMillis) {
 
-        public WriteBack {
-            fhirServer = withoutTrailingSlash(fhirServer);
-        }
-
         public boolean on() {
-            return fhirServer != null;
+            return enabled;
         }
 
         @Override
         public String toString() {
-            return "WriteBack[fhirServer=" + fhirServer + ", notifyToken=" + (notifyToken == null ? "none" : "(given)")
+            return "WriteBack[enabled=" + enabled + ", notifyToken=" + (notifyToken == null ? "none" : "(given)")
                     + ", maxAttempts=" + maxAttempts + "]";
+        }
+    }
+
+    /**
+     * The hospital's FHIR server that {@code GET /fhir/Patient/{id}/$pvp-refracture-risk} reads a
+     * patient's findings from (README, "The FHIR face"), with the module's own credentials.
+     *
+     * @param url  its base URL, or null when the FHIR face has no server to read from
+     * @param auth how the module proves who it is to it
+     */
+    public record FhirServer(String url, ServerAuth auth) {
+
+        public FhirServer {
+            url = url == null ? null : withoutTrailingSlash(url);
+            auth = auth == null ? new ServerAuth("none", null, null, null, null, null, null, null, null) : auth;
+        }
+    }
+
+    /**
+     * The module's credentials for {@link FhirServer}: {@code none}; {@code bearer}, a token given
+     * or read from the environment variable {@code tokenEnv} names; or {@code smart}, SMART Backend
+     * Services (client_credentials with a JWT signed by the key in {@code keyFile}, RS384 or ES384;
+     * {@code keyId} the key's kid when the file is a PEM).
+     * Secrets are never logged.
+     */
+    public record ServerAuth(String mode, String token, String tokenEnv, String tokenUrl, String clientId,
+                             String keyFile, String keyId, String algorithm, String scope) {
+
+        public ServerAuth {
+            mode = mode == null ? "none" : mode;
+        }
+
+        @Override
+        public String toString() {
+            return "ServerAuth[mode=" + mode + ", token=" + (token == null ? "none" : "(given)") + ", tokenUrl="
+                    + tokenUrl + ", clientId=" + clientId + ", keyFile=" + keyFile + ", keyId=" + keyId + ", algorithm="
+                    + algorithm + "]";
         }
     }
 
@@ -217,6 +252,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         databaseFromOldName(own, merged, name);
         secretFromEnvironment(merged, "", environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
         secretFromEnvironment(merged, "", environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
+        if (merged.get("fhirServer") instanceof ObjectNode server && server.get("auth") instanceof ObjectNode serverAuth) {
+            secretFromEnvironment(serverAuth, "fhirServer.auth.", environment, name, "token", "PVP_FHIR_TOKEN",
+                    "the bearer token for the hospital's FHIR server");
+        }
         if (merged.get("view") instanceof ObjectNode view) {
             secretFromEnvironment(view, "view.", environment, name, "key", "PVP_VIEW_KEY",
                     "a random key of 32 characters or more (the same on every node)");
@@ -292,7 +331,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         return "ServiceConfig[host=" + host + ", port=" + port + ", publicUrl=" + publicUrl + ", database="
                 + Database.withoutParameters(database) + ", databaseUser=" + databaseUser + ", databasePassword="
                 + (databasePassword == null ? "none" : "(given)") + ", auth=" + auth.mode() + ", auditKey="
-                + (auditKey == null ? "none" : "(given)") + ", view=" + view + ", writeBack=" + writeBack + "]";
+                + (auditKey == null ? "none" : "(given)") + ", view=" + view + ", fhirServer=" + fhirServer
+                + ", writeBack=" + writeBack + "]";
     }
 
     /** The number of requests worked on at once: the setting, or one per CPU core. */
@@ -396,8 +436,9 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             throw new ConfigException(at + "view.key' has " + view.key().length() + " characters: give a random key"
                     + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
-        checkWriteBack(at);
         checkAuth(at);
+        checkFhirServer(at);
+        checkWriteBack(at);
         return this;
     }
 
@@ -405,8 +446,9 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (writeBack == null) {
             throw new ConfigException(at + "writeBack' is empty: remove it to keep the defaults");
         }
-        if (writeBack.fhirServer() != null) {
-            httpUrl(writeBack.fhirServer(), at + "writeBack.fhirServer'");
+        if (writeBack.enabled() && fhirServer.url() == null) {
+            throw new ConfigException(at + "writeBack.enabled' is true but fhirServer.url is not set: give the FHIR"
+                    + " server that notifies the service and receives the RiskAssessments");
         }
         if (writeBack.notifyToken() != null && writeBack.notifyToken().length() < 32) {
             throw new ConfigException(at + "writeBack.notifyToken' has " + writeBack.notifyToken().length()
@@ -422,6 +464,46 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (writeBack.maxRetryMillis() < writeBack.firstRetryMillis() || writeBack.maxRetryMillis() > 86_400_000) {
             throw new ConfigException(at + "writeBack.maxRetryMillis' is " + writeBack.maxRetryMillis()
                     + ": give firstRetryMillis (" + writeBack.firstRetryMillis() + ") to 86400000 (a day)");
+        }
+    }
+
+    private void checkFhirServer(String at) throws ConfigException {
+        if (fhirServer == null) {
+            throw new ConfigException(at + "fhirServer' is empty: give a block with url and auth, or leave it out");
+        }
+        if (fhirServer.url() != null) {
+            httpUrl(fhirServer.url(), at + "fhirServer.url'");
+        }
+        ServerAuth a = fhirServer.auth();
+        switch (a.mode()) {
+            case "none" -> { }
+            case "bearer" -> {
+                if (a.token() == null || a.token().isBlank()) {
+                    throw new ConfigException(at + "fhirServer.auth.tokenEnv' is missing: with mode bearer, name the"
+                            + " environment variable that holds the token, e.g. PVP_FHIR_TOKEN");
+                }
+            }
+            case "smart" -> {
+                httpUrl(a.tokenUrl(), at + "fhirServer.auth.tokenUrl'");
+                if (a.clientId() == null || a.clientId().isBlank()) {
+                    throw new ConfigException(at + "fhirServer.auth.clientId' is missing: give the client id the"
+                            + " FHIR server's authorization server registered for this module");
+                }
+                if (a.keyFile() == null || !Files.isReadable(Path.of(a.keyFile()))) {
+                    throw new ConfigException(at + "fhirServer.auth.keyFile' is '" + a.keyFile() + "': give a readable"
+                            + " file with the module's private key (a JWK, or PEM), whose public key the server holds");
+                }
+                if (!List.of("RS384", "ES384").contains(String.valueOf(a.algorithm()))) {
+                    throw new ConfigException(at + "fhirServer.auth.algorithm' is '" + a.algorithm() + "': give RS384"
+                            + " or ES384, as SMART Backend Services asks");
+                }
+            }
+            default -> throw new ConfigException(at + "fhirServer.auth.mode' is '" + a.mode() + "': give none, bearer"
+                    + " (a token from tokenEnv) or smart (SMART Backend Services: tokenUrl, clientId, keyFile)");
+        }
+        if (fhirServer.url() == null && !a.mode().equals("none")) {
+            throw new ConfigException(at + "fhirServer.url' is missing: credentials are set (fhirServer.auth) but no"
+                    + " server to use them with");
         }
     }
 

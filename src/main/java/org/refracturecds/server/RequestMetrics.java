@@ -16,7 +16,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * Times every request from its first byte to the last byte of its answer (a slow client's upload
  * included), as {@code pvp.http.requests} with a histogram for percentiles, tagged by
- * {@code endpoint} (hook, feedback, discovery, health, metrics, rules-status, other), {@code service}
+ * {@code endpoint} (hook, feedback, discovery, fhir-operation, fhir-metadata, fhir-other, health, metrics,
+ * rules-status, other), {@code service}
  * (the CDS service id; {@code unknown} for an id that is not one, {@code none} off the services) and
  * {@code status}. Every tag has a bounded set of values, whatever paths clients send.
  */
@@ -74,6 +75,10 @@ final class RequestMetrics extends Handler.Wrapper {
                 return new String[] {"other", "none"};
             }
             return new String[] {feedback ? "feedback" : "hook", services.contains(id) ? id : "unknown"};
+        }
+        if (path.startsWith("/fhir/")) {
+            return new String[] {path.equals("/fhir/metadata") ? "fhir-metadata"
+                    : path.endsWith("/$pvp-refracture-risk") ? "fhir-operation" : "fhir-other", "none"};
         }
         return switch (path) {
             case "/health/live", "/health/ready" -> new String[] {"health", "none"};

@@ -7,6 +7,8 @@ import java.sql.SQLTimeoutException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,7 +23,9 @@ import org.refracturecds.authoring.RulesSync;
 import org.refracturecds.cdshooks.CdsEndpoints;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
+import org.refracturecds.fhirapi.FhirFace;
 import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.CorsHeaders;
 import org.refracturecds.http.HttpError;
@@ -53,7 +57,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 
 /**
- * The host: one Javalin on Jetty with the faces on it (CDS Hooks, the surgeon's page), the rules' status, and
+ * The host: one Javalin on Jetty with the faces on it (CDS Hooks, FHIR, the surgeon's page), the rules' status, and
  * what every face shares: the database, the FHIR client, the JWT check, slow-client guards, and
  * every error in one OperationOutcome shape. It serves the node's health (GET /health/live,
  * /health/ready) and metrics (GET /metrics), gives every request an id, and stops by draining.
@@ -79,8 +83,9 @@ public final class Server implements AutoCloseable {
     private final RulesSync rulesSync;
     private final ViewPages pages;
     private final ViewEndpoints view;
-    /** The write-back face; null when writeBack.fhirServer is not set. */
+    /** The write-back face; null when writeBack.enabled is false. */
     private final Subscriptions subscriptions;
+    private final FhirFace fhir;
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -93,7 +98,7 @@ public final class Server implements AutoCloseable {
         this.config = config;
         this.rules = rules;
         this.metrics = new Metrics();
-        this.fetcher = new FhirFetcher(config.fhirServers(), config.fetchTimeoutMillis(), metrics.registry());
+        this.fetcher = new FhirFetcher(allowlist(config), config.fetchTimeoutMillis(), metrics.registry());
         try {
             this.database = Database.open(config.databaseSettings());
         } catch (SQLException e) {
@@ -106,8 +111,9 @@ public final class Server implements AutoCloseable {
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
         this.pages = new ViewPages(database, clock);
         this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, clock);
-        this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt,
-                new Turns(config.requestsAtOnce(), metrics.registry()), clock, metrics.registry(), view);
+        Turns turns = new Turns(config.requestsAtOnce(), metrics.registry());
+        this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt, turns, clock,
+                metrics.registry(), view);
         metrics.countReloads(rules);
         this.hostName = hostName(config);
         this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
@@ -115,10 +121,13 @@ public final class Server implements AutoCloseable {
             LiveRules.Status live = rules.status();
             return new AuditTrail.Rules(live.version(), live.sha256());
         }, this::nodeName, clock);
+        ServerCredentials credentials = ServerCredentials.of(config.fhirServer().auth(), clock);
+        this.fhir = new FhirFace(config, this::publicUrl, rules::assessor, fetcher, credentials::token, jwt, turns,
+                audited, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
-        this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), database, audit,
-                rules::assessor, () -> {
+        this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), config.fhirServer().url(),
+                credentials.interceptor(), database, audit, rules::assessor, () -> {
                     LiveRules.Status live = rules.status();
                     return new AuditTrail.Rules(live.version(), live.sha256());
                 }, this::nodeName, clock, metrics.registry()) : null;
@@ -188,6 +197,15 @@ public final class Server implements AutoCloseable {
 
     public FeedbackStore feedback() {
         return feedback;
+    }
+
+    /** The FHIR servers the service may fetch from: the allowlist and the FHIR face's own server. */
+    private static List<String> allowlist(ServiceConfig config) {
+        List<String> servers = new ArrayList<>(config.fhirServers());
+        if (config.fhirServer().url() != null && !servers.contains(config.fhirServer().url())) {
+            servers.add(config.fhirServer().url());
+        }
+        return servers;
     }
 
     /** This node's name in the audit trail and in rules publications: its host name and port. */
@@ -304,6 +322,7 @@ public final class Server implements AutoCloseable {
         if (subscriptions != null) {
             subscriptions.register(javalin);
         }
+        fhir.register(javalin);
         javalin.routes.get("/rules/status", ctx -> write(ctx, rulesStatus()));
         // Health and metrics: no token (no patient data in them), and no turn: they answer while calls wait.
         javalin.routes.get("/health/live", ctx -> write(ctx, Readiness.live(JSON)));

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>What it guarantees: a feedback request answered 200 has its audit row committed durably in the
  * same transaction as its feedback rows ({@link #insert}); a rules publication likewise with its
  * publication; the other rules events are written durably before the node goes on. A hook call's
- * row is queued ({@link #later}) and written by one background thread, in batches, durably, usually
- * within milliseconds of the answer: a node killed in between loses the rows still queued, and
+ * row is queued ({@link #later}) and written by one background thread, in batches, durably, within about
+ * a tenth of a second of the answer: a node killed in between loses the rows still queued, and
  * while the database cannot be written rows queue up to {@value #QUEUE_SIZE}, past which they are
  * dropped and counted in the log. Rows older than the retention are deleted once an hour.
  */
@@ -38,6 +38,8 @@ public final class AuditTrail implements AutoCloseable {
 
     public static final String HOOK_CALL = "hook-call";
     public static final String FEEDBACK = "feedback";
+    /** A call of the FHIR face's operation ($pvp-refracture-risk). */
+    public static final String FHIR_OPERATION = "fhir-operation";
     public static final String RULES_PUBLISHED = "rules-published";
     public static final String RULES_LOADED = "rules-loaded";
     public static final String RULES_REFUSED = "rules-refused";
@@ -107,7 +109,8 @@ public final class AuditTrail implements AutoCloseable {
         this.key = patientKey == null ? null : new SecretKeySpec(patientKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.macs = ThreadLocal.withInitial(this::newMac);
         this.nextPurge = clock.instant();
-        this.writer = new BatchWriter<>("audit rows", database, true, QUEUE_SIZE, BATCH, AuditTrail::insert,
+        this.writer = new BatchWriter<>("audit rows", database, true, QUEUE_SIZE, BATCH, Duration.ofMillis(100),
+                AuditTrail::insert,
                 this::housekeeping, rows -> { });
     }
 

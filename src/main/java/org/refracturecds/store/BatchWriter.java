@@ -40,6 +40,7 @@ final class BatchWriter<T> implements AutoCloseable {
     private final Runnable housekeeping;
     private final Consumer<List<T>> written;
     private final int batchSize;
+    private final Duration pause;
     private final BlockingQueue<T> queue;
     private final Thread writer;
     private volatile boolean closing;
@@ -49,10 +50,12 @@ final class BatchWriter<T> implements AutoCloseable {
      * @param durable      whether each batch's commit waits for the disk ({@link Database#write}) or not
      *                     ({@link Database#writeNotDurably})
      * @param housekeeping run by the writer between batches (a purge of expired rows), at least every 250 ms
+     * @param pause        the least time between two batches, so that under load rows gather into fewer, larger
+     *                     transactions (each durable commit of an H2 file is a checkpoint forced to disk)
      * @param written      told of each batch once it is committed
      */
-    BatchWriter(String what, Database database, boolean durable, int queueSize, int batchSize, Insert<T> insert,
-                Runnable housekeeping, Consumer<List<T>> written) {
+    BatchWriter(String what, Database database, boolean durable, int queueSize, int batchSize, Duration pause,
+                Insert<T> insert, Runnable housekeeping, Consumer<List<T>> written) {
         this.what = what;
         this.database = database;
         this.durable = durable;
@@ -60,6 +63,7 @@ final class BatchWriter<T> implements AutoCloseable {
         this.housekeeping = housekeeping;
         this.written = written;
         this.batchSize = batchSize;
+        this.pause = pause;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.writer = new Thread(this::writeLoop, what.replace(' ', '-') + "-writer");
         writer.setDaemon(true);
@@ -109,6 +113,9 @@ final class BatchWriter<T> implements AutoCloseable {
                 if (failing) {
                     LOG.warn("{} are written again", what);
                     failing = false;
+                }
+                if (!closing) {
+                    Thread.sleep(pause.toMillis());
                 }
             } catch (InterruptedException e) {
                 return;

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -18,13 +19,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The surgeon's pages, in the table {@code view_page} (V7__view_pages.sql): each page's data
+ * The surgeon's pages, in the table {@code view_page} (V7__view_pages.sql, V8): each page's data
  * under a random id until it expires, so that every node of one database can show a page another
  * made.
  *
  * <p>A page is kept on every assessment card, so keeping it costs the card nothing: the page is
  * queued, and a background thread works its data out and inserts it with others in one
- * transaction, usually within milliseconds of the answer. Until then this node shows it from the
+ * transaction, within a few tens of milliseconds of the answer. Until then this node shows it from the
  * queue. When the queue is full (the database is slow or down) the caller keeps the page itself,
  * and the card goes without its link only if that fails. Commits do not wait for the disk
  * ({@link Database#writeNotDurably}): a crash of the node or the database may lose the pages of
@@ -36,6 +37,8 @@ public final class ViewPages implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ViewPages.class);
     private static final int QUEUE_SIZE = 1_000;
     private static final int BATCH = 50;
+    /** The longest page the column holds (V8); a page has about 20,000 characters a vertebra. */
+    static final int LONGEST = 1_000_000;
     private static final String INSERT = "INSERT INTO view_page (page_id, expires_at, page) VALUES (?, ?, ?)";
     private static final String SELECT = "SELECT expires_at, page FROM view_page WHERE page_id = ?";
     private static final String PURGE = "DELETE FROM view_page WHERE expires_at < ?";
@@ -74,7 +77,8 @@ public final class ViewPages implements AutoCloseable {
     public ViewPages(Database database, Clock clock) {
         this.database = database;
         this.expired = new ExpiredRows(database, clock, PURGE);
-        this.writer = new BatchWriter<>("view pages", database, false, QUEUE_SIZE, BATCH, this::insert,
+        this.writer = new BatchWriter<>("view pages", database, false, QUEUE_SIZE, BATCH, Duration.ofMillis(20),
+                this::insert,
                 this::purgeQuietly, written -> written.forEach(page -> pending.remove(page.id)));
     }
 
@@ -126,6 +130,11 @@ public final class ViewPages implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.warn("the data of a card's page could not be worked out, so its link will answer that the"
                             + " page is gone: {}", String.valueOf(e.getMessage()).split("\n")[0]);
+                    continue;
+                }
+                if (data.length() > LONGEST) {
+                    LOG.warn("a card's page has {} characters, more than the {} its column holds, so its link will"
+                            + " answer that the page is gone", data.length(), LONGEST);
                     continue;
                 }
                 insert.setString(1, page.id);

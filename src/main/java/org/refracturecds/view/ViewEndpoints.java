@@ -61,6 +61,7 @@ public final class ViewEndpoints implements PageLinks {
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
     private final String policy;
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     /** @param publicUrl the service's URL as a browser reaches it, once it listens */
     public ViewEndpoints(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, ViewPages store, Clock clock) {
@@ -167,10 +168,14 @@ public final class ViewEndpoints implements PageLinks {
     }
 
     private String signature(String id, long expires) {
+        return BASE64URL.encodeToString(macs.get().doFinal((id + "." + expires).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return BASE64URL.encodeToString(mac.doFinal((id + "." + expires).getBytes(StandardCharsets.US_ASCII)));
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("every Java runtime has HmacSHA256", e);
         }

@@ -168,6 +168,31 @@ class AuditedCallsTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestDatabase.class)
+    void theFhirOperation_isAuthenticatedAndRecorded_asAHookCallIs(TestDatabase kind) throws Exception {
+        start(kind, Map.of(), null);
+        String findings = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+
+        // a call with a JWT for the FHIR face's base, and one without
+        RunningService.Reply done = service.post("/fhir/Patient/$pvp-refracture-risk", findings,
+                "Authorization", bearer("https://cds.test/fhir"), "X-Request-Id", "fhir-call-7");
+        RunningService.Reply refused = service.post("/fhir/Patient/$pvp-refracture-risk", findings);
+
+        assertEquals(200, done.status(), done.body().toString());
+        assertEquals("RiskAssessment", done.body().path("resourceType").asText());
+        assertEquals(401, refused.status(), refused.body().toString());
+        assertEquals("PVP-H201", refused.errorCode());
+        assertEquals("Bearer", refused.header("WWW-Authenticate"));
+        List<Map<String, Object>> rows = await("fhir-operation", 2);
+        Map<String, Object> row = rows.stream().filter(r -> number(r.get("http_status")).intValue() == 200).findFirst().orElseThrow();
+        assertEquals(JwtTest.ISSUER, row.get("client_iss"));
+        assertEquals("Patient/$pvp-refracture-risk", row.get("service_id"));
+        assertEquals(hmac("cleft"), row.get("patient_hmac"));
+        assertEquals("fhir-call-7", row.get("request_id"));
+        assertTrue(rows.stream().anyMatch(r -> "PVP-H201".equals(r.get("error_code"))), rows.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestDatabase.class)
     void refusedCalls_areRecorded_withTheirStatusAndCode_andNoCaller(TestDatabase kind) throws Exception {
         start(kind, Map.of(), null);
 

@@ -90,6 +90,11 @@ class CdsServiceTest {
         JsonNode risk = card.at("/suggestions/0/actions/0/resource");
         assertTrue(risk.path("basis").toString().contains("Observation/preop-ivc"), "the RiskAssessment holds the basis");
         assertTrue(risk.at("/method/coding/0/version").asText().startsWith("2.0.0+rules."));
+        assertEquals("preop/T12/xiong-2021-logistic", risk.at("/identifier/0/value").asText(), "the stable identifier");
+        assertEquals("Encounter/enc-1", risk.at("/encounter/reference").asText(), "the hook's encounter");
+        assertEquals("ServiceRequest/pvp-order-1", risk.at("/basedOn/reference").asText(), "the PVP order");
+        assertEquals("#module", risk.at("/performer/reference").asText());
+        assertEquals("Device", risk.at("/contained/0/resourceType").asText(), "the module, as the performer");
         assertUuid(card.path("uuid").asText());
         assertEquals("https://doi.org/10.1186/s12891-021-04355-w", card.path("source").path("url").asText());
         assertEquals("xiong-2021-logistic", card.path("source").path("topic").path("code").asText());

@@ -42,6 +42,7 @@ class FhirFetchTest {
     static ExecutorService oddThreads;
     static String trickle;
     static String notFhir;
+    static String invalidFhir;
     static final AtomicInteger trickling = new AtomicInteger();
     static RunningService service;
 
@@ -78,11 +79,23 @@ class FhirFetchTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        odd.createContext("/invalid-fhir", exchange -> {
+            // FHIR that HAPI's parser would read without a word: the string "true" as the boolean true
+            byte[] body = ("{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[{\"resource\":"
+                    + "{\"resourceType\":\"Observation\",\"id\":\"ivc-1\",\"status\":\"final\",\"code\":{\"text\":\"x\"},"
+                    + "\"subject\":{\"reference\":\"Patient/p1\"},\"valueBoolean\":\"true\"}}]}")
+                    .getBytes(StandardCharsets.US_ASCII);
+            exchange.getResponseHeaders().add("Content-Type", "application/fhir+json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
         odd.start();
         String oddBase = "http://127.0.0.1:" + odd.getAddress().getPort();
         trickle = oddBase + "/trickle";
         notFhir = oddBase + "/not-fhir";
-        service = new RunningService(dir, Map.of("fhirServers", List.of(ehr.base, trickle, notFhir),
+        invalidFhir = oddBase + "/invalid-fhir";
+        service = new RunningService(dir, Map.of("fhirServers", List.of(ehr.base, trickle, notFhir, invalidFhir),
                 "fetchTimeoutMillis", BUDGET_MILLIS));
     }
 
@@ -178,5 +191,16 @@ class FhirFetchTest {
         assertFalse(text.matches(".*[A-Z][a-z]+(Exception|Error)\\b.*"), "no Java class named: " + text);
         JsonNode outcome = reply.body();
         assertEquals("PVP-H303", outcome.at("/issue/0/details/coding/0/code").asText());
+    }
+
+    @Test
+    void answerThatHapiWouldReadButIsNotValidFhir_is412NamingWhere_notReadLeniently() throws Exception {
+        RunningService.Reply reply = call(invalidFhir);
+
+        assertEquals(412, reply.status(), reply.body().toString());
+        assertEquals("PVP-H303", reply.body().at("/issue/0/details/coding/0/code").asText());
+        String text = reply.body().at("/issue/0/details/text").asText();
+        assertTrue(text.contains("the FHIR server answered data that is not valid FHIR R4, so none of it is used"), text);
+        assertTrue(text.contains("Observation/ivc-1") && text.contains("valueBoolean"), "says where: " + text);
     }
 }

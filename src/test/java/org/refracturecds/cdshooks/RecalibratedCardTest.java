@@ -51,7 +51,7 @@ class RecalibratedCardTest {
     void theCardAndItsRiskAssessment_sayTheModelIsRecalibratedToThisCentre() throws Exception {
         ObjectMapper json = new ObjectMapper();
         JsonNode card = new CardWriter(json, new RiskAssessmentWriter(Clock.systemUTC()), null, Duration.ofHours(8))
-                .assessmentCard(afterPvp(), "After PVP", List.of());
+                .assessmentCard(afterPvp(), null, List.of(), "After PVP", List.of());
 
         // the card: one line from the rules' Wording, with the fit and its cohort, and the model version
         String detail = card.path("detail").asText();
@@ -75,7 +75,7 @@ class RecalibratedCardTest {
     void withThePublishedModel_theCardSaysNothingOfARecalibration() {
         Assessment published = new Assessor(assessor.rules(), new Settings(null, false)).assess(afterPvp().input());
         String detail = new CardWriter(new ObjectMapper(), new RiskAssessmentWriter(Clock.systemUTC()), null,
-                Duration.ofHours(8)).assessmentCard(published, "After PVP", List.of()).path("detail").asText();
+                Duration.ofHours(8)).assessmentCard(published, null, List.of(), "After PVP", List.of()).path("detail").asText();
         assertFalse(detail.contains("Recalibrated"), detail);
     }
 }

@@ -94,6 +94,8 @@ class RiskAssessmentJsonTest {
             assertHapisBytes(risk, assessment.input().patient());
             risk.setId(UUID.randomUUID().toString());
             assertHapisBytes(risk, assessment.input().patient() + " with an id");
+            RiskAssessment ordered = WRITER.write(assessment, "Encounter/e-1", "ServiceRequest/pvp-1");
+            assertHapisBytes(ordered, assessment.input().patient() + " with an encounter and an order");
         }
     }
 

@@ -37,7 +37,8 @@ class ServiceConfigTest {
     void theExampleSettings_load() throws Exception {
         ServiceConfig example = ServiceConfig.load(Path.of("config/example.yaml"), Map.of(),
                 Map.of("PVP_DATABASE_PASSWORD", "from-the-environment", "PVP_AUDIT_KEY", "a".repeat(64),
-                        "PVP_VIEW_KEY", "k".repeat(44), "PVP_NOTIFY_TOKEN", "n".repeat(40)));
+                        "PVP_VIEW_KEY", "k".repeat(44), "PVP_FHIR_TOKEN", "t".repeat(40),
+                        "PVP_NOTIFY_TOKEN", "n".repeat(40)));
 
         assertTrue(example.auth().verify());
         assertEquals("k".repeat(44), example.view().key());
@@ -45,22 +46,35 @@ class ServiceConfigTest {
         assertEquals("https://cds.hospital.example/pvp", example.publicUrl());
         assertEquals("jdbc:postgresql://db.hospital.example:5432/pvp", example.database());
         assertEquals("from-the-environment", example.databasePassword());
+        assertEquals("t".repeat(40), example.fhirServer().auth().token());
+        assertFalse(example.toString().contains("tttt"), "the FHIR server's token is never shown");
         assertEquals("n".repeat(40), example.writeBack().notifyToken());
-        assertFalse(example.toString().contains("nnnn"), "the token is never shown");
+        assertFalse(example.toString().contains("nnnn"), "the notify token is never shown");
     }
 
     @Test
     void aWriteBackSettingOutOfRange_isRefused_namingIt() {
         ServiceConfig.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ServiceConfig.ConfigException.class,
-                () -> ServiceConfig.load(null, Map.of("writeBack", Map.of("fhirServer", "ftp://x", "maxAttempts", 0))));
+                () -> ServiceConfig.load(null, Map.of("writeBack", Map.of("enabled", true))));
 
-        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.fhirServer' is 'ftp://x': give an http or"
-                + " https URL such as https://ehr.example.org/fhir", e.getMessage());
+        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.enabled' is true but fhirServer.url is not"
+                + " set: give the FHIR server that notifies the service and receives the RiskAssessments", e.getMessage());
         ServiceConfig.ConfigException attempts = org.junit.jupiter.api.Assertions.assertThrows(
                 ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null, Map.of("writeBack",
-                        Map.of("fhirServer", "http://127.0.0.1:8081/fhir", "maxAttempts", 0))));
+                        Map.of("enabled", true, "maxAttempts", 0), "fhirServer", Map.of("url", "http://127.0.0.1:8081/fhir"))));
         assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.maxAttempts' is 0: give 1 to 100",
                 attempts.getMessage());
+    }
+
+    @Test
+    void smartCredentialsWithoutAReadableKey_areRefused_withTheSettingNamed() {
+        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(null, Map.of("fhirServer", Map.of("url", "https://ehr.example/fhir",
+                        "auth", Map.of("mode", "smart", "tokenUrl", "https://ehr.example/token", "clientId", "pvp",
+                                "keyFile", "/nowhere/key.json"))), Map.of()));
+
+        assertTrue(e.getMessage().startsWith("[PVP-C103] the bundled settings: setting 'fhirServer.auth.keyFile' is"
+                + " '/nowhere/key.json'"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The service beside its "JSON floor" (issue 17): the bundled order-sign call posted by wrk on
+# CONNECTIONS connections to `serve` and to bench's JsonFloor (the same Javalin and Jetty, parsing
+# the call with Jackson and answering the service's own answer from a JsonNode), alternately, RUNS
+# times SECONDS each, after a 10 s warm-up of each; prints each run and the ratios of the medians:
+# throughput (service / floor), p99 (service / floor), server CPU per request.
+# Usage: bench/floor.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS as in serve-load.sh (both JVMs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=${1:-32}; seconds=${2:-20}; runs=${3:-3}; service_port=18082; floor_port=18083
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+mvn -B -q package -DskipTests
+mvn -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
+data=$(mktemp -d)
+printf 'database: "jdbc:h2:%s/pvp"\n' "$data" > "$data/settings.yaml"
+opts=${SERVE_JAVA_OPTS:--Xmx192m -XX:+UseParallelGC}
+java $opts -jar target/pvp-refracture-cds.jar serve --port "$service_port" --config "$data/settings.yaml" >/dev/null 2>&1 &
+service=$!
+trap 'kill $service ${floor:-} 2>/dev/null; rm -rf "$data"' EXIT
+until curl -sf "http://127.0.0.1:$service_port/cds-services" >/dev/null; do sleep 0.2; done
+path=/cds-services/pvp-refracture-preop
+export BODY=examples/cds-hooks/order-sign.json
+curl -sf -X POST -H 'Content-Type: application/json' --data @"$BODY" "http://127.0.0.1:$service_port$path" > "$data/answer.json"
+java $opts -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" org.refracturecds.bench.JsonFloor \
+  "$floor_port" "$data/answer.json" >/dev/null 2>&1 &
+floor=$!
+until curl -sf -o /dev/null -X POST --data @"$BODY" "http://127.0.0.1:$floor_port$path"; do sleep 0.2; done
+
+# One wrk run against PID's PORT: "requests/s p99-ms cpu-us-per-request"
+measure() {
+  local pid=$1 port=$2 duration=$3 before out ticks requests
+  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(wrk -t2 -c"$connections" -d"$duration" --latency -s bench/post.lua "http://127.0.0.1:$port$path")
+  ticks=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - before ))
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "$out" | awk -v t="$ticks" -v r="$requests" -v hz="$(getconf CLK_TCK)" '
+    /Requests\/sec/ {rps = $2}
+    / 99%/ {p = $2; if (p ~ /us$/) p = p / 1000; else if (p ~ /ms$/) p = p + 0; else if (p ~ /s$/) p = p * 1000}
+    END {printf "%.0f %.1f %.0f\n", rps, p, t / hz * 1e6 / r}'
+}
+measure "$service" "$service_port" 10s >/dev/null
+measure "$floor" "$floor_port" 10s >/dev/null
+: > "$data/service"; : > "$data/floor"
+for run in $(seq "$runs"); do
+  measure "$service" "$service_port" "${seconds}s" | tee -a "$data/service" | sed "s/^/run $run service: /"
+  measure "$floor" "$floor_port" "${seconds}s" | tee -a "$data/floor" | sed "s/^/run $run floor:   /"
+done
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+for column in 1 2 3; do
+  s=$(cut -d' ' -f$column "$data/service" | median); f=$(cut -d' ' -f$column "$data/floor" | median)
+  name=$(echo "requests/s p99-ms cpu-us-per-request" | cut -d' ' -f$column)
+  awk -v n="$name" -v s="$s" -v f="$f" 'BEGIN {printf "median %-20s service %8s  floor %8s  service/floor %.2f\n", n, s, f, s / f}'
+done

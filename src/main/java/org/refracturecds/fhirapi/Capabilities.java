@@ -1,0 +1,32 @@
+package org.refracturecds.fhirapi;
+
+import org.hl7.fhir.instance.model.api.IBaseConformance;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceOperationComponent;
+import org.refracturecds.fhirout.ModuleDevice;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+
+/**
+ * The CapabilityStatement HAPI generates, naming the module and its version as the software and
+ * the operation by the canonical URL of its OperationDefinition in fhir-profiles/, where a client
+ * reads its parameters.
+ */
+@Interceptor
+final class Capabilities {
+
+    @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
+    public void generated(IBaseConformance generated) {
+        CapabilityStatement statement = (CapabilityStatement) generated;
+        statement.getSoftware().setName(ModuleDevice.NAME).setVersion(ModuleDevice.VERSION);
+        statement.getRest().forEach(rest -> rest.getResource().forEach(resource -> {
+            for (CapabilityStatementRestResourceOperationComponent operation : resource.getOperation()) {
+                if (operation.getName().equals(RiskOperation.NAME.substring(1))) {
+                    operation.setDefinition(RiskOperation.CANONICAL);
+                }
+            }
+        }));
+    }
+}

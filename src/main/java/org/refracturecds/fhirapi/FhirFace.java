@@ -1,0 +1,66 @@
+package org.refracturecds.fhirapi;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.http.AuditedCalls;
+import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.validation.InputValidation;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import io.javalin.config.JavalinConfig;
+
+/**
+ * The FHIR R4 face of the module: a HAPI RestfulServer on the host's Jetty under {@value #PATH},
+ * with its CapabilityStatement ({@code GET /fhir/metadata}) and the operation
+ * {@code $pvp-refracture-risk} ({@link RiskOperation}). It shares with the CDS Hooks face the
+ * caller's authentication, the turns, the FHIR client, the audit trail and the metrics; every error
+ * is an OperationOutcome with a PVP code ({@link OperationErrors}).
+ */
+public final class FhirFace {
+
+    public static final String PATH = "/fhir";
+
+    private final RestfulServer restful;
+
+    /**
+     * @param publicUrl the service's URL as callers see it (the FHIR base is it plus {@value #PATH})
+     * @param token     the bearer token for the hospital's FHIR server at each call, or null for none
+     * @param jwt       the callers' JWT check, null when authentication is off
+     */
+    public FhirFace(ServiceConfig config, Supplier<String> publicUrl, Supplier<Assessor> assessor, FhirFetcher fetcher,
+                    Supplier<String> token, JwtVerifier jwt, Semaphore turns, AuditedCalls audited, Clock clock) {
+        List<String> pvpCodes = new ArrayList<>(Codes.PVP_PROCEDURES);
+        pvpCodes.addAll(config.extraPvpCodes());
+        Supplier<String> base = () -> publicUrl.get() + PATH;
+        RiskOperation operation = new RiskOperation(assessor,
+                new PatientAssessment(new InputValidation(InputValidation.mode(config.validation())), clock),
+                new ServerData(fetcher, config.fhirServer().url(), token, pvpCodes, config.fetchTimeoutMillis()),
+                jwt, base, turns, audited);
+        this.restful = new RestfulServer(FhirContext.forR4Cached());
+        restful.setDefaultResponseEncoding(EncodingEnum.JSON);
+        restful.setServerName("pvp-refracture-cds");
+        restful.setImplementationDescription("Refracture risk of the cemented vertebra after PVP (Xiong et al. 2021):"
+                + " the operation $pvp-refracture-risk");
+        restful.setServerAddressStrategy((context, request) -> base.get());
+        restful.registerProvider(operation);
+        restful.registerInterceptor(new OperationErrors());
+        restful.registerInterceptor(new Capabilities());
+    }
+
+    /** Mounts the face under {@value #PATH} on the host's Jetty, beside Javalin's own servlet. */
+    public void register(JavalinConfig javalin) {
+        javalin.jetty.modifyServletContextHandler(context -> context.addServlet(new ServletHolder("fhir", restful),
+                PATH + "/*"));
+    }
+}

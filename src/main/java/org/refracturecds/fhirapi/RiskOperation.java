@@ -1,0 +1,195 @@
+package org.refracturecds.fhirapi;
+
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.References;
+import org.refracturecds.fhirin.StrictJson;
+import org.refracturecds.http.AuditedCalls;
+import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JwtVerifier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import jakarta.servlet.http.HttpServletRequest;
+
+/**
+ * {@code $pvp-refracture-risk} (fhir-profiles/OperationDefinition-pvp-refracture-risk.json), on
+ * Patient: at instance level ({@code GET|POST /fhir/Patient/{id}/$pvp-refracture-risk}) from the
+ * patient's data on the hospital's FHIR server; at type level ({@code POST
+ * /fhir/Patient/$pvp-refracture-risk}) from the findings sent inline, a Parameters resource whose
+ * parameter {@code findings} is a Bundle (or that Bundle alone), of one patient. It answers the
+ * RiskAssessment; an error is an OperationOutcome with the CDS Hooks service's codes.
+ */
+public final class RiskOperation {
+
+    static final String NAME = "$pvp-refracture-risk";
+    static final String CANONICAL = "https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk";
+    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+    private final Supplier<Assessor> assessor;
+    private final PatientAssessment assessments;
+    private final ServerData server;
+    /** Null when authentication is off. */
+    private final JwtVerifier jwt;
+    private final Supplier<String> base;
+    private final Semaphore turns;
+    private final AuditedCalls audited;
+
+    /**
+     * @param base  the FHIR face's base URL ({@code publicUrl/fhir}), the audience a caller's JWT names
+     * @param turns the requests worked on at once, shared with the other faces
+     */
+    RiskOperation(Supplier<Assessor> assessor, PatientAssessment assessments, ServerData server, JwtVerifier jwt,
+                  Supplier<String> base, Semaphore turns, AuditedCalls audited) {
+        this.assessor = assessor;
+        this.assessments = assessments;
+        this.server = server;
+        this.jwt = jwt;
+        this.base = base;
+        this.turns = turns;
+        this.audited = audited;
+    }
+
+    @Operation(name = NAME, type = Patient.class, idempotent = true, manualRequest = true, canonicalUrl = CANONICAL)
+    public RiskAssessment assess(@IdParam(optional = true) IdType patient, HttpServletRequest http,
+                                 RequestDetails request) throws SQLException {
+        AuditedCalls.Operation call = audited.begin(patient == null ? "Patient/" + NAME : "Patient/{id}/" + NAME);
+        try {
+            authenticate(http, call);
+            RiskAssessment risk = patient == null ? inline(request, call) : fromServer(patient, call);
+            call.end(200, null);
+            return risk;
+        } catch (HttpError e) {
+            call.end(e.status(), e.code());
+            throw e;
+        } catch (RuntimeException | SQLException e) {
+            call.end(500, "PVP-H500");
+            throw e;
+        }
+    }
+
+    private void authenticate(HttpServletRequest http, AuditedCalls.Operation call) throws SQLException {
+        if (jwt == null) {
+            return;
+        }
+        String requested = http.getRequestURL().toString();
+        JwtVerifier.Caller caller = jwt.verify(http.getHeader("Authorization"),
+                new HashSet<>(List.of(base.get(), requested)));
+        call.caller(caller);
+    }
+
+    private RiskAssessment fromServer(IdType patient, AuditedCalls.Operation call) {
+        String id = patient.getIdPart();
+        if (id == null || !FHIR_ID.matcher(id).matches()) {
+            throw new HttpError(400, "PVP-H106", "Patient.id", "is not a FHIR id (letters, digits, - and ., at most 64)");
+        }
+        call.patient(id);
+        Assessor rules = assessor.get();
+        ServerData.Found found = server.of(id, rules.rules().vocabulary()); // waits on the network: no turn held
+        ServerData.Order order = found.orders().size() == 1 ? found.orders().get(0) : null;
+        turns.acquireUninterruptibly();
+        try {
+            return assessments.assess(rules, found.input(), "fetched findings", "Patient/" + id,
+                    order == null ? Set.of() : order.levels(), order == null ? null : order.id());
+        } finally {
+            turns.release();
+        }
+    }
+
+    private RiskAssessment inline(RequestDetails request, AuditedCalls.Operation call) {
+        byte[] body = request.loadRequestContents();
+        turns.acquireUninterruptibly();
+        try {
+            Inline sent = Inline.read(body);
+            List<InputReader.Entry> entries;
+            try {
+                entries = new InputReader(FhirContext.forR4Cached()).read(sent.findings());
+            } catch (InputException e) {
+                throw new HttpError(400, e.code(), sent.where() + " " + e.where(), e.getMessage());
+            }
+            RiskAssessment risk = assessments.assess(assessor.get(), new PatientAssessment.Input(entries, List.of(),
+                    false, References.ofFiles()), sent.where(), null, Set.of(), null);
+            call.patient(new IdType(risk.getSubject().getReference()).getIdPart());
+            return risk;
+        } finally {
+            turns.release();
+        }
+    }
+
+    /** The findings Bundle of a type-level call, and where it is in the body. */
+    record Inline(JsonNode findings, String where) {
+
+        static Inline read(byte[] body) {
+            JsonNode root = json(body);
+            String type = root.path("resourceType").asText();
+            if (type.equals("Bundle")) {
+                return new Inline(root, "Bundle");
+            }
+            if (!type.equals("Parameters")) {
+                throw new HttpError(400, "PVP-H120", "resourceType", "is '" + HttpError.cut(type, 40) + "': send a"
+                        + " Parameters resource whose parameter findings is a Bundle of the patient's findings");
+            }
+            JsonNode found = null;
+            String where = null;
+            JsonNode parameters = root.path("parameter");
+            for (int i = 0; i < parameters.size(); i++) {
+                if (!"findings".equals(parameters.get(i).path("name").asText())) {
+                    continue;
+                }
+                if (found != null) {
+                    throw new HttpError(400, "PVP-H120", "Parameters.parameter[" + i + "]", "is a second findings"
+                            + " parameter: send one Bundle with all the patient's findings");
+                }
+                where = "Parameters.parameter[" + i + "].resource";
+                found = parameters.get(i).get("resource");
+                if (found == null || !"Bundle".equals(found.path("resourceType").asText())) {
+                    throw new HttpError(400, "PVP-H120", where, "is not a Bundle: the findings parameter holds a"
+                            + " Bundle of the patient's findings (Observations; the Patient and Conditions may go along)");
+                }
+            }
+            if (found == null) {
+                throw new HttpError(400, "PVP-H120", "Parameters.parameter", "has no parameter findings: send the"
+                        + " patient's findings as a Bundle in the parameter findings, or call"
+                        + " Patient/{id}/" + NAME + " to read them from the hospital's FHIR server");
+            }
+            return new Inline(found, where);
+        }
+
+        /** One UTF-8 JSON document, each key once, at most {@value StrictJson#MAX_DEPTH} levels deep, nothing after it. */
+        private static JsonNode json(byte[] body) {
+            try {
+                return StrictJson.one(StrictJson.utf8(body));
+            } catch (StrictJson.Problem e) {
+                throw switch (e.kind()) {
+                    case EMPTY -> new HttpError(400, "PVP-H101", null, "the body is empty: POST a Parameters resource"
+                            + " with the findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
+                    case MALFORMED -> new HttpError(400, "PVP-H101", e.where(), e.getMessage());
+                    case TRAILING, NOT_NDJSON -> new HttpError(400, "PVP-H111", e.where(), e.getMessage()
+                            + ": send one JSON object, the Parameters resource");
+                    case DUPLICATE_KEY -> new HttpError(400, "PVP-H112", e.where(), e.getMessage()
+                            + ": send it once, with the value meant");
+                    case TOO_DEEP -> new HttpError(400, "PVP-H113", e.where(), e.getMessage()
+                            + ": send the Parameters resource as FHIR R4 JSON");
+                    case NOT_UTF8 -> new HttpError(400, "PVP-H114", e.where(), e.getMessage()
+                            + ": JSON is UTF-8; send the body encoded as UTF-8");
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.refracturecds.fhirapi;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.refracturecds.facts.Vocabulary;
+import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
+import org.refracturecds.http.HttpError;
+
+/**
+ * A patient's data on the hospital's FHIR server (setting {@code fhirServer}), searched as the CDS
+ * Hooks service fetches a prefetch it was not sent ({@link FhirFetcher}: {@code _count}, no cache,
+ * paging, the time budget {@code fetchTimeoutMillis}): the findings, the Conditions that hold, the
+ * PVP procedures and the PVP orders. Only the findings are required; the others are left out when
+ * they cannot be had (the Conditions are then named as not checked, as in a card).
+ */
+final class ServerData {
+
+    /** The conditions that still hold: the study's exclusions are checked against them. */
+    private static final List<String> HOLDING = List.of("active", "recurrence", "relapse");
+    /** Orders that no longer stand. */
+    private static final List<String> ENDED_ORDERS = List.of("revoked", "entered-in-error", "completed");
+
+    private final FhirFetcher fetcher;
+    private final String base;
+    private final Supplier<String> token;
+    private final List<String> pvpCodes;
+    private final int budgetMillis;
+
+    /**
+     * @param base  the server's base URL, or null when none is configured
+     * @param token the bearer token for it, null for none; asked for at each call
+     */
+    ServerData(FhirFetcher fetcher, String base, Supplier<String> token, List<String> pvpCodes, int budgetMillis) {
+        this.fetcher = fetcher;
+        this.base = base;
+        this.token = token;
+        this.pvpCodes = List.copyOf(pvpCodes);
+        this.budgetMillis = budgetMillis;
+    }
+
+    /** What was found of one patient. */
+    record Found(PatientAssessment.Input input, List<String> procedures, List<Order> orders) {
+    }
+
+    /** An open PVP order, and the vertebrae its bodySite names. */
+    record Order(String id, Set<String> levels) {
+    }
+
+    private record Search(String key, String resourceType, String param, List<String> values, boolean optional) {
+    }
+
+    /** The patient's data; 412 when the findings cannot be had, 504 when the server does not answer in time. */
+    Found of(String patientId, Vocabulary vocabulary) {
+        if (base == null) {
+            throw new HttpError(412, "PVP-H302", "fhirServer.url", "is not set, so there is no FHIR server to read"
+                    + " Patient/" + patientId + "'s findings from: an administrator sets fhirServer.url (README, The FHIR"
+                    + " face), or call the operation at type level with the findings inline");
+        }
+        List<Search> searches = List.of(
+                new Search("findings", "Observation", "code", Codes.findingTokens(), false),
+                new Search("conditions", "Condition", "clinical-status", HOLDING, true),
+                new Search("procedures", "Procedure", "code", pvpCodes, true),
+                new Search("orders", "ServiceRequest", "code", pvpCodes, true));
+        String bearer = token == null ? null : token.get();
+        Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
+        try (FhirFetcher.Fetches fetches = fetcher.fetches(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis))) {
+            Map<Search, CompletableFuture<Bundle>> started = new LinkedHashMap<>();
+            for (Search search : searches) {
+                started.put(search, fetches.search(base, bearer, search.resourceType(), patientId, search.param(),
+                        search.values()));
+            }
+            for (Map.Entry<Search, CompletableFuture<Bundle>> running : started.entrySet()) {
+                Search search = running.getKey();
+                Bundle found;
+                try {
+                    found = fetches.await(running.getValue());
+                } catch (FhirFetcher.FetchFailed e) {
+                    if (search.optional()) {
+                        continue;
+                    }
+                    throw new HttpError(412, "PVP-H303", "fhirServer", "Patient/" + patientId + "'s " + search.key()
+                            + " cannot be fetched: " + e.getMessage());
+                }
+                if (found == null) {
+                    if (search.optional()) {
+                        continue;
+                    }
+                    throw new HttpError(504, "PVP-H304", "fhirServer", "Patient/" + patientId + "'s " + search.key()
+                            + " could not be fetched from the FHIR server within " + budgetMillis + " ms (setting"
+                            + " fetchTimeoutMillis): no estimate rather than one from incomplete findings; try again");
+                }
+                data.put(search.key(), InputReader.entries(found, "fetched " + search.key()));
+            }
+        }
+        List<InputReader.Entry> others = new ArrayList<>(data.getOrDefault("conditions", List.of()));
+        PatientAssessment.Input input = new PatientAssessment.Input(data.get("findings"), others,
+                data.containsKey("conditions"), new References(base));
+        return new Found(input, ids(data.getOrDefault("procedures", List.of())),
+                orders(data.getOrDefault("orders", List.of()), vocabulary));
+    }
+
+    private static List<String> ids(List<InputReader.Entry> entries) {
+        return entries.stream().map(e -> e.resource().fhirType() + "/" + e.resource().getIdElement().getIdPart()).toList();
+    }
+
+    /** The PVP orders that still stand (not revoked, completed or entered in error). */
+    private List<Order> orders(List<InputReader.Entry> entries, Vocabulary vocabulary) {
+        List<Order> orders = new ArrayList<>();
+        for (InputReader.Entry entry : entries) {
+            if (!(entry.resource() instanceof ServiceRequest order) || !isPvp(order.getCode())
+                    || order.hasStatus() && ENDED_ORDERS.contains(order.getStatus().toCode())) {
+                continue;
+            }
+            Set<String> levels = new LinkedHashSet<>();
+            for (CodeableConcept site : order.getBodySite()) {
+                ObservationMapper.levelOf(vocabulary, site).ifPresent(levels::add);
+            }
+            orders.add(new Order("ServiceRequest/" + order.getIdElement().getIdPart(), levels));
+        }
+        return orders;
+    }
+
+    private boolean isPvp(CodeableConcept code) {
+        return code.getCoding().stream().anyMatch(c -> pvpCodes.contains(c.getSystem() + "|" + c.getCode()));
+    }
+}

@@ -1,0 +1,193 @@
+package org.refracturecds.cdshooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationDefinition;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.RiskAssessment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+
+/**
+ * The FHIR face over a real socket, called with HAPI's generic client: its CapabilityStatement,
+ * $pvp-refracture-risk on a Patient (read from the EHR's FHIR server, a real HAPI RestfulServer)
+ * equal to the CDS Hooks card's RiskAssessment for the same data, at type level equal to
+ * {@code assess} on the same file, and bad input answered with the PVP codes. (It lives beside the
+ * CDS Hooks tests because it compares with their cards and runs on their harness.)
+ */
+class FhirOperationTest {
+
+    private static final FhirContext FHIR = FhirContext.forR4Cached();
+
+    @TempDir
+    static Path dir;
+    static EhrServer ehr;
+    static RunningService service;
+    static IGenericClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ehr = new EhrServer(0, 0);
+        service = new RunningService(dir, Map.of("fhirServers", List.of(ehr.base), "fetchTimeoutMillis", 3000,
+                "fhirServer", Map.of("url", ehr.base)));
+        FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+        client = FHIR.newRestfulGenericClient(service.base + "/fhir");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+        ehr.close();
+    }
+
+    /** The resource as JSON without what differs from one computation to the next: its id and when. */
+    private static JsonNode comparable(String json) throws Exception {
+        ObjectNode node = (ObjectNode) RunningService.JSON.readTree(json);
+        node.remove("id");
+        node.remove("occurrenceDateTime");
+        return node;
+    }
+
+    @Test
+    void metadata_namesTheModuleAndTheOperationByItsOperationDefinition() {
+        CapabilityStatement statement = client.capabilities().ofType(CapabilityStatement.class).execute();
+
+        assertEquals("pvp-refracture-cds", statement.getSoftware().getName());
+        assertTrue(statement.getRest().get(0).getResource().stream()
+                .filter(r -> r.getType().equals("Patient"))
+                .flatMap(r -> r.getOperation().stream())
+                .anyMatch(o -> o.getName().equals("pvp-refracture-risk")
+                        && o.getDefinition().equals("https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk")),
+                FHIR.newJsonParser().encodeResourceToString(statement));
+    }
+
+    @Test
+    void theOperationDefinition_isTheOperationServed() throws Exception {
+        OperationDefinition definition = FHIR.newJsonParser().parseResource(OperationDefinition.class,
+                Files.readString(Path.of("fhir-profiles/OperationDefinition-pvp-refracture-risk.json")));
+
+        assertEquals("https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk", definition.getUrl());
+        assertEquals("pvp-refracture-risk", definition.getCode());
+        assertEquals("Patient", definition.getResource().get(0).getValue());
+        assertTrue(definition.getType() && definition.getInstance() && !definition.getSystem());
+        assertEquals(List.of("findings", "return"), definition.getParameter().stream().map(p -> p.getName()).toList());
+    }
+
+    @Test
+    void onAPatient_givesTheRiskAssessmentOfTheCdsHooksCard() throws Exception {
+        // given the EHR's FHIR server holding patient cleft's findings and PVP procedure
+        ObjectNode hook = RunningService.example("patient-view.json");
+        hook.remove("prefetch");
+        hook.put("fhirServer", ehr.base);
+
+        // when the card is asked for, and the operation is called on the patient, with GET and with POST
+        RunningService.Reply card = service.post("/cds-services/pvp-refracture-risk", hook);
+        RiskAssessment byGet = client.operation().onInstance(new IdType("Patient", "cleft")).named("$pvp-refracture-risk")
+                .withNoParameters(Parameters.class).returnResourceType(RiskAssessment.class).useHttpGet().execute();
+        RiskAssessment byPost = client.operation().onInstance(new IdType("Patient", "cleft")).named("$pvp-refracture-risk")
+                .withNoParameters(Parameters.class).returnResourceType(RiskAssessment.class).execute();
+
+        // then the operation's RiskAssessment is the card's
+        assertEquals(200, card.status(), card.body().toString());
+        JsonNode filed = card.body().at("/cards/0/suggestions/0/actions/0/resource");
+        assertEquals(comparable(filed.toString()), comparable(FHIR.newJsonParser().encodeResourceToString(byGet)));
+        assertEquals(comparable(filed.toString()), comparable(FHIR.newJsonParser().encodeResourceToString(byPost)));
+        assertEquals("cleft/T11/xiong-2021-logistic", byGet.getIdentifierFirstRep().getValue());
+    }
+
+    @Test
+    void atTypeLevel_givesWhatAssessGivesForTheSameFile() throws Exception {
+        // given an example file, and what the command line's assess writes for it (ExamplesTest keeps it so)
+        Path file = Path.of("examples/cleft-no-endplate-contact.json");
+        String assessed = Files.readString(Path.of("src/test/resources/golden/cleft-no-endplate-contact.json"));
+        Bundle findings = FHIR.newJsonParser().parseResource(Bundle.class, Files.readString(file));
+
+        // when the findings are sent inline
+        RiskAssessment risk = client.operation().onType(Patient.class).named("$pvp-refracture-risk")
+                .withParameter(Parameters.class, "findings", findings).returnResourceType(RiskAssessment.class).execute();
+
+        // then the RiskAssessment is assess's
+        assertEquals(comparable(assessed), comparable(FHIR.newJsonParser().encodeResourceToString(risk)));
+    }
+
+    @Test
+    void badInput_isAnOperationOutcomeWithItsCodeAndPath() throws Exception {
+        // a finding whose valueBoolean is a string: 400 with the JSON path, as the CDS Hooks service answers
+        String body = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"))
+                .replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": \"true\"");
+        HttpResponse<String> wrongType = post("/fhir/Patient/$pvp-refracture-risk",
+                "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"findings\",\"resource\":" + body + "}]}");
+        assertOutcome(wrongType, 400, "PVP-E010", "Parameters.parameter[0].resource Bundle.entry[");
+
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\"}"), 400,
+                "PVP-H120", "Parameters.parameter");
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", "{\"resourceType\": \"Parameters\"}}"), 400,
+                "PVP-H111", null);
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", ""), 400, "PVP-H101", null);
+        String two = Files.readString(Path.of("examples/two-patients.json"));
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", two), 400, "PVP-H121", "Bundle");
+        assertOutcome(post("/fhir/Patient/nobody/$pvp-refracture-risk", ""), 422, "PVP-E109", "fetched findings");
+        assertOutcome(post("/fhir/Nothing/x/$pvp-refracture-risk", ""), 404, "PVP-H404", "path");
+    }
+
+    @Test
+    void aServerThatIsNotThere_is412WithTheHooksCode() throws Exception {
+        try (RunningService unreachable = new RunningService(dir.resolve("other"), Map.of(
+                "fhirServer", Map.of("url", "http://127.0.0.1:9/fhir")))) {
+            IGenericClient other = FHIR.newRestfulGenericClient(unreachable.base + "/fhir");
+
+            BaseServerResponseException e = assertThrows(BaseServerResponseException.class, () -> other.operation()
+                    .onInstance(new IdType("Patient", "cleft")).named("$pvp-refracture-risk")
+                    .withNoParameters(Parameters.class).returnResourceType(RiskAssessment.class).execute());
+
+            assertEquals(412, e.getStatusCode());
+            OperationOutcome outcome = (OperationOutcome) e.getOperationOutcome();
+            assertEquals("PVP-H303", outcome.getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
+            assertFalse(outcome.getIssueFirstRep().getDetails().getText().contains("Exception"));
+        }
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base + path))
+                .header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertOutcome(HttpResponse<String> answer, int status, String code, String where) throws Exception {
+        JsonNode outcome = RunningService.JSON.readTree(answer.body());
+        assertEquals(status, answer.statusCode(), answer.body());
+        assertEquals("OperationOutcome", outcome.path("resourceType").asText(), answer.body());
+        assertEquals(code, outcome.at("/issue/0/details/coding/0/code").asText(), answer.body());
+        if (where != null) {
+            assertTrue(outcome.at("/issue/0/expression/0").asText().startsWith(where), answer.body());
+        }
+        assertFalse(answer.body().contains("Exception") || answer.body().contains("at org."), answer.body());
+    }
+}
