@@ -8,7 +8,7 @@ CREATE TABLE work_item (
   -- patient (assess resource_id), finding (read the Observation resource_id, then assess its patient) or
   -- sweep (find the patients whose findings changed since a little before received_at)
   kind VARCHAR(10) NOT NULL,
-  -- the Patient's or the Observation's id on writeBack.fhirServer (a FHIR id: at most 64 characters);
+  -- the Patient's or the Observation's id on fhirServer.url (a FHIR id: at most 64 characters);
   -- null for a sweep
   resource_id VARCHAR(64),
   -- how the notification came: r4-rest-hook, r4-empty, backport-id-only, backport-full-resource

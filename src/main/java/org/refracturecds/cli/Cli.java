@@ -55,7 +55,7 @@ final class Cli {
                 .addSubcommand(new RulesCommand())
                 .addSubcommand(new ValidateCommand())
                 .addSubcommand(new CalibrateCommand(clock))
-                .addSubcommand(new SubscribeCommand());
+                .addSubcommand(new SubscribeCommand(clock));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -1,7 +1,9 @@
 package org.refracturecds.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,8 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirin.ServerCredentials;
+import org.refracturecds.http.HttpError;
 import org.refracturecds.http.ServiceConfig;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -40,11 +44,11 @@ final class SubscribeCommand implements Callable<Integer> {
     static final int SERVER_FAILED = 4;
     private static final String REASON = "pvp-refracture-cds write-back: recompute the refracture risk when a finding is saved";
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The service's settings: writeBack.fhirServer, "
-            + "writeBack.notifyToken and publicUrl are read from them.")
+    @Option(names = "--config", paramLabel = "FILE", description = "The service's settings: fhirServer (url and"
+            + " the module's credentials), writeBack.notifyToken and publicUrl are read from them.")
     Path config;
 
-    @Option(names = "--fhir-server", paramLabel = "URL", description = "The FHIR server (default: writeBack.fhirServer).")
+    @Option(names = "--fhir-server", paramLabel = "URL", description = "The FHIR server (default: fhirServer.url).")
     String fhirServer;
 
     @Option(names = "--endpoint", paramLabel = "URL", description = "Where the server sends notifications (default:"
@@ -58,6 +62,12 @@ final class SubscribeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private final Clock clock;
+
+    SubscribeCommand(Clock clock) {
+        this.clock = clock;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -66,15 +76,15 @@ final class SubscribeCommand implements Callable<Integer> {
         try {
             Map<String, Object> overrides = new HashMap<>();
             if (fhirServer != null) {
-                overrides.put("writeBack", Map.of("fhirServer", fhirServer));
+                overrides.put("fhirServer", Map.of("url", fhirServer));
             }
             settings = ServiceConfig.load(config, overrides, System.getenv());
         } catch (ServiceConfig.ConfigException e) {
             err.println("error " + e.getMessage());
             return Cli.BAD_INPUT;
         }
-        if (!settings.writeBack().on()) {
-            err.println("error [PVP-C110] no FHIR server: give --fhir-server URL, or writeBack.fhirServer in --config FILE");
+        if (settings.fhirServer().url() == null) {
+            err.println("error [PVP-C110] no FHIR server: give --fhir-server URL, or fhirServer.url in --config FILE");
             return Cli.BAD_INPUT;
         }
         if (!List.of("full", "empty").contains(payload)) {
@@ -91,9 +101,9 @@ final class SubscribeCommand implements Callable<Integer> {
                     + " accepts notifications from anyone (a local demo only)");
         }
         Subscription wanted = wanted(notifyAt, settings.writeBack().notifyToken(), "full".equals(payload));
-        String server = settings.writeBack().fhirServer();
+        String server = settings.fhirServer().url();
         try {
-            IGenericClient client = client(server);
+            IGenericClient client = client(server, ServerCredentials.of(settings.fhirServer().auth(), clock));
             Optional<Subscription> existing = existing(client, notifyAt);
             String what;
             Subscription result;
@@ -117,8 +127,15 @@ final class SubscribeCommand implements Callable<Integer> {
                     + (result.getChannel().getHeader().isEmpty() ? ", no token" : ", with the token"));
             return 0;
         } catch (FhirClientConnectionException e) {
-            err.println("error [PVP-N301] the FHIR server " + server + " cannot be reached: check writeBack.fhirServer"
+            err.println("error [PVP-N301] the FHIR server " + server + " cannot be reached: check fhirServer.url"
                     + " and the network");
+            return SERVER_FAILED;
+        } catch (IOException e) {
+            err.println("error [PVP-C113] fhirServer.auth: the module's key cannot be read: " + e.getMessage());
+            return Cli.BAD_INPUT;
+        } catch (HttpError e) {
+            // The authorization server gave no token (SMART Backend Services).
+            err.println("error " + e.render());
             return SERVER_FAILED;
         } catch (BaseServerResponseException e) {
             err.println("error [PVP-N302] the FHIR server " + server + " answered " + e.getStatusCode()
@@ -147,11 +164,12 @@ final class SubscribeCommand implements Callable<Integer> {
         return subscription;
     }
 
-    private IGenericClient client(String server) {
+    private static IGenericClient client(String server, ServerCredentials credentials) {
         FhirContext fhir = FhirContext.forR4Cached();
         fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-        // Credentials for the server: fhirin.ServerCredentials (branch fhirface) gives the interceptor to add here.
-        return fhir.newRestfulGenericClient(server);
+        IGenericClient client = fhir.newRestfulGenericClient(server);
+        client.registerInterceptor(credentials.interceptor());
+        return client;
     }
 
     private static Optional<Subscription> existing(IGenericClient client, String notifyAt) {

@@ -56,7 +56,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *                          logged; null: the audit trail records no patient
  * @param view              the surgeon's page that the cards link to
  * @param fhirServer        the hospital's FHIR server the FHIR face reads from, with the module's own credentials
- * @param writeBack         the write-back of RiskAssessments on FHIR Subscription notifications
+ * @param writeBack         the write-back of RiskAssessments to {@code fhirServer} on FHIR Subscription notifications
  * @param workbench         the rules workbench ({@code /workbench}): who may sign in, and how
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
@@ -145,29 +145,26 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
     /**
      * The write-back: FHIR Subscription notifications at {@code POST /fhir-notify}, each patient queued and its
-     * RiskAssessments written to {@code fhirServer} by a conditional update (README, "Write-back").
+     * RiskAssessments written to {@link FhirServer} (with its credentials) by a conditional update (README,
+     * "Write-back").
      *
-     * @param fhirServer       the FHIR base URL read from and written to; null: write-back is off (404)
+     * @param enabled          whether notifications are taken (it needs fhirServer.url); off: 404
      * @param notifyToken      the bearer token notifications must carry (the Subscription's channel.header),
      *                         given or read from the environment variable {@code notifyTokenEnv} names; null:
      *                         any caller may notify (a local demo only)
      * @param maxAttempts      the tries of one notification before it is given up
      * @param firstRetryMillis the wait after the first failed try; it doubles after each, up to {@code maxRetryMillis}
      */
-    public record WriteBack(String fhirServer, String notifyToken, String notifyTokenEnv, int maxAttempts,
+    public record WriteBack(boolean enabled, String notifyToken, String notifyTokenEnv, int maxAttempts,
                             long firstRetryMillis, long maxRetryMillis) {
 
-        public WriteBack {
-            fhirServer = withoutTrailingSlash(fhirServer);
-        }
-
         public boolean on() {
-            return fhirServer != null;
+            return enabled;
         }
 
         @Override
         public String toString() {
-            return "WriteBack[fhirServer=" + fhirServer + ", notifyToken=" + (notifyToken == null ? "none" : "(given)")
+            return "WriteBack[enabled=" + enabled + ", notifyToken=" + (notifyToken == null ? "none" : "(given)")
                     + ", maxAttempts=" + maxAttempts + "]";
         }
     }
@@ -544,8 +541,9 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (writeBack == null) {
             throw new ConfigException(at + "writeBack' is empty: remove it to keep the defaults");
         }
-        if (writeBack.fhirServer() != null) {
-            httpUrl(writeBack.fhirServer(), at + "writeBack.fhirServer'");
+        if (writeBack.enabled() && fhirServer.url() == null) {
+            throw new ConfigException(at + "writeBack.enabled' is true but fhirServer.url is not set: give the FHIR"
+                    + " server that notifies the service and receives the RiskAssessments");
         }
         if (writeBack.notifyToken() != null && writeBack.notifyToken().length() < 32) {
             throw new ConfigException(at + "writeBack.notifyToken' has " + writeBack.notifyToken().length()

@@ -85,7 +85,7 @@ public final class Server implements AutoCloseable {
     private final ViewPages pages;
     private final ViewEndpoints view;
     private final FhirFace fhir;
-    /** The write-back face; null when writeBack.fhirServer is not set. */
+    /** The write-back face; null when writeBack.enabled is false. */
     private final Subscriptions subscriptions;
     /** The rules workbench, or null when setting workbench.enabled is false. */
     private final Workbench workbench;
@@ -129,8 +129,8 @@ public final class Server implements AutoCloseable {
                 audited, clock);
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
-        this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), database, audit,
-                rules::assessor, () -> {
+        this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), config.fhirServer().url(),
+                credentials.interceptor(), database, audit, rules::assessor, () -> {
                     LiveRules.Status live = rules.status();
                     return new AuditTrail.Rules(live.version(), live.sha256());
                 }, this::nodeName, clock, metrics.registry()) : null;

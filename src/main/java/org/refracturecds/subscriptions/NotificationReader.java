@@ -178,7 +178,7 @@ final class NotificationReader {
         String base = matcher.group(1);
         if (base != null && !base.equals(serverBase)) {
             throw refused("PVP-N104", where, "names a resource on another server: only " + serverBase
-                    + " (setting writeBack.fhirServer) is read and written");
+                    + " (setting fhirServer.url) is read and written");
         }
         return new Reference(matcher.group(2), plainId(matcher.group(3), where));
     }

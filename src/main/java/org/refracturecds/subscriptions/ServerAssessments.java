@@ -9,7 +9,6 @@ import java.util.function.Supplier;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
@@ -35,8 +34,6 @@ import ca.uhn.fhir.rest.gclient.TokenClientParam;
  */
 final class ServerAssessments {
 
-    /** The identifier system of the contract of issue 13 (fhirout.AssessmentIdentity on branch fhirface makes it there). */
-    static final String IDENTIFIER_SYSTEM = Codes.BASE + "/NamingSystem/pvp-refracture-risk-assessment";
     private static final int PAGE_SIZE = 100;
     private static final int MOST_PAGES = 20;
     private static final int MOST_SWEPT = 1000;
@@ -83,12 +80,8 @@ final class ServerAssessments {
             for (Vertebra vertebra : each.findings().vertebrae()) {
                 PatientFindings level = each.findings().atLevels(Set.of(vertebra.getLabel()));
                 Assessment assessment = rules.assess(level);
-                RiskAssessment risk = writer.write(assessment);
-                if (!risk.hasIdentifier()) {
-                    risk.addIdentifier(new Identifier().setSystem(IDENTIFIER_SYSTEM).setValue(patientId + "/"
-                            + vertebra.getLabel() + "/" + assessment.calibration().getModel()));
-                }
-                written.add(risk);
+                // Its identifier (fhirout.AssessmentIdentity): patient, this level, model.
+                written.add(writer.write(assessment));
             }
         }
         return written;

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IClientInterceptor;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import com.fasterxml.jackson.core.JsonParser;
@@ -55,19 +56,24 @@ public final class Subscriptions implements AutoCloseable {
     private final Clock clock;
     private final MeterRegistry registry;
 
-    public Subscriptions(ServiceConfig.WriteBack settings, Database database, AuditTrail audit, Supplier<Assessor> assessor,
+    /**
+     * @param fhirServer  the FHIR server's base URL (setting fhirServer.url)
+     * @param credentials the module's credentials for it (fhirin.ServerCredentials)
+     */
+    public Subscriptions(ServiceConfig.WriteBack settings, String fhirServer, IClientInterceptor credentials,
+                         Database database, AuditTrail audit, Supplier<Assessor> assessor,
                          Supplier<AuditTrail.Rules> rules, Supplier<String> node, Clock clock, MeterRegistry registry) {
         this.settings = settings;
         this.queue = WriteBackWorker.queue(database, clock);
-        this.reader = new NotificationReader(settings.fhirServer());
+        this.reader = new NotificationReader(fhirServer);
         this.audit = audit;
         this.rules = rules;
         this.node = node;
         this.clock = clock;
         this.registry = registry;
         FhirContext fhir = FhirContext.forR4Cached();
-        IGenericClient client = client(fhir, settings.fhirServer());
-        this.worker = new WriteBackWorker(settings, queue, new ServerAssessments(client, settings.fhirServer(), assessor,
+        IGenericClient client = client(fhir, fhirServer, credentials);
+        this.worker = new WriteBackWorker(settings, fhirServer, queue, new ServerAssessments(client, fhirServer, assessor,
                 clock), new ConditionalWrite(fhir), client, audit, rules, node, clock, registry);
         Gauge.builder("pvp.writeback.pending", queue, q -> count(q::pending))
                 .description("Write-back items waiting, on every node").register(registry);
@@ -79,14 +85,12 @@ public final class Subscriptions implements AutoCloseable {
         }
     }
 
-    /**
-     * The client of the FHIR server. Credentials: none yet; fhirin.ServerCredentials (branch fhirface)
-     * gives the interceptor to register here.
-     */
-    private static IGenericClient client(FhirContext fhir, String base) {
+    /** The client of the FHIR server, with the module's credentials. */
+    private static IGenericClient client(FhirContext fhir, String base, IClientInterceptor credentials) {
         fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
         IGenericClient client = fhir.newRestfulGenericClient(base);
-        client.registerInterceptor(new ca.uhn.fhir.rest.client.api.IClientInterceptor() {
+        client.registerInterceptor(credentials);
+        client.registerInterceptor(new IClientInterceptor() {
             @Override
             public void interceptRequest(ca.uhn.fhir.rest.client.api.IHttpRequest request) {
                 // A JPA server's search cache would miss a finding saved a moment ago.

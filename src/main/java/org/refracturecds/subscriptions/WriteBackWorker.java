@@ -50,6 +50,7 @@ public final class WriteBackWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriteBackWorker.class);
 
     private final ServiceConfig.WriteBack settings;
+    private final String fhirServer;
     private final WorkQueue queue;
     private final ServerAssessments assessments;
     private final ConditionalWrite writes;
@@ -82,10 +83,11 @@ public final class WriteBackWorker implements AutoCloseable {
         }
     }
 
-    WriteBackWorker(ServiceConfig.WriteBack settings, WorkQueue queue, ServerAssessments assessments,
+    WriteBackWorker(ServiceConfig.WriteBack settings, String fhirServer, WorkQueue queue, ServerAssessments assessments,
                     ConditionalWrite writes, IGenericClient client, AuditTrail audit, Supplier<AuditTrail.Rules> rules,
                     Supplier<String> node, Clock clock, MeterRegistry registry) {
         this.settings = settings;
+        this.fhirServer = fhirServer;
         this.queue = queue;
         this.assessments = assessments;
         this.writes = writes;
@@ -280,7 +282,7 @@ public final class WriteBackWorker implements AutoCloseable {
             throw new Failed("PVP-N203", false, whenNotFound + " (" + e.getStatusCode() + ")");
         } catch (FhirClientConnectionException e) {
             boolean timeout = e.getCause() instanceof SocketTimeoutException;
-            throw new Failed("PVP-N201", true, "the FHIR server " + settings.fhirServer() + (timeout
+            throw new Failed("PVP-N201", true, "the FHIR server " + fhirServer + (timeout
                     ? " did not answer in time" : " cannot be reached (" + rootCause(e) + ")"));
         } catch (BaseServerResponseException e) {
             int status = e.getStatusCode();

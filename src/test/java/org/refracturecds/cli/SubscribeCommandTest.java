@@ -29,8 +29,9 @@ class SubscribeCommandTest {
         String endpoint = "http://127.0.0.1:9/subscribe-test/fhir-notify";
         Path config = dir.resolve("settings.yaml");
         Files.writeString(config, """
+                fhirServer:
+                  url: %s
                 writeBack:
-                  fhirServer: %s
                   notifyToken: "subscribe-test-token-0123456789abcdef"
                 """.formatted(jpa.base()));
         IGenericClient client = jpa.client();
@@ -90,7 +91,7 @@ class SubscribeCommandTest {
 
         assertEquals(SubscribeCommand.SERVER_FAILED, run.exit());
         assertEquals("error [PVP-N301] the FHIR server http://127.0.0.1:9/fhir cannot be reached: check"
-                + " writeBack.fhirServer and the network", run.err().lines().filter(l -> l.startsWith("error"))
+                + " fhirServer.url and the network", run.err().lines().filter(l -> l.startsWith("error"))
                 .findFirst().orElse(run.err()));
     }
 

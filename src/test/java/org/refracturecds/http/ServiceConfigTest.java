@@ -52,7 +52,21 @@ class ServiceConfigTest {
         assertEquals("t".repeat(40), example.fhirServer().auth().token());
         assertFalse(example.toString().contains("tttt"), "the FHIR server's token is never shown");
         assertEquals("n".repeat(40), example.writeBack().notifyToken());
-        assertFalse(example.toString().contains("nnnn"), "the token is never shown");
+        assertFalse(example.toString().contains("nnnn"), "the notify token is never shown");
+    }
+
+    @Test
+    void aWriteBackSettingOutOfRange_isRefused_namingIt() {
+        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(null, Map.of("writeBack", Map.of("enabled", true))));
+
+        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.enabled' is true but fhirServer.url is not"
+                + " set: give the FHIR server that notifies the service and receives the RiskAssessments", e.getMessage());
+        ServiceConfig.ConfigException attempts = assertThrows(
+                ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null, Map.of("writeBack",
+                        Map.of("enabled", true, "maxAttempts", 0), "fhirServer", Map.of("url", "http://127.0.0.1:8081/fhir"))));
+        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.maxAttempts' is 0: give 1 to 100",
+                attempts.getMessage());
     }
 
     @Test
@@ -64,20 +78,6 @@ class ServiceConfigTest {
 
         assertTrue(e.getMessage().startsWith("[PVP-C103] the bundled settings: setting 'fhirServer.auth.keyFile' is"
                 + " '/nowhere/key.json'"), e.getMessage());
-    }
-
-    @Test
-    void aWriteBackSettingOutOfRange_isRefused_namingIt() {
-        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
-                () -> ServiceConfig.load(null, Map.of("writeBack", Map.of("fhirServer", "ftp://x", "maxAttempts", 0))));
-
-        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.fhirServer' is 'ftp://x': give an http or"
-                + " https URL such as https://ehr.example.org/fhir", e.getMessage());
-        ServiceConfig.ConfigException attempts = assertThrows(
-                ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null, Map.of("writeBack",
-                        Map.of("fhirServer", "http://127.0.0.1:8081/fhir", "maxAttempts", 0))));
-        assertEquals("[PVP-C103] the bundled settings: setting 'writeBack.maxAttempts' is 0: give 1 to 100",
-                attempts.getMessage());
     }
 
     @Test

@@ -51,11 +51,12 @@ final class WriteBackFixture {
 
     /** The service on a free port, its database an H2 file in {@code dir}, writing back to {@code fhirServer}. */
     static Server service(Path dir, String fhirServer, Map<String, Object> writeBack) throws Exception {
-        Map<String, Object> block = new HashMap<>(Map.of("fhirServer", fhirServer, "notifyToken", TOKEN,
+        Map<String, Object> block = new HashMap<>(Map.of("enabled", true, "notifyToken", TOKEN,
                 "firstRetryMillis", 200, "maxRetryMillis", 1000));
         block.putAll(writeBack);
         ServiceConfig config = ServiceConfig.load(null, Map.of("port", 0,
-                "database", "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"), "writeBack", block));
+                "database", "jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"), "writeBack", block,
+                "fhirServer", Map.of("url", fhirServer)));
         return Server.start(config, rules(), Clock.systemUTC());
     }
 
@@ -94,7 +95,7 @@ final class WriteBackFixture {
     /** The RiskAssessment the server holds under the identifier of (patient, level, model), or null. */
     static RiskAssessment riskAssessment(IGenericClient client, String patientId, String level) {
         Bundle found = client.search().forResource(RiskAssessment.class)
-                .where(new TokenClientParam("identifier").exactly().systemAndCode(ServerAssessments.IDENTIFIER_SYSTEM,
+                .where(new TokenClientParam("identifier").exactly().systemAndCode(org.refracturecds.fhirout.AssessmentIdentity.SYSTEM,
                         patientId + "/" + level + "/xiong-2021-logistic"))
                 .returnBundle(Bundle.class).execute();
         return found.getEntry().isEmpty() ? null : (RiskAssessment) found.getEntryFirstRep().getResource();
