@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.RequestIds;
 import org.refracturecds.http.ServiceConfig;
@@ -74,7 +75,7 @@ public final class Subscriptions implements AutoCloseable {
         FhirContext fhir = FhirContext.forR4Cached();
         IGenericClient client = client(fhir, fhirServer, credentials);
         this.worker = new WriteBackWorker(settings, fhirServer, queue, new ServerAssessments(client, fhirServer, assessor,
-                clock), new ConditionalWrite(fhir), client, audit, rules, node, clock, registry);
+                clock), new WriteBack(fhir), client, audit, rules, node, clock, registry);
         Gauge.builder("pvp.writeback.pending", queue, q -> count(q::pending))
                 .description("Write-back items waiting, on every node").register(registry);
         Gauge.builder("pvp.writeback.given.up.stored", queue, q -> count(q::givenUp))

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.AuditTrail;
 import org.refracturecds.store.WorkQueue;
@@ -53,14 +54,14 @@ public final class WriteBackWorker implements AutoCloseable {
     private final String fhirServer;
     private final WorkQueue queue;
     private final ServerAssessments assessments;
-    private final ConditionalWrite writes;
+    private final WriteBack writes;
     private final IGenericClient client;
     private final AuditTrail audit;
     private final Supplier<AuditTrail.Rules> rules;
     private final Supplier<String> node;
     private final Clock clock;
     private final Counter givenUp;
-    private final Map<ConditionalWrite.Outcome, Counter> written = new EnumMap<>(ConditionalWrite.Outcome.class);
+    private final Map<WriteBack.Outcome, Counter> written = new EnumMap<>(WriteBack.Outcome.class);
     private final Counter retried;
     private final Thread thread;
     private final Object signal = new Object();
@@ -84,7 +85,7 @@ public final class WriteBackWorker implements AutoCloseable {
     }
 
     WriteBackWorker(ServiceConfig.WriteBack settings, String fhirServer, WorkQueue queue, ServerAssessments assessments,
-                    ConditionalWrite writes, IGenericClient client, AuditTrail audit, Supplier<AuditTrail.Rules> rules,
+                    WriteBack writes, IGenericClient client, AuditTrail audit, Supplier<AuditTrail.Rules> rules,
                     Supplier<String> node, Clock clock, MeterRegistry registry) {
         this.settings = settings;
         this.fhirServer = fhirServer;
@@ -96,7 +97,7 @@ public final class WriteBackWorker implements AutoCloseable {
         this.rules = rules;
         this.node = node;
         this.clock = clock;
-        for (ConditionalWrite.Outcome outcome : ConditionalWrite.Outcome.values()) {
+        for (WriteBack.Outcome outcome : WriteBack.Outcome.values()) {
             written.put(outcome, Counter.builder("pvp.writeback.resources").tag("outcome", outcome.name().toLowerCase())
                     .description("RiskAssessments written back, by outcome").register(registry));
         }
@@ -253,15 +254,29 @@ public final class WriteBackWorker implements AutoCloseable {
         if (risks.isEmpty()) {
             return new Done("no finding the model reads: nothing written");
         }
-        Map<ConditionalWrite.Outcome, Integer> counts = new EnumMap<>(ConditionalWrite.Outcome.class);
+        Map<WriteBack.Outcome, Integer> counts = new EnumMap<>(WriteBack.Outcome.class);
         for (RiskAssessment risk : risks) {
-            ConditionalWrite.Outcome outcome = call(() -> writes.write(client, risk), "the RiskAssessment was refused");
+            WriteBack.Outcome outcome = write(risk);
             counts.merge(outcome, 1, Integer::sum);
             written.get(outcome).increment();
         }
-        return new Done("created " + counts.getOrDefault(ConditionalWrite.Outcome.CREATED, 0) + ", updated "
-                + counts.getOrDefault(ConditionalWrite.Outcome.UPDATED, 0) + ", unchanged "
-                + counts.getOrDefault(ConditionalWrite.Outcome.UNCHANGED, 0));
+        return new Done("created " + counts.getOrDefault(WriteBack.Outcome.CREATED, 0) + ", updated "
+                + counts.getOrDefault(WriteBack.Outcome.UPDATED, 0) + ", unchanged "
+                + counts.getOrDefault(WriteBack.Outcome.UNCHANGED, 0));
+    }
+
+    /**
+     * Writes one RiskAssessment by {@link WriteBack}. Its failure's words start with the
+     * RiskAssessment's identifier, which names the patient: they are left out of what is recorded.
+     */
+    private WriteBack.Outcome write(RiskAssessment risk) throws Failed {
+        try {
+            return writes.write(client, risk).outcome();
+        } catch (WriteBack.Failed e) {
+            String why = e.getMessage().substring(e.getMessage().indexOf(": ") + 2);
+            throw new Failed(e.retryable() ? "PVP-N201" : "PVP-N205", e.retryable(), "the RiskAssessment was not"
+                    + " written: " + why);
+        }
     }
 
     /** Carries unusable findings out of a call to the server. */
