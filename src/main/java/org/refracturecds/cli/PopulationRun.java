@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
@@ -260,6 +261,11 @@ final class PopulationRun {
         RiskAssessment risk = writer.write(assessment);
         out.println(RiskAssessmentJson.encode(risk));
         out.flush();
+        if (out.checkError()) {
+            // Not recorded as done: the state never names a patient whose line was lost.
+            throw new InputException("PVP-C305", options.out() == null ? "standard output" : "--out " + options.out(),
+                    "cannot be written (is the disk full, or the pipe closed?)");
+        }
         if (options.writeBack()) {
             try {
                 if (levels.isEmpty()) {
@@ -286,7 +292,7 @@ final class PopulationRun {
 
     /** The patient's findings, or why they cannot be used. */
     private PatientFindings findings(String id, List<InputReader.Entry> entries) throws InputException {
-        if (entries.stream().noneMatch(e -> e.resource() instanceof org.hl7.fhir.r4.model.Observation)) {
+        if (entries.stream().noneMatch(e -> e.resource() instanceof Observation)) {
             throw new InputException("PVP-E109", "Patient/" + id, "has no finding on the server");
         }
         for (ObservationMapper.Mapped each : mapper.mapEach(entries, true)) {
