@@ -2,7 +2,6 @@ package org.refracturecds.fhirin;
 
 import org.refracturecds.http.HttpError;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SSLException;
 
@@ -121,7 +119,7 @@ public final class FhirFetcher implements AutoCloseable {
             return thread;
         });
         this.fhir = FhirContext.forR4();
-        // An XML answer (JSON ones are checked first, see check) is refused for an element HAPI does not know, not thinned.
+        // An XML answer (JSON ones are checked first, StrictAnswers) is refused for an element HAPI does not know, not thinned.
         fhir.setParserErrorHandler(new StrictErrorHandler());
         IRestfulClientFactory factory = fhir.getRestfulClientFactory();
         factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
@@ -261,7 +259,8 @@ public final class FhirFetcher implements AutoCloseable {
     private Bundle search(String base, String token, String resourceType, String patientId, String param,
                           List<String> codes, Fetches fetches) throws FetchFailed, SocketTimeoutException {
         IGenericClient client = fhir.newRestfulGenericClient(base);
-        AtomicReference<InputException> refused = new AtomicReference<>();
+        StrictAnswers strict = new StrictAnswers(fhir);
+        client.registerInterceptor(strict);
         if (token != null) {
             client.registerInterceptor(new BearerTokenAuthInterceptor(token));
         }
@@ -276,8 +275,7 @@ public final class FhirFetcher implements AutoCloseable {
             }
 
             @Override
-            public void interceptResponse(IHttpResponse response) throws IOException {
-                check(response, refused);
+            public void interceptResponse(IHttpResponse response) {
             }
         });
         Coding[] codings = codes.stream().filter(c -> c.contains("|")).map(c -> new Coding(c.substring(0, c.indexOf('|')),
@@ -289,7 +287,7 @@ public final class FhirFetcher implements AutoCloseable {
                     .and(codes.get(0).contains("|") ? new TokenClientParam(param).exactly().codings(codings)
                             : new TokenClientParam(param).exactly().codes(codes))
                     .count(PAGE_SIZE).returnBundle(Bundle.class).execute();
-            refuseInvalid(what, refused);
+            refuseInvalid(what, strict);
             Bundle page = bundle;
             for (int pages = 1; page.getLink(Bundle.LINK_NEXT) != null; pages++) {
                 String next = page.getLink(Bundle.LINK_NEXT).getUrl();
@@ -300,7 +298,7 @@ public final class FhirFetcher implements AutoCloseable {
                     throw new FetchFailed("error", what + ": more than " + MAX_PAGES + " pages");
                 }
                 page = client.loadPage().next(page).execute();
-                refuseInvalid(what, refused);
+                refuseInvalid(what, strict);
                 bundle.getEntry().addAll(page.getEntry());
             }
             bundle.getLink().clear();
@@ -322,31 +320,8 @@ public final class FhirFetcher implements AutoCloseable {
         }
     }
 
-    /**
-     * Checks a JSON answer as a prefetch is checked ({@link InputReader}: read as sent, and FHIR R4
-     * JSON) before HAPI's parser reads it, which would coerce a string "true" to a boolean and drop
-     * an element it does not know: data from the EHR is held to the same rules as data sent to
-     * us. The first problem is kept in {@code refused}.
-     */
-    private void check(IHttpResponse response, AtomicReference<InputException> refused) throws IOException {
-        String type = response.getMimeType();
-        if (response.getStatus() / 100 != 2 || type == null || !type.contains("json")) {
-            return; // an error is HAPI's to report; XML is left to HAPI's parser, strict here (see the constructor)
-        }
-        response.bufferEntity();
-        byte[] body;
-        try (InputStream in = response.readEntity()) {
-            body = in.readAllBytes();
-        }
-        try {
-            new InputReader(fhir).read(body);
-        } catch (InputException e) {
-            refused.compareAndSet(null, e);
-        }
-    }
-
-    private static void refuseInvalid(String what, AtomicReference<InputException> refused) throws FetchFailed {
-        InputException problem = refused.get();
+    private static void refuseInvalid(String what, StrictAnswers strict) throws FetchFailed {
+        InputException problem = strict.problem();
         if (problem != null) {
             throw new FetchFailed("invalid", what + ": the FHIR server answered data that is not valid FHIR R4, so"
                     + " none of it is used (" + problem.code() + " at " + problem.where() + ": " + problem.getMessage()

@@ -1,5 +1,6 @@
 package org.refracturecds.store;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -87,15 +88,7 @@ public final class RulesVersions {
                     id = keys.getLong(1);
                 }
             }
-            try (PreparedStatement insert = connection.prepareStatement(INSERT_FILE)) {
-                for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                    insert.setLong(1, id);
-                    insert.setString(2, file.getKey());
-                    insert.setBytes(3, file.getValue());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
+            insertFiles(connection, INSERT_FILE, id, files);
             AuditTrail.insert(connection, audit);
             return Optional.of(new Published(id, sha256, version, now.toInstant(), publishedBy));
         });
@@ -146,5 +139,21 @@ public final class RulesVersions {
             }
             return files;
         });
+    }
+
+    /**
+     * Inserts rules files under one parent row: {@code sql} takes the parent's id, the file's path
+     * and its bytes (a publication's files here, a workbench draft's in {@link WorkbenchDrafts}).
+     */
+    static void insertFiles(Connection connection, String sql, long id, Map<String, byte[]> files) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                insert.setLong(1, id);
+                insert.setString(2, file.getKey());
+                insert.setBytes(3, file.getValue());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
     }
 }

@@ -86,15 +86,7 @@ public final class WorkbenchDrafts {
                     id = keys.getLong(1);
                 }
             }
-            try (PreparedStatement insert = connection.prepareStatement(INSERT_FILE)) {
-                for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                    insert.setLong(1, id);
-                    insert.setString(2, file.getKey());
-                    insert.setBytes(3, file.getValue());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
+            RulesVersions.insertFiles(connection, INSERT_FILE, id, files);
             AuditTrail.insert(connection, withDraft(audit, id));
             return id;
         });
@@ -125,12 +117,7 @@ public final class WorkbenchDrafts {
                     return true;
                 }
             }
-            try (PreparedStatement insert = connection.prepareStatement(INSERT_FILE)) {
-                insert.setLong(1, id);
-                insert.setString(2, path);
-                insert.setBytes(3, content);
-                insert.executeUpdate();
-            }
+            RulesVersions.insertFiles(connection, INSERT_FILE, id, Map.of(path, content));
             return true;
         });
     }
