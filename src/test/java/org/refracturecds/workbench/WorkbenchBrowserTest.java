@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -58,10 +58,13 @@ class WorkbenchBrowserTest {
         return browser;
     }
 
-    /** Waits up to a minute; an element replaced while it is read (the page reloading after a form) is read again. */
+    /**
+     * Waits up to a minute; an element replaced while it is read (the page reloading after a form:
+     * Chromium says "stale element" or "node does not belong to the document") is read again.
+     */
     private static WebDriverWait waiting(ChromeDriver browser) {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
-        wait.ignoring(StaleElementReferenceException.class);
+        wait.ignoring(WebDriverException.class);
         return wait;
     }
 
