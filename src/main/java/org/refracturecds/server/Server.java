@@ -112,14 +112,16 @@ public final class Server implements AutoCloseable {
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
+        this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
+        this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
+                Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.pages = new ViewPages(database, clock);
-        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, clock);
+        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, rulesSync::rulesFor, clock);
         Turns turns = new Turns(config.requestsAtOnce(), metrics.registry());
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt, turns, clock,
                 metrics.registry(), view);
         metrics.countReloads(rules);
         this.hostName = hostName(config);
-        this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
         this.audited = new AuditedCalls(audit, () -> {
             LiveRules.Status live = rules.status();
             return new AuditTrail.Rules(live.version(), live.sha256());
@@ -127,8 +129,6 @@ public final class Server implements AutoCloseable {
         ServerCredentials credentials = ServerCredentials.of(config.fhirServer().auth(), clock);
         this.fhir = new FhirFace(config, this::publicUrl, rules::assessor, fetcher, credentials::token, jwt, turns,
                 audited, clock);
-        this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
-                Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), config.fhirServer().url(),
                 credentials.interceptor(), database, audit, rules::assessor, () -> {
                     LiveRules.Status live = rules.status();
