@@ -3,15 +3,15 @@ package org.refracturecds.workbench;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
+import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.refracturecds.http.ServiceConfig;
+import org.refracturecds.store.WorkbenchSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +66,7 @@ final class SignIn {
     record Started(URI redirect, String browser) {
     }
 
-    private record Pending(String browser, Nonce nonce, CodeVerifier verifier, Instant at) {
-    }
-
     private static final Logger LOG = LoggerFactory.getLogger(SignIn.class);
-    private static final Duration PENDING = Duration.ofMinutes(10);
-    /** Sign-ins begun and not finished that this node keeps at most (each lasts {@link #PENDING}). */
-    private static final int MOST_PENDING = 10_000;
     private static final int TIMEOUT_MILLIS = 5000;
     /** Checked when the user is unknown, so that an unknown name takes as long as a wrong password. */
     private static final String NOBODY = BCrypt.withDefaults().hashToString(12, "nobody".toCharArray());
@@ -81,7 +75,6 @@ final class SignIn {
     private final ServiceConfig.Oidc oidc;
     private final Clock clock;
     private final Sessions sessions;
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private volatile OIDCProviderMetadata provider;
     private volatile IDTokenValidator validator;
 
@@ -114,17 +107,13 @@ final class SignIn {
     }
 
     /** Begins a sign-in with the provider: the authorization request, with a new state, nonce and PKCE verifier. */
-    Started start(URI callback) throws Refused {
+    Started start(URI callback) throws Refused, SQLException {
         OIDCProviderMetadata metadata = provider();
         State state = new State();
         Nonce nonce = new Nonce();
         CodeVerifier verifier = new CodeVerifier();
         String browser = sessions.token();
-        purgePending();
-        if (pending.size() >= MOST_PENDING) {
-            throw new Refused("PVP-H804", "too many sign-ins are under way on this node: try again in a few minutes");
-        }
-        pending.put(state.getValue(), new Pending(browser, nonce, verifier, clock.instant()));
+        sessions.begin(state.getValue(), new WorkbenchSessions.Begun(browser, nonce.getValue(), verifier.getValue()));
         AuthenticationRequest request = new AuthenticationRequest.Builder(ResponseType.CODE,
                 new Scope("openid", "profile", "email"), new ClientID(oidc.clientId()), callback)
                 .endpointURI(metadata.getAuthorizationEndpointURI())
@@ -139,25 +128,22 @@ final class SignIn {
      * Ends a sign-in with the provider: the callback's state must be one this node began, in this
      * browser ({@code browser}, its login cookie); the code is exchanged for tokens, and the ID token checked.
      */
-    User finish(URI callbackWithQuery, URI callback, String browser) throws Refused {
+    User finish(URI callbackWithQuery, URI callback, String browser) throws Refused, SQLException {
         AuthenticationResponse response;
         try {
             response = AuthenticationResponseParser.parse(callbackWithQuery);
         } catch (ParseException e) {
             throw new Refused("PVP-H802", "the provider's answer cannot be read: sign in again");
         }
-        Pending begun = response.getState() == null ? null : pending.remove(response.getState().getValue());
-        if (begun == null || browser == null || !browser.equals(begun.browser())
-                || begun.at().plus(PENDING).isBefore(clock.instant())) {
-            throw new Refused("PVP-H802", "this sign-in was not begun here in this browser, or took more than 10 minutes:"
-                    + " sign in again");
-        }
+        WorkbenchSessions.Begun begun = sessions.take(response.getState() == null ? null : response.getState().getValue(),
+                browser).orElseThrow(() -> new Refused("PVP-H802", "this sign-in was not begun here in this browser, or"
+                + " took more than 10 minutes: sign in again"));
         if (response instanceof AuthenticationErrorResponse error) {
             throw new Refused("PVP-H803", "the sign-in provider refused: " + error.getErrorObject().getCode());
         }
         OIDCProviderMetadata metadata = provider();
         AuthorizationCodeGrant grant = new AuthorizationCodeGrant(response.toSuccessResponse().getAuthorizationCode(),
-                callback, begun.verifier());
+                callback, new CodeVerifier(begun.verifier()));
         ClientID client = new ClientID(oidc.clientId());
         TokenRequest request = oidc.clientSecret() == null
                 ? new TokenRequest(metadata.getTokenEndpointURI(), client, grant)
@@ -173,7 +159,7 @@ final class SignIn {
                         + tokens.toErrorResponse().getErrorObject().getCode() + "; sign in again");
             }
             claims = validator().validate(((OIDCTokenResponse) tokens.toSuccessResponse()).getOIDCTokens().getIDToken(),
-                    begun.nonce());
+                    new Nonce(begun.nonce()));
         } catch (IOException | ParseException e) {
             LOG.warn("workbench: the OpenID Connect provider's token endpoint could not be used: {}", e.getMessage());
             throw new Refused("PVP-H804", "the sign-in provider cannot be reached: try again, or ask IT");
@@ -236,10 +222,5 @@ final class SignIn {
     private IDTokenValidator validator() throws Refused {
         provider();
         return validator;
-    }
-
-    private void purgePending() {
-        Instant oldest = clock.instant().minus(PENDING);
-        pending.values().removeIf(p -> p.at().isBefore(oldest));
     }
 }

@@ -75,7 +75,7 @@ public final class Workbench {
                      BiFunction<Assessment, String, ObjectNode> cards) {
         this.publicUrl = publicUrl;
         this.json = json;
-        this.sessions = new Sessions(Duration.ofMinutes(config.workbench().sessionMinutes()), clock);
+        this.sessions = new Sessions(database, Duration.ofMinutes(config.workbench().sessionMinutes()), clock);
         this.signIn = new SignIn(config.workbench(), sessions, clock);
         this.drafts = new Drafts(new WorkbenchDrafts(database, clock), new RulesCheck(new Settings(config.incidence())),
                 rules, sync, new RulesVersions(database, clock), node, clock);
@@ -94,7 +94,11 @@ public final class Workbench {
         javalin.routes.get("/workbench/callback", this::callback);
         javalin.routes.post("/workbench/signout", form(ctx -> {
             guard(ctx);
-            sessions.end(ctx.cookie(SESSION_COOKIE));
+            try {
+                sessions.end(ctx.cookie(SESSION_COOKIE));
+            } catch (SQLException e) {
+                throw signInsUnreadable(e);
+            }
             ctx.header("Set-Cookie", cookie(SESSION_COOKIE, "", 0));
             ctx.redirect("/workbench", HttpStatus.SEE_OTHER);
         }));
@@ -212,6 +216,8 @@ public final class Workbench {
             ctx.redirect(started.redirect().toString(), HttpStatus.FOUND);
         } catch (SignIn.Refused e) {
             signInPage(ctx, e);
+        } catch (SQLException e) {
+            throw signInsUnreadable(e);
         }
     }
 
@@ -222,11 +228,18 @@ public final class Workbench {
         } catch (SignIn.Refused e) {
             LOG.info("workbench: an OpenID Connect sign-in was refused ({})", e.code);
             signInPage(ctx, e);
+        } catch (SQLException e) {
+            throw signInsUnreadable(e);
         }
     }
 
     private void started(Context ctx, User user) {
-        String token = sessions.start(user);
+        String token;
+        try {
+            token = sessions.start(user);
+        } catch (SQLException e) {
+            throw signInsUnreadable(e);
+        }
         ctx.header("Set-Cookie", cookie(SESSION_COOKIE, token, (int) sessions.idleSeconds()));
         LOG.info("workbench: {} signed in as {} ({})", user.name(), user.role().word(), user.via());
         ctx.redirect("/workbench", HttpStatus.SEE_OTHER);
@@ -421,7 +434,19 @@ public final class Workbench {
     }
 
     private Optional<Sessions.Session> session(Context ctx) {
-        return sessions.find(ctx.cookie(SESSION_COOKIE));
+        try {
+            return sessions.find(ctx.cookie(SESSION_COOKIE));
+        } catch (SQLException e) {
+            throw signInsUnreadable(e);
+        }
+    }
+
+    /** PVP-H829: the sign-ins are kept in the database, which cannot be used now. */
+    private static HttpError signInsUnreadable(SQLException e) {
+        LOG.warn("workbench: the sign-ins cannot be read or written in the database: {}",
+                String.valueOf(e.getMessage()).split("\n")[0]);
+        return new HttpError(503, "PVP-H829", "session", "the workbench's sign-ins are kept in the database, which"
+                + " cannot be used now: try again in a moment");
     }
 
     private static long id(Context ctx) {

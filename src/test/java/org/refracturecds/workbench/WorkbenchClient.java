@@ -83,6 +83,17 @@ final class WorkbenchClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     }
 
+    /**
+     * From now on, one cookie jar for the services at {@code base} and {@code other}, as a browser has
+     * for two nodes behind one load balancer.
+     */
+    void oneOrigin(String base, String other) {
+        URI one = URI.create(base);
+        URI two = URI.create(other);
+        cookies.put(two.getHost() + ":" + two.getPort(),
+                cookies.computeIfAbsent(one.getHost() + ":" + one.getPort(), h -> new LinkedHashMap<>()));
+    }
+
     String cookie(String host, String name) {
         return cookies.getOrDefault(host, Map.of()).get(name);
     }

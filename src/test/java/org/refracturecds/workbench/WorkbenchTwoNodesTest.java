@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +24,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Two nodes on one PostgreSQL: a draft written on one is reviewed on the other, and the version
- * approved there is served by both.
+ * approved there is served by both; a browser signed in on one is signed in on the other, whichever
+ * node the provider sends it back to, and signed out of both at once.
  */
 class WorkbenchTwoNodesTest {
 
@@ -89,5 +92,38 @@ class WorkbenchTwoNodesTest {
         }
         assertEquals(published, status(first).path("sha256").asText(), "the other node serves it within its poll");
         assertTrue(status(first).path("inSync").asBoolean());
+    }
+
+    @Test
+    void aSignInOnOneNode_isASignInOnTheOther_andSigningOutOnEitherEndsItOnBoth() throws Exception {
+        WorkbenchClient browser = new WorkbenchClient();
+        browser.oneOrigin(first.base, second.base);
+        browser.signInLocally(first.base, "ann", WorkbenchService.PASSWORD);
+
+        String onSecond = browser.get(second.base + "/workbench").body();
+        assertTrue(onSecond.contains("Signed in as <strong>Ann Author</strong> (author)"), onSecond);
+
+        assertEquals(303, browser.postForm(second.base + "/workbench/signout",
+                Map.of("csrf", WorkbenchClient.hidden(onSecond, "csrf"))).statusCode());
+        String onFirst = browser.get(first.base + "/workbench").body();
+        assertTrue(onFirst.contains("name=\"password\""), "signed out on the first node too: " + onFirst);
+    }
+
+    @Test
+    void aSignInBegunOnOneNode_isFinishedOnTheOther_once() throws Exception {
+        WorkbenchClient browser = new WorkbenchClient();
+        browser.oneOrigin(first.base, second.base);
+        OidcProvider.next("u-2002", "Dr Bea Author", List.of(OidcProvider.AUTHORS));
+        HttpResponse<String> begun = browser.get(first.base + "/workbench/signin/oidc");
+        HttpResponse<String> answer = browser.get(begun.headers().firstValue("Location").orElseThrow());
+        String callback = answer.headers().firstValue("Location").orElseThrow();
+        URI back = URI.create(callback.replace(first.base, second.base));
+
+        HttpResponse<String> home = browser.follow(back.toString());
+        HttpResponse<String> again = browser.get(callback);
+
+        assertTrue(home.body().contains("Signed in as <strong>Dr Bea Author</strong> (author)"), home.body());
+        assertEquals(401, again.statusCode(), "a state serves once, on whichever node: " + again.body());
+        assertTrue(again.body().contains("PVP-H802"), again.body());
     }
 }
