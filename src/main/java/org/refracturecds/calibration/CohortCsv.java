@@ -191,8 +191,9 @@ final class CohortCsv {
             case "1" -> "present";
             case "0" -> "absent";
             default -> {
-                String meaning = column.equals("refracture") ? "1 (a refracture within 24 months, by the paper's"
-                        + " definition) or 0 (none)" : "1 (present) or 0 (absent)";
+                String meaning = column.equals("refracture") ? "1 (a refracture within "
+                        + rules.calibration().getHorizonMonths() + " months, by the paper's definition) or 0 (none)"
+                        : "1 (present) or 0 (absent)";
                 problems.add(new CohortProblem("PVP-C205", at(row, columns, column), "is '" + value + "': write "
                         + meaning));
                 yield null;
@@ -234,7 +235,8 @@ final class CohortCsv {
         if (!columns.containsKey(MONTHS) || record.get(columns.get(MONTHS)).isBlank()) {
             return null;
         }
-        BigDecimal months = number(record, row, columns, MONTHS, "the months of follow-up (or to the refracture), e.g. 24");
+        BigDecimal months = number(record, row, columns, MONTHS, "the months of follow-up (or to the refracture), e.g. "
+                + rules.calibration().getHorizonMonths());
         if (months == null) {
             return null;
         }
