@@ -16,6 +16,11 @@ import java.util.List;
  */
 public record CalibrationFiles(List<Path> written, String problem) {
 
+    /** {@code report.html} alone, its plot inline (the workbench shows it). */
+    public static String report(LocalCalibration calibration) {
+        return ReportHtml.of(calibration, SvgRenderer.render(CalibrationPlot.of(calibration)));
+    }
+
     public static CalibrationFiles write(Path dir, LocalCalibration calibration) throws IOException {
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();

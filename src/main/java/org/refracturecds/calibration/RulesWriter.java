@@ -41,7 +41,7 @@ import org.refracturecds.fhirin.InputException;
  */
 public final class RulesWriter {
 
-    static final String SCENARIOS = ScenarioFiles.FOLDER + "/recalibration.yaml";
+    public static final String SCENARIOS = ScenarioFiles.FOLDER + "/recalibration.yaml";
     /** Each reference scenario's range: the recalibrated probability within 1%. */
     private static final double TOLERANCE = 0.01;
 
@@ -107,6 +107,19 @@ public final class RulesWriter {
         } else {
             Files.write(file, old);
         }
+    }
+
+    /**
+     * What {@link #write} adds to a rules folder, by path: the Recalibration table and the reference
+     * scenarios of the fit (the workbench puts them in a draft).
+     *
+     * @param rules the rules the fit was made on, without it
+     */
+    public static Map<String, byte[]> files(RuleSet rules, Recalibration fit) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(RuleSet.RECALIBRATION_FILE, table(fit).getBytes(StandardCharsets.UTF_8));
+        files.put(SCENARIOS, scenarios(rules, fit).getBytes(StandardCharsets.UTF_8));
+        return files;
     }
 
     /** The Recalibration table, a decision table like the others of the folder. */

@@ -61,6 +61,7 @@ public final class Workbench {
     private final Drafts drafts;
     private final DraftJson draftJson;
     private final Preview preview;
+    private final CohortUpload cohorts;
     private final AuditTrail audit;
     private final WorkbenchPages pages = new WorkbenchPages();
 
@@ -81,6 +82,7 @@ public final class Workbench {
                 rules, sync, new RulesVersions(database, clock), node, clock);
         this.draftJson = new DraftJson(json);
         this.preview = new Preview(json, new Settings(config.incidence()), cards);
+        this.cohorts = new CohortUpload(drafts, clock);
         this.audit = audit;
     }
 
@@ -122,6 +124,7 @@ public final class Workbench {
         javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
         javalin.routes.get("/workbench/drafts/{id}/xlsx/{path}", this::download);
         javalin.routes.post("/workbench/drafts/{id}/xlsx/{path}", form(this::upload));
+        javalin.routes.post("/workbench/drafts/{id}/calibration", form(this::calibrate));
         javalin.routes.post("/workbench/drafts/{id}/submit", form(ctx -> {
             User user = guard(ctx);
             drafts.submit(user, drafts.find(id(ctx)));
@@ -352,6 +355,25 @@ public final class Workbench {
         lockedUnchanged(path, before, rows);
         drafts.save(user, draft, path, RuleGrid.csv(rows, old));
         ctx.redirect("/workbench/drafts/" + draft.id() + "#changes-title", HttpStatus.SEE_OTHER);
+    }
+
+    /** A centre's cohort uploaded to a draft: fitted, the fit added to the draft, the report shown ({@link CohortUpload}). */
+    private void calibrate(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        io.javalin.http.UploadedFile upload = ctx.uploadedFile("cohort");
+        if (upload == null) {
+            throw new HttpError(400, "PVP-H830", "cohort", "choose the centre's cohort to upload: a CSV with the columns"
+                    + " patient,level,ivc,epd,npec,rr,refracture (README), or FHIR as a Bundle or NDJSON");
+        }
+        byte[] file;
+        try (InputStream in = upload.content()) {
+            file = in.readAllBytes();
+        }
+        CohortUpload.Report report = cohorts.propose(user, draft, compiled(new TreeMap<>(drafts.files(draft.id()))),
+                upload.filename(), file);
+        ctx.header("Content-Security-Policy", report.policy());
+        html(ctx, report.html());
     }
 
     /** Refuses an edit of a locked cell (the code rows, ids and codes): the page never sends one. */

@@ -70,13 +70,18 @@ final class WorkbenchClient {
 
     /** A form with the CSRF token and one file (field "file"), as multipart/form-data. */
     HttpResponse<String> postFile(String url, String csrf, byte[] file) throws IOException, InterruptedException {
+        return postFile(url, csrf, "file", "table.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                file);
+    }
+
+    HttpResponse<String> postFile(String url, String csrf, String field, String name, String type, byte[] file)
+            throws IOException, InterruptedException {
         String boundary = "----workbench" + System.nanoTime();
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + csrf + "\r\n")
                 .getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"table.xlsx\"\r\n"
-                + "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\"" + name
+                + "\"\r\nContent-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(file);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "multipart/form-data; boundary=" + boundary)

@@ -315,6 +315,38 @@ class WorkbenchDraftsTest {
         assertTrue(refused.body().contains("PVP-H826"), refused.body());
     }
 
+    @Test
+    void aCentresCohort_uploadedToADraft_isFittedIntoIt_withTheReport_andABadOneIsRefusedByRowAndColumn()
+            throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "Recalibrated to our centre");
+        String url = service.base + "/workbench/drafts/" + draft + "/calibration";
+        byte[] cohort = java.nio.file.Files.readAllBytes(Path.of("examples/calibration/synthetic-cohort.csv"));
+
+        HttpResponse<String> report = ann.browser().postFile(url, ann.csrf(), "cohort", "our-cohort.csv", "text/csv", cohort);
+
+        assertEquals(200, report.statusCode(), report.body());
+        assertTrue(report.body().contains("How well the refracture model predicts this centre's patients"), report.body());
+        assertTrue(report.body().contains("The fit below is now in draft " + draft), report.body());
+        assertTrue(report.body().contains("<svg"), "the calibration plot, inline");
+        assertTrue(report.headers().firstValue("Content-Security-Policy").orElse("").contains("style-src 'sha256-"));
+        assertFalse(report.body().contains("SYN-00001"), "no patient of the cohort in the report");
+        JsonNode files = data(ann, draft).path("files");
+        assertTrue(where(files, "path", "recalibration.drl.csv").size() == 1, files.toString());
+        String table = String.join("\n", StreamSupport.stream(rows(data(ann, draft), "recalibration.drl.csv").spliterator(),
+                false).map(JsonNode::toString).toList());
+        assertTrue(table.contains("Ann Author (workbench)"), table);
+        JsonNode check = full(ann, draft);
+        assertTrue(check.path("publishable").asBoolean(), "compiles, and every scenario passes, the fit's own too: " + check);
+
+        String bad = new String(cohort, java.nio.charset.StandardCharsets.UTF_8).replaceFirst("upper-and-lower", "both");
+        HttpResponse<String> refused = ann.browser().postFile(url, ann.csrf(), "cohort", "our-cohort.csv", "text/csv",
+                bad.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("PVP-H830"), refused.body());
+        assertTrue(refused.body().contains("row 2, column E (npec)"), refused.body());
+    }
+
     private static byte[] changeCell(byte[] xlsx, int row, int column, String value) throws Exception {
         try (org.apache.poi.xssf.usermodel.XSSFWorkbook book = new org.apache.poi.xssf.usermodel.XSSFWorkbook(
                 new java.io.ByteArrayInputStream(xlsx)); java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream()) {
