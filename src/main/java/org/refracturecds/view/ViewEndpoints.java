@@ -171,8 +171,9 @@ public final class ViewEndpoints implements PageLinks {
      * (the refusal is sent). Pages kept by earlier builds hold their data itself, and are read as they are.
      */
     private PageData rebuilt(Context ctx, KeptCard card) {
-        String rules = "version " + card.rulesVersion() + " sha256:" + card.rules().substring(0, Math.min(12, card.rules().length()));
-        Optional<RuleSet> ruleSet = rulesByHash.apply(card.rules());
+        String hash = String.valueOf(card.rules());
+        String rules = "version " + card.rulesVersion() + " sha256:" + hash.substring(0, Math.min(12, hash.length()));
+        Optional<RuleSet> ruleSet = rulesByHash.apply(hash);
         if (ruleSet.isEmpty()) {
             refuse(ctx, 410, "PVP-H704", "the page is drawn from the rules the card was assessed with (" + rules
                     + "), and this service no longer has them: they were replaced, and were never published to the"
