@@ -113,7 +113,7 @@ final class PopulationRun {
         List<IClientInterceptor> auth = options.bearerToken() == null ? List.of()
                 : List.of(new BearerTokenAuthInterceptor(options.bearerToken()));
         IGenericClient client = PopulationReader.client(options.base(), auth, TIMEOUT_MILLIS);
-        PopulationReader reader = new PopulationReader(client);
+        PopulationReader reader = new PopulationReader(client, "--bearer-token-env names the variable that holds a token");
         try (RunState state = options.resume() ? RunState.resume(options.state(), options.describe())
                 : RunState.start(options.state(), options.describe())) {
             List<String> patients;
