@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,12 +20,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.hl7.fhir.r4.model.CapabilityStatement;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
-import org.refracturecds.facts.Vertebra;
 import org.refracturecds.fhirin.BulkExport;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
@@ -249,7 +246,7 @@ final class PopulationRun {
                           IGenericClient client, WriteBack writeBack, Progress progress) throws InputException {
         PatientFindings findings;
         try {
-            findings = findings(id, entries);
+            findings = mapper.findingsOf(id, entries);
         } catch (InputException e) {
             progress.note("skipped Patient/" + id + ": " + e.render());
             summary.skipped(e.code());
@@ -257,7 +254,6 @@ final class PopulationRun {
             return null;
         }
         Assessment assessment = assessor.assess(findings);
-        List<String> levels = levels(findings);
         RiskAssessment risk = writer.write(assessment);
         out.println(RiskAssessmentJson.encode(risk));
         out.flush();
@@ -268,12 +264,12 @@ final class PopulationRun {
         }
         if (options.writeBack()) {
             try {
+                List<PatientFindings> levels = findings.eachLevel();
                 if (levels.isEmpty()) {
                     progress.note("not written back Patient/" + id + ": no finding states its vertebral level");
                 }
-                for (String level : levels) {
-                    Assessment atLevel = assessor.assess(findings.atLevels(Set.of(level)));
-                    summary.written(writeBack.write(client, writer.write(atLevel)).outcome());
+                for (PatientFindings level : levels) {
+                    summary.written(writeBack.write(client, writer.write(assessor.assess(level))).outcome());
                 }
             } catch (WriteBack.Failed e) {
                 if (e.retryable()) {
@@ -288,27 +284,6 @@ final class PopulationRun {
         state.record(id, "assessed");
         summary.assessed++;
         return null;
-    }
-
-    /** The patient's findings, or why they cannot be used. */
-    private PatientFindings findings(String id, List<InputReader.Entry> entries) throws InputException {
-        if (entries.stream().noneMatch(e -> e.resource() instanceof Observation)) {
-            throw new InputException("PVP-E109", "Patient/" + id, "has no finding on the server");
-        }
-        for (ObservationMapper.Mapped each : mapper.mapEach(entries, true)) {
-            if (each.patient().equals("Patient/" + id)) {
-                if (each.unusable() != null) {
-                    throw each.unusable();
-                }
-                return each.findings();
-            }
-        }
-        throw new InputException("PVP-E109", "Patient/" + id, "has no finding on the server");
-    }
-
-    /** The vertebral levels with findings: one RiskAssessment each is written back. */
-    private static List<String> levels(PatientFindings findings) {
-        return findings.vertebrae().stream().map(Vertebra::getLevel).filter(level -> level != null).distinct().toList();
     }
 
     private PrintWriter output() throws IOException {
