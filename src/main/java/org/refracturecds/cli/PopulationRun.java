@@ -30,13 +30,13 @@ import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.PopulationReader;
 import org.refracturecds.fhirin.References;
+import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.fhirout.WriteBack;
+import org.refracturecds.http.HttpError;
 
-import ca.uhn.fhir.rest.client.api.IClientInterceptor;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 
 /**
  * {@code assess --fhir-server}: assesses a population read from a FHIR server, one patient after
@@ -55,11 +55,12 @@ final class PopulationRun {
      * @param patients    the patients named, or empty for every patient with a finding
      * @param since       with no patients named: only those whose findings were saved since then, or null
      * @param out         where the NDJSON goes (appended with resume), or null for standard output
-     * @param bearerToken the token the server wants, or null for none
+     * @param credentials the module's credentials for the server (none, a bearer token, SMART Backend Services)
+     * @param credentialsFrom where they are set, for a server that refuses them
      * @param export      read every patient (--all) by the server's Bulk Data $export when it offers it
      */
     record Options(String base, List<String> patients, String since, Path out, Path state, boolean resume,
-                   boolean writeBack, String bearerToken, boolean export) {
+                   boolean writeBack, ServerCredentials credentials, String credentialsFrom, boolean export) {
 
         /** The run, as its state file names it: a resumed run must be the same. */
         String describe() {
@@ -106,11 +107,9 @@ final class PopulationRun {
     }
 
     int run() {
-        // The seam for the service's own credentials (fhirin.ServerCredentials) is this list.
-        List<IClientInterceptor> auth = options.bearerToken() == null ? List.of()
-                : List.of(new BearerTokenAuthInterceptor(options.bearerToken()));
-        IGenericClient client = PopulationReader.client(options.base(), auth, TIMEOUT_MILLIS);
-        PopulationReader reader = new PopulationReader(client, "--bearer-token-env names the variable that holds a token");
+        IGenericClient client = PopulationReader.client(options.base(), List.of(options.credentials().interceptor()),
+                TIMEOUT_MILLIS);
+        PopulationReader reader = new PopulationReader(client, options.credentialsFrom());
         try (RunState state = options.resume() ? RunState.resume(options.state(), options.describe())
                 : RunState.start(options.state(), options.describe())) {
             List<String> patients;
@@ -120,7 +119,7 @@ final class PopulationRun {
                 if (options.patients().isEmpty() && options.since() == null && options.export()
                         && BulkExport.offered(capabilities)) {
                     err.println("Reading every patient by the server's Bulk Data export ($export)");
-                    Map<String, List<InputReader.Entry>> exported = new BulkExport(options.base(), options.bearerToken(),
+                    Map<String, List<InputReader.Entry>> exported = new BulkExport(options.base(), options.credentials()::token,
                             Duration.ofMillis(TIMEOUT_MILLIS), err::println).patients();
                     patients = List.copyOf(exported.keySet());
                     data = id -> exported.getOrDefault(id, List.of());
@@ -131,6 +130,9 @@ final class PopulationRun {
                 }
             } catch (PopulationReader.ReadFailed e) {
                 err.println("error [PVP-C302] " + e.getMessage());
+                return Cli.SERVER;
+            } catch (HttpError e) {
+                err.println("error " + tokenRefused(e));
                 return Cli.SERVER;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -217,6 +219,9 @@ final class PopulationRun {
                 Thread.currentThread().interrupt();
                 return new Stop("interrupted after " + i + " of " + todo.size() + " patients", 130);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof HttpError noToken) {
+                    return new Stop(tokenRefused(noToken), Cli.SERVER);
+                }
                 if (!(e.getCause() instanceof PopulationReader.ReadFailed failed)) {
                     throw new IllegalStateException(e.getCause());
                 }
@@ -229,7 +234,12 @@ final class PopulationRun {
                 progress.step();
                 continue;
             }
-            String failed = assess(id, entries, out, state, client, writeBack, progress);
+            String failed;
+            try {
+                failed = assess(id, entries, out, state, client, writeBack, progress);
+            } catch (HttpError noToken) {
+                return new Stop(tokenRefused(noToken), Cli.SERVER);
+            }
             if (failed != null) {
                 return new Stop("[PVP-C302] " + failed, Cli.SERVER);
             }
@@ -284,6 +294,11 @@ final class PopulationRun {
         state.record(id, "assessed");
         summary.assessed++;
         return null;
+    }
+
+    /** The authorization server of SMART Backend Services gave no token ({@code PVP-H305}, from ServerCredentials). */
+    private static String tokenRefused(HttpError e) {
+        return "[PVP-C302] " + e.where() + ": " + e.getMessage();
     }
 
     private PrintWriter output() throws IOException {

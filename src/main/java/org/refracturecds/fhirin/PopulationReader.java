@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.refracturecds.http.HttpError;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
@@ -323,6 +324,12 @@ public final class PopulationReader {
      * {@code stopsRun} says every read is.
      */
     private ReadFailed failed(String what, RuntimeException e, boolean stopsRun) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpError noToken) {
+                // The authorization server of SMART Backend Services gave no token (ServerCredentials).
+                return new ReadFailed(what, noToken.where() + ": " + noToken.getMessage(), true, Cause.UNREACHABLE, 0);
+            }
+        }
         if (e instanceof FhirClientConnectionException) {
             Throwable cause = e.getCause();
             String why = cause instanceof ConnectException ? "connection refused: nothing listens at its address"
