@@ -72,6 +72,6 @@ final class ServerAssessments {
 
     /** The patients whose findings were saved since {@code since} ({@code _lastUpdated}), for a notification that named nothing. */
     List<String> patientsChangedSince(Instant since) throws PopulationReader.ReadFailed {
-        return reader.patientsWithFindings(since.toString());
+        return reader.patientsWithFindings(since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     }
 }
