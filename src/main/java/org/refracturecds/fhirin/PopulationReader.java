@@ -295,7 +295,8 @@ public final class PopulationReader {
 
     /**
      * One request, its answer checked strictly: FHIR that is not valid R4 refuses it, with where and
-     * the problem's code (the words of the problem may quote a value, so they stay in the message).
+     * the problem's code. The problem's words may quote a value, and the path names resources: both
+     * are in the message, neither in {@link ReadFailed#why()}.
      */
     private <T> T strictly(String what, boolean stopsRun, Supplier<T> request) throws ReadFailed {
         strict.take(); // what this thread's earlier requests (a write) left
