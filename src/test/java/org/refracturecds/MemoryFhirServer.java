@@ -80,6 +80,7 @@ public final class MemoryFhirServer implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Map<Class<?>, Store<?>> stores = new ConcurrentHashMap<>();
     private volatile String token;
+    private volatile java.util.function.Predicate<String> tokens;
     private volatile int delayMillis;
     /** The export files, by path (/bulk/JOB/TYPE.ndjson). */
     private final Map<String, String> exportFiles = new ConcurrentHashMap<>();
@@ -284,7 +285,11 @@ public final class MemoryFhirServer implements AutoCloseable {
                     Thread.sleep(delayMillis);
                 }
                 String expected = token;
-                if (expected != null && !("Bearer " + expected).equals(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+                java.util.function.Predicate<String> accepted = tokens;
+                if (expected != null && !("Bearer " + expected).equals(authorization) || accepted != null
+                        && (authorization == null || !authorization.startsWith("Bearer ")
+                        || !accepted.test(authorization.substring("Bearer ".length())))) {
                     response.setStatus(401);
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/fhir+json");
                     response.write(true, StandardCharsets.UTF_8.encode("{\"resourceType\":\"OperationOutcome\",\"issue\":"
@@ -309,6 +314,11 @@ public final class MemoryFhirServer implements AutoCloseable {
     /** From now on, only requests with {@code Authorization: Bearer token} are answered (null: all are). */
     public void requireToken(String token) {
         this.token = token;
+    }
+
+    /** From now on, only requests with {@code Authorization: Bearer} a token {@code accepted} passes are answered (null: all are). */
+    public void requireTokenThat(java.util.function.Predicate<String> accepted) {
+        this.tokens = accepted;
     }
 
     /** From now on, each request is answered {@code millis} later, as by a busy server. */

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -24,8 +25,10 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.References;
+import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.validation.InputValidation;
 import org.refracturecds.view.PageData;
 import org.refracturecds.view.PageRenderer;
@@ -52,7 +55,8 @@ final class AssessCommand implements Callable<Integer> {
     String file;
 
     @Option(names = "--fhir-server", paramLabel = "URL", description = "Assess patients read from this FHIR R4 server"
-            + " (its base URL) instead of FILE: those named by --patient, --all, or --since.")
+            + " (its base URL) instead of FILE: those named by --patient, --all, or --since (default with --config:"
+            + " its fhirServer.url).")
     String fhirServer;
 
     @Option(names = "--patient", paramLabel = "ID", arity = "1..*", split = ",", description = "With --fhir-server:"
@@ -90,6 +94,11 @@ final class AssessCommand implements Callable<Integer> {
     @Option(names = "--bearer-token-env", paramLabel = "NAME", description = "With --fhir-server: send the token in"
             + " environment variable NAME as Authorization: Bearer.")
     String bearerTokenEnv;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "With a FHIR server: the service's settings, whose"
+            + " fhirServer.auth (none, bearer, or smart: SMART Backend Services) gives the credentials, as for serve;"
+            + " and fhirServer.url the server when --fhir-server is not given.")
+    Path config;
 
     @Option(names = "--explain", description = "Print plain text: the estimate in words, each factor's contribution,"
             + " the inputs used and the guidance.")
@@ -136,7 +145,7 @@ final class AssessCommand implements Callable<Integer> {
                     + " e.g. 0.0368 for 3.68%");
             return Cli.BAD_INPUT;
         }
-        if (fhirServer != null || file == null) {
+        if (fhirServer != null || config != null || file == null) {
             return population(err);
         }
         String notWithFile = List.of(patients != null ? "--patient" : "", all ? "--all" : "", since != null ? "--since" : "",
@@ -202,15 +211,42 @@ final class AssessCommand implements Callable<Integer> {
 
     /** {@code --fhir-server}: the options checked, then the population run. */
     private int population(PrintWriter err) {
+        ServiceConfig settings = null;
+        if (config != null) {
+            try {
+                settings = ServiceConfig.load(config, Map.of(), System.getenv());
+            } catch (ServiceConfig.ConfigException e) {
+                err.println("error " + e.getMessage());
+                return Cli.BAD_INPUT;
+            }
+            if (fhirServer == null && file == null) {
+                fhirServer = settings.fhirServer().url();
+            }
+        }
         String problem = populationProblem();
         if (problem != null) {
             err.println("error [PVP-C301] " + problem);
             return Cli.BAD_INPUT;
         }
-        String token = bearerTokenEnv == null ? null : System.getenv(bearerTokenEnv);
-        if (bearerTokenEnv != null && (token == null || token.isBlank())) {
-            err.println("error [PVP-C301] --bearer-token-env " + bearerTokenEnv + ": the environment variable is not"
-                    + " set or empty; set it to the token the FHIR server gave");
+        ServerCredentials credentials;
+        String credentialsFrom;
+        try {
+            if (settings != null) {
+                credentials = ServerCredentials.of(settings.fhirServer().auth(), clock);
+                credentialsFrom = "setting fhirServer.auth of --config " + config;
+            } else {
+                String token = bearerTokenEnv == null ? null : System.getenv(bearerTokenEnv);
+                if (bearerTokenEnv != null && (token == null || token.isBlank())) {
+                    err.println("error [PVP-C301] --bearer-token-env " + bearerTokenEnv + ": the environment variable"
+                            + " is not set or empty; set it to the token the FHIR server gave");
+                    return Cli.BAD_INPUT;
+                }
+                credentials = ServerCredentials.of(new ServiceConfig.ServerAuth(token == null ? "none" : "bearer", token,
+                        null, null, null, null, null, null, null), clock);
+                credentialsFrom = "--bearer-token-env names the variable that holds a token";
+            }
+        } catch (IOException e) {
+            err.println("error [PVP-C113] fhirServer.auth: the module's key cannot be read: " + e.getMessage());
             return Cli.BAD_INPUT;
         }
         RuleSet rules;
@@ -221,14 +257,24 @@ final class AssessCommand implements Callable<Integer> {
             return Cli.BAD_RULES;
         }
         PopulationRun.Options options = new PopulationRun.Options(fhirServer.replaceAll("/+$", ""),
-                patients == null ? List.of() : List.copyOf(patients), since, outFile, state, resume, writeBack, token,
-                !noExport);
+                patients == null ? List.of() : List.copyOf(patients), since, outFile, state, resume, writeBack, credentials,
+                credentialsFrom, !noExport);
         return new PopulationRun(options, new Assessor(rules, new Settings(incidence)), clock,
                 spec.commandLine().getOut(), err).run();
     }
 
-    /** What is wrong with the options of a population run, or null. */
+    /** What is wrong with the options of a population run, or null; the server defaults to --config's fhirServer.url. */
     private String populationProblem() {
+        if (config != null && bearerTokenEnv != null) {
+            return "--bearer-token-env and --config: give the credentials one way, fhirServer.auth in the settings"
+                    + " or the variable";
+        }
+        if (fhirServer == null && config != null && file != null) {
+            return "--config: for a population read from a FHIR server; give --fhir-server URL instead of " + file;
+        }
+        if (fhirServer == null && config != null) {
+            return "--config " + config + ": sets no fhirServer.url; give --fhir-server URL";
+        }
         if (fhirServer == null) {
             return "give FILE, or --fhir-server URL to read the patients from a FHIR server";
         }

@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,25 +20,23 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.hl7.fhir.r4.model.CapabilityStatement;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
-import org.refracturecds.facts.Vertebra;
 import org.refracturecds.fhirin.BulkExport;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.PopulationReader;
 import org.refracturecds.fhirin.References;
+import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.fhirout.WriteBack;
+import org.refracturecds.http.HttpError;
 
-import ca.uhn.fhir.rest.client.api.IClientInterceptor;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 
 /**
  * {@code assess --fhir-server}: assesses a population read from a FHIR server, one patient after
@@ -58,11 +55,12 @@ final class PopulationRun {
      * @param patients    the patients named, or empty for every patient with a finding
      * @param since       with no patients named: only those whose findings were saved since then, or null
      * @param out         where the NDJSON goes (appended with resume), or null for standard output
-     * @param bearerToken the token the server wants, or null for none
+     * @param credentials the module's credentials for the server (none, a bearer token, SMART Backend Services)
+     * @param credentialsFrom where they are set, for a server that refuses them
      * @param export      read every patient (--all) by the server's Bulk Data $export when it offers it
      */
     record Options(String base, List<String> patients, String since, Path out, Path state, boolean resume,
-                   boolean writeBack, String bearerToken, boolean export) {
+                   boolean writeBack, ServerCredentials credentials, String credentialsFrom, boolean export) {
 
         /** The run, as its state file names it: a resumed run must be the same. */
         String describe() {
@@ -109,11 +107,9 @@ final class PopulationRun {
     }
 
     int run() {
-        // The seam for the service's own credentials (fhirin.ServerCredentials) is this list.
-        List<IClientInterceptor> auth = options.bearerToken() == null ? List.of()
-                : List.of(new BearerTokenAuthInterceptor(options.bearerToken()));
-        IGenericClient client = PopulationReader.client(options.base(), auth, TIMEOUT_MILLIS);
-        PopulationReader reader = new PopulationReader(client);
+        IGenericClient client = PopulationReader.client(options.base(), List.of(options.credentials().interceptor()),
+                TIMEOUT_MILLIS);
+        PopulationReader reader = new PopulationReader(client, options.credentialsFrom());
         try (RunState state = options.resume() ? RunState.resume(options.state(), options.describe())
                 : RunState.start(options.state(), options.describe())) {
             List<String> patients;
@@ -123,7 +119,7 @@ final class PopulationRun {
                 if (options.patients().isEmpty() && options.since() == null && options.export()
                         && BulkExport.offered(capabilities)) {
                     err.println("Reading every patient by the server's Bulk Data export ($export)");
-                    Map<String, List<InputReader.Entry>> exported = new BulkExport(options.base(), options.bearerToken(),
+                    Map<String, List<InputReader.Entry>> exported = new BulkExport(options.base(), options.credentials()::token,
                             Duration.ofMillis(TIMEOUT_MILLIS), err::println).patients();
                     patients = List.copyOf(exported.keySet());
                     data = id -> exported.getOrDefault(id, List.of());
@@ -134,6 +130,9 @@ final class PopulationRun {
                 }
             } catch (PopulationReader.ReadFailed e) {
                 err.println("error [PVP-C302] " + e.getMessage());
+                return Cli.SERVER;
+            } catch (HttpError e) {
+                err.println("error " + tokenRefused(e));
                 return Cli.SERVER;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -220,6 +219,9 @@ final class PopulationRun {
                 Thread.currentThread().interrupt();
                 return new Stop("interrupted after " + i + " of " + todo.size() + " patients", 130);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof HttpError noToken) {
+                    return new Stop(tokenRefused(noToken), Cli.SERVER);
+                }
                 if (!(e.getCause() instanceof PopulationReader.ReadFailed failed)) {
                     throw new IllegalStateException(e.getCause());
                 }
@@ -232,7 +234,12 @@ final class PopulationRun {
                 progress.step();
                 continue;
             }
-            String failed = assess(id, entries, out, state, client, writeBack, progress);
+            String failed;
+            try {
+                failed = assess(id, entries, out, state, client, writeBack, progress);
+            } catch (HttpError noToken) {
+                return new Stop(tokenRefused(noToken), Cli.SERVER);
+            }
             if (failed != null) {
                 return new Stop("[PVP-C302] " + failed, Cli.SERVER);
             }
@@ -249,7 +256,7 @@ final class PopulationRun {
                           IGenericClient client, WriteBack writeBack, Progress progress) throws InputException {
         PatientFindings findings;
         try {
-            findings = findings(id, entries);
+            findings = mapper.findingsOf(id, entries);
         } catch (InputException e) {
             progress.note("skipped Patient/" + id + ": " + e.render());
             summary.skipped(e.code());
@@ -257,7 +264,6 @@ final class PopulationRun {
             return null;
         }
         Assessment assessment = assessor.assess(findings);
-        List<String> levels = levels(findings);
         RiskAssessment risk = writer.write(assessment);
         out.println(RiskAssessmentJson.encode(risk));
         out.flush();
@@ -268,12 +274,12 @@ final class PopulationRun {
         }
         if (options.writeBack()) {
             try {
+                List<PatientFindings> levels = findings.eachLevel();
                 if (levels.isEmpty()) {
                     progress.note("not written back Patient/" + id + ": no finding states its vertebral level");
                 }
-                for (String level : levels) {
-                    Assessment atLevel = assessor.assess(findings.atLevels(Set.of(level)));
-                    summary.written(writeBack.write(client, writer.write(atLevel)).outcome());
+                for (PatientFindings level : levels) {
+                    summary.written(writeBack.write(client, writer.write(assessor.assess(level))).outcome());
                 }
             } catch (WriteBack.Failed e) {
                 if (e.retryable()) {
@@ -290,25 +296,9 @@ final class PopulationRun {
         return null;
     }
 
-    /** The patient's findings, or why they cannot be used. */
-    private PatientFindings findings(String id, List<InputReader.Entry> entries) throws InputException {
-        if (entries.stream().noneMatch(e -> e.resource() instanceof Observation)) {
-            throw new InputException("PVP-E109", "Patient/" + id, "has no finding on the server");
-        }
-        for (ObservationMapper.Mapped each : mapper.mapEach(entries, true)) {
-            if (each.patient().equals("Patient/" + id)) {
-                if (each.unusable() != null) {
-                    throw each.unusable();
-                }
-                return each.findings();
-            }
-        }
-        throw new InputException("PVP-E109", "Patient/" + id, "has no finding on the server");
-    }
-
-    /** The vertebral levels with findings: one RiskAssessment each is written back. */
-    private static List<String> levels(PatientFindings findings) {
-        return findings.vertebrae().stream().map(Vertebra::getLevel).filter(level -> level != null).distinct().toList();
+    /** The authorization server of SMART Backend Services gave no token ({@code PVP-H305}, from ServerCredentials). */
+    private static String tokenRefused(HttpError e) {
+        return "[PVP-C302] " + e.where() + ": " + e.getMessage();
     }
 
     private PrintWriter output() throws IOException {

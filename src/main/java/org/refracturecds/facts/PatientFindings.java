@@ -55,6 +55,16 @@ public record PatientFindings(String patient, List<Vertebra> vertebrae, List<Fin
         return new PatientFindings(patient, kept, of, notices, preliminary, leftOut, details, diagnoses);
     }
 
+    /**
+     * The findings of each vertebral level an Observation states, one level each, in the order of
+     * the vertebrae: what one RiskAssessment per level is made from (a server keeps one per patient,
+     * level and model). A vertebra whose level no Observation states has none of its own.
+     */
+    public List<PatientFindings> eachLevel() {
+        return vertebrae.stream().map(Vertebra::getLevel).filter(level -> level != null).distinct()
+                .map(level -> atLevels(Set.of(level))).toList();
+    }
+
     /** The same findings with {@code more} notices after the others. */
     public PatientFindings withNotices(List<Notice> more) {
         if (more.isEmpty()) {

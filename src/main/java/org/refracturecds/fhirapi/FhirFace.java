@@ -2,15 +2,18 @@ package org.refracturecds.fhirapi;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.http.AuditedCalls;
+import org.refracturecds.http.CorsHeaders;
 import org.refracturecds.http.JwtVerifier;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.validation.InputValidation;
@@ -19,6 +22,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import io.javalin.config.JavalinConfig;
+import jakarta.servlet.DispatcherType;
 
 /**
  * The FHIR R4 face of the module: a HAPI RestfulServer on the host's Jetty under {@value #PATH},
@@ -32,6 +36,7 @@ public final class FhirFace {
     public static final String PATH = "/fhir";
 
     private final RestfulServer restful;
+    private final CorsHeaders cors;
 
     /**
      * @param publicUrl the service's URL as callers see it (the FHIR base is it plus {@value #PATH})
@@ -47,6 +52,7 @@ public final class FhirFace {
                 new PatientAssessment(new InputValidation(InputValidation.mode(config.validation())), clock),
                 new ServerData(fetcher, config.fhirServer().url(), token, pvpCodes, config.fetchTimeoutMillis()),
                 jwt, base, turns, audited);
+        this.cors = new CorsHeaders(config.corsOrigins());
         this.restful = new RestfulServer(FhirContext.forR4Cached());
         restful.setDefaultResponseEncoding(EncodingEnum.JSON);
         restful.setServerName("pvp-refracture-cds");
@@ -58,9 +64,11 @@ public final class FhirFace {
         restful.registerInterceptor(new Capabilities());
     }
 
-    /** Mounts the face under {@value #PATH} on the host's Jetty, beside Javalin's own servlet. */
+    /** Mounts the face under {@value #PATH} on the host's Jetty, beside Javalin's own servlet, with its CORS. */
     public void register(JavalinConfig javalin) {
-        javalin.jetty.modifyServletContextHandler(context -> context.addServlet(new ServletHolder("fhir", restful),
-                PATH + "/*"));
+        javalin.jetty.modifyServletContextHandler(context -> {
+            context.addServlet(new ServletHolder("fhir", restful), PATH + "/*");
+            context.addFilter(new FilterHolder(new FhirCors(cors)), PATH + "/*", EnumSet.of(DispatcherType.REQUEST));
+        });
     }
 }

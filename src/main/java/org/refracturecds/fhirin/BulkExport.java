@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Condition;
@@ -44,19 +45,19 @@ public final class BulkExport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
-    private final String bearerToken;
+    private final Supplier<String> token;
     private final HttpClient http;
     private final Duration timeout;
     private final Consumer<String> progress;
 
     /**
-     * @param bearerToken sent as {@code Authorization: Bearer} on every request (and on the downloads
-     *                    when the manifest requires it), or null
+     * @param token       the token to send as {@code Authorization: Bearer} on every request (and on the
+     *                    downloads when the manifest requires it), or null for none ({@link ServerCredentials#token()})
      * @param progress    told, in words, how the server says its export is going at each poll
      */
-    public BulkExport(String base, String bearerToken, Duration timeout, Consumer<String> progress) {
+    public BulkExport(String base, Supplier<String> token, Duration timeout, Consumer<String> progress) {
         this.base = base.replaceAll("/+$", "");
-        this.bearerToken = bearerToken;
+        this.token = token;
         this.timeout = timeout;
         this.progress = progress;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -79,7 +80,7 @@ public final class BulkExport {
         for (JsonNode output : manifest.path("output")) {
             String url = output.path("url").asText();
             byte[] ndjson = send(request(url, "application/fhir+ndjson",
-                    manifest.path("requiresAccessToken").asBoolean(false) || bearerToken != null), "the export file " + url)
+                    manifest.path("requiresAccessToken").asBoolean(false)), "the export file " + url)
                     .body();
             if (new String(ndjson, StandardCharsets.UTF_8).isBlank()) {
                 continue; // a type with nothing to export
@@ -179,7 +180,8 @@ public final class BulkExport {
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder request, boolean withToken) {
-        return withToken && bearerToken != null ? request.header("Authorization", "Bearer " + bearerToken) : request;
+        String bearer = withToken ? token.get() : null;
+        return bearer != null ? request.header("Authorization", "Bearer " + bearer) : request;
     }
 
     private HttpResponse<byte[]> send(HttpRequest request, String what) throws PopulationReader.ReadFailed,

@@ -123,6 +123,26 @@ public final class ObservationMapper {
     public record Mapped(String patient, PatientFindings findings, InputException unusable) {
     }
 
+    /**
+     * The findings of {@code patientId} (a FHIR id) among data read for that patient from a FHIR
+     * server, whose Conditions were asked for: {@code PVP-E109} when it has none, the reason when
+     * none can be used.
+     */
+    public PatientFindings findingsOf(String patientId, List<InputReader.Entry> entries) throws InputException {
+        if (entries.stream().noneMatch(e -> e.resource() instanceof Observation)) {
+            throw new InputException("PVP-E109", "Patient/" + patientId, "has no finding on the server");
+        }
+        for (Mapped each : mapEach(entries, true)) {
+            if (each.patient().equals("Patient/" + patientId)) {
+                if (each.unusable() != null) {
+                    throw each.unusable();
+                }
+                return each.findings();
+            }
+        }
+        throw new InputException("PVP-E109", "Patient/" + patientId, "has no finding on the server");
+    }
+
     /** The patients of the input; the Conditions count as checked when any Condition of the patient is there. */
     public List<PatientFindings> map(List<InputReader.Entry> entries) throws InputException {
         return map(entries, false);

@@ -6,9 +6,11 @@ import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLException;
 
@@ -16,6 +18,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.refracturecds.http.HttpError;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
@@ -32,27 +35,85 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 
 /**
- * Reads a population from one FHIR R4 server that the user named (so no allowlist): the patients
- * with a finding (every one, or those whose findings were saved since a date, by
- * {@code _lastUpdated}), then each patient's data as the CDS Hooks service asks for it: the Patient,
- * the Observations with the finding codes and the Conditions that hold. Searches ask for large
- * pages ({@code _count}), for an answer not taken from a cache, and follow the next links while
- * they stay on the server.
+ * Reads from one FHIR R4 server that the user or the settings named (so no allowlist), for the
+ * population run and for write-back alike: the patients with a finding (every one, or those whose
+ * findings were saved since a date, by {@code _lastUpdated}), the patient a finding is about, and
+ * each patient's data as the CDS Hooks service asks for it: the Patient, the Observations with the
+ * finding codes and the Conditions that hold. Searches ask for large pages ({@code _count}), for
+ * an answer not taken from a cache, and follow the next links while they stay on the server, up to
+ * {@value #MAX_PAGES} pages of one patient's data. Each JSON answer is checked as a prefetch is
+ * ({@link StrictAnswers}): FHIR that is not valid R4 is refused, naming where, rather than read
+ * leniently. A reader may be shared by threads.
  */
 public final class PopulationReader {
+
+    /** Why a read failed, as a caller sorts it. */
+    public enum Cause {
+        /** No connection, or no answer in time. */
+        UNREACHABLE,
+        /** An answer that is not FHIR. */
+        NOT_FHIR,
+        /** An HTTP error status ({@link ReadFailed#status()}). */
+        HTTP,
+        /** FHIR that is not valid R4 JSON. */
+        INVALID,
+        /** Next-page links that leave the server, repeat, or go on past the cap. */
+        PAGING
+    }
 
     /** A read that failed, in words; {@link #stopsRun()} when no other read can succeed either. */
     public static final class ReadFailed extends Exception {
         private final boolean stopsRun;
+        private final Cause cause;
+        private final int status;
+        private final String why;
 
+        /** A failure of the Bulk Data export, which only a run has. */
         ReadFailed(String message, boolean stopsRun) {
-            super(message);
+            this(Cause.HTTP, 0, stopsRun, message, message);
+        }
+
+        ReadFailed(String what, String why, boolean stopsRun, Cause cause, int status) {
+            this(cause, status, stopsRun, what + ": " + why, why);
+        }
+
+        /** @param message what was read, and why in full; {@code why} without what and without any value */
+        private ReadFailed(Cause cause, int status, boolean stopsRun, String message, String why) {
+            super(message, null, false, false);
             this.stopsRun = stopsRun;
+            this.cause = cause;
+            this.status = status;
+            this.why = why;
         }
 
         /** The server is unreachable, is not a FHIR server, or refused the credentials. */
         public boolean stopsRun() {
             return stopsRun;
+        }
+
+        public Cause cause() {
+            return cause;
+        }
+
+        /** The HTTP status the server answered, or 0 when it gave none that matters. */
+        public int status() {
+            return status;
+        }
+
+        /** Why, without what was read: it names no patient. */
+        public String why() {
+            return why;
+        }
+
+        /** The same read may succeed later: the server unreachable, timing out, or answering 5xx, 408 or 429. */
+        public boolean retryable() {
+            return cause == Cause.UNREACHABLE
+                    || cause == Cause.HTTP && (status >= 500 || status == 408 || status == 429);
+        }
+
+        /** The server does not hold what was read (404 or 410). */
+        public boolean notFound() {
+            return cause == Cause.HTTP && (status == 404 || status == 410);
         }
     }
 
@@ -61,17 +122,25 @@ public final class PopulationReader {
     /** The page size asked for the list of patients. */
     static final int LIST_PAGE_SIZE = 500;
     /** A patient's data beyond this many pages is refused rather than read without end. */
-    private static final int MAX_PAGES = 20;
+    static final int MAX_PAGES = 20;
     /** Condition clinical statuses that hold, as the CDS Hooks prefetch asks for them. */
     private static final List<String> HOLDING = List.of("active", "recurrence", "relapse");
 
     private final IGenericClient client;
     private final String base;
+    private final StrictAnswers strict;
+    private final String credentialsHint;
 
-    /** @param client a client on the server's base (see {@link #client}) */
-    public PopulationReader(IGenericClient client) {
+    /**
+     * @param client          a client on the server's base (see {@link #client}); the strict check is registered on it
+     * @param credentialsHint where the credentials are set, for a server that refuses them
+     */
+    public PopulationReader(IGenericClient client, String credentialsHint) {
         this.client = client;
+        this.credentialsHint = credentialsHint;
         this.base = client.getServerBase().replaceAll("/+$", "");
+        this.strict = new StrictAnswers(client.getFhirContext());
+        client.registerInterceptor(strict);
     }
 
     /**
@@ -105,7 +174,9 @@ public final class PopulationReader {
     /** Reads the server's CapabilityStatement: it answers, speaks FHIR, and accepts the credentials. */
     public CapabilityStatement capabilities() throws ReadFailed {
         try {
-            return client.capabilities().ofType(CapabilityStatement.class).execute();
+            CapabilityStatement capabilities = client.capabilities().ofType(CapabilityStatement.class).execute();
+            strict.take(); // only read for what it offers: a server's own extensions there do not matter
+            return capabilities;
         } catch (RuntimeException e) {
             throw failed("the server's CapabilityStatement (GET " + base + "/metadata)", e, true);
         }
@@ -122,8 +193,10 @@ public final class PopulationReader {
                 + "&_elements=subject&_count=" + LIST_PAGE_SIZE;
         Set<String> patients = new LinkedHashSet<>();
         References references = new References(base);
+        String what = "the list of patients with findings";
         try {
-            Bundle page = client.search().byUrl(url).returnBundle(Bundle.class).execute();
+            Bundle page = strictly(what, true, () -> client.search().byUrl(url).returnBundle(Bundle.class).execute());
+            Set<String> seen = new HashSet<>();
             while (true) {
                 for (Bundle.BundleEntryComponent entry : page.getEntry()) {
                     if (entry.getResource() instanceof Observation finding && finding.getSubject().hasReference()) {
@@ -140,10 +213,10 @@ public final class PopulationReader {
                 if (page.getLink(Bundle.LINK_NEXT) == null) {
                     return List.copyOf(patients);
                 }
-                page = next(page, "the list of patients with findings");
+                page = next(page, what, seen, true);
             }
         } catch (RuntimeException e) {
-            throw failed("the list of patients with findings", e, true);
+            throw failed(what, e, true);
         }
     }
 
@@ -156,10 +229,11 @@ public final class PopulationReader {
         String what = "Patient/" + id;
         try {
             try {
-                Patient patient = client.read().resource(Patient.class).withId(id).execute();
+                Patient patient = strictly(what, false, () -> client.read().resource(Patient.class).withId(id).execute());
                 entries.add(new InputReader.Entry(patient, "fetched Patient/" + id));
             } catch (ResourceNotFoundException | ResourceGoneException e) {
                 // the findings name a patient the server does not hold: assessed without age
+                strict.take();
             }
             entries.addAll(search("Observation?patient=" + encode(id) + "&code="
                     + encode(String.join(",", Codes.findingTokens())) + "&_count=" + PAGE_SIZE, "findings of " + what));
@@ -171,25 +245,74 @@ public final class PopulationReader {
         }
     }
 
+    /**
+     * The Patient a finding is about: its id, or null when its subject is no Patient of this server.
+     */
+    public String patientOf(String observationId) throws ReadFailed {
+        String what = "Observation/" + observationId;
+        try {
+            Observation finding = strictly(what, false,
+                    () -> client.read().resource(Observation.class).withId(observationId).execute());
+            try {
+                String patient = new References(base).patient(finding.getSubject(), base + "/" + what, "subject");
+                return patient.startsWith("Patient/") ? patient.substring("Patient/".length()) : null;
+            } catch (InputException notThisServers) {
+                return null;
+            }
+        } catch (RuntimeException e) {
+            throw failed(what, e, false);
+        }
+    }
+
     private List<InputReader.Entry> search(String url, String what) throws ReadFailed {
-        Bundle bundle = client.search().byUrl(url).returnBundle(Bundle.class).execute();
+        Bundle bundle = strictly(what, false, () -> client.search().byUrl(url).returnBundle(Bundle.class).execute());
         Bundle page = bundle;
+        Set<String> seen = new HashSet<>();
         for (int pages = 1; page.getLink(Bundle.LINK_NEXT) != null; pages++) {
             if (pages == MAX_PAGES) {
-                throw new ReadFailed(what + ": more than " + MAX_PAGES + " pages of " + PAGE_SIZE, false);
+                throw new ReadFailed(what, "more than " + MAX_PAGES + " pages of " + PAGE_SIZE + "; not read further,"
+                        + " and none of it used", false, Cause.PAGING, 0);
             }
-            page = next(page, what);
+            page = next(page, what, seen, false);
             bundle.getEntry().addAll(page.getEntry());
         }
         return InputReader.entries(bundle, "fetched " + what);
     }
 
-    private Bundle next(Bundle page, String what) throws ReadFailed {
+    /** The next page, when its link stays on the server and names no page read before. */
+    private Bundle next(Bundle page, String what, Set<String> seen, boolean stopsRun) throws ReadFailed {
         String next = page.getLink(Bundle.LINK_NEXT).getUrl();
         if (!next.startsWith(base + "/") && !next.startsWith(base + "?")) {
-            throw new ReadFailed(what + ": the server's next-page link leaves " + base + "; not followed", false);
+            throw new ReadFailed(what, "the server's next-page link leaves " + base + "; not followed", stopsRun,
+                    Cause.PAGING, 0);
         }
-        return client.loadPage().next(page).execute();
+        if (!seen.add(next)) {
+            throw new ReadFailed(what, "the server's next-page link names a page read before; not followed",
+                    stopsRun, Cause.PAGING, 0);
+        }
+        return strictly(what, stopsRun, () -> client.loadPage().next(page).execute());
+    }
+
+    /**
+     * One request, its answer checked strictly: FHIR that is not valid R4 refuses it, with where and
+     * the problem's code. The problem's words may quote a value, and the path names resources: both
+     * are in the message, neither in {@link ReadFailed#why()}.
+     */
+    private <T> T strictly(String what, boolean stopsRun, Supplier<T> request) throws ReadFailed {
+        strict.take(); // what this thread's earlier requests (a write) left
+        T answer = request.get();
+        InputException problem = strict.take();
+        if (problem != null) {
+            String why = "the FHIR server answered data that is not valid FHIR R4, so none of it is used";
+            throw new ReadFailed(Cause.INVALID, 0, stopsRun, what + ": " + why + " (" + problem.render() + ")",
+                    why + " (" + problem.code() + " at " + withoutIds(problem.where()) + ")");
+        }
+        return answer;
+    }
+
+    /** A JSON path with the resources' ids left out ({@code (Observation/ivc-1)} becomes {@code (Observation)}). */
+    private static String withoutIds(String where) {
+        return where.replaceAll("\\(([A-Za-z]+)/[^)]*\\)", "($1)");
     }
 
     private static String encode(String value) {
@@ -202,7 +325,12 @@ public final class PopulationReader {
      * {@code stopsRun} says every read is.
      */
     private ReadFailed failed(String what, RuntimeException e, boolean stopsRun) {
-        String at = what + ": ";
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpError noToken) {
+                // The authorization server of SMART Backend Services gave no token (ServerCredentials).
+                return new ReadFailed(what, noToken.where() + ": " + noToken.getMessage(), true, Cause.UNREACHABLE, 0);
+            }
+        }
         if (e instanceof FhirClientConnectionException) {
             Throwable cause = e.getCause();
             String why = cause instanceof ConnectException ? "connection refused: nothing listens at its address"
@@ -210,28 +338,31 @@ public final class PopulationReader {
                     : cause instanceof SocketTimeoutException ? "no answer in time"
                     : cause instanceof SSLException ? "the TLS connection failed: is its certificate trusted?"
                     : "the connection failed";
-            return new ReadFailed(at + "the FHIR server at " + base + " is unreachable (" + why + ")", true);
+            return new ReadFailed(what, "the FHIR server at " + base + " is unreachable (" + why + ")", true,
+                    Cause.UNREACHABLE, 0);
         }
         if (e instanceof NonFhirResponseException nonFhir) {
-            return new ReadFailed(at + "the server at " + base + " answered HTTP " + nonFhir.getStatusCode()
-                    + " with something that is not FHIR: is this the base URL of a FHIR R4 server?", true);
+            return new ReadFailed(what, "the server at " + base + " answered HTTP " + nonFhir.getStatusCode()
+                    + " with something that is not FHIR: is this the base URL of a FHIR R4 server?", true,
+                    Cause.NOT_FHIR, nonFhir.getStatusCode());
         }
         if (e instanceof BaseServerResponseException http) {
             int status = http.getStatusCode();
             if (status == 401 || status == 403) {
-                return new ReadFailed(at + "the FHIR server answered HTTP " + status + ": the credentials were "
-                        + (status == 401 ? "missing or refused (--bearer-token-env names the variable that holds a token)"
-                        : "accepted but may not read this"), true);
+                return new ReadFailed(what, "the FHIR server answered HTTP " + status + ": the credentials were "
+                        + (status == 401 ? "missing or refused (" + credentialsHint + ")"
+                        : "accepted but may not read this"), true, Cause.HTTP, status);
             }
             if (status == 404 && stopsRun) {
-                return new ReadFailed(at + "the server at " + base + " answered HTTP 404: is this the base URL of a"
-                        + " FHIR R4 server?", true);
+                return new ReadFailed(what, "the server at " + base + " answered HTTP 404: is this the base URL of a"
+                        + " FHIR R4 server?", true, Cause.HTTP, status);
             }
-            return new ReadFailed(at + "the FHIR server answered HTTP " + status, stopsRun);
+            return new ReadFailed(what, "the FHIR server answered HTTP " + status, stopsRun, Cause.HTTP, status);
         }
         if (e instanceof DataFormatException) {
-            return new ReadFailed(at + "the server's answer is not FHIR R4 JSON or XML that can be read", true);
+            return new ReadFailed(what, "the server's answer is not FHIR R4 JSON or XML that can be read", true,
+                    Cause.NOT_FHIR, 0);
         }
-        return new ReadFailed(at + "the read failed unexpectedly", true);
+        return new ReadFailed(what, "the read failed unexpectedly", true, Cause.UNREACHABLE, 0);
     }
 }

@@ -2,7 +2,6 @@ package org.refracturecds.fhirin;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicReference;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IClientInterceptor;
@@ -13,21 +12,32 @@ import ca.uhn.fhir.rest.client.api.IHttpResponse;
  * Holds what a FHIR server answers to the rules of data sent to us: each JSON answer is checked as
  * a prefetch is ({@link InputReader}: read as sent, and FHIR R4 JSON) before HAPI's parser reads
  * it, which would coerce a string "true" to a boolean and drop an element it does not know. The
- * first problem is kept ({@link #problem()}) for the caller to refuse the answer with. Register one
- * on a client for one exchange (a search and its pages); XML and error answers are left to HAPI.
+ * first problem is kept ({@link #problem()}) for the caller to refuse the answer with. XML and
+ * error answers are left to HAPI.
+ *
+ * <p>The problem is kept per thread: HAPI runs a request's interceptors on the thread that made it,
+ * so one instance may serve a client that several threads share, each taking ({@link #take()}) the
+ * problems of its own requests.
  */
 public final class StrictAnswers implements IClientInterceptor {
 
     private final FhirContext fhir;
-    private final AtomicReference<InputException> problem = new AtomicReference<>();
+    private final ThreadLocal<InputException> problem = new ThreadLocal<>();
 
     public StrictAnswers(FhirContext fhir) {
         this.fhir = fhir;
     }
 
-    /** The first problem found in an answer, or null. */
+    /** The first problem found in an answer to this thread since it last took one, or null. */
     public InputException problem() {
         return problem.get();
+    }
+
+    /** {@link #problem()}, forgotten: the next answers to this thread start clean. */
+    public InputException take() {
+        InputException taken = problem.get();
+        problem.remove();
+        return taken;
     }
 
     @Override
@@ -48,7 +58,9 @@ public final class StrictAnswers implements IClientInterceptor {
         try {
             new InputReader(fhir).read(body);
         } catch (InputException e) {
-            problem.compareAndSet(null, e);
+            if (problem.get() == null) {
+                problem.set(e);
+            }
         }
     }
 }

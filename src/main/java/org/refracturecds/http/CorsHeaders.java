@@ -30,11 +30,7 @@ public final class CorsHeaders {
 
     /** Adds the CORS headers to {@code response} when the request comes from an allowed origin. */
     public void add(Request request, Response response) {
-        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-        if (origin == null || origin.equals("null") || !isOrigin(origin)) {
-            return;
-        }
-        String allowed = origins.contains("*") ? "*" : matches(origin) ? origin : null;
+        String allowed = allowedOrigin(request.getHeaders().get(HttpHeader.ORIGIN));
         if (allowed == null) {
             return;
         }
@@ -42,6 +38,14 @@ public final class CorsHeaders {
         headers.put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
         headers.put(HttpHeader.VARY, HttpHeader.ORIGIN.asString());
         headers.put(HttpHeader.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+    }
+
+    /** The value of {@code Access-Control-Allow-Origin} for a request's {@code Origin}, or null when it is not allowed. */
+    public String allowedOrigin(String origin) {
+        if (origin == null || origin.equals("null") || !isOrigin(origin)) {
+            return null;
+        }
+        return origins.contains("*") ? "*" : matches(origin) ? origin : null;
     }
 
     private boolean matches(String origin) {

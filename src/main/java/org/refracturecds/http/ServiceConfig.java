@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +236,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     }
 
     /** A setting that cannot be used; the message names it. */
+    /** The SMART scopes write-back needs besides the reads of the bundled scope. */
+    public static final String WRITE_BACK_SCOPES = "system/Patient.read system/RiskAssessment.read"
+            + " system/RiskAssessment.write";
+
     public static final class ConfigException extends Exception {
         ConfigException(String message) {
             super(message);
@@ -318,6 +323,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             secretFromEnvironment(oidc, "workbench.oidc.", environment, name, "clientSecret", "PVP_OIDC_SECRET",
                     "the client secret the OpenID Connect provider gave the workbench");
         }
+        widenDefaultScope(merged);
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
         } catch (UnrecognizedPropertyException e) {
@@ -328,6 +334,20 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                     + e.getOriginalMessage().replaceAll(" at \\[Source.*", "").split("\n")[0]);
         } catch (IOException e) {
             throw new ConfigException("[PVP-C100] " + name + ": " + firstLine(e));
+        }
+    }
+
+    /**
+     * With write-back on, the bundled SMART scope ({@code fhirServer.auth.scope}, reads of the findings
+     * only) is widened by {@value #WRITE_BACK_SCOPES}: write-back reads the Patient, finds its
+     * RiskAssessments by identifier and writes them. A scope the settings give is kept as given, and
+     * checked ({@link #checkWriteBack}).
+     */
+    private static void widenDefaultScope(ObjectNode merged) throws ConfigException {
+        if (merged.path("writeBack").path("enabled").asBoolean(false)
+                && merged.path("fhirServer").path("auth") instanceof ObjectNode auth
+                && auth.path("scope").asText("").equals(bundled().path("fhirServer").path("auth").path("scope").asText())) {
+            auth.put("scope", auth.path("scope").asText() + " " + WRITE_BACK_SCOPES);
         }
     }
 
@@ -401,6 +421,18 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         } catch (UnknownHostException e) {
             return false;
         }
+    }
+
+    /** A SMART scope that lets the module create and update RiskAssessments (v1 write or *, v2 c and u). */
+    private static boolean writesRiskAssessments(String scope) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("system/(?:RiskAssessment|\\*)\\.([a-z*]+)")
+                .matcher(scope);
+        if (!matcher.matches()) {
+            return false;
+        }
+        String permissions = matcher.group(1);
+        return permissions.equals("write") || permissions.equals("*")
+                || permissions.matches("c?r?u?d?s?") && permissions.contains("c") && permissions.contains("u");
     }
 
     private ServiceConfig checked(String name) throws ConfigException {
@@ -540,6 +572,13 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
     private void checkWriteBack(String at) throws ConfigException {
         if (writeBack == null) {
             throw new ConfigException(at + "writeBack' is empty: remove it to keep the defaults");
+        }
+        String scope = fhirServer.auth().scope();
+        if (writeBack.enabled() && fhirServer.auth().mode().equals("smart") && scope != null && !scope.isBlank()
+                && Arrays.stream(scope.trim().split("\\s+")).noneMatch(ServiceConfig::writesRiskAssessments)) {
+            throw new ConfigException(at + "fhirServer.auth.scope' is '" + scope + "', which does not let the module"
+                    + " write RiskAssessments, as writeBack.enabled needs: add " + WRITE_BACK_SCOPES + " (SMART v2:"
+                    + " system/RiskAssessment.cruds), or leave scope out to have these added to the default");
         }
         if (writeBack.enabled() && fhirServer.url() == null) {
             throw new ConfigException(at + "writeBack.enabled' is true but fhirServer.url is not set: give the FHIR"

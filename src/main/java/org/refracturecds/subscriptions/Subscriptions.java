@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.fhirin.PopulationReader;
 import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.RequestIds;
@@ -74,7 +75,8 @@ public final class Subscriptions implements AutoCloseable {
         this.registry = registry;
         FhirContext fhir = FhirContext.forR4Cached();
         IGenericClient client = client(fhir, fhirServer, credentials);
-        this.worker = new WriteBackWorker(settings, fhirServer, queue, new ServerAssessments(client, fhirServer, assessor,
+        PopulationReader reader = new PopulationReader(client, "setting fhirServer.auth");
+        this.worker = new WriteBackWorker(settings, queue, new ServerAssessments(reader, fhirServer, assessor,
                 clock), new WriteBack(fhir), client, audit, rules, node, clock, registry);
         Gauge.builder("pvp.writeback.pending", queue, q -> count(q::pending))
                 .description("Write-back items waiting, on every node").register(registry);

@@ -1,6 +1,5 @@
 package org.refracturecds.subscriptions;
 
-import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import java.util.function.Supplier;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.PopulationReader;
 import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.AuditTrail;
@@ -21,10 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
-import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -37,7 +33,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code firstRetryMillis}, doubled after each failure up to {@code maxRetryMillis}; after
  * {@code maxAttempts} tries the item is given up ({@code PVP-N202}). A patient or finding the server does
  * not have, findings the module cannot use, or a write the server refuses (another 4xx) are given up at
- * once. An item whose node dies mid-attempt is claimed again by any node when its lease runs out.
+ * once, as is an answer that cannot be used ({@code PVP-N206}). An item whose node dies mid-attempt is claimed again by any node when its lease runs out.
  */
 public final class WriteBackWorker implements AutoCloseable {
 
@@ -51,7 +47,6 @@ public final class WriteBackWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriteBackWorker.class);
 
     private final ServiceConfig.WriteBack settings;
-    private final String fhirServer;
     private final WorkQueue queue;
     private final ServerAssessments assessments;
     private final WriteBack writes;
@@ -84,11 +79,10 @@ public final class WriteBackWorker implements AutoCloseable {
         }
     }
 
-    WriteBackWorker(ServiceConfig.WriteBack settings, String fhirServer, WorkQueue queue, ServerAssessments assessments,
+    WriteBackWorker(ServiceConfig.WriteBack settings, WorkQueue queue, ServerAssessments assessments,
                     WriteBack writes, IGenericClient client, AuditTrail audit, Supplier<AuditTrail.Rules> rules,
                     Supplier<String> node, Clock clock, MeterRegistry registry) {
         this.settings = settings;
-        this.fhirServer = fhirServer;
         this.queue = queue;
         this.assessments = assessments;
         this.writes = writes;
@@ -219,16 +213,25 @@ public final class WriteBackWorker implements AutoCloseable {
     }
 
     private String patientOf(String observationId) throws Failed {
-        String patient = call(() -> assessments.patientOf(observationId), "the finding is not on the server");
+        String patient;
+        try {
+            patient = assessments.patientOf(observationId);
+        } catch (PopulationReader.ReadFailed e) {
+            throw failed(e, "the finding is not on the server");
+        }
         if (patient == null) {
-            throw new Failed("PVP-N203", false, "the finding names no Patient as its subject");
+            throw new Failed("PVP-N203", false, "the finding names no Patient of the server as its subject");
         }
         return patient;
     }
 
     private Done sweep(WorkQueue.Item item) throws Failed, SQLException {
-        List<String> patients = call(() -> assessments.patientsChangedSince(item.receivedAt().minus(SWEEP_MARGIN)),
-                "the findings cannot be searched");
+        List<String> patients;
+        try {
+            patients = assessments.patientsChangedSince(item.receivedAt().minus(SWEEP_MARGIN));
+        } catch (PopulationReader.ReadFailed e) {
+            throw failed(e, "the findings cannot be searched");
+        }
         int added = queue.add(WorkQueue.PATIENT, patients, item.source());
         if (added > 0) {
             wake();
@@ -239,20 +242,20 @@ public final class WriteBackWorker implements AutoCloseable {
     private Done writeBack(String patient) throws Failed {
         List<RiskAssessment> risks;
         try {
-            risks = call(() -> {
-                try {
-                    return assessments.assess(patient);
-                } catch (InputException e) {
-                    throw new UnusableFindings(e);
-                }
-            }, "the patient is not on the server");
-        } catch (UnusableFindings e) {
+            risks = assessments.assess(patient);
+        } catch (PopulationReader.ReadFailed e) {
+            throw failed(e, "the patient is not on the server");
+        } catch (ServerAssessments.PatientMissing e) {
+            throw new Failed("PVP-N203", false, e.getMessage());
+        } catch (InputException e) {
+            if ("PVP-E109".equals(e.code())) {
+                return new Done("no finding the model reads: nothing written");
+            }
             // The code only: the message may quote the findings.
-            throw new Failed("PVP-N204", false, "the findings cannot be used ("
-                    + ((InputException) e.getCause()).code() + ")");
+            throw new Failed("PVP-N204", false, "the findings cannot be used (" + e.code() + ")");
         }
         if (risks.isEmpty()) {
-            return new Done("no finding the model reads: nothing written");
+            return new Done("no finding the model reads, or none that states its vertebral level: nothing written");
         }
         Map<WriteBack.Outcome, Integer> counts = new EnumMap<>(WriteBack.Outcome.class);
         for (RiskAssessment risk : risks) {
@@ -279,46 +282,26 @@ public final class WriteBackWorker implements AutoCloseable {
         }
     }
 
-    /** Carries unusable findings out of a call to the server. */
-    private static final class UnusableFindings extends RuntimeException {
-        UnusableFindings(InputException cause) {
-            super(cause);
-        }
-    }
-
     /**
-     * Runs one exchange with the FHIR server and sorts its failures: those worth trying again
-     * ({@code PVP-N201}) from those that are not ({@code PVP-N203} not found, {@code PVP-N205} refused).
+     * A read that failed, sorted: worth trying again ({@code PVP-N201}), not there ({@code PVP-N203}),
+     * an answer that cannot be used ({@code PVP-N206}: not valid FHIR R4, or paging that leaves the
+     * server, repeats or goes on past the cap), or refused ({@code PVP-N205}). Its words name no patient.
      */
-    private <T> T call(Supplier<T> exchange, String whenNotFound) throws Failed {
-        try {
-            return exchange.get();
-        } catch (ResourceNotFoundException | ResourceGoneException e) {
-            throw new Failed("PVP-N203", false, whenNotFound + " (" + e.getStatusCode() + ")");
-        } catch (FhirClientConnectionException e) {
-            boolean timeout = e.getCause() instanceof SocketTimeoutException;
-            throw new Failed("PVP-N201", true, "the FHIR server " + fhirServer + (timeout
-                    ? " did not answer in time" : " cannot be reached (" + rootCause(e) + ")"));
-        } catch (BaseServerResponseException e) {
-            int status = e.getStatusCode();
-            boolean again = status >= 500 || status == 408 || status == 429;
-            throw new Failed(again ? "PVP-N201" : "PVP-N205", again, "the FHIR server answered " + status
-                    + (again ? "" : ": " + whenNotFound));
+    private static Failed failed(PopulationReader.ReadFailed e, String whenNotFound) {
+        if (e.retryable()) {
+            return new Failed("PVP-N201", true, e.why());
         }
+        if (e.notFound()) {
+            return new Failed("PVP-N203", false, whenNotFound + " (" + e.status() + ")");
+        }
+        boolean unusable = e.cause() == PopulationReader.Cause.INVALID || e.cause() == PopulationReader.Cause.PAGING;
+        return new Failed(unusable ? "PVP-N206" : "PVP-N205", false, e.why());
     }
 
     private void record(WorkQueue.Item item, String patient, int status, String code, long start, String detail) {
         audit.later(new AuditTrail.Event(clock.instant(), EVENT, node.get(), null, null, SERVICE,
                 audit.patientHmac(patient), rules.get(), status, code, (System.nanoTime() - start) / 1_000_000, null,
                 item.source() + " " + item.kind() + ", attempt " + item.attempts() + ": " + detail));
-    }
-
-    private static String rootCause(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return org.refracturecds.http.HttpError.cut(String.valueOf(cause.getMessage()).split("\n")[0], 80);
     }
 
     private static String firstLine(Exception e) {

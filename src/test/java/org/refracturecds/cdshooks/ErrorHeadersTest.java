@@ -110,6 +110,40 @@ class ErrorHeadersTest {
         assertNull(tooSlow(other).header("Access-Control-Allow-Origin"));
     }
 
+    /** Every Access-Control header of a reply. */
+    static Map<String, String> accessControl(HttpErrorsTest.Raw reply) {
+        return reply.head().lines().filter(line -> line.regionMatches(true, 0, "Access-Control-", 0, 15)
+                        || line.regionMatches(true, 0, "Vary:", 0, 5))
+                .collect(Collectors.toMap(line -> line.substring(0, line.indexOf(':')).toLowerCase(java.util.Locale.ROOT),
+                        line -> line.substring(line.indexOf(':') + 1).trim(), (a, b) -> a + ", " + b));
+    }
+
+    @Test
+    void aPreflightOfTheFhirOperation_isAnsweredAsOneOfTheCdsHooksRoutes() throws Exception {
+        String[] asks = {"Access-Control-Request-Method: POST", "Access-Control-Request-Headers: authorization,content-type"};
+
+        HttpErrorsTest.Raw fhir = send(request("OPTIONS", "/fhir/Patient/p1/$pvp-refracture-risk", ORIGIN, asks), null);
+        HttpErrorsTest.Raw hooks = send(request("OPTIONS", PREOP, ORIGIN, asks), null);
+
+        assertEquals(hooks.status(), fhir.status(), fhir.head());
+        assertEquals(ORIGIN, fhir.header("Access-Control-Allow-Origin"), fhir.head());
+        assertEquals("authorization,content-type", fhir.header("Access-Control-Allow-Headers"), fhir.head());
+        assertEquals("POST", fhir.header("Access-Control-Allow-Methods"), fhir.head());
+        assertEquals(accessControl(hooks), accessControl(fhir));
+    }
+
+    @Test
+    void anErrorOfTheFhirFace_carriesTheCorsHeadersOfA404() throws Exception {
+        HttpErrorsTest.Raw reply = send(request("GET", "/fhir/Basic/nothing", ORIGIN), null);
+
+        assertEquals(404, reply.status(), reply.head());
+        assertTrue(reply.body().contains("OperationOutcome"), reply.body());
+        assertEquals(ORIGIN, reply.header("Access-Control-Allow-Origin"), reply.head());
+        assertEquals(cors(notFound(ORIGIN)), cors(reply));
+        assertNull(send(request("GET", "/fhir/Basic/nothing", "https://elsewhere.example.org"), null)
+                .header("Access-Control-Allow-Origin"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"abc", "req-2026.01_15", "0123456789012345678901234567890123456789012345678901234567890123"})
     void saneRequestId_isEchoed_onAnswersAndErrors(String id) throws Exception {

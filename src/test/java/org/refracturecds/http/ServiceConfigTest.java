@@ -80,6 +80,44 @@ class ServiceConfigTest {
                 + " '/nowhere/key.json'"), e.getMessage());
     }
 
+    /** SMART Backend Services settings with a readable key, write-back on or off, and the scope given (null: the default). */
+    private ServiceConfig smart(boolean writeBack, String scope) throws Exception {
+        Path key = dir.resolve("key.json");
+        Files.writeString(key, "{}");
+        Map<String, Object> auth = new java.util.HashMap<>(Map.of("mode", "smart", "tokenUrl", "https://ehr.example/token",
+                "clientId", "pvp", "keyFile", key.toString()));
+        if (scope != null) {
+            auth.put("scope", scope);
+        }
+        return ServiceConfig.load(null, Map.of("fhirServer", Map.of("url", "https://ehr.example/fhir", "auth", auth),
+                "writeBack", Map.of("enabled", writeBack)), Map.of());
+    }
+
+    @Test
+    void withWriteBackOn_theDefaultSmartScope_alsoAsksToWriteRiskAssessments() throws Exception {
+        String reads = ServiceConfig.defaults().fhirServer().auth().scope();
+
+        assertEquals(reads, smart(false, null).fhirServer().auth().scope());
+        assertEquals(reads + " system/Patient.read system/RiskAssessment.read system/RiskAssessment.write",
+                smart(true, null).fhirServer().auth().scope());
+        assertEquals("system/*.read system/RiskAssessment.write", smart(true, "system/*.read system/RiskAssessment.write")
+                .fhirServer().auth().scope(), "a scope given is kept as given");
+        assertEquals("system/*.cruds", smart(true, "system/*.cruds").fhirServer().auth().scope());
+    }
+
+    @Test
+    void withWriteBackOn_aSmartScopeThatCannotWriteRiskAssessments_isRefused_namingTheSetting() {
+        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
+                () -> smart(true, "system/Observation.read system/RiskAssessment.read"));
+
+        assertEquals("[PVP-C103] the bundled settings: setting 'fhirServer.auth.scope' is 'system/Observation.read"
+                + " system/RiskAssessment.read', which does not let the module write RiskAssessments, as"
+                + " writeBack.enabled needs: add system/Patient.read system/RiskAssessment.read"
+                + " system/RiskAssessment.write (SMART v2: system/RiskAssessment.cruds), or leave scope out to have"
+                + " these added to the default", e.getMessage());
+        assertThrows(ServiceConfig.ConfigException.class, () -> smart(true, "system/RiskAssessment.rs"));
+    }
+
     @Test
     void viewKeyEnvNamingAnUnsetVariable_isRefused_withTheSettingNamed() {
         ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
