@@ -209,7 +209,7 @@ public final class RiskAssessmentJson {
      * costs a tenth of a request: it looks at every character through its entity tables.
      */
     static String xhtml(XhtmlNode div) {
-        StringBuilder out = new StringBuilder(2048);
+        StringBuilder out = new StringBuilder(8192);
         return compose(out, div, true) ? out.toString() : div.getValueAsString();
     }
 
@@ -247,23 +247,30 @@ public final class RiskAssessmentJson {
         if (text == null) {
             return;
         }
-        for (int i = 0; i < text.length(); ) {
-            int c = text.codePointAt(i);
-            switch (c) {
-                case '"' -> out.append("&quot;");
-                case '&' -> out.append("&amp;");
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                default -> {
-                    if (c > 0xFFFF) {
-                        out.append("&#x").append(Integer.toHexString(c).toUpperCase(Locale.ROOT)).append(';');
-                    } else {
-                        out.append((char) c);
-                    }
-                }
+        int from = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String entity = switch (c) {
+                case '"' -> "&quot;";
+                case '&' -> "&amp;";
+                case '<' -> "&lt;";
+                case '>' -> "&gt;";
+                default -> null;
+            };
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            if (entity == null && !pair) {
+                continue;
             }
-            i += Character.charCount(c);
+            out.append(text, from, i);
+            if (pair) {
+                out.append("&#x").append(Integer.toHexString(text.codePointAt(i)).toUpperCase(Locale.ROOT)).append(';');
+                i++;
+            } else {
+                out.append(entity);
+            }
+            from = i + 1;
         }
+        out.append(text, from, text.length());
     }
 
     private static void prediction(JsonGenerator json, RiskAssessmentPredictionComponent prediction) throws IOException {
