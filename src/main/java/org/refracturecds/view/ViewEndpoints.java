@@ -99,8 +99,8 @@ public final class ViewEndpoints implements PageLinks {
     }
 
     /**
-     * Keeps what the page of the assessment is rebuilt from until its link expires (written out off
-     * the caller's thread); the link, or null when it could not be kept.
+     * Keeps what the page of the assessment is rebuilt from until its link expires (inserted off the
+     * caller's thread); the link, or null when it could not be kept.
      */
     @Override
     public String link(Assessment assessment, String context, List<String> caveats) {
@@ -109,9 +109,11 @@ public final class ViewEndpoints implements PageLinks {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String id = BASE64URL.encodeToString(bytes);
-        List<String> kept = List.copyOf(caveats);
+        // Written out now, while the assessment is at hand: a page waiting for its insert holds a
+        // kilobyte of text, not the assessment's objects (which the collector would then copy about).
+        String kept = kept(assessment, context, caveats, now);
         try {
-            store.keep(id, () -> kept(assessment, context, kept, now), expires);
+            store.keep(id, () -> kept, expires);
         } catch (SQLException e) {
             LOG.warn("the page of a card could not be kept, so the card goes without its link: {}", e.getMessage());
             return null;
