@@ -117,8 +117,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
      * @param clientId the client id the EHR's authorization server registered the app under (a
      *                 public client: PKCE, no secret)
      * @param scope    the scopes asked for; {@code launch} and read access to Observation and Condition
+     * @param fetchTimeoutMillis the budget for reading the patient's data, and for each call to the
+     *                 authorization server: a page the user opened may wait longer than a hook
      */
-    public record Smart(boolean enabled, String clientId, String scope) {
+    public record Smart(boolean enabled, String clientId, String scope, int fetchTimeoutMillis) {
     }
 
     /**
@@ -589,6 +591,10 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (smart.scope() == null || !List.of(smart.scope().split(" +")).contains("launch")) {
             throw new ConfigException(at + "smart.scope' is '" + smart.scope() + "': an EHR launch needs the scope"
                     + " launch, e.g. \"launch openid fhirUser patient/Observation.rs patient/Condition.rs\"");
+        }
+        if (smart.fetchTimeoutMillis() < 100 || smart.fetchTimeoutMillis() > 60_000) {
+            throw new ConfigException(at + "smart.fetchTimeoutMillis' is " + smart.fetchTimeoutMillis() + ": give 100"
+                    + " to 60000, how long a launched page may wait for the FHIR server and the authorization server");
         }
         if (fhirServers.isEmpty() && fhirServer.url() == null) {
             throw new ConfigException(at + "smart.enabled' is true but fhirServers is empty and fhirServer.url is not"

@@ -118,7 +118,8 @@ public final class Server implements AutoCloseable {
         this.pages = new ViewPages(database, clock);
         this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, clock);
         this.smart = config.smart().enabled()
-                ? new SmartLaunch(config, this::publicUrl, view, fetcher, rules::assessor, clock) : null;
+                ? new SmartLaunch(config, this::publicUrl, view, allowlist(config), metrics.registry(), rules::assessor, clock)
+                : null;
         Turns turns = new Turns(config.requestsAtOnce(), metrics.registry());
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt, turns, clock,
                 metrics.registry(), view);
@@ -482,6 +483,9 @@ public final class Server implements AutoCloseable {
             rulesSync.close();
             rules.close();
             fetcher.close();
+            if (smart != null) {
+                smart.close();
+            }
             audit.close();
             pages.close();
         } finally {

@@ -26,7 +26,7 @@ import org.refracturecds.validation.InputValidation;
  * A launched patient's assessment: their findings and the Conditions that hold, read from the
  * launching FHIR server with the user's access token through {@link FhirFetcher} (the allowlist,
  * {@code _count}, no cache, paging, the strict check of the answers, the budget
- * {@code fetchTimeoutMillis}), checked against the profiles as {@code validation} says, mapped as a
+ * {@code smart.fetchTimeoutMillis}), checked against the profiles as {@code validation} says, mapped as a
  * CDS Hooks call's findings are, and assessed with the live rules.
  */
 final class LaunchFindings {
@@ -104,7 +104,7 @@ final class LaunchFindings {
         String failure;
         try {
             found = fetches.await(search);
-            failure = "did not answer within " + budgetMillis + " ms (setting fetchTimeoutMillis)";
+            failure = "did not answer within " + budgetMillis + " ms (setting smart.fetchTimeoutMillis)";
         } catch (FhirFetcher.FetchFailed e) {
             found = null;
             failure = "refused or failed: " + e.getMessage();

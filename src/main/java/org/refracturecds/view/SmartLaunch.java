@@ -1,5 +1,6 @@
 package org.refracturecds.view;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.nimbusds.oauth2.sdk.id.State;
+import io.micrometer.core.instrument.MeterRegistry;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -35,7 +37,7 @@ import io.javalin.http.Context;
  * </ol>
  * Every refusal is a page with a code, PVP-H711 to H719. Nothing about the patient is logged.
  */
-public final class SmartLaunch {
+public final class SmartLaunch implements AutoCloseable {
 
     static final String LAUNCH = "/smart/launch";
     static final String CALLBACK = "/smart/callback";
@@ -54,17 +56,25 @@ public final class SmartLaunch {
     /**
      * @param publicUrl the service's URL as a browser reaches it, once it listens
      * @param view      the page's face: its renderer, headers, and the key every node shares
+     * @param allowlist the FHIR servers a launch's iss may be (the fetch allowlist)
+     * @param registry  where the reads are timed ({@code pvp.fhir.fetches}, as a hook's)
      */
-    public SmartLaunch(ServiceConfig config, Supplier<String> publicUrl, ViewEndpoints view, FhirFetcher fetcher,
-                       Supplier<Assessor> assessor, Clock clock) {
+    public SmartLaunch(ServiceConfig config, Supplier<String> publicUrl, ViewEndpoints view, List<String> allowlist,
+                       MeterRegistry registry, Supplier<Assessor> assessor, Clock clock) {
         this.view = view;
-        this.fetcher = fetcher;
+        // A FHIR client of its own: its connections may wait smart.fetchTimeoutMillis, longer than a hook's fetches.
+        this.fetcher = new FhirFetcher(allowlist, config.smart().fetchTimeoutMillis(), registry);
         this.clock = clock;
         this.authorization = new SmartAuthorization(config.smart().clientId(), config.smart().scope(), publicUrl,
-                Math.max(config.fetchTimeoutMillis(), 5000));
+                config.smart().fetchTimeoutMillis());
         this.cookies = new LaunchCookie(view.derivedKey("smart-launch-cookie"), clock);
         this.findings = new LaunchFindings(fetcher, assessor, new InputValidation(InputValidation.mode(config.validation())),
-                config.fetchTimeoutMillis(), clock);
+                config.smart().fetchTimeoutMillis(), clock);
+    }
+
+    @Override
+    public void close() throws IOException {
+        fetcher.close();
     }
 
     public void register(JavalinConfig javalin) {
