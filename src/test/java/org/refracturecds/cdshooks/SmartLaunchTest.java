@@ -26,6 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.testservers.HapiJpaServer;
 
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -38,6 +44,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 class SmartLaunchTest {
 
     private static final String PATIENT = "smart-cleft";
+    private static final String KEY = "a test key of at least thirty-two characters";
     @TempDir
     static Path dir;
     static SmartEhr ehr;
@@ -49,7 +56,7 @@ class SmartLaunchTest {
         ehr = new SmartEhr();
         loadCleftPatient();
         // A JPA server's first searches are slow; the budget is for a loaded test machine, not a hospital's.
-        service = new RunningService(dir, Map.of("fhirServers", List.of(ehr.base()),
+        service = new RunningService(dir, Map.of("fhirServers", List.of(ehr.base()), "view", Map.of("key", KEY),
                 "smart", Map.of("enabled", true, "clientId", SmartEhr.CLIENT_ID, "fetchTimeoutMillis", 20_000)));
     }
 
@@ -278,5 +285,43 @@ class SmartLaunchTest {
         }
         assertNotNull(smart, reply.body().toString());
         assertEquals(service.base + "/smart/launch", smart.path("url").asText());
+    }
+
+    @Test
+    void launchBegunOnOneNode_endsOnAnother_withTheSameKey(@TempDir Path other) throws Exception {
+        // given a second node behind the same public URL, with the same key and nothing shared in memory
+        try (RunningService second = new RunningService(other, Map.of("fhirServers", List.of(ehr.base()),
+                "publicUrl", service.base, "view", Map.of("key", KEY),
+                "smart", Map.of("enabled", true, "clientId", SmartEhr.CLIENT_ID, "fetchTimeoutMillis", 20_000)))) {
+            // when the launch goes to the first node and the authorization server's answer to the second
+            Authorized authorized = authorize(ehr.launch(PATIENT, false));
+            HttpResponse<String> page = get(authorized.callback().replace(service.base, second.base), authorized.cookie());
+
+            // then the second node finishes it
+            assertEquals(200, page.statusCode(), page.body());
+            assertTrue(page.body().contains("Observation/smart-cleft-npec"), page.body());
+        }
+    }
+
+    @Test
+    void inTheBrowser_theLaunchEndsOnThisPatientsPage_withoutConsoleErrors() throws Exception {
+        ChromeDriver browser = Browser.get();
+        browser.manage().logs().get(LogType.BROWSER); // drop what earlier pages logged
+
+        // when the EHR opens the launch URL in the browser, which follows the authorization server's redirects
+        browser.get(launchUrl(ehr.base(), ehr.launch(PATIENT, false)));
+
+        // then the page at the callback is this patient's, with its chart, and nothing went wrong on the way
+        assertTrue(browser.getCurrentUrl().startsWith(service.base + "/smart/callback?"), browser.getCurrentUrl());
+        assertTrue(browser.findElement(By.id("summary")).getText().contains("T11, after PVP: "),
+                browser.findElement(By.id("summary")).getText());
+        assertTrue(browser.findElement(By.tagName("header")).getText().contains("Patient/" + PATIENT),
+                browser.findElement(By.tagName("header")).getText());
+        assertEquals(1, browser.findElement(By.id("technique")).findElements(By.cssSelector("rect.marked")).size(),
+                "this patient's observed cell");
+        List<LogEntry> console = browser.manage().logs().get(LogType.BROWSER).getAll();
+        assertTrue(console.isEmpty(), "no console messages: " + console);
+        Files.createDirectories(Path.of("target/screenshots"));
+        Files.write(Path.of("target/screenshots", "smart-launch.png"), browser.getScreenshotAs(OutputType.BYTES));
     }
 }
