@@ -116,7 +116,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
      * @param enabled  whether the launch is served and the cards offer it
      * @param clientId the client id the EHR's authorization server registered the app under (a
      *                 public client: PKCE, no secret)
-     * @param scope    the scopes asked for; {@code launch} and read access to Observation and Condition
+     * @param scope    the scopes asked for; {@code launch} and read access to Observation, Condition and Patient
      * @param fetchTimeoutMillis the budget for reading the patient's data, and for each call to the
      *                 authorization server: a page the user opened may wait longer than a hook
      */
@@ -590,7 +590,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
         if (smart.scope() == null || !List.of(smart.scope().split(" +")).contains("launch")) {
             throw new ConfigException(at + "smart.scope' is '" + smart.scope() + "': an EHR launch needs the scope"
-                    + " launch, e.g. \"launch openid fhirUser patient/Observation.rs patient/Condition.rs\"");
+                    + " launch, e.g. \"launch openid fhirUser patient/Observation.rs patient/Condition.rs"
+                    + " patient/Patient.rs\"");
         }
         if (smart.fetchTimeoutMillis() < 100 || smart.fetchTimeoutMillis() > 60_000) {
             throw new ConfigException(at + "smart.fetchTimeoutMillis' is " + smart.fetchTimeoutMillis() + ": give 100"

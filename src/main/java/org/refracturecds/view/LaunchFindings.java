@@ -23,7 +23,8 @@ import org.refracturecds.fhirin.References;
 import org.refracturecds.validation.InputValidation;
 
 /**
- * A launched patient's assessment: their findings and the Conditions that hold, read from the
+ * A launched patient's assessment: their findings, the Conditions that hold and the Patient (for the
+ * age; the last two are left out when they cannot be had, and the page then says so), read from the
  * launching FHIR server with the user's access token through {@link FhirFetcher} (the allowlist,
  * {@code _count}, no cache, paging, the strict check of the answers, the budget
  * {@code smart.fetchTimeoutMillis}), checked against the profiles as {@code validation} says, mapped as a
@@ -53,13 +54,17 @@ final class LaunchFindings {
     Assessment assess(String base, String accessToken, String patientId) throws SmartAuthorization.Refused {
         List<InputReader.Entry> findings;
         List<InputReader.Entry> conditions;
+        List<InputReader.Entry> patient;
         try (FhirFetcher.Fetches fetches = fetcher.fetches(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis))) {
             CompletableFuture<Bundle> findingSearch = fetches.search(base, accessToken, "Observation", patientId, "code",
                     Codes.findingTokens());
             CompletableFuture<Bundle> conditionSearch = fetches.search(base, accessToken, "Condition", patientId,
                     "clinical-status", HOLDING);
+            CompletableFuture<Bundle> patientSearch = fetches.search(base, accessToken, "Patient", patientId, "_id",
+                    List.of());
             findings = await(fetches, findingSearch, base, "Observation", true);
             conditions = await(fetches, conditionSearch, base, "Condition", false);
+            patient = await(fetches, patientSearch, base, "Patient", false);
         }
         if (findings.stream().noneMatch(e -> e.resource() instanceof Observation || e.resource() instanceof DiagnosticReport)) {
             return null;
@@ -74,6 +79,9 @@ final class LaunchFindings {
         List<InputReader.Entry> all = new ArrayList<>(findings);
         if (conditions != null) {
             all.addAll(conditions);
+        }
+        if (patient != null) {
+            all.addAll(patient);
         }
         Assessor rules = assessor.get();
         List<PatientFindings> patients;
@@ -97,7 +105,7 @@ final class LaunchFindings {
         return rules.assess(patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList()));
     }
 
-    /** The search's entries; for an optional search (the Conditions) null when they cannot be had. */
+    /** The search's entries; for an optional search (the Conditions, the Patient) null when they cannot be had. */
     private List<InputReader.Entry> await(FhirFetcher.Fetches fetches, CompletableFuture<Bundle> search, String base,
                                           String resourceType, boolean required) throws SmartAuthorization.Refused {
         Bundle found;

@@ -59,6 +59,7 @@ final class SmartEhr implements AutoCloseable {
     static final String CLIENT_ID = "pvp-smart-app";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PATIENT_PARAM = Pattern.compile("[?&]patient=([^&]+)");
+    private static final Pattern PATIENT_ID = Pattern.compile("[?&]_id=([^&]+)");
 
     private final HttpServer server;
     private final MockOAuth2Server oauth = OidcProvider.get();
@@ -130,7 +131,7 @@ final class SmartEhr implements AutoCloseable {
                 send(exchange, 401, "application/fhir+json", outcome("a valid bearer token is needed"));
                 return;
             }
-            Matcher asked = PATIENT_PARAM.matcher(query == null ? "" : "?" + query);
+            Matcher asked = (path.equals("/fhir/Patient") ? PATIENT_ID : PATIENT_PARAM).matcher(query == null ? "" : "?" + query);
             Object allowed = claims.getClaim("patient");
             if (allowed != null && (!asked.find() || !asked.group(1).replace("Patient%2F", "").replace("Patient/", "")
                     .equals(allowed))) {

@@ -153,6 +153,7 @@ class SmartLaunchTest {
         assertTrue(html.contains("T11, after PVP: "), html);
         assertTrue(html.contains("Observation/smart-cleft-npec"), "the inputs with their Observation ids");
         assertTrue(html.contains("this patient"), "the observed cell is marked");
+        assertFalse(html.contains("Age not known"), "the Patient was read, with its birth date");
     }
 
     @Test
