@@ -10,7 +10,10 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,6 +40,8 @@ public final class LiveRules implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveRules.class);
     /** Editors write a file in several steps: wait for this much quiet before reloading. */
     private static final long QUIET_MILLIS = 300;
+    /** How many rule sets besides the live one are kept, so that a card's page is rebuilt on its rules. */
+    private static final int EARLIER = 4;
 
     /** Told of each reload of the rules folder, whether it went live or not, with the status after it. */
     @FunctionalInterface
@@ -52,6 +57,13 @@ public final class LiveRules implements AutoCloseable {
     private final Path dir;
     private final Settings settings;
     private final AtomicReference<Assessor> live;
+    /** The rules served before the live ones, and copies compiled for old pages ({@link #compile}), by hash, the latest last. */
+    private final Map<String, RuleSet> earlier = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, RuleSet> eldest) {
+            return size() > EARLIER;
+        }
+    };
     private volatile Status status;
     private volatile FolderListener listener = (live, status) -> { };
     private final AtomicLong reloadsLive = new AtomicLong();
@@ -118,7 +130,7 @@ public final class LiveRules implements AutoCloseable {
         Instant at = Instant.now();
         try {
             Candidate candidate = Candidate.of(dir, dir.toString(), settings);
-            live.set(new Assessor(candidate.rules, settings));
+            swapIn(candidate.rules);
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             status = new Status(candidate.rules.origin(), candidate.rules.version(), candidate.rules.hash(),
                     candidate.rules.loadedAt(), candidate.scenarios, status.watching(), at, millis, null);
@@ -156,7 +168,7 @@ public final class LiveRules implements AutoCloseable {
         try {
             Candidate candidate = Candidate.of(folder, origin, settings);
             if (candidate.rules.hash().equals(sha256)) {
-                live.set(new Assessor(candidate.rules, settings));
+                swapIn(candidate.rules);
                 long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
                 status = new Status(origin, candidate.rules.version(), sha256, candidate.rules.loadedAt(),
                         candidate.scenarios, status.watching(), at, millis, null);
@@ -175,6 +187,46 @@ public final class LiveRules implements AutoCloseable {
                 old.watching(), at, Duration.ofNanos(System.nanoTime() - start).toMillis(), error);
         reloadsRefused.incrementAndGet();
         return error;
+    }
+
+    private void swapIn(RuleSet rules) {
+        RuleSet before = live.getAndSet(new Assessor(rules, settings)).rules();
+        synchronized (earlier) {
+            earlier.put(before.hash(), before);
+        }
+    }
+
+    /**
+     * The rules with this SHA-256 when this node serves them, served them since it started, or
+     * compiled them for an old page; empty otherwise.
+     */
+    public Optional<RuleSet> served(String sha256) {
+        RuleSet now = live.get().rules();
+        if (now.hash().equals(sha256)) {
+            return Optional.of(now);
+        }
+        synchronized (earlier) {
+            return Optional.ofNullable(earlier.get(sha256));
+        }
+    }
+
+    /**
+     * Compiles the rules of {@code folder}, a copy of rules published elsewhere, and runs their
+     * scenarios, as {@link #adopt} does, but keeps them beside the live ones rather than swapping
+     * them in: an old card's page is rebuilt on them.
+     *
+     * @throws RuleSetException when they do not compile, fail a scenario or do not have the hash {@code sha256}
+     */
+    public RuleSet compile(Path folder, String origin, String sha256) throws RuleSetException {
+        RuleSet rules = Candidate.of(folder, origin, settings).rules;
+        if (!rules.hash().equals(sha256)) {
+            throw new RuleSetException(origin, List.of(new RuleProblem(origin, 0, 0, "the rules have the hash sha256:"
+                    + rules.shortHash() + ", not the one asked for")));
+        }
+        synchronized (earlier) {
+            earlier.put(sha256, rules);
+        }
+        return rules;
     }
 
     /** Starts watching the rules folder (and its subfolders) for changes; a no-op for fixed rules. */

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.refracturecds.engine.RuleSet;
+import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.store.AuditTrail;
 import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.RulesVersions.Published;
@@ -76,6 +79,8 @@ public final class RulesSync implements AutoCloseable {
     private volatile String problem;
     /** The publication this node could not load: not tried again, since its files never change. */
     private Long refused;
+    /** Rules asked for by an old page that could not be loaded: not tried again. */
+    private final Set<String> unloadable = ConcurrentHashMap.newKeySet();
     /** The folder's rules, loaded here, that could not be published yet: published at the next poll. */
     private Unpublished unpublished;
     /** A database failure already logged, so that a database that stays down is logged once. */
@@ -131,6 +136,49 @@ public final class RulesSync implements AutoCloseable {
         AuditTrail.Rules which = new AuditTrail.Rules(version, sha256);
         return versions.publish(sha256, version, by, files, List.of(AuditTrail.Event.rules(clock.instant(),
                 AuditTrail.RULES_PUBLISHED, by, which, null, by)));
+    }
+
+    /**
+     * The rules with {@code sha256}, for an old card's page: those this node serves or served since
+     * it started, else a publication's files from the database, compiled here (seconds) and kept.
+     * Empty when neither has them (a rules folder never published, the bundled rules of another
+     * build) or they cannot be loaded (logged once).
+     */
+    public Optional<RuleSet> rulesFor(String sha256) {
+        Optional<RuleSet> served = rules.served(sha256);
+        if (served.isPresent() || unloadable.contains(sha256)) {
+            return served;
+        }
+        synchronized (unloadable) {
+            served = rules.served(sha256);
+            if (served.isPresent()) {
+                return served;
+            }
+            String name = "sha256:" + sha256.substring(0, Math.min(12, sha256.length()));
+            try {
+                Optional<Published> publication = versions.find(sha256);
+                Map<String, byte[]> files = publication.isEmpty() ? Map.of() : versions.files(publication.get().id());
+                if (files.isEmpty()) {
+                    unloadable.add(sha256);
+                    return Optional.empty();
+                }
+                Path dir = RuleFiles.writeToTemporaryFolder(files);
+                try {
+                    return Optional.of(rules.compile(dir, "the published rules version " + publication.get().version()
+                            + " " + name, sha256));
+                } finally {
+                    RuleFiles.delete(dir);
+                }
+            } catch (RuleSetException | IOException e) {
+                unloadable.add(sha256);
+                LOG.warn("rules: {}, asked for by an old card's page, cannot be loaded: {}", name,
+                        String.valueOf(e.getMessage()).split("\n")[0]);
+            } catch (SQLException e) {
+                LOG.warn("rules: {}, asked for by an old card's page, cannot be read from the database: {}", name,
+                        String.valueOf(e.getMessage()).split("\n")[0]);
+            }
+            return Optional.empty();
+        }
     }
 
     /** Not ready while this node cannot serve the published version or cannot publish its folder's. */

@@ -57,6 +57,12 @@ public final class Finding {
         return new Finding(vertebra, code, value, null, null, Origin.ASSUMED, null, List.of(), null);
     }
 
+    /** A finding with every part given, as kept with a card's page and read back ({@code view/KeptCard}). */
+    public static Finding of(Vertebra vertebra, String code, String value, Double quantity, String unit, Origin origin,
+                             String scenario, List<String> observations, String effective) {
+        return new Finding(vertebra, code, value, quantity, unit, origin, scenario, observations, effective);
+    }
+
     /** A post-operative finding set by a technique scenario before the procedure. */
     public static Finding scenario(Vertebra vertebra, ScenarioValue setting) {
         return new Finding(vertebra, setting.getFinding(), setting.getValue(), setting.getQuantity(),

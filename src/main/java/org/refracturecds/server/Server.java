@@ -115,8 +115,11 @@ public final class Server implements AutoCloseable {
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
+        this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
+        this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
+                Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.pages = new ViewPages(database, clock);
-        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, clock);
+        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, rulesSync::rulesFor, clock);
         this.smart = config.smart().enabled()
                 ? new SmartLaunch(config, this::publicUrl, view, allowlist(config), metrics.registry(), rules::assessor, clock)
                 : null;
@@ -125,7 +128,6 @@ public final class Server implements AutoCloseable {
                 metrics.registry(), view);
         metrics.countReloads(rules);
         this.hostName = hostName(config);
-        this.audit = new AuditTrail(database, clock, config.auditKey(), config.auditRetentionDays());
         this.audited = new AuditedCalls(audit, () -> {
             LiveRules.Status live = rules.status();
             return new AuditTrail.Rules(live.version(), live.sha256());
@@ -133,8 +135,6 @@ public final class Server implements AutoCloseable {
         ServerCredentials credentials = ServerCredentials.of(config.fhirServer().auth(), clock);
         this.fhir = new FhirFace(config, this::publicUrl, rules::assessor, fetcher, credentials::token, jwt, turns,
                 audited, clock);
-        this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
-                Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), config.fhirServer().url(),
                 credentials.interceptor(), database, audit, rules::assessor, () -> {
                     LiveRules.Status live = rules.status();

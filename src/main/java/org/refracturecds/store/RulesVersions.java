@@ -42,6 +42,12 @@ public final class RulesVersions {
             FROM rules_version
             ORDER BY id DESC
             FETCH FIRST 50 ROWS ONLY""";
+    private static final String BY_HASH = """
+            SELECT id, sha256, version, published_at, published_by
+            FROM rules_version
+            WHERE sha256 = ?
+            ORDER BY id DESC
+            FETCH FIRST 1 ROWS ONLY""";
     private static final String FILES = """
             SELECT path, content
             FROM rules_file
@@ -102,12 +108,25 @@ public final class RulesVersions {
     private static Optional<Published> live(java.sql.Connection connection) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(LIVE);
              ResultSet row = select.executeQuery()) {
-            if (!row.next()) {
-                return Optional.empty();
-            }
-            return Optional.of(new Published(row.getLong(1), row.getString(2), row.getString(3),
-                    row.getObject(4, OffsetDateTime.class).toInstant(), row.getString(5)));
+            return row.next() ? Optional.of(published(row)) : Optional.empty();
         }
+    }
+
+    /** The latest publication of the rules with this SHA-256, live or not, or empty when they were never published. */
+    public Optional<Published> find(String sha256) throws SQLException {
+        return database.read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(BY_HASH)) {
+                select.setString(1, sha256);
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next() ? Optional.of(published(row)) : Optional.<Published>empty();
+                }
+            }
+        });
+    }
+
+    private static Published published(ResultSet row) throws SQLException {
+        return new Published(row.getLong(1), row.getString(2), row.getString(3),
+                row.getObject(4, OffsetDateTime.class).toInstant(), row.getString(5));
     }
 
     /** The latest 50 publications, newest first: what may be restored. */
@@ -117,8 +136,7 @@ public final class RulesVersions {
             try (PreparedStatement select = connection.prepareStatement(HISTORY);
                  ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    all.add(new Published(row.getLong(1), row.getString(2), row.getString(3),
-                            row.getObject(4, OffsetDateTime.class).toInstant(), row.getString(5)));
+                    all.add(published(row));
                 }
             }
             return all;

@@ -19,12 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The surgeon's pages, in the table {@code view_page} (V7__view_pages.sql, V8): each page's data
- * under a random id until it expires, so that every node of one database can show a page another
- * made.
+ * The surgeon's pages, in the table {@code view_page} (V7__view_pages.sql, V8): under a random id
+ * until it expires, what each page is drawn from (for a card, what its assessment is run again
+ * from: {@code view/KeptCard}), so that every node of one database can show a page another made.
  *
  * <p>A page is kept on every assessment card, so keeping it costs the card nothing: the page is
- * queued, and a background thread works its data out and inserts it with others in one
+ * queued, and a background thread writes it out and inserts it with others in one
  * transaction, within a few tens of milliseconds of the answer. Until then this node shows it from the
  * queue. When the queue is full (the database is slow or down) the caller keeps the page itself,
  * and the card goes without its link only if that fails. Commits do not wait for the disk
@@ -37,7 +37,7 @@ public final class ViewPages implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ViewPages.class);
     private static final int QUEUE_SIZE = 1_000;
     private static final int BATCH = 50;
-    /** The longest page the column holds (V8); a page has about 20,000 characters a vertebra. */
+    /** The longest page the column holds (V8); a card's takes about a kilobyte. */
     static final int LONGEST = 1_000_000;
     private static final String INSERT = "INSERT INTO view_page (page_id, expires_at, page) VALUES (?, ?, ?)";
     private static final String SELECT = "SELECT expires_at, page FROM view_page WHERE page_id = ?";

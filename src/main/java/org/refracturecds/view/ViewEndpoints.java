@@ -15,12 +15,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.RuleSet;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.PageLinks;
 import org.refracturecds.http.ServiceConfig;
@@ -29,6 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -38,11 +41,14 @@ import io.javalin.http.Context;
  *
  * <p>A link names a random id, its expiry and an HMAC-SHA256 signature of both under the key of
  * setting {@code view.keyEnv}: it carries no patient data, cannot be altered (a changed id or
- * expiry breaks the signature) and stops working when it expires. The page's data is kept in the
- * database ({@link ViewPages}) until then, so any node with the same database and key shows it.
+ * expiry breaks the signature) and stops working when it expires. What the page is rebuilt from
+ * ({@link KeptCard}: the assessment's input, the rules' hash) is kept in the database ({@link
+ * ViewPages}) until then, so any node with the same database and key shows it: the assessment is
+ * run again on the same rules when the link is opened, and must give the card's numbers again.
  * A refused link gets a page (or, for a client that asks for JSON, an OperationOutcome) with a
  * code: {@code PVP-H701} altered or signed with another key (403), {@code PVP-H702} expired
- * (410), {@code PVP-H703} no page under it (404).
+ * (410), {@code PVP-H703} no page under it (404), {@code PVP-H704} its rules are no longer to be
+ * had (410), {@code PVP-H705} the assessment run again differs from the card's (500).
  */
 public final class ViewEndpoints implements PageLinks {
 
@@ -56,6 +62,7 @@ public final class ViewEndpoints implements PageLinks {
     private final Duration validity;
     private final byte[] key;
     private final ViewPages store;
+    private final Function<String, Optional<RuleSet>> rulesByHash;
     private final ObjectMapper json;
     private final PageRenderer renderer = new PageRenderer();
     private final SecureRandom random = new SecureRandom();
@@ -64,11 +71,16 @@ public final class ViewEndpoints implements PageLinks {
     private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
     private final boolean smart;
 
-    /** @param publicUrl the service's URL as a browser reaches it, once it listens */
-    public ViewEndpoints(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, ViewPages store, Clock clock) {
+    /**
+     * @param publicUrl   the service's URL as a browser reaches it, once it listens
+     * @param rulesByHash the rules with a SHA-256, if this node can have them, to rebuild a page on
+     */
+    public ViewEndpoints(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, ViewPages store,
+                         Function<String, Optional<RuleSet>> rulesByHash, Clock clock) {
         this.publicUrl = publicUrl;
         this.validity = Duration.ofMinutes(config.view().linkMinutes());
         this.store = store;
+        this.rulesByHash = rulesByHash;
         this.json = json;
         this.clock = clock;
         this.smart = config.smart() != null && config.smart().enabled();
@@ -89,8 +101,8 @@ public final class ViewEndpoints implements PageLinks {
     }
 
     /**
-     * Keeps the page of the assessment until its link expires (its data is worked out off the
-     * caller's thread); the link, or null when it could not be kept.
+     * Keeps what the page of the assessment is rebuilt from until its link expires (written out off
+     * the caller's thread); the link, or null when it could not be kept.
      */
     @Override
     public String link(Assessment assessment, String context, List<String> caveats) {
@@ -101,7 +113,7 @@ public final class ViewEndpoints implements PageLinks {
         String id = BASE64URL.encodeToString(bytes);
         List<String> kept = List.copyOf(caveats);
         try {
-            store.keep(id, () -> data(assessment, context, kept, now), expires);
+            store.keep(id, () -> kept(assessment, context, kept, now), expires);
         } catch (SQLException e) {
             LOG.warn("the page of a card could not be kept, so the card goes without its link: {}", e.getMessage());
             return null;
@@ -110,9 +122,9 @@ public final class ViewEndpoints implements PageLinks {
         return publicUrl.get() + "/view/" + id + "?exp=" + exp + "&sig=" + signature(id, exp);
     }
 
-    private String data(Assessment assessment, String context, List<String> caveats, Instant now) {
+    private String kept(Assessment assessment, String context, List<String> caveats, Instant now) {
         try {
-            return json.writeValueAsString(PageData.of(assessment, context, caveats, MINUTES.format(now)));
+            return json.writeValueAsString(KeptCard.of(assessment, context, caveats, MINUTES.format(now)));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -165,9 +177,38 @@ public final class ViewEndpoints implements PageLinks {
                     + " made by a service with another database", "Open the patient's card again.");
             return;
         }
-        String html = renderer.render(json.readValue(stored.get().page(), PageData.class));
-        secure(ctx);
-        ctx.contentType("text/html; charset=utf-8").result(html);
+        JsonNode kept = json.readTree(stored.get().page());
+        PageData data = kept.has("input") ? rebuilt(ctx, json.treeToValue(kept, KeptCard.class))
+                : json.treeToValue(kept, PageData.class);
+        if (data != null) {
+            secure(ctx);
+            ctx.contentType("text/html; charset=utf-8").result(renderer.render(data));
+        }
+    }
+
+    /**
+     * The page's data of the card's assessment run again on its rules, or null when it cannot be
+     * (the refusal is sent). Pages kept by earlier builds hold their data itself, and are read as they are.
+     */
+    private PageData rebuilt(Context ctx, KeptCard card) {
+        String rules = "version " + card.rulesVersion() + " sha256:" + card.rules().substring(0, Math.min(12, card.rules().length()));
+        Optional<RuleSet> ruleSet = rulesByHash.apply(card.rules());
+        if (ruleSet.isEmpty()) {
+            refuse(ctx, 410, "PVP-H704", "the page is drawn from the rules the card was assessed with (" + rules
+                    + "), and this service no longer has them: they were replaced, and were never published to the"
+                    + " database", "Open the patient's card again: a new assessment gives a new link.");
+            return null;
+        }
+        Assessment again = card.assessAgain(ruleSet.get());
+        if (!card.sameAs(again)) {
+            LOG.warn("a card's page was refused: its assessment run again on rules {} gave other numbers than the card",
+                    rules);
+            refuse(ctx, 500, "PVP-H705", "the assessment run again for this page did not give the card's numbers, so"
+                    + " the page is not shown rather than shown different from the card", "Open the patient's card"
+                    + " again, and tell the service's administrators (the log names the rules).");
+            return null;
+        }
+        return PageData.of(again, card.context(), card.caveats(), card.createdAt());
     }
 
     /** An HTML page with the code for a browser; the OperationOutcome for a client that asks for JSON. */

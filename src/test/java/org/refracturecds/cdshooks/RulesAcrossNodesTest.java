@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +53,7 @@ class RulesAcrossNodesTest {
     Path dir;
     private Path rules;
     private Database.Settings database;
+    private Map<String, Object> settings;
     private RunningService a;
     private RunningService b;
 
@@ -56,8 +61,8 @@ class RulesAcrossNodesTest {
     void start() throws Exception {
         rules = RuleFolders.copy(dir.resolve("rules"));
         database = TestDatabase.POSTGRESQL.fresh(dir);
-        Map<String, Object> settings = Map.of("database", database.url(), "databaseUser", database.user(),
-                "rulesPollSeconds", POLL_SECONDS);
+        settings = Map.of("database", database.url(), "databaseUser", database.user(),
+                "rulesPollSeconds", POLL_SECONDS, "view", Map.of("key", "one signing key for the pages of every node"));
         LiveRules live = LiveRules.load(rules, new Settings(null));
         live.watch();
         a = new RunningService(dir, settings, live);
@@ -201,6 +206,32 @@ class RulesAcrossNodesTest {
         assertEquals(200, b.get("/health/ready").status());
         assertEquals("user test (rollback)", healed.at("/published/by").asText());
         assertEquals(servedBefore, riskAssessment(b).at("/method/coding/0/version").asText());
+    }
+
+    @Test
+    void aCardsPage_keptBeforeTheRulesChanged_isDrawnOnTheCardsRules_byEveryNode_evenOneThatNeverServedThem()
+            throws Exception {
+        RuleFolders.edit(rules, "model.drl.csv", IVC_ROW, IVC_ROW.replace("3.3003", "3.25"));
+        RuleFolders.edit(rules, "model.drl.csv", "xiong-2021-logistic,2.0.0,", "xiong-2021-logistic,2.0.1,");
+        await(b, s -> s.get("version").asText().equals("2.0.1"));
+        RunningService.Reply reply = b.post("/cds-services/pvp-refracture-preop", RunningService.example("order-sign.json"));
+        String link = ViewLinkTest.pageLink(reply.body().path("cards").get(0));
+        String version = "version 2.0.1+rules." + status(b).get("sha256").asText().substring(0, 12);
+
+        RuleFolders.edit(rules, "model.drl.csv", IVC_ROW.replace("3.3003", "3.25"), IVC_ROW.replace("3.3003", "3.2"));
+        RuleFolders.edit(rules, "model.drl.csv", "xiong-2021-logistic,2.0.1,", "xiong-2021-logistic,2.0.2,");
+        await(b, s -> s.get("version").asText().equals("2.0.2"));
+        await(a, s -> s.get("version").asText().equals("2.0.2"));
+
+        // C starts on the bundled rules (2.0.0) and goes to 2.0.2: it reads 2.0.1 from the database.
+        try (RunningService c = new RunningService(dir.resolve("c"), settings)) {
+            await(c, s -> s.get("version").asText().equals("2.0.2"));
+            for (RunningService node : List.of(a, b, c)) {
+                String page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(link.replace(b.base,
+                        node.base))).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(page.contains(version), node.base + ": " + page);
+            }
+        }
     }
 
     /** How many rules-refused rows the nodes wrote for a version after two more polls, and how many nodes wrote them. */

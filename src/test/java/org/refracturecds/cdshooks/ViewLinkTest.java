@@ -11,8 +11,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -21,8 +24,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.ViewPages;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The card's link to the surgeon's page, over a real socket: the link carries no patient data,
@@ -131,5 +138,53 @@ class ViewLinkTest {
 
         assertEquals(404, page.statusCode());
         assertTrue(page.body().contains("PVP-H703"), page.body());
+    }
+
+    /**
+     * What the service keeps for a card's page, changed by {@code change}, kept under a new id; the
+     * signed link to it. The service and this test share its H2 file.
+     */
+    private static String keptChanged(java.util.function.Consumer<ObjectNode> change) throws Exception {
+        String link = pageLink(CdsServiceTest.only(service.post("/cds-services/pvp-refracture-risk",
+                RunningService.example("patient-view.json")).body().path("cards")));
+        String id = link.replaceAll(".*/view/([A-Za-z0-9_-]{43}).*", "$1");
+        long exp = Long.parseLong(link.replaceAll(".*exp=(\\d+).*", "$1"));
+        String other = id.substring(0, 42) + (id.endsWith("A") ? "B" : "A");
+        try (Database database = Database.open(new Database.Settings("jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"),
+                null, null, 2)); ViewPages pages = new ViewPages(database, Clock.systemUTC())) {
+            Optional<ViewPages.Stored> stored = pages.find(id);
+            for (int i = 0; stored.isEmpty() && i < 100; i++) {
+                Thread.sleep(50);
+                stored = pages.find(id);
+            }
+            ObjectNode kept = (ObjectNode) RunningService.JSON.readTree(stored.orElseThrow().page());
+            change.accept(kept);
+            pages.keep(other, kept::toString, Instant.ofEpochSecond(exp));
+        }
+        return service.base + "/view/" + other + "?exp=" + exp + "&sig=" + sign(other, exp);
+    }
+
+    @Test
+    void aPageWhoseRulesTheServiceNoLongerHas_isGone_withItsCode() throws Exception {
+        String link = keptChanged(kept -> kept.put("rules", "0".repeat(64)));
+
+        HttpResponse<String> page = get(link, "text/html");
+
+        assertEquals(410, page.statusCode());
+        assertTrue(page.body().contains("PVP-H704"), page.body());
+        assertTrue(page.body().contains("(version 2.0.0 sha256:000000000000)"), page.body());
+    }
+
+    @Test
+    void aPageWhoseAssessmentRunAgainGivesOtherNumbers_isNotShown() throws Exception {
+        String link = keptChanged(kept -> {
+            ArrayNode logits = (ArrayNode) kept.get("logits");
+            logits.set(0, logits.get(0).asDouble() + 0.01);
+        });
+
+        HttpResponse<String> page = get(link, "application/json");
+
+        assertEquals(500, page.statusCode());
+        assertEquals("PVP-H705", RunningService.JSON.readTree(page.body()).at("/issue/0/details/coding/0/code").asText());
     }
 }

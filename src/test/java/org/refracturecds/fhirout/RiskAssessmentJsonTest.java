@@ -15,6 +15,8 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import org.hl7.fhir.r4.model.RiskAssessment;
+import org.hl7.fhir.utilities.xhtml.NodeType;
+import org.hl7.fhir.utilities.xhtml.XhtmlNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.refracturecds.RuleFolders;
@@ -108,5 +110,35 @@ class RiskAssessmentJsonTest {
             // when encoded by each, then the bytes are the same
             assertHapisBytes(WRITER.write(assessments.get(i)), "scenario " + i);
         }
+    }
+
+    @Test
+    void theNarrativesXhtml_isWrittenAsHapiWritesIt_everyCharacterAndEmptyElement() {
+        StringBuilder every = new StringBuilder();
+        for (int c = 0; c <= 0xFFFF; c++) {
+            every.append((char) c);
+        }
+        every.append("\uD83D\uDE00 \uDBFF\uDFFF x");
+        XhtmlNode div = new XhtmlNode(NodeType.Element, "div");
+        div.setAttribute("xmlns", "http://www.w3.org/1999/xhtml");
+        div.addTag("p").addText(every.toString());
+        XhtmlNode row = div.addTag("table").addTag("tr");
+        row.addTag("td");
+        row.addTag("td").addText("");
+        XhtmlNode item = div.addTag("ul").addTag("li");
+        item.addText("T12: a sentence ");
+        item.addTag("i").addText("Xiong et al. 2021 & others <3");
+
+        assertEquals(div.getValueAsString(), RiskAssessmentJson.xhtml(div));
+    }
+
+    @Test
+    void aNarrativeWithWhatHapiWritesOtherwise_isLeftToHapi() {
+        XhtmlNode div = new XhtmlNode(NodeType.Element, "div");
+        div.setAttribute("xmlns", "http://www.w3.org/1999/xhtml");
+        div.addTag("p").setAttribute("class", "a \"b\" & c").addText("x");
+        div.addComment("a comment");
+
+        assertEquals(div.getValueAsString(), RiskAssessmentJson.xhtml(div));
     }
 }
