@@ -139,7 +139,9 @@ final class SmartAuthorization {
             http.setReadTimeout(timeoutMillis);
             response = TokenResponse.parse(http.send());
         } catch (IOException | ParseException e) {
-            LOG.warn("SMART launch: the token endpoint {} cannot be used: {}", tokenEndpoint, e.getMessage());
+            // The answer may hold the launch's context: its reading's message only at DEBUG.
+            LOG.warn("SMART launch: the token endpoint {} cannot be used", tokenEndpoint);
+            LOG.debug("SMART launch: the token endpoint's answer", e);
             throw new Refused(502, "PVP-H716", "the EHR's authorization server cannot be reached to finish the launch",
                     "Launch the app from the EHR again; if it goes on, IT checks the EHR's token endpoint.");
         }
