@@ -120,7 +120,7 @@ public final class Server implements AutoCloseable {
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.pages = new ViewPages(database, clock);
         this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, rulesSync::rulesFor, clock);
-        this.smart = config.smart().enabled()
+        this.smart = config.smart() != null && config.smart().enabled()
                 ? new SmartLaunch(config, this::publicUrl, view, allowlist(config), metrics.registry(), rules::assessor, clock)
                 : null;
         Turns turns = new Turns(config.requestsAtOnce(), metrics.registry());
