@@ -97,6 +97,13 @@ final class CardWriter {
                     .put("url", pageUrl)
                     .put("type", "absolute");
         }
+        String launchUrl = pages == null ? null : pages.launchUrl();
+        if (launchUrl != null) {
+            ((ArrayNode) card.get("links")).insertObject(pageUrl == null ? 0 : 1)
+                    .put("label", "Open the page as a SMART app in the EHR")
+                    .put("url", launchUrl)
+                    .put("type", "smart");
+        }
         ObjectNode suggestion = card.putArray("suggestions").addObject()
                 .put("label", "File this refracture risk assessment in the chart")
                 .put("uuid", UUID.randomUUID().toString())

@@ -251,8 +251,9 @@ public final class FhirFetcher implements AutoCloseable {
     }
 
     /**
-     * Searches {@code resourceType?patient=ID&param=...&_count=100} on an allowlisted base,
-     * following the next links while they stay on that base.
+     * Searches {@code resourceType?patient=ID&param=...&_count=100} on an allowlisted base, or
+     * {@code Patient?_id=ID} when {@code param} is {@code _id}, following the next links while they
+     * stay on that base.
      *
      * @param fetches the call's fetches, which may abort it; null for none
      */
@@ -282,10 +283,13 @@ public final class FhirFetcher implements AutoCloseable {
                 c.substring(c.indexOf('|') + 1), null)).toArray(Coding[]::new);
         String what = resourceType + " of Patient/" + patientId;
         try {
-            Bundle bundle = client.search().forResource(resourceType)
+            // The Patient itself is searched by _id (Patient?_id=ID), the others by their patient.
+            Bundle bundle = ("_id".equals(param) ? client.search().forResource(resourceType)
+                    .where(new TokenClientParam("_id").exactly().code(patientId))
+                    : client.search().forResource(resourceType)
                     .where(new ReferenceClientParam("patient").hasId(patientId))
                     .and(codes.get(0).contains("|") ? new TokenClientParam(param).exactly().codings(codings)
-                            : new TokenClientParam(param).exactly().codes(codes))
+                            : new TokenClientParam(param).exactly().codes(codes)))
                     .count(PAGE_SIZE).returnBundle(Bundle.class).execute();
             refuseInvalid(what, strict);
             Bundle page = bundle;

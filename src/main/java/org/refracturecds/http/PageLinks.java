@@ -18,4 +18,9 @@ public interface PageLinks {
      * @return the link to the page, or null when it could not be kept (the card goes without it)
      */
     String link(Assessment assessment, String context, List<String> caveats);
+
+    /** The URL an EHR launches the page at as a SMART app (a card's link of type smart), or null when it is not offered. */
+    default String launchUrl() {
+        return null;
+    }
 }

@@ -59,6 +59,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param fhirServer        the hospital's FHIR server the FHIR face reads from, with the module's own credentials
  * @param writeBack         the write-back of RiskAssessments to {@code fhirServer} on FHIR Subscription notifications
  * @param workbench         the rules workbench ({@code /workbench}): who may sign in, and how
+ * @param smart             the surgeon's page as a SMART on FHIR app the EHR launches ({@code /smart/launch})
  */
 public record ServiceConfig(String host, int port, String publicUrl, String rules, Double incidence,
                             int requestTimeoutMillis, int idleTimeoutMillis,
@@ -70,7 +71,8 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                             String logFormat,
                             int drainSeconds,
                             int rulesPollSeconds, int auditRetentionDays, String auditKey, String auditKeyEnv,
-                            View view, FhirServer fhirServer, WriteBack writeBack, Workbench workbench) {
+                            View view, FhirServer fhirServer, WriteBack writeBack, Workbench workbench,
+                            Smart smart) {
 
     /** The environment variable that sets {@code logFormat} over the settings file (a container's way). */
     public static final String LOG_FORMAT_VARIABLE = "PVP_LOG_FORMAT";
@@ -105,6 +107,21 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
             url = url == null ? null : withoutTrailingSlash(url);
             auth = auth == null ? new ServerAuth("none", null, null, null, null, null, null, null, null) : auth;
         }
+    }
+
+    /**
+     * The surgeon's page as a SMART on FHIR app (README, "The page as a SMART app"): an EHR launch
+     * ({@code /smart/launch}, the redirect {@code /smart/callback}) whose {@code iss} must be one of
+     * {@code fhirServers} or {@code fhirServer.url}.
+     *
+     * @param enabled  whether the launch is served and the cards offer it
+     * @param clientId the client id the EHR's authorization server registered the app under (a
+     *                 public client: PKCE, no secret)
+     * @param scope    the scopes asked for; {@code launch} and read access to Observation, Condition and Patient
+     * @param fetchTimeoutMillis the budget for reading the patient's data, and for each call to the
+     *                 authorization server: a page the user opened may wait longer than a hook
+     */
+    public record Smart(boolean enabled, String clientId, String scope, int fetchTimeoutMillis) {
     }
 
     /**
@@ -526,6 +543,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         checkAuth(at);
         checkFhirServer(at);
         checkWorkbench(at);
+        checkSmart(at);
         return this;
     }
 
@@ -598,6 +616,33 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (writeBack.maxRetryMillis() < writeBack.firstRetryMillis() || writeBack.maxRetryMillis() > 86_400_000) {
             throw new ConfigException(at + "writeBack.maxRetryMillis' is " + writeBack.maxRetryMillis()
                     + ": give firstRetryMillis (" + writeBack.firstRetryMillis() + ") to 86400000 (a day)");
+        }
+    }
+
+    private void checkSmart(String at) throws ConfigException {
+        if (smart == null || !smart.enabled()) {
+            return;
+        }
+        if (smart.clientId() == null || smart.clientId().isBlank()) {
+            throw new ConfigException(at + "smart.clientId' is missing: give the client id the EHR's authorization"
+                    + " server registered the app under (README, The page as a SMART app), or set smart.enabled false");
+        }
+        if (smart.scope() == null || !List.of(smart.scope().split(" +")).contains("launch")) {
+            throw new ConfigException(at + "smart.scope' is '" + smart.scope() + "': an EHR launch needs the scope"
+                    + " launch, e.g. \"launch openid fhirUser patient/Observation.rs patient/Condition.rs"
+                    + " patient/Patient.rs\"");
+        }
+        if (smart.fetchTimeoutMillis() < 100 || smart.fetchTimeoutMillis() > 60_000) {
+            throw new ConfigException(at + "smart.fetchTimeoutMillis' is " + smart.fetchTimeoutMillis() + ": give 100"
+                    + " to 60000, how long a launched page may wait for the FHIR server and the authorization server");
+        }
+        if (fhirServers.isEmpty() && fhirServer.url() == null) {
+            throw new ConfigException(at + "smart.enabled' is true but fhirServers is empty and fhirServer.url is not"
+                    + " set: add the EHR's FHIR base URL (the iss it launches with) to fhirServers");
+        }
+        if (!publicUrl.startsWith("https://") && !loopbackOnly()) {
+            throw new ConfigException(at + "smart.enabled' is true while publicUrl is " + publicUrl + ": the launch"
+                    + " needs https (its cookie is Secure, and the EHR redirects to it), except for a demo on 127.0.0.1");
         }
     }
 

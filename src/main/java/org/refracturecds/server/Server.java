@@ -41,6 +41,7 @@ import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.UsedJwtIds;
 import org.refracturecds.store.ViewPages;
 import org.refracturecds.subscriptions.Subscriptions;
+import org.refracturecds.view.SmartLaunch;
 import org.refracturecds.view.ViewEndpoints;
 import org.refracturecds.workbench.Workbench;
 import org.slf4j.Logger;
@@ -84,6 +85,8 @@ public final class Server implements AutoCloseable {
     private final RulesSync rulesSync;
     private final ViewPages pages;
     private final ViewEndpoints view;
+    /** The page as a SMART app, or null when setting smart.enabled is false. */
+    private final SmartLaunch smart;
     private final FhirFace fhir;
     /** The write-back face; null when writeBack.enabled is false. */
     private final Subscriptions subscriptions;
@@ -117,6 +120,9 @@ public final class Server implements AutoCloseable {
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.pages = new ViewPages(database, clock);
         this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, rulesSync::rulesFor, clock);
+        this.smart = config.smart() != null && config.smart().enabled()
+                ? new SmartLaunch(config, this::publicUrl, view, allowlist(config), metrics.registry(), rules::assessor, clock)
+                : null;
         Turns turns = new Turns(config.requestsAtOnce(), metrics.registry());
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt, turns, clock,
                 metrics.registry(), view);
@@ -324,6 +330,9 @@ public final class Server implements AutoCloseable {
         audited.register(javalin, "/cds-services");
         cds.register(javalin);
         view.register(javalin);
+        if (smart != null) {
+            smart.register(javalin);
+        }
         fhir.register(javalin);
         if (subscriptions != null) {
             subscriptions.register(javalin);
@@ -474,6 +483,9 @@ public final class Server implements AutoCloseable {
             rulesSync.close();
             rules.close();
             fetcher.close();
+            if (smart != null) {
+                smart.close();
+            }
             audit.close();
             pages.close();
         } finally {

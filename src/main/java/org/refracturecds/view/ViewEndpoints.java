@@ -69,6 +69,7 @@ public final class ViewEndpoints implements PageLinks {
     private final Clock clock;
     private final String policy;
     private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
+    private final boolean smart;
 
     /**
      * @param publicUrl   the service's URL as a browser reaches it, once it listens
@@ -82,6 +83,7 @@ public final class ViewEndpoints implements PageLinks {
         this.rulesByHash = rulesByHash;
         this.json = json;
         this.clock = clock;
+        this.smart = config.smart() != null && config.smart().enabled();
         if (config.view().key() != null) {
             this.key = config.view().key().getBytes(StandardCharsets.UTF_8);
         } else {
@@ -128,6 +130,24 @@ public final class ViewEndpoints implements PageLinks {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The SMART launch URL of the page ({@link SmartLaunch}) when setting smart.enabled is true, else null. */
+    @Override
+    public String launchUrl() {
+        return smart ? publicUrl.get() + SmartLaunch.LAUNCH : null;
+    }
+
+    /** Shows the page of {@code assessment} at once, without keeping it (a SMART launch's page). */
+    void show(Context ctx, Assessment assessment, String context, List<String> caveats, Instant now) {
+        String html = renderer.render(PageData.of(assessment, context, caveats, MINUTES.format(now)));
+        secure(ctx);
+        ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    /** A key of 32 bytes for {@code purpose}, derived from the links' key: the same on every node that shares it. */
+    byte[] derivedKey(String purpose) {
+        return newMac().doFinal(purpose.getBytes(StandardCharsets.US_ASCII));
     }
 
     private void page(Context ctx) throws SQLException, JsonProcessingException {
@@ -195,7 +215,7 @@ public final class ViewEndpoints implements PageLinks {
     }
 
     /** An HTML page with the code for a browser; the OperationOutcome for a client that asks for JSON. */
-    private void refuse(Context ctx, int status, String code, String message, String todo) {
+    void refuse(Context ctx, int status, String code, String message, String todo) {
         String accept = String.valueOf(ctx.header("Accept"));
         if (accept.contains("json") && !accept.contains("text/html")) {
             throw new HttpError(status, code, "link", message + ". " + todo);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -133,6 +134,27 @@ class ServiceConfigTest {
                 Map.of("view", Map.of("key", "short")))).getMessage().contains("setting 'view.key' has 5 characters"));
         assertTrue(assertThrows(ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null,
                 Map.of("view", Map.of("linkMinutes", 0)))).getMessage().contains("setting 'view.linkMinutes' is 0"));
+    }
+
+    @Test
+    void smartLaunchWithoutClientIdOrLaunchScopeOrAFhirServer_isRefused_namingTheSetting() {
+        Map<String, Object> servers = Map.of("fhirServers", List.of("https://ehr.example.org/fhir"));
+        assertTrue(refusal(Map.of("smart", Map.of("enabled", true)), servers)
+                .contains("setting 'smart.clientId' is missing"));
+        assertTrue(refusal(Map.of("smart", Map.of("enabled", true, "clientId", "pvp", "scope", "openid patient/*.rs")),
+                servers).contains("setting 'smart.scope' is 'openid patient/*.rs': an EHR launch needs the scope launch"));
+        assertTrue(refusal(Map.of("smart", Map.of("enabled", true, "clientId", "pvp")), Map.of())
+                .contains("setting 'smart.enabled' is true but fhirServers is empty"));
+        assertTrue(refusal(Map.of("smart", Map.of("enabled", true, "clientId", "pvp"), "host", "0.0.0.0",
+                "auth", Map.of("mode", "verify", "issuers", List.of(Map.of("iss", "https://ehr.example.org",
+                        "jwksUrl", "https://ehr.example.org/jwks")))), servers)
+                .contains("setting 'smart.enabled' is true while publicUrl is http://0.0.0.0:8080: the launch needs https"));
+    }
+
+    private static String refusal(Map<String, Object> settings, Map<String, Object> more) {
+        Map<String, Object> all = new java.util.HashMap<>(settings);
+        all.putAll(more);
+        return assertThrows(ServiceConfig.ConfigException.class, () -> ServiceConfig.load(null, all)).getMessage();
     }
 
     @Test

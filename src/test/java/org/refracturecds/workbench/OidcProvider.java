@@ -9,10 +9,11 @@ import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 /**
  * A real OpenID Connect provider for the tests (no.nav.security:mock-oauth2-server): in process,
  * on a real socket of 127.0.0.1, started once for the whole test run and stopped when the JVM ends.
+ * The SMART launch tests use it too, as the EHR's authorization server (issuer {@code ehr}).
  * Who signs in next is set with {@link #next}: the provider then answers the authorization request
  * at once with a code for that user, as a provider with a single sign-on session does.
  */
-final class OidcProvider {
+public final class OidcProvider {
 
     static final String ISSUER_ID = "hospital";
     static final String CLIENT_ID = "pvp-workbench";
@@ -23,7 +24,7 @@ final class OidcProvider {
     private OidcProvider() {
     }
 
-    static synchronized MockOAuth2Server get() {
+    public static synchronized MockOAuth2Server get() {
         if (server == null) {
             server = new MockOAuth2Server();
             server.start(java.net.InetAddress.getLoopbackAddress(), 0);
