@@ -119,7 +119,8 @@ public final class Server implements AutoCloseable {
         this.rulesSync = new RulesSync(rules, new RulesVersions(database, clock), audit,
                 Duration.ofSeconds(config.rulesPollSeconds()), this::nodeName, clock);
         this.pages = new ViewPages(database, clock);
-        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, rulesSync::rulesFor, clock);
+        this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, hash -> rules.served(hash).isPresent(),
+                rulesSync::rulesFor, clock);
         this.smart = config.smart() != null && config.smart().enabled()
                 ? new SmartLaunch(config, this::publicUrl, view, allowlist(config), metrics.registry(), rules::assessor, clock)
                 : null;

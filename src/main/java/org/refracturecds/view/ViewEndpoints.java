@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import javax.crypto.Mac;
@@ -62,6 +63,7 @@ public final class ViewEndpoints implements PageLinks {
     private final Duration validity;
     private final byte[] key;
     private final ViewPages store;
+    private final Predicate<String> served;
     private final Function<String, Optional<RuleSet>> rulesByHash;
     private final ObjectMapper json;
     private final PageRenderer renderer = new PageRenderer();
@@ -73,13 +75,17 @@ public final class ViewEndpoints implements PageLinks {
 
     /**
      * @param publicUrl   the service's URL as a browser reaches it, once it listens
+     * @param served      whether this node serves or served the rules with a SHA-256: a page kept on
+     *                    them is rebuilt from the card's input; on others (a workbench draft's) it
+     *                    is kept whole
      * @param rulesByHash the rules with a SHA-256, if this node can have them, to rebuild a page on
      */
     public ViewEndpoints(ServiceConfig config, Supplier<String> publicUrl, ObjectMapper json, ViewPages store,
-                         Function<String, Optional<RuleSet>> rulesByHash, Clock clock) {
+                         Predicate<String> served, Function<String, Optional<RuleSet>> rulesByHash, Clock clock) {
         this.publicUrl = publicUrl;
         this.validity = Duration.ofMinutes(config.view().linkMinutes());
         this.store = store;
+        this.served = served;
         this.rulesByHash = rulesByHash;
         this.json = json;
         this.clock = clock;
@@ -124,9 +130,17 @@ public final class ViewEndpoints implements PageLinks {
         return publicUrl.get() + "/view/" + id + "?exp=" + exp + "&sig=" + signature(id, exp);
     }
 
+    /**
+     * What the page is drawn from: the card's input, when its rules are ones a node serves (every
+     * hook call's); the page's data itself, when they are not (a preview of a workbench draft, whose
+     * rules no node may have when the link is opened).
+     */
     private String kept(Assessment assessment, String context, List<String> caveats, Instant now) {
+        String createdAt = MINUTES.format(now);
         try {
-            return json.writeValueAsString(KeptCard.of(assessment, context, caveats, MINUTES.format(now)));
+            return json.writeValueAsString(served.test(assessment.ruleSet().hash())
+                    ? KeptCard.of(assessment, context, caveats, createdAt)
+                    : PageData.of(assessment, context, List.copyOf(caveats), createdAt));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -190,7 +204,8 @@ public final class ViewEndpoints implements PageLinks {
 
     /**
      * The page's data of the card's assessment run again on its rules, or null when it cannot be
-     * (the refusal is sent). Pages kept by earlier builds hold their data itself, and are read as they are.
+     * (the refusal is sent). The pages of workbench previews, and those kept by earlier builds, hold
+     * their data itself, and are read as they are.
      */
     private PageData rebuilt(Context ctx, KeptCard card) {
         String hash = String.valueOf(card.rules());

@@ -316,6 +316,22 @@ class WorkbenchDraftsTest {
     }
 
     @Test
+    void thePageOfAPreview_onAnEditedDraft_opens_withTheDraftsWords() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A new meaning of High");
+        checked(edit(ann, draft, rows(data(ann, draft), "bands.drl.csv"), "bands.drl.csv", HIGH_ROW, MEANING,
+                "predicted risk of one in five or more, as the draft says"));
+
+        JsonNode card = checked(ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/preview",
+                "{\"level\":\"T12\",\"phase\":\"post-operative\",\"IVC\":\"present\",\"EPD\":\"present\","
+                        + "\"NPEC\":\"upper-and-lower\",\"RR\":\"12\"}", ann.csrf())).path("card");
+        HttpResponse<String> page = new WorkbenchClient().get(card.path("links").get(0).path("url").asText());
+
+        assertEquals(200, page.statusCode(), page.body());
+        assertTrue(page.body().contains("one in five or more, as the draft says"), "the draft's rules, which no node serves");
+    }
+
+    @Test
     void aCentresCohort_uploadedToADraft_isFittedIntoIt_withTheReport_andABadOneIsRefusedByRowAndColumn()
             throws Exception {
         SignedIn ann = signIn("ann");
