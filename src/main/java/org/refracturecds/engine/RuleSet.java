@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -28,6 +29,8 @@ import java.util.stream.Stream;
 import org.drools.base.base.ClassObjectType;
 import org.drools.core.impl.InternalRuleBase;
 import org.drools.core.reteoo.ObjectTypeNode;
+import org.drools.kiesession.rulebase.InternalKnowledgeBase;
+import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
@@ -140,12 +143,20 @@ public final class RuleSet {
      * where they came from, in their status and in every message.
      */
     public static RuleSet load(Path dir, String origin) throws RuleSetException {
+        return load(dir, origin, RulesCache.off());
+    }
+
+    /**
+     * Compiles the rule files under {@code dir}, or takes them compiled from {@code cache} when it
+     * holds these files compiled by this build (the knowledge tables and their checks run either way).
+     */
+    public static RuleSet load(Path dir, String origin, RulesCache cache) throws RuleSetException {
         if (!Files.isDirectory(dir)) {
             throw new RuleSetException(origin, List.of(new RuleProblem(dir.toString(), 0, 0,
                     "not a folder: give the folder that holds pipeline.drl and the .drl.csv tables")));
         }
         try {
-            return compile(readFiles(dir), origin);
+            return compile(readFiles(dir), origin, cache);
         } catch (IOException e) {
             throw new RuleSetException(origin, List.of(new RuleProblem(dir.toString(), 0, 0,
                     "cannot be read: " + e.getMessage())));
@@ -154,14 +165,19 @@ public final class RuleSet {
 
     /** Compiles the rules bundled in the jar (a copy of the repository's {@code rules/}). */
     public static RuleSet loadBundled() throws RuleSetException {
+        return loadBundled(RulesCache.off());
+    }
+
+    /** The bundled rules, from {@code cache} when it holds them compiled by this build. */
+    public static RuleSet loadBundled(RulesCache cache) throws RuleSetException {
         try {
             URI uri = RuleSet.class.getResource("/rules/pipeline.drl").toURI();
             if ("jar".equals(uri.getScheme())) {
                 try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-                    return compile(readFiles(jar.getPath("/rules")), "the bundled rules");
+                    return compile(readFiles(jar.getPath("/rules")), "the bundled rules", cache);
                 }
             }
-            return compile(readFiles(Path.of(uri).getParent()), "the bundled rules");
+            return compile(readFiles(Path.of(uri).getParent()), "the bundled rules", cache);
         } catch (IOException | URISyntaxException e) {
             throw new IllegalStateException("the bundled rules are missing from the jar", e);
         }
@@ -182,22 +198,57 @@ public final class RuleSet {
     }
 
     static RuleSet compile(Map<String, byte[]> files, String origin) throws RuleSetException {
+        return compile(files, origin, RulesCache.off());
+    }
+
+    static RuleSet compile(Map<String, byte[]> files, String origin, RulesCache cache) throws RuleSetException {
+        String hash = hash(files);
+        List<RuleProblem> problems = misnamedTables(files, origin);
+        Optional<Collection<KiePackage>> cached = problems.isEmpty() ? cache.read(hash) : Optional.empty();
+        KieBase kieBase;
+        if (cached.isPresent()) {
+            InternalKnowledgeBase fromCache = KnowledgeBaseFactory.newKnowledgeBase();
+            fromCache.addPackages(List.copyOf(cached.get()));
+            kieBase = fromCache;
+        } else {
+            kieBase = build(files, origin, problems);
+            cache.write(hash, kieBase.getKiePackages());
+        }
+        Tables tables = new Tables(files);
+        Knowledge knowledge = runKnowledge(kieBase, origin, tables);
+        Set<String> assessmentRules = new TreeSet<>();
+        kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
+        assessmentRules.removeAll(knowledge.rules());
+        removeRules(kieBase, knowledge.rules());
+        return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash);
+    }
+
+    /** A table Drools would skip without a word (its name does not end .drl.csv), and a folder with no rule file. */
+    private static List<RuleProblem> misnamedTables(Map<String, byte[]> files, String origin) {
         List<RuleProblem> problems = new ArrayList<>();
-        KieServices kie = KieServices.Factory.get();
-        KieFileSystem kfs = kie.newKieFileSystem();
-        ReleaseId release = kie.newReleaseId("org.refracturecds", "rules", "1.0." + BUILDS.incrementAndGet());
-        kfs.generateAndWritePomXML(release);
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            String name = file.getKey();
-            if (isRuleFile(name)) {
-                kfs.write(RULES_PATH + name, file.getValue());
-            } else if (name.endsWith(".csv") || name.endsWith(".xlsx") || name.endsWith(".xls")) {
+        for (String name : files.keySet()) {
+            if (!isRuleFile(name) && (name.endsWith(".csv") || name.endsWith(".xlsx") || name.endsWith(".xls"))) {
                 problems.add(new RuleProblem(name, 0, 0, "Drools reads a decision table only when its name ends"
                         + " .drl.csv or .drl.xlsx: rename it, or move it out of the rules folder"));
             }
         }
         if (files.keySet().stream().noneMatch(RuleSet::isRuleFile)) {
             problems.add(new RuleProblem(origin, 0, 0, "no .drl, .drl.csv or .drl.xlsx file"));
+        }
+        return problems;
+    }
+
+    /** Compiles the rule files with Drools; every problem, with those found before, stops it. */
+    private static KieBase build(Map<String, byte[]> files, String origin, List<RuleProblem> problems)
+            throws RuleSetException {
+        KieServices kie = KieServices.Factory.get();
+        KieFileSystem kfs = kie.newKieFileSystem();
+        ReleaseId release = kie.newReleaseId("org.refracturecds", "rules", "1.0." + BUILDS.incrementAndGet());
+        kfs.generateAndWritePomXML(release);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            if (isRuleFile(file.getKey())) {
+                kfs.write(RULES_PATH + file.getKey(), file.getValue());
+            }
         }
         KieBuilder builder;
         try {
@@ -226,12 +277,7 @@ public final class RuleSet {
         }
         KieBase kieBase = kie.newKieContainer(release).getKieBase();
         kie.getRepository().removeKieModule(release);
-        Knowledge knowledge = runKnowledge(kieBase, origin, tables);
-        Set<String> assessmentRules = new TreeSet<>();
-        kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
-        assessmentRules.removeAll(knowledge.rules());
-        removeRules(kieBase, knowledge.rules());
-        return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash(files));
+        return kieBase;
     }
 
     /**
