@@ -61,7 +61,11 @@ record ModelLogits(double[] logits, int outsideStudy) {
         assessed.subList(warm, assessed.size()).parallelStream().forEach(i -> {
             try {
                 outcomes.assess(i);
-            } catch (LinkageError e) {
+            } catch (LinkageError | RuntimeException e) {
+                // Drools wraps what a consequence throws in an exception of its own.
+                if (!firstFiringMet(e)) {
+                    throw e;
+                }
                 again.add(i);
             }
         });
@@ -76,6 +80,16 @@ record ModelLogits(double[] logits, int outsideStudy) {
             outsideStudy += outside[source[i]] ? 1 : 0;
         }
         return new ModelLogits(logits, outsideStudy);
+    }
+
+    /** Whether a LinkageError (two threads defining one class of the rules) caused this. */
+    private static boolean firstFiringMet(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof LinkageError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What one distinct row's assessment gives, written to its index of the arrays (each index by one thread). */
