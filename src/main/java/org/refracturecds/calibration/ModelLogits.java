@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
@@ -25,6 +27,8 @@ import org.refracturecds.fhirin.InputException;
 record ModelLogits(double[] logits, int outsideStudy) {
 
     private static final List<String> OUTSIDE_STUDY = List.of("PVP-A101", "PVP-A102");
+    /** The distinct rows assessed one after another before the rest are assessed on every core. */
+    private static final int WARM_UP = 64;
 
     /**
      * @param published an assessor with the published model (any recalibration in its rules set aside)
@@ -45,32 +49,27 @@ record ModelLogits(double[] logits, int outsideStudy) {
         double[] logits = new double[rows.size()];
         boolean[] outside = new boolean[rows.size()];
         CohortProblem[] problems = new CohortProblem[rows.size()];
-        // The facts are made on every core (the FHIR mapping, no rules); the assessments run one after
-        // another: Drools compiles a rule's consequence the first time it fires, and two threads firing
-        // one first at once can fail (a LinkageError, seen once in this project's tests).
-        PatientFindings[] findings = new PatientFindings[rows.size()];
-        assessed.parallelStream().forEach(i -> {
+        // The facts and the assessments are made on every core, after the first rows are assessed one
+        // after another: they fire the rules' consequences and constraints a first time, which defines
+        // their classes. (Once in this project's tests two threads firing one first on freshly compiled
+        // rules failed with a LinkageError, a duplicate class definition; a row that fails so is
+        // assessed again, alone, once the others are done: the class is defined by then.)
+        Outcomes outcomes = new Outcomes(published, rows, logits, outside, problems);
+        int warm = Math.min(WARM_UP, assessed.size());
+        assessed.subList(0, warm).forEach(outcomes::assess);
+        Set<Integer> again = ConcurrentHashMap.newKeySet();
+        assessed.subList(warm, assessed.size()).parallelStream().forEach(i -> {
             try {
-                findings[i] = rows.get(i).findings(published.rules().vocabulary());
-            } catch (InputException e) {
-                problems[i] = new CohortProblem(e.code(), e.where(), e.getMessage());
+                outcomes.assess(i);
+            } catch (LinkageError | RuntimeException e) {
+                // Drools wraps what a consequence throws in an exception of its own.
+                if (!firstFiringMet(e)) {
+                    throw e;
+                }
+                again.add(i);
             }
         });
-        for (int i : assessed) {
-            if (findings[i] == null) {
-                continue;
-            }
-            CohortRow row = rows.get(i);
-            Assessment assessment = published.assess(findings[i]);
-            List<Prediction> observed = assessment.predictions().stream().filter(p -> !p.isHypothetical()).toList();
-            if (observed.size() == 1 && assessment.predictions().size() == 1) {
-                logits[i] = observed.get(0).getModelLogit();
-            } else {
-                problems[i] = new CohortProblem("PVP-C211", row.where(), "has no " + missing(assessment) + ": every"
-                        + " treated vertebra of the cohort needs the model's four findings (IVC, EPD, NPEC, RR), observed");
-            }
-            outside[i] = assessment.notices().stream().map(Notice::code).anyMatch(OUTSIDE_STUDY::contains);
-        }
+        again.forEach(outcomes::assess);
         List<CohortProblem> found = Arrays.stream(problems).filter(Objects::nonNull).toList();
         if (!found.isEmpty()) {
             throw new CohortException(found);
@@ -81,6 +80,41 @@ record ModelLogits(double[] logits, int outsideStudy) {
             outsideStudy += outside[source[i]] ? 1 : 0;
         }
         return new ModelLogits(logits, outsideStudy);
+    }
+
+    /** Whether a LinkageError (two threads defining one class of the rules) caused this. */
+    private static boolean firstFiringMet(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof LinkageError) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What one distinct row's assessment gives, written to its index of the arrays (each index by one thread). */
+    private record Outcomes(Assessor published, List<CohortRow> rows, double[] logits, boolean[] outside,
+            CohortProblem[] problems) {
+
+        void assess(int i) {
+            CohortRow row = rows.get(i);
+            PatientFindings findings;
+            try {
+                findings = row.findings(published.rules().vocabulary());
+            } catch (InputException e) {
+                problems[i] = new CohortProblem(e.code(), e.where(), e.getMessage());
+                return;
+            }
+            Assessment assessment = published.assess(findings);
+            List<Prediction> observed = assessment.predictions().stream().filter(p -> !p.isHypothetical()).toList();
+            if (observed.size() == 1 && assessment.predictions().size() == 1) {
+                logits[i] = observed.get(0).getModelLogit();
+            } else {
+                problems[i] = new CohortProblem("PVP-C211", row.where(), "has no " + missing(assessment) + ": every"
+                        + " treated vertebra of the cohort needs the model's four findings (IVC, EPD, NPEC, RR), observed");
+            }
+            outside[i] = assessment.notices().stream().map(Notice::code).anyMatch(OUTSIDE_STUDY::contains);
+        }
     }
 
     /** The factors an assessment had to assume or take from a technique scenario: "intravertebral cleft, reduction rate". */

@@ -19,6 +19,7 @@ import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.engine.RulesCache;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.InputException;
@@ -130,10 +131,12 @@ final class AssessCommand implements Callable<Integer> {
 
     private final InputStream in;
     private final Clock clock;
+    private final RulesCache rulesCache;
 
-    AssessCommand(InputStream in, Clock clock) {
+    AssessCommand(InputStream in, Clock clock, RulesCache rulesCache) {
         this.in = in;
         this.clock = clock;
+        this.rulesCache = rulesCache;
     }
 
     @Override
@@ -325,7 +328,7 @@ final class AssessCommand implements Callable<Integer> {
 
     private RuleSet loadRules() {
         try {
-            return rules == null ? RuleSet.loadBundled() : RuleSet.load(rules);
+            return rules == null ? RuleSet.loadBundled(rulesCache) : RuleSet.load(rules, rules.toString(), rulesCache);
         } catch (RuleSetException e) {
             throw new RulesUnusable(e);
         }

@@ -19,6 +19,7 @@ import org.refracturecds.calibration.LocalCalibration;
 import org.refracturecds.calibration.RulesWriter;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.engine.RulesCache;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,9 +62,11 @@ final class CalibrateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final Clock clock;
+    private final RulesCache rulesCache;
 
-    CalibrateCommand(Clock clock) {
+    CalibrateCommand(Clock clock, RulesCache rulesCache) {
         this.clock = clock;
+        this.rulesCache = rulesCache;
     }
 
     @Override
@@ -78,7 +81,7 @@ final class CalibrateCommand implements Callable<Integer> {
         Path rulesDir = writeRules != null ? writeRules : rules;
         RuleSet ruleSet;
         try {
-            ruleSet = rulesDir == null ? RuleSet.loadBundled() : RuleSet.load(rulesDir);
+            ruleSet = rulesDir == null ? RuleSet.loadBundled(rulesCache) : RuleSet.load(rulesDir, rulesDir.toString(), rulesCache);
         } catch (RuleSetException e) {
             err.println("error " + e.getMessage());
             return Cli.BAD_RULES;

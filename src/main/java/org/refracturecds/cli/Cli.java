@@ -10,6 +10,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 
+import org.refracturecds.engine.RulesCache;
+import org.refracturecds.fhirout.ModuleDevice;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,17 +47,22 @@ final class Cli {
     }
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        return run(args, in, out, err, Clock.systemUTC());
+        return run(args, in, out, err, Clock.systemUTC(), RulesCache.fromEnvironment(System.getenv(), ModuleDevice.VERSION));
     }
 
     /** @param clock the time written as the assessments' occurrence */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Clock clock) {
+        return run(args, in, out, err, clock, RulesCache.off());
+    }
+
+    /** @param rulesCache where compiled rules are kept between runs (assess, calibrate, serve) */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Clock clock, RulesCache rulesCache) {
         CommandLine commandLine = new CommandLine(new Cli())
-                .addSubcommand(new AssessCommand(in, clock))
-                .addSubcommand(new ServeCommand(clock))
+                .addSubcommand(new AssessCommand(in, clock, rulesCache))
+                .addSubcommand(new ServeCommand(clock, rulesCache))
                 .addSubcommand(new RulesCommand())
                 .addSubcommand(new ValidateCommand())
-                .addSubcommand(new CalibrateCommand(clock))
+                .addSubcommand(new CalibrateCommand(clock, rulesCache))
                 .addSubcommand(new SubscribeCommand(clock));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));

@@ -15,6 +15,7 @@ import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.engine.RulesCache;
 import org.refracturecds.store.Database;
 
 import org.slf4j.Logger;
@@ -49,9 +50,11 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final Clock clock;
+    private final RulesCache rulesCache;
 
-    ServeCommand(Clock clock) {
+    ServeCommand(Clock clock, RulesCache rulesCache) {
         this.clock = clock;
+        this.rulesCache = rulesCache;
     }
 
     @Override
@@ -73,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             settings = ServiceConfig.load(config, overrides, System.getenv());
             Settings model = new Settings(settings.incidence());
-            liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(), model)
+            liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(rulesCache), model)
                     : LiveRules.load(Path.of(settings.rules()), model);
         } catch (ServiceConfig.ConfigException e) {
             err.println("error " + e.getMessage());

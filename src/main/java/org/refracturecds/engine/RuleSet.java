@@ -1,17 +1,17 @@
 package org.refracturecds.engine;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -28,6 +30,8 @@ import java.util.stream.Stream;
 import org.drools.base.base.ClassObjectType;
 import org.drools.core.impl.InternalRuleBase;
 import org.drools.core.reteoo.ObjectTypeNode;
+import org.drools.kiesession.rulebase.InternalKnowledgeBase;
+import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
@@ -140,12 +144,20 @@ public final class RuleSet {
      * where they came from, in their status and in every message.
      */
     public static RuleSet load(Path dir, String origin) throws RuleSetException {
+        return load(dir, origin, RulesCache.off());
+    }
+
+    /**
+     * Compiles the rule files under {@code dir}, or takes them compiled from {@code cache} when it
+     * holds these files compiled by this build (the knowledge tables and their checks run either way).
+     */
+    public static RuleSet load(Path dir, String origin, RulesCache cache) throws RuleSetException {
         if (!Files.isDirectory(dir)) {
             throw new RuleSetException(origin, List.of(new RuleProblem(dir.toString(), 0, 0,
                     "not a folder: give the folder that holds pipeline.drl and the .drl.csv tables")));
         }
         try {
-            return compile(readFiles(dir), origin);
+            return compile(readFiles(dir), origin, cache);
         } catch (IOException e) {
             throw new RuleSetException(origin, List.of(new RuleProblem(dir.toString(), 0, 0,
                     "cannot be read: " + e.getMessage())));
@@ -154,17 +166,41 @@ public final class RuleSet {
 
     /** Compiles the rules bundled in the jar (a copy of the repository's {@code rules/}). */
     public static RuleSet loadBundled() throws RuleSetException {
+        return loadBundled(RulesCache.off());
+    }
+
+    /** The bundled rules, from {@code cache} when it holds them compiled by this build. */
+    public static RuleSet loadBundled(RulesCache cache) throws RuleSetException {
         try {
             URI uri = RuleSet.class.getResource("/rules/pipeline.drl").toURI();
             if ("jar".equals(uri.getScheme())) {
-                try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-                    return compile(readFiles(jar.getPath("/rules")), "the bundled rules");
-                }
+                return compile(readJarFolder(RuleSet.class.getProtectionDomain().getCodeSource().getLocation().toURI(),
+                        "rules/"), "the bundled rules", cache);
             }
-            return compile(readFiles(Path.of(uri).getParent()), "the bundled rules");
+            return compile(readFiles(Path.of(uri).getParent()), "the bundled rules", cache);
         } catch (IOException | URISyntaxException e) {
             throw new IllegalStateException("the bundled rules are missing from the jar", e);
         }
+    }
+
+    /**
+     * The files under {@code folder} of the jar, as {@link #readFiles} reads a folder. Read with
+     * the JDK's zip reader, which shares the jar's index with the class loader that has it open:
+     * a zip file system would index the jar's tens of thousands of entries again (about 0.1 s).
+     */
+    private static Map<String, byte[]> readJarFolder(URI jarUri, String folder) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (JarFile jar = new JarFile(Path.of(jarUri).toFile())) {
+            for (JarEntry entry : (Iterable<JarEntry>) jar.stream()::iterator) {
+                String name = entry.getName();
+                if (!entry.isDirectory() && name.startsWith(folder) && !name.startsWith(folder + "tests/")) {
+                    try (InputStream in = jar.getInputStream(entry)) {
+                        files.put(name.substring(folder.length()), in.readAllBytes());
+                    }
+                }
+            }
+        }
+        return files;
     }
 
     /** The rule files by their path relative to the folder, in a stable order. */
@@ -182,22 +218,57 @@ public final class RuleSet {
     }
 
     static RuleSet compile(Map<String, byte[]> files, String origin) throws RuleSetException {
+        return compile(files, origin, RulesCache.off());
+    }
+
+    static RuleSet compile(Map<String, byte[]> files, String origin, RulesCache cache) throws RuleSetException {
+        String hash = hash(files);
+        List<RuleProblem> problems = misnamedTables(files, origin);
+        Optional<Collection<KiePackage>> cached = problems.isEmpty() ? cache.read(hash) : Optional.empty();
+        KieBase kieBase;
+        if (cached.isPresent()) {
+            InternalKnowledgeBase fromCache = KnowledgeBaseFactory.newKnowledgeBase();
+            fromCache.addPackages(List.copyOf(cached.get()));
+            kieBase = fromCache;
+        } else {
+            kieBase = build(files, origin, problems);
+            cache.write(hash, kieBase.getKiePackages());
+        }
+        Tables tables = new Tables(files);
+        Knowledge knowledge = runKnowledge(kieBase, origin, tables);
+        Set<String> assessmentRules = new TreeSet<>();
+        kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
+        assessmentRules.removeAll(knowledge.rules());
+        removeRules(kieBase, knowledge.rules());
+        return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash);
+    }
+
+    /** A table Drools would skip without a word (its name does not end .drl.csv), and a folder with no rule file. */
+    private static List<RuleProblem> misnamedTables(Map<String, byte[]> files, String origin) {
         List<RuleProblem> problems = new ArrayList<>();
-        KieServices kie = KieServices.Factory.get();
-        KieFileSystem kfs = kie.newKieFileSystem();
-        ReleaseId release = kie.newReleaseId("org.refracturecds", "rules", "1.0." + BUILDS.incrementAndGet());
-        kfs.generateAndWritePomXML(release);
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            String name = file.getKey();
-            if (isRuleFile(name)) {
-                kfs.write(RULES_PATH + name, file.getValue());
-            } else if (name.endsWith(".csv") || name.endsWith(".xlsx") || name.endsWith(".xls")) {
+        for (String name : files.keySet()) {
+            if (!isRuleFile(name) && (name.endsWith(".csv") || name.endsWith(".xlsx") || name.endsWith(".xls"))) {
                 problems.add(new RuleProblem(name, 0, 0, "Drools reads a decision table only when its name ends"
                         + " .drl.csv or .drl.xlsx: rename it, or move it out of the rules folder"));
             }
         }
         if (files.keySet().stream().noneMatch(RuleSet::isRuleFile)) {
             problems.add(new RuleProblem(origin, 0, 0, "no .drl, .drl.csv or .drl.xlsx file"));
+        }
+        return problems;
+    }
+
+    /** Compiles the rule files with Drools; every problem, with those found before, stops it. */
+    private static KieBase build(Map<String, byte[]> files, String origin, List<RuleProblem> problems)
+            throws RuleSetException {
+        KieServices kie = KieServices.Factory.get();
+        KieFileSystem kfs = kie.newKieFileSystem();
+        ReleaseId release = kie.newReleaseId("org.refracturecds", "rules", "1.0." + BUILDS.incrementAndGet());
+        kfs.generateAndWritePomXML(release);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            if (isRuleFile(file.getKey())) {
+                kfs.write(RULES_PATH + file.getKey(), file.getValue());
+            }
         }
         KieBuilder builder;
         try {
@@ -226,12 +297,7 @@ public final class RuleSet {
         }
         KieBase kieBase = kie.newKieContainer(release).getKieBase();
         kie.getRepository().removeKieModule(release);
-        Knowledge knowledge = runKnowledge(kieBase, origin, tables);
-        Set<String> assessmentRules = new TreeSet<>();
-        kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> assessmentRules.add(r.getName())));
-        assessmentRules.removeAll(knowledge.rules());
-        removeRules(kieBase, knowledge.rules());
-        return new RuleSet(kieBase, knowledge.facts(), assessmentRules, origin, hash(files));
+        return kieBase;
     }
 
     /**
