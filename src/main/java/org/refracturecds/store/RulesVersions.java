@@ -145,24 +145,27 @@ public final class RulesVersions {
 
     /** The files of publication {@code id} by path; empty for a publication without files. */
     public Map<String, byte[]> files(long id) throws SQLException {
-        return database.read(connection -> {
-            Map<String, byte[]> files = new TreeMap<>();
-            try (PreparedStatement select = connection.prepareStatement(FILES)) {
-                select.setLong(1, id);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        files.put(rows.getString(1), rows.getBytes(2));
-                    }
-                }
-            }
-            return files;
-        });
+        return database.read(connection -> readFiles(connection, FILES, id));
     }
 
     /**
      * Inserts rules files under one parent row: {@code sql} takes the parent's id, the file's path
      * and its bytes (a publication's files here, a workbench draft's in {@link WorkbenchDrafts}).
      */
+    /** The files by path that {@code sql} (path, content; one parameter, the owner's id) selects: a publication's or a draft's. */
+    static Map<String, byte[]> readFiles(Connection connection, String sql, long id) throws SQLException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setLong(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    files.put(rows.getString(1), rows.getBytes(2));
+                }
+            }
+        }
+        return files;
+    }
+
     static void insertFiles(Connection connection, String sql, long id, Map<String, byte[]> files) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(sql)) {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The rules workbench's drafts, in the tables {@code workbench_draft} and {@code
@@ -178,18 +177,7 @@ public final class WorkbenchDrafts {
 
     /** A draft's files by path. */
     public Map<String, byte[]> files(long id) throws SQLException {
-        return database.read(connection -> {
-            Map<String, byte[]> files = new TreeMap<>();
-            try (PreparedStatement select = connection.prepareStatement(FILES)) {
-                select.setLong(1, id);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        files.put(rows.getString(1), rows.getBytes(2));
-                    }
-                }
-            }
-            return files;
-        });
+        return database.read(connection -> RulesVersions.readFiles(connection, FILES, id));
     }
 
     private static Draft draft(ResultSet row) throws SQLException {
