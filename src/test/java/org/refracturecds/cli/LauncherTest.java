@@ -1,0 +1,131 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/pvp-refracture-cds, the script itself: it runs a stand-in for {@code java} (named by its
+ * {@code JAVA} variable) that records how it was run and writes the class data sharing archive it
+ * is asked for, as the JVM does when it exits. What java does with the archive is the JVM's; what
+ * is tested here is the script's part: the archive asked for, moved into place and used next time,
+ * standard input and the exit status passed through, and a stop passed on to java.
+ */
+class LauncherTest {
+
+    /** Records its arguments and standard input; writes the archive it is asked for when it ends. */
+    private static final String STAND_IN = """
+            #!/bin/sh
+            for a in "$@"; do echo "$a"; done > "$RECORD/args"
+            partial=$(sed -n 's/^-XX:ArchiveClassesAtExit=//p' "$RECORD/args")
+            ended() { [ -z "$partial" ] || echo archive > "$partial"; }
+            if [ "$STAND_IN_WAITS" = yes ]; then
+                trap 'echo stopped > "$RECORD/signal"; ended; exit 143' TERM
+                echo started > "$RECORD/started"
+                while :; do sleep 0.05; done
+            fi
+            cat > "$RECORD/stdin"
+            ended
+            exit 3
+            """;
+
+    @TempDir
+    Path dir;
+    Path cache;
+
+    @BeforeEach
+    void standIn() throws IOException {
+        Files.writeString(dir.resolve("java"), STAND_IN);
+        Files.setPosixFilePermissions(dir.resolve("java"), PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(dir.resolve("the.jar"), "a jar");
+        cache = dir.resolve("cache/pvp-refracture-cds");
+    }
+
+    @Test
+    void firstRun_asksForTheArchiveAndMovesItIntoPlace_theNextRunUsesIt() throws Exception {
+        Process first = launch(false, "assess", "-");
+        first.getOutputStream().write("{\"from\": \"stdin\"}".getBytes(StandardCharsets.UTF_8));
+        first.getOutputStream().close();
+
+        assertEquals(3, exit(first), "java's exit status is the script's");
+        assertEquals("{\"from\": \"stdin\"}", Files.readString(dir.resolve("stdin")), "standard input reaches java");
+        assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a command of seconds runs on C1: " + args());
+        assertEquals(List.of("-jar", dir.resolve("the.jar").toString(), "assess", "-"), args().subList(args().size() - 4,
+                args().size()));
+        List<Path> archives = archives();
+        assertEquals(1, archives.size(), "no partial archive is left: " + archives);
+        assertTrue(archives.get(0).getFileName().toString().matches("cds-assess-[0-9]+-[0-9]+\\.jsa"));
+
+        Process next = launch(false, "assess", "-");
+        next.getOutputStream().close();
+        assertEquals(3, exit(next));
+
+        assertTrue(args().contains("-XX:SharedArchiveFile=" + archives.get(0)), "the archive is used: " + args());
+        assertFalse(args().stream().anyMatch(arg -> arg.startsWith("-XX:ArchiveClassesAtExit")));
+    }
+
+    @Test
+    void aStopAskedOfTheScript_isPassedOnToJava_whichWritesTheArchive() throws Exception {
+        Process serve = launch(true, "serve");
+        waitFor(dir.resolve("started"));
+
+        serve.destroy();
+
+        assertEquals(143, exit(serve), "java stopped by the signal, its status passed on");
+        assertEquals("stopped", Files.readString(dir.resolve("signal")).strip(), "java was sent the stop");
+        assertTrue(args().stream().noneMatch(arg -> arg.startsWith("-XX:TieredStopAtLevel")), "serve keeps C2");
+        List<Path> archives = archives();
+        assertEquals(1, archives.size(), "the archive java wrote as it stopped is moved into place: " + archives);
+        assertTrue(archives.get(0).getFileName().toString().startsWith("cds-serve-"));
+    }
+
+    private Process launch(boolean waits, String... arguments) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of("bin/pvp-refracture-cds"),
+                Stream.of(arguments)).toList());
+        builder.environment().put("JAVA", dir.resolve("java").toString());
+        builder.environment().put("PVP_JAR", dir.resolve("the.jar").toString());
+        builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
+        builder.environment().put("RECORD", dir.toString());
+        builder.environment().put("STAND_IN_WAITS", waits ? "yes" : "no");
+        builder.redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        return builder.start();
+    }
+
+    private static int exit(Process process) throws InterruptedException {
+        assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the script ended");
+        return process.exitValue();
+    }
+
+    private List<String> args() throws IOException {
+        return Files.readAllLines(dir.resolve("args"));
+    }
+
+    private List<Path> archives() throws IOException {
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.filter(file -> !Files.isDirectory(file)).toList();
+        }
+    }
+
+    private static void waitFor(Path file) throws InterruptedException {
+        Instant until = Instant.now().plus(Duration.ofSeconds(20));
+        while (!Files.exists(file)) {
+            assertTrue(Instant.now().isBefore(until), file + " did not appear");
+            Thread.sleep(20);
+        }
+    }
+}
