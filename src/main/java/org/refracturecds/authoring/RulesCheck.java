@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.QuickCheck;
@@ -17,6 +20,8 @@ import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.facts.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code rules check} and {@code rules test} on a rules folder held as files (a workbench draft):
@@ -58,11 +63,23 @@ public final class RulesCheck {
     private record Kept(Outcome outcome, ScenarioFiles.Read scenarios) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(RulesCheck.class);
     private static final int KEPT = 6;
     private static final String DRAFT = "the draft";
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final Settings settings;
     private final QuickCheck quick = new QuickCheck();
+    /**
+     * Compiles, in the background, the files of a folder just compiled in full that the quick check
+     * has not seen (the first edit of a draft would otherwise compile every file alone); only the
+     * latest waits.
+     */
+    private final ThreadPoolExecutor warming = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(1), runnable -> {
+                Thread thread = new Thread(runnable, "rules-quick-check");
+                thread.setDaemon(true);
+                return thread;
+            }, new ThreadPoolExecutor.DiscardOldestPolicy());
     private final Map<String, Kept> kept = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
@@ -157,6 +174,15 @@ public final class RulesCheck {
         Kept made = compileNow(files);
         synchronized (kept) {
             kept.put(key, made);
+        }
+        if (made.outcome().compiles()) {
+            warming.execute(() -> {
+                try {
+                    quick.check(files, DRAFT);
+                } catch (RuntimeException e) {
+                    LOG.debug("the quick check of rules that compiled failed; a cell edit checks them in full", e);
+                }
+            });
         }
         return made;
     }

@@ -28,7 +28,7 @@ import org.kie.api.definition.rule.Rule;
  * not seen: a cell edit compiles one table instead of all of them. Each rule file is compiled on
  * its own and its knowledge rows fired once in a session of their own; what that gave (its
  * problems, or the facts its rows inserted and which row inserted each) is kept by the file's
- * name and the SHA-256 of its bytes. The checks of the knowledge tables then run on what every
+ * name and the SHA-256 of its bytes (and the origin its messages name). The checks of the knowledge tables then run on what every
  * file inserted, as at a full load.
  *
  * <p>That is the full compile's answer only when the files cannot change one another's: no file
@@ -107,7 +107,7 @@ public final class QuickCheck {
 
     /** The file compiled alone, from those kept when it was seen before; null when Drools gave up on it. */
     private Alone alone(String name, byte[] bytes, String origin) {
-        String key = name + "\u0000" + sha256(bytes);
+        String key = origin + "\u0000" + name + "\u0000" + sha256(bytes);
         synchronized (kept) {
             if (kept.containsKey(key)) {
                 return kept.get(key);
