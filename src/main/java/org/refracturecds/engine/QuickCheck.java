@@ -33,7 +33,7 @@ import org.kie.api.definition.rule.Rule;
  *
  * <p>That is the full compile's answer only when the files cannot change one another's: no file
  * declares a type, function, global or query, no rule name is in two files, every rule is in an
- * agenda group (a rule of the main group would fire after the knowledge rows), the knowledge rows
+ * agenda group and none has auto-focus (either would fire after the knowledge rows), the knowledge rows
  * are rules without conditions and without an activation group, and each kind of knowledge fact
  * comes from one file (so their order is the file's). Otherwise, and when Drools gives up on a
  * table it cannot read, {@link #check} answers nothing and the caller compiles in full. It never
@@ -142,11 +142,14 @@ public final class QuickCheck {
         return new Alone(List.of(), independent ? RuleSet.fireKnowledge(build.kieBase()) : null, names, independent);
     }
 
-    /** Whether a rule fires the same whatever the other files hold: in a group of its own, and a knowledge row without conditions. */
+    /**
+     * Whether a rule does the same whatever the other files hold: in a group that is not the main
+     * one and takes no focus of itself, and, when a knowledge row, without conditions.
+     */
     private static boolean alone(RuleImpl rule) {
         String group = rule.getRuleFlowGroup() != null && !rule.getRuleFlowGroup().isBlank() ? rule.getRuleFlowGroup()
                 : rule.getAgendaGroup();
-        if (group == null || group.isBlank() || "MAIN".equals(group)) {
+        if (group == null || group.isBlank() || "MAIN".equals(group) || rule.getAutoFocus()) {
             return false;
         }
         return !RuleSet.KNOWLEDGE.equals(group) || rule.getLhs().getChildren().isEmpty()

@@ -95,6 +95,17 @@ class QuickCheckTest {
     }
 
     @Test
+    void aRuleThatTakesTheFocus_isLeftToAFullCompile() {
+        // given a rule of another group that would take the focus when a band is inserted
+        Map<String, byte[]> draft = new TreeMap<>(bundled);
+        draft.put("extra.drl", ("package org.refracturecds.rules;\nimport org.refracturecds.facts.*;\n"
+                + "rule \"Every band\"\n    agenda-group \"derive\"\n    auto-focus true\nwhen\n    Band()\nthen\nend\n")
+                .getBytes(StandardCharsets.UTF_8));
+
+        assertTrue(quick.check(draft, ORIGIN).isEmpty());
+    }
+
+    @Test
     void aTableDroolsCannotRead_isLeftToAFullCompile() {
         Map<String, byte[]> draft = new TreeMap<>(bundled);
         draft.put("bands.drl.csv", "RuleSet,org.refracturecds.rules\nRuleTable Bands\nACTION\n\n\n"
