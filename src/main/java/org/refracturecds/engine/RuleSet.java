@@ -267,6 +267,9 @@ public final class RuleSet {
                 problems.add(problem);
             }
         }
+        if (built.gaveUp()) {
+            throw new RuleSetException(origin, problems);
+        }
         if (!problems.isEmpty()) {
             problems.sort(BY_PLACE);
             throw new RuleSetException(origin, problems);
