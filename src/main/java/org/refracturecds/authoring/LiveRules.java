@@ -24,6 +24,7 @@ import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.engine.RulesCache;
 import org.refracturecds.facts.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,7 @@ public final class LiveRules implements AutoCloseable {
 
     private final Path dir;
     private final Settings settings;
+    private final RulesCache cache;
     private final AtomicReference<Assessor> live;
     /** The rules served before the live ones, and copies compiled for old pages ({@link #compile}), by hash, the latest last. */
     private final Map<String, RuleSet> earlier = new LinkedHashMap<>(8, 0.75f, true) {
@@ -70,9 +72,10 @@ public final class LiveRules implements AutoCloseable {
     private final AtomicLong reloadsRefused = new AtomicLong();
     private WatchService watcher;
 
-    private LiveRules(Path dir, Settings settings, RuleSet rules, int scenarios) {
+    private LiveRules(Path dir, Settings settings, RulesCache cache, RuleSet rules, int scenarios) {
         this.dir = dir;
         this.settings = settings;
+        this.cache = cache;
         this.live = new AtomicReference<>(new Assessor(rules, settings));
         this.status = new Status(rules.origin(), rules.version(), rules.hash(), rules.loadedAt(), scenarios, false,
                 null, 0, null);
@@ -80,13 +83,26 @@ public final class LiveRules implements AutoCloseable {
 
     /** Rules that never change, such as the bundled ones (their scenarios run in the build). */
     public static LiveRules fixed(RuleSet rules, Settings settings) {
-        return new LiveRules(null, settings, rules, 0);
+        return fixed(rules, settings, RulesCache.off());
+    }
+
+    /** Rules that never change; rules published by other nodes are compiled, or taken from {@code cache}. */
+    public static LiveRules fixed(RuleSet rules, Settings settings, RulesCache cache) {
+        return new LiveRules(null, settings, cache, rules, 0);
     }
 
     /** The rules of {@code dir}, which must compile and pass their scenarios, as a reload would require. */
     public static LiveRules load(Path dir, Settings settings) throws RuleSetException {
-        Candidate candidate = Candidate.of(dir, dir.toString(), settings);
-        return new LiveRules(dir, settings, candidate.rules, candidate.scenarios);
+        return load(dir, settings, RulesCache.off());
+    }
+
+    /**
+     * The rules of {@code dir}, as {@link #load(Path, Settings)}; these, every reload and every
+     * published version are taken compiled from {@code cache} when it holds the same files.
+     */
+    public static LiveRules load(Path dir, Settings settings, RulesCache cache) throws RuleSetException {
+        Candidate candidate = Candidate.of(dir, dir.toString(), settings, cache);
+        return new LiveRules(dir, settings, cache, candidate.rules, candidate.scenarios);
     }
 
     /** The assessor of the live rules; take it once per request. */
@@ -129,7 +145,7 @@ public final class LiveRules implements AutoCloseable {
         long start = System.nanoTime();
         Instant at = Instant.now();
         try {
-            Candidate candidate = Candidate.of(dir, dir.toString(), settings);
+            Candidate candidate = Candidate.of(dir, dir.toString(), settings, cache);
             swapIn(candidate.rules);
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             status = new Status(candidate.rules.origin(), candidate.rules.version(), candidate.rules.hash(),
@@ -166,7 +182,7 @@ public final class LiveRules implements AutoCloseable {
         Instant at = Instant.now();
         String error;
         try {
-            Candidate candidate = Candidate.of(folder, origin, settings);
+            Candidate candidate = Candidate.of(folder, origin, settings, cache);
             if (candidate.rules.hash().equals(sha256)) {
                 swapIn(candidate.rules);
                 long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
@@ -218,7 +234,7 @@ public final class LiveRules implements AutoCloseable {
      * @throws RuleSetException when they do not compile, fail a scenario or do not have the hash {@code sha256}
      */
     public RuleSet compile(Path folder, String origin, String sha256) throws RuleSetException {
-        RuleSet rules = Candidate.of(folder, origin, settings).rules;
+        RuleSet rules = Candidate.of(folder, origin, settings, cache).rules;
         if (!rules.hash().equals(sha256)) {
             throw new RuleSetException(origin, List.of(new RuleProblem(origin, 0, 0, "the rules have the hash sha256:"
                     + rules.shortHash() + ", not the one asked for")));
@@ -298,8 +314,8 @@ public final class LiveRules implements AutoCloseable {
     /** A rule set that compiled and passed its folder's scenarios. */
     private record Candidate(RuleSet rules, int scenarios) {
 
-        static Candidate of(Path dir, String origin, Settings settings) throws RuleSetException {
-            RuleSet rules = RuleSet.load(dir, origin);
+        static Candidate of(Path dir, String origin, Settings settings, RulesCache cache) throws RuleSetException {
+            RuleSet rules = RuleSet.load(dir, origin, cache);
             ScenarioFiles.Read read;
             try {
                 read = ScenarioFiles.read(dir);

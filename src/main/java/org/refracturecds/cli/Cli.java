@@ -55,12 +55,12 @@ final class Cli {
         return run(args, in, out, err, clock, RulesCache.off());
     }
 
-    /** @param rulesCache where compiled rules are kept between runs (assess, calibrate, serve) */
+    /** @param rulesCache where compiled rules are kept between runs (assess, calibrate, serve, rules) */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Clock clock, RulesCache rulesCache) {
         CommandLine commandLine = new CommandLine(new Cli())
                 .addSubcommand(new AssessCommand(in, clock, rulesCache))
                 .addSubcommand(new ServeCommand(clock, rulesCache))
-                .addSubcommand(new RulesCommand())
+                .addSubcommand(new RulesCommand(rulesCache))
                 .addSubcommand(new ValidateCommand())
                 .addSubcommand(new CalibrateCommand(clock, rulesCache))
                 .addSubcommand(new SubscribeCommand(clock));

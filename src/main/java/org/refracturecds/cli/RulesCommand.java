@@ -22,6 +22,7 @@ import org.refracturecds.engine.Assessor;
 import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
+import org.refracturecds.engine.RulesCache;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.Database;
@@ -29,6 +30,7 @@ import org.refracturecds.store.RulesVersions;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,6 +43,13 @@ import picocli.CommandLine.Model.CommandSpec;
         subcommands = {RulesCommand.Check.class, RulesCommand.Test.class, RulesCommand.Publish.class})
 final class RulesCommand {
 
+    private final RulesCache rulesCache;
+
+    /** @param rulesCache where compiled rules are kept between runs: an unchanged folder is checked without compiling */
+    RulesCommand(RulesCache rulesCache) {
+        this.rulesCache = rulesCache;
+    }
+
     /** The folder and the output both subcommands share. */
     abstract static class OnFolder implements Callable<Integer> {
 
@@ -50,6 +59,9 @@ final class RulesCommand {
 
         @Spec
         CommandSpec spec;
+
+        @ParentCommand
+        RulesCommand parent;
 
         PrintWriter out() {
             return spec.commandLine().getOut();
@@ -68,7 +80,7 @@ final class RulesCommand {
             List<RuleProblem> problems;
             ScenarioFiles.Read scenarios = null;
             try {
-                rules = RuleSet.load(dir);
+                rules = RuleSet.load(dir, dir.toString(), parent.rulesCache);
                 problems = List.of();
             } catch (RuleSetException e) {
                 problems = e.problems();

@@ -76,8 +76,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             settings = ServiceConfig.load(config, overrides, System.getenv());
             Settings model = new Settings(settings.incidence());
-            liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(rulesCache), model)
-                    : LiveRules.load(Path.of(settings.rules()), model);
+            liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(rulesCache), model, rulesCache)
+                    : LiveRules.load(Path.of(settings.rules()), model, rulesCache);
         } catch (ServiceConfig.ConfigException e) {
             err.println("error " + e.getMessage());
             return Cli.BAD_INPUT;

@@ -82,7 +82,7 @@ public final class RuleSet {
     private static final AtomicLong BUILDS = new AtomicLong();
     /** The file the calibrate command writes a centre's recalibration to (docs/MODEL.md, Local recalibration). */
     public static final String RECALIBRATION_FILE = "recalibration.drl.csv";
-    private static final Comparator<RuleProblem> BY_PLACE = Comparator.comparing(RuleProblem::file)
+    static final Comparator<RuleProblem> BY_PLACE = Comparator.comparing(RuleProblem::file)
             .thenComparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column);
 
     private final KieBase kieBase;
@@ -244,7 +244,7 @@ public final class RuleSet {
     }
 
     /** A table Drools would skip without a word (its name does not end .drl.csv), and a folder with no rule file. */
-    private static List<RuleProblem> misnamedTables(Map<String, byte[]> files, String origin) {
+    static List<RuleProblem> misnamedTables(Map<String, byte[]> files, String origin) {
         List<RuleProblem> problems = new ArrayList<>();
         for (String name : files.keySet()) {
             if (!isRuleFile(name) && (name.endsWith(".csv") || name.endsWith(".xlsx") || name.endsWith(".xls"))) {
@@ -261,6 +261,34 @@ public final class RuleSet {
     /** Compiles the rule files with Drools; every problem, with those found before, stops it. */
     private static KieBase build(Map<String, byte[]> files, String origin, List<RuleProblem> problems)
             throws RuleSetException {
+        Build built = kieBuild(files, origin);
+        for (RuleProblem problem : built.problems()) {
+            if (!problems.contains(problem)) {
+                problems.add(problem);
+            }
+        }
+        if (built.gaveUp()) {
+            throw new RuleSetException(origin, problems);
+        }
+        if (!problems.isEmpty()) {
+            problems.sort(BY_PLACE);
+            throw new RuleSetException(origin, problems);
+        }
+        return built.kieBase();
+    }
+
+    /**
+     * What Drools made of some rule files: their rule base, or every problem it reported at its
+     * file, row and column.
+     *
+     * @param gaveUp true when Drools threw on a table it could not read at all instead of
+     *               reporting: then {@code problems} holds that one problem, and nothing of the other files
+     */
+    record Build(KieBase kieBase, List<RuleProblem> problems, boolean gaveUp) {
+    }
+
+    /** Compiles the rule files of {@code files} (others are skipped) with Drools, as one build. */
+    static Build kieBuild(Map<String, byte[]> files, String origin) {
         KieServices kie = KieServices.Factory.get();
         KieFileSystem kfs = kie.newKieFileSystem();
         ReleaseId release = kie.newReleaseId("org.refracturecds", "rules", "1.0." + BUILDS.incrementAndGet());
@@ -277,10 +305,10 @@ public final class RuleSet {
             // Drools throws, instead of reporting, when a table's layout cannot be read at all.
             String table = files.keySet().stream().filter(name -> String.valueOf(e.getMessage()).contains(name))
                     .findFirst().orElse(origin);
-            problems.add(DecisionTable.parseProblem(table, e));
-            throw new RuleSetException(origin, problems);
+            return new Build(null, List.of(DecisionTable.parseProblem(table, e)), true);
         }
         Tables tables = new Tables(files);
+        List<RuleProblem> problems = new ArrayList<>();
         for (Message message : builder.getResults().getMessages(Message.Level.ERROR)) {
             String path = message.getPath() == null ? origin : message.getPath().replace(RULES_PATH, "").replace(PACKAGE_FOLDER, "");
             String text = message.getText().strip();
@@ -292,12 +320,11 @@ public final class RuleSet {
             }
         }
         if (!problems.isEmpty()) {
-            problems.sort(BY_PLACE);
-            throw new RuleSetException(origin, problems);
+            return new Build(null, problems, false);
         }
         KieBase kieBase = kie.newKieContainer(release).getKieBase();
         kie.getRepository().removeKieModule(release);
-        return kieBase;
+        return new Build(kieBase, List.of(), false);
     }
 
     /**
@@ -330,7 +357,7 @@ public final class RuleSet {
         return types;
     }
 
-    private static boolean isRuleFile(String name) {
+    static boolean isRuleFile(String name) {
         return name.endsWith(".drl") || isTable(name);
     }
 
@@ -339,7 +366,7 @@ public final class RuleSet {
     }
 
     /** The decision tables of a build, each read (cells and generated DRL) only when a problem needs it, and once. */
-    private static final class Tables {
+    static final class Tables {
 
         private final Map<String, byte[]> files;
         private final Map<String, Optional<DecisionTable>> read = new TreeMap<>();
@@ -374,64 +401,84 @@ public final class RuleSet {
     }
 
     /**
-     * Fires the knowledge tables once and keeps what they insert. A row that fires but inserts
-     * nothing lacks its Source (the last column inserts the fact): every number must cite one.
-     * Then checks the tables whose rows make sense only together ({@link KnowledgeChecks}).
+     * Fires the knowledge tables once and keeps what they insert, when {@link #checkKnowledge}
+     * finds no problem in it.
      */
     private static Knowledge runKnowledge(KieBase kieBase, String origin, Tables tables) throws RuleSetException {
+        SessionLog log = fireKnowledge(kieBase);
+        CheckedKnowledge checked = checkKnowledge(log, origin, tables);
+        if (!checked.problems().isEmpty()) {
+            throw new RuleSetException(origin, checked.problems());
+        }
+        List<Object> facts = new ArrayList<>(log.inserted);
+        checked.recalibration().ifPresent(log.ofType(Calibration.class).get(0)::setRecalibration);
+        facts.add(checked.covariance().orElseThrow());
+        facts.addAll(checked.alternatives());
+        return new Knowledge(facts, Set.copyOf(log.fired));
+    }
+
+    /** The knowledge tables fired once in a new session of {@code kieBase}: what they inserted, and which rule did. */
+    static SessionLog fireKnowledge(KieBase kieBase) {
         KieSession session = kieBase.newKieSession();
         try {
             SessionLog log = SessionLog.attach(session, true);
             session.getAgenda().getAgendaGroup(KNOWLEDGE).setFocus();
             session.fireAllRules();
-            List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
-                    .filter(rule -> !log.insertedBy.containsValue(rule))
-                    .map(rule -> tables.atRule(rule, "this row has no Source: every number and sentence must cite"
-                            + " where it comes from"))
-                    .toList());
-            Set<String> worded = new TreeSet<>(log.ofType(Wording.class).stream().map(Wording::getId).toList());
-            Wording.REQUIRED.stream().filter(id -> !worded.contains(id)).forEach(id -> problems.add(new RuleProblem(
-                    "statements.drl.csv", 0, 0, "the Wording table has no row " + id + ": the cards need it; put it back")));
-            for (BodySite site : log.ofType(BodySite.class)) {
-                if (site.getLevel() == null || VertebralLevel.byName(site.getLevel()).isEmpty()) {
-                    problems.add(tables.atRule(log.insertedBy.get(site), "in the BodySites table, the vertebra '"
-                            + site.getLevel() + "' is not one of T4 to L5, the levels the paper studied"));
-                }
-            }
-            List<Calibration> calibrations = log.ofType(Calibration.class);
-            if (calibrations.size() != 1) {
-                problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
-                        + calibrations.size()));
-            } else if (Math.abs(calibrations.get(0).levelOfZ() - calibrations.get(0).getLevel()) > 0.0005) {
-                Calibration k = calibrations.get(0);
-                problems.add(tables.atRule(log.insertedBy.get(k), "in the Calibration table, z " + Numbers.plain(k.getZ())
-                        + " gives a " + Numbers.percent(k.levelOfZ(), 3) + " interval but the Level says "
-                        + Numbers.plain(k.getLevel()) + ": change both together (1.645 and 0.90, 1.96 and 0.95,"
-                        + " 2.576 and 0.99)"));
-            }
-            KnowledgeChecks checks = new KnowledgeChecks((fact, message, hint) ->
-                    tables.atRule(log.insertedBy.get(fact), message, hint));
-            List<Coefficient> coefficients = log.ofType(Coefficient.class);
-            Optional<Covariance> covariance = checks.covariance(log.ofType(CovarianceRow.class), coefficients, "model.drl.csv");
-            checks.favourableScenario(log.ofType(ScenarioValue.class), "scenarios.drl.csv");
-            checks.bandIndicators(log.ofType(Band.class));
-            List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
-                    log.ofType(Coding.class));
-            Optional<Recalibration> recalibration = checks.recalibration(log.ofType(Recalibration.class),
-                    calibrations.size() == 1 ? calibrations.get(0).getVersion() : null, worded.contains(Wording.RECALIBRATED),
-                    RECALIBRATION_FILE);
-            problems.addAll(checks.problems());
-            if (!problems.isEmpty()) {
-                throw new RuleSetException(origin, problems);
-            }
-            List<Object> facts = new ArrayList<>(log.inserted);
-            recalibration.ifPresent(calibrations.get(0)::setRecalibration);
-            facts.add(covariance.orElseThrow());
-            facts.addAll(alternatives);
-            return new Knowledge(facts, Set.copyOf(log.fired));
+            return log;
         } finally {
             session.dispose();
         }
+    }
+
+    /** What {@link #checkKnowledge} found, and the facts it made from several rows. */
+    record CheckedKnowledge(List<RuleProblem> problems, Optional<Covariance> covariance, List<Alternative> alternatives,
+                            Optional<Recalibration> recalibration, String version) {
+    }
+
+    /**
+     * Checks what the knowledge tables inserted: a row that fired but inserted nothing lacks its
+     * Source (the last column inserts the fact), and every number must cite one; then the tables
+     * whose rows make sense only together ({@link KnowledgeChecks}). Changes none of the facts.
+     */
+    static CheckedKnowledge checkKnowledge(SessionLog log, String origin, Tables tables) {
+        List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
+                .filter(rule -> !log.insertedBy.containsValue(rule))
+                .map(rule -> tables.atRule(rule, "this row has no Source: every number and sentence must cite"
+                        + " where it comes from"))
+                .toList());
+        Set<String> worded = new TreeSet<>(log.ofType(Wording.class).stream().map(Wording::getId).toList());
+        Wording.REQUIRED.stream().filter(id -> !worded.contains(id)).forEach(id -> problems.add(new RuleProblem(
+                "statements.drl.csv", 0, 0, "the Wording table has no row " + id + ": the cards need it; put it back")));
+        for (BodySite site : log.ofType(BodySite.class)) {
+            if (site.getLevel() == null || VertebralLevel.byName(site.getLevel()).isEmpty()) {
+                problems.add(tables.atRule(log.insertedBy.get(site), "in the BodySites table, the vertebra '"
+                        + site.getLevel() + "' is not one of T4 to L5, the levels the paper studied"));
+            }
+        }
+        List<Calibration> calibrations = log.ofType(Calibration.class);
+        if (calibrations.size() != 1) {
+            problems.add(new RuleProblem(origin, 0, 0, "the Calibration table needs exactly one row, found "
+                    + calibrations.size()));
+        } else if (Math.abs(calibrations.get(0).levelOfZ() - calibrations.get(0).getLevel()) > 0.0005) {
+            Calibration k = calibrations.get(0);
+            problems.add(tables.atRule(log.insertedBy.get(k), "in the Calibration table, z " + Numbers.plain(k.getZ())
+                    + " gives a " + Numbers.percent(k.levelOfZ(), 3) + " interval but the Level says "
+                    + Numbers.plain(k.getLevel()) + ": change both together (1.645 and 0.90, 1.96 and 0.95,"
+                    + " 2.576 and 0.99)"));
+        }
+        KnowledgeChecks checks = new KnowledgeChecks((fact, message, hint) ->
+                tables.atRule(log.insertedBy.get(fact), message, hint));
+        List<Coefficient> coefficients = log.ofType(Coefficient.class);
+        Optional<Covariance> covariance = checks.covariance(log.ofType(CovarianceRow.class), coefficients, "model.drl.csv");
+        checks.favourableScenario(log.ofType(ScenarioValue.class), "scenarios.drl.csv");
+        checks.bandIndicators(log.ofType(Band.class));
+        List<Alternative> alternatives = checks.alternatives(log.ofType(AlternativeChange.class), coefficients,
+                log.ofType(Coding.class));
+        String version = calibrations.size() == 1 ? calibrations.get(0).getVersion() : null;
+        Optional<Recalibration> recalibration = checks.recalibration(log.ofType(Recalibration.class),
+                version, worded.contains(Wording.RECALIBRATED), RECALIBRATION_FILE);
+        problems.addAll(checks.problems());
+        return new CheckedKnowledge(List.copyOf(problems), covariance, alternatives, recalibration, version);
     }
 
     static <T> List<T> ofType(List<Object> objects, Class<T> type) {

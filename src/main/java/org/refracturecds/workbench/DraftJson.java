@@ -48,14 +48,14 @@ final class DraftJson {
     ObjectNode check(RulesCheck.Outcome draft, RulesCheck.Outcome live, Map<String, byte[]> draftFiles,
                      Map<String, byte[]> liveFiles) {
         ObjectNode check = json.createObjectNode()
-                .put("compiles", draft.rules() != null)
+                .put("compiles", draft.compiles())
                 .put("publishable", draft.publishable())
                 .put("scenariosRun", draft.report() != null)
                 .put("millis", draft.millis())
                 .put("cpuMillis", draft.cpuMillis());
         check.putObject("version")
-                .put("before", live.rules() == null ? null : live.rules().version() + " sha256:" + live.rules().shortHash())
-                .put("after", draft.rules() == null ? null : draft.rules().version() + " sha256:" + draft.rules().shortHash());
+                .put("before", live.version())
+                .put("after", draft.version());
         ArrayNode problems = check.putArray("problems");
         for (RuleProblem problem : draft.problems()) {
             problems.addObject().put("file", problem.file()).put("row", problem.line()).put("column", problem.column())

@@ -406,7 +406,7 @@ public final class Workbench {
     private ObjectNode check(Map<String, byte[]> files, boolean scenarios) throws SQLException, IOException {
         Drafts.Live live = drafts.live();
         RulesCheck checks = drafts.checks();
-        RulesCheck.Outcome draft = scenarios ? checks.check(files) : checks.compile(files);
+        RulesCheck.Outcome draft = scenarios ? checks.check(files) : checks.problems(files);
         RulesCheck.Outcome before = checks.check(live.files());
         ObjectNode check = draftJson.check(draft, before, files, live.files());
         if (scenarios && draft.rules() != null && before.rules() != null) {

@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.RuleFolders;
+import org.refracturecds.engine.RulesCache;
 import org.refracturecds.store.Database;
 import org.refracturecds.store.RulesVersions;
 
@@ -32,6 +37,39 @@ class RulesCommandTest {
         assertTrue(run.out().contains("error bands.drl.csv row 15, column B (Lower bound (probability)):"), run.out());
         assertTrue(run.out().contains("hint: a cell that the table reads as a number"), run.out());
         assertTrue(run.out().contains("1 problem: the rules cannot be used"), run.out());
+    }
+
+    @Test
+    void check_takesUnchangedRulesFromTheCache_andCompilesChangedOnes(@TempDir Path dir, @TempDir Path cacheDir)
+            throws IOException {
+        // given a rules folder checked once with an empty cache
+        Path rules = RuleFolders.copy(dir.resolve("rules"));
+        RulesCache cache = RulesCache.in(cacheDir, "test");
+        assertEquals(0, CliRun.withCache(cache, "", "rules", "check", rules.toString()).exit());
+        List<Object> first = cacheEntries(cacheDir);
+        assertEquals(1, first.size());
+
+        // when it is checked again, then its entry is read, not written again
+        CliRun again = CliRun.withCache(cache, "", "rules", "check", rules.toString());
+        assertEquals(0, again.exit(), again.out());
+        assertEquals(first, cacheEntries(cacheDir));
+
+        // and when a cell changes, the check compiles the new files
+        RuleFolders.edit(rules, "bands.drl.csv", "predicted risk under 5%", "predicted risk below 5%");
+        assertEquals(0, CliRun.withCache(cache, "", "rules", "check", rules.toString()).exit());
+        assertEquals(2, cacheEntries(cacheDir).size());
+    }
+
+    /** The cache's entries, by name with their file key: an entry written again is a new file. */
+    private static List<Object> cacheEntries(Path cacheDir) throws IOException {
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            List<Object> entries = new ArrayList<>();
+            for (Path file : files.filter(f -> f.toString().endsWith(".rules")).sorted().toList()) {
+                entries.add(List.of(file.getFileName().toString(), String.valueOf(Files.readAttributes(file,
+                        BasicFileAttributes.class).fileKey()), Files.getLastModifiedTime(file)));
+            }
+            return entries;
+        }
     }
 
     @Test

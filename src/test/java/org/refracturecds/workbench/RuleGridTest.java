@@ -53,7 +53,7 @@ class RuleGridTest {
     void aGuidanceRowThatNoScenarioReaches_isMarkedOnItsRow() throws Exception {
         Map<String, byte[]> files = RuleFiles.bundled();
         RulesCheck.Outcome draft = new RulesCheck.Outcome(null, List.of(),
-                new ScenarioRunner.Report(List.of(), new TreeSet<>(Set.of("Guidance_14", "Several levels treated"))), 0, 0);
+                new ScenarioRunner.Report(List.of(), new TreeSet<>(Set.of("Guidance_14", "Several levels treated"))), 0, 0, null);
 
         JsonNode check = new DraftJson(new ObjectMapper()).check(draft, draft, files, files);
 
