@@ -331,19 +331,112 @@
     var sorted = check.scenarios.slice().sort(function (a, b) { return (a.passed ? 1 : 0) - (b.passed ? 1 : 0); });
     var t = box.appendChild(el('table', {id: 'scenario-list'}));
     var head = el('tr');
-    ['Scenario', 'Where', 'Live rules', 'This draft', 'Why it fails'].forEach(function (h) { head.appendChild(el('th', {scope: 'col'}, h)); });
+    var form = document.getElementById('scenario-form');
+    var headings = ['Scenario', 'Where', 'Live rules', 'This draft', 'Why it fails'];
+    if (form) { headings.push('Change'); }
+    headings.forEach(function (h) { head.appendChild(el('th', {scope: 'col'}, h)); });
     t.appendChild(el('thead')).appendChild(head);
     var body = t.appendChild(el('tbody'));
     sorted.forEach(function (s) {
-      var tr = el('tr', {'class': s.passed ? 'pass' : 'fail'});
+      var tr = el('tr', {'class': s.passed ? 'pass' : 'fail', 'data-where': s.where});
       tr.appendChild(el('td', {}, s.name));
       tr.appendChild(el('td', {}, s.where));
       tr.appendChild(el('td', {}, s.before === null ? 'new' : s.before ? 'pass' : 'FAIL'));
       tr.appendChild(el('td', {'class': 'result'}, s.passed ? 'pass' : 'FAIL'));
       tr.appendChild(el('td', {}, s.failures.join('; ')));
+      if (form) {
+        var button = el('button', {type: 'button', 'class': 'edit-scenario', 'aria-label': 'Edit the scenario ' + s.name}, 'Edit');
+        button.addEventListener('click', function () { openScenario(s.where); });
+        tr.appendChild(el('td')).appendChild(button);
+      }
       body.appendChild(tr);
     });
   }
+
+  /** The scenario form: a scenario of the draft in clinical terms, saved back into its file and checked. */
+  var SCENARIO_FIELDS = ['where', 'name', 'level', 'phase', 'IVC', 'EPD', 'NPEC', 'RR', 'band', 'indicator', 'probability',
+    'guidance', 'no guidance', 'notices', 'no notices', 'notes'];
+
+  function fillScenario(fields) {
+    var form = document.getElementById('scenario-form');
+    SCENARIO_FIELDS.forEach(function (name) {
+      form.elements[name].value = fields[name] === undefined ? '' : fields[name];
+      form.elements[name].removeAttribute('aria-invalid');
+    });
+    var kept = document.getElementById('sc-kept');
+    kept.textContent = '';
+    if (fields.kept && fields.kept.length) {
+      kept.appendChild(el('p', {}, 'Also in this scenario, kept as written (change them in the file): '));
+      var list = kept.appendChild(el('ul'));
+      fields.kept.forEach(function (k) { list.appendChild(el('li', {}, k)); });
+    }
+    document.getElementById('scenario-form-title').textContent = fields.where ? 'Scenario at ' + fields.where : 'A new scenario (tests/workbench.yaml)';
+    document.getElementById('scenario-delete').hidden = !fields.where;
+    form.hidden = false;
+    form.elements.name.focus();
+  }
+
+  function openScenario(where) {
+    fetch('/workbench/api/drafts/' + draftId + '/scenario?where=' + encodeURIComponent(where), {credentials: 'same-origin'})
+      .then(function (response) { return response.json().then(function (body) { return {ok: response.ok, body: body}; }); })
+      .then(function (answer) {
+        if (!answer.ok) { throw new Error(refusal(answer.body)); }
+        fillScenario(answer.body);
+      })
+      .catch(function (e) { document.getElementById('scenario-message').textContent = 'The scenario cannot be opened: ' + e.message; });
+  }
+
+  function refusal(body) {
+    var issue = (body.issue || [{}])[0];
+    return issue.diagnostics || (issue.details && issue.details.text) || 'refused';
+  }
+
+  function scenarioForm() {
+    var form = document.getElementById('scenario-form');
+    if (!form) { return; }
+    var message = document.getElementById('scenario-message');
+    var send = function (path, body, done) {
+      var mine = ++sequence;
+      main.setAttribute('data-checked', 'pending');
+      message.textContent = 'Saving...';
+      fetch('/workbench/api/drafts/' + draftId + path, {
+        method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().then(function (answer) { return {ok: response.ok, body: answer}; });
+      }).then(function (answer) {
+        if (!answer.ok) {
+          var field = ((answer.body.issue || [{}])[0].expression || [])[0];
+          if (field && form.elements[field]) { form.elements[field].setAttribute('aria-invalid', 'true'); form.elements[field].focus(); }
+          main.setAttribute('data-checked', 'refused');
+          message.textContent = 'Not saved: ' + refusal(answer.body);
+          message.className = 'bad';
+          return;
+        }
+        form.hidden = true;
+        message.textContent = done;
+        message.className = 'ok';
+        if (mine === sequence) { show(answer.body); }
+      }).catch(function () { message.textContent = 'Not saved: the service cannot be reached. Try again.'; });
+    };
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var body = {};
+      SCENARIO_FIELDS.forEach(function (name) { body[name] = form.elements[name].value; });
+      send('/scenario', body, (body.where ? 'Saved the scenario at ' + body.where : 'Added the scenario to tests/workbench.yaml')
+        + '; the scenarios ran again (see the list).');
+    });
+    document.getElementById('scenario-delete').addEventListener('click', function () {
+      var where = form.elements.where.value;
+      send('/scenario/delete', {where: where}, 'Deleted the scenario that was at ' + where + '.');
+    });
+    document.getElementById('scenario-close').addEventListener('click', function () { form.hidden = true; });
+    document.getElementById('scenario-new').addEventListener('click', function () {
+      fillScenario({level: 'L1', phase: 'post-operative', IVC: 'absent', EPD: 'absent', NPEC: 'none', RR: ''});
+    });
+  }
+  scenarioForm();
 
   function patient() {
     var form = document.getElementById('preview-form');

@@ -122,6 +122,9 @@ public final class Workbench {
             json(ctx, preview.run(compiled(files), Preview.Patient.of(json.readTree(ctx.bodyAsBytes())), files));
         });
         javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
+        javalin.routes.get("/workbench/api/drafts/{id}/scenario", this::scenarioFields);
+        javalin.routes.post("/workbench/api/drafts/{id}/scenario", ctx -> changeScenario(ctx, false));
+        javalin.routes.post("/workbench/api/drafts/{id}/scenario/delete", ctx -> changeScenario(ctx, true));
         javalin.routes.get("/workbench/drafts/{id}/xlsx/{path}", this::download);
         javalin.routes.post("/workbench/drafts/{id}/xlsx/{path}", form(this::upload));
         javalin.routes.post("/workbench/drafts/{id}/calibration", form(this::calibrate));
@@ -310,6 +313,82 @@ public final class Workbench {
         drafts.save(user, draft, Preview.SCENARIO_FILE, kept);
         files.put(Preview.SCENARIO_FILE, kept);
         json(ctx, check(files, true));
+    }
+
+    /** A scenario of the draft in the form's clinical terms: {@code ?where=tests/x.yaml:LINE}, as the scenario list names it. */
+    private void scenarioFields(Context ctx) throws SQLException, IOException {
+        signedIn(ctx);
+        Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
+        String[] where = where(ctx.queryParam("where"), files);
+        ScenarioForm.Found found = ScenarioForm.at(where[0], files.get(where[0]), Integer.parseInt(where[1]));
+        json(ctx, ScenarioForm.fields(found.scenario()).put("where", where[0] + ":" + found.line()));
+    }
+
+    /**
+     * Saves the form's scenario into the draft (in place of the one at {@code where}, or added to
+     * {@code file}, by default tests/workbench.yaml), or deletes the one at {@code where}; answers the
+     * draft's checks with the scenarios run, as keeping a preview does.
+     */
+    private void changeScenario(Context ctx, boolean delete) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode form = json.readTree(ctx.bodyAsBytes());
+        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        String path;
+        byte[] content;
+        if (form.hasNonNull("where") && !form.path("where").asText().isBlank()) {
+            String[] where = where(form.path("where").asText(), files);
+            path = where[0];
+            ScenarioForm.Found old = ScenarioForm.at(path, files.get(path), Integer.parseInt(where[1]));
+            content = delete ? ScenarioForm.remove(path, files.get(path), old)
+                    : ScenarioForm.put(path, files.get(path), old, ScenarioForm.scenario(old.scenario(), form, guidanceIds(files)));
+        } else if (delete) {
+            throw new HttpError(400, ScenarioForm.CODE, "where", "say which scenario to delete: its file and line, as the"
+                    + " scenario list gives them (tests/workbench.yaml:3)");
+        } else {
+            path = form.path("file").asText(ScenarioForm.NEW_FILE);
+            if (!path.equals(ScenarioForm.NEW_FILE) && !ScenarioForm.files(files).contains(path)) {
+                throw new HttpError(400, ScenarioForm.CODE, "file", "add the scenario to a scenario file of the draft"
+                        + " (tests/NAME.yaml) or to " + ScenarioForm.NEW_FILE);
+            }
+            content = ScenarioForm.put(path, files.get(path), null, ScenarioForm.scenario(null, form, guidanceIds(files)));
+        }
+        drafts.save(user, draft, path, content);
+        files.put(path, content);
+        json(ctx, check(files, true));
+    }
+
+    /** "tests/x.yaml:12" as its file, which must be a scenario file of the draft, and its line. */
+    private static String[] where(String where, Map<String, byte[]> files) {
+        String text = where == null ? "" : where.strip();
+        int colon = text.lastIndexOf(':');
+        if (colon < 0 || !text.substring(colon + 1).matches("\\d{1,6}")
+                || !ScenarioForm.files(files).contains(text.substring(0, colon))) {
+            throw new HttpError(404, ScenarioForm.CODE, "where", "no scenario at '" + HttpError.cut(text, 80) + "': name one"
+                    + " as the scenario list does, its file and line (tests/workbench.yaml:3)");
+        }
+        return new String[] {text.substring(0, colon), text.substring(colon + 1)};
+    }
+
+    /** The Guidance ids of the draft's guidance.drl.csv, which a scenario's expected guidance must name. */
+    private static java.util.Set<String> guidanceIds(Map<String, byte[]> files) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        byte[] guidance = files.get("guidance.drl.csv");
+        if (guidance == null) {
+            return ids;
+        }
+        List<List<String>> rows = RuleGrid.rows(guidance);
+        for (RuleGrid.Table table : RuleGrid.tables(rows)) {
+            table.columns().stream().filter(c -> c.name().equals("Guidance id")).findFirst().ifPresent(column -> {
+                for (int row = table.firstRow(); row <= table.lastRow() && row <= rows.size(); row++) {
+                    List<String> cells = rows.get(row - 1);
+                    if (column.index() <= cells.size() && !cells.get(column.index() - 1).isBlank()) {
+                        ids.add(cells.get(column.index() - 1).strip());
+                    }
+                }
+            });
+        }
+        return ids;
     }
 
     /** The draft's rules, compiled; refused while they do not compile. */
