@@ -66,11 +66,13 @@
     t.appendChild(el('caption', {}, 'Table ' + table.name + ' (' + file.path + ')'));
     var head = el('tr');
     head.appendChild(el('th', {scope: 'col'}, 'Row'));
+    var rowsOpen = editable && !table.fixedRows;
     table.columns.forEach(function (column) {
       var th = el('th', {scope: 'col', 'class': column.editable ? '' : 'locked'}, column.name);
       if (column.required) { th.appendChild(el('span', {'class': 'required'}, ' (required)')); }
       head.appendChild(th);
     });
+    if (rowsOpen) { head.appendChild(el('th', {scope: 'col'}, 'Row')); }
     t.appendChild(el('thead')).appendChild(head);
     var body = t.appendChild(el('tbody'));
     for (var row = table.firstRow; row <= table.lastRow; row++) {
@@ -78,10 +80,65 @@
       var label = cellValue(file.rows, row, table.columns[0].index);
       tr.appendChild(el('th', {scope: 'row'}, String(row)));
       table.columns.forEach(function (column) { tr.appendChild(cell(file, table, column, row, label)); });
+      if (rowsOpen && table.firstRow < table.lastRow) { tr.appendChild(el('td')).appendChild(removeButton(file, row, label)); }
       body.appendChild(tr);
     }
     wrap.appendChild(t);
+    if (rowsOpen) {
+      wrap.appendChild(addRowForm(file, table));
+    } else if (editable && table.fixedRows) {
+      wrap.appendChild(el('p', {'class': 'hint fixed-rows'}, 'Rows of ' + table.name + ' cannot be added or removed: ' + table.fixedRows + '.'));
+    }
     return wrap;
+  }
+
+  function removeButton(file, row, label) {
+    var button = el('button', {type: 'button', 'class': 'remove-row', 'aria-label': 'Remove row ' + row + (label ? ' (' + label + ')' : '')}, 'Remove');
+    button.addEventListener('click', function () { changeRows({path: file.path, remove: row}); });
+    return button;
+  }
+
+  /** Adds a copy of a chosen row below it, with a new id where each row has its own; its Source is left to fill. */
+  function addRowForm(file, table) {
+    var id = 'add-' + file.path.replace(/\W/g, '-') + '-' + table.name;
+    var form = el('form', {'class': 'add-row', id: id});
+    var p = form.appendChild(el('p'));
+    p.appendChild(el('label', {'for': id + '-after'}, 'Add a row to ' + table.name + ': a copy of row '));
+    var after = p.appendChild(el('select', {id: id + '-after', name: 'after'}));
+    for (var row = table.firstRow; row <= table.lastRow; row++) {
+      var label = cellValue(file.rows, row, table.columns[0].index);
+      var option = after.appendChild(el('option', {value: row}, row + (label ? ' (' + label + ')' : '')));
+      if (row === table.lastRow) { option.selected = true; }
+    }
+    var idColumn = table.columns.filter(function (c) { return c.index === table.idColumn; })[0];
+    var idInput = el('input', {id: id + '-id', name: 'id', size: 20});
+    if (idColumn) {
+      p.appendChild(el('label', {'for': id + '-id'}, ' below it, with ' + idColumn.name + (table.uniqueIds ? ' (a new one) ' : ' (empty: the same) ')));
+      p.appendChild(idInput);
+      if (table.uniqueIds) { idInput.setAttribute('required', 'required'); }
+    }
+    p.appendChild(el('button', {type: 'submit'}, 'Add the row'));
+    p.appendChild(el('span', {'class': 'hint'}, ' Its Source is left empty: fill it in.'));
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      changeRows({path: file.path, after: parseInt(after.value, 10), id: idInput.value});
+    });
+    return form;
+  }
+
+  function changeRows(body) {
+    var mine = ++sequence;
+    main.setAttribute('data-checked', 'pending');
+    document.getElementById('check-summary').textContent = 'Checking...';
+    post('/rows', body).then(function (answer) {
+      render({files: answer.files});
+      if (mine !== sequence) { return; }
+      show(answer.check);
+      if (answer.check.compiles) { runScenarios(mine); }
+    }).catch(function (e) {
+      main.setAttribute('data-checked', 'refused');
+      document.getElementById('check-summary').textContent = 'Not changed: ' + e.message;
+    });
   }
 
   function cell(file, table, column, row, label) {
@@ -200,6 +257,10 @@
     var changed = [];
     check.changes.forEach(function (change) {
       if (!change.row) { return; }
+      if (change.rowChange === 'added') {
+        document.querySelectorAll('td[data-file="' + change.file + '"][data-row="' + change.row + '"]').forEach(function (cell) { cell.classList.add('changed'); });
+        return;
+      }
       var td = cellAt(change.file, change.row, change.column);
       if (td) {
         td.classList.add('changed');
@@ -294,6 +355,10 @@
       if (c.whole) {
         tr.appendChild(el('td', {}, c.file));
         tr.appendChild(el('td', {colspan: 5}, 'file ' + c.whole));
+      } else if (c.rowChange) {
+        [c.file, c.table, c.row + ' (' + c.rowLabel + ')', 'row ' + c.rowChange].forEach(function (v) { tr.appendChild(el('td', {}, v)); });
+        tr.appendChild(el('td', {'class': 'before'}, c.before));
+        tr.appendChild(el('td', {'class': 'after'}, c.after));
       } else {
         [c.file, c.table, c.row + ' (' + c.rowLabel + ')', c.columnName].forEach(function (v) { tr.appendChild(el('td', {}, v)); });
         tr.appendChild(el('td', {'class': 'before'}, c.before));
@@ -451,7 +516,7 @@
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().then(function (answer) {
-        if (!response.ok) { throw new Error(((answer.issue || [{}])[0]).diagnostics || 'refused'); }
+        if (!response.ok) { throw new Error(refusal(answer)); }
         return answer;
       });
     });

@@ -112,6 +112,7 @@ public final class Workbench {
         javalin.routes.get("/workbench/drafts/{id}", this::draftPage);
         javalin.routes.get("/workbench/api/drafts/{id}", this::draftData);
         javalin.routes.post("/workbench/api/drafts/{id}/files", this::saveFile);
+        javalin.routes.post("/workbench/api/drafts/{id}/rows", this::changeRows);
         javalin.routes.get("/workbench/api/drafts/{id}/check", ctx -> {
             signedIn(ctx);
             json(ctx, check(drafts.files(drafts.find(id(ctx)).id()), true));
@@ -302,6 +303,32 @@ public final class Workbench {
         json(ctx, check(files, false));
     }
 
+    /**
+     * Adds a row to a table of a draft (a copy of row {@code after}, with {@code id}) or removes row
+     * {@code remove}, where the table's rows are not the model's own ({@link TableRows}); answers the
+     * draft's tables again and its checks, the scenarios following from {@code GET .../check}.
+     */
+    private void changeRows(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode body = json.readTree(ctx.bodyAsBytes());
+        String path = body.path("path").asText();
+        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        byte[] old = files.get(path);
+        if (old == null || !path.endsWith(".drl.csv") || !(body.path("after").isInt() || body.path("remove").isInt())) {
+            throw new HttpError(400, "PVP-H825", "path", "send {path, after, id} to add a row below row 'after' of a table"
+                    + " of the draft (e.g. guidance.drl.csv), or {path, remove} to remove a row");
+        }
+        byte[] content = body.path("after").isInt() ? TableRows.add(path, old, body.path("after").asInt(),
+                body.path("id").asText(null)) : TableRows.remove(path, old, body.path("remove").asInt());
+        drafts.save(user, draft, path, content);
+        files.put(path, content);
+        ObjectNode answer = json.createObjectNode();
+        answer.set("files", draftJson.files(files));
+        answer.set("check", check(files, false));
+        json(ctx, answer);
+    }
+
     /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
     private void keepPreview(Context ctx) throws SQLException, IOException {
         User user = guard(ctx);
@@ -458,8 +485,8 @@ public final class Workbench {
     /** Refuses an edit of a locked cell (the code rows, ids and codes): the page never sends one. */
     private static void lockedUnchanged(String path, List<List<String>> before, List<List<String>> after) {
         if (before.size() != after.size()) {
-            throw new HttpError(400, "PVP-H826", path, "rows cannot be added or removed here: edit the file for that"
-                    + " (docs/AUTHORING.md)");
+            throw new HttpError(400, "PVP-H826", path, "rows are added and removed with the buttons of the"
+                    + " grid (or the file), not in an edit of its cells");
         }
         List<RuleGrid.Table> tables = RuleGrid.tables(before);
         for (int r = 0; r < before.size(); r++) {
@@ -484,9 +511,8 @@ public final class Workbench {
     /** The checks of a draft beside the live rules'; with {@code scenarios}, the scenarios run too. */
     private ObjectNode check(Map<String, byte[]> files, boolean scenarios) throws SQLException, IOException {
         Drafts.Live live = drafts.live();
-        RulesCheck checks = drafts.checks();
-        RulesCheck.Outcome draft = scenarios ? checks.check(files) : checks.compile(files);
-        RulesCheck.Outcome before = checks.check(live.files());
+        RulesCheck.Outcome draft = drafts.check(files, scenarios);
+        RulesCheck.Outcome before = drafts.checks().check(live.files());
         ObjectNode check = draftJson.check(draft, before, files, live.files());
         if (scenarios && draft.rules() != null && before.rules() != null) {
             check.set("references", preview.referenceCases(before.rules(), draft.rules()));

@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,14 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * A draft's scenarios changed from the page's form over HTTP: one opened in clinical terms,
- * changed so that it fails with the reason, changed back; a new one added from a blank form and
- * deleted; a bad value refused with PVP-H831 naming the field.
+ * The page's forms over HTTP. A draft's scenarios: one opened in clinical terms, changed so that
+ * it fails with the reason, changed back; a new one added from a blank form and deleted; a bad
+ * value refused with PVP-H831 naming the field. A table's rows: a guidance row added (its Source
+ * then required), filled and removed again; none where the model fixes the rows.
  */
-class WorkbenchScenarioFormTest {
+class WorkbenchFormsTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String CLEFT_ALONE = "Cleft alone, cement on both endplates, small restoration";
@@ -146,6 +149,89 @@ class WorkbenchScenarioFormTest {
 
         HttpResponse<String> gone = ann.post("/scenario", form.put("guidance", "").put("where", "tests/after-pvp.yaml:2"));
         assertEquals(409, gone.statusCode(), gone.body());
+        assertTrue(ann.get("/check").path("changes").isEmpty(), "nothing was saved");
+    }
+
+    static JsonNode table(JsonNode files, String path, String name) {
+        for (JsonNode file : files) {
+            for (JsonNode table : file.path("tables")) {
+                if (file.path("path").asText().equals(path) && table.path("name").asText().equals(name)) {
+                    return table;
+                }
+            }
+        }
+        throw new AssertionError("no table " + name + " in " + path);
+    }
+
+    static ArrayNode rows(JsonNode files, String path) {
+        for (JsonNode file : files) {
+            if (file.path("path").asText().equals(path)) {
+                return (ArrayNode) file.path("rows").deepCopy();
+            }
+        }
+        throw new AssertionError("no file " + path);
+    }
+
+    @Test
+    void aGuidanceRow_addedAsACopy_asksForItsSource_andRemovedAgain_leavesTheLiveRules() throws Exception {
+        Author ann = draft("A new piece of guidance");
+        JsonNode guidance = table(ann.get("").path("files"), "guidance.drl.csv", "Guidance");
+        assertTrue(guidance.path("fixedRows").isNull(), guidance.toString());
+        int last = guidance.path("lastRow").asInt();
+        int source = guidance.path("columns").size();
+
+        JsonNode added = ann.checked("/rows", JSON.createObjectNode().put("path", "guidance.drl.csv").put("after", last)
+                .put("id", "G-MRI-EPD-AGAIN"));
+
+        int row = last + 1;
+        assertEquals(row, table(added.path("files"), "guidance.drl.csv", "Guidance").path("lastRow").asInt());
+        ArrayNode rows = rows(added.path("files"), "guidance.drl.csv");
+        assertEquals("G-MRI-EPD-AGAIN", rows.get(row - 1).get(4).asText());
+        assertEquals("", rows.get(row - 1).get(source - 1).asText(), "the new row's Source is left to fill");
+        JsonNode check = added.path("check");
+        assertTrue(check.path("problems").toString().contains("Source"), check.path("problems").toString());
+        assertFalse(check.path("publishable").asBoolean());
+        JsonNode change = check.path("changes").get(0);
+        assertEquals("added", change.path("rowChange").asText(), check.path("changes").toString());
+        assertEquals(row, change.path("row").asInt());
+        assertEquals(1, check.path("changes").size(), "the rows below are not changes: " + check.path("changes"));
+
+        ((ArrayNode) rows.get(row - 1)).set(source - 1, JSON.getNodeFactory().textNode("Table 2"));
+        ObjectNode edit = JSON.createObjectNode().put("path", "guidance.drl.csv");
+        edit.set("rows", rows);
+        JsonNode filled = ann.checked("/files", edit);
+        assertTrue(filled.path("compiles").asBoolean(), filled.path("problems").toString());
+        assertTrue(filled.path("problems").isEmpty(), filled.path("problems").toString());
+
+        JsonNode removed = ann.checked("/rows", JSON.createObjectNode().put("path", "guidance.drl.csv").put("remove", row));
+        assertTrue(removed.path("check").path("changes").isEmpty(), "byte for byte the live rules again: "
+                + removed.path("check").path("changes"));
+    }
+
+    @Test
+    void theModelsOwnRows_cannotBeAddedOrRemoved_andANewRowOfATableOfIds_needsANewId() throws Exception {
+        Author ann = draft("Rows");
+        JsonNode files = ann.get("").path("files");
+        JsonNode coefficients = table(files, "model.drl.csv", "Coefficients");
+        assertTrue(coefficients.path("fixedRows").asText().contains("one row per factor"), coefficients.toString());
+
+        HttpResponse<String> add = ann.post("/rows", JSON.createObjectNode().put("path", "model.drl.csv")
+                .put("after", coefficients.path("firstRow").asInt()).put("id", "BMD"));
+        HttpResponse<String> remove = ann.post("/rows", JSON.createObjectNode().put("path", "model.drl.csv")
+                .put("remove", coefficients.path("firstRow").asInt()));
+        JsonNode wording = table(files, "statements.drl.csv", "Wording");
+        HttpResponse<String> noId = ann.post("/rows", JSON.createObjectNode().put("path", "statements.drl.csv")
+                .put("after", wording.path("firstRow").asInt()).put("id", ""));
+        HttpResponse<String> sameId = ann.post("/rows", JSON.createObjectNode().put("path", "statements.drl.csv")
+                .put("after", wording.path("firstRow").asInt()).put("id", "W-OUTCOME"));
+
+        for (HttpResponse<String> refused : List.of(add, remove, noId, sameId)) {
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("PVP-H826"), refused.body());
+        }
+        assertTrue(add.body().contains("rows cannot be added to or removed from table Coefficients"), add.body());
+        assertTrue(noId.body().contains("give the new row's Id"), noId.body());
+        assertTrue(sameId.body().contains("already has"), sameId.body());
         assertTrue(ann.get("/check").path("changes").isEmpty(), "nothing was saved");
     }
 }
