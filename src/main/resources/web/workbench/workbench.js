@@ -77,7 +77,7 @@
     var body = t.appendChild(el('tbody'));
     for (var row = table.firstRow; row <= table.lastRow; row++) {
       var tr = el('tr', {'data-row': row});
-      var label = cellValue(file.rows, row, table.columns[0].index);
+      var label = cellValue(file.rows, row, table.idColumn || table.columns[0].index);
       tr.appendChild(el('th', {scope: 'row'}, String(row)));
       table.columns.forEach(function (column) { tr.appendChild(cell(file, table, column, row, label)); });
       if (rowsOpen && table.firstRow < table.lastRow) { tr.appendChild(el('td')).appendChild(removeButton(file, row, label)); }
@@ -106,7 +106,7 @@
     p.appendChild(el('label', {'for': id + '-after'}, 'Add a row to ' + table.name + ': a copy of row '));
     var after = p.appendChild(el('select', {id: id + '-after', name: 'after'}));
     for (var row = table.firstRow; row <= table.lastRow; row++) {
-      var label = cellValue(file.rows, row, table.columns[0].index);
+      var label = cellValue(file.rows, row, table.idColumn || table.columns[0].index);
       var option = after.appendChild(el('option', {value: row}, row + (label ? ' (' + label + ')' : '')));
       if (row === table.lastRow) { option.selected = true; }
     }

@@ -216,6 +216,42 @@ class WorkbenchBrowserTest {
         bothNodesServe(browser, liveBefore);
     }
 
+    @Test
+    void anAuthorAddsAGuidanceRow_isAskedForItsSource_fillsIt_andRemovesTheRowAgain() throws Exception {
+        ChromeDriver browser = browser();
+        signInThroughTheHospital(browser, "u-2003", "Dr Cy Author", OidcProvider.AUTHORS);
+        browser.findElement(By.id("note")).sendKeys("A second MRI review sentence");
+        browser.findElement(By.cssSelector("#new-draft button")).click();
+        String add = "#add-guidance-drl-csv-Guidance";
+        waiting(browser).until(b -> !b.findElements(By.cssSelector(add)).isEmpty());
+        checked(browser);
+        assertFalse(browser.findElements(By.cssSelector(".fixed-rows")).stream()
+                .noneMatch(p -> p.getText().contains("Rows of Coefficients cannot be added or removed")));
+        WebElement last = browser.findElement(By.cssSelector(add + " select option:checked"));
+        int row = Integer.parseInt(last.getAttribute("value")) + 1;
+
+        browser.findElement(By.cssSelector(add + " input[name=id]")).sendKeys("G-MRI-EPD-AGAIN");
+        browser.findElement(By.cssSelector(add + " button")).click();
+        String source = "td[data-file='guidance.drl.csv'][data-row='" + row + "'][data-col='10']";
+        waiting(browser).until(b -> !b.findElements(By.cssSelector(source + " .cell-problem")).isEmpty());
+        assertTrue(browser.findElement(By.cssSelector(source + " .cell-problem")).getText().contains("no Source"));
+        assertEquals("G-MRI-EPD-AGAIN", browser.findElement(By.cssSelector(
+                "td[data-file='guidance.drl.csv'][data-row='" + row + "'][data-col='5']")).getText());
+        assertTrue(browser.findElement(By.id("change-list")).getText().contains("row added"));
+        screenshot(browser, "workbench-row-added");
+
+        type(browser, source, "Table 2");
+        checked(browser);
+        assertTrue(browser.findElements(By.cssSelector(source + " .cell-problem")).isEmpty());
+        assertTrue(browser.findElement(By.id("check-summary")).getText().contains("Ready to submit"),
+                browser.findElement(By.id("check-summary")).getText());
+
+        browser.findElement(By.cssSelector("tr[data-row='" + row + "'] button.remove-row[aria-label*='G-MRI-EPD-AGAIN']"))
+                .click();
+        waiting(browser).until(b -> b.findElement(By.id("changes")).getText().contains("None yet"));
+        signOut(browser);
+    }
+
     /**
      * Opens the scenario kept from the preview in the form, expects the wrong band so that it fails
      * with the reason in the list, and changes it back, renamed.
