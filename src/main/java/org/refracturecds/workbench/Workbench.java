@@ -279,16 +279,28 @@ public final class Workbench {
         json(ctx, body);
     }
 
+    /** A change sent to a table of a draft: who, which draft, the JSON sent, its {@code path}, and the draft's files. */
+    private record TableEdit(User user, WorkbenchDrafts.Draft draft, JsonNode body, String path, Map<String, byte[]> files) {
+    }
+
+    private TableEdit tableEdit(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode body = json.readTree(ctx.bodyAsBytes());
+        return new TableEdit(user, draft, body, body.path("path").asText(), new TreeMap<>(drafts.files(draft.id())));
+    }
+
     /**
      * Saves one table file of a draft (its rows of cells) and answers {@code rules check} of the draft
      * as it now is: every problem at its cell. The scenarios follow from {@code GET .../check}.
      */
     private void saveFile(Context ctx) throws SQLException, IOException {
-        User user = guard(ctx);
-        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode body = json.readTree(ctx.bodyAsBytes());
-        String path = body.path("path").asText();
-        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        TableEdit edit = tableEdit(ctx);
+        User user = edit.user();
+        WorkbenchDrafts.Draft draft = edit.draft();
+        JsonNode body = edit.body();
+        String path = edit.path();
+        Map<String, byte[]> files = edit.files();
         byte[] old = files.get(path);
         if (old == null || !path.endsWith(".drl.csv") || !body.path("rows").isArray()) {
             throw new HttpError(400, "PVP-H825", "path", "send {path, rows}: the path of a table of the draft (e.g."
@@ -309,11 +321,10 @@ public final class Workbench {
      * draft's tables again and its checks, the scenarios following from {@code GET .../check}.
      */
     private void changeRows(Context ctx) throws SQLException, IOException {
-        User user = guard(ctx);
-        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode body = json.readTree(ctx.bodyAsBytes());
-        String path = body.path("path").asText();
-        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        TableEdit edit = tableEdit(ctx);
+        JsonNode body = edit.body();
+        String path = edit.path();
+        Map<String, byte[]> files = edit.files();
         byte[] old = files.get(path);
         if (old == null || !path.endsWith(".drl.csv") || !(body.path("after").isInt() || body.path("remove").isInt())) {
             throw new HttpError(400, "PVP-H825", "path", "send {path, after, id} to add a row below row 'after' of a table"
@@ -321,7 +332,7 @@ public final class Workbench {
         }
         byte[] content = body.path("after").isInt() ? TableRows.add(path, old, body.path("after").asInt(),
                 body.path("id").asText(null)) : TableRows.remove(path, old, body.path("remove").asInt());
-        drafts.save(user, draft, path, content);
+        drafts.save(edit.user(), edit.draft(), path, content);
         files.put(path, content);
         ObjectNode answer = json.createObjectNode();
         answer.set("files", draftJson.files(files));
