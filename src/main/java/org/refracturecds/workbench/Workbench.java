@@ -358,7 +358,7 @@ public final class Workbench {
         signedIn(ctx);
         Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
         String[] where = where(ctx.queryParam("where"), files);
-        ScenarioForm.Found found = ScenarioForm.at(where[0], files.get(where[0]), Integer.parseInt(where[1]));
+        ScenarioText.Found found = ScenarioText.at(where[0], files.get(where[0]), Integer.parseInt(where[1]));
         json(ctx, ScenarioForm.fields(found.scenario()).put("where", where[0] + ":" + found.line()));
     }
 
@@ -377,19 +377,19 @@ public final class Workbench {
         if (form.hasNonNull("where") && !form.path("where").asText().isBlank()) {
             String[] where = where(form.path("where").asText(), files);
             path = where[0];
-            ScenarioForm.Found old = ScenarioForm.at(path, files.get(path), Integer.parseInt(where[1]));
-            content = delete ? ScenarioForm.remove(path, files.get(path), old)
-                    : ScenarioForm.put(path, files.get(path), old, ScenarioForm.scenario(old.scenario(), form, guidanceIds(files)));
+            ScenarioText.Found old = ScenarioText.at(path, files.get(path), Integer.parseInt(where[1]));
+            content = delete ? ScenarioText.remove(path, files.get(path), old)
+                    : ScenarioText.put(path, files.get(path), old, ScenarioForm.scenario(old.scenario(), form, guidanceIds(files)));
         } else if (delete) {
             throw new HttpError(400, ScenarioForm.CODE, "where", "say which scenario to delete: its file and line, as the"
                     + " scenario list gives them (tests/workbench.yaml:3)");
         } else {
             path = form.path("file").asText(ScenarioForm.NEW_FILE);
-            if (!path.equals(ScenarioForm.NEW_FILE) && !ScenarioForm.files(files).contains(path)) {
+            if (!path.equals(ScenarioForm.NEW_FILE) && !ScenarioText.files(files).contains(path)) {
                 throw new HttpError(400, ScenarioForm.CODE, "file", "add the scenario to a scenario file of the draft"
                         + " (tests/NAME.yaml) or to " + ScenarioForm.NEW_FILE);
             }
-            content = ScenarioForm.put(path, files.get(path), null, ScenarioForm.scenario(null, form, guidanceIds(files)));
+            content = ScenarioText.put(path, files.get(path), null, ScenarioForm.scenario(null, form, guidanceIds(files)));
         }
         drafts.save(user, draft, path, content);
         files.put(path, content);
@@ -401,7 +401,7 @@ public final class Workbench {
         String text = where == null ? "" : where.strip();
         int colon = text.lastIndexOf(':');
         if (colon < 0 || !text.substring(colon + 1).matches("\\d{1,6}")
-                || !ScenarioForm.files(files).contains(text.substring(0, colon))) {
+                || !ScenarioText.files(files).contains(text.substring(0, colon))) {
             throw new HttpError(404, ScenarioForm.CODE, "where", "no scenario at '" + HttpError.cut(text, 80) + "': name one"
                     + " as the scenario list does, its file and line (tests/workbench.yaml:3)");
         }

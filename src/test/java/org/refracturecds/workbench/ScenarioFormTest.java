@@ -29,8 +29,8 @@ class ScenarioFormTest {
         return Files.readAllBytes(Path.of("rules/tests/after-pvp.yaml"));
     }
 
-    static ScenarioForm.Found named(byte[] file, String name) {
-        return ScenarioForm.scenarios("tests/after-pvp.yaml", file).stream()
+    static ScenarioText.Found named(byte[] file, String name) {
+        return ScenarioText.scenarios("tests/after-pvp.yaml", file).stream()
                 .filter(f -> f.scenario().path("name").asText().equals(name)).findFirst().orElseThrow();
     }
 
@@ -48,7 +48,7 @@ class ScenarioFormTest {
         byte[] file = afterPvp();
         Scenario listed = read(dir, file).stream().filter(s -> s.name().startsWith("Cleft alone")).findFirst().orElseThrow();
 
-        ScenarioForm.Found found = ScenarioForm.at("tests/after-pvp.yaml", file, listed.line());
+        ScenarioText.Found found = ScenarioText.at("tests/after-pvp.yaml", file, listed.line());
         ObjectNode form = ScenarioForm.fields(found.scenario());
 
         assertEquals("Cleft alone, cement on both endplates, small restoration", form.path("name").asText());
@@ -64,11 +64,11 @@ class ScenarioFormTest {
     @Test
     void aChangedScenario_isWrittenInTheFilesStyle_andEveryOtherLineKeepsItsBytes(@TempDir Path dir) throws Exception {
         byte[] file = afterPvp();
-        ScenarioForm.Found old = named(file, "Cleft alone, cement on both endplates, small restoration");
+        ScenarioText.Found old = named(file, "Cleft alone, cement on both endplates, small restoration");
         ObjectNode form = ScenarioForm.fields(old.scenario()).put("band", "high").put("RR", "12.5")
                 .put("guidance", "G-FOLLOW-UP");
 
-        byte[] changed = ScenarioForm.put("tests/after-pvp.yaml", file, old, ScenarioForm.scenario(old.scenario(), form, GUIDANCE));
+        byte[] changed = ScenarioText.put("tests/after-pvp.yaml", file, old, ScenarioForm.scenario(old.scenario(), form, GUIDANCE));
 
         String text = new String(changed, StandardCharsets.UTF_8);
         assertTrue(text.contains("""
@@ -93,11 +93,11 @@ class ScenarioFormTest {
     @Test
     void whatTheFormDoesNotShow_isKeptAsWritten_andBeforePvpDropsTheCement(@TempDir Path dir) throws Exception {
         byte[] file = afterPvp();
-        ScenarioForm.Found old = named(file, "Reported reduction rate disagrees with the compression ratios");
+        ScenarioText.Found old = named(file, "Reported reduction rate disagrees with the compression ratios");
         ObjectNode form = ScenarioForm.fields(old.scenario());
         assertTrue(form.path("kept").toString().contains("findings, CR pre: 60%"), form.toString());
 
-        byte[] changed = ScenarioForm.put("tests/after-pvp.yaml", file, old,
+        byte[] changed = ScenarioText.put("tests/after-pvp.yaml", file, old,
                 ScenarioForm.scenario(old.scenario(), form.put("phase", "pre-operative"), GUIDANCE));
 
         Scenario reread = read(dir, changed).stream().filter(s -> s.name().startsWith("Reported reduction rate"))
@@ -111,25 +111,25 @@ class ScenarioFormTest {
     @Test
     void aNewScenario_isAddedAtTheEnd_andADeletedOne_isGone_theLastLeavingAnEmptyList(@TempDir Path dir) throws Exception {
         byte[] file = afterPvp();
-        int count = ScenarioForm.scenarios("tests/after-pvp.yaml", file).size();
+        int count = ScenarioText.scenarios("tests/after-pvp.yaml", file).size();
         ObjectNode blank = JSON.createObjectNode().put("name", "Cleft and disruption: close follow-up").put("level", "T11, T12")
                 .put("phase", "post-operative").put("IVC", "present").put("EPD", "present").put("NPEC", "upper")
                 .put("RR", "8").put("band", "high").put("guidance", "G-FOLLOW-UP, G-EPD-FOLLOW-UP");
 
-        byte[] added = ScenarioForm.put("tests/after-pvp.yaml", file, null, ScenarioForm.scenario(null, blank, GUIDANCE));
+        byte[] added = ScenarioText.put("tests/after-pvp.yaml", file, null, ScenarioForm.scenario(null, blank, GUIDANCE));
         List<Scenario> scenarios = read(dir, added);
         assertEquals(count + 1, scenarios.size());
         Scenario last = scenarios.get(scenarios.size() - 1);
         assertEquals("Cleft and disruption: close follow-up", last.name());
         assertEquals("T11, T12", last.level());
 
-        byte[] removed = ScenarioForm.remove("tests/after-pvp.yaml", added, ScenarioForm.at("tests/after-pvp.yaml", added,
+        byte[] removed = ScenarioText.remove("tests/after-pvp.yaml", added, ScenarioText.at("tests/after-pvp.yaml", added,
                 last.line()));
         assertEquals(new String(file, StandardCharsets.UTF_8).stripTrailing(),
                 new String(removed, StandardCharsets.UTF_8).stripTrailing());
 
-        byte[] one = ScenarioForm.put("tests/workbench.yaml", null, null, ScenarioForm.scenario(null, blank, GUIDANCE));
-        byte[] none = ScenarioForm.remove("tests/workbench.yaml", one, ScenarioForm.scenarios("tests/workbench.yaml", one).get(0));
+        byte[] one = ScenarioText.put("tests/workbench.yaml", null, null, ScenarioForm.scenario(null, blank, GUIDANCE));
+        byte[] none = ScenarioText.remove("tests/workbench.yaml", one, ScenarioText.scenarios("tests/workbench.yaml", one).get(0));
         assertEquals("scenarios: []\n", new String(none, StandardCharsets.UTF_8));
     }
 
