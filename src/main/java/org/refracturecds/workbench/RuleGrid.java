@@ -121,7 +121,8 @@ final class RuleGrid {
     static byte[] insertRow(byte[] original, int before, List<String> cells) {
         String text = new String(original, StandardCharsets.UTF_8);
         String end = text.contains("\r\n") ? "\r\n" : "\n";
-        int at = before - 1 < starts(text).size() ? starts(text).get(before - 1) : text.length();
+        List<Integer> starts = starts(text);
+        int at = before - 1 < starts.size() ? starts.get(before - 1) : text.length();
         String prefix = text.substring(0, at);
         if (!prefix.isEmpty() && !prefix.endsWith("\n")) {
             prefix += end;

@@ -3,6 +3,7 @@ package org.refracturecds.workbench;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,27 @@ final class ScenarioForm {
     private static final List<String> LISTS = List.of("guidance", "no guidance", "notices", "no notices");
 
     private ScenarioForm() {
+    }
+
+    /** The Guidance ids of the draft's guidance.drl.csv, which a scenario's expected guidance must name. */
+    static Set<String> guidanceIds(Map<String, byte[]> files) {
+        Set<String> ids = new java.util.HashSet<>();
+        byte[] guidance = files.get("guidance.drl.csv");
+        if (guidance == null) {
+            return ids;
+        }
+        List<List<String>> rows = RuleGrid.rows(guidance);
+        for (RuleGrid.Table table : RuleGrid.tables(rows)) {
+            table.columns().stream().filter(c -> c.name().equals("Guidance id")).findFirst().ifPresent(column -> {
+                for (int row = table.firstRow(); row <= table.lastRow() && row <= rows.size(); row++) {
+                    List<String> cells = rows.get(row - 1);
+                    if (column.index() <= cells.size() && !cells.get(column.index() - 1).isBlank()) {
+                        ids.add(cells.get(column.index() - 1).strip());
+                    }
+                }
+            });
+        }
+        return ids;
     }
 
     /** The form's fields of a scenario, and what the form leaves as written. */

@@ -46,6 +46,22 @@ final class ScenarioText {
     private ScenarioText() {
     }
 
+    /** A scenario's place, as the scenario list names it: tests/x.yaml:12. */
+    record Place(String file, int line) {
+    }
+
+    /** "tests/x.yaml:12" as its file, which must be a scenario file of the draft, and its line. */
+    static Place place(String where, Map<String, byte[]> files) {
+        String text = where == null ? "" : where.strip();
+        int colon = text.lastIndexOf(':');
+        if (colon < 0 || !text.substring(colon + 1).matches("\\d{1,6}")
+                || !files(files).contains(text.substring(0, colon))) {
+            throw new HttpError(404, ScenarioForm.CODE, "where", "no scenario at '" + HttpError.cut(text, 80) + "': name one"
+                    + " as the scenario list does, its file and line (tests/workbench.yaml:3)");
+        }
+        return new Place(text.substring(0, colon), Integer.parseInt(text.substring(colon + 1)));
+    }
+
     /** The scenarios of one scenario file, in order; refused when the file cannot be read. */
     static List<Found> scenarios(String path, byte[] file) {
         List<String> lines = lines(file);

@@ -357,9 +357,9 @@ public final class Workbench {
     private void scenarioFields(Context ctx) throws SQLException, IOException {
         signedIn(ctx);
         Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
-        String[] where = where(ctx.queryParam("where"), files);
-        ScenarioText.Found found = ScenarioText.at(where[0], files.get(where[0]), Integer.parseInt(where[1]));
-        json(ctx, ScenarioForm.fields(found.scenario()).put("where", where[0] + ":" + found.line()));
+        ScenarioText.Place where = ScenarioText.place(ctx.queryParam("where"), files);
+        ScenarioText.Found found = ScenarioText.at(where.file(), files.get(where.file()), where.line());
+        json(ctx, ScenarioForm.fields(found.scenario()).put("where", where.file() + ":" + found.line()));
     }
 
     /**
@@ -375,11 +375,11 @@ public final class Workbench {
         String path;
         byte[] content;
         if (form.hasNonNull("where") && !form.path("where").asText().isBlank()) {
-            String[] where = where(form.path("where").asText(), files);
-            path = where[0];
-            ScenarioText.Found old = ScenarioText.at(path, files.get(path), Integer.parseInt(where[1]));
-            content = delete ? ScenarioText.remove(path, files.get(path), old)
-                    : ScenarioText.put(path, files.get(path), old, ScenarioForm.scenario(old.scenario(), form, guidanceIds(files)));
+            ScenarioText.Place where = ScenarioText.place(form.path("where").asText(), files);
+            path = where.file();
+            ScenarioText.Found old = ScenarioText.at(path, files.get(path), where.line());
+            content = delete ? ScenarioText.remove(path, files.get(path), old) : ScenarioText.put(path, files.get(path), old,
+                    ScenarioForm.scenario(old.scenario(), form, ScenarioForm.guidanceIds(files)));
         } else if (delete) {
             throw new HttpError(400, ScenarioForm.CODE, "where", "say which scenario to delete: its file and line, as the"
                     + " scenario list gives them (tests/workbench.yaml:3)");
@@ -389,44 +389,12 @@ public final class Workbench {
                 throw new HttpError(400, ScenarioForm.CODE, "file", "add the scenario to a scenario file of the draft"
                         + " (tests/NAME.yaml) or to " + ScenarioForm.NEW_FILE);
             }
-            content = ScenarioText.put(path, files.get(path), null, ScenarioForm.scenario(null, form, guidanceIds(files)));
+            content = ScenarioText.put(path, files.get(path), null,
+                    ScenarioForm.scenario(null, form, ScenarioForm.guidanceIds(files)));
         }
         drafts.save(user, draft, path, content);
         files.put(path, content);
         json(ctx, check(files, true));
-    }
-
-    /** "tests/x.yaml:12" as its file, which must be a scenario file of the draft, and its line. */
-    private static String[] where(String where, Map<String, byte[]> files) {
-        String text = where == null ? "" : where.strip();
-        int colon = text.lastIndexOf(':');
-        if (colon < 0 || !text.substring(colon + 1).matches("\\d{1,6}")
-                || !ScenarioText.files(files).contains(text.substring(0, colon))) {
-            throw new HttpError(404, ScenarioForm.CODE, "where", "no scenario at '" + HttpError.cut(text, 80) + "': name one"
-                    + " as the scenario list does, its file and line (tests/workbench.yaml:3)");
-        }
-        return new String[] {text.substring(0, colon), text.substring(colon + 1)};
-    }
-
-    /** The Guidance ids of the draft's guidance.drl.csv, which a scenario's expected guidance must name. */
-    private static java.util.Set<String> guidanceIds(Map<String, byte[]> files) {
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        byte[] guidance = files.get("guidance.drl.csv");
-        if (guidance == null) {
-            return ids;
-        }
-        List<List<String>> rows = RuleGrid.rows(guidance);
-        for (RuleGrid.Table table : RuleGrid.tables(rows)) {
-            table.columns().stream().filter(c -> c.name().equals("Guidance id")).findFirst().ifPresent(column -> {
-                for (int row = table.firstRow(); row <= table.lastRow() && row <= rows.size(); row++) {
-                    List<String> cells = rows.get(row - 1);
-                    if (column.index() <= cells.size() && !cells.get(column.index() - 1).isBlank()) {
-                        ids.add(cells.get(column.index() - 1).strip());
-                    }
-                }
-            });
-        }
-        return ids;
     }
 
     /** The draft's rules, compiled; refused while they do not compile. */
