@@ -66,22 +66,79 @@
     t.appendChild(el('caption', {}, 'Table ' + table.name + ' (' + file.path + ')'));
     var head = el('tr');
     head.appendChild(el('th', {scope: 'col'}, 'Row'));
+    var rowsOpen = editable && !table.fixedRows;
     table.columns.forEach(function (column) {
       var th = el('th', {scope: 'col', 'class': column.editable ? '' : 'locked'}, column.name);
       if (column.required) { th.appendChild(el('span', {'class': 'required'}, ' (required)')); }
       head.appendChild(th);
     });
+    if (rowsOpen) { head.appendChild(el('th', {scope: 'col'}, 'Row')); }
     t.appendChild(el('thead')).appendChild(head);
     var body = t.appendChild(el('tbody'));
     for (var row = table.firstRow; row <= table.lastRow; row++) {
       var tr = el('tr', {'data-row': row});
-      var label = cellValue(file.rows, row, table.columns[0].index);
+      var label = cellValue(file.rows, row, table.idColumn || table.columns[0].index);
       tr.appendChild(el('th', {scope: 'row'}, String(row)));
       table.columns.forEach(function (column) { tr.appendChild(cell(file, table, column, row, label)); });
+      if (rowsOpen && table.firstRow < table.lastRow) { tr.appendChild(el('td')).appendChild(removeButton(file, row, label)); }
       body.appendChild(tr);
     }
     wrap.appendChild(t);
+    if (rowsOpen) {
+      wrap.appendChild(addRowForm(file, table));
+    } else if (editable && table.fixedRows) {
+      wrap.appendChild(el('p', {'class': 'hint fixed-rows'}, 'Rows of ' + table.name + ' cannot be added or removed: ' + table.fixedRows + '.'));
+    }
     return wrap;
+  }
+
+  function removeButton(file, row, label) {
+    var button = el('button', {type: 'button', 'class': 'remove-row', 'aria-label': 'Remove row ' + row + (label ? ' (' + label + ')' : '')}, 'Remove');
+    button.addEventListener('click', function () { changeRows({path: file.path, remove: row}); });
+    return button;
+  }
+
+  /** Adds a copy of a chosen row below it, with a new id where each row has its own; its Source is left to fill. */
+  function addRowForm(file, table) {
+    var id = 'add-' + file.path.replace(/\W/g, '-') + '-' + table.name;
+    var form = el('form', {'class': 'add-row', id: id});
+    var p = form.appendChild(el('p'));
+    p.appendChild(el('label', {'for': id + '-after'}, 'Add a row to ' + table.name + ': a copy of row '));
+    var after = p.appendChild(el('select', {id: id + '-after', name: 'after'}));
+    for (var row = table.firstRow; row <= table.lastRow; row++) {
+      var label = cellValue(file.rows, row, table.idColumn || table.columns[0].index);
+      var option = after.appendChild(el('option', {value: row}, row + (label ? ' (' + label + ')' : '')));
+      if (row === table.lastRow) { option.selected = true; }
+    }
+    var idColumn = table.columns.filter(function (c) { return c.index === table.idColumn; })[0];
+    var idInput = el('input', {id: id + '-id', name: 'id', size: 20});
+    if (idColumn) {
+      p.appendChild(el('label', {'for': id + '-id'}, ' below it, with ' + idColumn.name + (table.uniqueIds ? ' (a new one) ' : ' (empty: the same) ')));
+      p.appendChild(idInput);
+      if (table.uniqueIds) { idInput.setAttribute('required', 'required'); }
+    }
+    p.appendChild(el('button', {type: 'submit'}, 'Add the row'));
+    p.appendChild(el('span', {'class': 'hint'}, ' Its Source is left empty: fill it in.'));
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      changeRows({path: file.path, after: parseInt(after.value, 10), id: idInput.value});
+    });
+    return form;
+  }
+
+  function changeRows(body) {
+    var mine = ++sequence;
+    main.setAttribute('data-checked', 'pending');
+    document.getElementById('check-summary').textContent = 'Checking...';
+    post('/rows', body).then(function (answer) {
+      render({files: answer.files});
+      if (mine !== sequence) { return; }
+      show(answer.check);
+      if (answer.check.compiles) { runScenarios(mine); }
+    }).catch(function (e) {
+      main.setAttribute('data-checked', 'refused');
+      document.getElementById('check-summary').textContent = 'Not changed: ' + e.message;
+    });
   }
 
   function cell(file, table, column, row, label) {
@@ -200,6 +257,10 @@
     var changed = [];
     check.changes.forEach(function (change) {
       if (!change.row) { return; }
+      if (change.rowChange === 'added') {
+        document.querySelectorAll('td[data-file="' + change.file + '"][data-row="' + change.row + '"]').forEach(function (cell) { cell.classList.add('changed'); });
+        return;
+      }
       var td = cellAt(change.file, change.row, change.column);
       if (td) {
         td.classList.add('changed');
@@ -294,6 +355,10 @@
       if (c.whole) {
         tr.appendChild(el('td', {}, c.file));
         tr.appendChild(el('td', {colspan: 5}, 'file ' + c.whole));
+      } else if (c.rowChange) {
+        [c.file, c.table, c.row + ' (' + c.rowLabel + ')', 'row ' + c.rowChange].forEach(function (v) { tr.appendChild(el('td', {}, v)); });
+        tr.appendChild(el('td', {'class': 'before'}, c.before));
+        tr.appendChild(el('td', {'class': 'after'}, c.after));
       } else {
         [c.file, c.table, c.row + ' (' + c.rowLabel + ')', c.columnName].forEach(function (v) { tr.appendChild(el('td', {}, v)); });
         tr.appendChild(el('td', {'class': 'before'}, c.before));
@@ -331,19 +396,112 @@
     var sorted = check.scenarios.slice().sort(function (a, b) { return (a.passed ? 1 : 0) - (b.passed ? 1 : 0); });
     var t = box.appendChild(el('table', {id: 'scenario-list'}));
     var head = el('tr');
-    ['Scenario', 'Where', 'Live rules', 'This draft', 'Why it fails'].forEach(function (h) { head.appendChild(el('th', {scope: 'col'}, h)); });
+    var form = document.getElementById('scenario-form');
+    var headings = ['Scenario', 'Where', 'Live rules', 'This draft', 'Why it fails'];
+    if (form) { headings.push('Change'); }
+    headings.forEach(function (h) { head.appendChild(el('th', {scope: 'col'}, h)); });
     t.appendChild(el('thead')).appendChild(head);
     var body = t.appendChild(el('tbody'));
     sorted.forEach(function (s) {
-      var tr = el('tr', {'class': s.passed ? 'pass' : 'fail'});
+      var tr = el('tr', {'class': s.passed ? 'pass' : 'fail', 'data-where': s.where});
       tr.appendChild(el('td', {}, s.name));
       tr.appendChild(el('td', {}, s.where));
       tr.appendChild(el('td', {}, s.before === null ? 'new' : s.before ? 'pass' : 'FAIL'));
       tr.appendChild(el('td', {'class': 'result'}, s.passed ? 'pass' : 'FAIL'));
       tr.appendChild(el('td', {}, s.failures.join('; ')));
+      if (form) {
+        var button = el('button', {type: 'button', 'class': 'edit-scenario', 'aria-label': 'Edit the scenario ' + s.name}, 'Edit');
+        button.addEventListener('click', function () { openScenario(s.where); });
+        tr.appendChild(el('td')).appendChild(button);
+      }
       body.appendChild(tr);
     });
   }
+
+  /** The scenario form: a scenario of the draft in clinical terms, saved back into its file and checked. */
+  var SCENARIO_FIELDS = ['where', 'name', 'level', 'phase', 'IVC', 'EPD', 'NPEC', 'RR', 'band', 'indicator', 'probability',
+    'guidance', 'no guidance', 'notices', 'no notices', 'notes'];
+
+  function fillScenario(fields) {
+    var form = document.getElementById('scenario-form');
+    SCENARIO_FIELDS.forEach(function (name) {
+      form.elements[name].value = fields[name] === undefined ? '' : fields[name];
+      form.elements[name].removeAttribute('aria-invalid');
+    });
+    var kept = document.getElementById('sc-kept');
+    kept.textContent = '';
+    if (fields.kept && fields.kept.length) {
+      kept.appendChild(el('p', {}, 'Also in this scenario, kept as written (change them in the file): '));
+      var list = kept.appendChild(el('ul'));
+      fields.kept.forEach(function (k) { list.appendChild(el('li', {}, k)); });
+    }
+    document.getElementById('scenario-form-title').textContent = fields.where ? 'Scenario at ' + fields.where : 'A new scenario (tests/workbench.yaml)';
+    document.getElementById('scenario-delete').hidden = !fields.where;
+    form.hidden = false;
+    form.elements.name.focus();
+  }
+
+  function openScenario(where) {
+    fetch('/workbench/api/drafts/' + draftId + '/scenario?where=' + encodeURIComponent(where), {credentials: 'same-origin'})
+      .then(function (response) { return response.json().then(function (body) { return {ok: response.ok, body: body}; }); })
+      .then(function (answer) {
+        if (!answer.ok) { throw new Error(refusal(answer.body)); }
+        fillScenario(answer.body);
+      })
+      .catch(function (e) { document.getElementById('scenario-message').textContent = 'The scenario cannot be opened: ' + e.message; });
+  }
+
+  function refusal(body) {
+    var issue = (body.issue || [{}])[0];
+    return issue.diagnostics || (issue.details && issue.details.text) || 'refused';
+  }
+
+  function scenarioForm() {
+    var form = document.getElementById('scenario-form');
+    if (!form) { return; }
+    var message = document.getElementById('scenario-message');
+    var send = function (path, body, done) {
+      var mine = ++sequence;
+      main.setAttribute('data-checked', 'pending');
+      message.textContent = 'Saving...';
+      fetch('/workbench/api/drafts/' + draftId + path, {
+        method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().then(function (answer) { return {ok: response.ok, body: answer}; });
+      }).then(function (answer) {
+        if (!answer.ok) {
+          var field = ((answer.body.issue || [{}])[0].expression || [])[0];
+          if (field && form.elements[field]) { form.elements[field].setAttribute('aria-invalid', 'true'); form.elements[field].focus(); }
+          main.setAttribute('data-checked', 'refused');
+          message.textContent = 'Not saved: ' + refusal(answer.body);
+          message.className = 'bad';
+          return;
+        }
+        form.hidden = true;
+        message.textContent = done;
+        message.className = 'ok';
+        if (mine === sequence) { show(answer.body); }
+      }).catch(function () { message.textContent = 'Not saved: the service cannot be reached. Try again.'; });
+    };
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var body = {};
+      SCENARIO_FIELDS.forEach(function (name) { body[name] = form.elements[name].value; });
+      send('/scenario', body, (body.where ? 'Saved the scenario at ' + body.where : 'Added the scenario to tests/workbench.yaml')
+        + '; the scenarios ran again (see the list).');
+    });
+    document.getElementById('scenario-delete').addEventListener('click', function () {
+      var where = form.elements.where.value;
+      send('/scenario/delete', {where: where}, 'Deleted the scenario that was at ' + where + '.');
+    });
+    document.getElementById('scenario-close').addEventListener('click', function () { form.hidden = true; });
+    document.getElementById('scenario-new').addEventListener('click', function () {
+      fillScenario({level: 'L1', phase: 'post-operative', IVC: 'absent', EPD: 'absent', NPEC: 'none', RR: ''});
+    });
+  }
+  scenarioForm();
 
   function patient() {
     var form = document.getElementById('preview-form');
@@ -358,7 +516,7 @@
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().then(function (answer) {
-        if (!response.ok) { throw new Error(((answer.issue || [{}])[0]).diagnostics || 'refused'); }
+        if (!response.ok) { throw new Error(refusal(answer)); }
         return answer;
       });
     });

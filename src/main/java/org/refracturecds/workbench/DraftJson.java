@@ -1,5 +1,6 @@
 package org.refracturecds.workbench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -129,16 +130,31 @@ final class DraftJson {
             }
             List<List<String>> after = RuleGrid.rows(file.getValue());
             List<List<String>> before = RuleGrid.rows(old);
+            List<RuleGrid.Table> liveTables = RuleGrid.tables(before);
             for (RuleGrid.Table table : RuleGrid.tables(after)) {
-                for (int row = table.firstRow(); row < table.lastRow() + 1 && row <= after.size(); row++) {
-                    for (RuleGrid.Column column : table.columns()) {
-                        String now = cell(after, row, column.index());
-                        String was = cell(before, row, column.index());
-                        if (!now.equals(was)) {
-                            changes.addObject().put("file", file.getKey()).put("table", table.name()).put("row", row)
-                                    .put("column", column.index()).put("columnName", column.name())
-                                    .put("rowLabel", cell(after, row, 1)).put("before", was).put("after", now);
+                RuleGrid.Table was = liveTables.stream().filter(t -> t.name().equals(table.name())).findFirst().orElse(null);
+                List<List<String>> now = slice(after, table);
+                List<List<String>> then = was == null ? List.of() : slice(before, was);
+                for (int[] pair : align(then, now)) {
+                    if (pair[0] >= 0 && pair[1] >= 0) {
+                        for (RuleGrid.Column column : table.columns()) {
+                            String a = cell(then, pair[0] + 1, column.index());
+                            String b = cell(now, pair[1] + 1, column.index());
+                            if (!a.equals(b)) {
+                                changes.addObject().put("file", file.getKey()).put("table", table.name())
+                                        .put("row", table.firstRow() + pair[1]).put("column", column.index())
+                                        .put("columnName", column.name()).put("rowLabel", cell(now, pair[1] + 1, 1))
+                                        .put("before", a).put("after", b);
+                            }
                         }
+                    } else {
+                        boolean added = pair[1] >= 0;
+                        List<String> cells = added ? now.get(pair[1]) : then.get(pair[0]);
+                        changes.addObject().put("file", file.getKey()).put("table", table.name())
+                                .put("row", added ? table.firstRow() + pair[1] : was.firstRow() + pair[0])
+                                .put("rowChange", added ? "added" : "removed").put("rowLabel", cells.isEmpty() ? "" : cells.get(0))
+                                .put("before", added ? "" : String.join(" | ", cells))
+                                .put("after", added ? String.join(" | ", cells) : "");
                     }
                 }
             }
@@ -146,6 +162,60 @@ final class DraftJson {
         live.keySet().stream().filter(path -> !draft.containsKey(path))
                 .forEach(path -> changes.addObject().put("file", path).put("whole", "removed"));
         return changes;
+    }
+
+    private static List<List<String>> slice(List<List<String>> rows, RuleGrid.Table table) {
+        return rows.subList(table.firstRow() - 1, Math.min(table.lastRow(), rows.size()));
+    }
+
+    /**
+     * The live rows and the draft's paired: rows that are the same (the longest common run of them),
+     * and between those, rows paired in order as changed; what is left over was added (-1 on the
+     * left) or removed (-1 on the right).
+     */
+    static List<int[]> align(List<List<String>> then, List<List<String>> now) {
+        int n = then.size();
+        int m = now.size();
+        int[][] common = new int[n + 1][m + 1];
+        for (int i = n - 1; i >= 0; i--) {
+            for (int j = m - 1; j >= 0; j--) {
+                common[i][j] = then.get(i).equals(now.get(j)) ? common[i + 1][j + 1] + 1
+                        : Math.max(common[i + 1][j], common[i][j + 1]);
+            }
+        }
+        List<int[]> pairs = new ArrayList<>();
+        int i = 0;
+        int j = 0;
+        int gapI = 0;
+        int gapJ = 0;
+        while (i < n || j < m) {
+            if (i < n && j < m && then.get(i).equals(now.get(j))) {
+                gap(pairs, gapI, i, gapJ, j);
+                pairs.add(new int[] {i++, j++});
+                gapI = i;
+                gapJ = j;
+            } else if (j == m || i < n && common[i + 1][j] >= common[i][j + 1]) {
+                i++;
+            } else {
+                j++;
+            }
+        }
+        gap(pairs, gapI, n, gapJ, m);
+        return pairs;
+    }
+
+    /** Rows {@code i0..i1} of the live table and {@code j0..j1} of the draft's, between two that are the same. */
+    private static void gap(List<int[]> pairs, int i0, int i1, int j0, int j1) {
+        int paired = Math.min(i1 - i0, j1 - j0);
+        for (int k = 0; k < paired; k++) {
+            pairs.add(new int[] {i0 + k, j0 + k});
+        }
+        for (int k = i0 + paired; k < i1; k++) {
+            pairs.add(new int[] {k, -1});
+        }
+        for (int k = j0 + paired; k < j1; k++) {
+            pairs.add(new int[] {-1, k});
+        }
     }
 
     private static String cell(List<List<String>> rows, int row, int column) {

@@ -13,6 +13,7 @@ import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.authoring.RuleFiles;
 import org.refracturecds.authoring.RulesCheck;
 import org.refracturecds.authoring.RulesSync;
+import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.store.AuditTrail;
@@ -56,6 +57,25 @@ final class Drafts {
 
     RulesCheck checks() {
         return checks;
+    }
+
+    /**
+     * {@code rules check} of a draft's files (and with {@code scenarios}, {@code rules test}), with a
+     * problem for every table row whose Source is empty, which then keeps the draft from going further.
+     */
+    RulesCheck.Outcome check(Map<String, byte[]> files, boolean scenarios) {
+        RulesCheck.Outcome outcome = scenarios ? checks.check(files) : checks.problems(files);
+        List<RuleProblem> missing = RuleGrid.missingRequired(files).stream()
+                .filter(m -> outcome.problems().stream().noneMatch(p -> p.file().equals(m.file()) && p.line() == m.line()
+                        && p.message().contains("no Source")))
+                .toList();
+        if (missing.isEmpty()) {
+            return outcome;
+        }
+        List<RuleProblem> problems = new java.util.ArrayList<>(outcome.problems());
+        problems.addAll(missing);
+        return new RulesCheck.Outcome(outcome.rules(), problems, outcome.report(), outcome.millis(), outcome.cpuMillis(),
+                outcome.version());
     }
 
     /**
@@ -146,7 +166,7 @@ final class Drafts {
             throw new HttpError(409, "PVP-H822", "draft", "draft " + draft.id() + " is " + draft.state()
                     + ": only a draft being edited or returned can be submitted");
         }
-        RulesCheck.Outcome outcome = checks.check(store.files(draft.id()));
+        RulesCheck.Outcome outcome = check(store.files(draft.id()), true);
         requirePublishable(outcome);
         if (!store.move(draft.id(), draft.state(), WorkbenchDrafts.SUBMITTED, null, null, null, null,
                 List.of(event(user, AuditTrail.DRAFT_SUBMITTED, which(outcome), "draft " + draft.id() + " by "
@@ -187,7 +207,7 @@ final class Drafts {
                     + " return it, and make the change again on a new draft");
         }
         Map<String, byte[]> files = store.files(draft.id());
-        RulesCheck.Outcome outcome = checks.check(files);
+        RulesCheck.Outcome outcome = check(files, true);
         requirePublishable(outcome);
         RuleSet compiled = outcome.rules();
         String by = cut("user " + user.name() + " (workbench draft " + draft.id() + " by " + draft.authorName() + ")", 200);

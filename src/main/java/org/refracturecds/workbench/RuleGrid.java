@@ -7,12 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.refracturecds.engine.RuleProblem;
 
 /**
  * A decision table file ({@code .drl.csv}) as the workbench shows it: its rows of cells, and the
@@ -38,9 +40,26 @@ final class RuleGrid {
 
     /**
      * One table: its column names on {@code headerRow}, its rules on {@code firstRow} to {@code lastRow} (1-based rows).
+     *
+     * @param fixedRows why rows cannot be added or removed here, or null when they can
+     * @param idColumn  the column that names a row (the first locked one, 1-based), or 0
+     * @param uniqueIds whether that column names each row once, so that a new row needs an id of its own
      */
-    record Table(String name, int headerRow, int firstRow, int lastRow, List<Column> columns) {
+    record Table(String name, int headerRow, int firstRow, int lastRow, List<Column> columns, String fixedRows,
+                 int idColumn, boolean uniqueIds) {
     }
+
+    /**
+     * The tables whose rows are the model's own, so that a clinician changes their values but not
+     * their rows: the program, the other tables or the senders name each row.
+     */
+    private static final Map<String, String> FIXED_ROWS = Map.of(
+            "Coefficients", "one row per factor of the model: change the numbers, not the rows",
+            "Calibration", "the model's one calibration row",
+            "Covariance", "a square table over b0 and the four factors, only whole, from a statistician",
+            "Bands", "the three bands the guidance, the scenarios and the cards name",
+            "Applicability", "each row is a check the service makes, by its Id and notice code",
+            "PhysicalLimits", "one row per finding code the service reads");
 
     private static final CSVFormat READ = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(false).build();
     private static final Pattern CONSTRUCTOR = Pattern.compile("new \\w+\\(\"\\$param\"");
@@ -98,6 +117,40 @@ final class RuleGrid {
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The file with a row of {@code cells} inserted before row {@code before} (1-based); every other line keeps its bytes. */
+    static byte[] insertRow(byte[] original, int before, List<String> cells) {
+        String text = new String(original, StandardCharsets.UTF_8);
+        String end = text.contains("\r\n") ? "\r\n" : "\n";
+        List<Integer> starts = starts(text);
+        int at = before - 1 < starts.size() ? starts.get(before - 1) : text.length();
+        String prefix = text.substring(0, at);
+        if (!prefix.isEmpty() && !prefix.endsWith("\n")) {
+            prefix += end;
+        }
+        return (prefix + record(cells) + end + text.substring(at)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The file without row {@code row} (1-based); every other line keeps its bytes. */
+    static byte[] removeRow(byte[] original, int row) {
+        String text = new String(original, StandardCharsets.UTF_8);
+        List<Integer> starts = starts(text);
+        int to = row < starts.size() ? starts.get(row) : text.length();
+        return (text.substring(0, starts.get(row - 1)) + text.substring(to)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Where each record of the text starts. */
+    private static List<Integer> starts(String text) {
+        List<Integer> starts = new ArrayList<>();
+        try (CSVParser parser = CSVParser.parse(new StringReader(text), READ)) {
+            for (CSVRecord record : parser) {
+                starts.add((int) record.getCharacterPosition());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return starts;
+    }
+
     /** One row as CSV, each cell quoted only when it holds a comma, a quote, a line break or outer spaces. */
     private static String record(List<String> row) {
         StringBuilder line = new StringBuilder();
@@ -137,7 +190,14 @@ final class RuleGrid {
                 }
                 columns.add(column(c + 1, cell(names, c), cell(kinds, c), cell(code, c), c == names.size() - 1));
             }
-            tables.add(new Table(first.substring("RuleTable ".length()).strip(), i + 5, i + 6, last, columns));
+            String name = first.substring("RuleTable ".length()).strip();
+            int id = columns.stream().filter(c -> !c.editable()).mapToInt(Column::index).findFirst().orElse(0);
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            boolean unique = id > 0;
+            for (int r = i + 5; r < last && unique; r++) {
+                unique = ids.add(cell(rows.get(r), id - 1));
+            }
+            tables.add(new Table(name, i + 5, i + 6, last, columns, FIXED_ROWS.get(name), id, unique));
             i = last;
         }
         return tables;
@@ -178,6 +238,33 @@ final class RuleGrid {
             type = "text";
         }
         return new Column(index, name, type, choices == null ? List.of() : choices, !locked, required);
+    }
+
+    /**
+     * A problem for each rule row of the tables whose required cell (the Source) is empty. The rules
+     * check finds these in the tables read once at load (their row then inserts nothing), not in
+     * those that run for each patient (a guidance row without a Source would silently never be given).
+     */
+    static List<RuleProblem> missingRequired(Map<String, byte[]> files) {
+        List<RuleProblem> problems = new ArrayList<>();
+        files.forEach((path, bytes) -> {
+            if (!path.endsWith(".drl.csv") || path.contains("/")) {
+                return;
+            }
+            List<List<String>> rows = rows(bytes);
+            for (Table table : tables(rows)) {
+                for (Column column : table.columns()) {
+                    for (int row = table.firstRow(); column.required() && row <= table.lastRow(); row++) {
+                        if (cell(rows.get(row - 1), column.index() - 1).isBlank()) {
+                            problems.add(new RuleProblem(path, row, column.index(), "this row has no " + column.name()
+                                    + ": every number and sentence must cite where it comes from",
+                                    "write the place in the paper (or another cited source), or say the paper is silent"));
+                        }
+                    }
+                }
+            }
+        });
+        return problems;
     }
 
     private static boolean blank(List<String> row) {

@@ -112,6 +112,7 @@ public final class Workbench {
         javalin.routes.get("/workbench/drafts/{id}", this::draftPage);
         javalin.routes.get("/workbench/api/drafts/{id}", this::draftData);
         javalin.routes.post("/workbench/api/drafts/{id}/files", this::saveFile);
+        javalin.routes.post("/workbench/api/drafts/{id}/rows", this::changeRows);
         javalin.routes.get("/workbench/api/drafts/{id}/check", ctx -> {
             signedIn(ctx);
             json(ctx, check(drafts.files(drafts.find(id(ctx)).id()), true));
@@ -122,6 +123,9 @@ public final class Workbench {
             json(ctx, preview.run(compiled(files), Preview.Patient.of(json.readTree(ctx.bodyAsBytes())), files));
         });
         javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
+        javalin.routes.get("/workbench/api/drafts/{id}/scenario", this::scenarioFields);
+        javalin.routes.post("/workbench/api/drafts/{id}/scenario", ctx -> changeScenario(ctx, false));
+        javalin.routes.post("/workbench/api/drafts/{id}/scenario/delete", ctx -> changeScenario(ctx, true));
         javalin.routes.get("/workbench/drafts/{id}/xlsx/{path}", this::download);
         javalin.routes.post("/workbench/drafts/{id}/xlsx/{path}", form(this::upload));
         javalin.routes.post("/workbench/drafts/{id}/calibration", form(this::calibrate));
@@ -275,16 +279,28 @@ public final class Workbench {
         json(ctx, body);
     }
 
+    /** A change sent to a table of a draft: who, which draft, the JSON sent, its {@code path}, and the draft's files. */
+    private record TableEdit(User user, WorkbenchDrafts.Draft draft, JsonNode body, String path, Map<String, byte[]> files) {
+    }
+
+    private TableEdit tableEdit(Context ctx) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode body = json.readTree(ctx.bodyAsBytes());
+        return new TableEdit(user, draft, body, body.path("path").asText(), new TreeMap<>(drafts.files(draft.id())));
+    }
+
     /**
      * Saves one table file of a draft (its rows of cells) and answers {@code rules check} of the draft
      * as it now is: every problem at its cell. The scenarios follow from {@code GET .../check}.
      */
     private void saveFile(Context ctx) throws SQLException, IOException {
-        User user = guard(ctx);
-        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode body = json.readTree(ctx.bodyAsBytes());
-        String path = body.path("path").asText();
-        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        TableEdit edit = tableEdit(ctx);
+        User user = edit.user();
+        WorkbenchDrafts.Draft draft = edit.draft();
+        JsonNode body = edit.body();
+        String path = edit.path();
+        Map<String, byte[]> files = edit.files();
         byte[] old = files.get(path);
         if (old == null || !path.endsWith(".drl.csv") || !body.path("rows").isArray()) {
             throw new HttpError(400, "PVP-H825", "path", "send {path, rows}: the path of a table of the draft (e.g."
@@ -299,6 +315,31 @@ public final class Workbench {
         json(ctx, check(files, false));
     }
 
+    /**
+     * Adds a row to a table of a draft (a copy of row {@code after}, with {@code id}) or removes row
+     * {@code remove}, where the table's rows are not the model's own ({@link TableRows}); answers the
+     * draft's tables again and its checks, the scenarios following from {@code GET .../check}.
+     */
+    private void changeRows(Context ctx) throws SQLException, IOException {
+        TableEdit edit = tableEdit(ctx);
+        JsonNode body = edit.body();
+        String path = edit.path();
+        Map<String, byte[]> files = edit.files();
+        byte[] old = files.get(path);
+        if (old == null || !path.endsWith(".drl.csv") || !(body.path("after").isInt() || body.path("remove").isInt())) {
+            throw new HttpError(400, "PVP-H825", "path", "send {path, after, id} to add a row below row 'after' of a table"
+                    + " of the draft (e.g. guidance.drl.csv), or {path, remove} to remove a row");
+        }
+        byte[] content = body.path("after").isInt() ? TableRows.add(path, old, body.path("after").asInt(),
+                body.path("id").asText(null)) : TableRows.remove(path, old, body.path("remove").asInt());
+        drafts.save(edit.user(), edit.draft(), path, content);
+        files.put(path, content);
+        ObjectNode answer = json.createObjectNode();
+        answer.set("files", draftJson.files(files));
+        answer.set("check", check(files, false));
+        json(ctx, answer);
+    }
+
     /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
     private void keepPreview(Context ctx) throws SQLException, IOException {
         User user = guard(ctx);
@@ -309,6 +350,50 @@ public final class Workbench {
                 files.get(Preview.SCENARIO_FILE));
         drafts.save(user, draft, Preview.SCENARIO_FILE, kept);
         files.put(Preview.SCENARIO_FILE, kept);
+        json(ctx, check(files, true));
+    }
+
+    /** A scenario of the draft in the form's clinical terms: {@code ?where=tests/x.yaml:LINE}, as the scenario list names it. */
+    private void scenarioFields(Context ctx) throws SQLException, IOException {
+        signedIn(ctx);
+        Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
+        ScenarioText.Place where = ScenarioText.place(ctx.queryParam("where"), files);
+        ScenarioText.Found found = ScenarioText.at(where.file(), files.get(where.file()), where.line());
+        json(ctx, ScenarioForm.fields(found.scenario()).put("where", where.file() + ":" + found.line()));
+    }
+
+    /**
+     * Saves the form's scenario into the draft (in place of the one at {@code where}, or added to
+     * {@code file}, by default tests/workbench.yaml), or deletes the one at {@code where}; answers the
+     * draft's checks with the scenarios run, as keeping a preview does.
+     */
+    private void changeScenario(Context ctx, boolean delete) throws SQLException, IOException {
+        User user = guard(ctx);
+        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
+        JsonNode form = json.readTree(ctx.bodyAsBytes());
+        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        String path;
+        byte[] content;
+        if (form.hasNonNull("where") && !form.path("where").asText().isBlank()) {
+            ScenarioText.Place where = ScenarioText.place(form.path("where").asText(), files);
+            path = where.file();
+            ScenarioText.Found old = ScenarioText.at(path, files.get(path), where.line());
+            content = delete ? ScenarioText.remove(path, files.get(path), old) : ScenarioText.put(path, files.get(path), old,
+                    ScenarioForm.scenario(old.scenario(), form, ScenarioForm.guidanceIds(files)));
+        } else if (delete) {
+            throw new HttpError(400, ScenarioForm.CODE, "where", "say which scenario to delete: its file and line, as the"
+                    + " scenario list gives them (tests/workbench.yaml:3)");
+        } else {
+            path = form.path("file").asText(ScenarioForm.NEW_FILE);
+            if (!path.equals(ScenarioForm.NEW_FILE) && !ScenarioText.files(files).contains(path)) {
+                throw new HttpError(400, ScenarioForm.CODE, "file", "add the scenario to a scenario file of the draft"
+                        + " (tests/NAME.yaml) or to " + ScenarioForm.NEW_FILE);
+            }
+            content = ScenarioText.put(path, files.get(path), null,
+                    ScenarioForm.scenario(null, form, ScenarioForm.guidanceIds(files)));
+        }
+        drafts.save(user, draft, path, content);
+        files.put(path, content);
         json(ctx, check(files, true));
     }
 
@@ -379,8 +464,8 @@ public final class Workbench {
     /** Refuses an edit of a locked cell (the code rows, ids and codes): the page never sends one. */
     private static void lockedUnchanged(String path, List<List<String>> before, List<List<String>> after) {
         if (before.size() != after.size()) {
-            throw new HttpError(400, "PVP-H826", path, "rows cannot be added or removed here: edit the file for that"
-                    + " (docs/AUTHORING.md)");
+            throw new HttpError(400, "PVP-H826", path, "rows are added and removed with the buttons of the"
+                    + " grid (or the file), not in an edit of its cells");
         }
         List<RuleGrid.Table> tables = RuleGrid.tables(before);
         for (int r = 0; r < before.size(); r++) {
@@ -405,9 +490,8 @@ public final class Workbench {
     /** The checks of a draft beside the live rules'; with {@code scenarios}, the scenarios run too. */
     private ObjectNode check(Map<String, byte[]> files, boolean scenarios) throws SQLException, IOException {
         Drafts.Live live = drafts.live();
-        RulesCheck checks = drafts.checks();
-        RulesCheck.Outcome draft = scenarios ? checks.check(files) : checks.problems(files);
-        RulesCheck.Outcome before = checks.check(live.files());
+        RulesCheck.Outcome draft = drafts.check(files, scenarios);
+        RulesCheck.Outcome before = drafts.checks().check(live.files());
         ObjectNode check = draftJson.check(draft, before, files, live.files());
         if (scenarios && draft.rules() != null && before.rules() != null) {
             check.set("references", preview.referenceCases(before.rules(), draft.rules()));

@@ -63,4 +63,19 @@ class RuleGridTest {
         assertEquals("Several levels treated", check.path("uncovered").get(1).path("rule").asText());
         assertFalse(check.path("uncovered").get(1).has("file"));
     }
+
+    @Test
+    void aRowInsertedAndRemoved_leavesEveryOtherLineItsBytes() throws Exception {
+        byte[] guidance = RuleFiles.bundled().get("guidance.drl.csv");
+
+        byte[] inserted = RuleGrid.insertRow(guidance, 15, List.of("post-operative", "", "", "", "G-NEW", "Consider, \"this\"."));
+
+        String[] before = new String(guidance, StandardCharsets.UTF_8).split("\n", -1);
+        String[] after = new String(inserted, StandardCharsets.UTF_8).split("\n", -1);
+        assertEquals(before.length + 1, after.length);
+        assertEquals("post-operative,,,,G-NEW,\"Consider, \"\"this\"\".\"", after[14]);
+        assertEquals(List.of(before).subList(14, before.length), List.of(after).subList(15, after.length));
+        assertEquals(List.of("post-operative", "", "", "", "G-NEW", "Consider, \"this\"."), RuleGrid.rows(inserted).get(14));
+        assertArrayEquals(guidance, RuleGrid.removeRow(inserted, 15));
+    }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,16 +23,20 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.refracturecds.cdshooks.Browser;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.TestDatabase;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The workbench in a real browser (the test run's one headless Chromium), signing in through the
- * test run's OpenID Connect provider: an author raises the High band's lower bound, sees a
- * scenario fail on the cell and in the scenario list, fixes it and submits; an approver approves;
- * every node's status shows the new version and the audit trail each step. Screenshots are kept
- * under target/screenshots/.
+ * test run's OpenID Connect provider, on two nodes of one PostgreSQL: an author raises the High
+ * band's lower bound, sees a scenario fail on the cell and in the scenario list, fixes it, keeps a
+ * preview as a scenario and changes it in the scenario form, and submits; an approver approves;
+ * both nodes' status shows the new version and the audit trail each step; then the previous
+ * version is restored the same way, and both nodes serve it again. Screenshots are kept under
+ * target/screenshots/.
  */
 class WorkbenchBrowserTest {
 
@@ -41,15 +46,21 @@ class WorkbenchBrowserTest {
     @TempDir
     static Path dir;
     static WorkbenchService service;
+    /** A second node on the same database. */
+    static WorkbenchService other;
 
     @BeforeAll
     static void start() throws Exception {
-        service = new WorkbenchService(dir);
+        Database.Settings database = TestDatabase.POSTGRESQL.fresh(dir);
+        Map<String, Object> settings = Map.of("database", database.url(), "databaseUser", database.user());
+        service = new WorkbenchService(dir, settings);
+        other = new WorkbenchService(dir, settings);
     }
 
     @AfterAll
     static void stop() throws Exception {
         service.close();
+        other.close();
     }
 
     private static ChromeDriver browser() {
@@ -113,7 +124,7 @@ class WorkbenchBrowserTest {
     void anAuthorRaisesHigh_seesAScenarioFail_fixesIt_andSubmits_thenAnApproverApproves_andEveryNodeServesIt()
             throws Exception {
         ChromeDriver browser = browser();
-        String liveBefore = status(browser).path("sha256").asText();
+        String liveBefore = status(browser, service).path("sha256").asText();
 
         signInThroughTheHospital(browser, "u-2001", "Dr Ada Author", OidcProvider.AUTHORS);
         browser.findElement(By.id("note")).sendKeys("Say 'percent' in the High band's meaning");
@@ -171,6 +182,7 @@ class WorkbenchBrowserTest {
         checked(browser);
         assertTrue(browser.findElement(By.id("scenario-list")).getText().contains("After PVP, a cleft with no cement contact"
                 + " tests/workbench.yaml:"), browser.findElement(By.id("scenario-list")).getText());
+        changeTheKeptScenarioInTheForm(browser);
         browser.findElement(By.id("submit")).click();
         waiting(browser).until(b -> b.findElement(By.id("draft-state")).getText().equals("submitted"));
         assertTrue(browser.findElements(By.id("approve")).isEmpty(), "an author has no approve button");
@@ -184,23 +196,148 @@ class WorkbenchBrowserTest {
         browser.findElement(By.id("approve")).click();
         waiting(browser).until(b -> b.findElement(By.id("draft-state")).getText().equals("published"));
 
-        JsonNode status = status(browser);
-        assertNotEquals(liveBefore, status.path("sha256").asText());
-        assertEquals(status.path("sha256").asText(), status.path("published").path("sha256").asText());
+        JsonNode status = status(browser, service);
+        String published = status.path("sha256").asText();
+        assertNotEquals(liveBefore, published);
+        assertEquals(published, status.path("published").path("sha256").asText());
         assertTrue(status.path("inSync").asBoolean());
+        bothNodesServe(browser, published);
         browser.get(service.base + "/workbench/audit");
         String audit = browser.findElement(By.id("audit")).getText();
-        for (String step : List.of("draft-created", "draft-submitted", "draft-approved", "rules-published")) {
+        for (String step : List.of("draft-created", "draft-submitted", "draft-approved", "rules-published", "rules-loaded")) {
             assertTrue(audit.contains(step), step + " in\n" + audit);
         }
         screenshot(browser, "workbench-audit");
         signOut(browser);
         browser.get(draftUrl);
         assertEquals(0, browser.findElements(By.id("grids")).size(), "signed out, the draft is not shown");
+
+        restoreThePreviousVersion(browser, liveBefore);
+        bothNodesServe(browser, liveBefore);
     }
 
-    private static JsonNode status(ChromeDriver browser) throws Exception {
-        browser.get(service.base + "/rules/status");
+    @Test
+    void anAuthorAddsAGuidanceRow_isAskedForItsSource_fillsIt_andRemovesTheRowAgain() throws Exception {
+        ChromeDriver browser = browser();
+        signInThroughTheHospital(browser, "u-2003", "Dr Cy Author", OidcProvider.AUTHORS);
+        browser.findElement(By.id("note")).sendKeys("A second MRI review sentence");
+        browser.findElement(By.cssSelector("#new-draft button")).click();
+        String add = "#add-guidance-drl-csv-Guidance";
+        waiting(browser).until(b -> !b.findElements(By.cssSelector(add)).isEmpty());
+        checked(browser);
+        assertFalse(browser.findElements(By.cssSelector(".fixed-rows")).stream()
+                .noneMatch(p -> p.getText().contains("Rows of Coefficients cannot be added or removed")));
+        WebElement last = browser.findElement(By.cssSelector(add + " select option:checked"));
+        int row = Integer.parseInt(last.getAttribute("value")) + 1;
+
+        browser.findElement(By.cssSelector(add + " input[name=id]")).sendKeys("G-MRI-EPD-AGAIN");
+        browser.findElement(By.cssSelector(add + " button")).click();
+        String source = "td[data-file='guidance.drl.csv'][data-row='" + row + "'][data-col='10']";
+        waiting(browser).until(b -> !b.findElements(By.cssSelector(source + " .cell-problem")).isEmpty());
+        assertTrue(browser.findElement(By.cssSelector(source + " .cell-problem")).getText().contains("no Source"));
+        assertEquals("G-MRI-EPD-AGAIN", browser.findElement(By.cssSelector(
+                "td[data-file='guidance.drl.csv'][data-row='" + row + "'][data-col='5']")).getText());
+        assertTrue(browser.findElement(By.id("change-list")).getText().contains("row added"));
+        screenshot(browser, "workbench-row-added");
+
+        type(browser, source, "Table 2");
+        checked(browser);
+        assertTrue(browser.findElements(By.cssSelector(source + " .cell-problem")).isEmpty());
+        assertTrue(browser.findElement(By.id("check-summary")).getText().contains("Ready to submit"),
+                browser.findElement(By.id("check-summary")).getText());
+
+        browser.findElement(By.cssSelector("tr[data-row='" + row + "'] button.remove-row[aria-label*='G-MRI-EPD-AGAIN']"))
+                .click();
+        waiting(browser).until(b -> b.findElement(By.id("changes")).getText().contains("None yet"));
+        signOut(browser);
+    }
+
+    /**
+     * Opens the scenario kept from the preview in the form, expects the wrong band so that it fails
+     * with the reason in the list, and changes it back, renamed.
+     */
+    private static void changeTheKeptScenarioInTheForm(ChromeDriver browser) throws Exception {
+        String kept = "After PVP, a cleft with no cement contact";
+        openInTheForm(browser, kept);
+        assertEquals("post-operative", browser.findElement(By.id("sc-phase")).getAttribute("value"));
+        assertEquals("upper-and-lower", browser.findElement(By.id("sc-npec")).getAttribute("value"));
+        String band = browser.findElement(By.id("sc-band")).getAttribute("value");
+        String wrong = band.equals("low") ? "high" : "low";
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("sc-band"))).selectByVisibleText(wrong);
+        browser.findElement(By.id("scenario-save")).click();
+        checked(browser);
+        WebElement row = scenarioRow(browser, kept);
+        assertTrue(row.getAttribute("class").contains("fail"), row.getText());
+        assertTrue(row.getText().contains("expected " + wrong), row.getText());
+        screenshot(browser, "workbench-scenario-form");
+
+        openInTheForm(browser, kept);
+        type(browser.findElement(By.id("sc-name")), kept + ", as the rules give it");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("sc-band"))).selectByVisibleText(band);
+        browser.findElement(By.id("scenario-save")).click();
+        checked(browser);
+        assertTrue(scenarioRow(browser, kept + ", as the rules give it").getAttribute("class").contains("pass"));
+        assertTrue(browser.findElement(By.id("check-summary")).getText().contains("Ready to submit"),
+                browser.findElement(By.id("check-summary")).getText());
+    }
+
+    private static void openInTheForm(ChromeDriver browser, String name) {
+        scenarioRow(browser, name).findElement(By.cssSelector("button.edit-scenario")).click();
+        waiting(browser).until(b -> b.findElement(By.id("scenario-form")).isDisplayed()
+                && name.equals(b.findElement(By.id("sc-name")).getAttribute("value")));
+    }
+
+    private static WebElement scenarioRow(ChromeDriver browser, String name) {
+        return browser.findElements(By.cssSelector("#scenario-list tbody tr")).stream()
+                .filter(tr -> tr.findElement(By.tagName("td")).getText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no scenario " + name + " in\n"
+                        + browser.findElement(By.id("scenario-list")).getText()));
+    }
+
+    private static void type(WebElement input, String text) {
+        input.sendKeys(Keys.chord(Keys.CONTROL, "a"), text);
+    }
+
+    /**
+     * An author makes a draft of the publication with hash {@code sha256} from the list of published
+     * versions and submits it; an approver approves it.
+     */
+    private static void restoreThePreviousVersion(ChromeDriver browser, String sha256) throws Exception {
+        signInThroughTheHospital(browser, "u-2001", "Dr Ada Author", OidcProvider.AUTHORS);
+        browser.findElement(By.cssSelector("#versions button[aria-label*='sha256:" + sha256.substring(0, 12) + "']")).click();
+        waiting(browser).until(b -> b.findElement(By.tagName("h1")).getText().contains("Restore version"));
+        checked(browser);
+        assertTrue(browser.findElement(By.id("check-summary")).getText().contains("Ready to submit"),
+                browser.findElement(By.id("check-summary")).getText());
+        browser.findElement(By.id("submit")).click();
+        waiting(browser).until(b -> b.findElement(By.id("draft-state")).getText().equals("submitted"));
+        String draftUrl = browser.getCurrentUrl();
+        signOut(browser);
+
+        signInThroughTheHospital(browser, "u-2002", "Dr Ben Approver", OidcProvider.APPROVERS);
+        browser.get(draftUrl);
+        waiting(browser).until(b -> !b.findElements(By.id("change-list")).isEmpty());
+        browser.findElement(By.id("approve")).click();
+        waiting(browser).until(b -> b.findElement(By.id("draft-state")).getText().equals("published"));
+        screenshot(browser, "workbench-restored");
+        signOut(browser);
+    }
+
+    /** Both nodes serve the rules with hash {@code sha256}: this one at once, the other within its poll. */
+    private static void bothNodesServe(ChromeDriver browser, String sha256) throws Exception {
+        assertEquals(sha256, status(browser, service).path("sha256").asText());
+        long deadline = System.currentTimeMillis() + 60_000;
+        JsonNode there = status(browser, other);
+        while (!there.path("sha256").asText().equals(sha256) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(300);
+            there = status(browser, other);
+        }
+        assertEquals(sha256, there.path("sha256").asText(), "the other node serves it within its poll: " + there);
+        assertTrue(there.path("inSync").asBoolean(), there.toString());
+    }
+
+    private static JsonNode status(ChromeDriver browser, WorkbenchService node) throws Exception {
+        browser.get(node.base + "/rules/status");
         return new ObjectMapper().readTree(browser.findElement(By.tagName("body")).getText());
     }
 }
