@@ -234,9 +234,9 @@ public final class PopulationReader {
     }
 
     /**
-     * Whether {@code capabilities} lists {@code include} among a type's searchInclude, by name: a
-     * server that lists only "*" (HAPI's plain RestfulServer does, whatever its searches do) is not
-     * taken at its word.
+     * Whether {@code capabilities} lists {@code include} among a type's searchInclude, by name: "*"
+     * is not taken at its word (the tests' in-memory HAPI RestfulServer, which ignores includes,
+     * passed for one that honours them when it counted).
      */
     static boolean lists(CapabilityStatement capabilities, String type, String include) {
         return capabilities.getRest().stream().flatMap(rest -> rest.getResource().stream())
