@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.OnEveryCore;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Prediction;
@@ -63,7 +64,7 @@ record ModelLogits(double[] logits, int outsideStudy) {
                 outcomes.assess(i);
             } catch (LinkageError | RuntimeException e) {
                 // Drools wraps what a consequence throws in an exception of its own.
-                if (!firstFiringMet(e)) {
+                if (!OnEveryCore.firstFiringMet(e)) {
                     throw e;
                 }
                 again.add(i);
@@ -80,16 +81,6 @@ record ModelLogits(double[] logits, int outsideStudy) {
             outsideStudy += outside[source[i]] ? 1 : 0;
         }
         return new ModelLogits(logits, outsideStudy);
-    }
-
-    /** Whether a LinkageError (two threads defining one class of the rules) caused this. */
-    private static boolean firstFiringMet(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof LinkageError) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** What one distinct row's assessment gives, written to its index of the arrays (each index by one thread). */

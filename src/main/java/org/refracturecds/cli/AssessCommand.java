@@ -3,6 +3,7 @@ package org.refracturecds.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,6 +18,7 @@ import java.util.stream.Collectors;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.OnEveryCore;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.engine.RulesCache;
@@ -179,29 +181,40 @@ final class AssessCommand implements Callable<Integer> {
             }
             Assessor assessor = new Assessor(rules, new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
-            boolean allAssessed = true;
-            for (ObservationMapper.Mapped each : patients) {
+            boolean[] allAssessed = {true};
+            // The patients are assessed on every core, and printed in the order of the input as before.
+            OnEveryCore.inOrder(patients, each -> {
                 if (each.unusable() != null) {
-                    // One patient's unusable findings do not keep the others from being assessed.
-                    err.println("error " + each.unusable().render());
-                    allAssessed = false;
-                    continue;
+                    return new Printed(null, null, "error " + each.unusable().render());
                 }
                 Assessment assessment = assessor.assess(withValidationNotices(each.findings(), problems), explain && debug);
-                if (html != null) {
-                    writePage(assessment);
-                }
                 if (explain) {
-                    ExplainWriter.write(assessment, out, debug);
-                } else {
-                    out.println(RiskAssessmentJson.encode(writer.write(assessment), patients.size() == 1));
+                    StringWriter text = new StringWriter();
+                    ExplainWriter.write(assessment, new PrintWriter(text), debug);
+                    return new Printed(assessment, text.toString(), null);
                 }
-            }
+                return new Printed(assessment, RiskAssessmentJson.encode(writer.write(assessment), patients.size() == 1)
+                        + System.lineSeparator(), null);
+            }, printed -> {
+                if (printed.error() != null) {
+                    // One patient's unusable findings do not keep the others from being assessed.
+                    err.println(printed.error());
+                    allAssessed[0] = false;
+                    return;
+                }
+                if (html != null) {
+                    writePage(printed.assessment());
+                }
+                out.print(printed.text());
+            });
             out.flush();
             err.flush();
-            return allAssessed ? 0 : Cli.BAD_INPUT;
+            return allAssessed[0] ? 0 : Cli.BAD_INPUT;
         } catch (InputException e) {
             err.println("error " + e.render());
+            return Cli.BAD_INPUT;
+        } catch (PageUnwritable e) {
+            err.println("error " + e.getCause().render());
             return Cli.BAD_INPUT;
         } catch (CompletionException e) {
             if (e.getCause() instanceof RulesUnusable rulesUnusable) {
@@ -301,14 +314,18 @@ final class AssessCommand implements Callable<Integer> {
         return null;
     }
 
+    /** One patient's lines: its text (JSON or --explain), or the error that kept it from being assessed. */
+    private record Printed(Assessment assessment, String text, String error) {
+    }
+
     /** The surgeon's page, as the service shows it, for the notes. */
-    private void writePage(Assessment assessment) throws InputException {
+    private void writePage(Assessment assessment) {
         String page = new PageRenderer().render(PageData.of(assessment, "Assessed from " + Path.of(file).getFileName(),
                 List.of(), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC).format(clock.instant())));
         try {
             Files.writeString(html, page);
         } catch (IOException e) {
-            throw new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e));
+            throw new PageUnwritable(new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e)));
         }
     }
 
@@ -331,6 +348,18 @@ final class AssessCommand implements Callable<Integer> {
             return rules == null ? RuleSet.loadBundled(rulesCache) : RuleSet.load(rules, rules.toString(), rulesCache);
         } catch (RuleSetException e) {
             throw new RulesUnusable(e);
+        }
+    }
+
+    /** Carries a page that cannot be written out of the patients' loop. */
+    private static final class PageUnwritable extends RuntimeException {
+        PageUnwritable(InputException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized InputException getCause() {
+            return (InputException) super.getCause();
         }
     }
 

@@ -3,6 +3,7 @@ package org.refracturecds.fhirin;
 import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -47,12 +48,28 @@ public final class InputReader {
      */
     public List<Entry> read(String text) throws InputException {
         List<StrictJson.Document> documents = documents(text);
-        List<Entry> entries = new ArrayList<>();
-        for (StrictJson.Document document : documents) {
-            String where = documents.size() == 1 ? "the input" : "line " + document.line();
-            requireResource(document.node(), where);
-            Resource resource = parse(document.node(), where);
-            open(resource, resource instanceof Bundle ? bundleLabel(where) : where, null, entries);
+        int count = documents.size();
+        String[] where = new String[count];
+        Resource[] resources = new Resource[count];
+        InputException[] refused = new InputException[count];
+        // NDJSON's lines are checked and parsed on every core; the first line refused, in the input's order, is reported.
+        IntStream.range(0, count).parallel().forEach(i -> {
+            StrictJson.Document document = documents.get(i);
+            where[i] = count == 1 ? "the input" : "line " + document.line();
+            try {
+                requireResource(document.node(), where[i]);
+                resources[i] = parse(document.node(), where[i]);
+            } catch (InputException e) {
+                refused[i] = e;
+            }
+            documents.set(i, null); // its JSON tree is not needed once parsed
+        });
+        List<Entry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            if (refused[i] != null) {
+                throw refused[i];
+            }
+            open(resources[i], resources[i] instanceof Bundle ? bundleLabel(where[i]) : where[i], null, entries);
         }
         return entries;
     }

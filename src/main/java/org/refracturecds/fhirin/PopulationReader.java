@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -41,9 +42,11 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
  * each patient's data as the CDS Hooks service asks for it: the Patient, the Observations with the
  * finding codes and the Conditions that hold. Searches ask for large pages ({@code _count}), for
  * an answer not taken from a cache, and follow the next links while they stay on the server, up to
- * {@value #MAX_PAGES} pages of one patient's data. Each JSON answer is checked as a prefetch is
- * ({@link StrictAnswers}): FHIR that is not valid R4 is refused, naming where, rather than read
- * leniently. A reader may be shared by threads.
+ * {@value #MAX_PAGES} pages of one patient's data. When the server's CapabilityStatement lists
+ * {@value #INCLUDE_PATIENT} among Observation's {@code searchInclude}, the Patient comes with the
+ * findings ({@code _include}), one request fewer a patient; otherwise it is read on its own. Each JSON
+ * answer is checked as a prefetch is ({@link StrictAnswers}): FHIR that is not valid R4 is refused,
+ * naming where, rather than read leniently. A reader may be shared by threads.
  */
 public final class PopulationReader {
 
@@ -125,11 +128,15 @@ public final class PopulationReader {
     static final int MAX_PAGES = 20;
     /** Condition clinical statuses that hold, as the CDS Hooks prefetch asks for them. */
     private static final List<String> HOLDING = List.of("active", "recurrence", "relapse");
+    /** The include that brings a finding's Patient with it. */
+    static final String INCLUDE_PATIENT = "Observation:patient";
 
     private final IGenericClient client;
     private final String base;
     private final StrictAnswers strict;
     private final String credentialsHint;
+    /** Whether the server lists {@value #INCLUDE_PATIENT}; null until its CapabilityStatement has been read. */
+    private volatile Boolean includesPatient;
 
     /**
      * @param client          a client on the server's base (see {@link #client}); the strict check is registered on it
@@ -176,6 +183,7 @@ public final class PopulationReader {
         try {
             CapabilityStatement capabilities = client.capabilities().ofType(CapabilityStatement.class).execute();
             strict.take(); // only read for what it offers: a server's own extensions there do not matter
+            includesPatient = lists(capabilities, "Observation", INCLUDE_PATIENT);
             return capabilities;
         } catch (RuntimeException e) {
             throw failed("the server's CapabilityStatement (GET " + base + "/metadata)", e, true);
@@ -220,29 +228,93 @@ public final class PopulationReader {
         }
     }
 
+    /** Reads each Patient on its own, whatever the server lists: what the include is compared with (JpaIncludeTest). */
+    void readPatientsOnTheirOwn() {
+        includesPatient = false;
+    }
+
+    /**
+     * Whether {@code capabilities} lists {@code include} among a type's searchInclude, by name: "*"
+     * is not taken at its word (the tests' in-memory HAPI RestfulServer, which ignores includes,
+     * passed for one that honours them when it counted).
+     */
+    static boolean lists(CapabilityStatement capabilities, String type, String include) {
+        return capabilities.getRest().stream().flatMap(rest -> rest.getResource().stream())
+                .filter(resource -> type.equals(resource.getType()))
+                .flatMap(resource -> resource.getSearchInclude().stream())
+                .anyMatch(listed -> include.equals(listed.getValue()));
+    }
+
     /**
      * One patient's data: the Patient (left out when the server has none), the Observations with the
-     * finding codes and the Conditions that hold.
+     * finding codes and the Conditions that hold, in that order, labelled alike whether the Patient
+     * came with the findings or was read on its own.
      */
     public List<InputReader.Entry> patient(String id) throws ReadFailed {
+        if (includesPatient == null) {
+            try {
+                capabilities();
+            } catch (ReadFailed e) {
+                includesPatient = false; // plain searches then, which say what fails
+            }
+        }
         List<InputReader.Entry> entries = new ArrayList<>();
         String what = "Patient/" + id;
+        String findings = "Observation?patient=" + encode(id) + "&code=" + encode(String.join(",", Codes.findingTokens()))
+                + "&_count=" + PAGE_SIZE;
         try {
-            try {
-                Patient patient = strictly(what, false, () -> client.read().resource(Patient.class).withId(id).execute());
-                entries.add(new InputReader.Entry(patient, "fetched Patient/" + id));
-            } catch (ResourceNotFoundException | ResourceGoneException e) {
-                // the findings name a patient the server does not hold: assessed without age
-                strict.take();
+            if (Boolean.TRUE.equals(includesPatient)) {
+                Bundle found = searchBundle(findings + "&_include=" + encode(INCLUDE_PATIENT), "findings of " + what);
+                Patient patient = included(found, id, "findings of " + what);
+                if (patient == null) {
+                    // No finding to include it with, or a server that lists the include but ignores it: read on its own.
+                    readPatient(id, entries);
+                } else {
+                    entries.add(new InputReader.Entry(patient, "fetched Patient/" + id));
+                }
+                entries.addAll(InputReader.entries(found, "fetched findings of " + what));
+            } else {
+                readPatient(id, entries);
+                entries.addAll(search(findings, "findings of " + what));
             }
-            entries.addAll(search("Observation?patient=" + encode(id) + "&code="
-                    + encode(String.join(",", Codes.findingTokens())) + "&_count=" + PAGE_SIZE, "findings of " + what));
             entries.addAll(search("Condition?patient=" + encode(id) + "&clinical-status=" + String.join(",", HOLDING)
                     + "&_count=" + PAGE_SIZE, "conditions of " + what));
             return entries;
         } catch (RuntimeException e) {
             throw failed(what, e, false);
         }
+    }
+
+    private void readPatient(String id, List<InputReader.Entry> entries) throws ReadFailed {
+        try {
+            Patient patient = strictly("Patient/" + id, false, () -> client.read().resource(Patient.class).withId(id).execute());
+            entries.add(new InputReader.Entry(patient, "fetched Patient/" + id));
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            // the findings name a patient the server does not hold: assessed without age
+            strict.take();
+        }
+    }
+
+    /**
+     * The Patient the server included with the findings, taken out of {@code found} (each page
+     * includes it again), so that the findings stand as a plain search gives them; null when none
+     * was included. Anything else included was not asked for and refuses the answer.
+     */
+    private static Patient included(Bundle found, String id, String what) throws ReadFailed {
+        Patient patient = null;
+        for (Iterator<Bundle.BundleEntryComponent> entries = found.getEntry().iterator(); entries.hasNext(); ) {
+            Bundle.BundleEntryComponent entry = entries.next();
+            if (entry.getSearch().getMode() != Bundle.SearchEntryMode.INCLUDE) {
+                continue;
+            }
+            entries.remove();
+            if (!(entry.getResource() instanceof Patient included) || !id.equals(included.getIdElement().getIdPart())) {
+                throw new ReadFailed(what, "the server included a resource that was not asked for (only Patient/"
+                        + id + " was), so none of it is used", false, Cause.INVALID, 0);
+            }
+            patient = patient == null ? included : patient;
+        }
+        return patient;
     }
 
     /**
@@ -265,6 +337,11 @@ public final class PopulationReader {
     }
 
     private List<InputReader.Entry> search(String url, String what) throws ReadFailed {
+        return InputReader.entries(searchBundle(url, what), "fetched " + what);
+    }
+
+    /** Every page of a search, their entries in one Bundle. */
+    private Bundle searchBundle(String url, String what) throws ReadFailed {
         Bundle bundle = strictly(what, false, () -> client.search().byUrl(url).returnBundle(Bundle.class).execute());
         Bundle page = bundle;
         Set<String> seen = new HashSet<>();
@@ -276,7 +353,7 @@ public final class PopulationReader {
             page = next(page, what, seen, false);
             bundle.getEntry().addAll(page.getEntry());
         }
-        return InputReader.entries(bundle, "fetched " + what);
+        return bundle;
     }
 
     /** The next page, when its link stays on the server and names no page read before. */

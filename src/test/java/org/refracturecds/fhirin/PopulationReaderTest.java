@@ -42,6 +42,8 @@ class PopulationReaderTest {
                 entries.stream().map(e -> e.resource().getClass()).toList());
         assertTrue(server.received.contains("GET /Condition?patient=good&clinical-status=active,recurrence,relapse"
                 + "&_count=100"), server.received.toString());
+        // a server whose CapabilityStatement does not list Observation:patient: the Patient is read on its own
+        assertTrue(server.received.contains("GET /Patient/good"), server.received.toString());
     }
 
     @Test

@@ -1,0 +1,164 @@
+package org.refracturecds.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.Device;
+import org.hl7.fhir.r4.model.DiagnosticReport;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.fhirin.Codes;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
+
+/**
+ * {@code assess} on an NDJSON file of a population, as a Bulk Data export writes it (grouped by
+ * resource type): the RiskAssessments and the errors, byte for byte, against golden output taken
+ * from the run as it was before it used both cores (one SHA-256 a line, with the patient it is
+ * about, so a difference names the patient). After a deliberate change to what a RiskAssessment
+ * holds, regenerate with {@code mvn test -Dtest=PopulationFileTest -Dgolden.update=true}.
+ */
+class PopulationFileTest {
+
+    private static final Path GOLDEN = ExamplesTest.GOLDEN.resolve("population-500.sha256");
+    private static final Path GOLDEN_ERR = ExamplesTest.GOLDEN.resolve("population-500.err");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPopulationWithProblems_givesTheSameBytesAsBefore() throws IOException {
+        // given 500 synthetic patients and a few with problems, grouped by resource type
+        Path file = dir.resolve("population.ndjson");
+        Files.writeString(file, ndjson(population()));
+
+        // when it is assessed
+        CliRun run = CliRun.of("assess", file.toString());
+
+        // then every usable patient has its RiskAssessment, in the order of before, and the others their error
+        String hashes = lineHashes(run.out());
+        if (Boolean.getBoolean("golden.update")) {
+            Files.writeString(GOLDEN, hashes);
+            Files.writeString(GOLDEN_ERR, run.err());
+        }
+        assertTrue(Files.exists(GOLDEN), "no golden output " + GOLDEN + ": run with -Dgolden.update=true and review it");
+        assertEquals(2, run.exit(), run.err());
+        assertEquals(Files.readString(GOLDEN_ERR), run.err());
+        assertEquals(Files.readString(GOLDEN), hashes);
+        assertEquals(500 + 6, run.out().lines().count());
+    }
+
+    /** One line per RiskAssessment: its patient and the SHA-256 of its bytes. */
+    private static String lineHashes(String out) {
+        StringBuilder hashes = new StringBuilder();
+        for (String line : out.split("\n", -1)) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            int subject = line.indexOf("\"subject\":{\"reference\":\"") + "\"subject\":{\"reference\":\"".length();
+            hashes.append(line, subject, line.indexOf('"', subject)).append(' ').append(sha256(line)).append('\n');
+        }
+        return hashes.toString();
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The resources in the order of an export: Patients, then Observations, then the other types. */
+    private static String ndjson(List<Resource> resources) {
+        IParser json = FhirContext.forR4Cached().newJsonParser();
+        List<String> order = List.of("Patient", "Observation", "DiagnosticReport", "Condition", "Device");
+        List<Resource> sorted = new ArrayList<>(resources);
+        sorted.sort(Comparator.comparing(r -> order.indexOf(r.fhirType())));
+        StringBuilder text = new StringBuilder();
+        sorted.forEach(r -> text.append(json.encodeResourceToString(r)).append('\n'));
+        return text.toString();
+    }
+
+    /**
+     * SyntheticPopulation's 500 and its unusable patient (PVP-E117), and: a finding entered in error;
+     * a patient with an excluded condition; one without NPEC and RR (scenarios); a reduction rate
+     * outside the study's; a finding dated in the future; findings in a DiagnosticReport; and a
+     * Device, which no patient's findings use (a notice on every patient's RiskAssessment).
+     */
+    private static List<Resource> population() {
+        List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("syn", 500));
+        List<Resource> odd = SyntheticPopulation.resources("odd", 6).stream()
+                .filter(r -> !"oddunusable".equals(r.getIdElement().getIdPart())
+                        && !(r instanceof Observation o && o.getSubject().getReference().equals("Patient/oddunusable")))
+                .toList();
+        resources.addAll(odd);
+        for (int i = 0; i < resources.size(); i++) {
+            if (!resources.get(i).getIdElement().hasIdPart()) {
+                resources.get(i).setId("f" + i); // as an export gives every resource its id
+            }
+        }
+        List<Observation> oddFindings = odd.stream().filter(Observation.class::isInstance).map(Observation.class::cast)
+                .toList();
+        findingOf(oddFindings, "odd0", "intravertebral-cleft").setStatus(Observation.ObservationStatus.ENTEREDINERROR);
+        Condition cancer = new Condition();
+        cancer.setId("odd1-cancer");
+        cancer.setSubject(new Reference("Patient/odd1"));
+        cancer.getClinicalStatus().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "active", null));
+        cancer.getCode().addCoding(new Coding(Codes.SNOMED, "94602001", null));
+        resources.add(cancer);
+        resources.remove(findingOf(oddFindings, "odd2", "npec-pattern"));
+        resources.remove(findingOf(oddFindings, "odd2", "reduction-rate"));
+        findingOf(oddFindings, "odd3", "reduction-rate").setValue(new Quantity().setValue(40).setUnit("%")
+                .setSystem(Codes.UCUM).setCode("%"));
+        findingOf(oddFindings, "odd4", "endplate-cortical-disruption").setEffective(new DateTimeType("2099-01-01"));
+        DiagnosticReport report = new DiagnosticReport();
+        report.setId("odd5-mri");
+        report.setStatus(DiagnosticReport.DiagnosticReportStatus.FINAL);
+        report.getCode().setText("MRI of the thoracolumbar spine");
+        report.setSubject(new Reference("Patient/odd5"));
+        report.setEffective(new DateTimeType("2025-03-05"));
+        for (Observation finding : oddFindings) {
+            if (finding.getSubject().getReference().equals("Patient/odd5")) {
+                finding.setSubject(null);
+                finding.setEffective(null);
+                report.addResult(new Reference("Observation/" + finding.getIdElement().getIdPart()));
+            }
+        }
+        resources.add(report);
+        ((Patient) odd.get(0)).setBirthDateElement(new DateType("2010-01-01"));
+        Device scanner = new Device();
+        scanner.setId("scanner");
+        scanner.addDeviceName().setName("MRI scanner").setType(Device.DeviceNameType.USERFRIENDLYNAME);
+        resources.add(scanner);
+        return resources;
+    }
+
+    private static Observation findingOf(List<Observation> findings, String patient, String code) {
+        return findings.stream().filter(o -> o.getSubject().getReference().equals("Patient/" + patient)
+                && o.getCode().getCodingFirstRep().getCode().equals(code)).findFirst().orElseThrow();
+    }
+
+}
