@@ -75,11 +75,12 @@ public class CqlBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        RuleSet rules = RuleSet.loadBundled();
+        Path rulesDir = Path.of("rules");
+        RuleSet rules = RuleSet.load(rulesDir);
         assessor = new Assessor(rules, new Settings(null));
         mapper = new ObservationMapper(rules.vocabulary(), References.ofFiles(), Clock.systemUTC());
         InputReader reader = new InputReader(FhirContext.forR4Cached());
-        cql = CqlRiskModel.compile(rules, Path.of("rules"));
+        cql = CqlRiskModel.compile(rules, rulesDir);
 
         List<String> checked = new ArrayList<>();
         double[] largest = new double[2];
