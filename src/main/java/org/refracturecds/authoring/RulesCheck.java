@@ -136,8 +136,7 @@ public final class RulesCheck {
         } finally {
             deleteQuietly(dir);
         }
-        String version = result.get().version() == null ? null
-                : result.get().version() + " sha256:" + result.get().hash().substring(0, 12);
+        String version = result.get().version() == null ? null : label(result.get().version(), result.get().hash());
         return new Outcome(null, List.copyOf(problems), null, (System.nanoTime() - start) / 1_000_000,
                 (THREADS.getCurrentThreadCpuTime() - cpu) / 1_000_000, version);
     }
@@ -217,11 +216,16 @@ public final class RulesCheck {
             }
             return new Kept(new Outcome(rules, List.copyOf(problems), null, (System.nanoTime() - start) / 1_000_000,
                     (THREADS.getCurrentThreadCpuTime() - cpu) / 1_000_000,
-                    rules == null ? null : rules.version() + " sha256:" + rules.shortHash()),
+                    rules == null ? null : label(rules.version(), rules.hash())),
                     read != null && read.problems().isEmpty() ? read : null);
         } finally {
             deleteQuietly(dir);
         }
+    }
+
+    /** "2.0.0 sha256:0123456789ab": the version and short hash an {@link Outcome} shows. */
+    private static String label(String version, String sha256) {
+        return version + " sha256:" + sha256.substring(0, 12);
     }
 
     /** The scenario files of a folder's files, under tests/. */

@@ -2,10 +2,7 @@ package org.refracturecds.engine;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +104,7 @@ public final class QuickCheck {
 
     /** The file compiled alone, from those kept when it was seen before; null when Drools gave up on it. */
     private Alone alone(String name, byte[] bytes, String origin) {
-        String key = origin + "\u0000" + name + "\u0000" + sha256(bytes);
+        String key = origin + "\u0000" + name + "\u0000" + RulesCache.sha256(bytes);
         synchronized (kept) {
             if (kept.containsKey(key)) {
                 return kept.get(key);
@@ -205,11 +202,4 @@ public final class QuickCheck {
         return Optional.of(all);
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
 }

@@ -148,10 +148,6 @@ public final class RulesVersions {
         return database.read(connection -> readFiles(connection, FILES, id));
     }
 
-    /**
-     * Inserts rules files under one parent row: {@code sql} takes the parent's id, the file's path
-     * and its bytes (a publication's files here, a workbench draft's in {@link WorkbenchDrafts}).
-     */
     /** The files by path that {@code sql} (path, content; one parameter, the owner's id) selects: a publication's or a draft's. */
     static Map<String, byte[]> readFiles(Connection connection, String sql, long id) throws SQLException {
         Map<String, byte[]> files = new TreeMap<>();
@@ -166,6 +162,10 @@ public final class RulesVersions {
         return files;
     }
 
+    /**
+     * Inserts rules files under one parent row: {@code sql} takes the parent's id, the file's path
+     * and its bytes (a publication's files here, a workbench draft's in {@link WorkbenchDrafts}).
+     */
     static void insertFiles(Connection connection, String sql, long id, Map<String, byte[]> files) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(sql)) {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +73,7 @@ final class Drafts {
         if (missing.isEmpty()) {
             return outcome;
         }
-        List<RuleProblem> problems = new java.util.ArrayList<>(outcome.problems());
+        List<RuleProblem> problems = new ArrayList<>(outcome.problems());
         problems.addAll(missing);
         return new RulesCheck.Outcome(outcome.rules(), problems, outcome.report(), outcome.millis(), outcome.cpuMillis(),
                 outcome.version());

@@ -1,12 +1,14 @@
 package org.refracturecds.workbench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.refracturecds.facts.VertebralLevel;
 import org.refracturecds.http.HttpError;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +32,6 @@ final class ScenarioForm {
     private static final List<String> PATTERNS = List.of("none", "upper", "lower", "upper-and-lower", "not reported");
     private static final List<String> BANDS = List.of("low", "moderate", "high");
     private static final List<String> INDICATORS = List.of("info", "warning", "critical");
-    private static final Pattern LEVEL = Pattern.compile("(T([4-9]|1[0-2])|L[1-5])(\\s*,\\s*(T([4-9]|1[0-2])|L[1-5]))*");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
     private static final Pattern RANGE = Pattern.compile("-?\\d+(\\.\\d+)?% to -?\\d+(\\.\\d+)?%");
     private static final Pattern NOTICE = Pattern.compile("PVP-[A-Z]\\d{3}");
@@ -116,7 +117,7 @@ final class ScenarioForm {
         }
         scenario.put("name", name);
         String level = form.path("level").asText("").strip();
-        if (!LEVEL.matcher(level).matches()) {
+        if (!levels(level)) {
             throw refused("level", "give the vertebra, T4 to L5, or several with a comma: T11, T12");
         }
         scenario.put("level", level);
@@ -244,5 +245,11 @@ final class ScenarioForm {
 
     private static HttpError refused(String field, String what) {
         return new HttpError(400, CODE, field, what);
+    }
+
+    /** Whether {@code text} names one level the paper studied (T4 to L5), or several with commas, as written there. */
+    private static boolean levels(String text) {
+        return Arrays.stream(text.split(",", -1)).map(String::strip)
+                .allMatch(name -> VertebralLevel.byName(name).filter(level -> level.name().equals(name)).isPresent());
     }
 }

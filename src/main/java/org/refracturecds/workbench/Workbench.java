@@ -279,15 +279,15 @@ public final class Workbench {
         json(ctx, body);
     }
 
-    /** A change sent to a table of a draft: who, which draft, the JSON sent, its {@code path}, and the draft's files. */
-    private record TableEdit(User user, WorkbenchDrafts.Draft draft, JsonNode body, String path, Map<String, byte[]> files) {
+    /** A change sent to a draft: who (allowed to change it), which draft, the JSON sent, and the draft's files (a copy to change). */
+    private record DraftEdit(User user, WorkbenchDrafts.Draft draft, JsonNode body, Map<String, byte[]> files) {
     }
 
-    private TableEdit tableEdit(Context ctx) throws SQLException, IOException {
+    private DraftEdit draftEdit(Context ctx) throws SQLException, IOException {
         User user = guard(ctx);
         WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
         JsonNode body = json.readTree(ctx.bodyAsBytes());
-        return new TableEdit(user, draft, body, body.path("path").asText(), new TreeMap<>(drafts.files(draft.id())));
+        return new DraftEdit(user, draft, body, new TreeMap<>(drafts.files(draft.id())));
     }
 
     /**
@@ -295,11 +295,9 @@ public final class Workbench {
      * as it now is: every problem at its cell. The scenarios follow from {@code GET .../check}.
      */
     private void saveFile(Context ctx) throws SQLException, IOException {
-        TableEdit edit = tableEdit(ctx);
-        User user = edit.user();
-        WorkbenchDrafts.Draft draft = edit.draft();
+        DraftEdit edit = draftEdit(ctx);
         JsonNode body = edit.body();
-        String path = edit.path();
+        String path = body.path("path").asText();
         Map<String, byte[]> files = edit.files();
         byte[] old = files.get(path);
         if (old == null || !path.endsWith(".drl.csv") || !body.path("rows").isArray()) {
@@ -310,7 +308,7 @@ public final class Workbench {
                 .constructCollectionType(List.class, json.getTypeFactory().constructCollectionType(List.class, String.class)));
         lockedUnchanged(path, RuleGrid.rows(old), rows);
         byte[] content = RuleGrid.csv(rows, old);
-        drafts.save(user, draft, path, content);
+        drafts.save(edit.user(), edit.draft(), path, content);
         files.put(path, content);
         json(ctx, check(files, false));
     }
@@ -321,9 +319,9 @@ public final class Workbench {
      * draft's tables again and its checks, the scenarios following from {@code GET .../check}.
      */
     private void changeRows(Context ctx) throws SQLException, IOException {
-        TableEdit edit = tableEdit(ctx);
+        DraftEdit edit = draftEdit(ctx);
         JsonNode body = edit.body();
-        String path = edit.path();
+        String path = body.path("path").asText();
         Map<String, byte[]> files = edit.files();
         byte[] old = files.get(path);
         if (old == null || !path.endsWith(".drl.csv") || !(body.path("after").isInt() || body.path("remove").isInt())) {
@@ -342,13 +340,12 @@ public final class Workbench {
 
     /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
     private void keepPreview(Context ctx) throws SQLException, IOException {
-        User user = guard(ctx);
-        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode form = json.readTree(ctx.bodyAsBytes());
-        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        DraftEdit edit = draftEdit(ctx);
+        JsonNode form = edit.body();
+        Map<String, byte[]> files = edit.files();
         byte[] kept = preview.keep(compiled(files), Preview.Patient.of(form), form.path("name").asText(null),
                 files.get(Preview.SCENARIO_FILE));
-        drafts.save(user, draft, Preview.SCENARIO_FILE, kept);
+        drafts.save(edit.user(), edit.draft(), Preview.SCENARIO_FILE, kept);
         files.put(Preview.SCENARIO_FILE, kept);
         json(ctx, check(files, true));
     }
@@ -368,10 +365,9 @@ public final class Workbench {
      * draft's checks with the scenarios run, as keeping a preview does.
      */
     private void changeScenario(Context ctx, boolean delete) throws SQLException, IOException {
-        User user = guard(ctx);
-        WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode form = json.readTree(ctx.bodyAsBytes());
-        Map<String, byte[]> files = new TreeMap<>(drafts.files(draft.id()));
+        DraftEdit edit = draftEdit(ctx);
+        JsonNode form = edit.body();
+        Map<String, byte[]> files = edit.files();
         String path;
         byte[] content;
         if (form.hasNonNull("where") && !form.path("where").asText().isBlank()) {
@@ -392,7 +388,7 @@ public final class Workbench {
             content = ScenarioText.put(path, files.get(path), null,
                     ScenarioForm.scenario(null, form, ScenarioForm.guidanceIds(files)));
         }
-        drafts.save(user, draft, path, content);
+        drafts.save(edit.user(), edit.draft(), path, content);
         files.put(path, content);
         json(ctx, check(files, true));
     }
