@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>A node with a rules folder publishes the folder's rules when it has loaded them (at start,
  * or after an edit that compiled and passed its scenarios) and they are not the published ones.</li>
- * <li>Every node reads the published version every poll interval and, when it is not the one it
- * serves, loads it from the database as a reload of a folder would (compiled, scenarios run) and
- * swaps it in. So every node serves a publication within the poll interval plus the time to load
- * it. A node that cannot load it keeps its rules, says so in its status and is not ready
+ * <li>Every node reads the published version every poll interval, and on PostgreSQL also as soon
+ * as a publication commits (LISTEN/NOTIFY), and, when it is not the one it serves, loads it from
+ * the database as a reload of a folder would (compiled, scenarios run) and swaps it in. So on
+ * PostgreSQL every node serves a publication within the time to load it (the poll is the fallback
+ * while the signal's connection is down); on H2, which one node alone uses, the node that
+ * publishes swaps at once. A node that cannot load it keeps its rules, says so in its status and is not ready
  * ({@link #readiness()}) until a version it can load is published.</li>
  * <li>A node without a folder (the bundled rules) never publishes: with nothing published, it
  * serves its bundled rules and counts as in sync.</li>
@@ -85,6 +87,8 @@ public final class RulesSync implements AutoCloseable {
     private Unpublished unpublished;
     /** A database failure already logged, so that a database that stays down is logged once. */
     private String pollFailure;
+    /** On PostgreSQL, what tells this node of a publication at once, so it need not wait for the poll. */
+    private AutoCloseable listening;
 
     /** @param node this node's name in publications and audit rows, e.g. its host name and port */
     public RulesSync(LiveRules rules, RulesVersions versions, AuditTrail audit, Duration every, Supplier<String> node,
@@ -116,6 +120,7 @@ public final class RulesSync implements AutoCloseable {
         poll();
         rules.onFolderReload(this::folderReloaded);
         poller.scheduleWithFixedDelay(this::poll, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        listening = versions.onPublished(() -> poller.execute(this::poll)).orElse(null);
     }
 
     /**
@@ -331,6 +336,13 @@ public final class RulesSync implements AutoCloseable {
 
     @Override
     public void close() {
+        if (listening != null) {
+            try {
+                listening.close();
+            } catch (Exception e) {
+                LOG.debug("rules: no longer listening for publications: {}", e.getMessage());
+            }
+        }
         poller.shutdownNow();
     }
 }

@@ -1,10 +1,12 @@
 package org.refracturecds.store;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.Statement;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -55,6 +57,7 @@ public final class Database implements AutoCloseable {
     }
 
     private final HikariDataSource pool;
+    private final Settings settings;
     /**
      * Whether writes are forced to disk by hand: H2 answers a commit before it has written it (its
      * store writes every half second, WRITE_DELAY), so acknowledged rows were lost when the process
@@ -65,8 +68,9 @@ public final class Database implements AutoCloseable {
     /** The {@link #ping} running, which a ping asked meanwhile waits for rather than starting another. */
     private CompletableFuture<Void> ping = CompletableFuture.completedFuture(null);
 
-    private Database(HikariDataSource pool, boolean h2File, boolean postgreSql) {
+    private Database(HikariDataSource pool, Settings settings, boolean h2File, boolean postgreSql) {
         this.pool = pool;
+        this.settings = settings;
         this.h2File = h2File;
         this.postgreSql = postgreSql;
     }
@@ -109,7 +113,7 @@ public final class Database implements AutoCloseable {
             try (Connection connection = pool.getConnection()) {
                 postgreSql = "PostgreSQL".equals(connection.getMetaData().getDatabaseProductName());
             }
-            Database database = new Database(pool, settings.url().startsWith("jdbc:h2:")
+            Database database = new Database(pool, settings, settings.url().startsWith("jdbc:h2:")
                     && !settings.url().startsWith("jdbc:h2:mem:"), postgreSql);
             database.warnWhenCommitsAreNotDurable();
             return database;
@@ -227,6 +231,30 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw new CompletionException(e);
         }
+    }
+
+    /**
+     * Within {@code connection}'s transaction, tells every node listening on {@code channel}
+     * ({@link #listen}) that something changed; PostgreSQL delivers it when the transaction
+     * commits, and not if it rolls back. Nothing on H2, which one node alone uses.
+     */
+    public void signal(Connection connection, String channel) throws SQLException {
+        if (postgreSql) {
+            try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, '')")) {
+                notify.setString(1, channel);
+                notify.execute();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code onSignal} whenever a node {@link #signal}s {@code channel}, and once each time
+     * listening starts or starts again, for what was signalled meanwhile. On PostgreSQL, one
+     * connection of its own (outside the pool) waits for the signals; when it breaks it is opened
+     * again. Empty on H2, where the caller's polling is all there is.
+     */
+    public Optional<AutoCloseable> listen(String channel, Runnable onSignal) {
+        return postgreSql ? Optional.of(Listener.start(settings, channel, onSignal)) : Optional.empty();
     }
 
     /** A PostgreSQL server whose administrator turned durable commits off is named in the log at start-up. */

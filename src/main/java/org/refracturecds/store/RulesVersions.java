@@ -53,6 +53,9 @@ public final class RulesVersions {
             FROM rules_file
             WHERE rules_version_id = ?""";
 
+    /** The channel on which a publication is signalled to every node on a PostgreSQL database. */
+    private static final String PUBLISHED = "pvp_rules_published";
+
     private final Database database;
     private final Clock clock;
 
@@ -96,8 +99,17 @@ public final class RulesVersions {
             }
             insertFiles(connection, INSERT_FILE, id, files);
             AuditTrail.insert(connection, audit);
+            database.signal(connection, PUBLISHED);
             return Optional.of(new Published(id, sha256, version, now.toInstant(), publishedBy));
         });
+    }
+
+    /**
+     * Runs {@code onPublished} as soon as any node or command publishes, on PostgreSQL (where it
+     * is told at the commit); empty on H2, where polling {@link #live} is all there is.
+     */
+    public Optional<AutoCloseable> onPublished(Runnable onPublished) {
+        return database.listen(PUBLISHED, onPublished);
     }
 
     /** The rules published last, or empty when none has been. */

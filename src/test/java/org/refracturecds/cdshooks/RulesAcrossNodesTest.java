@@ -234,6 +234,39 @@ class RulesAcrossNodesTest {
         }
     }
 
+    @Test
+    void onPostgreSql_aNodeLearnsOfAPublicationAtOnce_notAtItsNextPoll_evenAfterItsSignalConnectionBroke()
+            throws Exception {
+        Map<String, Object> hourly = new java.util.HashMap<>(settings);
+        hourly.put("rulesPollSeconds", 3600);
+        Map<String, byte[]> good = files(rules);
+        try (RunningService c = new RunningService(dir.resolve("c"), hourly)) {
+            for (String version : List.of("2.0.7", "2.0.8")) {
+                Map<String, byte[]> edited = new TreeMap<>(good);
+                edited.put("model.drl.csv", new String(good.get("model.drl.csv"), StandardCharsets.UTF_8)
+                        .replace("xiong-2021-logistic,2.0.0,", "xiong-2021-logistic," + version + ",")
+                        .getBytes(StandardCharsets.UTF_8));
+                try (Database direct = Database.open(database)) {
+                    new RulesVersions(direct, Clock.systemUTC()).publish(RuleSet.hashOf(edited), version,
+                            "user test (rules publish)", edited, List.of());
+                    JsonNode onC = await(c, s -> s.get("version").asText().equals(version));
+                    assertTrue(onC.get("inSync").asBoolean(), onC.toString());
+                    // The connection that waits for the signals breaks (a restart of PostgreSQL, a
+                    // firewall): every node's is ended; each opens another.
+                    int ended = direct.read(connection -> {
+                        try (PreparedStatement end = connection.prepareStatement("SELECT COUNT(*) FILTER (WHERE"
+                                + " pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'");
+                             ResultSet row = end.executeQuery()) {
+                            row.next();
+                            return row.getInt(1);
+                        }
+                    });
+                    assertEquals(3, ended, "one listening connection per node");
+                }
+            }
+        }
+    }
+
     /** How many rules-refused rows the nodes wrote for a version after two more polls, and how many nodes wrote them. */
     private List<Integer> refusals(String sha) throws Exception {
         Thread.sleep(2 * POLL_SECONDS * 1000L + 500);
