@@ -92,6 +92,27 @@ class ViewLinkTest {
         Files.writeString(Path.of("target/view-after-pvp.html"), html);
     }
 
+    /**
+     * Cards' page ids begin with the time they were made, so the database adds them at one end of
+     * its index (a random id rewrote a page of the index per card); the other 26 bytes stay random.
+     */
+    @Test
+    void pageIds_madeTogether_beginWithTheTimeInMilliseconds_andDifferInTheirRandomRest() throws Exception {
+        java.util.Set<String> rests = new java.util.HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            long before = System.currentTimeMillis();
+            String link = pageLink(CdsServiceTest.only(service.post("/cds-services/pvp-refracture-risk",
+                    RunningService.example("patient-view.json")).body().path("cards")));
+            long after = System.currentTimeMillis();
+            byte[] id = java.util.Base64.getUrlDecoder().decode(link.replaceAll(".*/view/([^?]+)\\?.*", "$1"));
+
+            assertEquals(32, id.length);
+            long millis = java.nio.ByteBuffer.wrap(new byte[] {0, 0, id[0], id[1], id[2], id[3], id[4], id[5]}).getLong();
+            assertTrue(millis >= before && millis <= after, millis + " not within " + before + ".." + after);
+            assertTrue(rests.add(java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(id, 6, 32))));
+        }
+    }
+
     @Test
     void anAlteredLink_isRefusedWithItsCode() throws Exception {
         JsonNode card = CdsServiceTest.only(service.post("/cds-services/pvp-refracture-preop",
