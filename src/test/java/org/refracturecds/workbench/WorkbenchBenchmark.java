@@ -27,12 +27,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Publishing from the workbench to every node (issue 15, docs/PERFORMANCE.md): two nodes on one
- * PostgreSQL with their bundled settings' poll interval (5 s); a draft of the live rules with one
- * cell changed (the High band's meaning, so every scenario still passes), submitted before the
- * timing starts. Timed: the approver's approval on node A (the draft checked again, published, A
- * swapped) until node B's {@code /rules/status} serves the same rules. Each approval is timed on its
- * own; B is asked every 5 ms.
+ * The workbench's preview and publishing, over HTTP (issue 15, docs/PERFORMANCE.md), on two nodes
+ * on one PostgreSQL with the bundled settings' poll interval (5 s). Each call is timed on its own:
+ * <ul>
+ * <li>{@code approveUntilEveryNodeServesIt}: a draft of the live rules with one cell changed (the
+ * High band's meaning, so every scenario still passes) is made and submitted before the timing
+ * starts; timed, the approver's approval on node A (the draft checked again, published, A swapped)
+ * until node B's {@code /rules/status} serves the same rules (asked every 5 ms).</li>
+ * <li>{@code previewAWhatIfPatient}: the card and page of a what-if patient on a draft, with the
+ * rows that fired, as the page asks for it.</li>
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -40,7 +44,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 @Warmup(iterations = 5)
 @Measurement(iterations = 20)
 @Fork(1)
-public class PublishBenchmark {
+public class WorkbenchBenchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** bands.drl.csv: the High band's row and its meaning column (1-based), as WorkbenchDraftsTest has them. */
@@ -54,12 +58,12 @@ public class PublishBenchmark {
     private String authorCsrf;
     private WorkbenchClient approver;
     private String approverCsrf;
-    private long draft;
     private int edits;
+    private long previewed;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        dir = Files.createTempDirectory("publish-benchmark");
+        dir = Files.createTempDirectory("workbench-benchmark");
         Database.Settings database = TestDatabase.POSTGRESQL.fresh(dir);
         Map<String, Object> settings = Map.of("database", database.url(), "databaseUser", database.user(),
                 "rulesPollSeconds", 5);
@@ -70,15 +74,30 @@ public class PublishBenchmark {
         approver = new WorkbenchClient();
         approverCsrf = WorkbenchClient.hidden(approver.signInLocally(a.base, "abe", WorkbenchService.PASSWORD).body(),
                 "csrf");
+        previewed = newDraft("previews");
     }
 
-    /** A new draft of the live rules with the High band's meaning changed, checked and submitted. */
-    @Setup(Level.Invocation)
-    public void submitADraft() throws Exception {
-        HttpResponse<String> made = author.postForm(a.base + "/workbench/drafts", Map.of("note", "benchmark "
-                + edits, "csrf", authorCsrf));
+    /** A draft of the live rules, made and submitted before an approval is timed. */
+    @State(Scope.Thread)
+    public static class Submitted {
+        long draft;
+
+        @Setup(Level.Invocation)
+        public void submit(WorkbenchBenchmark nodes) throws Exception {
+            draft = nodes.submitADraft();
+        }
+    }
+
+    private long newDraft(String note) throws Exception {
+        HttpResponse<String> made = author.postForm(a.base + "/workbench/drafts", Map.of("note", note, "csrf",
+                authorCsrf));
         String location = expect(303, made).headers().firstValue("Location").orElseThrow();
-        draft = Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+        return Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+    }
+
+    /** A new draft of the live rules with the High band's meaning changed, checked and submitted; its id. */
+    long submitADraft() throws Exception {
+        long draft = newDraft("benchmark " + edits);
         JsonNode data = JSON.readTree(expect(200, author.get(a.base + "/workbench/api/drafts/" + draft)).body());
         ArrayNode rows = null;
         for (JsonNode file : data.path("files")) {
@@ -93,11 +112,13 @@ public class PublishBenchmark {
         expect(200, author.postJson(a.base + "/workbench/api/drafts/" + draft + "/files", body.toString(), authorCsrf));
         expect(200, author.get(a.base + "/workbench/api/drafts/" + draft + "/check"));
         expect(303, author.postForm(a.base + "/workbench/drafts/" + draft + "/submit", Map.of("csrf", authorCsrf)));
+        return draft;
     }
 
     @Benchmark
-    public String approveUntilEveryNodeServesIt() throws Exception {
-        expect(303, approver.postForm(a.base + "/workbench/drafts/" + draft + "/approve", Map.of("csrf", approverCsrf)));
+    public String approveUntilEveryNodeServesIt(Submitted submitted) throws Exception {
+        expect(303, approver.postForm(a.base + "/workbench/drafts/" + submitted.draft + "/approve",
+                Map.of("csrf", approverCsrf)));
         String published = status(a).path("sha256").asText();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!status(b).path("sha256").asText().equals(published)) {
@@ -107,6 +128,14 @@ public class PublishBenchmark {
             Thread.sleep(5);
         }
         return published;
+    }
+
+    /** The what-if patient of WorkbenchDraftsTest's preview: T12 after PVP, every finding present, RR 12%. */
+    @Benchmark
+    public String previewAWhatIfPatient() throws Exception {
+        return expect(200, author.postJson(a.base + "/workbench/api/drafts/" + previewed + "/preview",
+                "{\"level\":\"T12\",\"phase\":\"post-operative\",\"IVC\":\"present\",\"EPD\":\"present\","
+                        + "\"NPEC\":\"upper-and-lower\",\"RR\":\"12\"}", authorCsrf)).body();
     }
 
     private JsonNode status(WorkbenchService node) throws Exception {
