@@ -315,9 +315,7 @@
   function problemCell(problem) {
     if (!problem.row) { return null; }
     if (problem.column) { return cellAt(problem.file, problem.row, problem.column); }
-    var cells = document.querySelectorAll('td[data-file="' + problem.file + '"][data-row="' + problem.row + '"]');
-    if (!cells.length) { return null; }
-    return /Source/.test(problem.message) ? cells[cells.length - 1] : cells[0];
+    return document.querySelector('td[data-file="' + problem.file + '"][data-row="' + problem.row + '"]');
   }
 
   function summary(check, failing) {

@@ -104,11 +104,36 @@ class RuleSetTest {
     }
 
     @Test
-    void rowWithoutSource_isReportedAtItsRow(@TempDir Path dir) throws IOException {
+    void rowWithoutSource_isReportedAtItsSourceCell(@TempDir Path dir) throws IOException {
         RuleFolders.copyWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
                 "under 5%,\n");
         RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
-        assertEquals("bands.drl.csv row 13", problem.where());
+        assertEquals("bands.drl.csv row 13, column F (Source)", problem.where());
+    }
+
+    @Test
+    void rowWithoutSource_inASpreadsheet_isRefusedAtItsSourceCell(@TempDir Path dir) throws Exception {
+        // given a table saved from Excel with one row's Source emptied
+        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
+                "under 5%,\n");
+        Files.write(dir.resolve("bands.drl.xlsx"), Spreadsheets.xlsxOf(dir.resolve("bands.drl.csv")));
+        Files.delete(dir.resolve("bands.drl.csv"));
+
+        // when loaded, then refused there, with the only problem
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("bands.drl.xlsx row 13, column F (Source)", problem.where());
+        assertTrue(problem.message().startsWith("this row has no Source"), problem.render());
+    }
+
+    @Test
+    void tableWithoutASourceColumn_isRefusedAtItsColumnNames(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "guidance.drl.csv", "Card order (1 first; the card shows three),Source\n",
+                "Card order (1 first; the card shows three),Reference\n");
+
+        RuleProblem problem = onlyProblem(dir);
+
+        assertEquals("guidance.drl.csv row 13", problem.where());
+        assertTrue(problem.message().startsWith("the Guidance table has no Source column"), problem.render());
     }
 
     @Test
