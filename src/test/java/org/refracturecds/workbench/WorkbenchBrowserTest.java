@@ -98,6 +98,15 @@ class WorkbenchBrowserTest {
         waiting(browser).until(b -> b.findElements(By.id("signin")).size() == 1);
     }
 
+    /** A browser signed in as an author through the hospital, who has just started a draft with {@code note}. */
+    private static ChromeDriver newDraft(String subject, String name, String note) {
+        ChromeDriver browser = browser();
+        signInThroughTheHospital(browser, subject, name, OidcProvider.AUTHORS);
+        browser.findElement(By.id("note")).sendKeys(note);
+        browser.findElement(By.cssSelector("#new-draft button")).click();
+        return browser;
+    }
+
     /** Types into a grid cell as a person does: select what is there, type over it. */
     private static void type(ChromeDriver browser, String cell, String text) {
         WebElement input = browser.findElement(By.cssSelector(cell + " input"));
@@ -219,10 +228,7 @@ class WorkbenchBrowserTest {
 
     @Test
     void anAuthorAddsAGuidanceRow_isAskedForItsSource_fillsIt_andRemovesTheRowAgain() throws Exception {
-        ChromeDriver browser = browser();
-        signInThroughTheHospital(browser, "u-2003", "Dr Cy Author", OidcProvider.AUTHORS);
-        browser.findElement(By.id("note")).sendKeys("A second MRI review sentence");
-        browser.findElement(By.cssSelector("#new-draft button")).click();
+        ChromeDriver browser = newDraft("u-2003", "Dr Cy Author", "A second MRI review sentence");
         String add = "#add-guidance-drl-csv-Guidance";
         waiting(browser).until(b -> !b.findElements(By.cssSelector(add)).isEmpty());
         checked(browser);
@@ -255,10 +261,7 @@ class WorkbenchBrowserTest {
 
     @Test
     void anAuthorAddsAScenarioToAScenarioFileOfTheDraft_fromTheForm_andDeletesIt() throws Exception {
-        ChromeDriver browser = browser();
-        signInThroughTheHospital(browser, "u-2005", "Dr Di Author", OidcProvider.AUTHORS);
-        browser.findElement(By.id("note")).sendKeys("A scenario beside the guidance scenarios");
-        browser.findElement(By.cssSelector("#new-draft button")).click();
+        ChromeDriver browser = newDraft("u-2005", "Dr Di Author", "A scenario beside the guidance scenarios");
         waiting(browser).until(b -> !b.findElements(By.cssSelector("#sc-file option")).isEmpty());
         checked(browser);
 
