@@ -49,7 +49,10 @@ public final class QuickCheck {
     public record Result(List<RuleProblem> problems, String version, String hash) {
     }
 
-    /** A file compiled alone: its problems (Drools' and its rows without a Source), and what its knowledge rows inserted when it compiles. */
+    /**
+     * A file compiled alone: its problems (Drools' and its rows without a Source), and what its
+     * knowledge rows inserted when it compiles.
+     */
     private record Alone(List<RuleProblem> problems, SessionLog knowledge, Set<String> ruleNames,
                          boolean independent) {
     }

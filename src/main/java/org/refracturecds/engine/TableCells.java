@@ -19,8 +19,8 @@ import org.drools.template.parser.DataListener;
  *
  * <p>The layout is Drools' (DefaultRuleSheetListener): a cell starting {@code RuleTable} opens a
  * table at its column; the rows under it are the CONDITION/ACTION row, the object types, the code
- * and the column names; each following row with a cell from that column on is a rule, up to the
- * first row without one or the next {@code RuleTable}.
+ * and the column names; the next row is a rule, even when empty, and so is each following row with
+ * a cell from that column on, up to the first row without one or the next {@code RuleTable}.
  */
 final class TableCells {
 
@@ -91,7 +91,8 @@ final class TableCells {
         for (Map.Entry<Integer, Map<Integer, String>> row : cells.entrySet()) {
             for (Map.Entry<Integer, String> cell : row.getValue().entrySet()) {
                 if (opensTable(cell.getValue())) {
-                    tables.add(table(row.getKey(), cell.getKey(), cell.getValue().strip().substring(RULE_TABLE.length()).strip()));
+                    String name = cell.getValue().strip().substring(RULE_TABLE.length()).strip();
+                    tables.add(table(row.getKey(), cell.getKey(), name));
                     break;
                 }
             }
@@ -100,8 +101,8 @@ final class TableCells {
     }
 
     private Table table(int start, int column, String name) {
-        List<Integer> rules = new ArrayList<>();
-        for (int row = start + NAMES + 1; hasCellFrom(row, column); row++) {
+        List<Integer> rules = new ArrayList<>(List.of(start + NAMES + 1));
+        for (int row = start + NAMES + 2; hasCellFrom(row, column); row++) {
             rules.add(row);
         }
         return new Table(name, start + NAMES, column, rules);

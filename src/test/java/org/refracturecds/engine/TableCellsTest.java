@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,24 +27,34 @@ class TableCellsTest {
     void everyBundledTable_hasTheRuleRowsDroolsGenerates() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("rules"))) {
             for (Path file : files.filter(f -> f.toString().endsWith(".drl.csv")).sorted().toList()) {
-                // given a table file of rules/
-                byte[] bytes = Files.readAllBytes(file);
-
-                // when its tables are read from its cells
-                List<String> read = new ArrayList<>();
-                TableCells.read(file.getFileName().toString(), bytes).orElseThrow().tables()
-                        .forEach(t -> t.ruleRows().forEach(row -> read.add(t.name() + "_" + row)));
-
-                // then they are the rules Drools makes of it, by table and row
-                String drl = new SpreadsheetCompiler().compile(new ByteArrayInputStream(bytes), InputType.CSV);
-                List<String> generated = new ArrayList<>();
-                Matcher rule = RULE.matcher(drl);
-                while (rule.find()) {
-                    generated.add(rule.group(1) + "_" + rule.group(2));
-                }
-                assertFalse(generated.isEmpty(), file.toString());
-                assertEquals(generated, read, file.toString());
+                assertSameRows(file.getFileName().toString(), Files.readAllBytes(file));
             }
         }
+    }
+
+    @Test
+    void anEmptyFirstRowUnderTheColumnNames_isARuleAsDroolsMakesIt_andTheRowsAfterItToo() throws IOException {
+        String bands = Files.readString(Path.of("rules/bands.drl.csv"));
+        String names = "Band code";
+        int after = bands.indexOf('\n', bands.indexOf("\n" + names)) + 1;
+
+        assertSameRows("bands.drl.csv", (bands.substring(0, after) + ",,,,,\n" + bands.substring(after))
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The rules TableCells finds in a table file, by table and row, are those Drools generates from it. */
+    private static void assertSameRows(String name, byte[] bytes) {
+        List<String> read = new ArrayList<>();
+        TableCells.read(name, bytes).orElseThrow().tables()
+                .forEach(t -> t.ruleRows().forEach(row -> read.add(t.name() + "_" + row)));
+
+        String drl = new SpreadsheetCompiler().compile(new ByteArrayInputStream(bytes), InputType.CSV);
+        List<String> generated = new ArrayList<>();
+        Matcher rule = RULE.matcher(drl);
+        while (rule.find()) {
+            generated.add(rule.group(1) + "_" + rule.group(2));
+        }
+        assertFalse(generated.isEmpty(), name);
+        assertEquals(generated, read, name);
     }
 }
