@@ -315,9 +315,7 @@
   function problemCell(problem) {
     if (!problem.row) { return null; }
     if (problem.column) { return cellAt(problem.file, problem.row, problem.column); }
-    var cells = document.querySelectorAll('td[data-file="' + problem.file + '"][data-row="' + problem.row + '"]');
-    if (!cells.length) { return null; }
-    return /Source/.test(problem.message) ? cells[cells.length - 1] : cells[0];
+    return document.querySelector('td[data-file="' + problem.file + '"][data-row="' + problem.row + '"]');
   }
 
   function summary(check, failing) {
@@ -422,6 +420,16 @@
   var SCENARIO_FIELDS = ['where', 'name', 'level', 'phase', 'IVC', 'EPD', 'NPEC', 'RR', 'band', 'indicator', 'probability',
     'guidance', 'no guidance', 'notices', 'no notices', 'notes'];
 
+  /** The scenario files a new scenario may go to (the draft's, and the one the workbench makes), the latter chosen. */
+  var newScenarioFile = '';
+  function scenarioFiles(data) {
+    var choice = document.getElementById('sc-file');
+    if (!choice) { return; }
+    newScenarioFile = data.newScenarioFile;
+    data.scenarioFiles.forEach(function (path) { choice.appendChild(el('option', {value: path}, path)); });
+    choice.value = newScenarioFile;
+  }
+
   function fillScenario(fields) {
     var form = document.getElementById('scenario-form');
     SCENARIO_FIELDS.forEach(function (name) {
@@ -435,7 +443,9 @@
       var list = kept.appendChild(el('ul'));
       fields.kept.forEach(function (k) { list.appendChild(el('li', {}, k)); });
     }
-    document.getElementById('scenario-form-title').textContent = fields.where ? 'Scenario at ' + fields.where : 'A new scenario (tests/workbench.yaml)';
+    document.getElementById('scenario-form-title').textContent = fields.where ? 'Scenario at ' + fields.where : 'A new scenario';
+    document.getElementById('sc-file-choice').hidden = !!fields.where;
+    if (!fields.where) { form.elements.file.value = newScenarioFile; }
     document.getElementById('scenario-delete').hidden = !fields.where;
     form.hidden = false;
     form.elements.name.focus();
@@ -489,7 +499,8 @@
       event.preventDefault();
       var body = {};
       SCENARIO_FIELDS.forEach(function (name) { body[name] = form.elements[name].value; });
-      send('/scenario', body, (body.where ? 'Saved the scenario at ' + body.where : 'Added the scenario to tests/workbench.yaml')
+      if (!body.where) { body.file = form.elements.file.value; }
+      send('/scenario', body, (body.where ? 'Saved the scenario at ' + body.where : 'Added the scenario to ' + body.file)
         + '; the scenarios ran again (see the list).');
     });
     document.getElementById('scenario-delete').addEventListener('click', function () {
@@ -598,6 +609,6 @@
 
   fetch('/workbench/api/drafts/' + draftId, {credentials: 'same-origin'})
     .then(function (response) { return response.json(); })
-    .then(function (data) { render(data); spreadsheets(data); show(data.check); })
+    .then(function (data) { render(data); spreadsheets(data); scenarioFiles(data); show(data.check); })
     .catch(function () { document.getElementById('check-summary').textContent = 'The draft cannot be loaded: reload the page.'; });
 }());

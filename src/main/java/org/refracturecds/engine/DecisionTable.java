@@ -6,16 +6,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.drools.decisiontable.InputType;
 import org.drools.decisiontable.SpreadsheetCompiler;
-import org.drools.decisiontable.parser.csv.CsvLineParser;
-import org.drools.decisiontable.parser.csv.CsvParser;
-import org.drools.decisiontable.parser.xls.ExcelParser;
-import org.drools.template.parser.DataListener;
 
 /**
  * A decision table's cells beside the DRL that Drools generates from it, so that a compile error
@@ -35,26 +30,12 @@ final class DecisionTable {
 
     private final String file;
     /** row -> column -> text, both 1-based. */
-    private final Map<Integer, Map<Integer, String>> cells = new TreeMap<>();
+    private final Map<Integer, Map<Integer, String>> cells;
     private final String[] drl;
 
     private DecisionTable(String file, byte[] bytes) {
         this.file = file;
-        DataListener listener = new DataListener() {
-            @Override public void startSheet(String name) { }
-            @Override public void finishSheet() { }
-            @Override public void newRow(int row, int columns) { }
-            @Override public void newCell(int row, int column, String value, int mergedColStart) {
-                if (value != null && !value.isBlank()) {
-                    cells.computeIfAbsent(row + 1, r -> new TreeMap<>()).put(column + 1, value);
-                }
-            }
-        };
-        if (isExcel(file)) {
-            new ExcelParser(listener).parseFile(new ByteArrayInputStream(bytes));
-        } else {
-            new CsvParser(listener, new CsvLineParser()).parseFile(new ByteArrayInputStream(bytes));
-        }
+        this.cells = new TableCells(file, bytes).all();
         String generated = new SpreadsheetCompiler().compile(new ByteArrayInputStream(bytes),
                 isExcel(file) ? InputType.XLS : InputType.CSV);
         this.drl = generated.split("\n", -1);

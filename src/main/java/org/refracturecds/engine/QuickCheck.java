@@ -2,6 +2,7 @@ package org.refracturecds.engine;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +49,10 @@ public final class QuickCheck {
     public record Result(List<RuleProblem> problems, String version, String hash) {
     }
 
-    /** A file compiled alone: its problems, or what its knowledge rows inserted. */
+    /**
+     * A file compiled alone: its problems (Drools' and its rows without a Source), and what its
+     * knowledge rows inserted when it compiles.
+     */
     private record Alone(List<RuleProblem> problems, SessionLog knowledge, Set<String> ruleNames,
                          boolean independent) {
     }
@@ -125,8 +129,10 @@ public final class QuickCheck {
         boolean excel = DecisionTable.isExcel(name);
         String text = excel ? "" : new String(bytes, StandardCharsets.UTF_8);
         boolean declares = excel || (name.endsWith(".drl") ? DRL_DECLARATION : TABLE_DECLARATION).matcher(text).find();
+        List<RuleProblem> problems = new ArrayList<>(Sources.missing(name, bytes));
         if (build.kieBase() == null) {
-            return new Alone(build.problems(), null, ruleNames(name, text), !declares);
+            build.problems().stream().filter(p -> !problems.contains(p)).forEach(problems::add);
+            return new Alone(List.copyOf(problems), null, ruleNames(name, text), !declares);
         }
         Set<String> names = new TreeSet<>();
         boolean independent = !declares;
@@ -136,7 +142,8 @@ public final class QuickCheck {
                 independent &= alone((RuleImpl) rule);
             }
         }
-        return new Alone(List.of(), independent ? RuleSet.fireKnowledge(build.kieBase()) : null, names, independent);
+        return new Alone(List.copyOf(problems), independent ? RuleSet.fireKnowledge(build.kieBase()) : null, names,
+                independent);
     }
 
     /**

@@ -224,6 +224,7 @@ public final class RuleSet {
     static RuleSet compile(Map<String, byte[]> files, String origin, RulesCache cache) throws RuleSetException {
         String hash = hash(files);
         List<RuleProblem> problems = misnamedTables(files, origin);
+        files.forEach((name, bytes) -> problems.addAll(Sources.missing(name, bytes)));
         Optional<Collection<KiePackage>> cached = problems.isEmpty() ? cache.read(hash) : Optional.empty();
         KieBase kieBase;
         if (cached.isPresent()) {
@@ -361,7 +362,7 @@ public final class RuleSet {
         return name.endsWith(".drl") || isTable(name);
     }
 
-    private static boolean isTable(String name) {
+    static boolean isTable(String name) {
         return name.endsWith(".drl.csv") || name.endsWith(".drl.xlsx");
     }
 
@@ -436,16 +437,13 @@ public final class RuleSet {
     }
 
     /**
-     * Checks what the knowledge tables inserted: a row that fired but inserted nothing lacks its
-     * Source (the last column inserts the fact), and every number must cite one; then the tables
-     * whose rows make sense only together ({@link KnowledgeChecks}). Changes none of the facts.
+     * Checks what the knowledge tables inserted: the Wording rows the cards need, the levels of the
+     * BodySites, the Calibration row, then the tables whose rows make sense only together
+     * ({@link KnowledgeChecks}). Changes none of the facts. (A row without its Source was refused
+     * before, on its cells: {@link Sources}.)
      */
     static CheckedKnowledge checkKnowledge(SessionLog log, String origin, Tables tables) {
-        List<RuleProblem> problems = new ArrayList<>(log.fired.stream()
-                .filter(rule -> !log.insertedBy.containsValue(rule))
-                .map(rule -> tables.atRule(rule, "this row has no Source: every number and sentence must cite"
-                        + " where it comes from"))
-                .toList());
+        List<RuleProblem> problems = new ArrayList<>();
         Set<String> worded = new TreeSet<>(log.ofType(Wording.class).stream().map(Wording::getId).toList());
         Wording.REQUIRED.stream().filter(id -> !worded.contains(id)).forEach(id -> problems.add(new RuleProblem(
                 "statements.drl.csv", 0, 0, "the Wording table has no row " + id + ": the cards need it; put it back")));

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +13,6 @@ import org.refracturecds.authoring.LiveRules;
 import org.refracturecds.authoring.RuleFiles;
 import org.refracturecds.authoring.RulesCheck;
 import org.refracturecds.authoring.RulesSync;
-import org.refracturecds.engine.RuleProblem;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.store.AuditTrail;
@@ -60,23 +58,9 @@ final class Drafts {
         return checks;
     }
 
-    /**
-     * {@code rules check} of a draft's files (and with {@code scenarios}, {@code rules test}), with a
-     * problem for every table row whose Source is empty, which then keeps the draft from going further.
-     */
+    /** {@code rules check} of a draft's files, and with {@code scenarios}, {@code rules test}. */
     RulesCheck.Outcome check(Map<String, byte[]> files, boolean scenarios) {
-        RulesCheck.Outcome outcome = scenarios ? checks.check(files) : checks.problems(files);
-        List<RuleProblem> missing = RuleGrid.missingRequired(files).stream()
-                .filter(m -> outcome.problems().stream().noneMatch(p -> p.file().equals(m.file()) && p.line() == m.line()
-                        && p.message().contains("no Source")))
-                .toList();
-        if (missing.isEmpty()) {
-            return outcome;
-        }
-        List<RuleProblem> problems = new ArrayList<>(outcome.problems());
-        problems.addAll(missing);
-        return new RulesCheck.Outcome(outcome.rules(), problems, outcome.report(), outcome.millis(), outcome.cpuMillis(),
-                outcome.version());
+        return scenarios ? checks.check(files) : checks.problems(files);
     }
 
     /**

@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
-import org.refracturecds.engine.RuleProblem;
 
 /**
  * A decision table file ({@code .drl.csv}) as the workbench shows it: its rows of cells, and the
@@ -238,33 +237,6 @@ final class RuleGrid {
             type = "text";
         }
         return new Column(index, name, type, choices == null ? List.of() : choices, !locked, required);
-    }
-
-    /**
-     * A problem for each rule row of the tables whose required cell (the Source) is empty. The rules
-     * check finds these in the tables read once at load (their row then inserts nothing), not in
-     * those that run for each patient (a guidance row without a Source would silently never be given).
-     */
-    static List<RuleProblem> missingRequired(Map<String, byte[]> files) {
-        List<RuleProblem> problems = new ArrayList<>();
-        files.forEach((path, bytes) -> {
-            if (!path.endsWith(".drl.csv") || path.contains("/")) {
-                return;
-            }
-            List<List<String>> rows = rows(bytes);
-            for (Table table : tables(rows)) {
-                for (Column column : table.columns()) {
-                    for (int row = table.firstRow(); column.required() && row <= table.lastRow(); row++) {
-                        if (cell(rows.get(row - 1), column.index() - 1).isBlank()) {
-                            problems.add(new RuleProblem(path, row, column.index(), "this row has no " + column.name()
-                                    + ": every number and sentence must cite where it comes from",
-                                    "write the place in the paper (or another cited source), or say the paper is silent"));
-                        }
-                    }
-                }
-            }
-        });
-        return problems;
     }
 
     private static boolean blank(List<String> row) {

@@ -41,6 +41,29 @@ final class ScenarioForm {
     private ScenarioForm() {
     }
 
+    /**
+     * The files a new scenario may go to: the draft's scenario files ({@code tests/*.yaml}) and
+     * {@link #NEW_FILE}, which the first new scenario makes; in order of their path.
+     */
+    static List<String> newScenarioFiles(Map<String, byte[]> files) {
+        Set<String> targets = new java.util.TreeSet<>(ScenarioText.files(files));
+        targets.add(NEW_FILE);
+        return List.copyOf(targets);
+    }
+
+    /** The file a new scenario goes to: {@code file} of the form, {@link #NEW_FILE} when it names none. */
+    static String newScenarioFile(JsonNode form, Map<String, byte[]> files) {
+        String path = form.path("file").asText("").strip();
+        if (path.isEmpty()) {
+            return NEW_FILE;
+        }
+        if (!newScenarioFiles(files).contains(path)) {
+            throw refused("file", "add the scenario to one of the draft's scenario files, " + String.join(", ",
+                    newScenarioFiles(files)) + ": a new file is made only as " + NEW_FILE);
+        }
+        return path;
+    }
+
     /** The Guidance ids of the draft's guidance.drl.csv, which a scenario's expected guidance must name. */
     static Set<String> guidanceIds(Map<String, byte[]> files) {
         Set<String> ids = new java.util.HashSet<>();

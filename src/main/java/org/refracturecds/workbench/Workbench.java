@@ -275,6 +275,8 @@ public final class Workbench {
         body.put("id", draft.id()).put("state", draft.state())
                 .put("editable", draft.editable() && draft.author().equals(user.id()));
         body.set("files", draftJson.files(files));
+        body.set("scenarioFiles", json.valueToTree(ScenarioForm.newScenarioFiles(files)));
+        body.put("newScenarioFile", ScenarioForm.NEW_FILE);
         body.set("check", check(files, true));
         json(ctx, body);
     }
@@ -380,11 +382,7 @@ public final class Workbench {
             throw new HttpError(400, ScenarioForm.CODE, "where", "say which scenario to delete: its file and line, as the"
                     + " scenario list gives them (tests/workbench.yaml:3)");
         } else {
-            path = form.path("file").asText(ScenarioForm.NEW_FILE);
-            if (!path.equals(ScenarioForm.NEW_FILE) && !ScenarioText.files(files).contains(path)) {
-                throw new HttpError(400, ScenarioForm.CODE, "file", "add the scenario to a scenario file of the draft"
-                        + " (tests/NAME.yaml) or to " + ScenarioForm.NEW_FILE);
-            }
+            path = ScenarioForm.newScenarioFile(form, files);
             content = ScenarioText.put(path, files.get(path), null,
                     ScenarioForm.scenario(null, form, ScenarioForm.guidanceIds(files)));
         }

@@ -40,6 +40,21 @@ class RulesCommandTest {
     }
 
     @Test
+    void check_onAGuidanceRowWithoutSource_namesItsRowAndColumn_andExits1(@TempDir Path dir) throws IOException {
+        // given the bundled rules with the Source of one guidance row (read per patient, not at load) emptied
+        RuleFolders.copyWithEdit(dir, "guidance.drl.csv", ",2,\"Methods (endplate cortical disruption), Table 2\"\n", ",2,\n");
+
+        // when checked
+        CliRun run = CliRun.of("rules", "check", dir.toString());
+
+        // then the rules are refused, at the row's Source cell, with what to write there
+        assertEquals(1, run.exit(), run.out());
+        assertTrue(run.out().contains("error guidance.drl.csv row 23, column J (Source): this row has no Source"), run.out());
+        assertTrue(run.out().contains("hint: write the place in the paper"), run.out());
+        assertTrue(run.out().contains("1 problem: the rules cannot be used"), run.out());
+    }
+
+    @Test
     void check_takesUnchangedRulesFromTheCache_andCompilesChangedOnes(@TempDir Path dir, @TempDir Path cacheDir)
             throws IOException {
         // given a rules folder checked once with an empty cache

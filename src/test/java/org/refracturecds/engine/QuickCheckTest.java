@@ -53,6 +53,10 @@ class QuickCheckTest {
                         ",\nhigh", true),
                 new Edit("bands.drl.csv", ",\nhigh", ",\"Project default (docs/MODEL.md), the paper defines no bands\"\nhigh",
                         false),
+                new Edit("guidance.drl.csv", ",2,\"Methods (endplate cortical disruption), Table 2\"\n", ",2,\n", true),
+                new Edit("guidance.drl.csv", "three),Source\n", "three),Reference\n", true),
+                new Edit("guidance.drl.csv", "three),Reference\n", "three),Source\n", true),
+                new Edit("guidance.drl.csv", ",2,\n", ",2,\"Methods (endplate cortical disruption), Table 2\"\n", false),
                 new Edit("model.drl.csv", "1303,1.96,0.95,", "1303,1.96,0.90,", true),
                 new Edit("model.drl.csv", "1303,1.96,0.90,", "1303,1.96,0.95,", false),
                 new Edit("pipeline.drl", "// ruleflow group: knowledge", "// the ruleflow groups: knowledge", false));

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.refracturecds.RuleFolders;
 
 /** Every decision table is read and fires; broken rule folders are refused with file and line. */
@@ -66,14 +67,6 @@ class RuleSetTest {
     }
 
     @Test
-    void tableRowWithoutSource_isRefused(@TempDir Path dir) throws IOException {
-        RuleFolders.copyWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
-                "under 5%,\n");
-        RuleSetException e = assertThrows(RuleSetException.class, () -> RuleSet.load(dir));
-        assertTrue(e.getMessage().contains("has no Source"), e.getMessage());
-    }
-
-    @Test
     void editedCoefficient_changesTheHash(@TempDir Path dir) throws IOException, RuleSetException {
         RuleFolders.copyWithEdit(dir, "model.drl.csv", "3.3003", "3.2");
         assertTrue(!RuleSet.load(dir).hash().equals(RuleSet.load(Path.of("rules")).hash()));
@@ -103,12 +96,32 @@ class RuleSetTest {
         assertTrue(problem.hint().contains("unbalanced quote"), problem.render());
     }
 
-    @Test
-    void rowWithoutSource_isReportedAtItsRow(@TempDir Path dir) throws IOException {
+    @ParameterizedTest(name = "bands.drl.{0}")
+    @ValueSource(strings = {"csv", "xlsx"})
+    void rowWithoutSource_isRefusedAtItsSourceCell(String format, @TempDir Path dir) throws Exception {
+        // given the Low band's row with its Source emptied, in the CSV file or saved from Excel
         RuleFolders.copyWithEdit(dir, "bands.drl.csv", "under 5%,\"Project default (docs/MODEL.md), the paper defines no bands\"\n",
                 "under 5%,\n");
-        RuleProblem problem = assertThrows(RuleSetException.class, () -> RuleSet.load(dir)).problems().get(0);
-        assertEquals("bands.drl.csv row 13", problem.where());
+        if (format.equals("xlsx")) {
+            Files.write(dir.resolve("bands.drl.xlsx"), Spreadsheets.xlsxOf(dir.resolve("bands.drl.csv")));
+            Files.delete(dir.resolve("bands.drl.csv"));
+        }
+
+        // when loaded, then refused there, with the only problem
+        RuleProblem problem = onlyProblem(dir);
+        assertEquals("bands.drl." + format + " row 13, column F (Source)", problem.where());
+        assertTrue(problem.message().startsWith("this row has no Source"), problem.render());
+    }
+
+    @Test
+    void tableWithoutASourceColumn_isRefusedAtItsColumnNames(@TempDir Path dir) throws IOException {
+        RuleFolders.copyWithEdit(dir, "guidance.drl.csv", "Card order (1 first; the card shows three),Source\n",
+                "Card order (1 first; the card shows three),Reference\n");
+
+        RuleProblem problem = onlyProblem(dir);
+
+        assertEquals("guidance.drl.csv row 13", problem.where());
+        assertTrue(problem.message().startsWith("the Guidance table has no Source column"), problem.render());
     }
 
     @Test

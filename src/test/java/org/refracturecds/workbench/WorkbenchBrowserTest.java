@@ -21,6 +21,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.refracturecds.cdshooks.Browser;
 import org.refracturecds.store.Database;
@@ -95,6 +96,15 @@ class WorkbenchBrowserTest {
     private static void signOut(ChromeDriver browser) {
         browser.findElement(By.cssSelector(".signout button")).click();
         waiting(browser).until(b -> b.findElements(By.id("signin")).size() == 1);
+    }
+
+    /** A browser signed in as an author through the hospital, who has just started a draft with {@code note}. */
+    private static ChromeDriver newDraft(String subject, String name, String note) {
+        ChromeDriver browser = browser();
+        signInThroughTheHospital(browser, subject, name, OidcProvider.AUTHORS);
+        browser.findElement(By.id("note")).sendKeys(note);
+        browser.findElement(By.cssSelector("#new-draft button")).click();
+        return browser;
     }
 
     /** Types into a grid cell as a person does: select what is there, type over it. */
@@ -218,10 +228,7 @@ class WorkbenchBrowserTest {
 
     @Test
     void anAuthorAddsAGuidanceRow_isAskedForItsSource_fillsIt_andRemovesTheRowAgain() throws Exception {
-        ChromeDriver browser = browser();
-        signInThroughTheHospital(browser, "u-2003", "Dr Cy Author", OidcProvider.AUTHORS);
-        browser.findElement(By.id("note")).sendKeys("A second MRI review sentence");
-        browser.findElement(By.cssSelector("#new-draft button")).click();
+        ChromeDriver browser = newDraft("u-2003", "Dr Cy Author", "A second MRI review sentence");
         String add = "#add-guidance-drl-csv-Guidance";
         waiting(browser).until(b -> !b.findElements(By.cssSelector(add)).isEmpty());
         checked(browser);
@@ -248,6 +255,39 @@ class WorkbenchBrowserTest {
 
         browser.findElement(By.cssSelector("tr[data-row='" + row + "'] button.remove-row[aria-label*='G-MRI-EPD-AGAIN']"))
                 .click();
+        waiting(browser).until(b -> b.findElement(By.id("changes")).getText().contains("None yet"));
+        signOut(browser);
+    }
+
+    @Test
+    void anAuthorAddsAScenarioToAScenarioFileOfTheDraft_fromTheForm_andDeletesIt() throws Exception {
+        ChromeDriver browser = newDraft("u-2005", "Dr Di Author", "A scenario beside the guidance scenarios");
+        waiting(browser).until(b -> !b.findElements(By.cssSelector("#sc-file option")).isEmpty());
+        checked(browser);
+
+        browser.findElement(By.id("scenario-new")).click();
+        WebElement file = browser.findElement(By.id("sc-file"));
+        assertTrue(file.isDisplayed(), "a new scenario's file is chosen");
+        assertEquals("tests/workbench.yaml", file.getAttribute("value"));
+        new Select(file).selectByVisibleText("tests/guidance.yaml");
+        String name = "Endplate disruption not reported before PVP asks for the MRI";
+        type(browser.findElement(By.id("sc-name")), name);
+        type(browser.findElement(By.id("sc-level")), "T12");
+        new Select(browser.findElement(By.id("sc-phase"))).selectByValue("pre-operative");
+        new Select(browser.findElement(By.id("sc-epd"))).selectByVisibleText("not reported");
+        type(browser.findElement(By.id("sc-guidance")), "G-MRI-EPD");
+        browser.findElement(By.id("scenario-save")).click();
+        checked(browser);
+
+        WebElement row = scenarioRow(browser, name);
+        assertTrue(row.getText().contains("tests/guidance.yaml:"), row.getText());
+        assertTrue(row.getAttribute("class").contains("pass"), row.getText());
+        assertTrue(browser.findElement(By.id("scenario-message")).getText().startsWith("Added the scenario to tests/guidance.yaml"),
+                browser.findElement(By.id("scenario-message")).getText());
+
+        openInTheForm(browser, name);
+        assertFalse(browser.findElement(By.id("sc-file")).isDisplayed(), "an edited scenario stays in its file");
+        browser.findElement(By.id("scenario-delete")).click();
         waiting(browser).until(b -> b.findElement(By.id("changes")).getText().contains("None yet"));
         signOut(browser);
     }

@@ -158,8 +158,11 @@ class WorkbenchDraftsTest {
 
         edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, LOWER_BOUND, "0.20");
         JsonNode noSource = checked(edit(ann, draft, rows, "bands.drl.csv", HIGH_ROW, SOURCE, ""));
-        JsonNode missing = where(noSource.path("problems"), "row", String.valueOf(HIGH_ROW)).get(0);
+        List<JsonNode> atRow = where(noSource.path("problems"), "row", String.valueOf(HIGH_ROW));
+        assertEquals(1, atRow.size(), atRow.toString());
+        JsonNode missing = atRow.get(0);
         assertTrue(missing.path("message").asText().contains("no Source"), missing.toString());
+        assertEquals(SOURCE, missing.path("column").asInt(), "on the Source cell");
         assertFalse(noSource.path("publishable").asBoolean());
     }
 

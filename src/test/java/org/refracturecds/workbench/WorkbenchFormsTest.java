@@ -8,12 +8,16 @@ import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.store.Database;
+import org.refracturecds.store.WorkbenchDrafts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,8 +26,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The page's forms over HTTP. A draft's scenarios: one opened in clinical terms, changed so that
- * it fails with the reason, changed back; a new one added from a blank form and deleted; a bad
- * value refused with PVP-H831 naming the field. A table's rows: a guidance row added (its Source
+ * it fails with the reason, changed back; a new one added from a blank form and deleted; one added
+ * to another scenario file of the draft; a bad value refused with PVP-H831 naming the field. A table's rows: a guidance row added (its Source
  * then required), filled and removed again; none where the model fixes the rows.
  */
 class WorkbenchFormsTest {
@@ -127,6 +131,77 @@ class WorkbenchFormsTest {
         JsonNode deleted = ann.checked("/scenario/delete", JSON.createObjectNode().put("where", scenario.path("where").asText()));
         assertEquals(before, deleted.path("scenarios").size());
         assertEquals(null, scenario(deleted, "Every factor after PVP at T11"));
+    }
+
+    @Test
+    void aNewScenario_addedToAnotherFileOfTheDraft_landsThere_theRestByteForByte_andRuns() throws Exception {
+        // given a draft, whose form offers its scenario files, tests/workbench.yaml first chosen
+        Author ann = draft("A scenario beside the other guidance scenarios");
+        JsonNode data = ann.get("");
+        List<String> offered = new java.util.ArrayList<>();
+        data.path("scenarioFiles").forEach(path -> offered.add(path.asText()));
+        assertEquals(List.of("tests/after-pvp.yaml", "tests/applicability-and-input.yaml", "tests/before-pvp.yaml",
+                "tests/guidance.yaml", "tests/sensitivity-and-urgency.yaml", "tests/workbench.yaml"), offered);
+        assertEquals("tests/workbench.yaml", data.path("newScenarioFile").asText());
+        Map<String, byte[]> before = files(ann);
+        String name = "Endplate disruption not reported before PVP asks for the MRI";
+        ObjectNode form = JSON.createObjectNode().put("name", name).put("level", "T12").put("phase", "pre-operative")
+                .put("IVC", "absent").put("EPD", "not reported").put("guidance", "G-MRI-EPD")
+                .put("no guidance", "G-MRI-IVC").put("notes", "Methods (endplate cortical disruption)")
+                .put("file", "tests/guidance.yaml");
+
+        // when it is added to tests/guidance.yaml
+        JsonNode added = ann.checked("/scenario", form);
+
+        // then it is there, and runs, and passes
+        JsonNode scenario = scenario(added, name);
+        assertTrue(scenario.path("where").asText().startsWith("tests/guidance.yaml:"), scenario.toString());
+        assertTrue(scenario.path("passed").asBoolean(), scenario.toString());
+        assertTrue(scenario.path("before").isNull(), "new");
+        // and the file is what it was with the scenario's lines put in one place, every other file as it was
+        Map<String, byte[]> after = files(ann);
+        String was = new String(before.get("tests/guidance.yaml"), StandardCharsets.UTF_8);
+        String is = new String(after.get("tests/guidance.yaml"), StandardCharsets.UTF_8);
+        int same = 0;
+        while (same < was.length() && was.charAt(same) == is.charAt(same)) {
+            same++;
+        }
+        int sameEnd = 0;
+        while (same + sameEnd < was.length() && was.charAt(was.length() - 1 - sameEnd) == is.charAt(is.length() - 1 - sameEnd)) {
+            sameEnd++;
+        }
+        assertEquals(was.length(), same + sameEnd, "only lines put in:\n" + is);
+        String put = is.substring(same, is.length() - sameEnd);
+        assertTrue(put.contains("- name: " + name) && put.contains("G-MRI-EPD"), put);
+        before.keySet().stream().filter(path -> !path.equals("tests/guidance.yaml"))
+                .forEach(path -> assertTrue(java.util.Arrays.equals(before.get(path), after.get(path)), path));
+        assertEquals(before.keySet(), after.keySet(), "no tests/workbench.yaml made");
+    }
+
+    @Test
+    void aNewScenario_forAFileTheDraftDoesNotHave_isRefusedNamingTheField() throws Exception {
+        Author ann = draft("A scenario for a file of its own");
+        ObjectNode form = JSON.createObjectNode().put("name", "x").put("level", "T12").put("phase", "pre-operative")
+                .put("IVC", "absent").put("EPD", "absent");
+
+        for (String file : List.of("tests/mine.yaml", "guidance.drl.csv", "tests/../guidance.drl.csv")) {
+            HttpResponse<String> refused = ann.post("/scenario", form.put("file", file));
+
+            assertEquals(400, refused.statusCode(), refused.body());
+            JsonNode issue = JSON.readTree(refused.body()).path("issue").get(0);
+            assertEquals("PVP-H831", issue.path("details").path("coding").get(0).path("code").asText(), refused.body());
+            assertEquals("file", issue.path("expression").get(0).asText(), refused.body());
+            assertTrue(issue.path("details").path("text").asText().contains("tests/guidance.yaml"), refused.body());
+        }
+        assertTrue(ann.get("/check").path("changes").isEmpty(), "nothing was saved");
+    }
+
+    /** The draft's files as the database keeps them. */
+    static Map<String, byte[]> files(Author author) throws Exception {
+        try (Database database = Database.open(new Database.Settings("jdbc:h2:" + dir.toAbsolutePath().resolve("pvp"),
+                null, null, 2))) {
+            return new WorkbenchDrafts(database, Clock.systemUTC()).files(Long.parseLong(author.draft()));
+        }
     }
 
     @Test
