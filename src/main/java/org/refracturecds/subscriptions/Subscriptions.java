@@ -137,7 +137,8 @@ public final class Subscriptions implements AutoCloseable {
         String source = type == null ? "notification" : NotificationReader.R4_REST_HOOK;
         try {
             authorized(ctx);
-            NotificationReader.Request request = reader.read(body(ctx), type, id);
+            JsonNode notification = body(ctx);
+            NotificationReader.Request request = reader.read(notification, type, id);
             source = request.source();
             int queued = queue.add(WorkQueue.PATIENT, request.patients(), request.source())
                     + queue.add(WorkQueue.FINDING, request.findings(), request.source())
@@ -146,7 +147,9 @@ public final class Subscriptions implements AutoCloseable {
             if (queued > 0) {
                 worker.wake();
             }
-            answer(ctx, queuedText(request, queued));
+            JsonNode body = outcome(queuedText(request, queued));
+            ctx.status(200).contentType("application/fhir+json").result(JSON.writeValueAsBytes(
+                    notification != null && "Bundle".equals(notification.path("resourceType").asText()) ? inABundle(body) : body));
             record(source, 200, null, start);
         } catch (HttpError e) {
             record(source, e.status(), e.code(), start);
@@ -203,10 +206,27 @@ public final class Subscriptions implements AutoCloseable {
     }
 
     private static void answer(Context ctx, String text) throws JsonProcessingException {
+        ctx.status(200).contentType("application/fhir+json").result(JSON.writeValueAsBytes(outcome(text)));
+    }
+
+    private static ObjectNode outcome(String text) {
         ObjectNode outcome = JSON.createObjectNode().put("resourceType", "OperationOutcome");
         outcome.putArray("issue").addObject().put("severity", "information").put("code", "informational")
                 .putObject("details").put("text", text);
-        ctx.status(200).contentType("application/fhir+json").result(JSON.writeValueAsBytes(outcome));
+        return outcome;
+    }
+
+    /**
+     * A notification Bundle is answered with a Bundle (a batch-response whose one entry carries the
+     * outcome): HAPI FHIR posts topic-based notifications as a transaction and reads the answer as
+     * a Bundle. Answered with an OperationOutcome alone, it counted each delivery as failed and
+     * sent it again and again, which held back the notifications behind it.
+     */
+    private static ObjectNode inABundle(JsonNode outcome) {
+        ObjectNode bundle = JSON.createObjectNode().put("resourceType", "Bundle").put("type", "batch-response");
+        ObjectNode response = bundle.putArray("entry").addObject().putObject("response").put("status", "200 OK");
+        response.set("outcome", outcome);
+        return bundle;
     }
 
     private void record(String source, int status, String code, long start) {

@@ -137,7 +137,30 @@ class NotificationsTest {
                 backport("handshake", List.of(), List.of()), true);
 
         assertEquals(200, answer.statusCode(), answer.body());
-        assertEquals("received: nothing to write back", JSON.readTree(answer.body()).at("/issue/0/details/text").asText());
+        // HAPI FHIR posts a topic notification as a transaction and reads the answer as a Bundle.
+        JsonNode bundle = JSON.readTree(answer.body());
+        assertEquals("Bundle", bundle.path("resourceType").asText(), answer.body());
+        assertEquals("200 OK", bundle.at("/entry/0/response/status").asText());
+        assertEquals("received: nothing to write back", bundle.at("/entry/0/response/outcome/issue/0/details/text").asText());
+    }
+
+    /**
+     * HAPI FHIR's own client, as its rest-hook sends a topic notification (a transaction to the
+     * endpoint): it reads the answer as a Bundle. It threw on the OperationOutcome answered before,
+     * so HAPI counted every delivery as failed and sent it again.
+     */
+    @Test
+    void hapisClient_sendingANotificationAsATransaction_readsTheAnswer() {
+        ca.uhn.fhir.rest.client.api.IGenericClient hapi = WriteBackFixture.FHIR.newRestfulGenericClient(
+                "http://127.0.0.1:" + service.port() + "/fhir-notify");
+        hapi.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(WriteBackFixture.TOKEN));
+        org.hl7.fhir.r4.model.Bundle notification = WriteBackFixture.FHIR.newJsonParser().parseResource(
+                org.hl7.fhir.r4.model.Bundle.class, backport("handshake", List.of(), List.of()));
+
+        org.hl7.fhir.r4.model.Bundle answer = hapi.transaction().withBundle(notification).execute();
+
+        assertEquals("received: nothing to write back", ((org.hl7.fhir.r4.model.OperationOutcome) answer.getEntryFirstRep()
+                .getResponse().getOutcome()).getIssueFirstRep().getDetails().getText());
     }
 
     @ParameterizedTest(name = "{0}")
