@@ -6,8 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
@@ -28,8 +26,6 @@ import org.refracturecds.fhirin.InputException;
 record ModelLogits(double[] logits, int outsideStudy) {
 
     private static final List<String> OUTSIDE_STUDY = List.of("PVP-A101", "PVP-A102");
-    /** The distinct rows assessed one after another before the rest are assessed on every core. */
-    private static final int WARM_UP = 64;
 
     /**
      * @param published an assessor with the published model (any recalibration in its rules set aside)
@@ -50,27 +46,13 @@ record ModelLogits(double[] logits, int outsideStudy) {
         double[] logits = new double[rows.size()];
         boolean[] outside = new boolean[rows.size()];
         CohortProblem[] problems = new CohortProblem[rows.size()];
-        // The facts and the assessments are made on every core, after the first rows are assessed one
-        // after another: they fire the rules' consequences and constraints a first time, which defines
-        // their classes. (Once in this project's tests two threads firing one first on freshly compiled
-        // rules failed with a LinkageError, a duplicate class definition; a row that fails so is
-        // assessed again, alone, once the others are done: the class is defined by then.)
+        // The facts and the assessments are made on every core (OnEveryCore: the first rows one after
+        // another, and a row that meets a rule firing for the first time on two threads assessed again).
         Outcomes outcomes = new Outcomes(published, rows, logits, outside, problems);
-        int warm = Math.min(WARM_UP, assessed.size());
-        assessed.subList(0, warm).forEach(outcomes::assess);
-        Set<Integer> again = ConcurrentHashMap.newKeySet();
-        assessed.subList(warm, assessed.size()).parallelStream().forEach(i -> {
-            try {
-                outcomes.assess(i);
-            } catch (LinkageError | RuntimeException e) {
-                // Drools wraps what a consequence throws in an exception of its own.
-                if (!OnEveryCore.firstFiringMet(e)) {
-                    throw e;
-                }
-                again.add(i);
-            }
-        });
-        again.forEach(outcomes::assess);
+        OnEveryCore.inOrder(assessed, i -> {
+            outcomes.assess(i);
+            return i;
+        }, i -> { });
         List<CohortProblem> found = Arrays.stream(problems).filter(Objects::nonNull).toList();
         if (!found.isEmpty()) {
             throw new CohortException(found);

@@ -243,7 +243,7 @@ final class RuleGrid {
         return row.stream().allMatch(String::isBlank);
     }
 
-    private static String cell(List<String> row, int index) {
+    static String cell(List<String> row, int index) {
         return index < row.size() ? row.get(index) : "";
     }
 }

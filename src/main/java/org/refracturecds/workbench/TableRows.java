@@ -32,12 +32,15 @@ final class TableRows {
                     + table.name() + " has its own");
         }
         for (int row = table.firstRow(); row <= table.lastRow() && table.uniqueIds(); row++) {
-            if (rows.get(row - 1).get(column - 1).strip().equals(newId)) {
+            if (RuleGrid.cell(rows.get(row - 1), column - 1).strip().equals(newId)) {
                 throw new HttpError(400, "PVP-H826", "id", "row " + row + " of table " + table.name() + " already has "
                         + name + " " + HttpError.cut(newId, 60) + ": give the new row one of its own");
             }
         }
         if (!newId.isEmpty() && column > 0) {
+            while (copy.size() < column) {
+                copy.add("");
+            }
             copy.set(column - 1, newId);
         }
         RuleGrid.Column source = table.columns().stream().filter(RuleGrid.Column::required).reduce((a, b) -> b).orElse(null);
