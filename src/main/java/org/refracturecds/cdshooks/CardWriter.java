@@ -24,7 +24,6 @@ import org.refracturecds.fhirout.RiskAssessmentWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.RawValue;
 
 /**
  * Writes CDS Hooks cards. An assessment card is read in a sidebar in seconds: the estimate with
@@ -112,7 +111,7 @@ final class CardWriter {
                 .put("type", "create")
                 .put("description", "Create a " + risk.getStatus().toCode() + " RiskAssessment of "
                         + assessment.input().patient() + " (model " + modelVersion + ")")
-                .putRawValue("resource", new RawValue(RiskAssessmentJson.encode(risk)));
+                .putPOJO("resource", RiskAssessmentJson.value(risk));
         card.put("selectionBehavior", "at-most-one");
         ArrayNode reasons = card.putArray("overrideReasons");
         OVERRIDE_REASON_CODES.forEach((code, display) ->

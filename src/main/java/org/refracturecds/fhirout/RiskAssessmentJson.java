@@ -34,6 +34,9 @@ import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonSerializable;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 
 /**
  * The RiskAssessment that {@link RiskAssessmentWriter} builds (with an id, when one is set), encoded
@@ -75,6 +78,25 @@ public final class RiskAssessmentJson {
         } finally {
             buffers.releaseToPool();
         }
+    }
+
+    /**
+     * The RiskAssessment as a value in a Jackson tree (a card's suggestion): encoded straight into
+     * the tree's output as the tree is written, with no text of its own in between.
+     */
+    public static JsonSerializable value(RiskAssessment risk) {
+        return new JsonSerializable.Base() {
+            @Override
+            public void serialize(JsonGenerator json, SerializerProvider provider) throws IOException {
+                resource(json, risk);
+            }
+
+            @Override
+            public void serializeWithType(JsonGenerator json, SerializerProvider provider,
+                                          TypeSerializer type) throws IOException {
+                resource(json, risk);
+            }
+        };
     }
 
     /** The printer HAPI's JacksonWriter sets: two spaces an object level, arrays on the line, "key": value. */
