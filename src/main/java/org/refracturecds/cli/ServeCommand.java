@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
 import org.refracturecds.server.Server;
@@ -59,6 +61,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Server.preload();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> overrides = new LinkedHashMap<>();
@@ -73,8 +76,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServiceConfig settings;
         LiveRules liveRules;
+        CompletableFuture<Database> database = null;
         try {
             settings = ServiceConfig.load(config, overrides, System.getenv());
+            database = Server.openDatabase(settings); // while the rules load
             Settings model = new Settings(settings.incidence());
             liveRules = settings.rules() == null ? LiveRules.fixed(RuleSet.loadBundled(rulesCache), model, rulesCache)
                     : LiveRules.load(Path.of(settings.rules()), model, rulesCache);
@@ -82,6 +87,7 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error " + e.getMessage());
             return Cli.BAD_INPUT;
         } catch (RuleSetException e) {
+            database.thenAccept(Database::close);
             err.println("error " + e.getMessage());
             return Cli.BAD_RULES;
         }
@@ -103,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Server server;
         try {
-            server = Server.start(settings, liveRules, clock);
+            server = Server.start(settings, liveRules, opened(database), clock);
         } catch (SQLException e) {
             err.println("error [PVP-C104] setting '" + (settings.feedbackJdbcUrl() == null ? "database" : "feedbackJdbcUrl")
                     + "' (" + Database.withoutParameters(settings.database()) + "): the database cannot be opened: "
@@ -135,5 +141,16 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static Database opened(CompletableFuture<Database> database) throws SQLException {
+        try {
+            return database.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException refused) {
+                throw refused;
+            }
+            throw e;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package org.refracturecds.server;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
@@ -9,6 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +52,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -92,6 +97,13 @@ public final class Server implements AutoCloseable {
     private final Subscriptions subscriptions;
     /** The rules workbench, or null when setting workbench.enabled is false. */
     private final Workbench workbench;
+    /** Runs a start-up task on a thread of its own, beside the others. */
+    private static final Executor OWN_THREAD = task -> {
+        Thread thread = new Thread(task, "start-up");
+        thread.setDaemon(true);
+        thread.start();
+    };
+
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
@@ -100,18 +112,13 @@ public final class Server implements AutoCloseable {
     private volatile boolean listening;
     private org.eclipse.jetty.server.Server jetty;
 
-    private Server(ServiceConfig config, LiveRules rules, Clock clock) throws SQLException, IOException, ParseException {
+    private Server(ServiceConfig config, LiveRules rules, Database database, Clock clock)
+            throws SQLException, IOException, ParseException {
         this.config = config;
         this.rules = rules;
+        this.database = database;
         this.metrics = new Metrics();
         this.fetcher = new FhirFetcher(allowlist(config), config.fetchTimeoutMillis(), metrics.registry());
-        try {
-            this.database = Database.open(config.databaseSettings());
-        } catch (SQLException e) {
-            fetcher.close();
-            metrics.close();
-            throw e;
-        }
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
@@ -171,9 +178,27 @@ public final class Server implements AutoCloseable {
      */
     public static Server start(ServiceConfig config, LiveRules rules, Clock clock)
             throws SQLException, IOException, ParseException {
-        Server server = listen(config, rules, clock);
-        server.warmUp();
-        return server;
+        return start(config, rules, Database.open(config.databaseSettings()), clock);
+    }
+
+    /** Starts the service on a database already opened ({@link #openDatabase}); it closes it when it stops. */
+    public static Server start(ServiceConfig config, LiveRules rules, Database database, Clock clock)
+            throws SQLException, IOException, ParseException {
+        return open(config, rules, database, clock, true);
+    }
+
+    /**
+     * Opens the service's database (the pool, the migrations) on another core, so that it can be
+     * done while the rules load; {@link CompletionException} holds what went wrong.
+     */
+    public static CompletableFuture<Database> openDatabase(ServiceConfig config) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Database.open(config.databaseSettings());
+            } catch (SQLException e) {
+                throw new CompletionException(e);
+            }
+        }, OWN_THREAD);
     }
 
     /**
@@ -182,7 +207,14 @@ public final class Server implements AutoCloseable {
      */
     public static Server listen(ServiceConfig config, LiveRules rules, Clock clock)
             throws SQLException, IOException, ParseException {
-        Server server = new Server(config, rules, clock);
+        return open(config, rules, Database.open(config.databaseSettings()), clock, false);
+    }
+
+    /** @param warm whether to warm up (on another core, while the rules version is read and Jetty starts) */
+    private static Server open(ServiceConfig config, LiveRules rules, Database database, Clock clock, boolean warm)
+            throws SQLException, IOException, ParseException {
+        Server server = new Server(config, rules, database, clock);
+        CompletableFuture<Void> warming = warm ? CompletableFuture.runAsync(server::warmUp, OWN_THREAD) : null;
         try {
             // The published rules version first, so that the node answers with it from its first call.
             server.rulesSync.start();
@@ -192,10 +224,24 @@ public final class Server implements AutoCloseable {
                 server.subscriptions.start();
             }
         } catch (RuntimeException e) {
+            if (warming != null) {
+                warming.join();
+            }
             server.closeResources();
             throw e;
         }
+        if (warming != null) {
+            warming.join();
+        }
         return server;
+    }
+
+    /**
+     * Loads HAPI's R4 model (it scans every resource type once, about half a second) on another
+     * core while the settings and the rules are read, before the service is opened.
+     */
+    public static void preload() {
+        CompletableFuture.runAsync(() -> FhirContext.forR4Cached().getResourceDefinition("Observation"), OWN_THREAD);
     }
 
     /** The checks of GET /health/ready; a part adds its own with {@link Readiness#add}. */
@@ -256,11 +302,20 @@ public final class Server implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            fetcher.warm();
+            // The FHIR client on one core, the hook calls on the other.
+            CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
+                try {
+                    fetcher.warm();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e.getMessage(), e);
+                }
+            }, OWN_THREAD);
             cds.warmUp();
+            client.join();
         } catch (IOException | RuntimeException e) {
-            LOG.warn("warming up failed, the first calls may be slow: {}", e.getMessage());
-            warm = Readiness.Check.pass("failed (" + e.getMessage() + "); the first calls may be slow");
+            String reason = (e instanceof CompletionException && e.getCause() != null ? e.getCause() : e).getMessage();
+            LOG.warn("warming up failed, the first calls may be slow: {}", reason);
+            warm = Readiness.Check.pass("failed (" + reason + "); the first calls may be slow");
             return;
         }
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A population run by paged searches (`assess --fhir-server`, issue 13) against the HAPI FHIR JPA
+# server the tests use (test-servers/hapi-jpa: HAPI FHIR 8.8.0, H2 in memory), started here with
+# the JVM's defaults (the tests start it with the first JIT tier only). N synthetic patients (as
+# bench/population-ndjson.sh writes them) are put on it in transactions of 1,000 resources, then
+# assessed without --write-back, with it (each level's RiskAssessment created), and with it again
+# (each found unchanged). Prints for each run its wall time, the patients a second, and the CPU of
+# each side (user + sys, from /proc): where the time goes.
+# Usage: bench/population-jpa.sh [N]; ASSESS_JAVA_OPTS adds options to each `assess` JVM (LABEL in them is
+# replaced by the run's name, e.g. -XX:StartFlightRecording=filename=/tmp/LABEL.jfr). The jars are built if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000}
+jar=test-servers/hapi-jpa/target/hapi-jpa-test-server.jar
+[ -f "$jar" ] || (cd test-servers/hapi-jpa && mvn -B -q package -DskipTests && mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
+[ -f target/pvp-refracture-cds.jar ] || mvn -B -q package -DskipTests
+work=$(mktemp -d)
+java -Xmx1g -cp "$jar:$(cat test-servers/hapi-jpa/target/classpath.txt)" org.refracturecds.testserver.JpaTestServer \
+  "$work/port" > "$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+until [ -s "$work/port" ]; do sleep 0.5; kill -0 $server || { cat "$work/server.log"; exit 1; }; done
+base="http://127.0.0.1:$(cat "$work/port")/fhir"
+python3 - "$n" "$work" <<'PY'
+import json, sys
+n, work = int(sys.argv[1]), sys.argv[2]
+F = "https://fhir.refracture-cds.org/CodeSystem/pvp-findings"
+NPEC = ["none", "upper", "lower", "upper-and-lower"]
+resources = []
+for i in range(n):
+    pid = "jb%d" % i
+    resources.append({"resourceType": "Patient", "id": pid, "birthDate": "%d-03-14" % (1935 + i % 30)})
+    for level, snomed in [("t12", "280849005")] + ([("l1", "61032001")] if i % 5 == 0 else []):
+        k = i + (level == "l1")
+        for code, value in [("intravertebral-cleft", {"valueBoolean": k % 2 == 0}),
+                            ("endplate-cortical-disruption", {"valueBoolean": k % 3 == 0}),
+                            ("npec-pattern", {"valueCodeableConcept": {"coding": [{"system": "https://fhir.refracture-cds.org/CodeSystem/npec-pattern", "code": NPEC[k % 4]}]}}),
+                            ("reduction-rate", {"valueQuantity": {"value": 5 + k % 30, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}})]:
+            o = {"resourceType": "Observation", "id": "%s-%s-%s" % (pid, level, code), "status": "final",
+                 "code": {"coding": [{"system": F, "code": code}]}, "subject": {"reference": "Patient/" + pid},
+                 "effectiveDateTime": "2025-03-06", "bodySite": {"coding": [{"system": "http://snomed.info/sct", "code": snomed}]}}
+            o.update(value)
+            resources.append(o)
+for b, start in enumerate(range(0, len(resources), 1000)):
+    entries = [{"resource": r, "request": {"method": "PUT", "url": "%s/%s" % (r["resourceType"], r["id"])}}
+               for r in resources[start:start + 1000]]
+    with open("%s/tx%04d.json" % (work, b), "w") as f:
+        json.dump({"resourceType": "Bundle", "type": "transaction", "entry": entries}, f)
+PY
+since=$(date -u -d '-2 seconds' +%Y-%m-%dT%H:%M:%SZ)
+start=$(date +%s%N)
+for tx in "$work"/tx*.json; do
+  curl -sf -o /dev/null -H 'Content-Type: application/fhir+json' --data-binary @"$tx" "$base"
+done
+echo "$n patients put on the JPA server in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+run() { # LABEL ARGS...: one `assess` run, timed, its CPU and the server's
+  local label=$1 before after start end client
+  shift
+  before=$(ticks $server)
+  start=$(date +%s%N)
+  /usr/bin/time -f "%U %S" -o "$work/time" java ${ASSESS_JAVA_OPTS//LABEL/$label} -jar target/pvp-refracture-cds.jar assess --fhir-server "$base" \
+    --since "$since" --out "$work/out-$label.ndjson" --state "$work/state-$label" "$@" 2> "$work/err-$label" || true
+  end=$(date +%s%N); after=$(ticks $server)
+  client=$(awk '{print $1 + $2}' "$work/time")
+  echo "$label: $(( (end - start) / 1000000 )) ms, $(awk -v n="$n" -v ms="$(( (end - start) / 1000000 ))" 'BEGIN {printf "%.0f", n * 1000 / ms}') patients a second;" \
+    "CPU: assess $client s, server $(awk -v t="$(( after - before ))" -v hz="$hz" 'BEGIN {printf "%.1f", t / hz}') s;" \
+    "$(wc -l < "$work/out-$label.ndjson") RiskAssessments"
+  grep -E 'patients with findings|Written back' "$work/err-$label" | sed 's/^/  /'
+}
+run searches
+run write-back --write-back
+run write-back-again --write-back
