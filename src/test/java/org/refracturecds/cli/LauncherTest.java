@@ -65,6 +65,7 @@ class LauncherTest {
         assertEquals(3, exit(first), "java's exit status is the script's");
         assertEquals("{\"from\": \"stdin\"}", Files.readString(dir.resolve("stdin")), "standard input reaches java");
         assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a command of seconds runs on C1: " + args());
+        assertTrue(args().contains("-XX:+UseParallelGC"), "and on the throughput collector: " + args());
         assertEquals(List.of("-jar", dir.resolve("the.jar").toString(), "assess", "-"), args().subList(args().size() - 4,
                 args().size()));
         List<Path> archives = archives();
@@ -89,6 +90,7 @@ class LauncherTest {
         assertEquals(143, exit(serve), "java stopped by the signal, its status passed on");
         assertEquals("stopped", Files.readString(dir.resolve("signal")).strip(), "java was sent the stop");
         assertTrue(args().stream().noneMatch(arg -> arg.startsWith("-XX:TieredStopAtLevel")), "serve keeps C2");
+        assertFalse(args().contains("-XX:+UseParallelGC"), "and the collector the operator chose");
         List<Path> archives = archives();
         assertEquals(1, archives.size(), "the archive java wrote as it stopped is moved into place: " + archives);
         assertTrue(archives.get(0).getFileName().toString().startsWith("cds-serve-"));
