@@ -73,6 +73,12 @@ public final class Server implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Runs a start-up task on a thread of its own, beside the others. */
+    private static final Executor OWN_THREAD = task -> {
+        Thread thread = new Thread(task, "start-up");
+        thread.setDaemon(true);
+        thread.start();
+    };
     /** The longest the readiness check waits for the database (probes should allow 2 s). */
     static final long DATABASE_CHECK_MILLIS = 1000;
 
@@ -97,13 +103,6 @@ public final class Server implements AutoCloseable {
     private final Subscriptions subscriptions;
     /** The rules workbench, or null when setting workbench.enabled is false. */
     private final Workbench workbench;
-    /** Runs a start-up task on a thread of its own, beside the others. */
-    private static final Executor OWN_THREAD = task -> {
-        Thread thread = new Thread(task, "start-up");
-        thread.setDaemon(true);
-        thread.start();
-    };
-
     private final Javalin app;
     private final String hostName;
     /** What the warm-up found; null until it has run. */
