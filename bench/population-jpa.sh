@@ -2,7 +2,7 @@
 # A population run by paged searches (`assess --fhir-server`, issue 13) against the HAPI FHIR JPA
 # server the tests use (test-servers/hapi-jpa: HAPI FHIR 8.8.0, H2 in memory), started here with
 # the JVM's defaults (the tests start it with the first JIT tier only). N synthetic patients (as
-# bench/population-ndjson.sh writes them) are put on it in transactions of 1,000 resources, then
+# bench/synthetic-population.py writes them) are put on it in transactions of 1,000 resources, then
 # assessed without --write-back, with it (each level's RiskAssessment created), and with it again
 # (each found unchanged). Prints for each run its wall time, the patients a second, and the CPU of
 # each side (user + sys, from /proc): where the time goes.
@@ -21,32 +21,17 @@ server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 until [ -s "$work/port" ]; do sleep 0.5; kill -0 $server || { cat "$work/server.log"; exit 1; }; done
 base="http://127.0.0.1:$(cat "$work/port")/fhir"
-python3 - "$n" "$work" <<'PY'
+python3 bench/synthetic-population.py "$n" jb | python3 -c '
 import json, sys
-n, work = int(sys.argv[1]), sys.argv[2]
-F = "https://fhir.refracture-cds.org/CodeSystem/pvp-findings"
-NPEC = ["none", "upper", "lower", "upper-and-lower"]
-resources = []
-for i in range(n):
-    pid = "jb%d" % i
-    resources.append({"resourceType": "Patient", "id": pid, "birthDate": "%d-03-14" % (1935 + i % 30)})
-    for level, snomed in [("t12", "280849005")] + ([("l1", "61032001")] if i % 5 == 0 else []):
-        k = i + (level == "l1")
-        for code, value in [("intravertebral-cleft", {"valueBoolean": k % 2 == 0}),
-                            ("endplate-cortical-disruption", {"valueBoolean": k % 3 == 0}),
-                            ("npec-pattern", {"valueCodeableConcept": {"coding": [{"system": "https://fhir.refracture-cds.org/CodeSystem/npec-pattern", "code": NPEC[k % 4]}]}}),
-                            ("reduction-rate", {"valueQuantity": {"value": 5 + k % 30, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}})]:
-            o = {"resourceType": "Observation", "id": "%s-%s-%s" % (pid, level, code), "status": "final",
-                 "code": {"coding": [{"system": F, "code": code}]}, "subject": {"reference": "Patient/" + pid},
-                 "effectiveDateTime": "2025-03-06", "bodySite": {"coding": [{"system": "http://snomed.info/sct", "code": snomed}]}}
-            o.update(value)
-            resources.append(o)
-for b, start in enumerate(range(0, len(resources), 1000)):
-    entries = [{"resource": r, "request": {"method": "PUT", "url": "%s/%s" % (r["resourceType"], r["id"])}}
-               for r in resources[start:start + 1000]]
-    with open("%s/tx%04d.json" % (work, b), "w") as f:
+lines = sys.stdin.read().splitlines()
+for b, start in enumerate(range(0, len(lines), 1000)):
+    entries = []
+    for line in lines[start:start + 1000]:
+        r = json.loads(line)
+        entries.append({"resource": r, "request": {"method": "PUT", "url": r["resourceType"] + "/" + r["id"]}})
+    with open("%s/tx%04d.json" % (sys.argv[1], b), "w") as f:
         json.dump({"resourceType": "Bundle", "type": "transaction", "entry": entries}, f)
-PY
+' "$work"
 since=$(date -u -d '-2 seconds' +%Y-%m-%dT%H:%M:%SZ)
 start=$(date +%s%N)
 for tx in "$work"/tx*.json; do

@@ -15,7 +15,6 @@ import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
-import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,14 +43,7 @@ class JpaPopulationTest {
     static void load() {
         jpa = HapiJpaServer.shared();
         since = Instant.now().minusSeconds(1).toString();
-        List<Resource> resources = SyntheticPopulation.resources(PREFIX, PATIENTS);
-        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        for (Resource resource : resources) {
-            String url = resource.fhirType() + (resource.getIdElement().hasIdPart() ? "/" + resource.getIdElement().getIdPart() : "");
-            transaction.addEntry().setResource(resource).getRequest()
-                    .setMethod(resource.getIdElement().hasIdPart() ? Bundle.HTTPVerb.PUT : Bundle.HTTPVerb.POST).setUrl(url);
-        }
-        jpa.client().transaction().withBundle(transaction).execute();
+        SyntheticPopulation.put(jpa.client(), PREFIX, PATIENTS, Integer.MAX_VALUE);
     }
 
     private List<RiskAssessment> stored(IGenericClient client, String value) {

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,17 +40,7 @@ class JpaThousandPatientsTest {
         jpa = HapiJpaServer.shared();
         since = Instant.now().minusSeconds(1).toString();
         long start = System.nanoTime();
-        List<Resource> resources = SyntheticPopulation.resources(PREFIX, PATIENTS);
-        for (int from = 0; from < resources.size(); from += PER_TRANSACTION) {
-            Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-            for (Resource resource : resources.subList(from, Math.min(resources.size(), from + PER_TRANSACTION))) {
-                boolean named = resource.getIdElement().hasIdPart();
-                transaction.addEntry().setResource(resource).getRequest()
-                        .setMethod(named ? Bundle.HTTPVerb.PUT : Bundle.HTTPVerb.POST)
-                        .setUrl(resource.fhirType() + (named ? "/" + resource.getIdElement().getIdPart() : ""));
-            }
-            jpa.client().transaction().withBundle(transaction).execute();
-        }
+        SyntheticPopulation.put(jpa.client(), PREFIX, PATIENTS, PER_TRANSACTION);
         loadMillis = (System.nanoTime() - start) / 1_000_000;
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -96,9 +97,25 @@ class LauncherTest {
         assertTrue(archives.get(0).getFileName().toString().startsWith("cds-serve-"));
     }
 
+    @Test
+    void aCollectorNamedInJavaOpts_isTheOneUsed() throws Exception {
+        Process assess = launch(Map.of("JAVA_OPTS", "-XX:+UseG1GC"), false, "assess", "-");
+        assess.getOutputStream().close();
+
+        assertEquals(3, exit(assess));
+        assertTrue(args().contains("-XX:+UseG1GC"), "JAVA_OPTS is passed on: " + args());
+        assertFalse(args().contains("-XX:+UseParallelGC"), "java would refuse two collectors: " + args());
+    }
+
     private Process launch(boolean waits, String... arguments) throws IOException {
+        return launch(Map.of(), waits, arguments);
+    }
+
+    private Process launch(Map<String, String> environment, boolean waits, String... arguments) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of("bin/pvp-refracture-cds"),
                 Stream.of(arguments)).toList());
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().putAll(environment);
         builder.environment().put("JAVA", dir.resolve("java").toString());
         builder.environment().put("PVP_JAR", dir.resolve("the.jar").toString());
         builder.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -16,6 +17,8 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
 import org.refracturecds.MemoryFhirServer;
 import org.refracturecds.fhirin.Codes;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
 
 /**
  * Synthetic patients on a test FHIR server: {@code syn0} to {@code synN-1}, each with the four
@@ -34,6 +37,24 @@ final class SyntheticPopulation {
     static int put(MemoryFhirServer server, int count) {
         resources("syn", count).forEach(server::put);
         return levels(count);
+    }
+
+    /**
+     * Puts {@code prefix}'s patients on a FHIR server in transactions of at most {@code perTransaction}
+     * resources, each under its id (PUT) or a new one (POST).
+     */
+    static void put(IGenericClient server, String prefix, int count, int perTransaction) {
+        List<Resource> resources = resources(prefix, count);
+        for (int from = 0; from < resources.size(); from += perTransaction) {
+            Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+            for (Resource resource : resources.subList(from, Math.min(resources.size(), from + perTransaction))) {
+                boolean named = resource.getIdElement().hasIdPart();
+                transaction.addEntry().setResource(resource).getRequest()
+                        .setMethod(named ? Bundle.HTTPVerb.PUT : Bundle.HTTPVerb.POST)
+                        .setUrl(resource.fhirType() + (named ? "/" + resource.getIdElement().getIdPart() : ""));
+            }
+            server.transaction().withBundle(transaction).execute();
+        }
     }
 
     /** The vertebral levels of {@code count} patients in all. */
