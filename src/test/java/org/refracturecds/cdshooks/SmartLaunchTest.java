@@ -197,7 +197,10 @@ class SmartLaunchTest {
         String cookieValue = authorized.cookie().substring(authorized.cookie().indexOf('=') + 1);
 
         // when the callback comes with a state of another launch (the same cookie renamed to it), or in another browser
-        String otherState = "A" + answer.get("state").substring(1);
+        // (its first character a digit other than the state's: a letter could be the same one, or the same in the
+        // other case, which an earlier request's cookie on the same connection made the valid one miss)
+        String state = answer.get("state");
+        String otherState = (state.charAt(0) == '0' ? "1" : "0") + state.substring(1);
         HttpResponse<String> otherStateAnswer = get(service.base + "/smart/callback?code=" + answer.get("code")
                 + "&state=" + otherState, "pvp-smart-" + otherState + "=" + cookieValue);
         HttpResponse<String> noCookie = get(authorized.callback(), null);
