@@ -41,11 +41,11 @@ echo "$n patients put on the JPA server in $(( ($(date +%s%N) - start) / 1000000
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 run() { # LABEL ARGS...: one `assess` run, timed, its CPU and the server's
-  local label=$1 before after start end client
+  local label=$1 before after start end client opts=${ASSESS_JAVA_OPTS:-}
   shift
   before=$(ticks $server)
   start=$(date +%s%N)
-  /usr/bin/time -f "%U %S" -o "$work/time" java ${ASSESS_JAVA_OPTS//LABEL/$label} -jar target/pvp-refracture-cds.jar assess --fhir-server "$base" \
+  /usr/bin/time -f "%U %S" -o "$work/time" java ${opts//LABEL/$label} -jar target/pvp-refracture-cds.jar assess --fhir-server "$base" \
     --since "$since" --out "$work/out-$label.ndjson" --state "$work/state-$label" "$@" 2> "$work/err-$label" || true
   end=$(date +%s%N); after=$(ticks $server)
   client=$(awk '{print $1 + $2}' "$work/time")

@@ -59,7 +59,8 @@ class JpaThousandPatientsTest {
 
         // when they are assessed by paged searches, without write-back
         long start = System.nanoTime();
-        CliRun readOnly = CliRun.of("assess", "--fhir-server", jpa.base(), "--since", since, "--out", read.toString());
+        CliRun readOnly = CliRun.of("assess", "--fhir-server", jpa.base(), "--since", since, "--state",
+                dir.resolve("state-read").toString(), "--out", read.toString());
         long readMillis = (System.nanoTime() - start) / 1_000_000;
 
         // then every patient but the unusable one has its RiskAssessment, and none is written to the server
