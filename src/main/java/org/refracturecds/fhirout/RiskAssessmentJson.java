@@ -94,7 +94,7 @@ public final class RiskAssessmentJson {
             @Override
             public void serializeWithType(JsonGenerator json, SerializerProvider provider,
                                           TypeSerializer type) throws IOException {
-                resource(json, risk);
+                serialize(json, provider); // a resource carries its type in resourceType
             }
         };
     }

@@ -119,7 +119,7 @@ public final class Subscriptions implements AutoCloseable {
             long start = System.nanoTime();
             authorized(ctx);
             // A deleted finding names no patient any more; the next finding saved reassesses the patient.
-            answer(ctx, "a deletion is not written back: the next finding saved reassesses the patient");
+            answer(ctx, outcome("a deletion is not written back: the next finding saved reassesses the patient"));
             record(NotificationReader.R4_REST_HOOK + " delete", 200, null, start);
         });
     }
@@ -147,9 +147,9 @@ public final class Subscriptions implements AutoCloseable {
             if (queued > 0) {
                 worker.wake();
             }
-            JsonNode body = outcome(queuedText(request, queued));
-            ctx.status(200).contentType("application/fhir+json").result(JSON.writeValueAsBytes(
-                    notification != null && "Bundle".equals(notification.path("resourceType").asText()) ? inABundle(body) : body));
+            JsonNode outcome = outcome(queuedText(request, queued));
+            answer(ctx, notification != null && "Bundle".equals(notification.path("resourceType").asText())
+                    ? inABundle(outcome) : outcome);
             record(source, 200, null, start);
         } catch (HttpError e) {
             record(source, e.status(), e.code(), start);
@@ -205,8 +205,8 @@ public final class Subscriptions implements AutoCloseable {
         }
     }
 
-    private static void answer(Context ctx, String text) throws JsonProcessingException {
-        ctx.status(200).contentType("application/fhir+json").result(JSON.writeValueAsBytes(outcome(text)));
+    private static void answer(Context ctx, JsonNode body) throws JsonProcessingException {
+        ctx.status(200).contentType("application/fhir+json").result(JSON.writeValueAsBytes(body));
     }
 
     private static ObjectNode outcome(String text) {

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 
 /**
  * The notification endpoint: each shape of notification it reads, end to end against the real HAPI JPA
@@ -151,15 +154,15 @@ class NotificationsTest {
      */
     @Test
     void hapisClient_sendingANotificationAsATransaction_readsTheAnswer() {
-        ca.uhn.fhir.rest.client.api.IGenericClient hapi = WriteBackFixture.FHIR.newRestfulGenericClient(
+        IGenericClient hapi = WriteBackFixture.FHIR.newRestfulGenericClient(
                 "http://127.0.0.1:" + service.port() + "/fhir-notify");
-        hapi.registerInterceptor(new ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor(WriteBackFixture.TOKEN));
-        org.hl7.fhir.r4.model.Bundle notification = WriteBackFixture.FHIR.newJsonParser().parseResource(
-                org.hl7.fhir.r4.model.Bundle.class, backport("handshake", List.of(), List.of()));
+        hapi.registerInterceptor(new BearerTokenAuthInterceptor(WriteBackFixture.TOKEN));
+        Bundle notification = WriteBackFixture.FHIR.newJsonParser().parseResource(
+                Bundle.class, backport("handshake", List.of(), List.of()));
 
-        org.hl7.fhir.r4.model.Bundle answer = hapi.transaction().withBundle(notification).execute();
+        Bundle answer = hapi.transaction().withBundle(notification).execute();
 
-        assertEquals("received: nothing to write back", ((org.hl7.fhir.r4.model.OperationOutcome) answer.getEntryFirstRep()
+        assertEquals("received: nothing to write back", ((OperationOutcome) answer.getEntryFirstRep()
                 .getResponse().getOutcome()).getIssueFirstRep().getDetails().getText());
     }
 
