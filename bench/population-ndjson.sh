@@ -4,6 +4,9 @@
 # compiled, NDJSON read, mapped, assessed, RiskAssessments written): median of RUNS runs, and the
 # same for one patient, so that the patients a second past start-up can be worked out; then the
 # CPU (user + sys, both cores) of one run of each, which a busy machine inflates less than time.
+# It runs `assess` as a user would for a large file, through bin/pvp-refracture-cds (README: its
+# class data archive, made by an untimed first run, and its JVM options); RUN="java -jar
+# target/pvp-refracture-cds.jar" times the plain jar instead.
 # Usage: bench/population-ndjson.sh [RUNS] [N]   (after: mvn -B -q package -DskipTests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +16,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 bench/synthetic-population.py "$n" > "$work/population.ndjson"
 head -6 "$work/population.ndjson" > "$work/one.ndjson"
+run=${RUN:-bin/pvp-refracture-cds}
+$run assess "$work/one.ndjson" > /dev/null
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 time_ms() {
   local start end
   start=$(date +%s%N)
-  java -jar target/pvp-refracture-cds.jar assess "$1" > "$work/out.ndjson"
+  $run assess "$1" > "$work/out.ndjson"
   end=$(date +%s%N)
   echo $(( (end - start) / 1000000 ))
 }
@@ -32,8 +37,8 @@ m_one=$(printf '%s\n' "${one[@]}" | median)
 m_all=$(printf '%s\n' "${all[@]}" | median)
 echo "assess, one patient: median ${m_one} ms; $n patients ($(wc -c < "$work/population.ndjson") bytes of NDJSON): median ${m_all} ms;" \
   "$(( n * 1000 / m_all )) patients a second for the whole command, $(( n * 1000 / (m_all - m_one > 0 ? m_all - m_one : 1) )) past start-up;" \
-  "$runs runs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-cpu() { /usr/bin/time -f "%U %S" java -jar target/pvp-refracture-cds.jar assess "$1" 2>&1 >/dev/null | tail -1 | awk '{print $1 + $2}'; }
+  "$runs runs of $run, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+cpu() { /usr/bin/time -f "%U %S" $run assess "$1" 2>&1 >/dev/null | tail -1 | awk '{print $1 + $2}'; }
 c_one=$(cpu "$work/one.ndjson")
 c_all=$(cpu "$work/population.ndjson")
 echo "CPU (user + sys): one patient ${c_one} s, $n patients ${c_all} s: $(awk -v a="$c_all" -v b="$c_one" -v n="$n" 'BEGIN {printf "%.0f", (a - b) * 1e6 / n}') us of CPU a patient past start-up"

@@ -174,6 +174,9 @@ final class AssessCommand implements Callable<Integer> {
             RuleSet rules = ruleSet.join();
             List<ObservationMapper.Mapped> patients = new ObservationMapper(rules.vocabulary(), References.ofFiles(),
                     clock).mapEach(entries, false);
+            // The resources are not needed past here: a large file's are most of the heap, which the
+            // collector can then reuse while the patients are assessed.
+            entries = null;
             if (html != null && patients.size() != 1) {
                 err.println("error [PVP-C002] --html " + html + ": writes the page of one patient, and " + file + " holds "
                         + patients.size() + ": give a file with one patient's findings");

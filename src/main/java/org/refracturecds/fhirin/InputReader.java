@@ -3,6 +3,7 @@ package org.refracturecds.fhirin;
 import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -47,23 +48,58 @@ public final class InputReader {
      * the whole input is refused.
      */
     public List<Entry> read(String text) throws InputException {
+        List<StrictJson.Line> lines = StrictJson.ndjsonLines(text);
+        if (lines != null) {
+            // NDJSON: each line read as JSON, checked and parsed on any core, its tree dropped once parsed,
+            // so the trees of the whole file are never held at once.
+            List<Entry> entries = parse(lines.size(), i -> StrictJson.one(lines.set(i, null).text()),
+                    lines.stream().mapToInt(StrictJson.Line::number).toArray());
+            if (entries != null) {
+                return entries;
+            }
+            // A line is not JSON that can be read as sent: the text is read in order, which names the first problem.
+        }
         List<StrictJson.Document> documents = documents(text);
-        int count = documents.size();
+        return parse(documents.size(), i -> documents.set(i, null).node(),
+                documents.stream().mapToInt(StrictJson.Document::line).toArray());
+    }
+
+    /** The tree of document {@code i}, read once. */
+    private interface Tree {
+        JsonNode of(int i) throws StrictJson.Problem;
+    }
+
+    /**
+     * The documents checked and parsed on every core; the first refused, in the input's order, is
+     * thrown. Null when a document is not JSON that can be read as sent (the first problem may be
+     * in another document, so the caller names it).
+     *
+     * @param lines the line each document starts on
+     */
+    private List<Entry> parse(int count, Tree tree, int[] lines) throws InputException {
         String[] where = new String[count];
         Resource[] resources = new Resource[count];
         InputException[] refused = new InputException[count];
-        // NDJSON's lines are checked and parsed on every core; the first line refused, in the input's order, is reported.
+        AtomicBoolean notJson = new AtomicBoolean();
         IntStream.range(0, count).parallel().forEach(i -> {
-            StrictJson.Document document = documents.get(i);
-            where[i] = count == 1 ? "the input" : "line " + document.line();
+            where[i] = count == 1 ? "the input" : "line " + lines[i];
+            JsonNode node;
             try {
-                requireResource(document.node(), where[i]);
-                resources[i] = parse(document.node(), where[i]);
+                node = tree.of(i);
+            } catch (StrictJson.Problem e) {
+                notJson.set(true);
+                return;
+            }
+            try {
+                requireResource(node, where[i]);
+                resources[i] = parse(node, where[i]);
             } catch (InputException e) {
                 refused[i] = e;
             }
-            documents.set(i, null); // its JSON tree is not needed once parsed
         });
+        if (notJson.get()) {
+            return null;
+        }
         List<Entry> entries = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             if (refused[i] != null) {

@@ -115,6 +115,49 @@ public final class StrictJson {
         return read(text, false);
     }
 
+    /** A line of the input that is not blank: its text (a trailing carriage return kept) and number. */
+    record Line(String text, int number) {
+    }
+
+    /**
+     * The lines of {@code text} that are not blank, when it looks like NDJSON, so that each line can
+     * be read on its own ({@link #one}) on any core: its first such line is one whole document. Null
+     * otherwise: one document over many lines, nothing at all, or a carriage return that does not end
+     * a line (JSON counts it as a line break, so the numbers would differ from {@link #documents}).
+     * A line that then fails to read on its own is no proof of anything: the caller reads the whole
+     * text with {@link #documents}, which names the first problem in order.
+     */
+    static List<Line> ndjsonLines(String text) {
+        List<Line> lines = new ArrayList<>();
+        int number = 1;
+        for (int start = 0; start < text.length(); number++) {
+            int end = text.indexOf('\n', start);
+            end = end < 0 ? text.length() : end;
+            boolean blank = true;
+            for (int i = start; i < end; i++) {
+                char c = text.charAt(i);
+                if (c == '\r' && i < end - 1) {
+                    return null;
+                }
+                // JSON's white space (RFC 8259): space, tab, line feed, carriage return
+                blank &= c == ' ' || c == '\t' || c == '\r';
+            }
+            if (!blank) {
+                lines.add(new Line(text.substring(start, end), number));
+            }
+            start = end + 1;
+        }
+        if (lines.isEmpty()) {
+            return null;
+        }
+        try {
+            one(lines.get(0).text());
+            return lines;
+        } catch (Problem notAWholeDocument) {
+            return null;
+        }
+    }
+
     private static List<Document> read(String text, boolean single) throws Problem {
         if (text.isBlank()) {
             throw new Problem(Kind.EMPTY, null, "is empty");

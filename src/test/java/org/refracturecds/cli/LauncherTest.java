@@ -67,6 +67,7 @@ class LauncherTest {
         assertEquals("{\"from\": \"stdin\"}", Files.readString(dir.resolve("stdin")), "standard input reaches java");
         assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a command of seconds runs on C1: " + args());
         assertTrue(args().contains("-XX:+UseParallelGC"), "and on the throughput collector: " + args());
+        assertTrue(args().contains("-XX:MaxNewSize=256m"), "its young generation capped: " + args());
         assertEquals(List.of("-jar", dir.resolve("the.jar").toString(), "assess", "-"), args().subList(args().size() - 4,
                 args().size()));
         List<Path> archives = archives();
@@ -92,6 +93,7 @@ class LauncherTest {
         assertEquals("stopped", Files.readString(dir.resolve("signal")).strip(), "java was sent the stop");
         assertTrue(args().stream().noneMatch(arg -> arg.startsWith("-XX:TieredStopAtLevel")), "serve keeps C2");
         assertFalse(args().contains("-XX:+UseParallelGC"), "and the collector the operator chose");
+        assertFalse(args().contains("-XX:MaxNewSize=256m"), "sized as the operator chose");
         List<Path> archives = archives();
         assertEquals(1, archives.size(), "the archive java wrote as it stopped is moved into place: " + archives);
         assertTrue(archives.get(0).getFileName().toString().startsWith("cds-serve-"));
@@ -105,6 +107,18 @@ class LauncherTest {
         assertEquals(3, exit(assess));
         assertTrue(args().contains("-XX:+UseG1GC"), "JAVA_OPTS is passed on: " + args());
         assertFalse(args().contains("-XX:+UseParallelGC"), "java would refuse two collectors: " + args());
+        assertFalse(args().contains("-XX:MaxNewSize=256m"), "G1 sizes its young generation itself: " + args());
+    }
+
+    @Test
+    void aYoungGenerationSizedInJavaOpts_isTheOneUsed() throws Exception {
+        Process assess = launch(Map.of("JAVA_OPTS", "-Xmn64m"), false, "assess", "-");
+        assess.getOutputStream().close();
+
+        assertEquals(3, exit(assess));
+        assertTrue(args().contains("-Xmn64m"), "JAVA_OPTS is passed on: " + args());
+        assertTrue(args().contains("-XX:+UseParallelGC"), "on the throughput collector still: " + args());
+        assertFalse(args().stream().anyMatch(arg -> arg.startsWith("-XX:MaxNewSize")), "not capped beside it: " + args());
     }
 
     private Process launch(boolean waits, String... arguments) throws IOException {

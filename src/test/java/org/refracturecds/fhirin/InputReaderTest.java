@@ -173,6 +173,55 @@ class InputReaderTest {
         assertEquals(List.of("line 1", "line 3"), entries.stream().map(InputReader.Entry::where).toList());
     }
 
+    @Test
+    void ndjsonWithACarriageReturnInsideALine_countsItAsALineBreak_asJsonDoes() throws Exception {
+        String a = "{\"resourceType\":\"Observation\",\"id\":\"a\",\r\"code\":{\"text\":\"IVC\"}}";
+        String b = "{\"resourceType\":\"Observation\",\"id\":\"b\",\"code\":{\"text\":\"EPD\"}}";
+        String c = "{\"resourceType\":\"Observation\",\"id\":\"c\",\"code\":{\"text\":\"RR\"}}";
+
+        InputException refused = assertThrows(InputException.class, () -> READER.read(b + "\n" + a + "\n" + c));
+
+        assertEquals("[PVP-E006] line 2, column 1: a JSON document spread over lines 2-3 follows another; that is not"
+                + " NDJSON, which has each resource on a line of its own: put each resource on a line of its own, or"
+                + " send them in a Bundle", refused.render());
+    }
+
+    @Test
+    void ndjsonWithAFhirProblemBeforeAJsonProblem_namesTheJsonProblem_asTheWholeTextIsReadAsJsonFirst() {
+        String good = "{\"resourceType\": \"Observation\", \"id\": \"a\"}";
+        String notFhir = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"valueBoolean\": \"true\"}";
+        String notJson = "{\"resourceType\": \"Observation\", \"id\": \"c\",}";
+
+        InputException refused = assertThrows(InputException.class,
+                () -> READER.read(good + "\n" + notFhir + "\n" + notJson + "\n"));
+        InputException refusedFhir = assertThrows(InputException.class,
+                () -> READER.read(good + "\n" + notFhir + "\n" + good.replace("\"a\"", "\"c\"") + "\n"));
+
+        assertEquals("PVP-E001", refused.code());
+        assertTrue(refused.render().startsWith("[PVP-E001] line 3, column "), refused.render());
+        assertTrue(refusedFhir.render().startsWith("[PVP-E010] line 2, Observation (Observation/b).valueBoolean: is the"
+                + " string \"true\""), refusedFhir.render());
+    }
+
+    @Test
+    void ndjsonOfManyLines_isReadInTheInputsOrder_withEachLinesNumber() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 1; i <= 2000; i++) {
+            text.append(i % 7 == 0 ? "  \t\n" : "").append("{\"resourceType\":\"Observation\",\"id\":\"o")
+                    .append(i).append("\"}\n");
+        }
+
+        List<InputReader.Entry> entries = READER.read(text.toString());
+
+        assertEquals(2000, entries.size());
+        int line = 0;
+        for (int i = 1; i <= 2000; i++) {
+            line += i % 7 == 0 ? 2 : 1;
+            assertEquals("o" + i, entries.get(i - 1).resource().getIdElement().getIdPart());
+            assertEquals("line " + line, entries.get(i - 1).where());
+        }
+    }
+
     static final String OBSERVATION = "{\"resourceType\": \"Observation\", \"id\": \"x\", \"code\": {\"text\": \"IVC\"}, %s}";
 
     static Stream<Arguments> notFhirR4Json() {
