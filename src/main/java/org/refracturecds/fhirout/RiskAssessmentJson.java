@@ -1,10 +1,13 @@
 package org.refracturecds.fhirout;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.commons.lang3.StringUtils;
 import org.hl7.fhir.r4.model.Annotation;
@@ -51,6 +54,16 @@ import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 public final class RiskAssessmentJson {
 
     private static final JsonFactory FACTORY = new JsonFactory();
+    /**
+     * HAPI user data of a note that every patient's RiskAssessment carries alike under the same rules
+     * and settings (RiskAssessmentWriter): its compact JSON is kept, by its text, and written as it
+     * is, about 5 of the 13 kB of a RiskAssessment. At most {@value #MAX_SHARED} are kept (a few dozen
+     * a rules version and setting), so rules reloaded many times do not fill the memory; no patient's
+     * data is among them.
+     */
+    public static final String SHARED_NOTE = "pvp-shared-note";
+    private static final int MAX_SHARED = 512;
+    private static final Map<String, String> SHARED = new ConcurrentHashMap<>();
     private static final String XHTML = "http://www.w3.org/1999/xhtml";
 
     private RiskAssessmentJson() {
@@ -184,6 +197,10 @@ public final class RiskAssessmentJson {
         if (risk.hasNote()) {
             json.writeArrayFieldStart("note");
             for (Annotation note : risk.getNote()) {
+                if (json.getPrettyPrinter() == null && note.getUserData(SHARED_NOTE) != null) {
+                    json.writeRawValue(sharedNote(note.getText()));
+                    continue;
+                }
                 json.writeStartObject();
                 primitive(json, "text", note.getTextElement());
                 json.writeEndObject();
@@ -191,6 +208,29 @@ public final class RiskAssessmentJson {
             json.writeEndArray();
         }
         json.writeEndObject();
+    }
+
+    /** The compact JSON of a shared note ({@link #SHARED_NOTE}), encoded the first time its text is seen. */
+    private static String sharedNote(String text) throws IOException {
+        String encoded = SHARED.get(text);
+        if (encoded == null) {
+            StringWriter out = new StringWriter();
+            try (JsonGenerator json = FACTORY.createGenerator(out)) {
+                json.writeStartObject();
+                json.writeStringField("text", text);
+                json.writeEndObject();
+            }
+            encoded = out.toString();
+            if (SHARED.size() < MAX_SHARED) {
+                SHARED.put(text, encoded);
+            }
+        }
+        return encoded;
+    }
+
+    /** The texts of the shared notes whose JSON is kept. */
+    static Set<String> sharedTexts() {
+        return Set.copyOf(SHARED.keySet());
     }
 
     /** The module's Device ({@link ModuleDevice}), the one resource the writer contains. */

@@ -99,30 +99,40 @@ public final class RiskAssessmentWriter {
         if (!assessment.guidance().isEmpty()) {
             risk.setMitigation(String.join("\n", assessment.guidance().stream().map(RiskAssessmentWriter::guidance).toList()));
         }
-        risk.addNote(new Annotation().setText("Interval: each probability's " + calibration.levelPercent() + " interval is"
+        risk.addNote(shared("Interval: each probability's " + calibration.levelPercent() + " interval is"
                 + " approximate, from the covariance of the coefficients (table Covariance) ["
                 + assessment.covariance().getBasis() + "]"));
         for (Alternative alternative : assessment.alternatives()) {
-            risk.addNote(new Annotation().setText("Alternative " + alternative.getId() + ", " + alternative.getLabel()
+            risk.addNote(shared("Alternative " + alternative.getId() + ", " + alternative.getLabel()
                     + ": each prediction's extension alternative-estimate gives its probability and band under it,"
                     + " since " + alternative.getWhy() + " [" + alternative.getBasis() + "]"));
         }
-        assessment.describeNotShown().ifPresent(line -> risk.addNote(new Annotation().setText(line + ".")));
+        assessment.describeNotShown().ifPresent(line -> risk.addNote(shared(line + ".")));
         for (Band band : assessment.bands()) {
-            risk.addNote(new Annotation().setText("Band " + band.getDisplay() + ": " + band.getMeaning() + " ["
-                    + band.getBasis() + "]"));
+            risk.addNote(shared("Band " + band.getDisplay() + ": " + band.getMeaning() + " [" + band.getBasis() + "]"));
         }
         for (Statement limit : assessment.limits()) {
-            risk.addNote(new Annotation().setText("Limit: " + limit.getText() + " [" + limit.getBasis() + "]"));
+            risk.addNote(shared("Limit: " + limit.getText() + " [" + limit.getBasis() + "]"));
         }
         for (Notice notice : assessment.notices()) {
             risk.addNote(new Annotation().setText(notice.render()));
         }
-        risk.addNote(new Annotation().setText("Source: " + CITATION));
+        risk.addNote(shared("Source: " + CITATION));
         Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
         narrative.setDiv(NarrativeHtml.of(assessment));
         risk.setText(narrative);
         return risk;
+    }
+
+    /**
+     * A note that is the same in every patient's RiskAssessment under these rules and settings (an
+     * interval, an alternative, a band, a limit, the source), marked so that its JSON is encoded
+     * once ({@link RiskAssessmentJson#SHARED_NOTE}). The patient's notices are not marked.
+     */
+    private static Annotation shared(String text) {
+        Annotation note = new Annotation().setText(text);
+        note.setUserData(RiskAssessmentJson.SHARED_NOTE, Boolean.TRUE);
+        return note;
     }
 
     /** The model id with its version, which names the rule set so that any edit changes it. */

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -110,6 +111,25 @@ class RiskAssessmentJsonTest {
             // when encoded by each, then the bytes are the same
             assertHapisBytes(WRITER.write(assessments.get(i)), "scenario " + i);
         }
+    }
+
+    @Test
+    void theNotesEveryPatientShares_areKeptEncoded_thePatientsNoticesAreNot() throws IOException, InputException {
+        // given every example patient's RiskAssessment, encoded twice (the second time from the kept notes)
+        for (Assessment assessment : examples()) {
+            RiskAssessment risk = WRITER.write(assessment);
+            assertHapisBytes(risk, assessment.input().patient());
+            assertHapisBytes(risk, assessment.input().patient() + ", again");
+            assertTrue(risk.getNote().stream().anyMatch(note -> note.getText().startsWith("[PVP-")),
+                    "the patient has notices: " + assessment.input().patient());
+        }
+
+        // then what is kept is the rules' notes, and no notice of a patient
+        Set<String> kept = RiskAssessmentJson.sharedTexts();
+        assertTrue(kept.stream().anyMatch(text -> text.startsWith("Source: ")), "kept: " + kept);
+        assertTrue(kept.stream().anyMatch(text -> text.startsWith("Limit: ")), "kept: " + kept);
+        assertTrue(kept.stream().allMatch(text -> text.matches("(?s)(Interval|Alternative|Band|Limit|Source|Not shown)[ :].*")),
+                "only the rules' notes: " + kept);
     }
 
     @Test
