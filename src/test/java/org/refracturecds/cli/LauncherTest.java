@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,6 +120,27 @@ class LauncherTest {
         assertTrue(args().contains("-Xmn64m"), "JAVA_OPTS is passed on: " + args());
         assertTrue(args().contains("-XX:+UseParallelGC"), "on the throughput collector still: " + args());
         assertFalse(args().stream().anyMatch(arg -> arg.startsWith("-XX:MaxNewSize")), "not capped beside it: " + args());
+    }
+
+    @Test
+    void aFileOfOver100Megabytes_runsOnBothTiersOfTheJit() throws Exception {
+        Path large = dir.resolve("large.ndjson");
+        try (RandomAccessFile file = new RandomAccessFile(large.toFile(), "rw")) {
+            file.setLength(100L * 1024 * 1024 + 1); // sparse: nothing written
+        }
+        Path small = dir.resolve("small.ndjson");
+        Files.writeString(small, "{}");
+
+        Process onLarge = launch(false, "assess", large.toString());
+        onLarge.getOutputStream().close();
+        assertEquals(3, exit(onLarge));
+        assertTrue(args().stream().noneMatch(arg -> arg.startsWith("-XX:TieredStopAtLevel")), "both tiers: " + args());
+        assertTrue(args().contains("-XX:+UseParallelGC"), "on the throughput collector still: " + args());
+
+        Process onSmall = launch(false, "assess", small.toString());
+        onSmall.getOutputStream().close();
+        assertEquals(3, exit(onSmall));
+        assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a small file, the first tier: " + args());
     }
 
     private Process launch(boolean waits, String... arguments) throws IOException {
