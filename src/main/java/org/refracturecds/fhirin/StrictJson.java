@@ -143,18 +143,23 @@ public final class StrictJson {
                 blank &= c == ' ' || c == '\t' || c == '\r';
             }
             if (!blank) {
-                lines.add(new Line(text.substring(start, end), number));
+                Line line = new Line(text.substring(start, end), number);
+                if (lines.isEmpty() && !wholeDocument(line)) {
+                    return null; // known before the rest of a large document is split
+                }
+                lines.add(line);
             }
             start = end + 1;
         }
-        if (lines.isEmpty()) {
-            return null;
-        }
+        return lines.isEmpty() ? null : lines;
+    }
+
+    private static boolean wholeDocument(Line line) {
         try {
-            one(lines.get(0).text());
-            return lines;
+            one(line.text());
+            return true;
         } catch (Problem notAWholeDocument) {
-            return null;
+            return false;
         }
     }
 
