@@ -173,13 +173,17 @@ class InputReaderTest {
         assertEquals(List.of("line 1", "line 3"), entries.stream().map(InputReader.Entry::where).toList());
     }
 
+    private static List<InputReader.Entry> readBytes(String text) throws InputException {
+        return READER.read(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
-    void ndjsonWithACarriageReturnInsideALine_countsItAsALineBreak_asJsonDoes() throws Exception {
+    void ndjsonWithACarriageReturnInsideALine_countsItAsALineBreak_asJsonDoes() {
         String a = "{\"resourceType\":\"Observation\",\"id\":\"a\",\r\"code\":{\"text\":\"IVC\"}}";
         String b = "{\"resourceType\":\"Observation\",\"id\":\"b\",\"code\":{\"text\":\"EPD\"}}";
         String c = "{\"resourceType\":\"Observation\",\"id\":\"c\",\"code\":{\"text\":\"RR\"}}";
 
-        InputException refused = assertThrows(InputException.class, () -> READER.read(b + "\n" + a + "\n" + c));
+        InputException refused = assertThrows(InputException.class, () -> readBytes(b + "\n" + a + "\n" + c));
 
         assertEquals("[PVP-E006] line 2, column 1: a JSON document spread over lines 2-3 follows another; that is not"
                 + " NDJSON, which has each resource on a line of its own: put each resource on a line of its own, or"
@@ -193,9 +197,9 @@ class InputReaderTest {
         String notJson = "{\"resourceType\": \"Observation\", \"id\": \"c\",}";
 
         InputException refused = assertThrows(InputException.class,
-                () -> READER.read(good + "\n" + notFhir + "\n" + notJson + "\n"));
+                () -> readBytes(good + "\n" + notFhir + "\n" + notJson + "\n"));
         InputException refusedFhir = assertThrows(InputException.class,
-                () -> READER.read(good + "\n" + notFhir + "\n" + good.replace("\"a\"", "\"c\"") + "\n"));
+                () -> readBytes(good + "\n" + notFhir + "\n" + good.replace("\"a\"", "\"c\"") + "\n"));
 
         assertEquals("PVP-E001", refused.code());
         assertTrue(refused.render().startsWith("[PVP-E001] line 3, column "), refused.render());
@@ -204,16 +208,35 @@ class InputReaderTest {
     }
 
     @Test
-    void ndjsonOfManyLines_isReadInTheInputsOrder_withEachLinesNumber() throws Exception {
-        StringBuilder text = new StringBuilder();
+    void ndjsonWithALineThatIsNotUtf8_isRefusedNamingTheByte_asTheWholeTextIsDecodedFirst() {
+        byte[] good = "{\"resourceType\": \"Observation\", \"id\": \"a\"}\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bad = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"note\": [{\"text\": \"x\"}]}\n"
+                .getBytes(StandardCharsets.UTF_8);
+        bad[bad.length - 6] = (byte) 0xF6; // the x
+        byte[] input = new byte[good.length + bad.length];
+        System.arraycopy(good, 0, input, 0, good.length);
+        System.arraycopy(bad, 0, input, good.length, bad.length);
+
+        InputException refused = assertThrows(InputException.class, () -> READER.read(input));
+
+        assertEquals("[PVP-E009] line 2: byte 0xF6 (offset " + (input.length - 6) + ") is not UTF-8: FHIR JSON is UTF-8;"
+                + " send the input encoded as UTF-8", refused.render());
+    }
+
+    @Test
+    void ndjsonOfManyLines_isReadInTheInputsOrder_withEachLinesNumber_aByteOrderMarkLeftOut() throws Exception {
+        StringBuilder text = new StringBuilder("\uFEFF");
         for (int i = 1; i <= 2000; i++) {
             text.append(i % 7 == 0 ? "  \t\n" : "").append("{\"resourceType\":\"Observation\",\"id\":\"o")
-                    .append(i).append("\"}\n");
+                    .append(i).append("\",\"code\":{\"text\":\"é ≥ 5%\"}}\n");
         }
 
-        List<InputReader.Entry> entries = READER.read(text.toString());
+        List<InputReader.Entry> entries = readBytes(text.toString());
 
         assertEquals(2000, entries.size());
+        assertEquals(READER.read(text.substring(1)).stream().map(e -> FHIR.newJsonParser().encodeResourceToString(e.resource())
+                + e.where()).toList(), entries.stream().map(e -> FHIR.newJsonParser().encodeResourceToString(e.resource())
+                + e.where()).toList(), "as the text read in order gives them");
         int line = 0;
         for (int i = 1; i <= 2000; i++) {
             line += i % 7 == 0 ? 2 : 1;
