@@ -52,7 +52,7 @@ public final class InputReader {
         if (lines != null) {
             // NDJSON: each line read as JSON, checked and parsed on any core, its tree dropped once parsed,
             // so the trees of the whole file are never held at once.
-            List<Entry> entries = parse(lines.size(), i -> StrictJson.one(lines.set(i, null).text()),
+            List<Entry> entries = parse(lines.size(), i -> lines.set(i, null).read(),
                     lines.stream().mapToInt(StrictJson.Line::number).toArray());
             if (entries != null) {
                 return entries;

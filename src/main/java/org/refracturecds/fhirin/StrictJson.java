@@ -115,8 +115,16 @@ public final class StrictJson {
         return read(text, false);
     }
 
-    /** A line of the input that is not blank: its text (a trailing carriage return kept) and number. */
-    record Line(String text, int number) {
+    /**
+     * A line of the input that is not blank: its text (a trailing carriage return kept), its number,
+     * and, for the first line, its tree, already read to know the input is NDJSON.
+     */
+    record Line(String text, int number, JsonNode tree) {
+
+        /** Its one JSON document. */
+        JsonNode read() throws Problem {
+            return tree != null ? tree : one(text);
+        }
     }
 
     /**
@@ -143,23 +151,27 @@ public final class StrictJson {
                 blank &= c == ' ' || c == '\t' || c == '\r';
             }
             if (!blank) {
-                Line line = new Line(text.substring(start, end), number);
-                if (lines.isEmpty() && !wholeDocument(line)) {
-                    return null; // known before the rest of a large document is split
+                String line = text.substring(start, end);
+                JsonNode tree = null;
+                if (lines.isEmpty()) {
+                    tree = wholeDocument(line);
+                    if (tree == null) {
+                        return null; // known before the rest of a large document is split
+                    }
                 }
-                lines.add(line);
+                lines.add(new Line(line, number, tree));
             }
             start = end + 1;
         }
         return lines.isEmpty() ? null : lines;
     }
 
-    private static boolean wholeDocument(Line line) {
+    /** The one document of {@code line}, or null when it holds less or more. */
+    private static JsonNode wholeDocument(String line) {
         try {
-            one(line.text());
-            return true;
+            return one(line);
         } catch (Problem notAWholeDocument) {
-            return false;
+            return null;
         }
     }
 

@@ -32,6 +32,7 @@ import org.hl7.fhir.utilities.xhtml.XhtmlNode;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -197,8 +198,9 @@ public final class RiskAssessmentJson {
         if (risk.hasNote()) {
             json.writeArrayFieldStart("note");
             for (Annotation note : risk.getNote()) {
-                if (json.getPrettyPrinter() == null && note.getUserData(SHARED_NOTE) != null) {
-                    json.writeRawValue(sharedNote(note.getText()));
+                String shared = note.getUserData(SHARED_NOTE) != null ? sharedNote(json, note.getText()) : null;
+                if (shared != null) {
+                    json.writeRawValue(shared);
                     continue;
                 }
                 json.writeStartObject();
@@ -210,15 +212,27 @@ public final class RiskAssessmentJson {
         json.writeEndObject();
     }
 
-    /** The compact JSON of a shared note ({@link #SHARED_NOTE}), encoded the first time its text is seen. */
-    private static String sharedNote(String text) throws IOException {
+    /**
+     * The compact JSON of a shared note ({@link #SHARED_NOTE}), encoded the first time its text is
+     * seen; null when {@code json} would not write the same bytes: pretty-printed, escaping
+     * characters, or a text with characters beyond the Basic Multilingual Plane or a lone surrogate
+     * (a UTF-8 generator escapes those, or refuses them raw).
+     */
+    private static String sharedNote(JsonGenerator json, String text) throws IOException {
+        if (json.getPrettyPrinter() != null || json.getCharacterEscapes() != null
+                || json.isEnabled(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature())) {
+            return null;
+        }
         String encoded = SHARED.get(text);
         if (encoded == null) {
+            if (text.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
+                return null;
+            }
             StringWriter out = new StringWriter();
-            try (JsonGenerator json = FACTORY.createGenerator(out)) {
-                json.writeStartObject();
-                json.writeStringField("text", text);
-                json.writeEndObject();
+            try (JsonGenerator note = FACTORY.createGenerator(out)) {
+                note.writeStartObject();
+                note.writeStringField("text", text);
+                note.writeEndObject();
             }
             encoded = out.toString();
             if (SHARED.size() < MAX_SHARED) {

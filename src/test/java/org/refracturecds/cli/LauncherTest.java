@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -68,7 +70,8 @@ class LauncherTest {
         assertEquals("{\"from\": \"stdin\"}", Files.readString(dir.resolve("stdin")), "standard input reaches java");
         assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a command of seconds runs on C1: " + args());
         assertTrue(args().contains("-XX:+UseParallelGC"), "and on the throughput collector: " + args());
-        assertTrue(args().contains("-XX:MaxNewSize=256m"), "its young generation capped: " + args());
+        assertEquals(memoryKb() >= 4L * 1024 * 1024, args().contains("-XX:MaxNewSize=256m"),
+                "its young generation capped on a machine of 4 GB or more (" + memoryKb() + " kB): " + args());
         assertEquals(List.of("-jar", dir.resolve("the.jar").toString(), "assess", "-"), args().subList(args().size() - 4,
                 args().size()));
         List<Path> archives = archives();
@@ -111,13 +114,14 @@ class LauncherTest {
         assertFalse(args().contains("-XX:MaxNewSize=256m"), "G1 sizes its young generation itself: " + args());
     }
 
-    @Test
-    void aYoungGenerationSizedInJavaOpts_isTheOneUsed() throws Exception {
-        Process assess = launch(Map.of("JAVA_OPTS", "-Xmn64m"), false, "assess", "-");
+    @ParameterizedTest
+    @ValueSource(strings = {"-Xmn64m", "-Xmx256m", "-XX:MaxRAMPercentage=50"})
+    void aHeapOrYoungGenerationSizedInJavaOpts_isTheOneUsed(String size) throws Exception {
+        Process assess = launch(Map.of("JAVA_OPTS", size), false, "assess", "-");
         assess.getOutputStream().close();
 
         assertEquals(3, exit(assess));
-        assertTrue(args().contains("-Xmn64m"), "JAVA_OPTS is passed on: " + args());
+        assertTrue(args().contains(size), "JAVA_OPTS is passed on: " + args());
         assertTrue(args().contains("-XX:+UseParallelGC"), "on the throughput collector still: " + args());
         assertFalse(args().stream().anyMatch(arg -> arg.startsWith("-XX:MaxNewSize")), "not capped beside it: " + args());
     }
@@ -141,6 +145,22 @@ class LauncherTest {
         onSmall.getOutputStream().close();
         assertEquals(3, exit(onSmall));
         assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a small file, the first tier: " + args());
+    }
+
+    /** The memory the launcher reads: the machine's (/proc/meminfo), or its container's limit when lower; 0 elsewhere. */
+    private static long memoryKb() throws IOException {
+        Path meminfo = Path.of("/proc/meminfo");
+        long total = !Files.exists(meminfo) ? 0 : Files.readAllLines(meminfo).stream()
+                .filter(line -> line.startsWith("MemTotal:")).mapToLong(line -> Long.parseLong(line.replaceAll("\\D", "")))
+                .findFirst().orElse(0);
+        for (String limit : List.of("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+            Path file = Path.of(limit);
+            String value = Files.isReadable(file) ? Files.readString(file).strip() : "";
+            if (value.matches("[0-9]+")) {
+                total = Math.min(total, Long.parseLong(value) / 1024);
+            }
+        }
+        return total;
     }
 
     private Process launch(boolean waits, String... arguments) throws IOException {

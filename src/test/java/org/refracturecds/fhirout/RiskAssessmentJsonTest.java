@@ -1,9 +1,11 @@
 package org.refracturecds.fhirout;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.hl7.fhir.utilities.xhtml.NodeType;
 import org.hl7.fhir.utilities.xhtml.XhtmlNode;
@@ -36,6 +39,7 @@ import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.References;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The RiskAssessment's own encoder gives HAPI's bytes, compact and pretty-printed, with and without
@@ -130,6 +134,32 @@ class RiskAssessmentJsonTest {
         assertTrue(kept.stream().anyMatch(text -> text.startsWith("Limit: ")), "kept: " + kept);
         assertTrue(kept.stream().allMatch(text -> text.matches("(?s)(Interval|Alternative|Band|Limit|Source|Not shown)[ :].*")),
                 "only the rules' notes: " + kept);
+    }
+
+    @Test
+    void inACardsUtf8Bytes_theSharedNotes_areTheBytesTheCardsGeneratorWrites() throws Exception {
+        ObjectMapper card = new ObjectMapper();
+        for (Assessment assessment : examples()) {
+            RiskAssessment risk = WRITER.write(assessment);
+            byte[] hapi = FHIR.newJsonParser().encodeResourceToString(risk).getBytes(StandardCharsets.UTF_8);
+
+            assertArrayEquals(hapi, card.writeValueAsBytes(RiskAssessmentJson.value(risk)), assessment.input().patient());
+            assertArrayEquals(hapi, card.writeValueAsBytes(RiskAssessmentJson.value(risk)), "again, from the kept notes");
+        }
+
+        // A note beyond the Basic Multilingual Plane, or with a lone surrogate (a rule's text from a
+        // workbench draft), is written by the generator as any other string.
+        RiskAssessment risk = new RiskAssessment();
+        for (String text : List.of("Limit: \uD83D\uDE00 a face", "Limit: a lone \uD800 surrogate")) {
+            Annotation note = new Annotation().setText(text);
+            note.setUserData(RiskAssessmentJson.SHARED_NOTE, Boolean.TRUE);
+            risk.addNote(note);
+        }
+        RiskAssessment unmarked = risk.copy();
+        unmarked.getNote().forEach(note -> note.setUserData(RiskAssessmentJson.SHARED_NOTE, null));
+        assertArrayEquals(card.writeValueAsBytes(RiskAssessmentJson.value(unmarked)),
+                card.writeValueAsBytes(RiskAssessmentJson.value(risk)));
+        assertEquals(RiskAssessmentJson.encode(unmarked), RiskAssessmentJson.encode(risk));
     }
 
     @Test
