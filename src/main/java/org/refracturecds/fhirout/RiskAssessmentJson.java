@@ -197,8 +197,9 @@ public final class RiskAssessmentJson {
         primitive(json, "mitigation", risk.getMitigationElement());
         if (risk.hasNote()) {
             json.writeArrayFieldStart("note");
+            boolean raw = writesAsFactory(json);
             for (Annotation note : risk.getNote()) {
-                String shared = note.getUserData(SHARED_NOTE) != null ? sharedNote(json, note.getText()) : null;
+                String shared = raw && note.getUserData(SHARED_NOTE) != null ? sharedNote(note.getText()) : null;
                 if (shared != null) {
                     json.writeRawValue(shared);
                     continue;
@@ -212,17 +213,18 @@ public final class RiskAssessmentJson {
         json.writeEndObject();
     }
 
+    /** Whether {@code json} writes a string as {@link #FACTORY}'s compact generator does: not pretty-printed, no escapes of its own. */
+    private static boolean writesAsFactory(JsonGenerator json) {
+        return json.getPrettyPrinter() == null && json.getCharacterEscapes() == null
+                && !json.isEnabled(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+    }
+
     /**
      * The compact JSON of a shared note ({@link #SHARED_NOTE}), encoded the first time its text is
-     * seen; null when {@code json} would not write the same bytes: pretty-printed, escaping
-     * characters, or a text with characters beyond the Basic Multilingual Plane or a lone surrogate
+     * seen; null for a text with characters beyond the Basic Multilingual Plane or a lone surrogate
      * (a UTF-8 generator escapes those, or refuses them raw).
      */
-    private static String sharedNote(JsonGenerator json, String text) throws IOException {
-        if (json.getPrettyPrinter() != null || json.getCharacterEscapes() != null
-                || json.isEnabled(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature())) {
-            return null;
-        }
+    private static String sharedNote(String text) throws IOException {
         String encoded = SHARED.get(text);
         if (encoded == null) {
             if (text.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
