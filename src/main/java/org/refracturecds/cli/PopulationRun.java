@@ -125,7 +125,7 @@ final class PopulationRun {
                     data = id -> exported.getOrDefault(id, List.of());
                     summary.readBy = "$export";
                 } else {
-                    patients = options.patients().isEmpty() ? reader.patientsWithFindings(options.since())
+                    patients = options.patients().isEmpty() ? reader.patientsWithFindings(options.since(), false)
                             : options.patients();
                 }
             } catch (PopulationReader.ReadFailed e) {

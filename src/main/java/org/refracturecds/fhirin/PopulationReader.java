@@ -194,10 +194,13 @@ public final class PopulationReader {
      * The ids of the patients with a finding, in the order the server gives them.
      *
      * @param since a FHIR instant or date: only findings saved since then ({@code _lastUpdated=ge}); null for all
+     * @param newestFirst the patients whose findings were saved last first ({@code _sort=-_lastUpdated});
+     *     a server that does not sort may leave its own order
      */
-    public List<String> patientsWithFindings(String since) throws ReadFailed {
+    public List<String> patientsWithFindings(String since, boolean newestFirst) throws ReadFailed {
         String url = "Observation?code=" + encode(String.join(",", Codes.findingTokens()))
                 + (since == null ? "" : "&_lastUpdated=" + encode("ge" + since))
+                + (newestFirst ? "&_sort=" + encode("-_lastUpdated") : "")
                 + "&_elements=subject&_count=" + LIST_PAGE_SIZE;
         Set<String> patients = new LinkedHashSet<>();
         References references = new References(base);

@@ -33,6 +33,10 @@ public final class WorkQueue {
     private static final String ALREADY_WAITING = """
             SELECT id FROM work_item WHERE kind = ? AND resource_id = ? AND state = 'pending'
                AND claimed_until IS NULL""";
+    /** A sweep waiting already looks, when it runs, for every finding saved until then: one is enough. */
+    private static final String SWEEP_WAITING = """
+            SELECT id FROM work_item WHERE kind = ? AND resource_id IS NULL AND state = 'pending'
+               AND claimed_until IS NULL""";
     private static final String INSERT = """
             INSERT INTO work_item (kind, resource_id, source, received_at, state, attempts, next_attempt_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?)""";
@@ -74,7 +78,8 @@ public final class WorkQueue {
 
     /**
      * Queues patients (kind {@link #PATIENT}), findings ({@link #FINDING}) or one sweep (an id null),
-     * durably, in one transaction; one already waiting and not yet claimed is not queued again.
+     * durably, in one transaction; one already waiting and not yet claimed is not queued again (a sweep
+     * neither: the one waiting covers it).
      *
      * @return how many items were added
      */
@@ -83,7 +88,7 @@ public final class WorkQueue {
         return database.write(connection -> {
             int added = 0;
             for (String id : ids) {
-                if (id != null && waiting(connection, kind, id)) {
+                if (waiting(connection, kind, id)) {
                     continue;
                 }
                 try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
@@ -100,9 +105,11 @@ public final class WorkQueue {
     }
 
     private static boolean waiting(Connection connection, String kind, String id) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(ALREADY_WAITING)) {
+        try (PreparedStatement select = connection.prepareStatement(id == null ? SWEEP_WAITING : ALREADY_WAITING)) {
             select.setString(1, kind);
-            select.setString(2, id);
+            if (id != null) {
+                select.setString(2, id);
+            }
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next();
             }

@@ -70,8 +70,12 @@ final class ServerAssessments {
         return reader.patientOf(observationId);
     }
 
-    /** The patients whose findings were saved since {@code since} ({@code _lastUpdated}), for a notification that named nothing. */
+    /**
+     * The patients whose findings were saved since {@code since} ({@code _lastUpdated}), for a notification
+     * that named nothing: those saved last first, so the finding that sent the notification is not queued
+     * behind a mass import's.
+     */
     List<String> patientsChangedSince(Instant since) throws PopulationReader.ReadFailed {
-        return reader.patientsWithFindings(since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        return reader.patientsWithFindings(since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), true);
     }
 }

@@ -165,7 +165,8 @@ public final class Subscriptions implements AutoCloseable {
 
     private static String queuedText(NotificationReader.Request request, int queued) {
         if (request.sweep()) {
-            return "queued: the findings saved lately are looked for and their patients assessed";
+            return queued > 0 ? "queued: the findings saved lately are looked for and their patients assessed"
+                    : "received: a look for the findings saved lately is waiting already, and will find these too";
         }
         if (request.patients().isEmpty() && request.findings().isEmpty()) {
             return "received: nothing to write back";

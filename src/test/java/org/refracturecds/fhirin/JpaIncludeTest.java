@@ -143,7 +143,7 @@ class JpaIncludeTest {
         return resources;
     }
 
-    private static Observation finding(String id, String patient, String code, org.hl7.fhir.r4.model.Type value) {
+    static Observation finding(String id, String patient, String code, org.hl7.fhir.r4.model.Type value) {
         Observation finding = new Observation();
         finding.setId(id);
         finding.setStatus(Observation.ObservationStatus.FINAL);

@@ -47,6 +47,27 @@ class WorkQueueTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestDatabase.class)
+    void aSweepWaiting_coversTheNextOnes_untilItIsClaimed(TestDatabase kind) throws Exception {
+        TestClock clock = new TestClock();
+        try (Database database = Database.open(kind.fresh(dir))) {
+            WorkQueue queue = new WorkQueue(database, clock, Duration.ofMinutes(2));
+            List<String> sweep = Collections.singletonList(null);
+
+            assertEquals(1, queue.add(WorkQueue.SWEEP, sweep, "r4-rest-hook"));
+            // A mass import sends one notification a finding: while the first sweep waits, it covers them.
+            assertEquals(0, queue.add(WorkQueue.SWEEP, sweep, "r4-rest-hook"));
+            assertEquals(1, queue.add(WorkQueue.PATIENT, List.of("p1"), "r4-rest-hook"));
+            WorkQueue.Item claimed = queue.claim("node-a").orElseThrow();
+
+            assertEquals(WorkQueue.SWEEP, claimed.kind());
+            // Its search may have run already: a finding saved now needs a sweep of its own.
+            assertEquals(1, queue.add(WorkQueue.SWEEP, sweep, "r4-rest-hook"));
+            assertEquals(3, queue.pending());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestDatabase.class)
     void anItemWhoseNodeDied_isClaimedAgainOnceItsLeaseRunsOut(TestDatabase kind) throws Exception {
         TestClock clock = new TestClock();
         try (Database database = Database.open(kind.fresh(dir))) {
