@@ -1,9 +1,13 @@
 package org.refracturecds.cli;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -132,11 +136,14 @@ final class AssessCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private final InputStream in;
+    private final PrintStream stdout;
     private final Clock clock;
     private final RulesCache rulesCache;
 
-    AssessCommand(InputStream in, Clock clock, RulesCache rulesCache) {
+    /** @param stdout the bytes under {@code spec.commandLine().getOut()}: the RiskAssessments are written there as UTF-8 */
+    AssessCommand(InputStream in, PrintStream stdout, Clock clock, RulesCache rulesCache) {
         this.in = in;
+        this.stdout = stdout;
         this.clock = clock;
         this.rulesCache = rulesCache;
     }
@@ -185,6 +192,11 @@ final class AssessCommand implements Callable<Integer> {
             Assessor assessor = new Assessor(rules, new Settings(incidence));
             RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
             boolean[] allAssessed = {true};
+            byte[] newLine = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
+            // Written as bytes: a large file's RiskAssessments are hundreds of megabytes, which a String
+            // would turn into characters and back.
+            out.flush();
+            BufferedOutputStream bytes = new BufferedOutputStream(stdout, 1 << 16);
             // The patients are assessed on every core, and printed in the order of the input as before.
             OnEveryCore.inOrder(patients, each -> {
                 if (each.unusable() != null) {
@@ -194,10 +206,10 @@ final class AssessCommand implements Callable<Integer> {
                 if (explain) {
                     StringWriter text = new StringWriter();
                     ExplainWriter.write(assessment, new PrintWriter(text), debug);
-                    return new Printed(assessment, text.toString(), null);
+                    return new Printed(assessment, text.toString().getBytes(StandardCharsets.UTF_8), null);
                 }
-                return new Printed(assessment, RiskAssessmentJson.encode(writer.write(assessment), patients.size() == 1)
-                        + System.lineSeparator(), null);
+                return new Printed(assessment, RiskAssessmentJson.encodeUtf8(writer.write(assessment), patients.size() == 1),
+                        null);
             }, printed -> {
                 if (printed.error() != null) {
                     // One patient's unusable findings do not keep the others from being assessed.
@@ -208,15 +220,18 @@ final class AssessCommand implements Callable<Integer> {
                 if (html != null) {
                     writePage(printed.assessment());
                 }
-                out.print(printed.text());
+                print(bytes, printed.text(), false);
+                if (!explain) {
+                    print(bytes, newLine, false);
+                }
             });
-            out.flush();
+            print(bytes, new byte[0], true);
             err.flush();
             return allAssessed[0] ? 0 : Cli.BAD_INPUT;
         } catch (InputException e) {
             err.println("error " + e.render());
             return Cli.BAD_INPUT;
-        } catch (PageUnwritable e) {
+        } catch (Unwritable e) {
             err.println("error " + e.getCause().render());
             return Cli.BAD_INPUT;
         } catch (CompletionException e) {
@@ -317,8 +332,28 @@ final class AssessCommand implements Callable<Integer> {
         return null;
     }
 
-    /** One patient's lines: its text (JSON or --explain), or the error that kept it from being assessed. */
-    private record Printed(Assessment assessment, String text, String error) {
+    /** One patient's lines: its text in UTF-8 (JSON or --explain), or the error that kept it from being assessed. */
+    private record Printed(Assessment assessment, byte[] text, String error) {
+    }
+
+    /**
+     * Writes to standard output. A write that fails (a closed pipe, a full disk) ends the run: the
+     * patients after it would be lost.
+     */
+    private void print(OutputStream bytes, byte[] text, boolean flush) {
+        try {
+            bytes.write(text);
+            if (flush) {
+                bytes.flush();
+            }
+            if (!stdout.checkError()) { // System.out keeps its failures to itself
+                return;
+            }
+        } catch (IOException e) {
+            // the same failure, from a stream that says so
+        }
+        throw new Unwritable(new InputException("PVP-C305", "standard output", "cannot be written (is the disk"
+                + " full, or the pipe closed?): the RiskAssessments after the last line written are lost"));
     }
 
     /** The surgeon's page, as the service shows it, for the notes. */
@@ -328,7 +363,7 @@ final class AssessCommand implements Callable<Integer> {
         try {
             Files.writeString(html, page);
         } catch (IOException e) {
-            throw new PageUnwritable(new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e)));
+            throw new Unwritable(new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e)));
         }
     }
 
@@ -354,9 +389,9 @@ final class AssessCommand implements Callable<Integer> {
         }
     }
 
-    /** Carries a page that cannot be written out of the patients' loop. */
-    private static final class PageUnwritable extends RuntimeException {
-        PageUnwritable(InputException cause) {
+    /** Carries a page, or standard output, that cannot be written out of the patients' loop. */
+    private static final class Unwritable extends RuntimeException {
+        Unwritable(InputException cause) {
             super(cause);
         }
 

@@ -58,7 +58,7 @@ final class Cli {
     /** @param rulesCache where compiled rules are kept between runs (assess, calibrate, serve, rules) */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Clock clock, RulesCache rulesCache) {
         CommandLine commandLine = new CommandLine(new Cli())
-                .addSubcommand(new AssessCommand(in, clock, rulesCache))
+                .addSubcommand(new AssessCommand(in, out, clock, rulesCache))
                 .addSubcommand(new ServeCommand(clock, rulesCache))
                 .addSubcommand(new RulesCommand(rulesCache))
                 .addSubcommand(new ValidateCommand())

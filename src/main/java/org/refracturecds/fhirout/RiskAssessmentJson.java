@@ -30,11 +30,13 @@ import org.hl7.fhir.r4.model.Type;
 import org.hl7.fhir.utilities.xhtml.NodeType;
 import org.hl7.fhir.utilities.xhtml.XhtmlNode;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
@@ -80,17 +82,40 @@ public final class RiskAssessmentJson {
         // As Jackson's ObjectMapper.writeValueAsString writes: into pooled char buffers, one String at the end.
         BufferRecycler buffers = FACTORY._getBufferRecycler();
         try (SegmentedStringWriter text = new SegmentedStringWriter(buffers)) {
-            try (JsonGenerator json = FACTORY.createGenerator(text)) {
-                if (pretty) {
-                    json.setPrettyPrinter(hapiPrettyPrinter());
-                }
-                resource(json, risk);
-            }
+            write(FACTORY.createGenerator(text), risk, pretty);
             return text.getAndClear();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // written to memory: no I/O can fail
         } finally {
             buffers.releaseToPool();
+        }
+    }
+
+    /**
+     * {@link #encode(RiskAssessment, boolean)} as UTF-8 bytes, written as bytes from the start: for a file
+     * or a pipe, where a String would be turned into characters and encoded again. The same bytes, but
+     * for a character beyond 16 bits or a lone surrogate, which Jackson's UTF-8 generator escapes
+     * (backslash, u, 4 hex digits: the same JSON string; its option to combine a pair into 4 bytes
+     * joins a lone high surrogate with whatever character follows, and so loses that character).
+     */
+    public static byte[] encodeUtf8(RiskAssessment risk, boolean pretty) {
+        BufferRecycler buffers = FACTORY._getBufferRecycler();
+        try (ByteArrayBuilder bytes = new ByteArrayBuilder(buffers)) {
+            write(FACTORY.createGenerator(bytes, JsonEncoding.UTF8), risk, pretty);
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // written to memory: no I/O can fail
+        } finally {
+            buffers.releaseToPool();
+        }
+    }
+
+    private static void write(JsonGenerator generator, RiskAssessment risk, boolean pretty) throws IOException {
+        try (JsonGenerator json = generator) {
+            if (pretty) {
+                json.setPrettyPrinter(hapiPrettyPrinter());
+            }
+            resource(json, risk);
         }
     }
 

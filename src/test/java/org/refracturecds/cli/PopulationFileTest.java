@@ -3,7 +3,11 @@ package org.refracturecds.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +71,41 @@ class PopulationFileTest {
         assertEquals(Files.readString(GOLDEN_ERR), run.err());
         assertEquals(Files.readString(GOLDEN), hashes);
         assertEquals(500 + 6, run.out().lines().count());
+    }
+
+    @Test
+    void anOutputThatCannotBeWritten_endsTheRun_andSaysSo() throws IOException {
+        // given 500 patients, and a standard output that takes 100 kB and then fails (a pipe closed by its reader)
+        Path file = dir.resolve("population.ndjson");
+        Files.writeString(file, ndjson(population()));
+        OutputStream closing = new OutputStream() {
+            private int taken;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                taken += length;
+                if (taken > 100_000) {
+                    throw new IOException("Broken pipe");
+                }
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        // when it is assessed
+        int exit = Cli.run(new String[] {"assess", file.toString()}, InputStream.nullInputStream(),
+                new PrintStream(closing, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                CliRun.CLOCK);
+
+        // then the run ends with the reason, not with a success that lost the patients after the pipe closed
+        String errors = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, exit, errors);
+        assertTrue(errors.contains("error [PVP-C305] standard output: cannot be written (is the disk full, or the pipe"
+                + " closed?)"), errors);
     }
 
     /** One line per RiskAssessment: its patient and the SHA-256 of its bytes. */

@@ -84,9 +84,13 @@ class RiskAssessmentJsonTest {
     }
 
     private static void assertHapisBytes(RiskAssessment risk, String what) {
-        assertEquals(FHIR.newJsonParser().encodeResourceToString(risk), RiskAssessmentJson.encode(risk), what);
-        assertEquals(FHIR.newJsonParser().setPrettyPrint(true).encodeResourceToString(risk),
-                RiskAssessmentJson.encode(risk, true), what + ", pretty-printed");
+        String compact = FHIR.newJsonParser().encodeResourceToString(risk);
+        String pretty = FHIR.newJsonParser().setPrettyPrint(true).encodeResourceToString(risk);
+        assertEquals(compact, RiskAssessmentJson.encode(risk), what);
+        assertEquals(pretty, RiskAssessmentJson.encode(risk, true), what + ", pretty-printed");
+        assertArrayEquals(compact.getBytes(StandardCharsets.UTF_8), RiskAssessmentJson.encodeUtf8(risk, false), what + ", UTF-8");
+        assertArrayEquals(pretty.getBytes(StandardCharsets.UTF_8), RiskAssessmentJson.encodeUtf8(risk, true),
+                what + ", pretty-printed, UTF-8");
     }
 
     @Test
@@ -160,6 +164,11 @@ class RiskAssessmentJsonTest {
         assertArrayEquals(card.writeValueAsBytes(RiskAssessmentJson.value(unmarked)),
                 card.writeValueAsBytes(RiskAssessmentJson.value(risk)));
         assertEquals(RiskAssessmentJson.encode(unmarked), RiskAssessmentJson.encode(risk));
+        // As UTF-8 bytes: the same strings, every character kept (the two beyond 16 bits and the lone one escaped).
+        byte[] bytes = RiskAssessmentJson.encodeUtf8(risk, false);
+        String written = new String(bytes, StandardCharsets.UTF_8);
+        assertEquals(card.readTree(RiskAssessmentJson.encode(risk)), card.readTree(bytes));
+        assertTrue(written.contains("Limit: \\uD83D\\uDE00 a face") && written.contains("a lone \\uD800 surrogate"), written);
     }
 
     @Test
