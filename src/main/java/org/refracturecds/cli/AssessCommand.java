@@ -179,8 +179,17 @@ final class AssessCommand implements Callable<Integer> {
                 return Cli.BAD_INPUT;
             }
             RuleSet rules = ruleSet.join();
-            List<ObservationMapper.Mapped> patients = new ObservationMapper(rules.vocabulary(), References.ofFiles(),
+            ObservationMapper.Population population = new ObservationMapper(rules.vocabulary(), References.ofFiles(),
                     clock).mapEach(entries, false);
+            List<ObservationMapper.Mapped> patients = population.patients();
+            // Left out, and of none of the patients: said once here, not in each patient's RiskAssessment.
+            population.aboutNone().forEach(notice -> err.println("note " + notice.render()));
+            List<String> without = population.withoutFindings();
+            if (!without.isEmpty()) {
+                err.println("note [PVP-I109] " + without.size() + (without.size() == 1 ? " Patient has" : " Patients have")
+                        + " no finding the model reads, and no RiskAssessment: " + String.join(", ", without.subList(0,
+                        Math.min(20, without.size()))) + (without.size() > 20 ? " and " + (without.size() - 20) + " more" : ""));
+            }
             // The resources are not needed past here: a large file's are most of the heap, which the
             // collector can then reuse while the patients are assessed.
             entries = null;

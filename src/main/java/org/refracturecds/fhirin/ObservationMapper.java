@@ -31,6 +31,7 @@ import org.hl7.fhir.r4.model.Observation.ObservationComponentComponent;
 import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Property;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
@@ -93,6 +94,13 @@ public final class ObservationMapper {
     private record Candidate(Observation observation, String label, String fullUrl, String excludedBy) {
     }
 
+    /**
+     * A part of the input left out before it reached a patient's readings, and the patient it names
+     * (its subject or patient; null when it names none).
+     */
+    private record Unattached(Notice notice, Reference subject, String fullUrl) {
+    }
+
     /** What a report or panel passes on to the Observations it holds. */
     private record Holder(String label, Reference subject, Type effective, String excludedBy) {
     }
@@ -124,6 +132,15 @@ public final class ObservationMapper {
     }
 
     /**
+     * The patients of an input of several, and what it left out about none of them (a resource of
+     * another patient, or of none): said once, not in every patient's result.
+     *
+     * @param withoutFindings the Patients of the input with no finding to assess, as "Patient/{id}"
+     */
+    public record Population(List<Mapped> patients, List<Notice> aboutNone, List<String> withoutFindings) {
+    }
+
+    /**
      * The findings of {@code patientId} (a FHIR id) among data read for that patient from a FHIR
      * server, whose Conditions were asked for: {@code PVP-E109} when it has none, the reason when
      * none can be used.
@@ -132,12 +149,13 @@ public final class ObservationMapper {
         if (entries.stream().noneMatch(e -> e.resource() instanceof Observation)) {
             throw new InputException("PVP-E109", "Patient/" + patientId, "has no finding on the server");
         }
-        for (Mapped each : mapEach(entries, true)) {
+        Population population = mapEach(entries, true);
+        for (Mapped each : population.patients()) {
             if (each.patient().equals("Patient/" + patientId)) {
                 if (each.unusable() != null) {
                     throw each.unusable();
                 }
-                return each.findings();
+                return each.findings().withNotices(population.aboutNone());
             }
         }
         throw new InputException("PVP-E109", "Patient/" + patientId, "has no finding on the server");
@@ -149,17 +167,19 @@ public final class ObservationMapper {
     }
 
     /**
-     * The patients of the input, or the first patient's reason why no finding is usable.
+     * The patients of the input, or the first patient's reason why no finding is usable; what the
+     * input left out about none of them is in each patient's notices.
      *
      * @param conditionsSent the patient's Conditions were asked for and sent, even when there are none
      */
     public List<PatientFindings> map(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
         List<PatientFindings> found = new ArrayList<>();
-        for (Mapped patient : mapEach(entries, conditionsSent)) {
+        Population population = mapEach(entries, conditionsSent);
+        for (Mapped patient : population.patients()) {
             if (patient.unusable() != null) {
                 throw patient.unusable();
             }
-            found.add(patient.findings());
+            found.add(patient.findings().withNotices(population.aboutNone()));
         }
         return found;
     }
@@ -167,11 +187,13 @@ public final class ObservationMapper {
     /**
      * Each patient of the input on its own: one whose findings are all unusable does not stop the
      * others. What makes the whole input unusable (no Observation, no finding at all, a subject that
-     * cannot be read) is thrown.
+     * cannot be read) is thrown. What is left out is said in the result of the patient it names; when
+     * it names none of the patients, in each patient's result if there is one patient, else once
+     * ({@link Population#aboutNone}).
      */
-    public List<Mapped> mapEach(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
+    public Population mapEach(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
         Map<String, PatientInput> patients = new LinkedHashMap<>();
-        List<Notice> unattached = new ArrayList<>();
+        List<Unattached> unattached = new ArrayList<>();
         boolean sawObservation = entries.stream().anyMatch(e -> e.resource() instanceof Observation
                 || e.resource() instanceof DiagnosticReport);
         for (Candidate candidate : candidates(entries, unattached)) {
@@ -184,7 +206,8 @@ public final class ObservationMapper {
                 if (candidate.excludedBy() == null) {
                     throw e;
                 }
-                unattached.add(Notice.info("PVP-I107", candidate.label(), "left out: " + candidate.excludedBy()));
+                unattached.add(new Unattached(Notice.info("PVP-I107", candidate.label(), "left out: "
+                        + candidate.excludedBy()), null, null));
                 continue;
             }
             PatientInput patient = patients.computeIfAbsent(patientKey, p -> new PatientInput());
@@ -221,13 +244,23 @@ public final class ObservationMapper {
         }
         if (patients.isEmpty()) {
             throw new InputException("PVP-E109", "the input", NO_FINDING + ". " + String.join("; ",
-                    unattached.stream().map(Notice::render).toList()));
+                    unattached.stream().map(u -> u.notice().render()).toList()));
         }
         patients.forEach((key, patient) -> patient.patient = persons.get(key));
+        List<Notice> aboutNone = new ArrayList<>();
+        for (Unattached left : unattached) {
+            PatientInput named = patients.get(patientKey(left));
+            if (named != null) {
+                named.notices.add(left.notice());
+            } else if (patients.size() == 1) {
+                patients.values().iterator().next().notices.add(left.notice());
+            } else {
+                aboutNone.add(left.notice());
+            }
+        }
         List<Mapped> found = new ArrayList<>();
         for (Map.Entry<String, PatientInput> patient : patients.entrySet()) {
             PatientInput read = patient.getValue();
-            read.notices.addAll(unattached);
             read.conditions |= conditionsSent;
             try {
                 found.add(new Mapped(patient.getKey(), assemble(patient.getKey(), read), null));
@@ -235,7 +268,34 @@ public final class ObservationMapper {
                 found.add(new Mapped(patient.getKey(), null, e));
             }
         }
-        return found;
+        List<String> withoutFindings = entries.stream().filter(e -> e.resource() instanceof Patient)
+                .filter(e -> !patients.containsKey("Patient/" + e.resource().getIdElement().getIdPart())
+                        && (e.fullUrl() == null || !patients.containsKey(e.fullUrl())))
+                .map(e -> reference(e.resource(), e.where())).distinct().toList();
+        return new Population(found, aboutNone, withoutFindings);
+    }
+
+    /** The patient a left-out part names, as the patients of the input are keyed; null when it names none. */
+    private String patientKey(Unattached left) {
+        if (left.subject() == null || !left.subject().hasReference()) {
+            return null;
+        }
+        try {
+            return references.patient(left.subject(), left.fullUrl(), "");
+        } catch (InputException notAPatient) {
+            return null;
+        }
+    }
+
+    /** The Reference a resource names its patient by ({@code subject}, else {@code patient}), or null. */
+    private static Reference patientReference(Resource resource) {
+        for (String name : List.of("subject", "patient")) {
+            Property property = resource.getNamedProperty(name);
+            if (property != null && property.hasValues() && property.getValues().get(0) instanceof Reference reference) {
+                return reference;
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ input shapes
@@ -245,7 +305,7 @@ public final class ObservationMapper {
      * results of DiagnosticReports, each with the subject and date it inherits. Reports and panels
      * are seen first, so a result or member inherits whatever the order of the Bundle.
      */
-    private List<Candidate> candidates(List<InputReader.Entry> entries, List<Notice> unattached) {
+    private List<Candidate> candidates(List<InputReader.Entry> entries, List<Unattached> unattached) {
         Map<String, InputReader.Entry> byReference = new HashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Observation && entry.resource().getIdElement().hasIdPart()) {
@@ -277,8 +337,9 @@ public final class ObservationMapper {
                         shapes.heldBy().get(observation), shapes);
             } else if (!(entry.resource() instanceof DiagnosticReport || entry.resource() instanceof Patient
                     || entry.resource() instanceof Condition)) {
-                unattached.add(Notice.info("PVP-I103", reference(entry.resource(), entry.where()), "left out: only"
-                        + " Observations of imaging findings (also in DiagnosticReports), Patients and Conditions are read"));
+                unattached.add(new Unattached(Notice.info("PVP-I103", reference(entry.resource(), entry.where()),
+                        "left out: only Observations of imaging findings (also in DiagnosticReports), Patients and"
+                        + " Conditions are read"), patientReference(entry.resource()), entry.fullUrl()));
             }
         }
         return shapes.candidates();
@@ -286,7 +347,7 @@ public final class ObservationMapper {
 
     /** What the shape pass builds: the input's Observations by reference, who holds whom, the candidates. */
     private record Shapes(Map<String, InputReader.Entry> byReference, Map<Resource, Holder> heldBy,
-                          List<Candidate> candidates, List<Notice> unattached) {
+                          List<Candidate> candidates, List<Unattached> unattached) {
     }
 
     private static final List<String> TAKES_ITS_RESULTS = List.of("entered-in-error", "cancelled");
@@ -328,8 +389,9 @@ public final class ObservationMapper {
             }
         }
         if (!unknown.isEmpty()) {
-            shapes.unattached().add(Notice.info("PVP-I101", label, "components with code " + String.join(", ", unknown)
-                    + " left out: not findings this module reads (docs/CODES.md)"));
+            shapes.unattached().add(new Unattached(Notice.info("PVP-I101", label, "components with code "
+                    + String.join(", ", unknown) + " left out: not findings this module reads (docs/CODES.md)"),
+                    observation.getSubject(), entry.fullUrl()));
         }
         Holder panel = panelHolder(given, label, holder);
         for (Reference member : observation.getHasMember()) {
@@ -339,8 +401,9 @@ public final class ObservationMapper {
             read = true;
         }
         if (!read) {
-            shapes.unattached().add(Notice.info("PVP-I101", label, "left out: code " + codes(observation.getCode())
-                    + " is not a finding this module reads (docs/CODES.md)"));
+            shapes.unattached().add(new Unattached(Notice.info("PVP-I101", label, "left out: code "
+                    + codes(observation.getCode()) + " is not a finding this module reads (docs/CODES.md)"),
+                    observation.getSubject(), entry.fullUrl()));
         }
     }
 
@@ -360,8 +423,9 @@ public final class ObservationMapper {
             if (inner.isPresent() && inner.get() instanceof Observation observation) {
                 expand(observation, holder.label() + " (contained " + target + ")", entry, outer, holder, shapes);
             } else {
-                shapes.unattached().add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which"
-                        + " its resource does not contain as an Observation: not read"));
+                shapes.unattached().add(new Unattached(Notice.info("PVP-I106", holder.label(), "refers to " + target
+                        + ", which its resource does not contain as an Observation: not read"), holder.subject(),
+                        entry.fullUrl()));
             }
             return;
         }
@@ -370,14 +434,14 @@ public final class ObservationMapper {
             try {
                 found = shapes.byReference().get(references.local(target, entry.fullUrl(), holder.label()));
             } catch (InputException e) {
-                shapes.unattached().add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ": "
-                        + e.getMessage() + "; not read"));
+                shapes.unattached().add(new Unattached(Notice.info("PVP-I106", holder.label(), "refers to " + target
+                        + ": " + e.getMessage() + "; not read"), holder.subject(), entry.fullUrl()));
                 return;
             }
         }
         if (found == null) {
-            shapes.unattached().add(Notice.info("PVP-I106", holder.label(), "refers to " + target + ", which is not"
-                    + " in the input: not read"));
+            shapes.unattached().add(new Unattached(Notice.info("PVP-I106", holder.label(), "refers to " + target
+                    + ", which is not in the input: not read"), holder.subject(), entry.fullUrl()));
         } else {
             shapes.heldBy().putIfAbsent(found.resource(), holder);
         }

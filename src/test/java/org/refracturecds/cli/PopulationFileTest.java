@@ -74,6 +74,50 @@ class PopulationFileTest {
     }
 
     @Test
+    void whatIsLeftOut_isSaidInItsOwnPatientsResult_orOnce() throws IOException {
+        // given three patients, a heart rate of p1, a Basic of p2, a Basic of no patient, and a Patient with no finding
+        List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("p", 3));
+        resources.removeIf(r -> "punusable".equals(r.getIdElement().getIdPart())
+                || r instanceof Observation o && o.getSubject().getReference().equals("Patient/punusable"));
+        Observation heartRate = new Observation();
+        heartRate.setId("hr1");
+        heartRate.setStatus(Observation.ObservationStatus.FINAL);
+        heartRate.getCode().addCoding(new Coding("http://loinc.org", "8867-4", "Heart rate"));
+        heartRate.setSubject(new Reference("Patient/p1"));
+        resources.add(heartRate);
+        org.hl7.fhir.r4.model.Basic ofP2 = new org.hl7.fhir.r4.model.Basic();
+        ofP2.setId("note2");
+        ofP2.setSubject(new Reference("Patient/p2"));
+        resources.add(ofP2);
+        org.hl7.fhir.r4.model.Basic ofNone = new org.hl7.fhir.r4.model.Basic();
+        ofNone.setId("loose");
+        resources.add(ofNone);
+        Patient orphan = new Patient();
+        orphan.setId("orphan");
+        resources.add(orphan);
+        Path file = dir.resolve("population.ndjson");
+        Files.writeString(file, ndjson(resources));
+
+        // when it is assessed
+        CliRun run = CliRun.of("assess", file.toString());
+
+        // then each patient's RiskAssessment names only what was its own, and the rest is said once
+        assertEquals(0, run.exit(), run.err());
+        List<String> lines = run.out().lines().toList();
+        assertEquals(3, lines.size(), run.out());
+        for (String line : lines) {
+            boolean p1 = line.contains("\"Patient/p1\"");
+            boolean p2 = line.contains("\"Patient/p2\"");
+            assertEquals(p1, line.contains("Observation/hr1"), line);
+            assertEquals(p2, line.contains("Basic/note2"), line);
+            assertTrue(!line.contains("Basic/loose") && !line.contains("orphan"), line);
+        }
+        assertTrue(run.err().contains("note [PVP-I103] Basic/loose: left out:"), run.err());
+        assertTrue(run.err().contains("note [PVP-I109] 1 Patient has no finding the model reads, and no RiskAssessment:"
+                + " Patient/orphan"), run.err());
+    }
+
+    @Test
     void anOutputThatCannotBeWritten_endsTheRun_andSaysSo() throws IOException {
         // given 500 patients, and a standard output that takes 100 kB and then fails (a pipe closed by its reader)
         Path file = dir.resolve("population.ndjson");
@@ -132,7 +176,7 @@ class PopulationFileTest {
     /** The resources in the order of an export: Patients, then Observations, then the other types. */
     private static String ndjson(List<Resource> resources) {
         IParser json = FhirContext.forR4Cached().newJsonParser();
-        List<String> order = List.of("Patient", "Observation", "DiagnosticReport", "Condition", "Device");
+        List<String> order = List.of("Patient", "Observation", "DiagnosticReport", "Condition", "Device", "Basic");
         List<Resource> sorted = new ArrayList<>(resources);
         sorted.sort(Comparator.comparing(r -> order.indexOf(r.fhirType())));
         StringBuilder text = new StringBuilder();
@@ -144,7 +188,7 @@ class PopulationFileTest {
      * SyntheticPopulation's 500 and its unusable patient (PVP-E117), and: a finding entered in error;
      * a patient with an excluded condition; one without NPEC and RR (scenarios); a reduction rate
      * outside the study's; a finding dated in the future; findings in a DiagnosticReport; and a
-     * Device, which no patient's findings use (a notice on every patient's RiskAssessment).
+     * Device, which names no patient (said once, on standard error).
      */
     private static List<Resource> population() {
         List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("syn", 500));
