@@ -21,7 +21,8 @@ import org.refracturecds.fhirin.Codes;
  *
  * <p>{@code identifier.system} is {@value #SYSTEM}; {@code identifier.value} is
  * {@code {patient id}/{levels in spinal order joined by '-'}/{model code}}, e.g.
- * {@code p1/T12/xiong-2021-logistic} or {@code p1/T12-L1/xiong-2021-logistic}. The model's version
+ * {@code p1/T12/xiong-2021-logistic} or {@code p1/T12-L1/xiong-2021-logistic} (a patient named by an
+ * absolute reference keeps it whole, see {@link #value(String, Collection, String)}). The model's version
  * is not part of it: a new version of the rules replaces the assessment, it does not add one.
  */
 public final class AssessmentIdentity {
@@ -48,12 +49,14 @@ public final class AssessmentIdentity {
     }
 
     /**
-     * @param patient {@code Patient/p1}, an absolute reference to it, or the id {@code p1}
+     * @param patient {@code Patient/p1} or the id {@code p1}; or an absolute reference, which is kept
+     *     whole ({@code https://other.example/fhir/Patient/p1/T12/...}): a file without fullUrls names
+     *     by it a patient that may not be its {@code Patient/p1}, who must not get the same identifier
      * @param levels  the vertebrae, in any order and with repeats ("T12", "L1")
      * @param model   the model's code in {@link Codes#RISK_MODELS}
      */
     public static String value(String patient, Collection<String> levels, String model) {
-        String id = patient.contains("/") ? new IdType(patient).getIdPart() : patient;
+        String id = !patient.contains("/") || new IdType(patient).isAbsolute() ? patient : new IdType(patient).getIdPart();
         List<String> ordered = levels.stream().filter(Objects::nonNull).distinct().sorted(SPINAL_ORDER).toList();
         return id + "/" + String.join("-", ordered) + "/" + model;
     }

@@ -17,8 +17,13 @@ class AssessmentIdentityTest {
     }
 
     @Test
-    void anAbsolutePatientReference_givesItsId() {
-        assertEquals("p-2/T12/m", AssessmentIdentity.value("http://ehr.example/fhir/Patient/p-2", List.of("T12"), "m"));
+    void anAbsolutePatientReference_isKeptWhole_soItIsNotTakenForTheFilesOwnPatient() {
+        // A file without fullUrls may name Patient/p-2 and another server's .../Patient/p-2: two patients.
+        assertEquals("http://ehr.example/fhir/Patient/p-2/T12/m",
+                AssessmentIdentity.value("http://ehr.example/fhir/Patient/p-2", List.of("T12"), "m"));
+        assertEquals("p-2/T12/m", AssessmentIdentity.value("Patient/p-2/_history/3", List.of("T12"), "m"));
+        assertEquals("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0/T12/m",
+                AssessmentIdentity.value("urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0", List.of("T12"), "m"));
     }
 
     @Test
