@@ -162,11 +162,16 @@ final class AssessCommand implements Callable<Integer> {
         }
         String notWithFile = List.of(patients != null ? "--patient" : "", all ? "--all" : "", since != null ? "--since" : "",
                 outFile != null ? "--out" : "", resume ? "--resume" : "", writeBack ? "--write-back" : "",
-                bearerTokenEnv != null ? "--bearer-token-env" : "", noExport ? "--no-export" : "").stream()
+                bearerTokenEnv != null ? "--bearer-token-env" : "", noExport ? "--no-export" : "",
+                spec.commandLine().getParseResult().hasMatchedOption("--state") ? "--state" : "").stream()
                 .filter(o -> !o.isEmpty()).collect(Collectors.joining(", "));
         if (!notWithFile.isEmpty()) {
             err.println("error [PVP-C301] " + notWithFile + ": for a population read from a FHIR server; give"
                     + " --fhir-server URL instead of " + file);
+            return Cli.BAD_INPUT;
+        }
+        if (debug && !explain) {
+            err.println("error [PVP-C003] --debug: names the rules in the text of --explain; give --explain too");
             return Cli.BAD_INPUT;
         }
         // Rules compile on another core while the input is read and parsed.
@@ -335,8 +340,8 @@ final class AssessCommand implements Callable<Integer> {
         if (since != null && !since.matches("\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?")) {
             return "--since " + since + ": give a date (2026-01-31) or an instant (2026-01-31T08:00:00Z)";
         }
-        if (explain || html != null || validation != InputValidation.Mode.OFF) {
-            return "--explain, --html and --validation are for FILE; a population run prints NDJSON";
+        if (explain || debug || html != null || validation != InputValidation.Mode.OFF) {
+            return "--explain, --debug, --html and --validation are for FILE; a population run prints NDJSON";
         }
         return null;
     }

@@ -17,7 +17,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The top-level command; each subcommand writes to the streams it is given, so tests capture them. */
-@Command(name = "pvp-refracture-cds", mixinStandardHelpOptions = true, version = "pvp-refracture-cds 0.1.0",
+@Command(name = "pvp-refracture-cds", mixinStandardHelpOptions = true,
         description = "Risk of refracture of the cemented vertebra after percutaneous vertebroplasty"
                 + " (Xiong et al., BMC Musculoskelet Disord 2021;22:459).",
         subcommands = CommandLine.HelpCommand.class)
@@ -46,6 +46,12 @@ final class Cli {
         return e.getMessage() == null ? "read error" : e.getMessage();
     }
 
+    /** {@code -V} on the command and every subcommand: the version the RiskAssessments name as performer. */
+    private static void withVersion(CommandLine command, String version) {
+        command.getCommandSpec().version(version);
+        command.getSubcommands().values().forEach(sub -> withVersion(sub, version));
+    }
+
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         return run(args, in, out, err, Clock.systemUTC(), RulesCache.fromEnvironment(System.getenv(), ModuleDevice.VERSION));
     }
@@ -65,6 +71,7 @@ final class Cli {
                 .addSubcommand(new CalibrateCommand(clock, rulesCache))
                 .addSubcommand(new SubscribeCommand(clock));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        withVersion(commandLine, ModuleDevice.NAME + " " + ModuleDevice.VERSION);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
