@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -130,6 +131,7 @@ public final class CdsEndpoints {
     private void call(Context ctx) throws JsonProcessingException, SQLException {
         authenticate(ctx);
         CdsService service = service(ctx);
+        requireJson(ctx);
         byte[] sent = ctx.bodyAsBytes(); // already in memory (WholeBody): a slow client never holds a turn
         turns.acquireUninterruptibly();
         try {
@@ -144,6 +146,7 @@ public final class CdsEndpoints {
     private void feedback(Context ctx) throws SQLException, JsonProcessingException {
         authenticate(ctx);
         CdsService service = service(ctx);
+        requireJson(ctx);
         List<Feedback> items = FeedbackRequest.parse(body(ctx.bodyAsBytes()));
         feedback.store(service.id, items, AuditedCalls.feedbackStored(ctx));
         for (Feedback item : items) {
@@ -151,6 +154,19 @@ public final class CdsEndpoints {
                     .tag("service", service.id).tag("outcome", item.outcome()).register(registry).increment();
         }
         write(ctx, json.createObjectNode());
+    }
+
+    /**
+     * A body not declared JSON is refused (415): CDS Hooks clients send {@code application/json}, and a
+     * web page may post text or a form to another site without asking it first (CORS preflight).
+     */
+    private static void requireJson(Context ctx) {
+        String type = ctx.header("Content-Type");
+        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
+            throw new HttpError(415, "PVP-H415", "Content-Type", (type == null ? "is missing" : "is '"
+                    + HttpError.cut(type, 80) + "'") + ": a CDS Hooks request is JSON; send Content-Type: application/json");
+        }
     }
 
     private static CdsService service(Context ctx) {

@@ -170,6 +170,31 @@ class RequestJsonTest {
     }
 
     @Test
+    void aBodyNotDeclaredJson_is415_soAWebPageCannotPostItWithoutAsking() throws Exception {
+        String request = compact("patient-view.json");
+        java.util.List<String> types = java.util.Arrays.asList("text/plain", "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x", null);
+        for (String type : types) {
+            HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(service.base + RISK))
+                    .POST(HttpRequest.BodyPublishers.ofString(request));
+            if (type != null) {
+                post.header("Content-Type", type);
+            }
+
+            RunningService.Reply reply = service.send(post);
+
+            assertEquals(415, reply.status(), type);
+            assertEquals("PVP-H415", reply.body().at("/issue/0/details/coding/0/code").asText(), reply.raw().body());
+        }
+        for (String type : new String[] {"application/json; charset=utf-8", "Application/JSON", "application/cds-hooks+json"}) {
+            RunningService.Reply reply = service.send(HttpRequest.newBuilder(URI.create(service.base + RISK))
+                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(request)));
+
+            assertEquals(200, reply.status(), type + ": " + reply.raw().body());
+        }
+    }
+
+    @Test
     void anEmptyOrBlankBody_is400() throws Exception {
         for (String body : new String[] {"", " \n\t"}) {
             RunningService.Reply reply = service.post(RISK, body);
