@@ -24,7 +24,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>After a 413 the rest of the body is read and dropped (when it is at most 4 times the limit,
  * within the same time) before the connection closes: closed with bytes unread, the connection
- * would be reset, and the client would see the reset instead of the answer.
+ * would be reset, and the client would see the reset instead of the answer. A client that sent
+ * {@code Expect: 100-continue} (curl does for a body over 1 MB) sends no body after the 413: there
+ * is nothing to wait for (waiting held the request open until the timeout, and a stop until
+ * drainSeconds).
  */
 public final class WholeBody extends Handler.Wrapper {
 
@@ -163,7 +166,10 @@ public final class WholeBody extends Handler.Wrapper {
             if (state.compareAndSet(State.READING, State.DROPPING)) {
                 HttpError error = new HttpError(413, "PVP-H413", null, "the body is larger than " + maxBytes
                         + " bytes (setting maxBodyBytes)");
-                Runnable then = length > 4 * maxBytes ? this::finishDropping : () -> request.demand(this);
+                // A client that waits for "100 Continue" before its body sends none after a 413.
+                boolean sendsNoBody = size == 0 && dropped == 0
+                        && request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
+                Runnable then = length > 4 * maxBytes || sendsNoBody ? this::finishDropping : () -> request.demand(this);
                 errors.refuse(request, response, Callback.from(then, callback::failed), error);
             }
         }

@@ -165,6 +165,29 @@ class GracefulStopTest {
         assertThrows(Exception.class, () -> inFlight.get(10, TimeUnit.SECONDS), "the request was cut");
     }
 
+    @Test
+    void aBodyRefused413_beforeTheClientSentIt_doesNotHoldTheStop() throws Exception {
+        // given a client that announces 3,000 bytes, more than maxBodyBytes (1,024), and waits for "100 Continue" (as curl does)
+        RunningService service = new RunningService(dir, Map.of("maxBodyBytes", 1024, "drainSeconds", 20,
+                "requestTimeoutMillis", 30_000));
+        try (Socket client = new Socket("127.0.0.1", service.server.port())) {
+            client.getOutputStream().write(("POST /cds-services/pvp-refracture-preop HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 3000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            String status = new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+
+            // when the service stops, the connection still open and the body never sent
+            long start = System.nanoTime();
+            service.close();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            // then the refused request was over at once: the stop does not wait out drainSeconds (20 s)
+            assertEquals("HTTP/1.1 413", status);
+            assertTrue(millis < 10_000, "stopped in " + millis + " ms");
+        }
+    }
+
     /**
      * {@code serve} as in production, with JSON log lines: SIGTERM while a call waits on the FHIR
      * server; the call gets its 200, the process ends once stopped, and each line it logged is one
