@@ -195,6 +195,8 @@ final class AssessCommand implements Callable<Integer> {
                         + " no finding the model reads, and no RiskAssessment: " + String.join(", ", without.subList(0,
                         Math.min(20, without.size()))) + (without.size() > 20 ? " and " + (without.size() - 20) + " more" : ""));
             }
+            // One JSON document about one patient is answered pretty-printed; NDJSON with NDJSON, whatever it holds.
+            boolean pretty = patients.size() == 1 && entries.stream().noneMatch(e -> e.where().startsWith("line "));
             // The resources are not needed past here: a large file's are most of the heap, which the
             // collector can then reuse while the patients are assessed.
             entries = null;
@@ -222,7 +224,7 @@ final class AssessCommand implements Callable<Integer> {
                     ExplainWriter.write(assessment, new PrintWriter(text), debug);
                     return new Printed(assessment, text.toString().getBytes(StandardCharsets.UTF_8), null);
                 }
-                return new Printed(assessment, RiskAssessmentJson.encodeUtf8(writer.write(assessment), patients.size() == 1),
+                return new Printed(assessment, RiskAssessmentJson.encodeUtf8(writer.write(assessment), pretty),
                         null);
             }, printed -> {
                 if (printed.error() != null) {

@@ -118,6 +118,24 @@ class PopulationFileTest {
     }
 
     @Test
+    void ndjsonAboutOnePatient_isAnsweredWithNdjson() throws IOException {
+        // given a Bulk Data file filtered down to one patient's lines
+        List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("q", 2));
+        resources.removeIf(r -> !"q1".equals(r.getIdElement().getIdPart()) && !(r instanceof Observation o
+                && o.getSubject().getReference().equals("Patient/q1")));
+        Path file = dir.resolve("one.ndjson");
+        Files.writeString(file, ndjson(resources));
+
+        // when it is assessed, then its RiskAssessment is one line, as for many patients
+        CliRun run = CliRun.of("assess", file.toString());
+
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(5, Files.readAllLines(file).size());
+        assertEquals(1, run.out().lines().count(), run.out());
+        assertTrue(run.out().startsWith("{\"resourceType\":\"RiskAssessment\""), run.out());
+    }
+
+    @Test
     void anOutputThatCannotBeWritten_endsTheRun_andSaysSo() throws IOException {
         // given 500 patients, and a standard output that takes 100 kB and then fails (a pipe closed by its reader)
         Path file = dir.resolve("population.ndjson");
