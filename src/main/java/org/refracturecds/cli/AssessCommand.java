@@ -48,13 +48,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "assess", mixinStandardHelpOptions = true,
-        description = {"Reads FHIR R4 Observations of imaging findings and prints a FHIR RiskAssessment:",
-                "one JSON object for one patient, NDJSON (one a line) for several.",
-                "With --fhir-server, assesses a population read from that server (NDJSON), optionally",
-                "writing the RiskAssessments back to it; a run stopped part way goes on with --resume.",
-                "Exit 0 on success, 1 when the rules do not compile, 2 on bad input (with several patients,",
-                "those whose findings can be used are still assessed and printed), 4 when the FHIR server",
-                "cannot be used (unreachable, not FHIR, credentials refused)."})
+        description = {"Reads FHIR R4 Observations of imaging findings and prints a FHIR RiskAssessment: one"
+                + " JSON object for one JSON document about one patient, NDJSON (one a line) otherwise.",
+                "With --fhir-server, assesses a population read from that server (NDJSON), optionally writing the"
+                + " RiskAssessments back to it; a run stopped part way goes on with --resume.",
+                "Exit 0 on success, 1 when the rules do not compile, 2 on bad input (with several patients, those"
+                + " whose findings can be used are still assessed and printed), 4 when the FHIR server cannot be used"
+                + " (unreachable, not FHIR, credentials refused)."})
 final class AssessCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", arity = "0..1", description = "A FHIR Bundle, a single resource, or NDJSON; - for"

@@ -29,11 +29,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code calibrate COHORT}: the model checked on a centre's own patients and fitted to them (docs/MODEL.md, Local recalibration). */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
-        description = {"Checks the published model on a centre's cohort (CSV: patient,level,ivc,epd,npec,rr,refracture",
-                "[,months]; or FHIR with one refracture-cemented-vertebra Observation per treated vertebra) and fits",
-                "logit p = a + b x logit p_model to it. Writes DIR/calibration.json, calibration.svg, calibration.png and",
-                "report.html. Exit 0 on success, 1 when the rules do not compile or would fail their scenarios,",
-                "2 on a cohort that cannot be used."})
+        description = {"Checks the published model on a centre's cohort (CSV:"
+                + " patient,level,ivc,epd,npec,rr,refracture[,months]; or FHIR with one"
+                + " refracture-cemented-vertebra Observation per treated vertebra) and fits logit p = a + b x"
+                + " logit p_model to it. Writes DIR/calibration.json, calibration.svg, calibration.png and"
+                + " report.html.",
+                "Exit 0 on success, 1 when the rules do not compile or would fail their scenarios, 2 on a"
+                + " cohort that cannot be used."})
 final class CalibrateCommand implements Callable<Integer> {
 
     /** The most cohort problems printed; the count of the others follows. */

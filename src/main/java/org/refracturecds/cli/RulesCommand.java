@@ -112,8 +112,9 @@ final class RulesCommand {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = {"Compiles every rule file and reads every scenario; prints each problem with its file and",
-                    "line (row and column for a table) and a hint. Exit 0 when all is well, 1 otherwise."})
+            description = {"Compiles every rule file and reads every scenario; prints each problem with its file and"
+                    + " line (row and column for a table) and a hint.",
+                    "Exit 0 when all is well, 1 otherwise."})
     static final class Check extends OnFolder {
 
         @Override
@@ -123,8 +124,9 @@ final class RulesCommand {
     }
 
     @Command(name = "test", mixinStandardHelpOptions = true,
-            description = {"Compiles the rules and runs the clinical scenarios of DIR/tests/*.yaml; prints a pass/fail",
-                    "table with the reason for each failure. Exit 0 when all pass, 1 otherwise."})
+            description = {"Compiles the rules and runs the clinical scenarios of DIR/tests/*.yaml; prints a pass/fail"
+                    + " table with the reason for each failure.",
+                    "Exit 0 when all pass, 1 otherwise."})
     static final class Test extends OnFolder {
 
         @Override
@@ -141,12 +143,12 @@ final class RulesCommand {
     }
 
     @Command(name = "publish", mixinStandardHelpOptions = true,
-            description = {"Compiles the rules of DIR and runs their scenarios, as a node does before it reloads them;",
-                    "when all pass, publishes them to the database of --config: every node serves them within its",
-                    "rulesPollSeconds plus the time to load them. Publishing older rules is a rollback;",
-                    "--bundled publishes the rules this jar bundles (after an upgrade that brings new ones).",
-                    "Exit 0 when published (or already published), 1 for rules that fail, 2 for a setting or",
-                    "a database that cannot be used."})
+            description = {"Compiles the rules of DIR and runs their scenarios, as a node does before it reloads them;"
+                    + " when all pass, publishes them to the database of --config: every node serves them within its"
+                    + " rulesPollSeconds plus the time to load them. Publishing older rules is a rollback; --bundled"
+                    + " publishes the rules this jar bundles (after an upgrade that brings new ones).",
+                    "Exit 0 when published (or already published), 1 for rules that fail, 2 for a setting or a"
+                    + " database that cannot be used."})
     static final class Publish extends OnFolder {
 
         @Option(names = "--config", paramLabel = "FILE",

@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Runs the CDS Hooks 2.0 service: discovery at GET /cds-services.",
-                "Without --config it runs the bundled demo settings: 127.0.0.1:8080, no authentication.",
+        description = {"Runs the CDS Hooks 2.0 service: discovery at GET /cds-services. Without --config it runs the"
+                + " bundled demo settings: 127.0.0.1:8080, no authentication.",
                 "Exit 1 when the rules do not compile, 2 when a setting is wrong."})
 final class ServeCommand implements Callable<Integer> {
 

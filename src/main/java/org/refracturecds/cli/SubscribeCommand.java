@@ -35,10 +35,12 @@ import picocli.CommandLine.Model.CommandSpec;
  * payload or token up to date).
  */
 @Command(name = "subscribe", mixinStandardHelpOptions = true,
-        description = {"Creates on the FHIR server the Subscription that notifies the service when a finding is saved:",
-                "rest-hook, criteria Observation?code= the findings' codes, to the service's /fhir-notify, with the",
-                "token of writeBack.notifyToken. Idempotent: run again, it finds its Subscription and says so.",
-                "Exit 0 when the Subscription is there, 2 on wrong settings, 4 when the server cannot be reached or refuses."})
+        description = {"Creates on the FHIR server the Subscription that notifies the service when a finding is"
+                + " saved: rest-hook, criteria Observation?code= the findings' codes, to the service's"
+                + " /fhir-notify, with the token of writeBack.notifyToken. Idempotent: run again, it finds its"
+                + " Subscription and says so.",
+                "Exit 0 when the Subscription is there, 2 on wrong settings, 4 when the server cannot be"
+                + " reached or refuses."})
 final class SubscribeCommand implements Callable<Integer> {
 
     static final int SERVER_FAILED = 4;

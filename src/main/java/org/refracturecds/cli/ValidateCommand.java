@@ -23,10 +23,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Validates a FHIR R4 resource or Bundle (JSON) offline against this module's profiles",
-                "(fhir-profiles/): an Observation against the profile of its code, a RiskAssessment against the",
-                "module's RiskAssessment profile, anything else against base R4. Prints each error and warning",
-                "with its location. Exit 0 with no error, 1 with errors, 2 when the file cannot be read."})
+        description = {"Validates a FHIR R4 resource or Bundle (JSON) offline against this module's profiles"
+                + " (fhir-profiles/): an Observation against the profile of its code, a RiskAssessment against"
+                + " the module's RiskAssessment profile, anything else against base R4. Prints each error and"
+                + " warning with its location.",
+                "Exit 0 with no error, 1 with errors, 2 when the file cannot be read."})
 final class ValidateCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "A FHIR resource or Bundle in JSON.")
