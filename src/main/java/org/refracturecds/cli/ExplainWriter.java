@@ -28,8 +28,8 @@ final class ExplainWriter {
 
     static void write(Assessment a, PrintWriter out, boolean debug) {
         out.println("=== " + a.input().patient() + " (" + (a.preliminary() ? "preliminary" : "final") + ")");
-        out.println("Model: " + a.calibration().getModel() + " " + a.calibration().getVersion() + ", rules "
-                + a.ruleSet().origin() + " sha256:" + a.ruleSet().shortHash());
+        out.println("Model: " + a.calibration().getModel() + " " + a.calibration().getVersion() + "; rules: "
+                + a.ruleSet().origin() + " (sha256:" + a.ruleSet().shortHash() + ")");
         out.println();
         InWords words = new InWords(a);
         for (Vertebra v : a.assessedVertebrae()) {

@@ -133,8 +133,8 @@ final class ServeCommand implements Callable<Integer> {
         liveRules.watch();
         LiveRules.Status rules = liveRules.status();
         out.println("pvp-refracture-cds: CDS Hooks service on http://" + settings.host() + ":" + server.port()
-                + "/cds-services (public URL " + server.discoveryUrl() + "), rules " + rules.origin() + " version "
-                + rules.version() + " sha256:" + rules.sha256().substring(0, 12)
+                + "/cds-services (public URL " + server.discoveryUrl() + "); rules: " + rules.origin() + ", version "
+                + rules.version() + " (sha256:" + rules.sha256().substring(0, 12) + ")"
                 + (rules.watching() ? " (reloaded on change, GET /rules/status)" : "") + ", auth " + settings.auth().mode()
                 + ", fhirServers allowed: " + (settings.fhirServers().isEmpty() ? "none (prefetch only)"
                 : String.join(", ", settings.fhirServers())));

@@ -10,9 +10,9 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 
 /**
- * The CapabilityStatement HAPI generates, naming the module and its version as the software and
- * the operation by the canonical URL of its OperationDefinition in fhir-profiles/, where a client
- * reads its parameters.
+ * The CapabilityStatement HAPI generates, naming the module (name, title, and publisher as
+ * fhir-profiles/ names it) and its version as the software, and the operation by the canonical URL
+ * of its OperationDefinition in fhir-profiles/, where a client reads its parameters.
  */
 @Interceptor
 final class Capabilities {
@@ -21,6 +21,9 @@ final class Capabilities {
     public void generated(IBaseConformance generated) {
         CapabilityStatement statement = (CapabilityStatement) generated;
         statement.getSoftware().setName(ModuleDevice.NAME).setVersion(ModuleDevice.VERSION);
+        // HAPI's defaults otherwise: "RestServer", published by "Not provided".
+        statement.setName("PvpRefractureCds").setTitle("pvp-refracture-cds: risk of refracture of the cemented"
+                + " vertebra after PVP").setPublisher(ModuleDevice.NAME);
         statement.getRest().forEach(rest -> rest.getResource().forEach(resource -> {
             for (CapabilityStatementRestResourceOperationComponent operation : resource.getOperation()) {
                 if (operation.getName().equals(RiskOperation.NAME.substring(1))) {

@@ -80,6 +80,8 @@ class FhirOperationTest {
         CapabilityStatement statement = client.capabilities().ofType(CapabilityStatement.class).execute();
 
         assertEquals("pvp-refracture-cds", statement.getSoftware().getName());
+        assertEquals("PvpRefractureCds", statement.getName());
+        assertEquals("pvp-refracture-cds", statement.getPublisher());
         assertTrue(statement.getRest().get(0).getResource().stream()
                 .filter(r -> r.getType().equals("Patient"))
                 .flatMap(r -> r.getOperation().stream())
