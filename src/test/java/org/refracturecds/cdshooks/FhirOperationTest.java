@@ -160,6 +160,23 @@ class FhirOperationTest {
     }
 
     @Test
+    void aBodyNotDeclaredFhir_is415() throws Exception {
+        String body = "{\"resourceType\":\"Parameters\"}";
+        java.util.List<String> types = java.util.Arrays.asList("text/plain", "application/x-www-form-urlencoded", null);
+        for (String type : types) {
+            HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(service.base + "/fhir/Patient/$pvp-refracture-risk"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body));
+            if (type != null) {
+                post.header("Content-Type", type);
+            }
+
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(post.build(), HttpResponse.BodyHandlers.ofString());
+
+            assertOutcome(answer, 415, "PVP-H415", "Content-Type");
+        }
+    }
+
+    @Test
     void aServerThatIsNotThere_is412WithTheHooksCode() throws Exception {
         try (RunningService unreachable = new RunningService(dir.resolve("other"), Map.of(
                 "fhirServer", Map.of("url", "http://127.0.0.1:9/fhir")))) {
