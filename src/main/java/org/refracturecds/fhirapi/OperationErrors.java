@@ -53,8 +53,9 @@ final class OperationErrors {
             String message = String.valueOf(hapi.getMessage()).replaceFirst("^HAPI-\\d+: ", "");
             String path = HttpError.cut(request.getRequestPath(), 80);
             return switch (hapi.getStatusCode()) {
-                case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + path + " (" + message
-                        + "); GET /fhir/metadata lists what this FHIR face serves");
+                // HAPI's own words ("Server knows how to handle: [...]") list its internals, not this face.
+                case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + path
+                        + ": GET /fhir/metadata lists what this FHIR face serves");
                 case 405 -> new HttpError(405, "PVP-H405", "method", message);
                 default -> new HttpError(hapi.getStatusCode(), "PVP-H400", null, HttpError.cut(message, 300)
                         + "; GET /fhir/metadata lists what this FHIR face serves");

@@ -156,7 +156,10 @@ class FhirOperationTest {
         String two = Files.readString(Path.of("examples/two-patients.json"));
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", two), 400, "PVP-H121", "Bundle");
         assertOutcome(post("/fhir/Patient/nobody/$pvp-refracture-risk", ""), 422, "PVP-E109", "fetched findings");
-        assertOutcome(post("/fhir/Nothing/x/$pvp-refracture-risk", ""), 404, "PVP-H404", "path");
+        HttpResponse<String> nothing = post("/fhir/Nothing/x/$pvp-refracture-risk", "");
+        assertOutcome(nothing, 404, "PVP-H404", "path");
+        assertTrue(nothing.body().contains("[PVP-H404] path: nothing at /fhir/Nothing/x/$pvp-refracture-risk: GET"
+                + " /fhir/metadata lists what this FHIR face serves"), nothing.body());
     }
 
     @Test
