@@ -261,7 +261,18 @@ public final class StrictJson {
             return new Problem(Kind.DUPLICATE_KEY, path(document, pointer), "the key \"" + key + "\" appears twice in one"
                     + " JSON object (again on line " + at.getLineNr() + ")");
         }
-        return new Problem(Kind.MALFORMED, at(at), "malformed JSON: " + plain(message));
+        return new Problem(Kind.MALFORMED, at(at), "malformed JSON: " + plain(message) + hint(message, at));
+    }
+
+    /** What Jackson's words most often mean in a file: a line cut short, or a line left unclosed. */
+    private static String hint(String message, JsonLocation at) {
+        if (message.contains("(CTRL-CHAR, code 10)") || message.contains("(CTRL-CHAR, code 13)")) {
+            return "; the line ends inside a string: it was cut short, or a line break in a text is not written as \\n";
+        }
+        if (at.getColumnNr() == 1 && message.contains("was expecting comma")) {
+            return "; the line before may end before its object or array is closed";
+        }
+        return "";
     }
 
     private static JsonLocation location(JsonProcessingException e, JsonParser parser) {

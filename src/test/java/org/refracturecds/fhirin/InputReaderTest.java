@@ -209,6 +209,22 @@ class InputReaderTest {
     }
 
     @Test
+    void ndjsonWithALineCutShort_orLeftUnclosed_saysWhatThatLooksLike() {
+        String a = "{\"resourceType\": \"Observation\", \"id\": \"a\", \"status\": \"final\"}";
+        String b = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"status\": \"final\"}";
+
+        InputException cut = assertThrows(InputException.class, () -> readBytes(a + "\n" + b.substring(0, 50) + "\n" + a));
+        InputException unclosed = assertThrows(InputException.class, () -> readBytes(a + "\n" + b.replace("}", "") + "\n" + a));
+
+        assertTrue(cut.render().startsWith("[PVP-E001] line 2, column "), cut.render());
+        assertTrue(cut.render().endsWith("; the line ends inside a string: it was cut short, or a line break in a text is"
+                + " not written as \\n"), cut.render());
+        assertTrue(unclosed.render().startsWith("[PVP-E001] line 3, column 1: "), unclosed.render());
+        assertTrue(unclosed.render().endsWith("; the line before may end before its object or array is closed"),
+                unclosed.render());
+    }
+
+    @Test
     void ndjsonWithALineThatIsNotUtf8_isRefusedNamingTheByte_asTheWholeTextIsDecodedFirst() {
         byte[] good = "{\"resourceType\": \"Observation\", \"id\": \"a\"}\n".getBytes(StandardCharsets.UTF_8);
         byte[] bad = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"note\": [{\"text\": \"x\"}]}\n"
