@@ -209,6 +209,19 @@ class InputReaderTest {
     }
 
     @Test
+    void ndjsonWithSeveralLinesRefused_namesTheFirst_andWhichOthers() {
+        String good = "{\"resourceType\": \"Observation\", \"id\": \"a\"}";
+        String notFhir = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"valueBoolean\": \"true\"}";
+
+        InputException refused = assertThrows(InputException.class,
+                () -> readBytes(good + "\n" + notFhir + "\n" + good + "\n" + notFhir + "\n" + notFhir + "\n"));
+
+        assertTrue(refused.render().startsWith("[PVP-E010] line 2, Observation (Observation/b).valueBoolean: is the"
+                + " string \"true\""), refused.render());
+        assertTrue(refused.render().endsWith(" (2 more refused: line 4 [PVP-E010], line 5 [PVP-E010])"), refused.render());
+    }
+
+    @Test
     void ndjsonWithALineCutShort_orLeftUnclosed_saysWhatThatLooksLike() {
         String a = "{\"resourceType\": \"Observation\", \"id\": \"a\", \"status\": \"final\"}";
         String b = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"status\": \"final\"}";
