@@ -1,14 +1,11 @@
 package org.refracturecds.cdshooks;
 
-import org.refracturecds.http.ServiceConfig;
-import org.refracturecds.http.HttpError;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -22,6 +19,7 @@ import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.JwtVerifier;
 import org.refracturecds.http.PageLinks;
 import org.refracturecds.http.ServiceConfig;
@@ -156,17 +154,9 @@ public final class CdsEndpoints {
         write(ctx, json.createObjectNode());
     }
 
-    /**
-     * A body not declared JSON is refused (415): CDS Hooks clients send {@code application/json}, and a
-     * web page may post text or a form to another site without asking it first (CORS preflight).
-     */
+    /** A hook call or feedback not declared JSON: 415 ({@link JsonBodies}). */
     private static void requireJson(Context ctx) {
-        String type = ctx.header("Content-Type");
-        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
-            throw new HttpError(415, "PVP-H415", "Content-Type", (type == null ? "is missing" : "is '"
-                    + HttpError.cut(type, 80) + "'") + ": a CDS Hooks request is JSON; send Content-Type: application/json");
-        }
+        JsonBodies.require(ctx.header("Content-Type"), "a CDS Hooks request is JSON; send Content-Type: application/json");
     }
 
     private static CdsService service(Context ctx) {

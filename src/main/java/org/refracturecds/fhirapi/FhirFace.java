@@ -61,7 +61,6 @@ public final class FhirFace {
         restful.setServerAddressStrategy((context, request) -> base.get());
         restful.registerProvider(operation);
         restful.registerInterceptor(new OperationErrors());
-        restful.registerInterceptor(new BodyMediaType());
         restful.registerInterceptor(new Capabilities());
     }
 

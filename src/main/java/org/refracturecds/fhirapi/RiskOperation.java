@@ -18,6 +18,7 @@ import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.JwtVerifier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,6 +73,10 @@ public final class RiskOperation {
         AuditedCalls.Operation call = audited.begin(patient == null ? "Patient/" + NAME : "Patient/{id}/" + NAME);
         try {
             authenticate(http, call);
+            if (http.getContentLengthLong() > 0 || http.getHeader("Transfer-Encoding") != null) {
+                // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
+                JsonBodies.require(http.getContentType(), "send the Parameters as Content-Type: application/fhir+json");
+            }
             RiskAssessment risk = patient == null ? inline(request, call) : fromServer(patient, call);
             call.end(200, null);
             return risk;

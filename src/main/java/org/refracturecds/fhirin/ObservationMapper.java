@@ -187,9 +187,9 @@ public final class ObservationMapper {
     /**
      * Each patient of the input on its own: one whose findings are all unusable does not stop the
      * others. What makes the whole input unusable (no Observation, no finding at all, a subject that
-     * cannot be read) is thrown. What is left out is said in the result of the patient it names; when
-     * it names none of the patients, in each patient's result if there is one patient, else once
-     * ({@link Population#aboutNone}).
+     * cannot be read) is thrown. What is left out is said in the result of the patient it names; what
+     * names nobody, in the patient's result when the input has one; anything else (another patient's,
+     * or nobody's among several) once ({@link Population#aboutNone}).
      */
     public Population mapEach(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
         Map<String, PatientInput> patients = new LinkedHashMap<>();
@@ -249,10 +249,12 @@ public final class ObservationMapper {
         patients.forEach((key, patient) -> patient.patient = persons.get(key));
         List<Notice> aboutNone = new ArrayList<>();
         for (Unattached left : unattached) {
-            PatientInput named = patients.get(patientKey(left));
+            String key = patientKey(left);
+            PatientInput named = patients.get(key);
             if (named != null) {
                 named.notices.add(left.notice());
-            } else if (patients.size() == 1) {
+            } else if (key == null && patients.size() == 1) {
+                // It names nobody: with one patient in the input, it is said with that patient's result.
                 patients.values().iterator().next().notices.add(left.notice());
             } else {
                 aboutNone.add(left.notice());

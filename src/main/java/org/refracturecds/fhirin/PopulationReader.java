@@ -195,12 +195,24 @@ public final class PopulationReader {
      *
      * @param since a FHIR instant or date: only findings saved since then ({@code _lastUpdated=ge}); null for all
      * @param newestFirst the patients whose findings were saved last first ({@code _sort=-_lastUpdated});
-     *     a server that does not sort may leave its own order
+     *     a server that does not sort may leave its own order, and one that refuses the sort (400) is
+     *     asked again without it
      */
     public List<String> patientsWithFindings(String since, boolean newestFirst) throws ReadFailed {
+        try {
+            return patientsWithFindings(since, newestFirst ? "&_sort=" + encode("-_lastUpdated") : "");
+        } catch (ReadFailed refused) {
+            if (newestFirst && refused.status() == 400) {
+                return patientsWithFindings(since, ""); // a server that refuses to sort: in its own order
+            }
+            throw refused;
+        }
+    }
+
+    private List<String> patientsWithFindings(String since, String sort) throws ReadFailed {
         String url = "Observation?code=" + encode(String.join(",", Codes.findingTokens()))
                 + (since == null ? "" : "&_lastUpdated=" + encode("ge" + since))
-                + (newestFirst ? "&_sort=" + encode("-_lastUpdated") : "")
+                + sort
                 + "&_elements=subject&_count=" + LIST_PAGE_SIZE;
         Set<String> patients = new LinkedHashSet<>();
         References references = new References(base);

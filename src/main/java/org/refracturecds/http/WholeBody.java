@@ -85,7 +85,8 @@ public final class WholeBody extends Handler.Wrapper {
             }
             deadline = request.getComponents().getScheduler().schedule(this::expire, left, TimeUnit.MILLISECONDS);
             if (length > maxBytes) {
-                tooLarge();
+                // Before any read, Jetty has not answered "100 Continue": a client that waits for it sends no body.
+                tooLarge(request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString()));
             } else {
                 read(true);
             }
@@ -133,7 +134,7 @@ public final class WholeBody extends Handler.Wrapper {
                 }
                 if (size + n > maxBytes) {
                     chunk.release();
-                    tooLarge();
+                    tooLarge(false);
                     return;
                 }
                 if (size + n > body.length) {
@@ -161,14 +162,15 @@ public final class WholeBody extends Handler.Wrapper {
             return InvocationType.NON_BLOCKING;
         }
 
-        /** 413 at once; the rest of the body is then dropped as it arrives. */
-        private void tooLarge() {
+        /**
+         * 413 at once; the rest of the body is then dropped as it arrives.
+         *
+         * @param sendsNoBody the client waits for "100 Continue", which it will not get: no body will come
+         */
+        private void tooLarge(boolean sendsNoBody) {
             if (state.compareAndSet(State.READING, State.DROPPING)) {
                 HttpError error = new HttpError(413, "PVP-H413", null, "the body is larger than " + maxBytes
                         + " bytes (setting maxBodyBytes)");
-                // A client that waits for "100 Continue" before its body sends none after a 413.
-                boolean sendsNoBody = size == 0 && dropped == 0
-                        && request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString());
                 Runnable then = length > 4 * maxBytes || sendsNoBody ? this::finishDropping : () -> request.demand(this);
                 errors.refuse(request, response, Callback.from(then, callback::failed), error);
             }

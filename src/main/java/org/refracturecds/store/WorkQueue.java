@@ -33,10 +33,13 @@ public final class WorkQueue {
     private static final String ALREADY_WAITING = """
             SELECT id FROM work_item WHERE kind = ? AND resource_id = ? AND state = 'pending'
                AND claimed_until IS NULL""";
-    /** A sweep waiting already looks, when it runs, for every finding saved until then: one is enough. */
+    /**
+     * A sweep waiting, never tried, looks when it runs for every finding saved until then: one is enough.
+     * One that failed and waits to be tried again does not stand for the next: it may be given up.
+     */
     private static final String SWEEP_WAITING = """
             SELECT id FROM work_item WHERE kind = ? AND resource_id IS NULL AND state = 'pending'
-               AND claimed_until IS NULL""";
+               AND claimed_until IS NULL AND attempts = 0""";
     private static final String INSERT = """
             INSERT INTO work_item (kind, resource_id, source, received_at, state, attempts, next_attempt_at)
             VALUES (?, ?, ?, ?, 'pending', 0, ?)""";
@@ -79,7 +82,7 @@ public final class WorkQueue {
     /**
      * Queues patients (kind {@link #PATIENT}), findings ({@link #FINDING}) or one sweep (an id null),
      * durably, in one transaction; one already waiting and not yet claimed is not queued again (a sweep
-     * neither: the one waiting covers it).
+     * neither, while one waits that was never tried: it covers the next).
      *
      * @return how many items were added
      */

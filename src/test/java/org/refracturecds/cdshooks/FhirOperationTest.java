@@ -163,12 +163,13 @@ class FhirOperationTest {
     }
 
     @Test
-    void aBodyNotDeclaredFhir_is415() throws Exception {
+    void aBodyNotDeclaredFhirJson_is415_aCallOnAPatientWithoutBodyIsNot() throws Exception {
         String body = "{\"resourceType\":\"Parameters\"}";
-        java.util.List<String> types = java.util.Arrays.asList("text/plain", "application/x-www-form-urlencoded", null);
+        java.util.List<String> types = java.util.Arrays.asList("text/plain", "application/x-www-form-urlencoded",
+                "application/fhir+xml", null);
         for (String type : types) {
             HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(service.base + "/fhir/Patient/$pvp-refracture-risk"))
-                    .POST(HttpRequest.BodyPublishers.ofString(body));
+                    .header("Accept", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body));
             if (type != null) {
                 post.header("Content-Type", type);
             }
@@ -177,6 +178,14 @@ class FhirOperationTest {
 
             assertOutcome(answer, 415, "PVP-H415", "Content-Type");
         }
+        HttpResponse<String> noBody = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/Patient/nobody/$pvp-refracture-risk")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertOutcome(noBody, 422, "PVP-E109", "fetched findings");
+        HttpResponse<String> upperCase = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/Patient/$pvp-refracture-risk")).header("Content-Type", "Application/FHIR+JSON; charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertOutcome(upperCase, 400, "PVP-H120", "Parameters.parameter");
     }
 
     @Test

@@ -115,6 +115,16 @@ class PopulationFileTest {
         assertTrue(run.err().contains("note [PVP-I103] Basic/loose: left out:"), run.err());
         assertTrue(run.err().contains("note [PVP-I109] 1 Patient has no finding the model reads, and no RiskAssessment:"
                 + " Patient/orphan"), run.err());
+
+        // and with one patient assessed, another patient's heart rate is not said in that patient's result either
+        resources.removeIf(r -> r.getIdElement().getIdPart() != null && r.getIdElement().getIdPart().matches("p[02]")
+                || r instanceof Observation o && o.getSubject().getReference().matches("Patient/p[02]"));
+        heartRate.setSubject(new Reference("Patient/p0"));
+        Files.writeString(file, ndjson(resources));
+        CliRun one = CliRun.of("assess", file.toString());
+        assertEquals(1, one.out().lines().count(), one.out());
+        assertTrue(one.out().contains("\"Patient/p1\"") && !one.out().contains("Observation/hr1"), one.out());
+        assertTrue(one.err().contains("note [PVP-I101] Observation/hr1: left out:"), one.err());
     }
 
     @Test

@@ -63,6 +63,12 @@ class WorkQueueTest {
             // Its search may have run already: a finding saved now needs a sweep of its own.
             assertEquals(1, queue.add(WorkQueue.SWEEP, sweep, "r4-rest-hook"));
             assertEquals(3, queue.pending());
+            // One that failed and waits to be tried again does not stand for the next: it may be given up.
+            queue.retry(claimed, clock.now.plusSeconds(60), "PVP-N201 the FHIR server does not answer");
+            queue.done(queue.claim("node-a").orElseThrow()); // p1
+            queue.done(queue.claim("node-a").orElseThrow()); // the second sweep
+            assertEquals(1, queue.add(WorkQueue.SWEEP, sweep, "r4-rest-hook"));
+            assertEquals(2, queue.pending());
         }
     }
 
