@@ -196,6 +196,7 @@ public final class ObservationMapper {
         List<Unattached> unattached = new ArrayList<>();
         boolean sawObservation = entries.stream().anyMatch(e -> e.resource() instanceof Observation
                 || e.resource() instanceof DiagnosticReport);
+        List<InputException> unreadSubjects = new ArrayList<>();
         for (Candidate candidate : candidates(entries, unattached)) {
             Observation observation = candidate.observation();
             String patientKey;
@@ -204,14 +205,18 @@ public final class ObservationMapper {
                         candidate.label() + " subject");
             } catch (InputException e) {
                 if (candidate.excludedBy() == null) {
-                    throw e;
+                    unreadSubjects.add(e);
+                } else {
+                    unattached.add(new Unattached(Notice.info("PVP-I107", candidate.label(), "left out: "
+                            + candidate.excludedBy()), null, null));
                 }
-                unattached.add(new Unattached(Notice.info("PVP-I107", candidate.label(), "left out: "
-                        + candidate.excludedBy()), null, null));
                 continue;
             }
             PatientInput patient = patients.computeIfAbsent(patientKey, p -> new PatientInput());
             read(candidate, patient);
+        }
+        if (!unreadSubjects.isEmpty()) {
+            throw withTheOthers(unreadSubjects);
         }
         Map<String, Patient> persons = new HashMap<>();
         for (InputReader.Entry entry : entries) {
@@ -275,6 +280,18 @@ public final class ObservationMapper {
                         && (e.fullUrl() == null || !patients.containsKey(e.fullUrl())))
                 .map(e -> reference(e.resource(), e.where())).distinct().toList();
         return new Population(found, aboutNone, withoutFindings);
+    }
+
+    /** The first subject that cannot be read, naming the others (up to 10), so that all can be mended at once. */
+    private static InputException withTheOthers(List<InputException> unread) {
+        InputException first = unread.get(0);
+        if (unread.size() == 1) {
+            return first;
+        }
+        List<String> others = unread.subList(1, unread.size()).stream().map(e -> e.where() + " [" + e.code() + "]").toList();
+        return new InputException(first.code(), first.where(), first.getMessage() + " (" + others.size() + " more: "
+                + String.join(", ", others.subList(0, Math.min(10, others.size()))) + (others.size() > 10 ? ", ..." : "")
+                + ")");
     }
 
     /** The patient a left-out part names, as the patients of the input are keyed; null when it names none. */

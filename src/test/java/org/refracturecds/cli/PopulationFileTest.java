@@ -128,6 +128,33 @@ class PopulationFileTest {
     }
 
     @Test
+    void findingsWhoseSubjectCannotBeRead_refuseTheFile_allNamedAtOnce() throws IOException {
+        // given two patients' findings, two of them with no subject and one naming the patient by identifier only
+        List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("s", 2));
+        resources.removeIf(r -> "sunusable".equals(r.getIdElement().getIdPart())
+                || r instanceof Observation o && o.getSubject().getReference().equals("Patient/sunusable"));
+        List<Observation> findings = resources.stream().filter(Observation.class::isInstance).map(Observation.class::cast)
+                .toList();
+        for (int i = 0; i < 3; i++) {
+            findings.get(i).setId("f" + i);
+        }
+        findings.get(0).setSubject(null);
+        findings.get(1).setSubject(null);
+        findings.get(2).setSubject(new Reference().setIdentifier(new org.hl7.fhir.r4.model.Identifier()
+                .setSystem("urn:mrn").setValue("123")));
+        Path file = dir.resolve("subjects.ndjson");
+        Files.writeString(file, ndjson(resources));
+
+        // when it is assessed, then the file is refused, naming the first and the two others
+        CliRun run = CliRun.of("assess", file.toString());
+
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().startsWith("error [PVP-E101] Observation/f0 subject: is missing"), run.err());
+        assertTrue(run.err().strip().endsWith("(2 more: Observation/f1 subject [PVP-E101], Observation/f2 subject"
+                + " [PVP-E111])"), run.err());
+    }
+
+    @Test
     void ndjsonAboutOnePatient_isAnsweredWithNdjson() throws IOException {
         // given a Bulk Data file filtered down to one patient's lines
         List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("q", 2));
