@@ -110,7 +110,7 @@ public final class InputReader {
         return entries;
     }
 
-    /** The first document refused, naming the others refused after it (up to 10), so that all can be mended at once. */
+    /** The first document refused, naming the others refused after it, so that all can be mended at once. */
     private static InputException withTheOthers(InputException[] refused, int first, String[] where) {
         List<String> others = new ArrayList<>();
         for (int i = first + 1; i < refused.length; i++) {
@@ -118,12 +118,7 @@ public final class InputReader {
                 others.add(where[i] + " [" + refused[i].code() + "]");
             }
         }
-        if (others.isEmpty()) {
-            return refused[first];
-        }
-        return new InputException(refused[first].code(), refused[first].where(), refused[first].getMessage() + " ("
-                + others.size() + " more refused: " + String.join(", ", others.subList(0, Math.min(10, others.size())))
-                + (others.size() > 10 ? ", ..." : "") + ")");
+        return refused[first].naming("more refused", others);
     }
 
     /** The bytes of a file or of standard input, which must be UTF-8; see {@link #read(String)}. */

@@ -216,7 +216,8 @@ public final class ObservationMapper {
             read(candidate, patient);
         }
         if (!unreadSubjects.isEmpty()) {
-            throw withTheOthers(unreadSubjects);
+            throw unreadSubjects.get(0).naming("more", unreadSubjects.subList(1, unreadSubjects.size()).stream()
+                    .map(e -> e.where() + " [" + e.code() + "]").toList());
         }
         Map<String, Patient> persons = new HashMap<>();
         for (InputReader.Entry entry : entries) {
@@ -280,18 +281,6 @@ public final class ObservationMapper {
                         && (e.fullUrl() == null || !patients.containsKey(e.fullUrl())))
                 .map(e -> reference(e.resource(), e.where())).distinct().toList();
         return new Population(found, aboutNone, withoutFindings);
-    }
-
-    /** The first subject that cannot be read, naming the others (up to 10), so that all can be mended at once. */
-    private static InputException withTheOthers(List<InputException> unread) {
-        InputException first = unread.get(0);
-        if (unread.size() == 1) {
-            return first;
-        }
-        List<String> others = unread.subList(1, unread.size()).stream().map(e -> e.where() + " [" + e.code() + "]").toList();
-        return new InputException(first.code(), first.where(), first.getMessage() + " (" + others.size() + " more: "
-                + String.join(", ", others.subList(0, Math.min(10, others.size()))) + (others.size() > 10 ? ", ..." : "")
-                + ")");
     }
 
     /** The patient a left-out part names, as the patients of the input are keyed; null when it names none. */
