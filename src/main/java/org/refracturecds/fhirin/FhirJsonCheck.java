@@ -74,29 +74,73 @@ final class FhirJsonCheck {
      */
     void resource(JsonNode resource, String where) throws InputException {
         String type = resource.path("resourceType").asText();
-        String path = (where.equals("the input") ? "" : where + ", ") + type + identity(resource);
-        resourceAt(resource, path);
+        resourceAt(resource, new At(null, (where.equals("the input") ? "" : where + ", ") + type + identity(resource),
+                null, -1));
     }
 
-    private void resourceAt(JsonNode resource, String path) throws InputException {
+    /**
+     * Where an element is, written out only for a message: the parent's place, then {@code text},
+     * {@code .name} and {@code [index]} where given ("line 3, Observation (Observation/ivc-1)",
+     * ".code", "[0]"). Most input has no problem, so no path is built for it.
+     */
+    private record At(At parent, String text, String name, int index) {
+
+        At field(String field) {
+            return new At(this, null, field, -1);
+        }
+
+        At item(int i) {
+            return new At(this, null, null, i);
+        }
+
+        At then(String suffix) {
+            return new At(this, suffix, null, -1);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder path = new StringBuilder();
+            write(path);
+            return path.toString();
+        }
+
+        private void write(StringBuilder path) {
+            if (parent != null) {
+                parent.write(path);
+            }
+            if (text != null) {
+                path.append(text);
+            }
+            if (name != null) {
+                path.append('.').append(name);
+            }
+            if (index >= 0) {
+                path.append('[').append(index).append(']');
+            }
+        }
+    }
+
+    private void resourceAt(JsonNode resource, At path) throws InputException {
         JsonNode type = resource.get("resourceType");
         if (type == null || !type.isTextual()) {
-            throw new InputException("PVP-E002", path, "has no \"resourceType\": send the resource as FHIR R4 JSON,"
+            throw new InputException("PVP-E002", path.toString(), "has no \"resourceType\": send the resource as FHIR R4 JSON,"
                     + " an object with \"resourceType\" first");
         }
         BaseRuntimeElementCompositeDefinition<?> definition;
         try {
             definition = fhir.getResourceDefinition(type.asText());
         } catch (DataFormatException e) {
-            throw new InputException("PVP-E012", path + ".resourceType", "is \"" + shown(type.asText()) + "\", which"
+            throw new InputException("PVP-E012", path.field("resourceType").toString(), "is \"" + shown(type.asText()) + "\", which"
                     + " is not a resource type of FHIR R4: send FHIR R4 resources");
         }
         composite(definition, resource, path, type.asText(), true);
     }
 
-    private void composite(BaseRuntimeElementCompositeDefinition<?> definition, JsonNode object, String path,
+    private void composite(BaseRuntimeElementCompositeDefinition<?> definition, JsonNode object, At path,
                            String typeName, boolean isResource) throws InputException {
-        Map<BaseRuntimeChildDefinition, String> choices = new IdentityHashMap<>();
+        // The name each choice (value[x]) was sent as, made at the first; other elements come once in
+        // JSON that StrictJson has read (no key twice).
+        Map<BaseRuntimeChildDefinition, String> choices = null;
         for (Map.Entry<String, JsonNode> field : object.properties()) {
             String name = field.getKey();
             JsonNode value = field.getValue();
@@ -105,7 +149,7 @@ final class FhirJsonCheck {
             }
             boolean primitiveExtension = name.startsWith("_");
             String element = primitiveExtension ? name.substring(1) : name;
-            String at = path + "." + name;
+            At at = path.field(name);
             if (element.equals("extension") || element.equals("modifierExtension")) {
                 if (primitiveExtension) {
                     throw unknown(at, typeName, definition, name);
@@ -126,25 +170,28 @@ final class FhirJsonCheck {
                 continue;
             }
             if (child.getMax() == 1) {
-                String first = choices.put(child, name);
+                if (child.getValidChildNames().size() > 1) {
+                    choices = choices != null ? choices : new IdentityHashMap<>();
+                }
+                String first = choices == null ? null : choices.put(child, name);
                 if (first != null) {
                     String choice = child.getElementName().replace("[x]", "") + "[x]";
-                    throw new InputException("PVP-E011", at, "is a second " + choice + " beside " + first + ", but "
+                    throw new InputException("PVP-E011", at.toString(), "is a second " + choice + " beside " + first + ", but "
                             + typeName + " has one " + choice + ": send only the one meant");
                 }
                 if (value.isArray()) {
-                    throw new InputException("PVP-E010", at, "is an array, but " + name + " does not repeat: send one"
+                    throw new InputException("PVP-E010", at.toString(), "is an array, but " + name + " does not repeat: send one"
                             + " value, not an array");
                 }
                 element(type, child, value, at, name, typeName);
             } else {
                 if (!value.isArray()) {
-                    throw new InputException("PVP-E010", at, "is " + found(value) + ", but " + name + " repeats, so"
+                    throw new InputException("PVP-E010", at.toString(), "is " + found(value) + ", but " + name + " repeats, so"
                             + " FHIR R4 JSON has it as an array: send it inside [ ]");
                 }
                 for (int i = 0; i < value.size(); i++) {
                     if (!value.get(i).isNull()) {
-                        element(type, child, value.get(i), at + "[" + i + "]", name, typeName);
+                        element(type, child, value.get(i), at.item(i), name, typeName);
                     }
                 }
             }
@@ -152,7 +199,7 @@ final class FhirJsonCheck {
     }
 
     private void element(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child, JsonNode value,
-                         String at, String name, String owner) throws InputException {
+                         At at, String name, String owner) throws InputException {
         switch (type.getChildType()) {
             case PRIMITIVE_DATATYPE, ID_DATATYPE -> primitive(type, child, value, at, name);
             case PRIMITIVE_XHTML, PRIMITIVE_XHTML_HL7ORG -> {
@@ -163,7 +210,7 @@ final class FhirJsonCheck {
                     try {
                         XmlUtil.parse(value.asText());
                     } catch (DataFormatException e) {
-                        throw new InputException("PVP-E010", at, "is \"" + shown(value.asText()) + "\", which is not"
+                        throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", which is not"
                                 + " XHTML (" + hapiMessage(e.getMessage()) + "): send " + example("xhtml"));
                     }
                 }
@@ -183,10 +230,10 @@ final class FhirJsonCheck {
                 }
                 boolean contained = type.getChildType() != BaseRuntimeElementDefinition.ChildTypeEnum.RESOURCE;
                 if (contained && !value.path("id").isTextual()) {
-                    throw new InputException("PVP-E002", at + identity(value), "has no id, but FHIR R4 gives each"
+                    throw new InputException("PVP-E002", at.then(identity(value)).toString(), "has no id, but FHIR R4 gives each"
                             + " contained resource an id, which the resource refers to as \"#id\": send the id");
                 }
-                resourceAt(value, at + identity(value));
+                resourceAt(value, at.then(identity(value)));
             }
             default -> {
                 // Other kinds (HAPI's own extension bookkeeping) do not occur in R4 JSON; HAPI's parser judges them.
@@ -194,50 +241,69 @@ final class FhirJsonCheck {
         }
     }
 
+    /** The JSON a FHIR primitive is sent as, by its HAPI class. */
+    private enum Json { BOOLEAN, INTEGER, DECIMAL, STRING }
+
+    private static final ClassValue<Json> JSON_OF = new ClassValue<>() {
+        @Override
+        protected Json computeValue(Class<?> java) {
+            return IBaseBooleanDatatype.class.isAssignableFrom(java) ? Json.BOOLEAN
+                    : IBaseIntegerDatatype.class.isAssignableFrom(java) ? Json.INTEGER
+                    : IBaseDecimalDatatype.class.isAssignableFrom(java) ? Json.DECIMAL : Json.STRING;
+        }
+    };
+
     private void primitive(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child, JsonNode value,
-                           String at, String name) throws InputException {
-        Class<?> java = type.getImplementingClass();
-        String fhirType = article(type.getName());
-        if (IBaseBooleanDatatype.class.isAssignableFrom(java)) {
-            if (!value.isBoolean()) {
-                String hint = value.isTextual() && (value.asText().equals("true") || value.asText().equals("false"))
-                        ? value.asText() : "true or false";
-                throw wrongType(at, value, fhirType, "true or false, without quotes", "send " + hint);
+                           At at, String name) throws InputException {
+        switch (JSON_OF.get(type.getImplementingClass())) {
+            case BOOLEAN -> {
+                if (!value.isBoolean()) {
+                    String hint = value.isTextual() && (value.asText().equals("true") || value.asText().equals("false"))
+                            ? value.asText() : "true or false";
+                    throw wrongType(at, value, article(type.getName()), "true or false, without quotes", "send " + hint);
+                }
             }
-        } else if (IBaseIntegerDatatype.class.isAssignableFrom(java)) {
-            if (!value.isIntegralNumber()) {
-                String hint = value.isTextual() && INTEGER.matcher(value.asText()).matches() ? value.asText()
-                        : "a whole number";
-                throw wrongType(at, value, fhirType, "a whole number, without quotes", "send " + hint);
+            case INTEGER -> {
+                if (!value.isIntegralNumber()) {
+                    String hint = value.isTextual() && INTEGER.matcher(value.asText()).matches() ? value.asText()
+                            : "a whole number";
+                    throw wrongType(at, value, article(type.getName()), "a whole number, without quotes", "send " + hint);
+                }
             }
-        } else if (IBaseDecimalDatatype.class.isAssignableFrom(java)) {
-            if (!value.isNumber()) {
-                String hint = value.isTextual() && DECIMAL.matcher(value.asText()).matches() ? value.asText()
-                        : "a number";
-                throw wrongType(at, value, fhirType, "a number, without quotes", "send " + hint);
+            case DECIMAL -> {
+                if (!value.isNumber()) {
+                    String hint = value.isTextual() && DECIMAL.matcher(value.asText()).matches() ? value.asText()
+                            : "a number";
+                    throw wrongType(at, value, article(type.getName()), "a number, without quotes", "send " + hint);
+                }
+                java.math.BigDecimal number = value.decimalValue();
+                if (number.precision() - number.scale() > MAX_DECIMAL_DIGITS || number.scale() > MAX_DECIMAL_DIGITS) {
+                    throw new InputException("PVP-E010", at.toString(), "is a decimal with more than " + MAX_DECIMAL_DIGITS
+                            + " digits before or after the point, which no measurement has: send the measured value");
+                }
             }
-            java.math.BigDecimal number = value.decimalValue();
-            if (number.precision() - number.scale() > MAX_DECIMAL_DIGITS || number.scale() > MAX_DECIMAL_DIGITS) {
-                throw new InputException("PVP-E010", at, "is a decimal with more than " + MAX_DECIMAL_DIGITS
-                        + " digits before or after the point, which no measurement has: send the measured value");
+            case STRING -> {
+                if (!value.isTextual()) {
+                    String hint = value.isNumber() || value.isBoolean() ? "\"" + value.asText() + "\""
+                            : "a string, in quotes";
+                    throw wrongType(at, value, article(type.getName()), "a string", "send " + hint);
+                }
             }
-        } else if (!value.isTextual()) {
-            String hint = value.isNumber() || value.isBoolean() ? "\"" + value.asText() + "\"" : "a string, in quotes";
-            throw wrongType(at, value, fhirType, "a string", "send " + hint);
         }
         if (readValues) {
-            checkValue(type, child, value.asText(), at, fhirType);
+            checkValue(type, child, value.asText(), at);
         }
     }
 
     /** The value as HAPI reads it. */
     private static void checkValue(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child, String text,
-                                   String at, String fhirType) throws InputException {
+                                   At at) throws InputException {
         try {
             ((IPrimitiveType<?>) type.newInstance(child.getInstanceConstructorArguments())).setValueAsString(text);
         } catch (DataFormatException | IllegalArgumentException e) {
-            throw new InputException("PVP-E010", at, "is \"" + shown(text) + "\", which is not " + fhirType + " of FHIR"
-                    + " R4 (" + hapiMessage(e.getMessage()) + "): send " + example(type.getName()));
+            throw new InputException("PVP-E010", at.toString(), "is \"" + shown(text) + "\", which is not "
+                    + article(type.getName()) + " of FHIR R4 (" + hapiMessage(e.getMessage()) + "): send "
+                    + example(type.getName()));
         }
     }
 
@@ -253,7 +319,7 @@ final class FhirJsonCheck {
 
     /** "_given": [null, {"extension": [...]}], "_status": {"id": ..., "extension": [...]}. */
     private void primitiveExtensions(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child,
-                                     JsonNode value, String at, String owner,
+                                     JsonNode value, At at, String owner,
                                      BaseRuntimeElementCompositeDefinition<?> definition, String name)
             throws InputException {
         if (type.getChildType() != BaseRuntimeElementDefinition.ChildTypeEnum.PRIMITIVE_DATATYPE
@@ -267,7 +333,7 @@ final class FhirJsonCheck {
             }
             for (int i = 0; i < value.size(); i++) {
                 if (!value.get(i).isNull()) {
-                    elementOfPrimitive(value.get(i), at + "[" + i + "]");
+                    elementOfPrimitive(value.get(i), at.item(i));
                 }
             }
         } else {
@@ -275,12 +341,12 @@ final class FhirJsonCheck {
         }
     }
 
-    private void elementOfPrimitive(JsonNode value, String at) throws InputException {
+    private void elementOfPrimitive(JsonNode value, At at) throws InputException {
         if (!value.isObject()) {
             throw wrongType(at, value, "a primitive's id and extensions", "an object", "send an object");
         }
         for (Map.Entry<String, JsonNode> field : value.properties()) {
-            String at2 = at + "." + field.getKey();
+            At at2 = at.field(field.getKey());
             switch (field.getKey()) {
                 case "id" -> {
                     if (!field.getValue().isTextual()) {
@@ -288,26 +354,26 @@ final class FhirJsonCheck {
                     }
                 }
                 case "extension" -> extensions(field.getValue(), at2);
-                default -> throw new InputException("PVP-E012", at2, "is not an element of a primitive's extensions"
+                default -> throw new InputException("PVP-E012", at2.toString(), "is not an element of a primitive's extensions"
                         + " in FHIR R4, which hold an id and extensions: check the name, or send the data as an"
                         + " extension");
             }
         }
     }
 
-    private void extensions(JsonNode value, String at) throws InputException {
+    private void extensions(JsonNode value, At at) throws InputException {
         if (value.isNull()) {
             return;
         }
         if (!value.isArray()) {
-            throw new InputException("PVP-E010", at, "is " + found(value) + ", but extensions repeat, so FHIR R4 JSON"
+            throw new InputException("PVP-E010", at.toString(), "is " + found(value) + ", but extensions repeat, so FHIR R4 JSON"
                     + " has them as an array: send them inside [ ]");
         }
         BaseRuntimeElementCompositeDefinition<?> extension =
                 (BaseRuntimeElementCompositeDefinition<?>) fhir.getElementDefinition("Extension");
         for (int i = 0; i < value.size(); i++) {
             JsonNode item = value.get(i);
-            String itemAt = at + "[" + i + "]";
+            At itemAt = at.item(i);
             if (item.isNull()) {
                 continue;
             }
@@ -315,19 +381,19 @@ final class FhirJsonCheck {
                 throw wrongType(itemAt, item, "an Extension", "an object", "send an object with its url");
             }
             if (!item.path("url").isTextual()) {
-                throw new InputException("PVP-E002", itemAt, "has no url, but every FHIR R4 extension has one: send"
+                throw new InputException("PVP-E002", itemAt.toString(), "has no url, but every FHIR R4 extension has one: send"
                         + " the url that defines it");
             }
             composite(extension, item, itemAt, "Extension", false);
             boolean hasValue = item.properties().stream().anyMatch(field -> field.getKey().startsWith("value"));
             if (hasValue && item.has("extension")) {
-                throw new InputException("PVP-E002", itemAt, "has both a value[x] and nested extensions, but a FHIR R4"
+                throw new InputException("PVP-E002", itemAt.toString(), "has both a value[x] and nested extensions, but a FHIR R4"
                         + " extension has one or the other (ext-1): send one");
             }
         }
     }
 
-    private static InputException unknown(String at, String owner, BaseRuntimeElementCompositeDefinition<?> definition,
+    private static InputException unknown(At at, String owner, BaseRuntimeElementCompositeDefinition<?> definition,
                                           String name) {
         String guess = null;
         TreeSet<String> names = new TreeSet<>();
@@ -344,13 +410,13 @@ final class FhirJsonCheck {
                 guess = (name.startsWith("_") ? "_" : "") + known;
             }
         }
-        return new InputException("PVP-E012", at, "is not an element of " + owner + " in FHIR R4"
+        return new InputException("PVP-E012", at.toString(), "is not an element of " + owner + " in FHIR R4"
                 + (guess == null ? "" : " (did you mean " + guess + "?)")
                 + ": check the name, or send the data as an extension");
     }
 
-    private static InputException wrongType(String at, JsonNode value, String type, String as, String hint) {
-        return new InputException("PVP-E010", at, "is " + found(value) + ", but FHIR R4 JSON has " + type + " as " + as
+    private static InputException wrongType(At at, JsonNode value, String type, String as, String hint) {
+        return new InputException("PVP-E010", at.toString(), "is " + found(value) + ", but FHIR R4 JSON has " + type + " as " + as
                 + ": " + hint);
     }
 
