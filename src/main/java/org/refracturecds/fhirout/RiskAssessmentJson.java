@@ -35,6 +35,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -66,7 +67,8 @@ public final class RiskAssessmentJson {
      */
     public static final String SHARED_NOTE = "pvp-shared-note";
     private static final int MAX_SHARED = 512;
-    private static final Map<String, String> SHARED = new ConcurrentHashMap<>();
+    /** Their JSON as Jackson writes a kept string: its UTF-8 bytes and its characters made once, then copied. */
+    private static final Map<String, SerializedString> SHARED = new ConcurrentHashMap<>();
     private static final String XHTML = "http://www.w3.org/1999/xhtml";
 
     private RiskAssessmentJson() {
@@ -224,7 +226,7 @@ public final class RiskAssessmentJson {
             json.writeArrayFieldStart("note");
             boolean raw = writesAsFactory(json);
             for (Annotation note : risk.getNote()) {
-                String shared = raw && note.getUserData(SHARED_NOTE) != null ? sharedNote(note.getText()) : null;
+                SerializedString shared = raw && note.getUserData(SHARED_NOTE) != null ? sharedNote(note.getText()) : null;
                 if (shared != null) {
                     json.writeRawValue(shared);
                     continue;
@@ -249,8 +251,8 @@ public final class RiskAssessmentJson {
      * seen; null for a text with characters beyond the Basic Multilingual Plane or a lone surrogate
      * (a UTF-8 generator escapes those, or refuses them raw).
      */
-    private static String sharedNote(String text) throws IOException {
-        String encoded = SHARED.get(text);
+    private static SerializedString sharedNote(String text) throws IOException {
+        SerializedString encoded = SHARED.get(text);
         if (encoded == null) {
             if (text.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
                 return null;
@@ -261,7 +263,7 @@ public final class RiskAssessmentJson {
                 note.writeStringField("text", text);
                 note.writeEndObject();
             }
-            encoded = out.toString();
+            encoded = new SerializedString(out.toString());
             if (SHARED.size() < MAX_SHARED) {
                 SHARED.put(text, encoded);
             }
