@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 import org.hl7.fhir.r4.model.BaseDateTimeType;
 import org.hl7.fhir.r4.model.BooleanType;
@@ -116,6 +117,8 @@ public final class ObservationMapper {
 
     /** Everything the input holds about one patient, as it is read. */
     private static final class PatientInput {
+        /** Its Observations, in the input's order, until they are read into {@link #readings}. */
+        final List<Candidate> toRead = new ArrayList<>();
         final List<Reading> readings = new ArrayList<>();
         final List<Notice> notices = new ArrayList<>();
         final List<LeftOut> leftOut = new ArrayList<>();
@@ -212,13 +215,18 @@ public final class ObservationMapper {
                 }
                 continue;
             }
-            PatientInput patient = patients.computeIfAbsent(patientKey, p -> new PatientInput());
-            read(candidate, patient);
+            patients.computeIfAbsent(patientKey, p -> new PatientInput()).toRead.add(candidate);
         }
         if (!unreadSubjects.isEmpty()) {
             throw unreadSubjects.get(0).naming("more", unreadSubjects.subList(1, unreadSubjects.size()).stream()
                     .map(e -> e.where() + " [" + e.code() + "]").toList());
         }
+        List<PatientInput> inputs = List.copyOf(patients.values());
+        eachPatient(inputs.size()).forEach(i -> {
+            PatientInput patient = inputs.get(i);
+            patient.toRead.forEach(candidate -> read(candidate, patient));
+            patient.toRead.clear();
+        });
         Map<String, Patient> persons = new HashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Patient person) {
@@ -266,21 +274,32 @@ public final class ObservationMapper {
                 aboutNone.add(left.notice());
             }
         }
-        List<Mapped> found = new ArrayList<>();
-        for (Map.Entry<String, PatientInput> patient : patients.entrySet()) {
-            PatientInput read = patient.getValue();
+        List<String> keys = List.copyOf(patients.keySet());
+        Mapped[] found = new Mapped[keys.size()];
+        eachPatient(keys.size()).forEach(i -> {
+            PatientInput read = patients.get(keys.get(i));
             read.conditions |= conditionsSent;
             try {
-                found.add(new Mapped(patient.getKey(), assemble(patient.getKey(), read), null));
+                found[i] = new Mapped(keys.get(i), assemble(keys.get(i), read), null);
             } catch (InputException e) {
-                found.add(new Mapped(patient.getKey(), null, e));
+                found[i] = new Mapped(keys.get(i), null, e);
             }
-        }
+        });
         List<String> withoutFindings = entries.stream().filter(e -> e.resource() instanceof Patient)
                 .filter(e -> !patients.containsKey("Patient/" + e.resource().getIdElement().getIdPart())
                         && (e.fullUrl() == null || !patients.containsKey(e.fullUrl())))
                 .map(e -> reference(e.resource(), e.where())).distinct().toList();
-        return new Population(found, aboutNone, withoutFindings);
+        return new Population(List.of(found), aboutNone, withoutFindings);
+    }
+
+    /**
+     * The indexes of the input's patients, to read or put together each one's findings: on every core
+     * for a population (a file of thousands), since what is read of a patient is that patient's alone;
+     * in order on the caller's thread for the few of a CDS Hooks call or an operation.
+     */
+    private static IntStream eachPatient(int count) {
+        IntStream indexes = IntStream.range(0, count);
+        return count >= 64 ? indexes.parallel() : indexes;
     }
 
     /** The patient a left-out part names, as the patients of the input are keyed; null when it names none. */
