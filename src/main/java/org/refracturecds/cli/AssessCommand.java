@@ -196,7 +196,7 @@ final class AssessCommand implements Callable<Integer> {
                         Math.min(20, without.size()))) + (without.size() > 20 ? " and " + (without.size() - 20) + " more" : ""));
             }
             // One JSON document about one patient is answered pretty-printed; NDJSON with NDJSON, whatever it holds.
-            boolean pretty = patients.size() == 1 && entries.stream().noneMatch(e -> e.where().startsWith("line "));
+            boolean pretty = patients.size() == 1 && InputReader.oneDocument(entries);
             // The resources are not needed past here: a large file's are most of the heap, which the
             // collector can then reuse while the patients are assessed.
             entries = null;

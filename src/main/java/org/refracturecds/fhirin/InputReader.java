@@ -36,6 +36,9 @@ public final class InputReader {
         }
     }
 
+    /** Where the resource of an input of one JSON document is: NDJSON's say their line. */
+    private static final String ONE_DOCUMENT = "the input";
+
     private final FhirContext fhir;
 
     public InputReader(FhirContext fhir) {
@@ -82,7 +85,7 @@ public final class InputReader {
         InputException[] refused = new InputException[count];
         AtomicBoolean notJson = new AtomicBoolean();
         IntStream.range(0, count).parallel().forEach(i -> {
-            where[i] = count == 1 ? "the input" : "line " + lines[i];
+            where[i] = count == 1 ? ONE_DOCUMENT : "line " + lines[i];
             JsonNode node;
             try {
                 node = tree.of(i);
@@ -121,6 +124,14 @@ public final class InputReader {
         return refused[first].naming("more refused", others);
     }
 
+    /**
+     * Whether {@code entries}, as {@link #read(String)} gave them, came from one JSON document (a
+     * Bundle or a resource), not from NDJSON (even of one patient).
+     */
+    public static boolean oneDocument(List<Entry> entries) {
+        return entries.stream().allMatch(e -> e.where().equals(ONE_DOCUMENT) || e.where().startsWith(bundleLabel(ONE_DOCUMENT)));
+    }
+
     /** The bytes of a file or of standard input, which must be UTF-8; see {@link #read(String)}. */
     public List<Entry> read(byte[] bytes) throws InputException {
         try {
@@ -135,8 +146,8 @@ public final class InputReader {
      * its decimals as sent), opened as a whole input.
      */
     public List<Entry> read(JsonNode document) throws InputException {
-        requireResource(document, "the input");
-        return entries(parse(document, "the input"), "the input");
+        requireResource(document, ONE_DOCUMENT);
+        return entries(parse(document, ONE_DOCUMENT), ONE_DOCUMENT);
     }
 
     private static JsonNode requireResource(JsonNode document, String where) throws InputException {
@@ -230,7 +241,7 @@ public final class InputReader {
     }
 
     private static String bundleLabel(String where) {
-        return where.equals("the input") ? "Bundle" : where + ": Bundle";
+        return where.equals(ONE_DOCUMENT) ? "Bundle" : where + ": Bundle";
     }
 
     /** The resources of an already parsed resource: a Bundle's entries, or the resource itself. */

@@ -82,6 +82,18 @@ class InputReaderTest {
         assertFalse(READER.read(FHIR.newJsonParser().encodeResourceToString(bundle)).isEmpty());
     }
 
+    @Test
+    void oneDocument_isABundleOrAResource_notNdjson() throws Exception {
+        String patient = "{\"resourceType\":\"Patient\",\"id\":\"p1\"}";
+        String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":" + patient
+                + "},{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p2\"}}]}";
+
+        assertTrue(InputReader.oneDocument(READER.read(patient)));
+        assertTrue(InputReader.oneDocument(READER.read(bundle)));
+        assertFalse(InputReader.oneDocument(READER.read(patient + "\n" + patient.replace("p1", "p2"))), "NDJSON");
+        assertFalse(InputReader.oneDocument(READER.read(bundle + "\n" + patient)), "NDJSON with a Bundle");
+    }
+
     /** Each resource with its id as HAPI holds it (a Bundle entry's fullUrl may become its id), as HAPI encodes it. */
     private static List<String> described(List<InputReader.Entry> entries) {
         return entries.stream().map(entry -> entry.where() + " " + entry.fullUrl() + " "
