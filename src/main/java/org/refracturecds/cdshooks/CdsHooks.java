@@ -123,7 +123,7 @@ final class CdsHooks {
             JsonNode sent = request.prefetched(prefetch.key());
             if (sent != null) {
                 data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId(), references));
-            } else if (prefetch.isSearch() && (base != null || !prefetch.optional())) {
+            } else if (base != null || !prefetch.optional()) {
                 missing.add(prefetch);
             }
         }
@@ -324,6 +324,10 @@ final class CdsHooks {
                     continue;
                 }
                 List<InputReader.Entry> entries = InputReader.entries(found, "fetched " + prefetch.key());
+                if (prefetch.isThePatient()) {
+                    // Patient?_id=ID: only that Patient, even from a server that ignores _id.
+                    entries.removeIf(e -> !request.patientId().equals(e.resource().getIdElement().getIdPart()));
+                }
                 sameSubject(entries, request.patientId(), "fetched " + prefetch.key(), new References(base));
                 data.put(prefetch.key(), entries);
             }

@@ -35,14 +35,17 @@ enum CdsService {
      */
     record Prefetch(String key, String resourceType, String param, List<String> values, boolean optional) {
 
-        /** A search by patient; otherwise a read of the patient. */
-        boolean isSearch() {
-            return param != null;
+        /**
+         * The patient itself ({@code _id}): a read in the template; fetched, when not sent, by
+         * {@code Patient?_id=ID} as the others are searched. The others: a search by patient and a token.
+         */
+        boolean isThePatient() {
+            return "_id".equals(param);
         }
 
-        /** The CDS Hooks template: a search by patient and a token, within the spec's recommended subset. */
+        /** The CDS Hooks template: a read of the patient, or a search within the spec's recommended subset. */
         String template() {
-            if (!isSearch()) {
+            if (isThePatient()) {
                 return resourceType + "/{{context.patientId}}";
             }
             return resourceType + "?patient={{context.patientId}}&" + param + "=" + String.join(",", values);
@@ -88,7 +91,7 @@ enum CdsService {
 
     /** The prefetch this service asks for; the PVP codes are docs/CODES.md's plus the deployment's. */
     List<Prefetch> prefetch(List<String> pvpCodes) {
-        Prefetch patient = new Prefetch("patient", "Patient", null, List.of(), true);
+        Prefetch patient = new Prefetch("patient", "Patient", "_id", List.of(), true);
         Prefetch findings = new Prefetch("findings", "Observation", "code", Codes.findingTokens(), false);
         Prefetch conditions = new Prefetch("conditions", "Condition", "clinical-status", HOLDING, true);
         if (this == PREOP) {

@@ -52,7 +52,10 @@ final class OperationErrors {
         if (thrown instanceof BaseServerResponseException hapi && hapi.getStatusCode() < 500) {
             String message = String.valueOf(hapi.getMessage()).replaceFirst("^HAPI-\\d+: ", "");
             String path = HttpError.cut(request.getRequestPath(), 80);
-            return switch (hapi.getStatusCode()) {
+            // HAPI answers a path it has no provider for (GET Patient/p1) with 400 "... does not know how to handle".
+            int status = hapi.getStatusCode() == 400 && message.contains("does not know how to handle") ? 404
+                    : hapi.getStatusCode();
+            return switch (status) {
                 // HAPI's own words ("Server knows how to handle: [...]") list its internals, not this face.
                 case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + path
                         + ": GET /fhir/metadata lists what this FHIR face serves");

@@ -10,6 +10,7 @@ import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
@@ -37,9 +38,13 @@ final class PatientAssessment {
         this.clock = clock;
     }
 
-    /** What an assessment is made of. */
+    /**
+     * What an assessment is made of.
+     *
+     * @param notices what could not be had and what that changes, said with the result
+     */
     record Input(List<InputReader.Entry> findings, List<InputReader.Entry> others, boolean conditionsSent,
-                 References references) {
+                 References references, List<Notice> notices) {
     }
 
     /**
@@ -91,7 +96,8 @@ final class PatientAssessment {
                         + ", the level the PVP order " + basedOn + " names: no refracture risk of it can be estimated");
             }
         }
-        found = found.withNotices(problems.stream().map(InputValidation.Problem::notice).toList());
+        found = found.withNotices(input.notices()).withNotices(problems.stream().map(InputValidation.Problem::notice)
+                .toList());
         return writer.write(rules.assess(found), null, basedOn);
     }
 }

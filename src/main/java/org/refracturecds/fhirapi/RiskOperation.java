@@ -77,6 +77,9 @@ public final class RiskOperation {
                 // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
                 JsonBodies.require(http.getContentType(), "send the Parameters as Content-Type: application/fhir+json");
             }
+            if (patient != null) {
+                refuseFindingsSent(request);
+            }
             RiskAssessment risk = patient == null ? inline(request, call) : fromServer(patient, call);
             call.end(200, null);
             return risk;
@@ -97,6 +100,28 @@ public final class RiskOperation {
         JwtVerifier.Caller caller = jwt.verify(http.getHeader("Authorization"),
                 new HashSet<>(List.of(base.get(), requested)));
         call.caller(caller);
+    }
+
+    /**
+     * A call on a Patient reads the findings from the FHIR server: findings sent with it (a Bundle, or
+     * a Parameters resource with findings) would be silently unused, so they are refused.
+     */
+    private static void refuseFindingsSent(RequestDetails request) {
+        byte[] body = request.loadRequestContents();
+        if (body == null || body.length == 0) {
+            return;
+        }
+        JsonNode root = Inline.json(body);
+        boolean findings = root.path("resourceType").asText().equals("Bundle");
+        for (JsonNode parameter : root.path("parameter")) {
+            findings |= "findings".equals(parameter.path("name").asText());
+        }
+        if (findings) {
+            throw new HttpError(400, "PVP-H123", root.path("resourceType").asText().equals("Bundle") ? "Bundle"
+                    : "Parameters.parameter", "holds findings, but a call on a Patient reads the patient's findings from"
+                    + " the hospital's FHIR server: POST the findings to Patient/" + NAME + " (type level) to assess"
+                    + " them, or send no body");
+        }
     }
 
     private RiskAssessment fromServer(IdType patient, AuditedCalls.Operation call) {
@@ -129,7 +154,7 @@ public final class RiskOperation {
                 throw new HttpError(400, e.code(), sent.where() + " " + e.where(), e.getMessage());
             }
             RiskAssessment risk = assessments.assess(assessor.get(), new PatientAssessment.Input(entries, List.of(),
-                    false, References.ofFiles()), sent.where(), null, Set.of(), null);
+                    false, References.ofFiles(), List.of()), sent.where(), null, Set.of(), null);
             call.patient(new IdType(risk.getSubject().getReference()).getIdPart());
             return risk;
         } finally {

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.ServiceRequest;
+import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Vocabulary;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.FhirFetcher;
@@ -24,8 +25,8 @@ import org.refracturecds.http.HttpError;
 /**
  * A patient's data on the hospital's FHIR server (setting {@code fhirServer}), searched as the CDS
  * Hooks service fetches a prefetch it was not sent ({@link FhirFetcher}: {@code _count}, no cache,
- * paging, the time budget {@code fetchTimeoutMillis}): the findings, the Conditions that hold, the
- * PVP procedures and the PVP orders. Only the findings are required; the others are left out when
+ * paging, the time budget {@code fetchTimeoutMillis}): the findings, the Patient (for the age), the
+ * Conditions that hold, the PVP procedures and the PVP orders. Only the findings are required; the others are left out when
  * they cannot be had (the Conditions are then named as not checked, as in a card).
  */
 final class ServerData {
@@ -73,11 +74,13 @@ final class ServerData {
         }
         List<Search> searches = List.of(
                 new Search("findings", "Observation", "code", Codes.findingTokens(), false),
+                new Search("patient", "Patient", "_id", List.of(), true),
                 new Search("conditions", "Condition", "clinical-status", HOLDING, true),
                 new Search("procedures", "Procedure", "code", pvpCodes, true),
                 new Search("orders", "ServiceRequest", "code", pvpCodes, true));
         String bearer = token == null ? null : token.get();
         Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
+        Map<String, String> unread = new LinkedHashMap<>();
         try (FhirFetcher.Fetches fetches = fetcher.fetches(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis))) {
             Map<Search, CompletableFuture<Bundle>> started = new LinkedHashMap<>();
             for (Search search : searches) {
@@ -91,6 +94,7 @@ final class ServerData {
                     found = fetches.await(running.getValue());
                 } catch (FhirFetcher.FetchFailed e) {
                     if (search.optional()) {
+                        unread.put(search.key(), e.getMessage());
                         continue;
                     }
                     throw new HttpError(412, "PVP-H303", "fhirServer", "Patient/" + patientId + "'s " + search.key()
@@ -98,6 +102,7 @@ final class ServerData {
                 }
                 if (found == null) {
                     if (search.optional()) {
+                        unread.put(search.key(), "no answer within " + budgetMillis + " ms (setting fetchTimeoutMillis)");
                         continue;
                     }
                     throw new HttpError(504, "PVP-H304", "fhirServer", "Patient/" + patientId + "'s " + search.key()
@@ -107,9 +112,18 @@ final class ServerData {
                 data.put(search.key(), InputReader.entries(found, "fetched " + search.key()));
             }
         }
-        List<InputReader.Entry> others = new ArrayList<>(data.getOrDefault("conditions", List.of()));
+        // The Patient (its age) when the server has it; Patient?_id=ID, so only that Patient, even from a server that ignores _id.
+        List<InputReader.Entry> others = new ArrayList<>(data.getOrDefault("patient", List.of()).stream()
+                .filter(e -> patientId.equals(e.resource().getIdElement().getIdPart())).toList());
+        others.addAll(data.getOrDefault("conditions", List.of()));
+        // Without the orders, the assessment is of every vertebra with findings: said, since an order may name fewer.
+        // (The Conditions not had are named by the rules, PVP-A106; the age not known, PVP-A107.)
+        List<Notice> notices = unread.containsKey("orders") ? List.of(Notice.warning("PVP-W120", "fhirServer",
+                "Patient/" + patientId + "'s PVP orders (ServiceRequest) could not be read: " + unread.get("orders")
+                + ". The assessment is of every vertebra with findings, not of those an order names, and is based on"
+                + " no order")) : List.of();
         PatientAssessment.Input input = new PatientAssessment.Input(data.get("findings"), others,
-                data.containsKey("conditions"), new References(base));
+                data.containsKey("conditions"), new References(base), notices);
         return new Found(input, ids(data.getOrDefault("procedures", List.of())),
                 orders(data.getOrDefault("orders", List.of()), vocabulary));
     }

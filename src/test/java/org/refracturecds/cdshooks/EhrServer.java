@@ -16,9 +16,11 @@ import org.eclipse.jetty.util.Callback;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
@@ -26,6 +28,7 @@ import ca.uhn.fhir.rest.annotation.RequiredParam;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -33,8 +36,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The EHR's FHIR server in a test: a real HAPI RestfulServer on Jetty (127.0.0.1, a free port)
- * holding the patient-view example's Observations and Procedure, searched by patient, that pages
- * its results as set and records each HTTP request it gets.
+ * holding the patient-view example's Patient, Observations and Procedure (and no Condition or order),
+ * searched by patient (the Patient by _id), that pages its results as set and records each HTTP
+ * request it gets.
  */
 final class EhrServer implements AutoCloseable {
 
@@ -70,8 +74,28 @@ final class EhrServer implements AutoCloseable {
 
         private static String subject(Resource resource) {
             Reference subject = resource instanceof Observation o ? o.getSubject()
-                    : resource instanceof Procedure p ? p.getSubject() : ((Condition) resource).getSubject();
+                    : resource instanceof Procedure p ? p.getSubject()
+                    : resource instanceof ServiceRequest r ? r.getSubject() : ((Condition) resource).getSubject();
             return subject.getReference();
+        }
+    }
+
+    /** The Patient, searched by _id as a fetch of the patient prefetch does (Patient?_id=ID). */
+    static final class Patients implements IResourceProvider {
+        private final List<Patient> patients;
+
+        Patients(List<Patient> patients) {
+            this.patients = patients;
+        }
+
+        @Override
+        public Class<Patient> getResourceType() {
+            return Patient.class;
+        }
+
+        @Search
+        public List<Patient> search(@RequiredParam(name = "_id") TokenParam id) {
+            return patients.stream().filter(p -> p.getIdElement().getIdPart().equals(id.getValue())).toList();
         }
     }
 
@@ -88,9 +112,11 @@ final class EhrServer implements AutoCloseable {
         }
         Bundle procedures = fhir.newJsonParser().parseResource(Bundle.class, example.at("/prefetch/procedures").toString());
         RestfulServer restful = new RestfulServer(fhir);
+        Patient patient = fhir.newJsonParser().parseResource(Patient.class, example.at("/prefetch/patient").toString());
         restful.setResourceProviders(new Provider<>(Observation.class, observations),
                 new Provider<>(Procedure.class, List.of((Procedure) procedures.getEntryFirstRep().getResource())),
-                new Provider<>(Condition.class, List.of()));
+                new Provider<>(Condition.class, List.of()), new Provider<>(ServiceRequest.class, List.of()),
+                new Patients(List.of(patient)));
         if (pageSize > 0) {
             restful.setPagingProvider(new FifoMemoryPagingProvider(10).setDefaultPageSize(pageSize)
                     .setMaximumPageSize(maxPageSize));

@@ -147,6 +147,18 @@ class FhirFetchTest {
     }
 
     @Test
+    void thePatientNotSent_isFetched_soTheAgeIsKnown() throws Exception {
+        // given a call without prefetch (the patient prefetch, a read, among what is not sent)
+
+        RunningService.Reply reply = call(ehr.base);
+
+        // then the Patient is fetched (Patient?_id=cleft, as the others are searched), and the age is used
+        assertTrue(ehr.received.stream().anyMatch(r -> r.uri().startsWith("/fhir/Patient?_id=cleft")), ehr.received.toString());
+        String filed = CdsServiceTest.only(reply.body().path("cards")).at("/suggestions/0/actions/0/resource").toString();
+        assertFalse(filed.contains("PVP-A107"), "the age is known");
+    }
+
+    @Test
     void tricklingServer_doesNotStarveTheFetchesOfAHealthyOne() throws Exception {
         // given 12 calls whose 36 fetches go to a server that trickles its answers
         List<CompletableFuture<Long>> slow = new ArrayList<>();

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.refracturecds.fhirin.CannedFhirServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -156,6 +157,15 @@ class FhirOperationTest {
         String two = Files.readString(Path.of("examples/two-patients.json"));
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", two), 400, "PVP-H121", "Bundle");
         assertOutcome(post("/fhir/Patient/nobody/$pvp-refracture-risk", ""), 422, "PVP-E109", "fetched findings");
+        // findings sent with a call on a Patient, which reads them from the server: refused, not left unused
+        assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", two), 400, "PVP-H123", "Bundle");
+        assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\","
+                + "\"parameter\":[{\"name\":\"findings\",\"resource\":" + two + "}]}"), 400, "PVP-H123",
+                "Parameters.parameter");
+        // a path the face does not serve (HAPI's "does not know how to handle GET operation"): 404, as any other
+        HttpResponse<String> read = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/Patient/cleft")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertOutcome(read, 404, "PVP-H404", "path");
         HttpResponse<String> nothing = post("/fhir/Nothing/x/$pvp-refracture-risk", "");
         assertOutcome(nothing, 404, "PVP-H404", "path");
         assertTrue(nothing.body().contains("[PVP-H404] path: nothing at /fhir/Nothing/x/$pvp-refracture-risk: GET"
@@ -186,6 +196,29 @@ class FhirOperationTest {
                 + "/fhir/Patient/$pvp-refracture-risk")).header("Content-Type", "Application/FHIR+JSON; charset=UTF-8")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertOutcome(upperCase, 400, "PVP-H120", "Parameters.parameter");
+    }
+
+    @Test
+    void ordersThatCannotBeRead_areSaid_andThePatientsAgeIsRead() throws Exception {
+        // given a FHIR server that holds the findings, the Conditions and the Patient, and answers 404 to the
+        // ServiceRequest search (no such resource type there)
+        try (CannedFhirServer canned = new CannedFhirServer();
+             RunningService other = new RunningService(dir.resolve("orders"), Map.of("fetchTimeoutMillis", 3000,
+                     "fhirServer", Map.of("url", canned.base)))) {
+            IGenericClient client = FHIR.newRestfulGenericClient(other.base + "/fhir");
+
+            RiskAssessment risk = client.operation().onInstance(new IdType("Patient", "p1")).named("$pvp-refracture-risk")
+                    .withNoParameters(Parameters.class).returnResourceType(RiskAssessment.class).execute();
+
+            // then the assessment says that it is of every vertebra, for want of the orders
+            String notes = risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+            assertTrue(notes.contains("[PVP-W120] fhirServer: Patient/p1's PVP orders (ServiceRequest) could not be read"),
+                    notes);
+            assertFalse(risk.hasBasedOn());
+            // and the Patient was read (Patient?_id=p1), so the age is known
+            assertTrue(canned.received.stream().anyMatch(r -> r.startsWith("GET /Patient?_id=p1")), canned.received.toString());
+            assertFalse(notes.contains("PVP-A107"), notes);
+        }
     }
 
     @Test

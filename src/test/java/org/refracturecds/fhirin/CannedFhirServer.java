@@ -72,6 +72,9 @@ public final class CannedFhirServer implements AutoCloseable {
         } else if (path.startsWith("/Patient/")) {
             String id = path.substring("/Patient/".length());
             body = "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"birthDate\":\"1950-03-01\"}";
+        } else if (path.equals("/Patient") && query.matches("(?:.*&)?_id=[^&]+.*")) {
+            String id = query.replaceFirst("(?:.*&)?_id=([^&]+).*", "$1");
+            body = bundle(null, "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"birthDate\":\"1950-03-01\"}");
         } else if (path.startsWith("/Observation/")) {
             String id = path.substring("/Observation/".length());
             String of = id.substring(0, id.indexOf('-'));
