@@ -274,12 +274,12 @@ final class PopulationRun {
         }
         if (options.writeBack()) {
             try {
-                List<PatientFindings> levels = findings.eachLevel();
+                List<Assessment> levels = assessor.assessEachLevel(findings);
                 if (levels.isEmpty()) {
                     progress.note("not written back Patient/" + id + ": no finding states its vertebral level");
                 }
-                for (PatientFindings level : levels) {
-                    summary.written(writeBack.write(client, writer.write(assessor.assess(level))).outcome());
+                for (Assessment level : levels) {
+                    summary.written(writeBack.write(client, writer.write(level)).outcome());
                 }
             } catch (WriteBack.Failed e) {
                 if (e.retryable()) {

@@ -19,6 +19,9 @@ import org.refracturecds.facts.Wording;
 /** Runs the rule set over one patient's findings. Thread-safe: each call has its own session (from the rule set's pool). */
 public final class Assessor {
 
+    /** The notice code of rules/applicability.drl.csv's A-SEVERAL-LEVELS (its rows keep their codes). */
+    private static final String SEVERAL_LEVELS = "PVP-A103";
+
     private final RuleSet rules;
     private final Settings settings;
 
@@ -43,6 +46,20 @@ public final class Assessor {
 
     public Assessment assess(PatientFindings input) {
         return assess(input, false);
+    }
+
+    /**
+     * One assessment per vertebral level an Observation states ({@link PatientFindings#eachLevel}),
+     * as a FHIR server keeps one RiskAssessment per patient, level and model. A level assessed alone
+     * cannot show what the rules say of the patient's several levels (PVP-A103, that the study
+     * enrolled single-level PVP only), so that notice, from the whole patient's assessment, goes with
+     * each level's.
+     */
+    public List<Assessment> assessEachLevel(PatientFindings input) {
+        List<PatientFindings> levels = input.eachLevel();
+        List<Notice> ofSeveral = levels.size() < 2 ? List.of() : assess(input).notices().stream()
+                .filter(notice -> notice.code().equals(SEVERAL_LEVELS)).toList();
+        return levels.stream().map(level -> assess(level.withNotices(ofSeveral))).toList();
     }
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */

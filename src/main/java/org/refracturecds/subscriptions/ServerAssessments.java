@@ -62,7 +62,7 @@ final class ServerAssessments {
         PatientFindings findings = new ObservationMapper(rules.rules().vocabulary(), new References(base), clock)
                 .findingsOf(patientId, entries);
         RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
-        return findings.eachLevel().stream().map(level -> writer.write(rules.assess(level))).toList();
+        return rules.assessEachLevel(findings).stream().map(writer::write).toList();
     }
 
     /** The patient a finding (Observation) is about, or null when it names no Patient of this server. */

@@ -3,7 +3,9 @@ package org.refracturecds.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -13,8 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.RuleFolders;
 import org.refracturecds.facts.Alternative;
+import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Statement;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
+
+import ca.uhn.fhir.context.FhirContext;
 
 /** What one assessment's session holds and runs: the facts and rules the assessment needs, nothing more. */
 class AssessorTest {
@@ -31,6 +39,28 @@ class AssessorTest {
     private static Patients afterPvp() {
         return new Patients().with("intravertebral-cleft", "present").with("endplate-cortical-disruption", "absent")
                 .with("npec-pattern", "upper-and-lower").measured("reduction-rate", 12);
+    }
+
+    @Test
+    void eachLevelAssessedAlone_stillSaysThePatientHadSeveral() throws Exception {
+        // given a patient with findings at two levels (the study enrolled single-level PVP only: PVP-A103)
+        PatientFindings patient = new ObservationMapper(rules.vocabulary(), References.ofFiles(), Clock.systemUTC())
+                .map(new InputReader(FhirContext.forR4Cached()).read(Files.readAllBytes(Path.of("examples/several-levels.json"))))
+                .get(0);
+        assertTrue(assessor.assess(patient).notices().stream().anyMatch(n -> n.code().equals("PVP-A103")));
+
+        // when each level is assessed on its own, as write-back stores them
+        List<Assessment> levels = assessor.assessEachLevel(patient);
+
+        // then each is of one level, and each says the patient had several
+        assertEquals(2, levels.size());
+        for (Assessment level : levels) {
+            assertEquals(1, level.input().vertebrae().size());
+            assertEquals(1, level.notices().stream().filter(n -> n.code().equals("PVP-A103")).count(), level.notices().toString());
+        }
+        // and a patient of one level has none
+        assertTrue(assessor.assessEachLevel(afterPvp().build()).get(0).notices().stream()
+                .noneMatch(n -> n.code().equals("PVP-A103")));
     }
 
     @Test
