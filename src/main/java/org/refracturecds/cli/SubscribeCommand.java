@@ -99,8 +99,8 @@ final class SubscribeCommand implements Callable<Integer> {
             return Cli.BAD_INPUT;
         }
         if (settings.writeBack().notifyToken() == null) {
-            err.println("warning: writeBack.notifyToken is not set: the Subscription carries no token, and the service"
-                    + " accepts notifications from anyone (a local demo only)");
+            err.println("warning: writeBack.notifyToken is not set: the Subscription carries no token, and a service"
+                    + " run with these settings accepts notifications from anyone (a local demo only)");
         }
         Subscription wanted = wanted(notifyAt, settings.writeBack().notifyToken(), "full".equals(payload));
         String server = settings.fhirServer().url();
@@ -112,6 +112,13 @@ final class SubscribeCommand implements Callable<Integer> {
             if (existing.isPresent() && same(existing.get(), wanted)) {
                 what = "exists";
                 result = existing.get();
+            } else if (existing.isPresent() && !existing.get().getChannel().getHeader().isEmpty()
+                    && wanted.getChannel().getHeader().isEmpty()) {
+                err.println("error [PVP-C114] Subscription/" + existing.get().getIdElement().getIdPart() + " on " + server
+                        + " sends the service a token, and these settings give none (writeBack.notifyTokenEnv): updating"
+                        + " it would take the token away, and a service that expects it would refuse every notification."
+                        + " Run subscribe with the settings the service runs with; nothing was changed");
+                return Cli.BAD_INPUT;
             } else if (existing.isPresent()) {
                 wanted.setId(existing.get().getIdElement().toUnqualifiedVersionless());
                 client.update().resource(wanted).execute();

@@ -55,6 +55,13 @@ class SubscribeCommandTest {
             assertEquals(0, again.exit(), again.err());
             assertTrue(again.out().startsWith("exists Subscription/" + id + " on "), again.out());
             assertEquals(1, subscriptions(client, endpoint).size());
+
+            // settings without the token (another file than the service's) do not take it away
+            CliRun without = CliRun.of("subscribe", "--fhir-server", jpa.base(), "--endpoint", endpoint);
+            assertEquals(2, without.exit(), without.out());
+            assertTrue(without.err().contains("error [PVP-C114] Subscription/" + id + " on "), without.err());
+            assertEquals(List.of("Authorization: Bearer subscribe-test-token-0123456789abcdef"), subscriptions(client,
+                    endpoint).get(0).getChannel().getHeader().stream().map(h -> h.getValue()).toList());
         } finally {
             for (Subscription subscription : subscriptions(client, endpoint)) {
                 client.delete().resource(subscription).execute();
