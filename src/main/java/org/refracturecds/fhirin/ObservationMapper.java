@@ -146,13 +146,19 @@ public final class ObservationMapper {
     /**
      * The findings of {@code patientId} (a FHIR id) among data read for that patient from a FHIR
      * server, whose Conditions were asked for: {@code PVP-E109} when it has none, the reason when
-     * none can be used.
+     * none can be used. The resources are taken in an order of their own (type, then id), not the
+     * server's: the same resources read by a Bulk Data export or by searches, whose orders differ,
+     * give the same RiskAssessment (its basis and notes in the same order), which write-back then
+     * finds unchanged.
      */
     public PatientFindings findingsOf(String patientId, List<InputReader.Entry> entries) throws InputException {
         if (entries.stream().noneMatch(e -> e.resource() instanceof Observation)) {
             throw new InputException("PVP-E109", "Patient/" + patientId, "has no finding on the server");
         }
-        Population population = mapEach(entries, true);
+        List<InputReader.Entry> ordered = entries.stream().sorted(Comparator.comparing((InputReader.Entry e) ->
+                e.resource().fhirType()).thenComparing(e -> String.valueOf(e.resource().getIdElement().getIdPart())))
+                .toList();
+        Population population = mapEach(ordered, true);
         for (Mapped each : population.patients()) {
             if (each.patient().equals("Patient/" + patientId)) {
                 if (each.unusable() != null) {
