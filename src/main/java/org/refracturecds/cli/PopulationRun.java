@@ -20,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.hl7.fhir.r4.model.CapabilityStatement;
-import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.PatientFindings;
@@ -263,14 +262,17 @@ final class PopulationRun {
             state.record(id, "skipped " + e.code());
             return null;
         }
-        Assessment assessment = assessor.assess(findings);
-        RiskAssessment risk = writer.write(assessment);
-        out.println(RiskAssessmentJson.encode(risk));
-        out.flush();
-        if (out.checkError()) {
-            // Not recorded as done: the state never names a patient whose line was lost.
-            throw new InputException("PVP-C305", options.out() == null ? "standard output" : "--out " + options.out(),
-                    "cannot be written (is the disk full, or the pipe closed?)");
+        if (!state.printed(id)) {
+            out.println(RiskAssessmentJson.encode(writer.write(assessor.assess(findings))));
+            out.flush();
+            if (out.checkError()) {
+                // Not recorded as done: the state never names a patient whose line was lost.
+                throw new InputException("PVP-C305", options.out() == null ? "standard output" : "--out " + options.out(),
+                        "cannot be written (is the disk full, or the pipe closed?)");
+            }
+            if (options.writeBack()) {
+                state.record(id, RunState.PRINTED); // if its write-back fails, a resumed run does not print it again
+            }
         }
         if (options.writeBack()) {
             try {

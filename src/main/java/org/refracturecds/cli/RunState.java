@@ -19,20 +19,26 @@ import org.refracturecds.fhirin.InputException;
  * went away) continues with {@code --resume} where it stopped: a first line naming the run (server
  * and selection), then one line per patient done, {@code ID<TAB>assessed} or
  * {@code ID<TAB>skipped CODE}, written after the patient's RiskAssessment is printed and written
- * back. A patient is never done twice; a line cut short by a hard stop is ignored and dropped. (A
- * patient printed whose write-back then failed is not done, and is printed again when resumed.)
+ * back. A patient is never done twice; a line cut short by a hard stop is ignored and dropped. With
+ * write-back, {@code ID<TAB>printed} comes first: a patient printed whose write-back then failed is
+ * not done, and a resumed run writes it back without printing it again.
  */
 final class RunState implements AutoCloseable {
 
     private static final String HEADER = "# pvp-refracture-cds population run: ";
 
+    /** The outcome of a patient printed, not yet written back. */
+    static final String PRINTED = "printed";
+
     private final Path file;
     private final Set<String> done;
+    private final Set<String> printed;
     private final Writer out;
 
-    private RunState(Path file, Set<String> done, Writer out) {
+    private RunState(Path file, Set<String> done, Set<String> printed, Writer out) {
         this.file = file;
         this.done = done;
+        this.printed = printed;
         this.out = out;
     }
 
@@ -42,7 +48,7 @@ final class RunState implements AutoCloseable {
             Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
             out.write(HEADER + run + "\n");
             out.flush();
-            return new RunState(file, new HashSet<>(), out);
+            return new RunState(file, new HashSet<>(), new HashSet<>(), out);
         } catch (IOException e) {
             throw new InputException("PVP-C305", "--state " + file, "cannot be written: " + Cli.reason(e));
         }
@@ -61,13 +67,18 @@ final class RunState implements AutoCloseable {
                         + " --resume to start afresh");
             }
             Set<String> done = new HashSet<>();
-            lines.stream().skip(1).map(line -> line.substring(0, Math.max(0, line.indexOf('\t'))))
-                    .filter(id -> !id.isEmpty()).forEach(done::add);
+            Set<String> printed = new HashSet<>();
+            for (String line : lines.subList(1, lines.size())) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    (line.substring(tab + 1).equals(PRINTED) ? printed : done).add(line.substring(0, tab));
+                }
+            }
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 channel.truncate(complete); // a line cut short by a hard stop
             }
             Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-            return new RunState(file, done, out);
+            return new RunState(file, done, printed, out);
         } catch (NoSuchFileException e) {
             throw new InputException("PVP-C305", "--state " + file, "does not exist, so there is no run to resume:"
                     + " leave out --resume to start one");
@@ -80,11 +91,16 @@ final class RunState implements AutoCloseable {
         return done.contains(patientId);
     }
 
+    /** Whether an earlier run printed the patient's RiskAssessment, then did not write it back. */
+    boolean printed(String patientId) {
+        return printed.contains(patientId);
+    }
+
     int doneBefore() {
         return done.size();
     }
 
-    /** Records a patient as done: {@code outcome} is "assessed" or "skipped CODE". */
+    /** Records a patient as done ({@code outcome} "assessed" or "skipped CODE"), or as {@link #PRINTED}. */
     void record(String patientId, String outcome) throws InputException {
         try {
             out.write(patientId + "\t" + outcome + "\n");

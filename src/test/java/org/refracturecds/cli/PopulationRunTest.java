@@ -93,6 +93,37 @@ class PopulationRunTest {
     }
 
     @Test
+    void aPatientNotWrittenBack_isWrittenBackWhenResumed_notPrintedTwice() throws Exception {
+        // given a server already holding two RiskAssessments with syn1's identifier, which write-back cannot choose from
+        try (MemoryFhirServer other = new MemoryFhirServer(false)) {
+            SyntheticPopulation.put(other, 3);
+            for (int i = 0; i < 2; i++) {
+                RiskAssessment twin = new RiskAssessment();
+                twin.setId("twin" + i);
+                twin.setStatus(org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentStatus.FINAL);
+                twin.setSubject(new org.hl7.fhir.r4.model.Reference("Patient/syn1"));
+                twin.addIdentifier().setSystem(WriteBack.IDENTIFIER_SYSTEM).setValue("syn1/T12/xiong-2021-logistic");
+                other.put(twin);
+            }
+            Path out = dir.resolve("twins.ndjson");
+            Path state = dir.resolve("twins.state");
+
+            // when the run with write-back is made, then resumed
+            CliRun first = CliRun.of("assess", "--fhir-server", other.base, "--all", "--no-export", "--write-back",
+                    "--state", state.toString(), "--out", out.toString());
+            CliRun resumed = CliRun.of("assess", "--fhir-server", other.base, "--all", "--no-export", "--write-back",
+                    "--state", state.toString(), "--out", out.toString(), "--resume");
+
+            // then syn1 is named as not written back each time, tried again, and printed once
+            assertEquals(2, first.exit(), first.err());
+            assertTrue(first.err().contains("not written back Patient/syn1: [PVP-C307]"), first.err());
+            assertEquals(2, resumed.exit(), resumed.err());
+            assertTrue(resumed.err().contains("not written back Patient/syn1: [PVP-C307]"), resumed.err());
+            assertEquals(List.of("Patient/syn0", "Patient/syn1", "Patient/syn2"), subjects(Files.readString(out)));
+        }
+    }
+
+    @Test
     void writeBack_writesOneRiskAssessmentPerLevel_andARunAgainChangesNothing() throws Exception {
         // given the population with nothing written back yet
         server.all(RiskAssessment.class).forEach(risk -> assertTrue(false, "nothing written yet"));
