@@ -171,8 +171,9 @@ public final class Subscriptions implements AutoCloseable {
         if (request.patients().isEmpty() && request.findings().isEmpty()) {
             return "received: nothing to write back";
         }
-        return "queued " + queued + " of " + (request.patients().size() + request.findings().size())
-                + " (the others were waiting already)";
+        int named = request.patients().size() + request.findings().size();
+        return "queued " + queued + " of " + named + (queued == named ? "" : queued == 0 ? " (all were waiting already)"
+                : " (the others were waiting already)");
     }
 
     private void authorized(Context ctx) {

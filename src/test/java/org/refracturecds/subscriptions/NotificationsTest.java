@@ -121,6 +121,8 @@ class NotificationsTest {
                 backport("event-notification", List.of("Observation/" + ivc.getIdElement().getIdPart()), List.of(ivc)), true);
 
         assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("queued 1 of 1", JSON.readTree(answer.body()).at("/entry/0/response/outcome/issue/0/details/text")
+                .asText(), answer.body());
         awaitWritten("bp-full");
     }
 
