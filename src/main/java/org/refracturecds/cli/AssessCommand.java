@@ -264,7 +264,10 @@ final class AssessCommand implements Callable<Integer> {
         ServiceConfig settings = null;
         if (config != null) {
             try {
-                settings = ServiceConfig.load(config, Map.of(), System.getenv());
+                // A population run takes no notification: the token serve checks them by is not asked for.
+                Map<String, Object> noNotifications = new java.util.HashMap<>();
+                noNotifications.put("notifyTokenEnv", null);
+                settings = ServiceConfig.load(config, Map.of("writeBack", noNotifications), System.getenv());
             } catch (ServiceConfig.ConfigException e) {
                 err.println("error " + e.getMessage());
                 return Cli.BAD_INPUT;

@@ -257,7 +257,7 @@ public final class Server implements AutoCloseable {
     }
 
     /** The FHIR servers the service may fetch from: the allowlist and the FHIR face's own server. */
-    private static List<String> allowlist(ServiceConfig config) {
+    public static List<String> allowlist(ServiceConfig config) {
         List<String> servers = new ArrayList<>(config.fhirServers());
         if (config.fhirServer().url() != null && !servers.contains(config.fhirServer().url())) {
             servers.add(config.fhirServer().url());

@@ -93,6 +93,26 @@ class PopulationRunTest {
     }
 
     @Test
+    void theServicesSettings_needNoNotificationTokenForARun() throws Exception {
+        // given serve's settings, with write-back on and its notification token in a variable not set here
+        Path settings = dir.resolve("settings.yaml");
+        Files.writeString(settings, """
+                fhirServer:
+                  url: %s
+                writeBack:
+                  enabled: true
+                  notifyTokenEnv: PVP_NOTIFY_TOKEN_NOT_SET_IN_THIS_TEST
+                """.formatted(server.base));
+
+        CliRun run = CliRun.of("assess", "--config", settings.toString(), "--patient", "syn0", "--state",
+                dir.resolve("state").toString());
+
+        // then a run, which takes no notification, reads and assesses
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(List.of("Patient/syn0"), subjects(run.out()));
+    }
+
+    @Test
     void aPatientNotWrittenBack_isWrittenBackWhenResumed_notPrintedTwice() throws Exception {
         // given a server already holding two RiskAssessments with syn1's identifier, which write-back cannot choose from
         try (MemoryFhirServer other = new MemoryFhirServer(false)) {
