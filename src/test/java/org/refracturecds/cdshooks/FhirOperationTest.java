@@ -83,6 +83,7 @@ class FhirOperationTest {
         assertEquals("pvp-refracture-cds", statement.getSoftware().getName());
         assertEquals("PvpRefractureCds", statement.getName());
         assertEquals("pvp-refracture-cds", statement.getPublisher());
+        assertTrue(statement.getFormat().stream().noneMatch(f -> f.getValue().contains("xml")), "JSON only");
         assertTrue(statement.getRest().get(0).getResource().stream()
                 .filter(r -> r.getType().equals("Patient"))
                 .flatMap(r -> r.getOperation().stream())
