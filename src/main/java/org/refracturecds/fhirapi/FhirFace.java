@@ -15,14 +15,18 @@ import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.CorsHeaders;
 import org.refracturecds.http.JwtVerifier;
+import org.refracturecds.http.RequestIds;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.validation.InputValidation;
+import org.slf4j.MDC;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import io.javalin.config.JavalinConfig;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * The FHIR R4 face of the module: a HAPI RestfulServer on the host's Jetty under {@value #PATH},
@@ -53,7 +57,22 @@ public final class FhirFace {
                 new ServerData(fetcher, config.fhirServer().url(), token, pvpCodes, config.fetchTimeoutMillis()),
                 jwt, base, turns, audited);
         this.cors = new CorsHeaders(config.corsOrigins());
-        this.restful = new RestfulServer(FhirContext.forR4Cached());
+        this.restful = new RestfulServer(FhirContext.forR4Cached()) {
+            // The request's id is the service's (RequestIds: the X-Request-ID answered, the log's and the audit
+            // trail's), not one of HAPI's own, which it would answer in place of it.
+            @Override
+            protected String getOrCreateRequestId(HttpServletRequest request) {
+                String id = MDC.get(RequestIds.MDC_KEY);
+                return id != null ? id : super.getOrCreateRequestId(request);
+            }
+
+            @Override
+            protected void addRequestIdToResponse(ServletRequestDetails request, String id) {
+                if (MDC.get(RequestIds.MDC_KEY) == null) {
+                    super.addRequestIdToResponse(request, id);
+                }
+            }
+        };
         restful.setDefaultResponseEncoding(EncodingEnum.JSON);
         restful.setServerName("pvp-refracture-cds");
         restful.setImplementationDescription("Refracture risk of the cemented vertebra after PVP (Xiong et al. 2021):"

@@ -93,6 +93,17 @@ class FhirOperationTest {
     }
 
     @Test
+    void theRequestId_isTheServicesAsOnTheCdsHooksRoutes_notOneOfHapisOwn() throws Exception {
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/metadata")).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        // one X-Request-ID, the service's (a UUID, the one its log and audit trail hold), not HAPI's 16 letters
+        List<String> ids = answer.headers().allValues("X-Request-ID");
+        assertEquals(1, ids.size(), ids.toString());
+        assertTrue(ids.get(0).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), ids.get(0));
+    }
+
+    @Test
     void theOperationDefinition_isTheOperationServed() throws Exception {
         OperationDefinition definition = FHIR.newJsonParser().parseResource(OperationDefinition.class,
                 Files.readString(Path.of("fhir-profiles/OperationDefinition-pvp-refracture-risk.json")));
