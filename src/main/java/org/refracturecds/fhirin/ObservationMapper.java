@@ -572,6 +572,13 @@ public final class ObservationMapper {
         if (status == ObservationStatus.PRELIMINARY) {
             notices.add(Notice.warning("PVP-W103", label, "is preliminary, so the assessment is preliminary too"));
         }
+        if (quantity != null && observation.getValue() instanceof Quantity sent && sent.hasCode() && sent.hasUnit()
+                && !Objects.equals(finding.kind.factors.get(sent.getUnit()), finding.kind.factors.get(sent.getCode()))) {
+            // FHIR's code is the unit, its unit text the display: a display of another unit may mean a wrong code.
+            notices.add(Notice.warning("PVP-W113", label + " valueQuantity.unit", "is '" + sent.getUnit() + "', but its"
+                    + " code is '" + sent.getCode() + "': the value is read in " + sent.getCode() + ", as FHIR reads it;"
+                    + " check which unit it was measured in"));
+        }
         return Optional.of(new Reading(finding, level, value, quantity, label,
                 when == null ? null : when.getValue(), when == null ? null : when.getValueAsString(),
                 status == ObservationStatus.PRELIMINARY));

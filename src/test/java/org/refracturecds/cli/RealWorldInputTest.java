@@ -64,6 +64,21 @@ class RealWorldInputTest {
     }
 
     @Test
+    void aUnitTextThatDisagreesWithItsCode_isSaid_theCodeIsRead() throws IOException {
+        ObjectNode bundle = rr(example(), "12.5", "%");
+        ((ObjectNode) resource(bundle, "cleft-rr").path("valueQuantity")).put("unit", "mm");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("reduction-rate = 12.5%"), run.out());
+        assertTrue(run.out().contains("[PVP-W113] Observation/cleft-rr valueQuantity.unit: is 'mm', but its code is '%'"),
+                run.out());
+        // a display that is the code's unit says nothing
+        assertFalse(explain(rr(example(), "12.5", "%")).out().contains("PVP-W113"));
+    }
+
+    @Test
     void reductionRateOfOneHundred_isUsedAndFlaggedOutsideTheStudy() throws IOException {
         CliRun run = explain(rr(example(), "100", "%"));
 
