@@ -113,13 +113,20 @@ final class PopulationRun {
                 : RunState.start(options.state(), options.describe())) {
             List<String> patients;
             PatientData data = reader::patient;
+            BulkExport export = new BulkExport(options.base(), options.credentials()::token,
+                    Duration.ofMillis(TIMEOUT_MILLIS), err::println);
+            // Ctrl-C before the patients are listed (an export can take minutes): said, and the export cancelled.
+            Thread whileListing = new Thread(() -> {
+                err.println("Stopped before any patient was assessed" + export.cancel() + "; run the same command again");
+                err.flush();
+            }, "population-run-stop");
+            Runtime.getRuntime().addShutdownHook(whileListing);
             try {
                 CapabilityStatement capabilities = reader.capabilities();
                 if (options.patients().isEmpty() && options.since() == null && options.export()
                         && BulkExport.offered(capabilities)) {
                     err.println("Reading every patient by the server's Bulk Data export ($export)");
-                    Map<String, List<InputReader.Entry>> exported = new BulkExport(options.base(), options.credentials()::token,
-                            Duration.ofMillis(TIMEOUT_MILLIS), err::println).patients();
+                    Map<String, List<InputReader.Entry>> exported = export.patients();
                     patients = List.copyOf(exported.keySet());
                     data = id -> exported.getOrDefault(id, List.of());
                     summary.readBy = "$export";
@@ -136,6 +143,8 @@ final class PopulationRun {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return 130;
+            } finally {
+                removeHook(whileListing);
             }
             List<String> distinct = patients.stream().distinct().toList();
             summary.listed = distinct.size();
@@ -146,6 +155,15 @@ final class PopulationRun {
         } catch (IOException e) {
             err.println("error [PVP-C305] --state " + options.state() + ": cannot be written: " + Cli.reason(e));
             return Cli.BAD_INPUT;
+        }
+    }
+
+    /** Removes a shutdown hook, unless the JVM is shutting down already (which runs it). */
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs
         }
     }
 
@@ -186,12 +204,8 @@ final class PopulationRun {
                     : stop.exit() == 130 ? stop.why() : "the error above"));
             err.flush();
         } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onCtrlC);
-            } catch (IllegalStateException jvmStopping) {
-                // Ctrl-C: the hook is running, and has waited for this
-            }
+            finished.countDown(); // on Ctrl-C the hook is running, and has waited for this
+            removeHook(onCtrlC);
         }
         return stop != null ? stop.exit() : summary.skippedCount() > 0 || summary.writeFailed > 0 ? Cli.BAD_INPUT : 0;
     }

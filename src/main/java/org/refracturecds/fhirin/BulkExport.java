@@ -49,6 +49,8 @@ public final class BulkExport {
     private final HttpClient http;
     private final Duration timeout;
     private final Consumer<String> progress;
+    /** The status URL of the export kicked off and not yet done, or null. */
+    private volatile String running;
 
     /**
      * @param token       the token to send as {@code Authorization: Bearer} on every request (and on the
@@ -63,6 +65,27 @@ public final class BulkExport {
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
+    /**
+     * Asks the server to cancel the export this run kicked off and still waits for (Bulk Data: DELETE
+     * on its status URL), as a run stopped meanwhile does: its job would otherwise run on there, for
+     * minutes, to no one. Says what was done: "" when no export waits.
+     */
+    public String cancel() {
+        String status = running;
+        if (status == null) {
+            return "";
+        }
+        try {
+            HttpResponse<Void> answer = http.send(authorized(HttpRequest.newBuilder(URI.create(status))
+                    .timeout(Duration.ofSeconds(5)), true).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            return answer.statusCode() == 202 || answer.statusCode() == 200
+                    ? "; the server's export was cancelled (DELETE " + status + ")"
+                    : "; the server did not cancel its export (DELETE " + status + ": HTTP " + answer.statusCode() + ")";
+        } catch (IOException | InterruptedException e) {
+            return "; the server's export could not be cancelled (DELETE " + status + ": no answer)";
+        }
+    }
+
     /** True when the server's CapabilityStatement names the system operation {@code export}. */
     public static boolean offered(CapabilityStatement capabilities) {
         return capabilities.getRest().stream().flatMap(rest -> rest.getOperation().stream())
@@ -72,7 +95,9 @@ public final class BulkExport {
     /** Each patient with a finding, by id in the order of the export, with all its exported resources. */
     public Map<String, List<InputReader.Entry>> patients() throws PopulationReader.ReadFailed, InterruptedException {
         String status = kickOff();
+        running = status;
         JsonNode manifest = poll(status);
+        running = null;
         Map<String, List<InputReader.Entry>> byPatient = new LinkedHashMap<>();
         Map<String, List<InputReader.Entry>> others = new LinkedHashMap<>();
         References references = new References(base);

@@ -253,6 +253,35 @@ class PopulationRunTest {
     }
 
     /** The command in its own JVM, with the token in its environment; standard error to err.txt. */
+    @Test
+    void stoppedWhileTheExportRuns_saysSo_andCancelsTheServersExport() throws Exception {
+        // given a server whose export is not ready at the first poll (Retry-After: 1)
+        try (MemoryFhirServer bulk = new MemoryFhirServer(true)) {
+            SyntheticPopulation.put(bulk, 2);
+            Path err = dir.resolve("export-err.txt");
+            Process run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "org.refracturecds.cli.Main",
+                    "assess", "--fhir-server", bulk.base, "--all", "--state", dir.resolve("export.state").toString())
+                    .redirectError(err.toFile()).redirectOutput(dir.resolve("export-out.txt").toFile()).start();
+
+            // when the run is stopped (SIGTERM, as Ctrl-C) while it waits for the export
+            long waited = System.nanoTime();
+            while (!Files.readString(err).contains("asking again in") && run.isAlive()
+                    && System.nanoTime() - waited < 60_000_000_000L) {
+                Thread.sleep(20);
+            }
+            run.destroy();
+            int exit = run.waitFor();
+
+            // then it says it stopped before any patient, and asked the server to cancel its export
+            String said = Files.readString(err);
+            assertEquals(143, exit, said);
+            assertTrue(said.contains("Stopped before any patient was assessed; the server"), said);
+            assertTrue(bulk.received.stream().anyMatch(r -> r.method().equals("DELETE")
+                    && r.uri().startsWith("/fhir/$export-poll-status")), bulk.received.toString());
+        }
+    }
+
     private Process assess(Path out, Path state, boolean resume) throws IOException {
         List<String> command = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:TieredStopAtLevel=1",
