@@ -324,10 +324,6 @@ final class CdsHooks {
                     continue;
                 }
                 List<InputReader.Entry> entries = InputReader.entries(found, "fetched " + prefetch.key());
-                if (prefetch.isThePatient()) {
-                    // Patient?_id=ID: only that Patient, even from a server that ignores _id.
-                    entries.removeIf(e -> !request.patientId().equals(e.resource().getIdElement().getIdPart()));
-                }
                 sameSubject(entries, request.patientId(), "fetched " + prefetch.key(), new References(base));
                 data.put(prefetch.key(), entries);
             }

@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -264,10 +265,8 @@ final class AssessCommand implements Callable<Integer> {
         ServiceConfig settings = null;
         if (config != null) {
             try {
-                // A population run takes no notification: the token serve checks them by is not asked for.
-                Map<String, Object> noNotifications = new java.util.HashMap<>();
-                noNotifications.put("notifyTokenEnv", null);
-                settings = ServiceConfig.load(config, Map.of("writeBack", noNotifications), System.getenv());
+                // A run calls the FHIR server only: serve's other secrets (the database's, the notifications') are not read.
+                settings = ServiceConfig.load(config, Map.of(), System.getenv(), Set.of("fhirServer.auth.token"));
             } catch (ServiceConfig.ConfigException e) {
                 err.println("error " + e.getMessage());
                 return Cli.BAD_INPUT;

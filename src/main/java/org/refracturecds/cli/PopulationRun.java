@@ -117,7 +117,10 @@ final class PopulationRun {
                     Duration.ofMillis(TIMEOUT_MILLIS), err::println);
             // Ctrl-C before the patients are listed (an export can take minutes): said, and the export cancelled.
             Thread whileListing = new Thread(() -> {
-                err.println("Stopped before any patient was assessed" + export.cancel() + "; run the same command again");
+                stopping = true;
+                err.println("Stopped while the patients were listed, before assessing any" + (state.doneBefore() > 0
+                        ? " more" : "") + export.cancel() + "; run the same command"
+                        + (state.doneBefore() > 0 ? " with --resume" : "") + " again");
                 err.flush();
             }, "population-run-stop");
             Runtime.getRuntime().addShutdownHook(whileListing);
@@ -135,6 +138,9 @@ final class PopulationRun {
                             : options.patients();
                 }
             } catch (PopulationReader.ReadFailed e) {
+                if (stopping) {
+                    return 130; // the export cancelled by a stop, which said so
+                }
                 err.println("error [PVP-C302] " + e.getMessage());
                 return Cli.SERVER;
             } catch (HttpError e) {
@@ -276,7 +282,7 @@ final class PopulationRun {
             state.record(id, "skipped " + e.code());
             return null;
         }
-        if (!state.printed(id)) {
+        if (!(state.printed(id) && options.out() != null)) { // standard output is not appended to: printed again
             out.println(RiskAssessmentJson.encode(writer.write(assessor.assess(findings))));
             out.flush();
             if (out.checkError()) {

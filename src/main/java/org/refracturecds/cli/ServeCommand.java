@@ -136,8 +136,8 @@ final class ServeCommand implements Callable<Integer> {
                 + "/cds-services (public URL " + server.discoveryUrl() + "); rules: " + rules.origin() + ", version "
                 + rules.version() + " (sha256:" + rules.sha256().substring(0, 12) + ")"
                 + (rules.watching() ? " (reloaded on change, GET /rules/status)" : "") + ", auth " + settings.auth().mode()
-                + ", FHIR servers fetched from: " + (Server.allowlist(settings).isEmpty() ? "none (prefetch only)"
-                : String.join(", ", Server.allowlist(settings))));
+                + ", FHIR servers fetched from: " + (settings.fetchedFrom().isEmpty() ? "none (prefetch only)"
+                : String.join(", ", settings.fetchedFrom())));
         out.flush();
         stopped.await();
         return 0;

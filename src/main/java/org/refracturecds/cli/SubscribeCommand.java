@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -80,7 +81,10 @@ final class SubscribeCommand implements Callable<Integer> {
             if (fhirServer != null) {
                 overrides.put("fhirServer", Map.of("url", fhirServer));
             }
-            settings = ServiceConfig.load(config, overrides, System.getenv());
+            // subscribe calls the FHIR server, and gives the Subscription the notification token: serve's other
+            // secrets (the database's, the keys) are not read.
+            settings = ServiceConfig.load(config, overrides, System.getenv(), Set.of("fhirServer.auth.token",
+                    "writeBack.notifyToken"));
         } catch (ServiceConfig.ConfigException e) {
             err.println("error " + e.getMessage());
             return Cli.BAD_INPUT;

@@ -12,8 +12,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 /**
  * The CapabilityStatement HAPI generates, naming the module (name, title, and publisher as
  * fhir-profiles/ names it) and its version as the software, and the operation by the canonical URL
- * of its OperationDefinition in fhir-profiles/, where a client reads its parameters; JSON as its
- * only format.
+ * of its OperationDefinition in fhir-profiles/, where a client reads its parameters.
  */
 @Interceptor
 final class Capabilities {
@@ -25,8 +24,6 @@ final class Capabilities {
         // HAPI's defaults otherwise: "RestServer", published by "Not provided".
         statement.setName("PvpRefractureCds").setTitle("pvp-refracture-cds: risk of refracture of the cemented"
                 + " vertebra after PVP").setPublisher(ModuleDevice.NAME);
-        // The face reads and answers JSON only (a body of another type is 415): HAPI lists XML too.
-        statement.getFormat().removeIf(format -> format.getValue().contains("xml"));
         statement.getRest().forEach(rest -> rest.getResource().forEach(resource -> {
             for (CapabilityStatementRestResourceOperationComponent operation : resource.getOperation()) {
                 if (operation.getName().equals(RiskOperation.NAME.substring(1))) {

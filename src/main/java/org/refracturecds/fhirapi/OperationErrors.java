@@ -39,6 +39,9 @@ final class OperationErrors {
         if (error.status() == 401) {
             answer.addResponseHeader("WWW-Authenticate", "Bearer");
         }
+        if (error.status() == 405 && String.valueOf(request.getRequestPath()).endsWith(RiskOperation.NAME)) {
+            answer.addResponseHeader("Allow", "GET, POST");
+        }
         return answer;
     }
 
@@ -52,14 +55,16 @@ final class OperationErrors {
         if (thrown instanceof BaseServerResponseException hapi && hapi.getStatusCode() < 500) {
             String message = String.valueOf(hapi.getMessage()).replaceFirst("^HAPI-\\d+: ", "");
             String path = HttpError.cut(request.getRequestPath(), 80);
-            // HAPI answers a path it has no provider for (GET Patient/p1) with 400 "... does not know how to handle".
-            int status = hapi.getStatusCode() == 400 && message.contains("does not know how to handle") ? 404
-                    : hapi.getStatusCode();
+            // HAPI answers a path it has no provider for (GET Patient/p1), or a method the operation does not take
+            // (DELETE on it), with 400 "... does not know how to handle".
+            boolean unhandled = hapi.getStatusCode() == 400 && message.contains("does not know how to handle");
+            int status = !unhandled ? hapi.getStatusCode() : path.endsWith(RiskOperation.NAME) ? 405 : 404;
             return switch (status) {
                 // HAPI's own words ("Server knows how to handle: [...]") list its internals, not this face.
                 case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + path
                         + ": GET /fhir/metadata lists what this FHIR face serves");
-                case 405 -> new HttpError(405, "PVP-H405", "method", message);
+                case 405 -> new HttpError(405, "PVP-H405", "method", unhandled ? request.getRequestType() + " is not served"
+                        + " on /fhir/" + path + ": the operation takes GET or POST" : message);
                 default -> new HttpError(hapi.getStatusCode(), "PVP-H400", null, HttpError.cut(message, 300)
                         + "; GET /fhir/metadata lists what this FHIR face serves");
             };

@@ -108,7 +108,7 @@ public final class RiskOperation {
      */
     private static void refuseFindingsSent(RequestDetails request) {
         byte[] body = request.loadRequestContents();
-        if (body == null || body.length == 0) {
+        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
             return;
         }
         JsonNode root = Inline.json(body);

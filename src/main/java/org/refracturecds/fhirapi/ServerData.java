@@ -112,9 +112,8 @@ final class ServerData {
                 data.put(search.key(), InputReader.entries(found, "fetched " + search.key()));
             }
         }
-        // The Patient (its age) when the server has it; Patient?_id=ID, so only that Patient, even from a server that ignores _id.
-        List<InputReader.Entry> others = new ArrayList<>(data.getOrDefault("patient", List.of()).stream()
-                .filter(e -> patientId.equals(e.resource().getIdElement().getIdPart())).toList());
+        // The Patient (its age) when the server has it, and the Conditions.
+        List<InputReader.Entry> others = new ArrayList<>(data.getOrDefault("patient", List.of()));
         others.addAll(data.getOrDefault("conditions", List.of()));
         // Without the orders, the assessment is of every vertebra with findings: said, since an order may name fewer.
         // (The Conditions not had are named by the rules, PVP-A106; the age not known, PVP-A107.)

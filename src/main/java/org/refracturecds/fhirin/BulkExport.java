@@ -81,7 +81,8 @@ public final class BulkExport {
             return answer.statusCode() == 202 || answer.statusCode() == 200
                     ? "; the server's export was cancelled (DELETE " + status + ")"
                     : "; the server did not cancel its export (DELETE " + status + ": HTTP " + answer.statusCode() + ")";
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // RuntimeException: the token could not be had (HttpError), when the run is stopping anyway
             return "; the server's export could not be cancelled (DELETE " + status + ": no answer)";
         }
     }

@@ -35,6 +35,7 @@ import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.refracturecds.fhirin.Codes;
 
@@ -306,6 +307,11 @@ public final class FhirFetcher implements AutoCloseable {
                 bundle.getEntry().addAll(page.getEntry());
             }
             bundle.getLink().clear();
+            if ("_id".equals(param)) {
+                // Patient?_id=ID: that Patient only, even from a server that ignores _id.
+                bundle.getEntry().removeIf(e -> !(e.getResource() instanceof Patient p
+                        && patientId.equals(p.getIdElement().getIdPart())));
+            }
             return bundle;
         } catch (FhirClientConnectionException e) {
             if (e.getCause() instanceof SocketTimeoutException timeout) {

@@ -3,6 +3,9 @@ package org.refracturecds.fhirin;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.refracturecds.fhirin.Codes.FINDINGS;
 import static org.refracturecds.fhirin.Codes.LOINC;
@@ -52,6 +55,13 @@ enum FindingType {
             this.factors = factors;
         }
     }
+
+    /**
+     * The UCUM units a finding's quantity may be in, and lengths, which none is in: a unit text that
+     * is one of these names a unit, where "percent" or "degrees" is a display in words.
+     */
+    static final Set<String> KNOWN_UNITS = Stream.concat(Arrays.stream(Kind.values())
+            .flatMap(kind -> kind.factors.keySet().stream()), Stream.of("mm", "cm", "m")).collect(Collectors.toUnmodifiableSet());
 
     final String system;
     final String code;

@@ -573,9 +573,11 @@ public final class ObservationMapper {
             notices.add(Notice.warning("PVP-W103", label, "is preliminary, so the assessment is preliminary too"));
         }
         if (quantity != null && observation.getValue() instanceof Quantity sent && sent.hasCode() && sent.hasUnit()
+                && FindingType.KNOWN_UNITS.contains(sent.getUnit())
                 && !Objects.equals(finding.kind.factors.get(sent.getUnit()), finding.kind.factors.get(sent.getCode()))) {
-            // FHIR's code is the unit, its unit text the display: a display of another unit may mean a wrong code.
-            notices.add(Notice.warning("PVP-W113", label + " valueQuantity.unit", "is '" + sent.getUnit() + "', but its"
+            // FHIR's code is the unit, its unit text the display: a display naming another unit may mean a wrong code
+            // (a display such as "percent" or "degrees" is only words, and says nothing).
+            notices.add(Notice.warning("PVP-W114", label + " valueQuantity.unit", "is '" + sent.getUnit() + "', but its"
                     + " code is '" + sent.getCode() + "': the value is read in " + sent.getCode() + ", as FHIR reads it;"
                     + " check which unit it was measured in"));
         }

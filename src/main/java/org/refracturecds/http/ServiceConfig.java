@@ -11,8 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.refracturecds.store.Database;
@@ -297,6 +299,20 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
      */
     public static ServiceConfig load(Path file, Map<String, Object> overrides, Map<String, String> environment)
             throws ConfigException {
+        return load(file, overrides, environment, SECRETS);
+    }
+
+    /** The secrets the settings may take from environment variables ({@code ...Env}), by setting. */
+    public static final Set<String> SECRETS = Set.of("databasePassword", "auditKey", "fhirServer.auth.token", "view.key",
+            "writeBack.notifyToken", "workbench.oidc.clientSecret");
+
+    /**
+     * As {@link #load(Path, Map, Map)}, reading only the secrets a command uses ({@link #SECRETS}):
+     * one that only calls the FHIR server (assess --config, subscribe) needs neither the database
+     * password nor the keys of the audit trail and the pages, which its machine may not have.
+     */
+    public static ServiceConfig load(Path file, Map<String, Object> overrides, Map<String, String> environment,
+                                     Set<String> secrets) throws ConfigException {
         String name = file == null ? "the bundled settings" : file.toString();
         ObjectNode merged = bundled();
         ObjectNode own = YAML.createObjectNode();
@@ -322,22 +338,22 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merge(own, YAML.valueToTree(overrides));
         merge(merged, own);
         databaseFromOldName(own, merged, name);
-        secretFromEnvironment(merged, "", environment, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
-        secretFromEnvironment(merged, "", environment, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
+        secretFromEnvironment(merged, "", environment, secrets, name, "databasePassword", "PVP_DATABASE_PASSWORD", "the database password");
+        secretFromEnvironment(merged, "", environment, secrets, name, "auditKey", "PVP_AUDIT_KEY", "the audit key");
         if (merged.get("fhirServer") instanceof ObjectNode server && server.get("auth") instanceof ObjectNode serverAuth) {
-            secretFromEnvironment(serverAuth, "fhirServer.auth.", environment, name, "token", "PVP_FHIR_TOKEN",
+            secretFromEnvironment(serverAuth, "fhirServer.auth.", environment, secrets, name, "token", "PVP_FHIR_TOKEN",
                     "the bearer token for the hospital's FHIR server");
         }
         if (merged.get("view") instanceof ObjectNode view) {
-            secretFromEnvironment(view, "view.", environment, name, "key", "PVP_VIEW_KEY",
+            secretFromEnvironment(view, "view.", environment, secrets, name, "key", "PVP_VIEW_KEY",
                     "a random key of 32 characters or more (the same on every node)");
         }
         if (merged.get("writeBack") instanceof ObjectNode writeBack) {
-            secretFromEnvironment(writeBack, "writeBack.", environment, name, "notifyToken", "PVP_NOTIFY_TOKEN",
+            secretFromEnvironment(writeBack, "writeBack.", environment, secrets, name, "notifyToken", "PVP_NOTIFY_TOKEN",
                     "a random token of 32 characters or more (the one the Subscription sends)");
         }
         if (merged.get("workbench") instanceof ObjectNode workbench && workbench.get("oidc") instanceof ObjectNode oidc) {
-            secretFromEnvironment(oidc, "workbench.oidc.", environment, name, "clientSecret", "PVP_OIDC_SECRET",
+            secretFromEnvironment(oidc, "workbench.oidc.", environment, secrets, name, "clientSecret", "PVP_OIDC_SECRET",
                     "the client secret the OpenID Connect provider gave the workbench");
         }
         widenDefaultScope(merged);
@@ -387,10 +403,14 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
      * ("" at the top, "view." in the view block).
      */
     private static void secretFromEnvironment(ObjectNode merged, String path, Map<String, String> environment,
-                                              String name, String setting, String example, String what)
-            throws ConfigException {
+                                              Set<String> secrets, String name, String setting, String example,
+                                              String what) throws ConfigException {
         JsonNode variable = merged.get(setting + "Env");
         if (variable == null || variable.isNull()) {
+            return;
+        }
+        if (!secrets.contains(path + setting)) {
+            merged.remove(setting + "Env"); // not used by this command: left unset
             return;
         }
         String at = "[PVP-C103] " + name + ": setting '" + path + setting + "Env'";
@@ -410,6 +430,15 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         merged.put(setting, secret);
     }
 
+
+    /** The FHIR servers the service may fetch from: the allowlist {@code fhirServers} and {@code fhirServer.url}. */
+    public List<String> fetchedFrom() {
+        List<String> servers = new ArrayList<>(fhirServers);
+        if (fhirServer.url() != null && !servers.contains(fhirServer.url())) {
+            servers.add(fhirServer.url());
+        }
+        return servers;
+    }
 
     /** Where the database is and how to log in to it. */
     public Database.Settings databaseSettings() {

@@ -8,7 +8,6 @@ import java.sql.SQLTimeoutException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -117,7 +116,7 @@ public final class Server implements AutoCloseable {
         this.rules = rules;
         this.database = database;
         this.metrics = new Metrics();
-        this.fetcher = new FhirFetcher(allowlist(config), config.fetchTimeoutMillis(), metrics.registry());
+        this.fetcher = new FhirFetcher(config.fetchedFrom(), config.fetchTimeoutMillis(), metrics.registry());
         this.feedback = new FeedbackStore(database, clock);
         this.jwt = config.auth().verify()
                 ? new JwtVerifier(config.auth().issuers(), new UsedJwtIds(database, clock), clock) : null;
@@ -128,7 +127,7 @@ public final class Server implements AutoCloseable {
         this.view = new ViewEndpoints(config, this::publicUrl, JSON, pages, hash -> rules.served(hash).isPresent(),
                 rulesSync::rulesFor, clock);
         this.smart = config.smart() != null && config.smart().enabled()
-                ? new SmartLaunch(config, this::publicUrl, view, allowlist(config), metrics.registry(), rules::assessor, clock)
+                ? new SmartLaunch(config, this::publicUrl, view, config.fetchedFrom(), metrics.registry(), rules::assessor, clock)
                 : null;
         Turns turns = new Turns(config.requestsAtOnce(), metrics.registry());
         this.cds = new CdsEndpoints(config, JSON, rules::assessor, fetcher, feedback, jwt, turns, clock,
@@ -254,15 +253,6 @@ public final class Server implements AutoCloseable {
 
     public FeedbackStore feedback() {
         return feedback;
-    }
-
-    /** The FHIR servers the service may fetch from: the allowlist and the FHIR face's own server. */
-    public static List<String> allowlist(ServiceConfig config) {
-        List<String> servers = new ArrayList<>(config.fhirServers());
-        if (config.fhirServer().url() != null && !servers.contains(config.fhirServer().url())) {
-            servers.add(config.fhirServer().url());
-        }
-        return servers;
     }
 
     /** This node's name in the audit trail and in rules publications: its host name and port. */

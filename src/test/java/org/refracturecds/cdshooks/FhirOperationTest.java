@@ -83,7 +83,6 @@ class FhirOperationTest {
         assertEquals("pvp-refracture-cds", statement.getSoftware().getName());
         assertEquals("PvpRefractureCds", statement.getName());
         assertEquals("pvp-refracture-cds", statement.getPublisher());
-        assertTrue(statement.getFormat().stream().noneMatch(f -> f.getValue().contains("xml")), "JSON only");
         assertTrue(statement.getRest().get(0).getResource().stream()
                 .filter(r -> r.getType().equals("Patient"))
                 .flatMap(r -> r.getOperation().stream())
@@ -178,6 +177,11 @@ class FhirOperationTest {
         HttpResponse<String> read = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
                 + "/fhir/Patient/cleft")).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertOutcome(read, 404, "PVP-H404", "path");
+        // a method the operation does not take: 405, with what it takes
+        HttpResponse<String> delete = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/Patient/cleft/$pvp-refracture-risk")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertOutcome(delete, 405, "PVP-H405", "method");
+        assertEquals("GET, POST", delete.headers().firstValue("Allow").orElse(null));
         HttpResponse<String> nothing = post("/fhir/Nothing/x/$pvp-refracture-risk", "");
         assertOutcome(nothing, 404, "PVP-H404", "path");
         assertTrue(nothing.body().contains("[PVP-H404] path: nothing at /fhir/Nothing/x/$pvp-refracture-risk: GET"

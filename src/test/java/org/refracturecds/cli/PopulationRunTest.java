@@ -93,8 +93,9 @@ class PopulationRunTest {
     }
 
     @Test
-    void theServicesSettings_needNoNotificationTokenForARun() throws Exception {
-        // given serve's settings, with write-back on and its notification token in a variable not set here
+    void theServicesSettings_needOnlyTheFhirServersSecretsForARun() throws Exception {
+        // given serve's settings, with write-back on, and its secrets in variables not set here: the notification
+        // token, the database password, the audit trail's and the pages' keys
         Path settings = dir.resolve("settings.yaml");
         Files.writeString(settings, """
                 fhirServer:
@@ -102,6 +103,10 @@ class PopulationRunTest {
                 writeBack:
                   enabled: true
                   notifyTokenEnv: PVP_NOTIFY_TOKEN_NOT_SET_IN_THIS_TEST
+                databasePasswordEnv: PVP_DATABASE_PASSWORD_NOT_SET_IN_THIS_TEST
+                auditKeyEnv: PVP_AUDIT_KEY_NOT_SET_IN_THIS_TEST
+                view:
+                  keyEnv: PVP_VIEW_KEY_NOT_SET_IN_THIS_TEST
                 """.formatted(server.base));
 
         CliRun run = CliRun.of("assess", "--config", settings.toString(), "--patient", "syn0", "--state",
@@ -276,7 +281,8 @@ class PopulationRunTest {
             // then it says it stopped before any patient, and asked the server to cancel its export
             String said = Files.readString(err);
             assertEquals(143, exit, said);
-            assertTrue(said.contains("Stopped before any patient was assessed; the server"), said);
+            assertTrue(said.contains("Stopped while the patients were listed, before assessing any; the server"), said);
+            assertFalse(said.contains("error"), said);
             assertTrue(bulk.received.stream().anyMatch(r -> r.method().equals("DELETE")
                     && r.uri().startsWith("/fhir/$export-poll-status")), bulk.received.toString());
         }

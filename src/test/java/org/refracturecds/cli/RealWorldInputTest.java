@@ -72,10 +72,13 @@ class RealWorldInputTest {
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("reduction-rate = 12.5%"), run.out());
-        assertTrue(run.out().contains("[PVP-W113] Observation/cleft-rr valueQuantity.unit: is 'mm', but its code is '%'"),
+        assertTrue(run.out().contains("[PVP-W114] Observation/cleft-rr valueQuantity.unit: is 'mm', but its code is '%'"),
                 run.out());
-        // a display that is the code's unit says nothing
-        assertFalse(explain(rr(example(), "12.5", "%")).out().contains("PVP-W113"));
+        // a display that is the code's unit, or words for it, says nothing
+        assertFalse(explain(rr(example(), "12.5", "%")).out().contains("PVP-W114"));
+        ObjectNode inWords = rr(example(), "12.5", "%");
+        ((ObjectNode) resource(inWords, "cleft-rr").path("valueQuantity")).put("unit", "percent");
+        assertFalse(explain(inWords).out().contains("PVP-W114"));
     }
 
     @Test
