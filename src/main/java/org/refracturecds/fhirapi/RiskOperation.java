@@ -1,5 +1,6 @@
 package org.refracturecds.fhirapi;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
@@ -108,17 +109,18 @@ public final class RiskOperation {
      */
     private static void refuseFindingsSent(RequestDetails request) {
         byte[] body = request.loadRequestContents();
-        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+        if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
             return;
         }
         JsonNode root = Inline.json(body);
-        boolean findings = root.path("resourceType").asText().equals("Bundle");
+        boolean bundle = root.path("resourceType").asText().equals("Bundle");
+        boolean findings = bundle;
         for (JsonNode parameter : root.path("parameter")) {
             findings |= "findings".equals(parameter.path("name").asText());
         }
         if (findings) {
-            throw new HttpError(400, "PVP-H123", root.path("resourceType").asText().equals("Bundle") ? "Bundle"
-                    : "Parameters.parameter", "holds findings, but a call on a Patient reads the patient's findings from"
+            throw new HttpError(400, "PVP-H123", bundle ? "Bundle" : "Parameters.parameter", "holds findings, but a call"
+                    + " on a Patient reads the patient's findings from"
                     + " the hospital's FHIR server: POST the findings to Patient/" + NAME + " (type level) to assess"
                     + " them, or send no body");
         }
