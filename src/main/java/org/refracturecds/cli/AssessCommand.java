@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,11 +28,13 @@ import org.refracturecds.engine.OnEveryCore;
 import org.refracturecds.engine.RuleSet;
 import org.refracturecds.engine.RuleSetException;
 import org.refracturecds.engine.RulesCache;
+import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.PatientLines;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
@@ -178,7 +181,14 @@ final class AssessCommand implements Callable<Integer> {
         // Rules compile on another core while the input is read and parsed.
         CompletableFuture<RuleSet> ruleSet = CompletableFuture.supplyAsync(this::loadRules);
         try {
-            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(read());
+            byte[] input = read();
+            PatientLines byPatient = explain || html != null || validation != InputValidation.Mode.OFF ? null
+                    : PatientLines.of(FhirContext.forR4Cached(), input);
+            if (byPatient != null) {
+                input = null; // the lines hold the text
+                return assessByPatient(byPatient, ruleSet.join(), err);
+            }
+            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(input);
             List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
             if (validation == InputValidation.Mode.STRICT && !problems.isEmpty()) {
                 problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));
@@ -190,12 +200,7 @@ final class AssessCommand implements Callable<Integer> {
             List<ObservationMapper.Mapped> patients = population.patients();
             // Left out, and of none of the patients: said once here, not in each patient's RiskAssessment.
             population.aboutNone().forEach(notice -> err.println("note " + notice.render()));
-            List<String> without = population.withoutFindings();
-            if (!without.isEmpty()) {
-                err.println("note [PVP-I109] " + without.size() + (without.size() == 1 ? " Patient has" : " Patients have")
-                        + " no finding the model reads, and no RiskAssessment: " + String.join(", ", without.subList(0,
-                        Math.min(20, without.size()))) + (without.size() > 20 ? " and " + (without.size() - 20) + " more" : ""));
-            }
+            noteWithoutFindings(population.withoutFindings(), err);
             // One JSON document about one patient is answered pretty-printed; NDJSON with NDJSON, whatever it holds.
             boolean pretty = patients.size() == 1 && InputReader.oneDocument(entries);
             // The resources are not needed past here: a large file's are most of the heap, which the
@@ -206,49 +211,14 @@ final class AssessCommand implements Callable<Integer> {
                         + patients.size() + ": give a file with one patient's findings");
                 return Cli.BAD_INPUT;
             }
-            Assessor assessor = new Assessor(rules, new Settings(incidence));
-            RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
-            boolean[] allAssessed = {true};
-            byte[] newLine = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
-            // Written as bytes: a large file's RiskAssessments are hundreds of megabytes, which a String
-            // would turn into characters and back.
-            out.flush();
-            BufferedOutputStream bytes = new BufferedOutputStream(stdout, 1 << 16);
+            Printing printing = new Printing(rules, err);
             // The patients are assessed on every core, and printed in the order of the input as before.
-            OnEveryCore.inOrder(patients, each -> {
-                if (each.unusable() != null) {
-                    return new Printed(null, null, "error " + each.unusable().render());
-                }
-                Assessment assessment = assessor.assess(withValidationNotices(each.findings(), problems), explain && debug);
-                if (explain) {
-                    StringWriter text = new StringWriter();
-                    ExplainWriter.write(assessment, new PrintWriter(text), debug);
-                    return new Printed(assessment, text.toString().getBytes(StandardCharsets.UTF_8), null);
-                }
-                return new Printed(assessment, RiskAssessmentJson.encodeUtf8(writer.write(assessment), pretty),
-                        null);
-            }, printed -> {
-                if (printed.error() != null) {
-                    // One patient's unusable findings do not keep the others from being assessed.
-                    err.println(printed.error());
-                    allAssessed[0] = false;
-                    return;
-                }
-                if (html != null) {
-                    writePage(printed.assessment());
-                }
-                print(bytes, printed.text(), false);
-                if (!explain) {
-                    print(bytes, newLine, false);
-                }
-            });
-            print(bytes, new byte[0], true);
-            err.flush();
-            return allAssessed[0] ? 0 : Cli.BAD_INPUT;
+            OnEveryCore.inOrder(patients, each -> printing.assess(each, problems, pretty), printing::print);
+            return printing.end();
         } catch (InputException e) {
             err.println("error " + e.render());
             return Cli.BAD_INPUT;
-        } catch (Unwritable e) {
+        } catch (Stopped e) {
             err.println("error " + e.getCause().render());
             return Cli.BAD_INPUT;
         } catch (CompletionException e) {
@@ -257,6 +227,125 @@ final class AssessCommand implements Callable<Integer> {
                 return Cli.BAD_RULES;
             }
             throw e;
+        }
+    }
+
+    /**
+     * NDJSON of patients whose lines are their own ({@link PatientLines}): parsed, mapped, assessed
+     * and printed {@value #PATIENTS_AT_ONCE} patients at a time on every core, so that only the file's
+     * text is held, not every resource of it. The output is what the whole file's run prints, line for
+     * line (PopulationFileTest). A value HAPI refuses, found only when its patient's turn comes, stops the
+     * run there, after the patients before it were printed.
+     */
+    private int assessByPatient(PatientLines byPatient, RuleSet rules, PrintWriter err) {
+        noteWithoutFindings(byPatient.withoutFindings(), err);
+        InputReader reader = new InputReader(FhirContext.forR4Cached());
+        ObservationMapper mapper = new ObservationMapper(rules.vocabulary(), References.ofFiles(), clock);
+        Printing printing = new Printing(rules, err);
+        List<PatientLines.Group> patients = byPatient.patients();
+        List<Integer> parts = new ArrayList<>();
+        for (int first = 0; first < patients.size(); first += PATIENTS_AT_ONCE) {
+            parts.add(first);
+        }
+        try {
+            OnEveryCore.inOrder(parts, first -> assessPart(patients, first, reader, mapper, printing), part -> {
+                // None for such lines, which each name their patient; said if they come all the same.
+                part.aboutNone().forEach(notice -> err.println("note " + notice.render()));
+                part.patients().forEach(printing::print);
+            });
+        } catch (Stopped refused) {
+            printing.end(); // the patients before the refused line's are written out
+            throw refused;
+        }
+        return printing.end();
+    }
+
+    /** The patients from {@code first}, {@value #PATIENTS_AT_ONCE} at most: parsed, mapped, assessed; thread-safe. */
+    private Part assessPart(List<PatientLines.Group> patients, int first, InputReader reader, ObservationMapper mapper,
+                            Printing printing) {
+        List<InputReader.Entry> entries = new ArrayList<>();
+        try {
+            for (PatientLines.Group patient : patients.subList(first, Math.min(patients.size(), first + PATIENTS_AT_ONCE))) {
+                entries.addAll(reader.read(patient));
+            }
+            ObservationMapper.Population population = mapper.mapEach(entries, false);
+            return new Part(population.aboutNone(), population.patients().stream()
+                    .map(patient -> printing.assess(patient, List.of(), false)).toList());
+        } catch (InputException e) {
+            throw new Stopped(new InputException(e.code(), e.where(), e.getMessage() + " (the run stopped here, after"
+                    + " the first " + first + " patients: the others are not assessed)"));
+        }
+    }
+
+    /** What a part of {@link #assessByPatient} prints. */
+    private record Part(List<Notice> aboutNone, List<Printed> patients) {
+    }
+
+    /** The patients a part of {@link #assessByPatient} holds: a few milliseconds of work, a few kilobytes each. */
+    private static final int PATIENTS_AT_ONCE = 8;
+
+    /** Says which Patients of the input have no finding, and so no RiskAssessment. */
+    private static void noteWithoutFindings(List<String> without, PrintWriter err) {
+        if (!without.isEmpty()) {
+            err.println("note [PVP-I109] " + without.size() + (without.size() == 1 ? " Patient has" : " Patients have")
+                    + " no finding the model reads, and no RiskAssessment: " + String.join(", ", without.subList(0,
+                    Math.min(20, without.size()))) + (without.size() > 20 ? " and " + (without.size() - 20) + " more" : ""));
+        }
+    }
+
+    /** Assesses patients and prints their RiskAssessments (or --explain's text) as bytes, the errors as lines. */
+    private final class Printing {
+        private final Assessor assessor;
+        private final RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
+        private final PrintWriter err;
+        private final byte[] newLine = System.lineSeparator().getBytes(StandardCharsets.UTF_8);
+        // Written as bytes: a large file's RiskAssessments are hundreds of megabytes, which a String
+        // would turn into characters and back.
+        private final BufferedOutputStream bytes = new BufferedOutputStream(stdout, 1 << 16);
+        private boolean allAssessed = true;
+
+        Printing(RuleSet rules, PrintWriter err) {
+            this.assessor = new Assessor(rules, new Settings(incidence));
+            this.err = err;
+            spec.commandLine().getOut().flush();
+        }
+
+        /** One patient's lines; thread-safe. */
+        Printed assess(ObservationMapper.Mapped each, List<InputValidation.Problem> problems, boolean pretty) {
+            if (each.unusable() != null) {
+                return new Printed(null, null, "error " + each.unusable().render());
+            }
+            Assessment assessment = assessor.assess(withValidationNotices(each.findings(), problems), explain && debug);
+            if (explain) {
+                StringWriter text = new StringWriter();
+                ExplainWriter.write(assessment, new PrintWriter(text), debug);
+                return new Printed(assessment, text.toString().getBytes(StandardCharsets.UTF_8), null);
+            }
+            return new Printed(assessment, RiskAssessmentJson.encodeUtf8(writer.write(assessment), pretty), null);
+        }
+
+        /** Prints one patient's lines, on the calling thread, in the input's order. */
+        void print(Printed printed) {
+            if (printed.error() != null) {
+                // One patient's unusable findings do not keep the others from being assessed.
+                err.println(printed.error());
+                allAssessed = false;
+                return;
+            }
+            if (html != null) {
+                writePage(printed.assessment());
+            }
+            AssessCommand.this.print(bytes, printed.text(), false);
+            if (!explain) {
+                AssessCommand.this.print(bytes, newLine, false);
+            }
+        }
+
+        /** The exit code, once everything is written. */
+        int end() {
+            AssessCommand.this.print(bytes, new byte[0], true);
+            err.flush();
+            return allAssessed ? 0 : Cli.BAD_INPUT;
         }
     }
 
@@ -370,7 +459,7 @@ final class AssessCommand implements Callable<Integer> {
         } catch (IOException e) {
             // the same failure, from a stream that says so
         }
-        throw new Unwritable(new InputException("PVP-C305", "standard output", "cannot be written (is the disk"
+        throw new Stopped(new InputException("PVP-C305", "standard output", "cannot be written (is the disk"
                 + " full, or the pipe closed?): the RiskAssessments after the last line written are lost"));
     }
 
@@ -381,7 +470,7 @@ final class AssessCommand implements Callable<Integer> {
         try {
             Files.writeString(html, page);
         } catch (IOException e) {
-            throw new Unwritable(new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e)));
+            throw new Stopped(new InputException("PVP-E000", html.toString(), "cannot be written: " + Cli.reason(e)));
         }
     }
 
@@ -407,9 +496,12 @@ final class AssessCommand implements Callable<Integer> {
         }
     }
 
-    /** Carries a page, or standard output, that cannot be written out of the patients' loop. */
-    private static final class Unwritable extends RuntimeException {
-        Unwritable(InputException cause) {
+    /**
+     * Carries out of the patients' loop what stops it: a page or standard output that cannot be
+     * written, a line refused when its patients' turn comes.
+     */
+    private static final class Stopped extends RuntimeException {
+        Stopped(InputException cause) {
             super(cause);
         }
 

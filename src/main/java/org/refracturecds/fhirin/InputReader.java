@@ -67,6 +67,25 @@ public final class InputReader {
                 documents.stream().mapToInt(StrictJson.Document::line).toArray());
     }
 
+    /**
+     * A patient's lines of NDJSON, which {@link PatientLines} has read as sent and checked as FHIR R4
+     * JSON: each read again (its tree was not kept) and parsed, in order, on the caller's thread. A
+     * value HAPI refuses and the check does not read (a date that is no date) is refused here, with
+     * its line and path, as {@link #read(String)} refuses it.
+     */
+    public List<Entry> read(PatientLines.Group group) throws InputException {
+        List<Entry> entries = new ArrayList<>(group.lines().size());
+        for (StrictJson.Line line : group.lines()) {
+            String where = "line " + line.number();
+            try {
+                entries.add(new Entry(parseChecked(line.read(), where), where));
+            } catch (StrictJson.Problem e) {
+                throw refused(e); // read as sent once already: the same text reads the same
+            }
+        }
+        return entries;
+    }
+
     /** The tree of document {@code i}, read once. */
     private interface Tree {
         JsonNode of(int i) throws StrictJson.Problem;
@@ -191,6 +210,11 @@ public final class InputReader {
      */
     private Resource parse(JsonNode document, String where) throws InputException {
         new FhirJsonCheck(fhir).resource(document, where);
+        return parseChecked(document, where);
+    }
+
+    /** The resource of JSON that {@link FhirJsonCheck} has passed; see {@link #parse(JsonNode, String)}. */
+    private Resource parseChecked(JsonNode document, String where) throws InputException {
         try {
             return (Resource) new TreeParser(fhir, (ObjectNode) document).parseResource(Reader.nullReader());
         } catch (DataFormatException e) {

@@ -1,6 +1,9 @@
 package org.refracturecds.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -32,6 +35,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirin.PatientLines;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.IParser;
@@ -71,6 +75,77 @@ class PopulationFileTest {
         assertEquals(Files.readString(GOLDEN_ERR), run.err());
         assertEquals(Files.readString(GOLDEN), hashes);
         assertEquals(500 + 6, run.out().lines().count());
+    }
+
+    @Test
+    void patientsWhoseLinesAreTheirOwn_areReadPatientByPatient_andPrintWhatTheWholeFileGives() throws IOException {
+        // given the population above without its report, and with a heart rate of an assessed patient, a Patient
+        // with no finding and that Patient's Condition: each line names its patient, so it is read patient by patient
+        List<Resource> resources = new ArrayList<>(population());
+        resources.removeIf(r -> r instanceof DiagnosticReport || r instanceof Device
+                || r instanceof Observation o && !o.hasSubject() || "odd5".equals(r.getIdElement().getIdPart()));
+        Observation heartRate = new Observation();
+        heartRate.setId("hr1");
+        heartRate.setStatus(Observation.ObservationStatus.FINAL);
+        heartRate.getCode().addCoding(new Coding("http://loinc.org", "8867-4", "Heart rate"));
+        heartRate.setSubject(new Reference("Patient/syn7"));
+        resources.add(heartRate);
+        Patient orphan = new Patient();
+        orphan.setId("orphan");
+        resources.add(orphan);
+        Condition orphansCondition = new Condition();
+        orphansCondition.setId("orphan-c");
+        orphansCondition.setSubject(new Reference("Patient/orphan"));
+        resources.add(orphansCondition);
+        String byPatient = ndjson(resources);
+        assertNotNull(PatientLines.of(FhirContext.forR4Cached(), byPatient.getBytes(StandardCharsets.UTF_8)));
+        // and the same file with a Device at its end, which names no patient: that file is read whole
+        Device scanner = new Device();
+        scanner.setId("scanner");
+        String whole = byPatient + FhirContext.forR4Cached().newJsonParser().encodeResourceToString(scanner) + "\n";
+        assertNull(PatientLines.of(FhirContext.forR4Cached(), whole.getBytes(StandardCharsets.UTF_8)));
+        Path first = dir.resolve("by-patient.ndjson");
+        Path second = dir.resolve("whole.ndjson");
+        Files.writeString(first, byPatient);
+        Files.writeString(second, whole);
+
+        // when both are assessed
+        CliRun read = CliRun.of("assess", first.toString());
+        CliRun readWhole = CliRun.of("assess", second.toString());
+
+        // then both print the same, byte for byte, but for the Device said once
+        assertEquals(2, read.exit(), read.err()); // the unusable patient
+        assertEquals(readWhole.out(), read.out());
+        assertEquals(500 + 5, read.out().lines().count());
+        assertTrue(read.out().contains("Observation/hr1"), "the heart rate is said in its own patient's result");
+        assertEquals(readWhole.err().replaceFirst("note \\[PVP-I103] Device/scanner: [^\n]*\n", ""), read.err());
+        assertTrue(read.err().contains("note [PVP-I109] 1 Patient has no finding the model reads, and no"
+                + " RiskAssessment: Patient/orphan"), read.err());
+    }
+
+    @Test
+    void aValueRefusedWhenItsPatientsTurnComes_stopsTheRunThere_andSaysWhatWasPrinted() throws IOException {
+        // given 100 patients read patient by patient, the 30th's first finding dated in a month that does not exist
+        // (JSON and FHIR's shape are checked before any patient is assessed; the date only when it is parsed)
+        List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("p", 100));
+        String text = ndjson(resources);
+        String refused = text.replaceFirst("(\"subject\":\\{\"reference\":\"Patient/p29\"},\"effectiveDateTime\":\")[^\"]*",
+                "$12025-13-05");
+        assertNotEquals(text, refused, "the 30th patient's finding is dated");
+        assertNotNull(PatientLines.of(FhirContext.forR4Cached(), refused.getBytes(StandardCharsets.UTF_8)));
+        Path file = dir.resolve("population.ndjson");
+        Files.writeString(file, refused);
+        int line = text.substring(0, text.indexOf("\"Patient/p29\"},\"effectiveDateTime\"")).split("\n", -1).length;
+
+        // when it is assessed
+        CliRun run = CliRun.of("assess", file.toString());
+
+        // then the patients before its part of eight are printed, and the run stops at its line, saying so
+        assertEquals(2, run.exit(), run.err());
+        assertEquals(24, run.out().lines().count(), run.err());
+        assertTrue(run.err().startsWith("error [PVP-E010] line " + line + ", Observation"), run.err());
+        assertTrue(run.err().contains("2025-13-05") && run.err().contains("(the run stopped here, after the first 24"
+                + " patients: the others are not assessed)"), run.err());
     }
 
     @Test
