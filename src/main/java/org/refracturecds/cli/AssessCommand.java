@@ -211,10 +211,10 @@ final class AssessCommand implements Callable<Integer> {
                         + patients.size() + ": give a file with one patient's findings");
                 return Cli.BAD_INPUT;
             }
-            Printing printing = new Printing(rules, err);
+            PatientPrinter printer = new PatientPrinter(rules, err);
             // The patients are assessed on every core, and printed in the order of the input as before.
-            OnEveryCore.inOrder(patients, each -> printing.assess(each, problems, pretty), printing::print);
-            return printing.end();
+            OnEveryCore.inOrder(patients, each -> printer.assess(each, problems, pretty), printer::print);
+            return printer.end();
         } catch (InputException e) {
             err.println("error " + e.render());
             return Cli.BAD_INPUT;
@@ -232,37 +232,43 @@ final class AssessCommand implements Callable<Integer> {
 
     /**
      * NDJSON of patients whose lines are their own ({@link PatientLines}): parsed, mapped, assessed
-     * and printed {@value #PATIENTS_AT_ONCE} patients at a time on every core, so that only the file's
-     * text is held, not every resource of it. The output is what the whole file's run prints, line for
-     * line (PopulationFileTest). A value HAPI refuses, found only when its patient's turn comes, stops the
-     * run there, after the patients before it were printed.
+     * and printed {@value #PATIENTS_AT_ONCE} patients at a time on every core (after the first
+     * {@value OnEveryCore#WARM_UP}, one after another), so that only the file's text is held, not every
+     * resource of it. The output is what the whole file's run prints, line for line (PopulationFileTest),
+     * but for a value HAPI refuses in a patient's Observation: found only when that patient's turn
+     * comes, it stops the run there, after the patients before it were printed.
      */
     private int assessByPatient(PatientLines byPatient, RuleSet rules, PrintWriter err) {
         noteWithoutFindings(byPatient.withoutFindings(), err);
         InputReader reader = new InputReader(FhirContext.forR4Cached());
         ObservationMapper mapper = new ObservationMapper(rules.vocabulary(), References.ofFiles(), clock);
-        Printing printing = new Printing(rules, err);
+        PatientPrinter printer = new PatientPrinter(rules, err);
         List<PatientLines.Group> patients = byPatient.patients();
         List<Integer> parts = new ArrayList<>();
         for (int first = 0; first < patients.size(); first += PATIENTS_AT_ONCE) {
             parts.add(first);
         }
         try {
-            OnEveryCore.inOrder(parts, first -> assessPart(patients, first, reader, mapper, printing), part -> {
-                // None for such lines, which each name their patient; said if they come all the same.
-                part.aboutNone().forEach(notice -> err.println("note " + notice.render()));
-                part.patients().forEach(printing::print);
-            });
-        } catch (Stopped refused) {
-            printing.end(); // the patients before the refused line's are written out
+            OnEveryCore.inOrder(parts, OnEveryCore.WARM_UP / PATIENTS_AT_ONCE,
+                    first -> assessPart(patients, first, reader, mapper, printer), part -> {
+                        // Always empty here (each line names a patient with findings); printed should that change.
+                        part.aboutNone().forEach(notice -> err.println("note " + notice.render()));
+                        part.patients().forEach(printer::print);
+                    });
+        } catch (Refused refused) {
+            try {
+                printer.end(); // the patients before the refused line's are written out
+            } catch (Stopped unwritable) {
+                err.println("error " + unwritable.getCause().render());
+            }
             throw refused;
         }
-        return printing.end();
+        return printer.end();
     }
 
     /** The patients from {@code first}, {@value #PATIENTS_AT_ONCE} at most: parsed, mapped, assessed; thread-safe. */
     private Part assessPart(List<PatientLines.Group> patients, int first, InputReader reader, ObservationMapper mapper,
-                            Printing printing) {
+                            PatientPrinter printer) {
         List<InputReader.Entry> entries = new ArrayList<>();
         try {
             for (PatientLines.Group patient : patients.subList(first, Math.min(patients.size(), first + PATIENTS_AT_ONCE))) {
@@ -270,10 +276,11 @@ final class AssessCommand implements Callable<Integer> {
             }
             ObservationMapper.Population population = mapper.mapEach(entries, false);
             return new Part(population.aboutNone(), population.patients().stream()
-                    .map(patient -> printing.assess(patient, List.of(), false)).toList());
+                    .map(patient -> printer.assess(patient, List.of(), false)).toList());
         } catch (InputException e) {
-            throw new Stopped(new InputException(e.code(), e.where(), e.getMessage() + " (the run stopped here, after"
-                    + " the first " + first + " patients: the others are not assessed)"));
+            throw new Refused(new InputException(e.code(), e.where(), e.getMessage() + " (the run stopped here, "
+                    + (first == 0 ? "before any patient was printed" : "after the first " + first + " patients")
+                    + ": the others are not assessed)"));
         }
     }
 
@@ -294,7 +301,7 @@ final class AssessCommand implements Callable<Integer> {
     }
 
     /** Assesses patients and prints their RiskAssessments (or --explain's text) as bytes, the errors as lines. */
-    private final class Printing {
+    private final class PatientPrinter {
         private final Assessor assessor;
         private final RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
         private final PrintWriter err;
@@ -304,7 +311,7 @@ final class AssessCommand implements Callable<Integer> {
         private final BufferedOutputStream bytes = new BufferedOutputStream(stdout, 1 << 16);
         private boolean allAssessed = true;
 
-        Printing(RuleSet rules, PrintWriter err) {
+        PatientPrinter(RuleSet rules, PrintWriter err) {
             this.assessor = new Assessor(rules, new Settings(incidence));
             this.err = err;
             spec.commandLine().getOut().flush();
@@ -498,9 +505,9 @@ final class AssessCommand implements Callable<Integer> {
 
     /**
      * Carries out of the patients' loop what stops it: a page or standard output that cannot be
-     * written, a line refused when its patients' turn comes.
+     * written, a line refused when its patients' turn comes ({@link Refused}).
      */
-    private static final class Stopped extends RuntimeException {
+    private static class Stopped extends RuntimeException {
         Stopped(InputException cause) {
             super(cause);
         }
@@ -508,6 +515,13 @@ final class AssessCommand implements Callable<Integer> {
         @Override
         public synchronized InputException getCause() {
             return (InputException) super.getCause();
+        }
+    }
+
+    /** A line refused when its patients' turn comes, after the patients before it were printed. */
+    private static final class Refused extends Stopped {
+        Refused(InputException cause) {
+            super(cause);
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.function.Function;
 public final class OnEveryCore {
 
     /** The inputs assessed one after another before the others are assessed on every core. */
-    static final int WARM_UP = 64;
+    public static final int WARM_UP = 64;
     private static final int AHEAD_PER_THREAD = 64;
 
     private OnEveryCore() {
@@ -37,7 +37,15 @@ public final class OnEveryCore {
      * @param work thread-safe: it runs on several threads at once
      */
     public static <T, R> void inOrder(List<T> items, Function<T, R> work, Consumer<R> next) {
-        int warm = Math.min(WARM_UP, items.size());
+        inOrder(items, WARM_UP, work, next);
+    }
+
+    /**
+     * The same, the first {@code warmUp} items one after another: fewer than {@value #WARM_UP} when
+     * each item is several inputs.
+     */
+    public static <T, R> void inOrder(List<T> items, int warmUp, Function<T, R> work, Consumer<R> next) {
+        int warm = Math.min(warmUp, items.size());
         for (int i = 0; i < warm; i++) {
             next.accept(work.apply(items.get(i)));
         }

@@ -71,7 +71,7 @@ public final class InputReader {
      * A patient's lines of NDJSON, which {@link PatientLines} has read as sent and checked as FHIR R4
      * JSON: each read again (its tree was not kept) and parsed, in order, on the caller's thread. A
      * value HAPI refuses and the check does not read (a date that is no date) is refused here, with
-     * its line and path, as {@link #read(String)} refuses it.
+     * its line and path (not the other lines refused: they are not read yet).
      */
     public List<Entry> read(PatientLines.Group group) throws InputException {
         List<Entry> entries = new ArrayList<>(group.lines().size());
@@ -84,6 +84,16 @@ public final class InputReader {
             }
         }
         return entries;
+    }
+
+    /** Whether HAPI parses a line that {@link PatientLines} has read as sent and checked. */
+    boolean parses(StrictJson.Line line) {
+        try {
+            parseChecked(line.read(), "line " + line.number());
+            return true;
+        } catch (StrictJson.Problem | InputException refused) {
+            return false;
+        }
     }
 
     /** The tree of document {@code i}, read once. */

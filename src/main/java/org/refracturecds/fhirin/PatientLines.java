@@ -31,8 +31,17 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class PatientLines {
 
-    /** A patient's lines in the file's order: its Observations, its Conditions, its Patient. */
-    public record Group(String patient, List<StrictJson.Line> lines) {
+    /** The Observations, Conditions and Patient of one patient, in the file's order. */
+    public static final class Group {
+        private final List<StrictJson.Line> lines;
+
+        Group(List<StrictJson.Line> lines) {
+            this.lines = lines;
+        }
+
+        List<StrictJson.Line> lines() {
+            return lines;
+        }
     }
 
     /** A line's resource: an Observation is a FINDING when its code or a component's is one the module reads. */
@@ -42,8 +51,7 @@ public final class PatientLines {
     private record Owner(String patient, Kind kind) {
     }
 
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
-    private static final Pattern PATIENT = Pattern.compile("Patient/" + FHIR_ID.pattern());
+    private static final Pattern PATIENT = Pattern.compile("Patient/" + References.FHIR_ID.pattern());
 
     private final List<Group> patients;
     private final List<String> withoutFindings;
@@ -66,7 +74,10 @@ public final class PatientLines {
         return withoutFindings;
     }
 
-    /** The lines of NDJSON {@code bytes} grouped by patient, or null when the file must be read whole (above). */
+    /**
+     * The lines of NDJSON {@code bytes} grouped by patient, or null when the file must be read whole
+     * (above), or is one line (one document: answered as one, pretty-printed).
+     */
     public static PatientLines of(FhirContext fhir, byte[] bytes) {
         List<StrictJson.Line> lines;
         try {
@@ -74,17 +85,16 @@ public final class PatientLines {
         } catch (StrictJson.Problem notUtf8) {
             return null;
         }
-        if (lines == null) {
+        if (lines == null || lines.size() < 2) {
             return null;
         }
         Owner[] owners = new Owner[lines.size()];
-        IntStream.range(0, lines.size()).parallel().forEach(i -> owners[i] = owner(fhir, lines.get(i)));
+        if (!IntStream.range(0, lines.size()).parallel().allMatch(i -> (owners[i] = owner(fhir, lines.get(i))) != null)) {
+            return null;
+        }
         Map<String, List<StrictJson.Line>> byPatient = new HashMap<>();
         Map<String, Integer> firstFinding = new HashMap<>();
         for (int i = 0; i < owners.length; i++) {
-            if (owners[i] == null) {
-                return null;
-            }
             StrictJson.Line line = lines.get(i);
             // The text alone is kept: the first line's tree is read again when its group's turn comes.
             byPatient.computeIfAbsent(owners[i].patient(), p -> new ArrayList<>())
@@ -96,46 +106,64 @@ public final class PatientLines {
         if (firstFinding.isEmpty()) {
             return null; // the whole file's reading says what it lacks
         }
-        // A Patient with no finding is named once; its Conditions are of no assessment, as in the whole file's
-        // mapping. Its other Observations are said once, before the patients: the whole file's reading says so.
+        // A Patient with no finding is named once, and its Conditions are of no assessment, as in the whole file's
+        // mapping; their lines must still be FHIR R4 that HAPI reads. Another Observation of such a patient is said
+        // once, before the patients: the whole file's reading says so.
         Set<String> withoutFindings = new LinkedHashSet<>();
-        for (Owner owner : owners) {
-            if (owner.kind() == Kind.OTHER_OBSERVATION && !firstFinding.containsKey(owner.patient())) {
-                return null;
+        List<StrictJson.Line> ofNone = new ArrayList<>();
+        for (int i = 0; i < owners.length; i++) {
+            if (!firstFinding.containsKey(owners[i].patient())) {
+                if (owners[i].kind() == Kind.OTHER_OBSERVATION) {
+                    return null;
+                }
+                if (owners[i].kind() == Kind.PATIENT) {
+                    withoutFindings.add(owners[i].patient());
+                }
+                ofNone.add(lines.get(i));
             }
-            if (owner.kind() == Kind.PATIENT && !firstFinding.containsKey(owner.patient())) {
-                withoutFindings.add(owner.patient());
-            }
+        }
+        InputReader reader = new InputReader(fhir);
+        if (!ofNone.parallelStream().allMatch(line -> reader.parses(line))) {
+            return null; // the whole file's reading refuses it, with the others refused
         }
         List<Group> patients = new ArrayList<>(firstFinding.size());
         firstFinding.entrySet().stream().sorted(Map.Entry.comparingByValue())
-                .forEach(first -> patients.add(new Group(first.getKey(), byPatient.get(first.getKey()))));
+                .forEach(first -> patients.add(new Group(byPatient.get(first.getKey()))));
         return new PatientLines(List.copyOf(patients), List.copyOf(withoutFindings));
     }
 
     /**
-     * Whose line this is, or null when it needs the whole file: not read as sent, not FHIR R4 JSON,
-     * or not a line of one patient (above).
+     * Whose line this is, or null when it needs the whole file: not a line of one patient (above),
+     * not read as sent, or not FHIR R4 JSON.
      */
     private static Owner owner(FhirContext fhir, StrictJson.Line line) {
         JsonNode resource;
         try {
             resource = line.read();
-            if (!resource.isObject()) {
-                return null;
-            }
-            new FhirJsonCheck(fhir).resource(resource, "line " + line.number());
-        } catch (StrictJson.Problem | InputException refused) {
+        } catch (StrictJson.Problem notAsSent) {
             return null;
         }
-        return switch (resource.path("resourceType").asText()) {
-            case "Patient" -> resource.path("id").isTextual() && FHIR_ID.matcher(resource.get("id").asText()).matches()
+        Owner owner = switch (resource.path("resourceType").asText()) {
+            case "Patient" -> resource.path("id").isTextual()
+                    && References.FHIR_ID.matcher(resource.get("id").asText()).matches()
                     ? new Owner("Patient/" + resource.get("id").asText(), Kind.PATIENT) : null;
             case "Condition" -> subject(resource, Kind.CONDITION);
-            case "Observation" -> resource.has("hasMember") ? null
-                    : subject(resource, hasFindingCode(resource) ? Kind.FINDING : Kind.OTHER_OBSERVATION);
+            case "Observation" -> {
+                Boolean finding = hasFindingCode(resource);
+                yield resource.has("hasMember") || finding == null ? null
+                        : subject(resource, finding ? Kind.FINDING : Kind.OTHER_OBSERVATION);
+            }
             default -> null;
         };
+        if (owner == null) {
+            return null;
+        }
+        try {
+            new FhirJsonCheck(fhir).resource(resource, "line " + line.number());
+        } catch (InputException refused) {
+            return null;
+        }
+        return owner;
     }
 
     /** The resource's patient when its subject is only a reference {@code Patient/{id}} (a display beside it). */
@@ -154,26 +182,26 @@ public final class PatientLines {
         return new Owner(reference.asText(), kind);
     }
 
-    /** Whether the Observation's code, or a component's, is a finding the module reads (so the mapping keeps it). */
-    private static boolean hasFindingCode(JsonNode observation) {
-        if (findingCode(observation.path("code"))) {
-            return true;
-        }
-        for (JsonNode component : observation.path("component")) {
-            if (findingCode(component.path("code"))) {
-                return true;
+    /**
+     * Whether the Observation's code, or a component's, is a finding the module reads (so the mapping
+     * keeps it); null when a coding's system or code has white space around it, which HAPI may trim:
+     * such a line is read with the whole file.
+     */
+    private static Boolean hasFindingCode(JsonNode observation) {
+        List<JsonNode> concepts = new ArrayList<>();
+        concepts.add(observation.path("code"));
+        observation.path("component").forEach(component -> concepts.add(component.path("code")));
+        boolean finding = false;
+        for (JsonNode concept : concepts) {
+            for (JsonNode coding : concept.path("coding")) {
+                String system = coding.path("system").asText("");
+                String code = coding.path("code").asText("");
+                if (!system.equals(system.strip()) || !code.equals(code.strip())) {
+                    return null;
+                }
+                finding |= FindingType.of(system, code).isPresent();
             }
         }
-        return false;
-    }
-
-    private static boolean findingCode(JsonNode concept) {
-        for (JsonNode coding : concept.path("coding")) {
-            if (coding.path("system").isTextual() && coding.path("code").isTextual()
-                    && FindingType.of(coding.get("system").asText(), coding.get("code").asText()).isPresent()) {
-                return true;
-            }
-        }
-        return false;
+        return finding;
     }
 }

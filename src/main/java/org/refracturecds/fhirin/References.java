@@ -15,7 +15,8 @@ import org.hl7.fhir.r4.model.Reference;
  */
 public final class References {
 
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    /** A FHIR id (R4 id datatype). */
+    static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]+");
 
     private final String server;

@@ -1,5 +1,6 @@
 package org.refracturecds.fhirout;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -37,7 +38,6 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.BufferRecycler;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
@@ -101,16 +101,22 @@ public final class RiskAssessmentJson {
      * joins a lone high surrogate with whatever character follows, and so loses that character).
      */
     public static byte[] encodeUtf8(RiskAssessment risk, boolean pretty) {
-        BufferRecycler buffers = FACTORY._getBufferRecycler();
-        try (ByteArrayBuilder bytes = new ByteArrayBuilder(buffers)) {
+        ByteArrayOutputStream bytes = ENCODED.get();
+        bytes.reset();
+        try {
             write(FACTORY.createGenerator(bytes, JsonEncoding.UTF8), risk, pretty);
-            return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // written to memory: no I/O can fail
-        } finally {
-            buffers.releaseToPool();
         }
+        return bytes.toByteArray();
     }
+
+    /**
+     * Each thread's bytes of {@link #encodeUtf8}, kept: grown once to a RiskAssessment's size, where a
+     * new buffer for each would grow block by block (a population run encodes thousands).
+     */
+    private static final ThreadLocal<ByteArrayOutputStream> ENCODED = ThreadLocal.withInitial(
+            () -> new ByteArrayOutputStream(1 << 15));
 
     private static void write(JsonGenerator generator, RiskAssessment risk, boolean pretty) throws IOException {
         try (JsonGenerator json = generator) {

@@ -97,16 +97,16 @@ class PopulationFileTest {
         orphansCondition.setId("orphan-c");
         orphansCondition.setSubject(new Reference("Patient/orphan"));
         resources.add(orphansCondition);
-        String byPatient = ndjson(resources);
-        assertNotNull(PatientLines.of(FhirContext.forR4Cached(), byPatient.getBytes(StandardCharsets.UTF_8)));
+        String ownLines = ndjson(resources);
+        assertNotNull(byPatient(ownLines));
         // and the same file with a Device at its end, which names no patient: that file is read whole
         Device scanner = new Device();
         scanner.setId("scanner");
-        String whole = byPatient + FhirContext.forR4Cached().newJsonParser().encodeResourceToString(scanner) + "\n";
-        assertNull(PatientLines.of(FhirContext.forR4Cached(), whole.getBytes(StandardCharsets.UTF_8)));
+        String whole = ownLines + FhirContext.forR4Cached().newJsonParser().encodeResourceToString(scanner) + "\n";
+        assertNull(byPatient(whole));
         Path first = dir.resolve("by-patient.ndjson");
         Path second = dir.resolve("whole.ndjson");
-        Files.writeString(first, byPatient);
+        Files.writeString(first, ownLines);
         Files.writeString(second, whole);
 
         // when both are assessed
@@ -124,6 +124,37 @@ class PopulationFileTest {
     }
 
     @Test
+    void whatOnlyTheWholeFileReadsRightly_isReadWhole() throws IOException {
+        // given three patients as an export writes them, read patient by patient
+        String text = ndjson(SyntheticPopulation.resources("p", 3));
+        assertNotNull(byPatient(text));
+
+        // then one line is one document, answered pretty-printed as before
+        String oneLine = text.lines().filter(l -> l.contains("\"Observation\"")).findFirst().orElseThrow() + "\n";
+        assertNull(byPatient(oneLine));
+        Path file = dir.resolve("one.ndjson");
+        Files.writeString(file, oneLine);
+        assertTrue(CliRun.of("assess", file.toString()).out().startsWith("{\n  \"resourceType\""));
+        // and a finding code with spaces around it (which HAPI trims) is read with the whole file, in its order
+        assertNull(byPatient(text.replaceFirst("\"code\":\"intravertebral-cleft\"", "\"code\":\" intravertebral-cleft\"")));
+        // and so is a value HAPI refuses in a Patient with no finding, which no patient's turn would parse
+        Patient orphan = new Patient();
+        orphan.setId("orphan");
+        String refused = text + FhirContext.forR4Cached().newJsonParser().encodeResourceToString(orphan)
+                .replace("}", ",\"birthDate\":\"1950-13-01\"}") + "\n";
+        assertNull(byPatient(refused));
+        Files.writeString(file, refused);
+        CliRun run = CliRun.of("assess", file.toString());
+        assertEquals(2, run.exit(), run.err());
+        assertEquals("", run.out());
+        assertTrue(run.err().startsWith("error [PVP-E010] line " + refused.lines().count() + ", Patient"), run.err());
+    }
+
+    private static PatientLines byPatient(String text) {
+        return PatientLines.of(FhirContext.forR4Cached(), text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void aValueRefusedWhenItsPatientsTurnComes_stopsTheRunThere_andSaysWhatWasPrinted() throws IOException {
         // given 100 patients read patient by patient, the 30th's first finding dated in a month that does not exist
         // (JSON and FHIR's shape are checked before any patient is assessed; the date only when it is parsed)
@@ -132,7 +163,7 @@ class PopulationFileTest {
         String refused = text.replaceFirst("(\"subject\":\\{\"reference\":\"Patient/p29\"},\"effectiveDateTime\":\")[^\"]*",
                 "$12025-13-05");
         assertNotEquals(text, refused, "the 30th patient's finding is dated");
-        assertNotNull(PatientLines.of(FhirContext.forR4Cached(), refused.getBytes(StandardCharsets.UTF_8)));
+        assertNotNull(byPatient(refused));
         Path file = dir.resolve("population.ndjson");
         Files.writeString(file, refused);
         int line = text.substring(0, text.indexOf("\"Patient/p29\"},\"effectiveDateTime\"")).split("\n", -1).length;
