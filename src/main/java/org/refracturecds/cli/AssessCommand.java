@@ -181,14 +181,13 @@ final class AssessCommand implements Callable<Integer> {
         // Rules compile on another core while the input is read and parsed.
         CompletableFuture<RuleSet> ruleSet = CompletableFuture.supplyAsync(this::loadRules);
         try {
-            byte[] input = read();
+            String text = read();
             PatientLines byPatient = explain || html != null || validation != InputValidation.Mode.OFF ? null
-                    : PatientLines.of(FhirContext.forR4Cached(), input);
+                    : PatientLines.of(FhirContext.forR4Cached(), text);
             if (byPatient != null) {
-                input = null; // the lines hold the text
                 return assessByPatient(byPatient, ruleSet.join(), err);
             }
-            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(input);
+            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(text);
             List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
             if (validation == InputValidation.Mode.STRICT && !problems.isEmpty()) {
                 problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));
@@ -487,9 +486,9 @@ final class AssessCommand implements Callable<Integer> {
                 .map(InputValidation.Problem::notice).toList());
     }
 
-    private byte[] read() throws InputException {
+    private String read() throws InputException {
         try {
-            return "-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            return InputReader.text("-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file)));
         } catch (IOException e) {
             throw new InputException("PVP-E000", file, "cannot be read: " + Cli.reason(e));
         }

@@ -163,8 +163,13 @@ public final class InputReader {
 
     /** The bytes of a file or of standard input, which must be UTF-8; see {@link #read(String)}. */
     public List<Entry> read(byte[] bytes) throws InputException {
+        return read(text(bytes));
+    }
+
+    /** The text of a file or of standard input, whose bytes must be UTF-8. */
+    public static String text(byte[] bytes) throws InputException {
         try {
-            return read(StrictJson.utf8(bytes));
+            return StrictJson.utf8(bytes);
         } catch (StrictJson.Problem e) {
             throw refused(e);
         }

@@ -75,16 +75,11 @@ public final class PatientLines {
     }
 
     /**
-     * The lines of NDJSON {@code bytes} grouped by patient, or null when the file must be read whole
+     * The lines of NDJSON {@code text} grouped by patient, or null when the file must be read whole
      * (above), or is one line (one document: answered as one, pretty-printed).
      */
-    public static PatientLines of(FhirContext fhir, byte[] bytes) {
-        List<StrictJson.Line> lines;
-        try {
-            lines = StrictJson.ndjsonLines(StrictJson.utf8(bytes));
-        } catch (StrictJson.Problem notUtf8) {
-            return null;
-        }
+    public static PatientLines of(FhirContext fhir, String text) {
+        List<StrictJson.Line> lines = StrictJson.ndjsonLines(text);
         if (lines == null || lines.size() < 2) {
             return null;
         }
@@ -95,10 +90,8 @@ public final class PatientLines {
         Map<String, List<StrictJson.Line>> byPatient = new HashMap<>();
         Map<String, Integer> firstFinding = new HashMap<>();
         for (int i = 0; i < owners.length; i++) {
-            StrictJson.Line line = lines.get(i);
-            // The text alone is kept: the first line's tree is read again when its group's turn comes.
-            byPatient.computeIfAbsent(owners[i].patient(), p -> new ArrayList<>())
-                    .add(new StrictJson.Line(line.text(), line.number(), null));
+            // The first line's tree is not kept: it is read again when its group's turn comes.
+            byPatient.computeIfAbsent(owners[i].patient(), p -> new ArrayList<>()).add(lines.get(i).withoutTree());
             if (owners[i].kind() == Kind.FINDING) {
                 firstFinding.putIfAbsent(owners[i].patient(), i);
             }

@@ -81,11 +81,16 @@ public final class StrictJson {
 
     /** The text of UTF-8 bytes (a leading byte order mark dropped), or NOT_UTF8 at the first byte that is not. */
     public static String utf8(byte[] bytes) throws Problem {
+        // Decoded at once: a byte that is not UTF-8 becomes U+FFFD, so without one the bytes were UTF-8.
+        // With one (sent as such, or in place of a bad byte) the decoder says which, and where.
+        String text = new String(bytes, StandardCharsets.UTF_8);
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
-            String text = decoder.decode(in).toString();
+            if (text.indexOf('\uFFFD') >= 0) {
+                decoder.decode(in);
+            }
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (MalformedInputException e) {
             int offset = in.position();
@@ -116,14 +121,24 @@ public final class StrictJson {
     }
 
     /**
-     * A line of the input that is not blank: its text (a trailing carriage return kept), its number,
-     * and, for the first line, its tree, already read to know the input is NDJSON.
+     * A line of the input that is not blank: where it is in the input's text (a trailing carriage
+     * return kept), its number, and, for the first line, its tree, already read to know the input is
+     * NDJSON. The input's text is held once, not again line by line.
      */
-    record Line(String text, int number, JsonNode tree) {
+    record Line(String input, int start, int end, int number, JsonNode tree) {
+
+        String text() {
+            return input.substring(start, end);
+        }
 
         /** Its one JSON document. */
         JsonNode read() throws Problem {
-            return tree != null ? tree : one(text);
+            return tree != null ? tree : one(text());
+        }
+
+        /** The same line, its tree not kept. */
+        Line withoutTree() {
+            return new Line(input, start, end, number, null);
         }
     }
 
@@ -151,15 +166,14 @@ public final class StrictJson {
                 blank &= c == ' ' || c == '\t' || c == '\r';
             }
             if (!blank) {
-                String line = text.substring(start, end);
                 JsonNode tree = null;
                 if (lines.isEmpty()) {
-                    tree = wholeDocument(line);
+                    tree = wholeDocument(text.substring(start, end));
                     if (tree == null) {
                         return null; // known before the rest of a large document is split
                     }
                 }
-                lines.add(new Line(line, number, tree));
+                lines.add(new Line(text, start, end, number, tree));
             }
             start = end + 1;
         }

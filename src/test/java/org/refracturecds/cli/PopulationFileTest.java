@@ -151,7 +151,7 @@ class PopulationFileTest {
     }
 
     private static PatientLines byPatient(String text) {
-        return PatientLines.of(FhirContext.forR4Cached(), text.getBytes(StandardCharsets.UTF_8));
+        return PatientLines.of(FhirContext.forR4Cached(), text);
     }
 
     @Test
