@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentPredictionComponent;
 import org.hl7.fhir.r4.model.RiskAssessment.RiskAssessmentStatus;
 import org.hl7.fhir.r4.model.StringType;
 import org.refracturecds.engine.Assessment;
+import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Calibration;
@@ -30,6 +31,7 @@ import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.Numbers;
 import org.refracturecds.facts.Prediction;
+import org.refracturecds.facts.Recalibration;
 import org.refracturecds.facts.Statement;
 import org.refracturecds.facts.Term;
 import org.refracturecds.fhirin.Codes;
@@ -59,6 +61,7 @@ public final class RiskAssessmentWriter {
             + " 2021;22:459.";
     public static final String DOI = "10.1186/s12891-021-04355-w";
     private static final String CITATION = REFERENCE + " doi:" + DOI;
+    private static final String SOURCE = "Source: " + CITATION;
 
     private final Clock clock;
 
@@ -99,30 +102,60 @@ public final class RiskAssessmentWriter {
         if (!assessment.guidance().isEmpty()) {
             risk.setMitigation(String.join("\n", assessment.guidance().stream().map(RiskAssessmentWriter::guidance).toList()));
         }
-        risk.addNote(shared("Interval: each probability's " + calibration.levelPercent() + " interval is"
-                + " approximate, from the covariance of the coefficients (table Covariance) ["
-                + assessment.covariance().getBasis() + "]"));
-        for (Alternative alternative : assessment.alternatives()) {
-            risk.addNote(shared("Alternative " + alternative.getId() + ", " + alternative.getLabel()
-                    + ": each prediction's extension alternative-estimate gives its probability and band under it,"
-                    + " since " + alternative.getWhy() + " [" + alternative.getBasis() + "]"));
-        }
-        assessment.describeNotShown().ifPresent(line -> risk.addNote(shared(line + ".")));
-        for (Band band : assessment.bands()) {
-            risk.addNote(shared("Band " + band.getDisplay() + ": " + band.getMeaning() + " [" + band.getBasis() + "]"));
-        }
-        for (Statement limit : assessment.limits()) {
-            risk.addNote(shared("Limit: " + limit.getText() + " [" + limit.getBasis() + "]"));
-        }
+        sharedNotes(assessment).forEach(text -> risk.addNote(shared(text)));
         for (Notice notice : assessment.notices()) {
             risk.addNote(new Annotation().setText(notice.render()));
         }
-        risk.addNote(shared("Source: " + CITATION));
+        risk.addNote(shared(SOURCE));
         Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
         narrative.setDiv(NarrativeHtml.of(assessment));
         risk.setText(narrative);
         return risk;
     }
+
+    /**
+     * The notes before the patient's notices that are the same in every RiskAssessment of the same
+     * rules, recalibration, incidence and alternatives: the interval, the alternatives, those not
+     * shown, the bands, the limits. Built once for the last of those seen, and then the same String
+     * instances, whose hash is kept and which RiskAssessmentJson's cache compares by reference.
+     */
+    private static List<String> sharedNotes(Assessment assessment) {
+        SharedKey key = new SharedKey(assessment.ruleSet(), assessment.recalibration(),
+                assessment.settings().getIncidence(), assessment.alternatives(), assessment.notShown());
+        Shared last = lastShared;
+        if (last != null && last.key().equals(key)) {
+            return last.texts();
+        }
+        List<String> texts = new ArrayList<>();
+        texts.add("Interval: each probability's " + assessment.calibration().levelPercent() + " interval is"
+                + " approximate, from the covariance of the coefficients (table Covariance) ["
+                + assessment.covariance().getBasis() + "]");
+        for (Alternative alternative : assessment.alternatives()) {
+            texts.add("Alternative " + alternative.getId() + ", " + alternative.getLabel()
+                    + ": each prediction's extension alternative-estimate gives its probability and band under it,"
+                    + " since " + alternative.getWhy() + " [" + alternative.getBasis() + "]");
+        }
+        assessment.describeNotShown().ifPresent(line -> texts.add(line + "."));
+        for (Band band : assessment.bands()) {
+            texts.add("Band " + band.getDisplay() + ": " + band.getMeaning() + " [" + band.getBasis() + "]");
+        }
+        for (Statement limit : assessment.limits()) {
+            texts.add("Limit: " + limit.getText() + " [" + limit.getBasis() + "]");
+        }
+        lastShared = new Shared(key, List.copyOf(texts));
+        return lastShared.texts();
+    }
+
+    /** What the shared notes are made of (the rules by identity: their bands, limits and covariance). */
+    private record SharedKey(RuleSet rules, Recalibration recalibration, Double incidence,
+                             List<Alternative> alternatives, List<Alternative> notShown) {
+    }
+
+    private record Shared(SharedKey key, List<String> texts) {
+    }
+
+    /** The last shared notes built: one at a time, so that rules reloaded are not held. */
+    private static volatile Shared lastShared;
 
     /**
      * A note that is the same in every patient's RiskAssessment under these rules and settings (an
