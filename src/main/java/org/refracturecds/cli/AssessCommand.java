@@ -188,6 +188,7 @@ final class AssessCommand implements Callable<Integer> {
                 return assessByPatient(byPatient, ruleSet.join(), err);
             }
             List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(text);
+            text = null; // the resources hold what is needed of it
             List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
             if (validation == InputValidation.Mode.STRICT && !problems.isEmpty()) {
                 problems.forEach(p -> err.println("error [PVP-V102] " + p.at("") + ": " + p.issue().message()));

@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * none (what is said of those may be of no patient assessed, and is said once, first), a line that
  * cannot be read as sent or is not FHIR R4 JSON (its refusal names the first problem of the file and
  * the lines after it). For those {@link #of} gives null and the file is read whole
- * ({@link InputReader#read(byte[])}), as before.
+ * ({@link InputReader#read(String)}), as before.
  */
 public final class PatientLines {
 

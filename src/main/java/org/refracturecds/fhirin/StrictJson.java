@@ -123,7 +123,8 @@ public final class StrictJson {
     /**
      * A line of the input that is not blank: where it is in the input's text (a trailing carriage
      * return kept), its number, and, for the first line, its tree, already read to know the input is
-     * NDJSON. The input's text is held once, not again line by line.
+     * NDJSON. The input's text is held once, not again line by line (Java keeps a text of Latin-1
+     * characters in a byte each, and the whole of it in two when any character is beyond).
      */
     record Line(String input, int start, int end, int number, JsonNode tree) {
 
@@ -138,7 +139,12 @@ public final class StrictJson {
 
         /** The same line, its tree not kept. */
         Line withoutTree() {
-            return new Line(input, start, end, number, null);
+            return tree == null ? this : new Line(input, start, end, number, null);
+        }
+
+        @Override
+        public String toString() {
+            return "line " + number; // not the whole input it is a place in
         }
     }
 

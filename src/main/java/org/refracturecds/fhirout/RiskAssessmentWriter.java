@@ -142,8 +142,9 @@ public final class RiskAssessmentWriter {
         for (Statement limit : assessment.limits()) {
             texts.add("Limit: " + limit.getText() + " [" + limit.getBasis() + "]");
         }
-        lastShared = new Shared(key, List.copyOf(texts));
-        return lastShared.texts();
+        Shared built = new Shared(key, List.copyOf(texts));
+        lastShared = built;
+        return built.texts();
     }
 
     /** What the shared notes are made of (the rules by identity: their bands, limits and covariance). */
@@ -154,7 +155,10 @@ public final class RiskAssessmentWriter {
     private record Shared(SharedKey key, List<String> texts) {
     }
 
-    /** The last shared notes built: one at a time, so that rules reloaded are not held. */
+    /**
+     * The last shared notes built: one at a time, so that at most one rules version past its use (a
+     * reloaded one, a draft previewed) is held, until the next RiskAssessment is written.
+     */
     private static volatile Shared lastShared;
 
     /**

@@ -266,6 +266,26 @@ class InputReaderTest {
     }
 
     @Test
+    void aReplacementCharacterSent_isKept_andABadByteAfterItIsStillNamed() throws Exception {
+        // given an Observation whose note holds U+FFFD as sent, in UTF-8
+        String sent = "{\"resourceType\": \"Observation\", \"id\": \"a\", \"note\": [{\"text\": \"x\uFFFDy\"}]}\n";
+        byte[] input = sent.getBytes(StandardCharsets.UTF_8);
+
+        // then it is read as sent
+        Observation read = (Observation) READER.read(input).get(0).resource();
+        assertEquals("x\uFFFDy", read.getNoteFirstRep().getText());
+
+        // and with a byte that is not UTF-8 after it, that byte is named where it is
+        byte[] bad = (sent + sent.replace("\"a\"", "\"b\"").replace("y\"", "z\"")).getBytes(StandardCharsets.UTF_8);
+        int z = bad.length - 6;
+        assertEquals('z', bad[z]);
+        bad[z] = (byte) 0xF6;
+        InputException refused = assertThrows(InputException.class, () -> READER.read(bad));
+        assertEquals("[PVP-E009] line 2: byte 0xF6 (offset " + z + ") is not UTF-8: FHIR JSON is UTF-8; send the input"
+                + " encoded as UTF-8", refused.render());
+    }
+
+    @Test
     void ndjsonOfManyLines_isReadInTheInputsOrder_withEachLinesNumber_aByteOrderMarkLeftOut() throws Exception {
         StringBuilder text = new StringBuilder("\uFEFF");
         for (int i = 1; i <= 2000; i++) {

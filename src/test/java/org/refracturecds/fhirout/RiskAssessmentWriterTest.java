@@ -2,6 +2,7 @@ package org.refracturecds.fhirout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
@@ -9,8 +10,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.DecimalType;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.RiskAssessment;
@@ -31,16 +37,22 @@ import org.refracturecds.facts.Vertebra;
 /** What the RiskAssessment says of one assessment, beyond the golden examples. */
 class RiskAssessmentWriterTest {
 
+    private static RuleSet rules;
     private static Assessor assessor;
     private static final RiskAssessmentWriter WRITER =
             new RiskAssessmentWriter(Clock.fixed(Instant.parse("2026-01-15T09:30:00Z"), ZoneOffset.UTC));
 
     @BeforeAll
     static void compileBundledRules() throws RuleSetException {
-        assessor = new Assessor(RuleSet.loadBundled(), new Settings(null));
+        rules = RuleSet.loadBundled();
+        assessor = new Assessor(rules, new Settings(null));
     }
 
     static Assessment afterPvp(String ivc, String epd, String npec, double rr) {
+        return afterPvp(assessor, ivc, epd, npec, rr);
+    }
+
+    private static Assessment afterPvp(Assessor assessor, String ivc, String epd, String npec, double rr) {
         Vertebra t12 = new Vertebra("T12", "280849005");
         List<Finding> findings = List.of(
                 Finding.observed(t12, "intravertebral-cleft", ivc, null, null, "Observation/ivc", "2024-01-01"),
@@ -80,6 +92,44 @@ class RiskAssessmentWriterTest {
 
     private static String intervalNote(RiskAssessment risk) {
         return risk.getNote().stream().map(n -> n.getText()).filter(t -> t.startsWith("Interval: ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void theSharedNotes_areThoseOfEachAssessmentsOwnSettings_writtenOnTwoThreadsAtOnce() throws Exception {
+        // given one patient assessed with the study's incidence and with a deployment's own, whose notes differ
+        Assessment study = afterPvp("present", "absent", "none", 10);
+        Assessment deployment = afterPvp(new Assessor(rules, new Settings(0.05)), "present", "absent", "none", 10);
+        List<String> studyNotes = notes(WRITER.write(study));
+        List<String> deploymentNotes = notes(WRITER.write(deployment));
+        assertNotEquals(studyNotes, deploymentNotes);
+
+        // when both are written in turn, again and again, on two threads at once
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Boolean>> runs = new ArrayList<>();
+            for (int thread = 0; thread < 2; thread++) {
+                runs.add(threads.submit(() -> {
+                    for (int i = 0; i < 1000; i++) {
+                        if (!notes(WRITER.write(study)).equals(studyNotes)
+                                || !notes(WRITER.write(deployment)).equals(deploymentNotes)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+
+            // then each RiskAssessment has its own every time
+            for (Future<Boolean> run : runs) {
+                assertTrue(run.get());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static List<String> notes(RiskAssessment risk) {
+        return risk.getNote().stream().map(Annotation::getText).toList();
     }
 
     @Test
