@@ -248,12 +248,17 @@ final class AssessCommand implements Callable<Integer> {
         for (int first = 0; first < patients.size(); first += PATIENTS_AT_ONCE) {
             parts.add(first);
         }
+        int[] handed = {0};
         try {
             OnEveryCore.inOrder(parts, OnEveryCore.WARM_UP / PATIENTS_AT_ONCE,
                     first -> assessPart(patients, first, reader, mapper, printer), part -> {
                         // Always empty here (each line names a patient with findings); printed should that change.
                         part.aboutNone().forEach(notice -> err.println("note " + notice.render()));
                         part.patients().forEach(printer::print);
+                        handed[0] += part.patients().size();
+                        if (part.refused() != null) {
+                            throw new Refused(stoppedAt(part.refused(), handed[0]));
+                        }
                     });
         } catch (Refused refused) {
             try {
@@ -266,26 +271,43 @@ final class AssessCommand implements Callable<Integer> {
         return printer.end();
     }
 
-    /** The patients from {@code first}, {@value #PATIENTS_AT_ONCE} at most: parsed, mapped, assessed; thread-safe. */
+    /**
+     * The patients from {@code first}, {@value #PATIENTS_AT_ONCE} at most, parsed, mapped and
+     * assessed up to the first whose lines HAPI refuses; thread-safe.
+     */
     private Part assessPart(List<PatientLines.Group> patients, int first, InputReader reader, ObservationMapper mapper,
                             PatientPrinter printer) {
         List<InputReader.Entry> entries = new ArrayList<>();
-        try {
-            for (PatientLines.Group patient : patients.subList(first, Math.min(patients.size(), first + PATIENTS_AT_ONCE))) {
+        InputException refused = null;
+        for (PatientLines.Group patient : patients.subList(first, Math.min(patients.size(), first + PATIENTS_AT_ONCE))) {
+            try {
                 entries.addAll(reader.read(patient));
+            } catch (InputException e) {
+                refused = e;
+                break;
             }
+        }
+        if (entries.isEmpty()) {
+            return new Part(List.of(), List.of(), refused);
+        }
+        try {
             ObservationMapper.Population population = mapper.mapEach(entries, false);
             return new Part(population.aboutNone(), population.patients().stream()
-                    .map(patient -> printer.assess(patient, List.of(), false)).toList());
+                    .map(patient -> printer.assess(patient, List.of(), false)).toList(), refused);
         } catch (InputException e) {
-            throw new Refused(new InputException(e.code(), e.where(), e.getMessage() + " (the run stopped here, "
-                    + (first == 0 ? "before any patient was printed" : "after the first " + first + " patients")
-                    + ": the others are not assessed)"));
+            return new Part(List.of(), List.of(), e);
         }
     }
 
-    /** What a part of {@link #assessByPatient} prints. */
-    private record Part(List<Notice> aboutNone, List<Printed> patients) {
+    /** What a part of {@link #assessByPatient} prints, and the refusal that stops the run after it, or null. */
+    private record Part(List<Notice> aboutNone, List<Printed> patients, InputException refused) {
+    }
+
+    /** A refusal found when its patient's turn came, saying how far the run went. */
+    private static InputException stoppedAt(InputException refused, int handed) {
+        return new InputException(refused.code(), refused.where(), refused.getMessage() + " (the run stopped here, "
+                + (handed == 0 ? "before any patient" : "after the first " + handed + (handed == 1 ? " patient" : " patients")
+                + ", whose RiskAssessments, or why there is none, are printed") + ": the others are not assessed)");
     }
 
     /** The patients a part of {@link #assessByPatient} holds: a few milliseconds of work, a few kilobytes each. */

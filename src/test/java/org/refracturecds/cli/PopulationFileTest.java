@@ -171,12 +171,14 @@ class PopulationFileTest {
         // when it is assessed
         CliRun run = CliRun.of("assess", file.toString());
 
-        // then the patients before its part of eight are printed, and the run stops at its line, saying so
+        // then the 29 patients before it are printed, those of its part of eight too, and the run stops at its line
         assertEquals(2, run.exit(), run.err());
-        assertEquals(24, run.out().lines().count(), run.err());
+        assertEquals(29, run.out().lines().count(), run.err());
+        assertTrue(run.out().lines().toList().get(28).contains("\"Patient/p28\""), run.out());
         assertTrue(run.err().startsWith("error [PVP-E010] line " + line + ", Observation"), run.err());
-        assertTrue(run.err().contains("2025-13-05") && run.err().contains("(the run stopped here, after the first 24"
-                + " patients: the others are not assessed)"), run.err());
+        assertTrue(run.err().contains("2025-13-05") && run.err().contains("(the run stopped here, after the first 29"
+                + " patients, whose RiskAssessments, or why there is none, are printed: the others are not assessed)"),
+                run.err());
     }
 
     @Test
