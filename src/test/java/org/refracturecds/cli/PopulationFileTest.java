@@ -84,12 +84,7 @@ class PopulationFileTest {
         List<Resource> resources = new ArrayList<>(population());
         resources.removeIf(r -> r instanceof DiagnosticReport || r instanceof Device
                 || r instanceof Observation o && !o.hasSubject() || "odd5".equals(r.getIdElement().getIdPart()));
-        Observation heartRate = new Observation();
-        heartRate.setId("hr1");
-        heartRate.setStatus(Observation.ObservationStatus.FINAL);
-        heartRate.getCode().addCoding(new Coding("http://loinc.org", "8867-4", "Heart rate"));
-        heartRate.setSubject(new Reference("Patient/syn7"));
-        resources.add(heartRate);
+        resources.add(heartRate("Patient/syn7"));
         Patient orphan = new Patient();
         orphan.setId("orphan");
         resources.add(orphan);
@@ -150,6 +145,16 @@ class PopulationFileTest {
         assertTrue(run.err().startsWith("error [PVP-E010] line " + refused.lines().count() + ", Patient"), run.err());
     }
 
+    /** Observation/hr1, a heart rate: no finding the module reads. */
+    private static Observation heartRate(String patient) {
+        Observation heartRate = new Observation();
+        heartRate.setId("hr1");
+        heartRate.setStatus(Observation.ObservationStatus.FINAL);
+        heartRate.getCode().addCoding(new Coding("http://loinc.org", "8867-4", "Heart rate"));
+        heartRate.setSubject(new Reference(patient));
+        return heartRate;
+    }
+
     private static PatientLines byPatient(String text) {
         return PatientLines.of(FhirContext.forR4Cached(), text);
     }
@@ -187,11 +192,7 @@ class PopulationFileTest {
         List<Resource> resources = new ArrayList<>(SyntheticPopulation.resources("p", 3));
         resources.removeIf(r -> "punusable".equals(r.getIdElement().getIdPart())
                 || r instanceof Observation o && o.getSubject().getReference().equals("Patient/punusable"));
-        Observation heartRate = new Observation();
-        heartRate.setId("hr1");
-        heartRate.setStatus(Observation.ObservationStatus.FINAL);
-        heartRate.getCode().addCoding(new Coding("http://loinc.org", "8867-4", "Heart rate"));
-        heartRate.setSubject(new Reference("Patient/p1"));
+        Observation heartRate = heartRate("Patient/p1");
         resources.add(heartRate);
         org.hl7.fhir.r4.model.Basic ofP2 = new org.hl7.fhir.r4.model.Basic();
         ofP2.setId("note2");
