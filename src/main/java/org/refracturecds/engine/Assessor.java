@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-import org.kie.api.runtime.KieSession;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Notice;
@@ -16,7 +15,7 @@ import org.refracturecds.facts.Settings;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 
-/** Runs the rule set over one patient's findings. Thread-safe: each call has its own session (from the rule set's pool). */
+/** Runs the rule set over one patient's findings. Thread-safe: each call has a session of its own while it runs ({@link KnowledgeSessions}). */
 public final class Assessor {
 
     /** The notice code of rules/applicability.drl.csv's A-SEVERAL-LEVELS (its rows keep their codes). */
@@ -64,27 +63,7 @@ public final class Assessor {
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */
     public Assessment assess(PatientFindings input, boolean trace) {
-        KieSession session = rules.newSession();
-        SessionLog log;
-        try {
-            log = SessionLog.attach(session, trace);
-            rules.sessionKnowledge().forEach(session::insert);
-            if (!input.diagnoses().isEmpty()) {
-                rules.exclusions().forEach(session::insert);
-            }
-            session.insert(settings);
-            input.vertebrae().forEach(session::insert);
-            input.findings().forEach(session::insert);
-            input.leftOut().forEach(session::insert);
-            input.diagnoses().forEach(session::insert);
-            session.insert(input.details());
-            for (int i = RuleSet.STAGES.size() - 1; i >= 0; i--) {
-                session.getAgenda().getAgendaGroup(RuleSet.STAGES.get(i)).setFocus();
-            }
-            session.fireAllRules();
-        } finally {
-            session.dispose();
-        }
+        SessionLog log = rules.sessions().fire(facts(input), trace);
         List<Notice> notices = new ArrayList<>(input.notices());
         notices.addAll(log.ofType(Notice.class));
         Recalibration recalibration = settings.isRecalibrated() ? rules.calibration().getRecalibration() : null;
@@ -116,6 +95,21 @@ public final class Assessor {
         guidance.sort(Comparator.comparing(g -> input.vertebrae().indexOf(g.getVertebra())));
         return new Assessment(input, predictions, guidance, notices, rules.limits(), rules.bands(),
                 List.copyOf(shown), List.copyOf(notShown), settings, rules.calibration(), rules, log.fired);
+    }
+
+    /** The facts of one assessment, in the order they go into its session (after the rules' knowledge). */
+    List<Object> facts(PatientFindings input) {
+        List<Object> facts = new ArrayList<>();
+        if (!input.diagnoses().isEmpty()) {
+            facts.addAll(rules.exclusions());
+        }
+        facts.add(settings);
+        facts.addAll(input.vertebrae());
+        facts.addAll(input.findings());
+        facts.addAll(input.leftOut());
+        facts.addAll(input.diagnoses());
+        facts.add(input.details());
+        return facts;
     }
 
     /**

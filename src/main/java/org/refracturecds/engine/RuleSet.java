@@ -41,7 +41,6 @@ import org.kie.api.builder.ReleaseId;
 import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.runtime.KieSession;
-import org.kie.api.runtime.KieSessionsPool;
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.AlternativeChange;
 import org.refracturecds.facts.Band;
@@ -86,7 +85,7 @@ public final class RuleSet {
             .thenComparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column);
 
     private final KieBase kieBase;
-    private final KieSessionsPool sessions;
+    private final KnowledgeSessions sessions;
     private final List<Object> knowledge;
     /** What every assessment session needs of the knowledge: the facts of a type some rule matches, not the exclusions. */
     private final List<Object> sessionKnowledge;
@@ -108,7 +107,6 @@ public final class RuleSet {
 
     private RuleSet(KieBase kieBase, List<Object> knowledge, Set<String> assessmentRules, String origin, String hash) {
         this.kieBase = kieBase;
-        this.sessions = kieBase.newKieSessionsPool(Runtime.getRuntime().availableProcessors());
         this.assessmentRules = Set.copyOf(assessmentRules);
         this.wording = ofType(knowledge, Wording.class).stream().collect(Collectors.toMap(Wording::getId, Wording::getText));
         this.knowledge = List.copyOf(knowledge);
@@ -118,6 +116,7 @@ public final class RuleSet {
         this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof ExcludedCondition)
                 && !(o instanceof Statement s && s.getFinding() == null)
                 && matched.stream().anyMatch(type -> type.isInstance(o))).toList();
+        this.sessions = new KnowledgeSessions(kieBase, sessionKnowledge);
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));
@@ -515,12 +514,8 @@ public final class RuleSet {
 
     KieBase kieBase() { return kieBase; }
 
-    /**
-     * A session for one assessment, from a pool: dispose() resets it and gives it back. A reset
-     * keeps the network's memories allocated, which a new session builds again (about a quarter of
-     * an assessment's time in the rules).
-     */
-    KieSession newSession() { return sessions.newKieSession(); }
+    /** The sessions assessments run in, each with the knowledge an assessment needs. */
+    KnowledgeSessions sessions() { return sessions; }
     List<Object> knowledge() { return knowledge; }
     List<Object> sessionKnowledge() { return sessionKnowledge; }
     /** The study's excluded conditions: a session needs them only when the patient has conditions. */

@@ -21,11 +21,12 @@ final class SessionLog {
     /** The rule that inserted each object (a table's rule names its row); traced sessions only. */
     final Map<Object, String> insertedBy = new IdentityHashMap<>();
     final List<String> fired = new ArrayList<>();
+    private final List<Object> listeners = new ArrayList<>();
 
     /** @param trace also record every rule that fires and what it inserted (costs time on the request path) */
     static SessionLog attach(KieSession session, boolean trace) {
         SessionLog log = new SessionLog();
-        session.addEventListener(new DefaultRuleRuntimeEventListener() {
+        DefaultRuleRuntimeEventListener inserts = new DefaultRuleRuntimeEventListener() {
             @Override
             public void objectInserted(ObjectInsertedEvent event) {
                 if (event.getRule() != null) {
@@ -35,16 +36,31 @@ final class SessionLog {
                     }
                 }
             }
-        });
+        };
+        session.addEventListener(inserts);
+        log.listeners.add(inserts);
         if (trace) {
-            session.addEventListener(new DefaultAgendaEventListener() {
+            DefaultAgendaEventListener fires = new DefaultAgendaEventListener() {
                 @Override
                 public void afterMatchFired(AfterMatchFiredEvent event) {
                     log.fired.add(event.getMatch().getRule().getName());
                 }
-            });
+            };
+            session.addEventListener(fires);
+            log.listeners.add(fires);
         }
         return log;
+    }
+
+    /** Stops recording: the session goes on to another assessment. */
+    void detach(KieSession session) {
+        for (Object listener : listeners) {
+            if (listener instanceof DefaultRuleRuntimeEventListener inserts) {
+                session.removeEventListener(inserts);
+            } else {
+                session.removeEventListener((DefaultAgendaEventListener) listener);
+            }
+        }
     }
 
     <T> List<T> ofType(Class<T> type) {
