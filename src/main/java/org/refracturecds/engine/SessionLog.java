@@ -21,12 +21,13 @@ final class SessionLog {
     /** The rule that inserted each object (a table's rule names its row); traced sessions only. */
     final Map<Object, String> insertedBy = new IdentityHashMap<>();
     final List<String> fired = new ArrayList<>();
-    private final List<Object> listeners = new ArrayList<>();
+    private DefaultRuleRuntimeEventListener inserts;
+    private DefaultAgendaEventListener fires;
 
     /** @param trace also record every rule that fires and what it inserted (costs time on the request path) */
     static SessionLog attach(KieSession session, boolean trace) {
         SessionLog log = new SessionLog();
-        DefaultRuleRuntimeEventListener inserts = new DefaultRuleRuntimeEventListener() {
+        log.inserts = new DefaultRuleRuntimeEventListener() {
             @Override
             public void objectInserted(ObjectInsertedEvent event) {
                 if (event.getRule() != null) {
@@ -37,29 +38,24 @@ final class SessionLog {
                 }
             }
         };
-        session.addEventListener(inserts);
-        log.listeners.add(inserts);
+        session.addEventListener(log.inserts);
         if (trace) {
-            DefaultAgendaEventListener fires = new DefaultAgendaEventListener() {
+            log.fires = new DefaultAgendaEventListener() {
                 @Override
                 public void afterMatchFired(AfterMatchFiredEvent event) {
                     log.fired.add(event.getMatch().getRule().getName());
                 }
             };
-            session.addEventListener(fires);
-            log.listeners.add(fires);
+            session.addEventListener(log.fires);
         }
         return log;
     }
 
     /** Stops recording: the session goes on to another assessment. */
     void detach(KieSession session) {
-        for (Object listener : listeners) {
-            if (listener instanceof DefaultRuleRuntimeEventListener inserts) {
-                session.removeEventListener(inserts);
-            } else {
-                session.removeEventListener((DefaultAgendaEventListener) listener);
-            }
+        session.removeEventListener(inserts);
+        if (fires != null) {
+            session.removeEventListener(fires);
         }
     }
 
