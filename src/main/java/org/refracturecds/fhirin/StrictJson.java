@@ -210,8 +210,7 @@ public final class StrictJson {
                     if (lastEnd == null) {
                         throw malformed(e, parser, text);
                     }
-                    JsonLocation at = location(e, parser);
-                    throw new Problem(Kind.TRAILING, at(at), "unexpected content after the end of the JSON "
+                    throw new Problem(Kind.TRAILING, firstAfter(text, lastEnd), "unexpected content after the end of the JSON "
                             + (single ? "request" : "document") + ", which ends at " + at(lastEnd));
                 }
                 if (first == null) {
@@ -297,6 +296,22 @@ public final class StrictJson {
 
     private static JsonLocation location(JsonProcessingException e, JsonParser parser) {
         return e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+    }
+
+    /**
+     * Where the first character after {@code end} that is not white space is: the parser's own
+     * location is after a word it read (column 4 for {@code xyz}), not at its start.
+     */
+    private static String firstAfter(String text, JsonLocation end) {
+        int line = end.getLineNr();
+        int column = end.getColumnNr() + 1;
+        for (int i = (int) end.getCharOffset() + 1; i < text.length() && Character.isWhitespace(text.charAt(i)); i++) {
+            boolean newLine = text.charAt(i) == '\n' || text.charAt(i) == '\r'
+                    && (i + 1 == text.length() || text.charAt(i + 1) != '\n');
+            line += newLine ? 1 : 0;
+            column = newLine ? 1 : column + 1;
+        }
+        return "line " + line + ", column " + column;
     }
 
     private static String at(JsonLocation location) {

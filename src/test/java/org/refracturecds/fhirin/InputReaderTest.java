@@ -204,6 +204,19 @@ class InputReaderTest {
     }
 
     @Test
+    void aWordAfterTheDocument_isPointedAtWhereItStarts() {
+        String bundle = "{\"resourceType\": \"Bundle\", \"type\": \"collection\"}";
+
+        InputException sameLine = assertThrows(InputException.class, () -> readBytes(bundle + "  garbage\n"));
+        InputException lineAfter = assertThrows(InputException.class, () -> readBytes(bundle + "\r\n\r\n \tend"));
+
+        assertTrue(sameLine.render().startsWith("[PVP-E005] line 1, column " + (bundle.length() + 3)
+                + ": unexpected content after the end of the JSON document, which ends at line 1, column "
+                + bundle.length()), sameLine.render());
+        assertTrue(lineAfter.render().startsWith("[PVP-E005] line 3, column 3: "), lineAfter.render());
+    }
+
+    @Test
     void ndjsonWithAFhirProblemBeforeAJsonProblem_namesTheJsonProblem_asTheWholeTextIsReadAsJsonFirst() {
         String good = "{\"resourceType\": \"Observation\", \"id\": \"a\"}";
         String notFhir = "{\"resourceType\": \"Observation\", \"id\": \"b\", \"valueBoolean\": \"true\"}";
