@@ -356,8 +356,11 @@ final class AssessCommand implements Callable<Integer> {
         /** Prints one patient's lines, on the calling thread, in the input's order. */
         void print(Printed printed) {
             if (printed.error() != null) {
-                // One patient's unusable findings do not keep the others from being assessed.
+                // One patient's unusable findings do not keep the others from being assessed. Said after
+                // the patients before it are written, for a reader of both streams as one (2>&1).
+                AssessCommand.this.print(bytes, new byte[0], true);
                 err.println(printed.error());
+                err.flush();
                 allAssessed = false;
                 return;
             }

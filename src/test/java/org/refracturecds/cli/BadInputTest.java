@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.refracturecds.engine.RulesCache;
 
 /** Bad input gives exit 2 and one line naming the resource and field, never a stack trace. */
 class BadInputTest {
@@ -141,6 +148,24 @@ class BadInputTest {
         assertEquals("error [PVP-E117] Patient/other: has no usable finding of a vertebra: Observation/other-rr left"
                 + " out, [PVP-E104] valueQuantity.code: unit 'mm' is not accepted: reduction-rate needs valueQuantity"
                 + " in % or 1 (% means percentage points; 1 means a fraction)\n", run.err().replace("\r\n", "\n"));
+    }
+
+    @Test
+    void aPatientWithNoUsableFinding_isNamedAfterThePatientsBeforeIt_whenBothStreamsAreOne() {
+        // given the same two patients, standard output and standard error into one stream (2>&1)
+        ByteArrayOutputStream both = new ByteArrayOutputStream();
+        PrintStream stream = new PrintStream(both, true, StandardCharsets.UTF_8);
+
+        // when
+        int exit = Cli.run(new String[] {"assess", BAD + "two-patients-one-unusable.ndjson"},
+                InputStream.nullInputStream(), stream, stream, CliRun.CLOCK, RulesCache.off());
+
+        // then the first patient's RiskAssessment comes before the second's error, as in the file
+        List<String> lines = both.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, exit);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("{\"resourceType\":\"RiskAssessment\""), lines.get(0));
+        assertTrue(lines.get(1).startsWith("error [PVP-E117] Patient/other: "), lines.get(1));
     }
 
     @Test
