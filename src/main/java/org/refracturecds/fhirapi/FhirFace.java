@@ -83,11 +83,15 @@ public final class FhirFace {
         restful.registerInterceptor(new Capabilities());
     }
 
-    /** Mounts the face under {@value #PATH} on the host's Jetty, beside Javalin's own servlet, with its CORS. */
+    /**
+     * Mounts the face under {@value #PATH} on the host's Jetty, beside Javalin's own servlet, with its CORS
+     * and what it refuses before HAPI reads a request ({@link FhirRequestCheck}).
+     */
     public void register(JavalinConfig javalin) {
         javalin.jetty.modifyServletContextHandler(context -> {
             context.addServlet(new ServletHolder("fhir", restful), PATH + "/*");
             context.addFilter(new FilterHolder(new FhirCors(cors)), PATH + "/*", EnumSet.of(DispatcherType.REQUEST));
+            context.addFilter(new FilterHolder(new FhirRequestCheck()), PATH + "/*", EnumSet.of(DispatcherType.REQUEST));
         });
     }
 }

@@ -215,6 +215,41 @@ class FhirOperationTest {
     }
 
     @Test
+    void requestsHapisServerWouldFailOn_areRefusedWithACode() throws Exception {
+        // a form's body (curl's default Content-Type) with a % in it, which the servlet would decode first
+        HttpResponse<String> form = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/Patient/$pvp-refracture-risk")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"unit\": \"100%\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertOutcome(form, 415, "PVP-H415", "Content-Type");
+        // a slash hidden in the path, and a query whose percent-encoding is broken
+        assertOutcome(get("/fhir/Patient/a%2Fb/$pvp-refracture-risk", "application/fhir+json"), 400, "PVP-H400", "path");
+        String broken = raw("GET /fhir/metadata?_format=%zz HTTP/1.1");
+        assertTrue(broken.startsWith("HTTP/1.1 400 "), broken);
+        assertTrue(broken.contains("\"code\":\"PVP-H400\"") && broken.contains("not percent-encoded"), broken);
+        // an answer in RDF, which HAPI's server would try to write without its library
+        assertOutcome(get("/fhir/metadata", "text/turtle"), 406, "PVP-H406", "Accept");
+        assertOutcome(get("/fhir/metadata?_format=ttl", "application/fhir+json"), 406, "PVP-H406", "_format");
+        HttpResponse<String> either = get("/fhir/metadata", "text/turtle, application/fhir+json;q=0.9");
+        assertEquals(200, either.statusCode(), either.body());
+        assertTrue(either.body().startsWith("{"), either.body());
+    }
+
+    private static HttpResponse<String> get(String path, String accept) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base + path))
+                .header("Accept", accept).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The answer to a request line Java's client would not send, read to its end. */
+    private static String raw(String requestLine) throws Exception {
+        URI base = URI.create(service.base);
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.getOutputStream().write((requestLine + "\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void ordersThatCannotBeRead_areSaid_andThePatientsAgeIsRead() throws Exception {
         // given a FHIR server that holds the findings, the Conditions and the Patient, and answers 404 to the
         // ServiceRequest search (no such resource type there)

@@ -1,0 +1,116 @@
+package org.refracturecds.fhirapi;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * What HAPI's server would fail on with a 500, refused first as the face refuses any bad request
+ * (an OperationOutcome with a PVP code):
+ * <ul>
+ * <li>a body posted to the operation that is not JSON: a form's (curl's default) would be decoded
+ * by the servlet before anything else, and a {@code %} in it breaks that;</li>
+ * <li>a path or query whose percent-encoding is broken ({@code %zz}) or hides a slash ({@code %2F});</li>
+ * <li>an answer asked for in RDF (Turtle) only: the face writes JSON and XML. Where the Accept
+ * header also takes those, the Turtle in it is set aside.</li>
+ * </ul>
+ */
+final class FhirRequestCheck implements Filter {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> RDF = List.of("turtle", "rdf", "ttl");
+    private static final String FORMATS = "this FHIR face answers in JSON (application/fhir+json) or XML"
+            + " (application/fhir+xml), not RDF";
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) servletRequest;
+        try {
+            check(request);
+        } catch (HttpError refused) {
+            HttpServletResponse response = (HttpServletResponse) servletResponse;
+            response.setStatus(refused.status());
+            response.setContentType("application/fhir+json");
+            byte[] body = JSON.writeValueAsBytes(refused.toOperationOutcome(JSON));
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+            return;
+        }
+        String accept = request.getHeader("Accept");
+        chain.doFilter(rdf(accept) ? new WithoutRdf(request, withoutRdf(accept)) : request, servletResponse);
+    }
+
+    private static void check(HttpServletRequest request) {
+        if ("POST".equals(request.getMethod()) && String.valueOf(request.getRequestURI()).endsWith(RiskOperation.NAME)
+                && (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)) {
+            JsonBodies.require(request.getContentType(), "send the Parameters as Content-Type: application/fhir+json");
+        }
+        String format;
+        try {
+            request.getPathInfo();
+            format = request.getParameter("_format");
+        } catch (RuntimeException e) {
+            throw new HttpError(400, "PVP-H400", "path", "the path or query is not percent-encoded as a URL must be"
+                    + " (a % not followed by two hexadecimal digits, or a %2F in the path): encode each part once");
+        }
+        if (format != null && rdf(format)) {
+            throw new HttpError(406, "PVP-H406", "_format", "is '" + HttpError.cut(format, 40) + "': " + FORMATS
+                    + "; give _format=json or _format=xml");
+        }
+        String accept = request.getHeader("Accept");
+        if (rdf(accept) && withoutRdf(accept).isEmpty()) {
+            throw new HttpError(406, "PVP-H406", "Accept", "is '" + HttpError.cut(accept, 80) + "': " + FORMATS
+                    + "; ask for application/fhir+json");
+        }
+    }
+
+    private static boolean rdf(String media) {
+        String lower = media == null ? "" : media.toLowerCase(Locale.ROOT);
+        return RDF.stream().anyMatch(lower::contains);
+    }
+
+    /** The media types of an Accept header but those of RDF, as one header value. */
+    private static String withoutRdf(String accept) {
+        return String.join(", ", Stream.of(accept.split(",")).map(String::strip)
+                .filter(media -> !media.isEmpty() && !rdf(media.split(";", 2)[0])).toList());
+    }
+
+    /** The request with another Accept header. */
+    private static final class WithoutRdf extends HttpServletRequestWrapper {
+
+        private final String accept;
+
+        WithoutRdf(HttpServletRequest request, String accept) {
+            super(request);
+            this.accept = accept;
+        }
+
+        @Override
+        public String getHeader(String name) {
+            return "accept".equalsIgnoreCase(name) ? accept : super.getHeader(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaders(String name) {
+            return "accept".equalsIgnoreCase(name) ? Collections.enumeration(List.of(accept)) : super.getHeaders(name);
+        }
+    }
+}
