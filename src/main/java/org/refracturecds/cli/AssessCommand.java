@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,7 @@ import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
+import org.refracturecds.http.HttpError;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.validation.InputValidation;
 import org.refracturecds.view.PageData;
@@ -462,13 +466,36 @@ final class AssessCommand implements Callable<Integer> {
         if (selections != 1) {
             return "--fhir-server: give one of --patient ID..., --all or --since DATE, to say which patients";
         }
-        if (since != null && !since.matches("\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?")) {
+        if (since != null && !isDateOrInstant(since)) {
             return "--since " + since + ": give a date (2026-01-31) or an instant (2026-01-31T08:00:00Z)";
+        }
+        String notAnId = patients == null ? null : patients.stream()
+                .filter(id -> !id.matches("[A-Za-z0-9\\-.]{1,64}")).findFirst().orElse(null);
+        if (notAnId != null) {
+            return "--patient '" + HttpError.cut(notAnId, 80) + "': not a FHIR id (1 to 64 letters, digits, - and .);"
+                    + " give the ids separated by commas, without spaces";
         }
         if (explain || debug || html != null || validation != InputValidation.Mode.OFF) {
             return "--explain, --debug, --html and --validation are for FILE; a population run prints NDJSON";
         }
         return null;
+    }
+
+    /** A date (2026-01-31) or an instant with its zone (2026-01-31T08:00:00Z) that is on the calendar. */
+    private static boolean isDateOrInstant(String text) {
+        if (!text.matches("\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?")) {
+            return false;
+        }
+        try {
+            if (text.length() == 10) {
+                LocalDate.parse(text);
+            } else {
+                OffsetDateTime.parse(text);
+            }
+            return true;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
     }
 
     /** One patient's lines: its text in UTF-8 (JSON or --explain), or the error that kept it from being assessed. */

@@ -372,6 +372,10 @@ class PopulationRunTest {
         CliRun none = CliRun.of("assess", "--fhir-server", server.base);
         CliRun noServer = CliRun.of("assess", "examples/two-patients.json", "--write-back");
         CliRun badSince = CliRun.of("assess", "--fhir-server", server.base, "--since", "last week");
+        CliRun impossibleSince = CliRun.of("assess", "--fhir-server", server.base, "--since", "2026-13-45");
+        CliRun spaceInIds = CliRun.of("assess", "--fhir-server", server.base, "--patient", "syn1, syn2");
+        CliRun emptyId = CliRun.of("assess", "--fhir-server", server.base, "--patient", "syn1,,syn2");
+        CliRun pathAsId = CliRun.of("assess", "--fhir-server", server.base, "--patient", "syn1/_history");
         CliRun resumeNothing = CliRun.of("assess", "--fhir-server", server.base, "--all", "--resume", "--state",
                 dir.resolve("none").toString());
 
@@ -382,10 +386,16 @@ class PopulationRunTest {
                 + " instead of examples/two-patients.json\n", noServer.err());
         assertEquals("error [PVP-C301] --since last week: give a date (2026-01-31) or an instant"
                 + " (2026-01-31T08:00:00Z)\n", badSince.err());
+        assertEquals("error [PVP-C301] --since 2026-13-45: give a date (2026-01-31) or an instant"
+                + " (2026-01-31T08:00:00Z)\n", impossibleSince.err());
+        assertEquals("error [PVP-C301] --patient ' syn2': not a FHIR id (1 to 64 letters, digits, - and .); give the ids"
+                + " separated by commas, without spaces\n", spaceInIds.err());
+        assertTrue(emptyId.err().startsWith("error [PVP-C301] --patient '': not a FHIR id"), emptyId.err());
+        assertTrue(pathAsId.err().startsWith("error [PVP-C301] --patient 'syn1/_history': not a FHIR id"), pathAsId.err());
         assertTrue(resumeNothing.err().startsWith("error [PVP-C305] --state " + dir.resolve("none")
                 + ": does not exist, so there is no run to resume: leave out --resume to start one\n"),
                 resumeNothing.err());
-        List.of(both, none, noServer, badSince, resumeNothing).forEach(run -> assertEquals(Cli.BAD_INPUT, run.exit()));
+        List.of(both, none, noServer, badSince, impossibleSince, spaceInIds, emptyId, pathAsId, resumeNothing).forEach(run -> assertEquals(Cli.BAD_INPUT, run.exit()));
         assertEquals(before, server.received.size(), "nothing was read");
     }
 }
