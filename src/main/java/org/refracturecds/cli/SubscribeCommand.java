@@ -2,6 +2,7 @@ package org.refracturecds.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.StringType;
@@ -45,6 +47,10 @@ import picocli.CommandLine.Model.CommandSpec;
 final class SubscribeCommand implements Callable<Integer> {
 
     static final int SERVER_FAILED = 4;
+    /** The addresses a service listens on when it listens on all of its machine's, which nobody can call. */
+    private static final Set<String> WILDCARD = Set.of("0.0.0.0", "[::]", "[0:0:0:0:0:0:0:0]");
+    private static final Pattern LOOPBACK = Pattern.compile("localhost|127(\\.\\d{1,3}){3}|\\[(::1|0:0:0:0:0:0:0:1)]",
+            Pattern.CASE_INSENSITIVE);
     private static final String REASON = "pvp-refracture-cds write-back: recompute the refracture risk when a finding is saved";
 
     @Option(names = "--config", paramLabel = "FILE", description = "The service's settings: fhirServer (url and"
@@ -101,6 +107,19 @@ final class SubscribeCommand implements Callable<Integer> {
         if (!notifyAt.matches("https?://[^\\s?#]+")) {
             err.println("error [PVP-C112] --endpoint " + notifyAt + ": give the service's http(s) URL of /fhir-notify");
             return Cli.BAD_INPUT;
+        }
+        String host = hostOf(notifyAt);
+        if (host != null && WILDCARD.contains(host)) {
+            err.println("error [PVP-C112] " + notifyAt + ": " + host + " is where the service listens (every address of"
+                    + " its machine), not an address a FHIR server can call: set publicUrl to the URL the FHIR server"
+                    + " reaches the service at, or give --endpoint URL of /fhir-notify; nothing was changed");
+            return Cli.BAD_INPUT;
+        }
+        if (host != null && LOOPBACK.matcher(host).matches()
+                && !LOOPBACK.matcher(String.valueOf(hostOf(settings.fhirServer().url()))).matches()) {
+            err.println("warning: " + notifyAt + " is on this machine only (" + host + "): the FHIR server at "
+                    + settings.fhirServer().url() + " can call it only if it runs here too; if not, set publicUrl to"
+                    + " the URL it reaches the service at");
         }
         if (settings.writeBack().notifyToken() == null) {
             err.println("warning: writeBack.notifyToken is not set: the Subscription carries no token, and a service"
@@ -207,5 +226,14 @@ final class SubscribeCommand implements Callable<Integer> {
 
     private static Subscription read(IGenericClient client, String id) {
         return client.read().resource(Subscription.class).withId(id).execute();
+    }
+
+    /** The host of an http(s) URL, or null when it has none that can be read. */
+    private static String hostOf(String url) {
+        try {
+            return URI.create(url).getHost();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -103,6 +103,19 @@ class SubscribeCommandTest {
     }
 
     @Test
+    void subscribe_toTheAddressTheServiceListensOn_isRefused_asNoServerCanCallIt() {
+        // the service's settings with host 0.0.0.0 and no publicUrl give http://0.0.0.0:8080/fhir-notify
+        CliRun run = CliRun.of("subscribe", "--fhir-server", "http://127.0.0.1:9/fhir", "--endpoint",
+                "http://0.0.0.0:8080/fhir-notify");
+
+        assertEquals(Cli.BAD_INPUT, run.exit());
+        assertEquals("error [PVP-C112] http://0.0.0.0:8080/fhir-notify: 0.0.0.0 is where the service listens (every"
+                + " address of its machine), not an address a FHIR server can call: set publicUrl to the URL the FHIR"
+                + " server reaches the service at, or give --endpoint URL of /fhir-notify; nothing was changed\n",
+                run.err().replace("\r\n", "\n"));
+    }
+
+    @Test
     void subscribe_withoutAServer_saysWhatToGive() {
         CliRun run = CliRun.of("subscribe");
 
