@@ -41,6 +41,8 @@ import jakarta.servlet.http.HttpServletRequest;
 public final class RiskOperation {
 
     static final String NAME = "$pvp-refracture-risk";
+    /** The query parameters FHIR gives every interaction for the form of its answer. */
+    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty");
     static final String CANONICAL = "https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk";
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
@@ -78,6 +80,7 @@ public final class RiskOperation {
                 // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
                 JsonBodies.require(http.getContentType(), "send the Parameters as Content-Type: application/fhir+json");
             }
+            refuseQueryParameters(request);
             if (patient != null) {
                 refuseFindingsSent(request);
             }
@@ -101,6 +104,21 @@ public final class RiskOperation {
         JwtVerifier.Caller caller = jwt.verify(http.getHeader("Authorization"),
                 new HashSet<>(List.of(base.get(), requested)));
         call.caller(caller);
+    }
+
+    /**
+     * The operation's one input parameter, findings, is a Bundle, which a URL cannot carry: a query
+     * parameter other than FHIR's for the answer's form ({@code _format}, {@code _pretty}) would be
+     * silently unused, so it is refused.
+     */
+    private static void refuseQueryParameters(RequestDetails request) {
+        String unused = request.getParameters().keySet().stream().filter(name -> !ANSWER_FORM.contains(name))
+                .sorted().findFirst().orElse(null);
+        if (unused != null) {
+            throw new HttpError(400, "PVP-H124", HttpError.cut(unused, 40), "is not a parameter of " + NAME
+                    + ", which takes its findings as a Bundle in the body (type level) or reads them from the FHIR"
+                    + " server (on a Patient); leave it out");
+        }
     }
 
     /**

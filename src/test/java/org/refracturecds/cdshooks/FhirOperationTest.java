@@ -226,6 +226,11 @@ class FhirOperationTest {
         String broken = raw("GET /fhir/metadata?_format=%zz HTTP/1.1");
         assertTrue(broken.startsWith("HTTP/1.1 400 "), broken);
         assertTrue(broken.contains("\"code\":\"PVP-H400\"") && broken.contains("not percent-encoded"), broken);
+        // a query parameter the operation does not take, which would be silently unused
+        assertOutcome(get("/fhir/Patient/cleft/$pvp-refracture-risk?findings=x", "application/fhir+json"), 400,
+                "PVP-H124", "findings");
+        assertOutcome(get("/fhir/Patient/$pvp-refracture-risk?_pretty=true&foo=bar", "application/fhir+json"), 400,
+                "PVP-H124", "foo");
         // an answer in RDF, which HAPI's server would try to write without its library
         assertOutcome(get("/fhir/metadata", "text/turtle"), 406, "PVP-H406", "Accept");
         assertOutcome(get("/fhir/metadata?_format=ttl", "application/fhir+json"), 406, "PVP-H406", "_format");
