@@ -78,6 +78,10 @@ final class NotificationReader {
                     + " Bundle, or nothing");
         }
         String type = body.get("resourceType").asText();
+        if (pathId != null && body.path("id").isTextual() && !pathId.equals(body.get("id").asText())) {
+            throw refused("PVP-N103", "id", "is '" + cut(body.get("id").asText()) + "', not the path's Observation "
+                    + pathId + ": a rest-hook sends an Observation to the path of its own id; send them the same");
+        }
         return switch (type) {
             case "Observation" -> new Request(R4_REST_HOOK, List.of(patientOf(body, "Observation")), List.of(), false);
             case "Bundle" -> bundle(body);

@@ -181,6 +181,7 @@ class NotificationsTest {
             a patient id that is no FHIR id       | PUT  | /fhir-notify/Observation/o1     | {"resourceType":"Observation","subject":{"reference":"Patient/../../etc"}} | 400 | PVP-N103
             a patient on another server           | PUT  | /fhir-notify/Observation/o1     | {"resourceType":"Observation","subject":{"reference":"http://evil.example/fhir/Patient/p1"}} | 400 | PVP-N104
             a path about another resource type    | PUT  | /fhir-notify/Patient/p1         | {"resourceType":"Patient","id":"p1"} | 400 | PVP-N102
+            an id that is not the path's          | PUT  | /fhir-notify/Observation/o2     | {"resourceType":"Observation","id":"o1","subject":{"reference":"Patient/p1"}} | 400 | PVP-N103
             a path id that is no FHIR id          | PUT  | /fhir-notify/Observation/a%20b  | {"resourceType":"Observation","subject":{"reference":"Patient/p1"}} | 400 | PVP-N103
             a Bundle that is no notification      | POST | /fhir-notify                    | {"resourceType":"Bundle","type":"collection","entry":[]} | 400 | PVP-N105
             a notification without type           | POST | /fhir-notify                    | {"resourceType":"Bundle","type":"history","entry":[{"resource":{"resourceType":"Parameters"}}]} | 400 | PVP-N106
