@@ -239,6 +239,23 @@ class FhirOperationTest {
         assertTrue(either.body().startsWith("{"), either.body());
     }
 
+    @Test
+    void theOperationsDefinition_isReadAtTheIdOfTheCanonicalTheCapabilityStatementNames() throws Exception {
+        CapabilityStatement capabilities = FHIR.newRestfulGenericClient(service.base + "/fhir").capabilities()
+                .ofType(CapabilityStatement.class).execute();
+        String canonical = capabilities.getRestFirstRep().getResource().stream().flatMap(r -> r.getOperation().stream())
+                .filter(o -> o.getName().equals("pvp-refracture-risk")).findFirst().orElseThrow().getDefinition();
+
+        HttpResponse<String> read = get("/fhir/OperationDefinition/" + canonical.substring(canonical.lastIndexOf('/') + 1),
+                "application/fhir+json");
+
+        assertEquals(200, read.statusCode(), read.body());
+        OperationDefinition definition = FHIR.newJsonParser().parseResource(OperationDefinition.class, read.body());
+        assertEquals(canonical, definition.getUrl());
+        assertEquals(List.of("findings", "return"), definition.getParameter().stream().map(p -> p.getName()).toList());
+        assertEquals(Files.readString(Path.of("fhir-profiles/OperationDefinition-pvp-refracture-risk.json")), read.body());
+    }
+
     private static HttpResponse<String> get(String path, String accept) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base + path))
                 .header("Accept", accept).GET().build(), HttpResponse.BodyHandlers.ofString());
