@@ -39,8 +39,8 @@ final class OperationErrors {
         if (error.status() == 401) {
             answer.addResponseHeader("WWW-Authenticate", "Bearer");
         }
-        if (error.status() == 405 && String.valueOf(request.getRequestPath()).endsWith(RiskOperation.NAME)) {
-            answer.addResponseHeader("Allow", "GET, POST");
+        if (error.status() == 405) {
+            answer.addResponseHeader("Allow", onTheOperation(request) ? "GET, POST" : "GET");
         }
         return answer;
     }
@@ -63,8 +63,8 @@ final class OperationErrors {
                 // HAPI's own words ("Server knows how to handle: [...]") list its internals, not this face.
                 case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + path
                         + ": GET /fhir/metadata lists what this FHIR face serves");
-                case 405 -> new HttpError(405, "PVP-H405", "method", unhandled ? request.getRequestType() + " is not served"
-                        + " on /fhir/" + path + ": the operation takes GET or POST" : message);
+                case 405 -> new HttpError(405, "PVP-H405", "method", request.getRequestType() + " is not served on /fhir/"
+                        + path + (onTheOperation(request) ? ": the operation takes GET or POST" : ": GET only"));
                 default -> new HttpError(hapi.getStatusCode(), "PVP-H400", null, HttpError.cut(message, 300)
                         + "; GET /fhir/metadata lists what this FHIR face serves");
             };
@@ -79,6 +79,10 @@ final class OperationErrors {
         LOG.error("internal error in request {} on the FHIR face: {}", id, cause.getClass().getName());
         LOG.debug("internal error in request " + id, cause);
         return JettyErrors.internal(500, id);
+    }
+
+    private static boolean onTheOperation(RequestDetails request) {
+        return String.valueOf(request.getRequestPath()).endsWith(RiskOperation.NAME);
     }
 
     private static OperationOutcome outcome(HttpError error) {

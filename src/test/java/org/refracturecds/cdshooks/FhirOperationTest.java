@@ -182,6 +182,11 @@ class FhirOperationTest {
                 + "/fhir/Patient/cleft/$pvp-refracture-risk")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertOutcome(delete, 405, "PVP-H405", "method");
         assertEquals("GET, POST", delete.headers().firstValue("Allow").orElse(null));
+        assertTrue(delete.body().contains("[PVP-H405] method: DELETE is not served on /fhir/Patient/cleft/$pvp-refracture-risk:"
+                + " the operation takes GET or POST"), delete.body());
+        HttpResponse<String> postMetadata = post("/fhir/metadata", "{}");
+        assertOutcome(postMetadata, 405, "PVP-H405", "method");
+        assertEquals("GET", postMetadata.headers().firstValue("Allow").orElse(null));
         HttpResponse<String> nothing = post("/fhir/Nothing/x/$pvp-refracture-risk", "");
         assertOutcome(nothing, 404, "PVP-H404", "path");
         assertTrue(nothing.body().contains("[PVP-H404] path: nothing at /fhir/Nothing/x/$pvp-refracture-risk: GET"
