@@ -116,7 +116,7 @@ public final class RuleSet {
         this.sessionKnowledge = knowledge.stream().filter(o -> !(o instanceof ExcludedCondition)
                 && !(o instanceof Statement s && s.getFinding() == null)
                 && matched.stream().anyMatch(type -> type.isInstance(o))).toList();
-        this.sessions = new KnowledgeSessions(kieBase, sessionKnowledge);
+        this.sessions = new KnowledgeSessions(kieBase, sessionKnowledge, origin);
         this.exclusions = List.copyOf(ofType(knowledge, ExcludedCondition.class));
         this.calibration = ofType(knowledge, Calibration.class).get(0);
         this.bands = List.copyOf(ofType(knowledge, Band.class));

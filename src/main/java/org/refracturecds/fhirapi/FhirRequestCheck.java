@@ -68,8 +68,9 @@ final class FhirRequestCheck implements Filter {
             request.getPathInfo();
             format = request.getParameter("_format");
         } catch (RuntimeException e) {
-            throw new HttpError(400, "PVP-H400", "path", "the path or query is not percent-encoded as a URL must be"
-                    + " (a % not followed by two hexadecimal digits, or a %2F in the path): encode each part once");
+            throw new HttpError(400, "PVP-H400", "path", "the path or query (or a form's body) is not percent-encoded"
+                    + " as it must be (a % not followed by two hexadecimal digits, or a %2F in the path): encode each"
+                    + " part once");
         }
         if (format != null && rdf(format)) {
             throw new HttpError(406, "PVP-H406", "_format", "is '" + HttpError.cut(format, 40) + "': " + FORMATS

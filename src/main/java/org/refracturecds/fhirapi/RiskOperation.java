@@ -41,8 +41,8 @@ import jakarta.servlet.http.HttpServletRequest;
 public final class RiskOperation {
 
     static final String NAME = "$pvp-refracture-risk";
-    /** The query parameters FHIR gives every interaction for the form of its answer. */
-    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty");
+    /** The query parameters FHIR gives every interaction for the form of its answer (HAPI applies them). */
+    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty", "_summary", "_elements");
     static final String CANONICAL = "https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk";
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
@@ -108,7 +108,8 @@ public final class RiskOperation {
 
     /**
      * The operation's one input parameter, findings, is a Bundle, which a URL cannot carry: a query
-     * parameter other than FHIR's for the answer's form ({@code _format}, {@code _pretty}) would be
+     * parameter other than FHIR's for the answer's form ({@code _format}, {@code _pretty}, {@code _summary},
+     * {@code _elements}) would be
      * silently unused, so it is refused.
      */
     private static void refuseQueryParameters(RequestDetails request) {

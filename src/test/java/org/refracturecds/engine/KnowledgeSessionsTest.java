@@ -99,6 +99,58 @@ class KnowledgeSessionsTest {
         assertFalse(run(keptAnyway, assessor, rules, scenario).contains("PVP-I999"));
     }
 
+    @Test
+    void aRuleThatDeletesOrChangesAFactOfTheKnowledge_keepsNoSession_andAnswersAsANewSession(@TempDir Path dir)
+            throws Exception {
+        // given a rule that deletes the low band for a patient, and one that changes (updates) the moderate band
+        RuleFolders.copy(dir);
+        Files.writeString(dir.resolve("bands-touched.drl"), """
+                package org.refracturecds.rules;
+                import org.refracturecds.facts.*;
+
+                rule "Delete the low band" ruleflow-group "derive"
+                when
+                    $b : Band(code == "low")
+                    Vertebra()
+                then
+                    delete($b);
+                end
+                """);
+        RuleSet deletes = RuleSet.load(dir);
+        Files.writeString(dir.resolve("bands-touched.drl"), """
+                package org.refracturecds.rules;
+                import org.refracturecds.facts.*;
+
+                rule "Touch the moderate band" ruleflow-group "derive" no-loop true
+                when
+                    $b : Band(code == "moderate")
+                    Vertebra()
+                then
+                    update($b);
+                end
+                """);
+        RuleSet updates = RuleSet.load(dir);
+        List<Scenario> scenarios = ScenarioFiles.read(RuleFolders.RULES).scenarios().stream()
+                .filter(scenario -> readable(deletes, scenario)).limit(6).toList();
+
+        for (RuleSet rules : List.of(deletes, updates)) {
+            // (neither fires on the knowledge alone: the rule set starts by keeping its sessions)
+            assertTrue(rules.sessions().kept());
+            KnowledgeSessions fresh = new KnowledgeSessions(rules.kieBase(), rules.sessionKnowledge(), false);
+            Assessor assessor = new Assessor(rules, new Settings(null));
+
+            // when patients are assessed one after the other
+            for (Scenario scenario : scenarios) {
+                // then each is what a new session gives
+                assertEquals(run(fresh, assessor, rules, scenario), run(rules.sessions(), assessor, rules, scenario));
+            }
+        }
+        // and the session a deletion left short was dropped each time; a change stopped the keeping at once
+        assertEquals(scenarios.size(), deletes.sessions().made());
+        assertFalse(updates.sessions().kept());
+        assertEquals(1, updates.sessions().made());
+    }
+
     private static boolean readable(RuleSet rules, Scenario scenario) {
         try {
             findings(rules, scenario);
