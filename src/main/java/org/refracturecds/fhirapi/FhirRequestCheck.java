@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
+import org.eclipse.jetty.http.HttpException;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.JsonBodies;
 
@@ -54,8 +55,14 @@ final class FhirRequestCheck implements Filter {
             response.getOutputStream().write(body);
             return;
         }
-        String accept = request.getHeader("Accept");
+        String accept = accept(request);
         chain.doFilter(rdf(accept) ? new WithoutRdf(request, withoutRdf(accept)) : request, servletResponse);
+    }
+
+    /** Every Accept header of the request as one value, or null when there is none. */
+    private static String accept(HttpServletRequest request) {
+        List<String> values = Collections.list(request.getHeaders("Accept"));
+        return values.isEmpty() ? null : String.join(", ", values);
     }
 
     private static void check(HttpServletRequest request) {
@@ -68,6 +75,9 @@ final class FhirRequestCheck implements Filter {
             request.getPathInfo();
             format = request.getParameter("_format");
         } catch (RuntimeException e) {
+            if (e instanceof HttpException jetty && jetty.getCode() == 413) {
+                throw new HttpError(413, "PVP-H413", null, "the body is too large");
+            }
             throw new HttpError(400, "PVP-H400", "path", "the path or query (or a form's body) is not percent-encoded"
                     + " as it must be (a % not followed by two hexadecimal digits, or a %2F in the path): encode each"
                     + " part once");
@@ -76,7 +86,7 @@ final class FhirRequestCheck implements Filter {
             throw new HttpError(406, "PVP-H406", "_format", "is '" + HttpError.cut(format, 40) + "': " + FORMATS
                     + "; give _format=json or _format=xml");
         }
-        String accept = request.getHeader("Accept");
+        String accept = accept(request);
         if (rdf(accept) && withoutRdf(accept).isEmpty()) {
             throw new HttpError(406, "PVP-H406", "Accept", "is '" + HttpError.cut(accept, 80) + "': " + FORMATS
                     + "; ask for application/fhir+json");

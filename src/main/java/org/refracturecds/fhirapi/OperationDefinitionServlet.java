@@ -2,7 +2,16 @@ package org.refracturecds.fhirapi;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
+import org.refracturecds.http.HttpError;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,12 +20,14 @@ import jakarta.servlet.http.HttpServletResponse;
  * The operation's OperationDefinition, as fhir-profiles/ defines it, at the id its canonical URL
  * ends with ({@value #PATH}): the CapabilityStatement names that canonical, and lists
  * OperationDefinition as read here. HAPI's server reads only the definitions it generates, which
- * have another id and no parameters (the operation reads its own request).
+ * have another id and no parameters (the operation reads its own request). In JSON, or in XML when
+ * asked (_format, or an Accept header that names XML and not JSON), as the rest of the face answers.
  */
 final class OperationDefinitionServlet extends HttpServlet {
 
     static final String PATH = FhirFace.PATH + "/OperationDefinition/pvp-refracture-risk";
     private static final String RESOURCE = "/fhir-profiles/OperationDefinition-pvp-refracture-risk.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final byte[] definition;
 
@@ -32,9 +43,41 @@ final class OperationDefinitionServlet extends HttpServlet {
     }
 
     @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException,
+            ServletException {
+        if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+            HttpError error = new HttpError(405, "PVP-H405", "method", HttpError.cut(request.getMethod(), 20)
+                    + " is not served on " + PATH + ": GET only");
+            response.setHeader("Allow", "GET, HEAD");
+            write(response, error.status(), "application/fhir+json", JSON.writeValueAsBytes(error.toOperationOutcome(JSON)));
+            return;
+        }
+        super.service(request, response);
+    }
+
+    @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setContentType("application/fhir+json");
-        response.setContentLength(definition.length);
-        response.getOutputStream().write(definition);
+        if (asksXml(request)) {
+            IParser xml = FhirContext.forR4Cached().newXmlParser();
+            String text = xml.encodeResourceToString(FhirContext.forR4Cached().newJsonParser().parseResource(
+                    new String(definition, StandardCharsets.UTF_8)));
+            write(response, 200, "application/fhir+xml", text.getBytes(StandardCharsets.UTF_8));
+        } else {
+            write(response, 200, "application/fhir+json", definition);
+        }
+    }
+
+    /** XML asked for by _format, or by an Accept header that names XML and not JSON. */
+    private static boolean asksXml(HttpServletRequest request) {
+        String format = String.valueOf(request.getParameter("_format")).toLowerCase(Locale.ROOT);
+        String accept = String.valueOf(request.getHeader("Accept")).toLowerCase(Locale.ROOT);
+        return format.contains("xml") || !format.contains("json") && accept.contains("xml") && !accept.contains("json");
+    }
+
+    private static void write(HttpServletResponse response, int status, String type, byte[] body) throws IOException {
+        response.setStatus(status);
+        response.setContentType(type);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 }

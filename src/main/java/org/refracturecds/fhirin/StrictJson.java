@@ -305,7 +305,7 @@ public final class StrictJson {
     private static String firstAfter(String text, JsonLocation end) {
         int line = end.getLineNr();
         int column = end.getColumnNr() + 1;
-        for (int i = (int) end.getCharOffset() + 1; i < text.length() && Character.isWhitespace(text.charAt(i)); i++) {
+        for (int i = (int) end.getCharOffset() + 1; i < text.length() && " \t\n\r".indexOf(text.charAt(i)) >= 0; i++) {
             boolean newLine = text.charAt(i) == '\n' || text.charAt(i) == '\r'
                     && (i + 1 == text.length() || text.charAt(i + 1) != '\n');
             line += newLine ? 1 : 0;

@@ -239,6 +239,10 @@ class FhirOperationTest {
         // an answer in RDF, which HAPI's server would try to write without its library
         assertOutcome(get("/fhir/metadata", "text/turtle"), 406, "PVP-H406", "Accept");
         assertOutcome(get("/fhir/metadata?_format=ttl", "application/fhir+json"), 406, "PVP-H406", "_format");
+        HttpResponse<String> twoHeaders = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/metadata")).header("Accept", "application/fhir+json").header("Accept", "text/turtle").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, twoHeaders.statusCode(), twoHeaders.body());
         HttpResponse<String> either = get("/fhir/metadata", "text/turtle, application/fhir+json;q=0.9");
         assertEquals(200, either.statusCode(), either.body());
         assertTrue(either.body().startsWith("{"), either.body());
@@ -259,6 +263,12 @@ class FhirOperationTest {
         assertEquals(canonical, definition.getUrl());
         assertEquals(List.of("findings", "return"), definition.getParameter().stream().map(p -> p.getName()).toList());
         assertEquals(Files.readString(Path.of("fhir-profiles/OperationDefinition-pvp-refracture-risk.json")), read.body());
+        HttpResponse<String> xml = get("/fhir/OperationDefinition/pvp-refracture-risk?_format=xml", "*/*");
+        assertEquals(canonical, FHIR.newXmlParser().parseResource(OperationDefinition.class, xml.body()).getUrl());
+        HttpResponse<String> delete = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/OperationDefinition/pvp-refracture-risk")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertOutcome(delete, 405, "PVP-H405", "method");
+        assertEquals("GET, HEAD", delete.headers().firstValue("Allow").orElse(null));
     }
 
     private static HttpResponse<String> get(String path, String accept) throws Exception {

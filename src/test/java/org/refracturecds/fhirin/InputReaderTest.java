@@ -209,11 +209,15 @@ class InputReaderTest {
 
         InputException sameLine = assertThrows(InputException.class, () -> readBytes(bundle + "  garbage\n"));
         InputException lineAfter = assertThrows(InputException.class, () -> readBytes(bundle + "\r\n\r\n \tend"));
+        InputException formFeed = assertThrows(InputException.class, () -> readBytes(bundle + " \f"));
 
         assertTrue(sameLine.render().startsWith("[PVP-E005] line 1, column " + (bundle.length() + 3)
                 + ": unexpected content after the end of the JSON document, which ends at line 1, column "
                 + bundle.length()), sameLine.render());
         assertTrue(lineAfter.render().startsWith("[PVP-E005] line 3, column 3: "), lineAfter.render());
+        // a form feed is no white space in JSON: it is the stray character
+        assertTrue(formFeed.render().startsWith("[PVP-E005] line 1, column " + (bundle.length() + 2) + ": "),
+                formFeed.render());
     }
 
     @Test
