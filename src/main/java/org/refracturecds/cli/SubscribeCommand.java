@@ -2,7 +2,9 @@ package org.refracturecds.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -11,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.StringType;
@@ -47,10 +48,6 @@ import picocli.CommandLine.Model.CommandSpec;
 final class SubscribeCommand implements Callable<Integer> {
 
     static final int SERVER_FAILED = 4;
-    /** The addresses a service listens on when it listens on all of its machine's, which nobody can call. */
-    private static final Set<String> WILDCARD = Set.of("0.0.0.0", "[::]", "[0:0:0:0:0:0:0:0]");
-    private static final Pattern LOOPBACK = Pattern.compile("localhost|127(\\.\\d{1,3}){3}|\\[(::1|0:0:0:0:0:0:0:1)]",
-            Pattern.CASE_INSENSITIVE);
     private static final String REASON = "pvp-refracture-cds write-back: recompute the refracture risk when a finding is saved";
 
     @Option(names = "--config", paramLabel = "FILE", description = "The service's settings: fhirServer (url and"
@@ -109,14 +106,13 @@ final class SubscribeCommand implements Callable<Integer> {
             return Cli.BAD_INPUT;
         }
         String host = hostOf(notifyAt);
-        if (host != null && WILDCARD.contains(host)) {
+        if (host != null && address(host).map(InetAddress::isAnyLocalAddress).orElse(false)) {
             err.println("error [PVP-C112] " + notifyAt + ": " + host + " is where the service listens (every address of"
                     + " its machine), not an address a FHIR server can call: set publicUrl to the URL the FHIR server"
                     + " reaches the service at, or give --endpoint URL of /fhir-notify; nothing was changed");
             return Cli.BAD_INPUT;
         }
-        if (host != null && LOOPBACK.matcher(host).matches()
-                && !LOOPBACK.matcher(String.valueOf(hostOf(settings.fhirServer().url()))).matches()) {
+        if (host != null && loopback(host) && !loopback(String.valueOf(hostOf(settings.fhirServer().url())))) {
             err.println("warning: " + notifyAt + " is on this machine only (" + host + "): the FHIR server at "
                     + settings.fhirServer().url() + " can call it only if it runs here too; if not, set publicUrl to"
                     + " the URL it reaches the service at");
@@ -226,6 +222,25 @@ final class SubscribeCommand implements Callable<Integer> {
 
     private static Subscription read(IGenericClient client, String id) {
         return client.read().resource(Subscription.class).withId(id).execute();
+    }
+
+    /** Whether a host is this machine's own, by name (localhost) or address (127.0.0.1, 127.1, [::1]). */
+    private static boolean loopback(String host) {
+        return host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost.")
+                || address(host).map(InetAddress::isLoopbackAddress).orElse(false);
+    }
+
+    /** The address a host names when it is an IP address (never looked up by name), or none. */
+    private static Optional<InetAddress> address(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (!bare.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.getByName(bare));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
     }
 
     /** The host of an http(s) URL, or null when it has none that can be read. */

@@ -113,6 +113,10 @@ class SubscribeCommandTest {
                 + " address of its machine), not an address a FHIR server can call: set publicUrl to the URL the FHIR"
                 + " server reaches the service at, or give --endpoint URL of /fhir-notify; nothing was changed\n",
                 run.err().replace("\r\n", "\n"));
+        CliRun v6 = CliRun.of("subscribe", "--fhir-server", "http://127.0.0.1:9/fhir", "--endpoint",
+                "http://[::0]:8080/fhir-notify");
+        assertTrue(v6.err().startsWith("error [PVP-C112] http://[::0]:8080/fhir-notify: [::0] is where the service"
+                + " listens"), v6.err());
     }
 
     @Test
