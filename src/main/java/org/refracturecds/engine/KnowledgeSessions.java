@@ -121,10 +121,11 @@ final class KnowledgeSessions {
             if (watch.changed) {
                 keepNoMore();
             }
-            if (clean && kept && readyCount.incrementAndGet() <= KEPT) {
+            boolean keep = clean && kept;
+            if (keep && readyCount.incrementAndGet() <= KEPT) {
                 ready.add(session);
             } else {
-                if (clean && kept) {
+                if (keep) {
                     readyCount.decrementAndGet();
                 }
                 session.dispose();
