@@ -1,5 +1,6 @@
 package org.refracturecds.cdshooks;
 
+import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,6 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
     /** A UUID as text, the form of hookInstance and of the card and suggestion ids in feedback. */
     static final String UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
     private static final Pattern UUID = Pattern.compile("(urn:uuid:)?" + UUID_TEXT);
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
     static HookRequest parse(JsonNode body, CdsService service) {
         if (body == null || !body.isObject()) {
@@ -61,11 +61,11 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         }
         text(context, "context.", "userId", true);
         String patientId = text(context, "context.", "patientId", true);
-        if (!FHIR_ID.matcher(patientId).matches()) {
+        if (!References.isFhirId(patientId)) {
             throw bad("PVP-H106", "context.patientId", "is not a FHIR id (letters, digits, - and ., at most 64)");
         }
         String encounterId = text(context, "context.", "encounterId", hook.equals("encounter-discharge"));
-        if (encounterId != null && !FHIR_ID.matcher(encounterId).matches()) {
+        if (encounterId != null && !References.isFhirId(encounterId)) {
             throw bad("PVP-H106", "context.encounterId", "is not a FHIR id (letters, digits, - and ., at most 64)");
         }
         List<String> selections = new ArrayList<>();

@@ -470,7 +470,7 @@ final class AssessCommand implements Callable<Integer> {
             return "--since " + since + ": give a date (2026-01-31) or an instant (2026-01-31T08:00:00Z)";
         }
         String notAnId = patients == null ? null : patients.stream()
-                .filter(id -> !id.matches("[A-Za-z0-9\\-.]{1,64}")).findFirst().orElse(null);
+                .filter(id -> !References.isFhirId(id)).findFirst().orElse(null);
         if (notAnId != null) {
             return "--patient '" + HttpError.cut(notAnId, 80) + "': not a FHIR id (1 to 64 letters, digits, - and .);"
                     + " give the ids separated by commas, without spaces";

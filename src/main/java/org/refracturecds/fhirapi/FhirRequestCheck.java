@@ -26,8 +26,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * What HAPI's server would fail on with a 500, refused first as the face refuses any bad request
  * (an OperationOutcome with a PVP code):
  * <ul>
- * <li>a body posted to the operation that is not JSON: a form's (curl's default) would be decoded
- * by the servlet before anything else, and a {@code %} in it breaks that;</li>
+ * <li>a body sent to the operation that is not JSON (here only, for every call of it): a form's
+ * (curl's default) would be decoded by the servlet before anything else, and a {@code %} in it
+ * breaks that;</li>
  * <li>a path or query whose percent-encoding is broken ({@code %zz}) or hides a slash ({@code %2F});</li>
  * <li>an answer asked for in RDF (Turtle) only: the face writes JSON and XML. Where the Accept
  * header also takes those, the Turtle in it is set aside.</li>
@@ -66,21 +67,25 @@ final class FhirRequestCheck implements Filter {
     }
 
     private static void check(HttpServletRequest request) {
-        if ("POST".equals(request.getMethod()) && String.valueOf(request.getRequestURI()).endsWith(RiskOperation.NAME)
+        String path;
+        try {
+            path = String.valueOf(request.getPathInfo());
+        } catch (RuntimeException e) {
+            throw notEncoded();
+        }
+        if (path.replaceAll("/+$", "").endsWith(RiskOperation.NAME)
                 && (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)) {
+            // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
             JsonBodies.require(request.getContentType(), "send the Parameters as Content-Type: application/fhir+json");
         }
         String format;
         try {
-            request.getPathInfo();
             format = request.getParameter("_format");
         } catch (RuntimeException e) {
             if (e instanceof HttpException jetty && jetty.getCode() == 413) {
                 throw new HttpError(413, "PVP-H413", null, "the body is too large");
             }
-            throw new HttpError(400, "PVP-H400", "path", "the path or query (or a form's body) is not percent-encoded"
-                    + " as it must be (a % not followed by two hexadecimal digits, or a %2F in the path): encode each"
-                    + " part once");
+            throw notEncoded();
         }
         if (format != null && rdf(format)) {
             throw new HttpError(406, "PVP-H406", "_format", "is '" + HttpError.cut(format, 40) + "': " + FORMATS
@@ -91,6 +96,12 @@ final class FhirRequestCheck implements Filter {
             throw new HttpError(406, "PVP-H406", "Accept", "is '" + HttpError.cut(accept, 80) + "': " + FORMATS
                     + "; ask for application/fhir+json");
         }
+    }
+
+    private static HttpError notEncoded() {
+        return new HttpError(400, "PVP-H400", "path", "the path or query (or a form's body) is not percent-encoded"
+                + " as it must be (a % not followed by two hexadecimal digits, or a %2F in the path): encode each"
+                + " part once");
     }
 
     private static boolean rdf(String media) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -19,7 +18,6 @@ import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
-import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.JwtVerifier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,7 +42,6 @@ public final class RiskOperation {
     /** The query parameters FHIR gives every interaction for the form of its answer (HAPI applies them). */
     private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty", "_summary", "_elements");
     static final String CANONICAL = "https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk";
-    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
     private final Supplier<Assessor> assessor;
     private final PatientAssessment assessments;
@@ -76,10 +73,6 @@ public final class RiskOperation {
         AuditedCalls.Operation call = audited.begin(patient == null ? "Patient/" + NAME : "Patient/{id}/" + NAME);
         try {
             authenticate(http, call);
-            if (http.getContentLengthLong() > 0 || http.getHeader("Transfer-Encoding") != null) {
-                // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
-                JsonBodies.require(http.getContentType(), "send the Parameters as Content-Type: application/fhir+json");
-            }
             refuseQueryParameters(request);
             if (patient != null) {
                 refuseFindingsSent(request);
@@ -147,7 +140,7 @@ public final class RiskOperation {
 
     private RiskAssessment fromServer(IdType patient, AuditedCalls.Operation call) {
         String id = patient.getIdPart();
-        if (id == null || !FHIR_ID.matcher(id).matches()) {
+        if (!References.isFhirId(id)) {
             throw new HttpError(400, "PVP-H106", "Patient.id", "is not a FHIR id (letters, digits, - and ., at most 64)");
         }
         call.patient(id);

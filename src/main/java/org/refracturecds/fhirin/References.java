@@ -19,6 +19,11 @@ public final class References {
     static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]+");
 
+    /** Whether {@code id} is a FHIR id: 1 to 64 letters, digits, - and . (R4's id datatype). */
+    public static boolean isFhirId(String id) {
+        return id != null && FHIR_ID.matcher(id).matches();
+    }
+
     private final String server;
 
     /** @param server the base URL the input came from (a CDS Hooks request's fhirServer), or null */

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,8 +43,6 @@ final class NotificationReader {
     static final String BACKPORT_FULL = "backport-full-resource";
     static final String BACKPORT_STATUS = "backport-status";
 
-    /** A FHIR id: letters, digits, '-' and '.', 1 to 64 characters. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern REFERENCE = Pattern.compile("(?:(.+)/)?(Patient|Observation)/([^/]+)(?:/_history/[^/]+)?");
     private static final int MOST_EVENTS = 1000;
 
@@ -65,7 +64,7 @@ final class NotificationReader {
                 throw refused("PVP-N102", "path", "a notification about a " + cut(pathType) + " is not one this"
                         + " service asks for: subscribe to Observations of the findings (the subscribe command)");
             }
-            if (pathId == null || !ID.matcher(pathId).matches()) {
+            if (!References.isFhirId(pathId)) {
                 throw refused("PVP-N103", "path", "the Observation id in the path is not a FHIR id");
             }
         }
@@ -188,7 +187,7 @@ final class NotificationReader {
     }
 
     private static String plainId(String id, String where) {
-        if (!ID.matcher(id).matches()) {
+        if (!References.isFhirId(id)) {
             throw refused("PVP-N103", where, "is not a FHIR id (letters, digits, '-' and '.', at most 64)");
         }
         return id;
