@@ -541,7 +541,7 @@ final class AssessCommand implements Callable<Integer> {
 
     private String read() throws InputException {
         try {
-            return InputReader.text("-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file)));
+            return InputReader.text("-".equals(file) ? in.readAllBytes() : InputReader.fileBytes(Path.of(file)));
         } catch (IOException e) {
             throw new InputException("PVP-E000", file, "cannot be read: " + Cli.reason(e));
         }

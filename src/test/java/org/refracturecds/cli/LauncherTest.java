@@ -139,12 +139,15 @@ class LauncherTest {
         onLarge.getOutputStream().close();
         assertEquals(3, exit(onLarge));
         assertTrue(args().stream().noneMatch(arg -> arg.startsWith("-XX:TieredStopAtLevel")), "both tiers: " + args());
+        assertTrue(args().containsAll(List.of("-XX:FreqInlineSize=100", "-XX:InlineSmallCode=1000")),
+                "the second tier inlining less than its default: " + args());
         assertTrue(args().contains("-XX:+UseParallelGC"), "on the throughput collector still: " + args());
 
         Process onSmall = launch(false, "assess", small.toString());
         onSmall.getOutputStream().close();
         assertEquals(3, exit(onSmall));
         assertTrue(args().contains("-XX:TieredStopAtLevel=1"), "a small file, the first tier: " + args());
+        assertTrue(args().stream().noneMatch(arg -> arg.startsWith("-XX:FreqInlineSize")), "no second tier to tune: " + args());
     }
 
     /** The memory the launcher reads: the machine's (/proc/meminfo), or its container's limit when lower; 0 elsewhere. */
