@@ -159,19 +159,21 @@ public final class StrictJson {
     static List<Line> ndjsonLines(String text) {
         List<Line> lines = new ArrayList<>();
         int number = 1;
+        int carriageReturn = text.indexOf('\r'); // the next one; a large file has none, or one at each line's end
         for (int start = 0; start < text.length(); number++) {
             int end = text.indexOf('\n', start);
             end = end < 0 ? text.length() : end;
-            boolean blank = true;
-            for (int i = start; i < end; i++) {
-                char c = text.charAt(i);
-                if (c == '\r' && i < end - 1) {
+            for (; carriageReturn >= 0 && carriageReturn < end; carriageReturn = text.indexOf('\r', carriageReturn + 1)) {
+                if (carriageReturn != end - 1) {
                     return null;
                 }
-                // JSON's white space (RFC 8259): space, tab, line feed, carriage return
-                blank &= c == ' ' || c == '\t' || c == '\r';
             }
-            if (!blank) {
+            // JSON's white space (RFC 8259): space, tab, line feed, carriage return
+            int first = start;
+            while (first < end && (text.charAt(first) == ' ' || text.charAt(first) == '\t' || text.charAt(first) == '\r')) {
+                first++;
+            }
+            if (first < end) {
                 JsonNode tree = null;
                 if (lines.isEmpty()) {
                     tree = wholeDocument(text.substring(start, end));
