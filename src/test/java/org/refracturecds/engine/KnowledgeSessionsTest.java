@@ -11,6 +11,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
@@ -75,6 +80,61 @@ class KnowledgeSessionsTest {
             assertTrue(compared > 150, "compared " + compared);
             assertEquals(1, rules.sessions().made(), "every patient left the session as it found it, and it was kept");
         }
+    }
+
+    @Test
+    void manyThreadsAtOnce_eachPatientIsWhatANewSessionGives() throws Exception {
+        // given the bundled rules, and what a new session gives each scenario with each setting
+        RuleSet rules = RuleSet.loadBundled();
+        KnowledgeSessions fresh = new KnowledgeSessions(rules.kieBase(), rules.sessionKnowledge(), false);
+        List<Assessor> assessors = List.of(new Assessor(rules, new Settings(null)), new Assessor(rules, new Settings(0.05)));
+        List<Scenario> scenarios = ScenarioFiles.read(RuleFolders.RULES).scenarios().stream()
+                .filter(scenario -> readable(rules, scenario)).toList();
+        List<String> expected = new ArrayList<>();
+        for (Scenario scenario : scenarios) {
+            for (Assessor assessor : assessors) {
+                expected.add(run(fresh, assessor, rules, scenario));
+            }
+        }
+        KnowledgeSessions kept = new KnowledgeSessions(rules.kieBase(), rules.sessionKnowledge(), true);
+
+        // when 6 threads assess them all four times over at once, each in its own shuffled order
+        int threads = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<String>>> differences = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            List<Integer> order = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < expected.size(); i++) {
+                    order.add(i);
+                }
+            }
+            Collections.shuffle(order, new Random(t));
+            differences.add(pool.submit(() -> {
+                start.await();
+                List<String> differ = new ArrayList<>();
+                for (int i : order) {
+                    Scenario scenario = scenarios.get(i / assessors.size());
+                    if (!expected.get(i).equals(run(kept, assessors.get(i % assessors.size()), rules, scenario))) {
+                        differ.add(scenario.file() + ":" + scenario.line() + " " + scenario.name());
+                    }
+                }
+                return differ;
+            }));
+        }
+        start.countDown();
+        List<String> differ = new ArrayList<>();
+        for (Future<List<String>> each : differences) {
+            differ.addAll(each.get(5, TimeUnit.MINUTES));
+        }
+        pool.shutdown();
+
+        // then every patient is what a new session gives it, and no more sessions were made than threads ran
+        assertEquals(List.of(), differ);
+        assertTrue(expected.size() > 100, "compared " + expected.size());
+        assertTrue(kept.kept(), "no session was found changed");
+        assertTrue(kept.made() <= threads, "sessions made: " + kept.made());
     }
 
     @Test
