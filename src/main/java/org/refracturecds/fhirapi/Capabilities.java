@@ -12,7 +12,8 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 /**
  * The CapabilityStatement HAPI generates, naming the module (name, title, and publisher as
  * fhir-profiles/ names it) and its version as the software, and the operation by the canonical URL
- * of its OperationDefinition in fhir-profiles/, where a client reads its parameters.
+ * of its OperationDefinition in fhir-profiles/, where a client reads its parameters; no search
+ * includes, as it serves no search.
  */
 @Interceptor
 final class Capabilities {
@@ -25,6 +26,8 @@ final class Capabilities {
         statement.setName("PvpRefractureCds").setTitle("pvp-refracture-cds: risk of refracture of the cemented"
                 + " vertebra after PVP").setPublisher(ModuleDevice.NAME);
         statement.getRest().forEach(rest -> rest.getResource().forEach(resource -> {
+            // HAPI lists "*" for every resource type it serves; this face serves no search, so no include.
+            resource.getSearchInclude().clear();
             for (CapabilityStatementRestResourceOperationComponent operation : resource.getOperation()) {
                 if (operation.getName().equals(RiskOperation.NAME.substring(1))) {
                     operation.setDefinition(RiskOperation.CANONICAL);

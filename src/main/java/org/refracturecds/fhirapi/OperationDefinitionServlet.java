@@ -19,13 +19,16 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * The operation's OperationDefinition, as fhir-profiles/ defines it, at the id its canonical URL
  * ends with ({@value #PATH}): the CapabilityStatement names that canonical, and lists
- * OperationDefinition as read here. HAPI's server reads only the definitions it generates, which
- * have another id and no parameters (the operation reads its own request). In JSON, or in XML when
- * asked (_format, or an Accept header that names XML and not JSON), as the rest of the face answers.
+ * OperationDefinition as read here. In JSON, or in XML when asked (_format, or an Accept header
+ * that names XML and not JSON), as the rest of the face answers. Every other path under
+ * {@value #ALL} is a 404 that names it: HAPI's server would read there the definition it generates
+ * ({@code Patient-it-pvp-refracture-risk}), which has no parameters (the operation reads its own
+ * request), a second and wrong definition of the same operation.
  */
 final class OperationDefinitionServlet extends HttpServlet {
 
     static final String PATH = FhirFace.PATH + "/OperationDefinition/pvp-refracture-risk";
+    static final String ALL = FhirFace.PATH + "/OperationDefinition/*";
     private static final String RESOURCE = "/fhir-profiles/OperationDefinition-pvp-refracture-risk.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,6 +48,13 @@ final class OperationDefinitionServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException,
             ServletException {
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        if (!path.equals(PATH)) {
+            HttpError error = new HttpError(404, "PVP-H404", "path", "nothing at " + HttpError.cut(path, 120)
+                    + ": the operation's definition is read at " + PATH);
+            write(response, error.status(), "application/fhir+json", JSON.writeValueAsBytes(error.toOperationOutcome(JSON)));
+            return;
+        }
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
             HttpError error = new HttpError(405, "PVP-H405", "method", HttpError.cut(request.getMethod(), 20)
                     + " is not served on " + PATH + ": GET only");

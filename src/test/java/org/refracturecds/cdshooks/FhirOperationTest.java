@@ -89,6 +89,8 @@ class FhirOperationTest {
                 .anyMatch(o -> o.getName().equals("pvp-refracture-risk")
                         && o.getDefinition().equals("https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk")),
                 FHIR.newJsonParser().encodeResourceToString(statement));
+        assertTrue(statement.getRest().get(0).getResource().stream().allMatch(r -> r.getSearchInclude().isEmpty()),
+                "no search, so no include: " + FHIR.newJsonParser().encodeResourceToString(statement));
     }
 
     @Test
@@ -269,6 +271,12 @@ class FhirOperationTest {
                 + "/fhir/OperationDefinition/pvp-refracture-risk")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertOutcome(delete, 405, "PVP-H405", "method");
         assertEquals("GET, HEAD", delete.headers().firstValue("Allow").orElse(null));
+        // HAPI's own, parameterless definition of the same operation is not served beside it
+        for (String other : List.of("/fhir/OperationDefinition/Patient-it-pvp-refracture-risk", "/fhir/OperationDefinition")) {
+            HttpResponse<String> none = get(other, "application/fhir+json");
+            assertOutcome(none, 404, "PVP-H404", "path");
+            assertTrue(none.body().contains("is read at /fhir/OperationDefinition/pvp-refracture-risk"), none.body());
+        }
     }
 
     private static HttpResponse<String> get(String path, String accept) throws Exception {
