@@ -44,6 +44,8 @@ public final class WriteBackWorker implements AutoCloseable {
     static final Duration SWEEP_MARGIN = Duration.ofMinutes(5);
     private static final Duration LEASE = Duration.ofMinutes(2);
     private static final long IDLE_POLL_MILLIS = 1000;
+    /** Failed attempts that will be tried again are logged at most this often, with how many there were. */
+    static final Duration RETRIES_SAID_EVERY = Duration.ofMinutes(1);
     private static final Logger LOG = LoggerFactory.getLogger(WriteBackWorker.class);
 
     private final ServiceConfig.WriteBack settings;
@@ -62,6 +64,8 @@ public final class WriteBackWorker implements AutoCloseable {
     private final Object signal = new Object();
     private volatile boolean stopped;
     private boolean woken;
+    private Instant retriesSaidAt;
+    private int retriesUnsaid;
 
     /** What one attempt did, for the audit trail. */
     private record Done(String detail) {
@@ -190,6 +194,7 @@ public final class WriteBackWorker implements AutoCloseable {
             Instant next = clock.instant().plusMillis(backoff(item.attempts()));
             queue.retry(item, next, failed.code + " " + failed.getMessage());
             retried.increment();
+            sayRetried(failed);
             record(item, patient, 503, failed.code, start, "attempt " + item.attempts() + " of "
                     + settings.maxAttempts() + " failed, tried again at " + next + ": " + failed.getMessage());
             return;
@@ -201,6 +206,24 @@ public final class WriteBackWorker implements AutoCloseable {
         givenUp.increment();
         LOG.warn("write-back: an item was given up [{}] {}", code, why);
         record(item, patient, failed.transientFailure ? 503 : 422, code, start, "given up: " + why);
+    }
+
+    /**
+     * An outage in the log when it starts, not only once items are given up (hours later with the
+     * default backoff): the first failed attempt that will be tried again, then at most one line
+     * every {@link #RETRIES_SAID_EVERY} with how many failed since. The audit trail has each.
+     */
+    private synchronized void sayRetried(Failed failed) {
+        retriesUnsaid++;
+        Instant now = clock.instant();
+        if (retriesSaidAt != null && now.isBefore(retriesSaidAt.plus(RETRIES_SAID_EVERY))) {
+            return;
+        }
+        LOG.warn("write-back: {} failed and will be tried again, with backoff, up to writeBack.maxAttempts ({}); the"
+                + " last [{}] {}; each is in the audit trail", retriesUnsaid == 1 ? "an attempt" : retriesUnsaid
+                + " attempts since the last such line", settings.maxAttempts(), failed.code, failed.getMessage());
+        retriesUnsaid = 0;
+        retriesSaidAt = now;
     }
 
     /** The wait after failed attempt {@code attempt} (from 1): firstRetryMillis doubled each time, at most maxRetryMillis. */

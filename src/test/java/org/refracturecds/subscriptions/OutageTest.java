@@ -15,10 +15,15 @@ import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.refracturecds.server.Server;
 import org.refracturecds.testservers.HapiJpaServer;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * The FHIR server unreachable while notifications wait: the service keeps them through a restart and
@@ -64,6 +69,11 @@ class OutageTest {
 
     @Test
     void aServerThatStaysDown_isGivenUpAfterMaxAttempts_inHealthMetricsAndAuditTrail() throws Exception {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        Logger workerLog = (Logger) LoggerFactory.getLogger(WriteBackWorker.class);
+        log.start();
+        workerLog.addAppender(log);
+        workerLog.setAdditive(false); // expected here: kept out of the test run's output
         try (TcpRelay refusing = new TcpRelay(1)) {
             String nowhere = "http://127.0.0.1:" + refusing.port() + "/fhir";
             try (Server service = WriteBackFixture.service(dir, nowhere, Map.of("maxAttempts", 3,
@@ -83,5 +93,15 @@ class OutageTest {
         assertEquals(3, rows.stream().filter(r -> r.contains("r4-rest-hook patient")).count(), rows::toString);
         assertNotNull(rows.stream().filter(r -> r.startsWith("503 PVP-N202") && r.contains("given up after 3 attempts"))
                 .findFirst().orElse(null), rows::toString);
+        // and the log said the outage at its first failed attempt (the second, within a minute, only counted),
+        // then the item given up; neither names the patient
+        workerLog.detachAppender(log);
+        workerLog.setAdditive(true);
+        List<String> lines = log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("write-back: an attempt failed and will be tried again")
+                && l.contains("up to writeBack.maxAttempts (3); the last [PVP-N201]")).count(), lines::toString);
+        assertEquals(1, lines.stream().filter(l -> l.contains("was given up [PVP-N202]")).count(), lines::toString);
+        assertTrue(lines.stream().noneMatch(l -> l.contains("given-up") || l.contains("o1")), lines::toString);
+        assertTrue(log.list.stream().allMatch(e -> e.getLevel() == Level.WARN), lines::toString);
     }
 }
