@@ -120,6 +120,20 @@ class SubscribeCommandTest {
     }
 
     @Test
+    void anEndpointOnThisMachineOnly_isWarnedOf_whenTheServerIsNotHereToo() {
+        // a server that is not on loopback (0.0.0.0 is this machine's every address; refused at once here)
+        CliRun remote = CliRun.of("subscribe", "--fhir-server", "http://0.0.0.0:9/fhir", "--endpoint",
+                "http://localhost:8080/fhir-notify");
+        CliRun local = CliRun.of("subscribe", "--fhir-server", "http://127.0.0.1:9/fhir", "--endpoint",
+                "http://[::1]:8080/fhir-notify");
+
+        assertTrue(remote.err().startsWith("warning: http://localhost:8080/fhir-notify is on this machine only (localhost):"
+                + " the FHIR server at http://0.0.0.0:9/fhir can call it only if it runs here too; if not, set publicUrl to"
+                + " the URL it reaches the service at"), remote.err());
+        assertTrue(local.err().lines().noneMatch(l -> l.contains("on this machine only")), local.err());
+    }
+
+    @Test
     void subscribe_withoutAServer_saysWhatToGive() {
         CliRun run = CliRun.of("subscribe");
 
