@@ -288,11 +288,32 @@ final class FhirJsonCheck {
                             : "a string, in quotes";
                     throw wrongType(at, value, article(type.getName()), "a string", "send " + hint);
                 }
+                if ((type.getName().equals("dateTime") || type.getName().equals("instant")) && timeWithoutZone(value.asText())) {
+                    throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", a time"
+                            + " without a time zone, which FHIR R4 requires with a time (HAPI would read it in this"
+                            + " machine's zone, and a finding could move to the other side of the PVP): send "
+                            + example(type.getName()));
+                }
             }
         }
         if (readValues) {
             checkValue(type, child, value.asText(), at);
         }
+    }
+
+    /** A dateTime's or instant's text with a time and no zone after it (no Z, + or -): "2025-03-03T10:15:00". */
+    static boolean timeWithoutZone(String text) {
+        int time = text.indexOf('T');
+        if (time < 0) {
+            return false;
+        }
+        for (int i = time + 1; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 'Z' || c == '+' || c == '-') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The value as HAPI reads it. */
