@@ -291,7 +291,7 @@ final class FhirJsonCheck {
                 if ((type.getName().equals("dateTime") || type.getName().equals("instant")) && timeWithoutZone(value.asText())) {
                     throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", a time"
                             + " without a time zone, which FHIR R4 requires with a time (HAPI would read it in this"
-                            + " machine's zone, and a finding could move to the other side of the PVP): send "
+                            + " machine's zone, which can change which of two findings is the later): send "
                             + example(type.getName()));
                 }
             }

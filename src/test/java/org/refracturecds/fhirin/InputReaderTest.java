@@ -325,6 +325,9 @@ class InputReaderTest {
 
     static final String OBSERVATION = "{\"resourceType\": \"Observation\", \"id\": \"x\", \"code\": {\"text\": \"IVC\"}, %s}";
 
+    private static final String NO_ZONE = ", a time without a time zone, which FHIR R4 requires with a time (HAPI"
+            + " would read it in this machine's zone, which can change which of two findings is the later): send ";
+
     static Stream<Arguments> notFhirR4Json() {
         return Stream.of(
             Arguments.of("\"bodysite\": {\"text\": \"T11\"}", "[PVP-E012] Observation (Observation/x).bodysite: is not"
@@ -340,17 +343,13 @@ class InputReaderTest {
                     + ".effectiveDateTime: is \"2025-13-45\", which is not a dateTime of FHIR R4 (Invalid date/time"
                     + " format: \"2025-13-45\"): send a dateTime such as 2025-03-03 or 2025-03-03T10:15:00+01:00"),
             Arguments.of("\"effectiveDateTime\": \"2025-03-03T10:15:00\"", "[PVP-E010] Observation (Observation/x)"
-                    + ".effectiveDateTime: is \"2025-03-03T10:15:00\", a time without a time zone, which FHIR R4 requires"
-                    + " with a time (HAPI would read it in this machine's zone, and a finding could move to the other side"
-                    + " of the PVP): send a dateTime such as 2025-03-03 or 2025-03-03T10:15:00+01:00"),
+                    + ".effectiveDateTime: is \"2025-03-03T10:15:00\"" + NO_ZONE + "a dateTime such as 2025-03-03 or"
+                    + " 2025-03-03T10:15:00+01:00"),
             Arguments.of("\"effectivePeriod\": {\"start\": \"2025-03-03T10:15:00.5\"}", "[PVP-E010] Observation"
-                    + " (Observation/x).effectivePeriod.start: is \"2025-03-03T10:15:00.5\", a time without a time zone, which"
-                    + " FHIR R4 requires with a time (HAPI would read it in this machine's zone, and a finding could move"
-                    + " to the other side of the PVP): send a dateTime such as 2025-03-03 or 2025-03-03T10:15:00+01:00"),
+                    + " (Observation/x).effectivePeriod.start: is \"2025-03-03T10:15:00.5\"" + NO_ZONE + "a dateTime such"
+                    + " as 2025-03-03 or 2025-03-03T10:15:00+01:00"),
             Arguments.of("\"issued\": \"2025-03-03T10:15:00\"", "[PVP-E010] Observation (Observation/x).issued: is"
-                    + " \"2025-03-03T10:15:00\", a time without a time zone, which FHIR R4 requires with a time (HAPI would read it"
-                    + " in this machine's zone, and a finding could move to the other side of the PVP): send an instant"
-                    + " such as 2025-03-03T10:15:00Z"),
+                    + " \"2025-03-03T10:15:00\"" + NO_ZONE + "an instant such as 2025-03-03T10:15:00Z"),
             Arguments.of("\"status\": \"done\"", "[PVP-E010] Observation (Observation/x).status: is \"done\", which is"
                     + " not a code of FHIR R4 (Unknown ObservationStatus code 'done'): send a code FHIR R4 allows here"),
             Arguments.of("\"valueInteger\": 1.5", "[PVP-E010] Observation (Observation/x).valueInteger: is the number"
