@@ -90,9 +90,8 @@ public final class FhirFace {
     public void register(JavalinConfig javalin) {
         javalin.jetty.modifyServletContextHandler(context -> {
             context.addServlet(new ServletHolder("fhir", restful), PATH + "/*");
-            ServletHolder definition = new ServletHolder("operation-definition", new OperationDefinitionServlet());
-            context.addServlet(definition, OperationDefinitionServlet.PATH);
-            context.addServlet(definition, OperationDefinitionServlet.ALL);
+            context.addServlet(new ServletHolder("operation-definition", new OperationDefinitionServlet()),
+                    OperationDefinitionServlet.ALL);
             context.addFilter(new FilterHolder(new FhirCors(cors)), PATH + "/*", EnumSet.of(DispatcherType.REQUEST));
             context.addFilter(new FilterHolder(new FhirRequestCheck()), PATH + "/*", EnumSet.of(DispatcherType.REQUEST));
         });

@@ -302,7 +302,7 @@ final class FhirJsonCheck {
     }
 
     /** A dateTime's or instant's text with a time and no zone after it (no Z, + or -): "2025-03-03T10:15:00". */
-    static boolean timeWithoutZone(String text) {
+    private static boolean timeWithoutZone(String text) {
         int time = text.indexOf('T');
         if (time < 0) {
             return false;

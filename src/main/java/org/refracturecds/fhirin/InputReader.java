@@ -171,6 +171,8 @@ public final class InputReader {
         return read(text(bytes));
     }
 
+    private static final int READ_AT_ONCE = 1 << 20;
+
     /**
      * A file's bytes, read a megabyte at a time into one array of its size. {@code Files.readAllBytes}
      * reads the whole file at once through a native buffer of its size, so a large file's bytes are
@@ -185,7 +187,11 @@ public final class InputReader {
             }
             byte[] bytes = new byte[(int) size];
             int read = 0;
-            for (int n; read < bytes.length && (n = in.read(bytes, read, Math.min(READ_AT_ONCE, bytes.length - read))) > 0; ) {
+            while (read < bytes.length) {
+                int n = in.read(bytes, read, Math.min(READ_AT_ONCE, bytes.length - read));
+                if (n < 0) {
+                    break;
+                }
                 read += n;
             }
             if (read < bytes.length) {
@@ -200,8 +206,6 @@ public final class InputReader {
             return all;
         }
     }
-
-    private static final int READ_AT_ONCE = 1 << 20;
 
     /** The text of a file or of standard input, whose bytes must be UTF-8. */
     public static String text(byte[] bytes) throws InputException {

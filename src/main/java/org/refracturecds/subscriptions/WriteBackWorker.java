@@ -219,9 +219,9 @@ public final class WriteBackWorker implements AutoCloseable {
         if (retriesSaidAt != null && now.isBefore(retriesSaidAt.plus(RETRIES_SAID_EVERY))) {
             return;
         }
-        LOG.warn("write-back: {} failed and will be tried again, with backoff, up to writeBack.maxAttempts ({}); the"
-                + " last [{}] {}; each is in the audit trail", retriesUnsaid == 1 ? "an attempt" : retriesUnsaid
-                + " attempts since the last such line", settings.maxAttempts(), failed.code, failed.getMessage());
+        LOG.warn("write-back: {} and will be tried again, with backoff, up to writeBack.maxAttempts ({}); the last"
+                + " [{}] {}; each is in the audit trail", retriesUnsaid == 1 ? "an attempt failed" : retriesUnsaid
+                + " attempts failed since the last such line", settings.maxAttempts(), failed.code, failed.getMessage());
         retriesUnsaid = 0;
         retriesSaidAt = now;
     }

@@ -125,10 +125,13 @@ class KnowledgeSessionsTest {
         }
         start.countDown();
         List<String> differ = new ArrayList<>();
-        for (Future<List<String>> each : differences) {
-            differ.addAll(each.get(5, TimeUnit.MINUTES));
+        try {
+            for (Future<List<String>> each : differences) {
+                differ.addAll(each.get(5, TimeUnit.MINUTES));
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        pool.shutdown();
 
         // then every patient is what a new session gives it, and no more sessions were made than threads ran
         assertEquals(List.of(), differ);

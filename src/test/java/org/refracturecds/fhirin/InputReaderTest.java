@@ -18,6 +18,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -401,6 +402,29 @@ class InputReaderTest {
         InputException refused = assertThrows(InputException.class, () -> READER.read(OBSERVATION.formatted(elements)));
 
         assertEquals(expected, refused.render());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2025", "2025-03", "2025-03-03", "2025-03-03T10:15:00Z", "2025-03-03T10:15:00-05:00",
+        "2025-03-03T10:15:00.123+01:00"})
+    void aDateTimeOfFhirR4_withOrWithoutATimeAndItsZone_isRead(String when) throws Exception {
+        Observation read = (Observation) READER.read(OBSERVATION.formatted("\"effectiveDateTime\": \"" + when + "\""))
+                .get(0).resource();
+
+        assertEquals(when, read.getEffectiveDateTimeType().getValueAsString());
+    }
+
+    @Test
+    void aFile_isReadWhole_emptyOrOfManyMegabytes(@TempDir Path dir) throws Exception {
+        Path empty = Files.createFile(dir.resolve("empty.ndjson"));
+        byte[] large = new byte[5 * (1 << 19) + 7]; // two and a half megabytes: read in three parts
+        new java.util.Random(3).nextBytes(large);
+        Path file = Files.write(dir.resolve("large.bin"), large);
+
+        assertEquals(0, InputReader.fileBytes(empty).length);
+        assertTrue(java.util.Arrays.equals(large, InputReader.fileBytes(file)));
+        InputException refused = assertThrows(InputException.class, () -> READER.read(InputReader.fileBytes(empty)));
+        assertTrue(refused.render().startsWith("[PVP-E001] the input: is empty"), refused.render());
     }
 
     @Test

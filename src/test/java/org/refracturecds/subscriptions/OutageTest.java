@@ -88,6 +88,9 @@ class OutageTest {
                 String ready = WriteBackFixture.get(service, "/health/ready").body();
                 assertTrue(ready.contains("write-back: 0 waiting, 1 given up in the last 24 h"), ready);
             }
+        } finally {
+            workerLog.detachAppender(log);
+            workerLog.setAdditive(true);
         }
         List<String> rows = WriteBackFixture.auditRows(dir, "write-back");
         assertEquals(3, rows.stream().filter(r -> r.contains("r4-rest-hook patient")).count(), rows::toString);
@@ -95,8 +98,6 @@ class OutageTest {
                 .findFirst().orElse(null), rows::toString);
         // and the log said the outage at its first failed attempt (the second, within a minute, only counted),
         // then the item given up; neither names the patient
-        workerLog.detachAppender(log);
-        workerLog.setAdditive(true);
         List<String> lines = log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         assertEquals(1, lines.stream().filter(l -> l.startsWith("write-back: an attempt failed and will be tried again")
                 && l.contains("up to writeBack.maxAttempts (3); the last [PVP-N201]")).count(), lines::toString);
