@@ -170,7 +170,7 @@ public final class StrictJson {
             }
             // JSON's white space (RFC 8259): space, tab, line feed, carriage return
             int first = start;
-            while (first < end && (text.charAt(first) == ' ' || text.charAt(first) == '\t' || text.charAt(first) == '\r')) {
+            while (first < end && " \t\r".indexOf(text.charAt(first)) >= 0) {
                 first++;
             }
             if (first < end) {

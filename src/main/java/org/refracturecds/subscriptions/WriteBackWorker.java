@@ -45,7 +45,7 @@ public final class WriteBackWorker implements AutoCloseable {
     private static final Duration LEASE = Duration.ofMinutes(2);
     private static final long IDLE_POLL_MILLIS = 1000;
     /** Failed attempts that will be tried again are logged at most this often, with how many there were. */
-    static final Duration RETRIES_SAID_EVERY = Duration.ofMinutes(1);
+    private static final Duration RETRIES_SAID_EVERY = Duration.ofMinutes(1);
     private static final Logger LOG = LoggerFactory.getLogger(WriteBackWorker.class);
 
     private final ServiceConfig.WriteBack settings;
@@ -209,8 +209,8 @@ public final class WriteBackWorker implements AutoCloseable {
     }
 
     /**
-     * An outage in the log when it starts, not only once items are given up (hours later with the
-     * default backoff): the first failed attempt that will be tried again, then at most one line
+     * An outage in the log when it starts, not only once items are given up (about 4 minutes later
+     * with the default backoff, longer with a larger maxAttempts): the first failed attempt that will be tried again, then at most one line
      * every {@link #RETRIES_SAID_EVERY} with how many failed since. The audit trail has each.
      */
     private synchronized void sayRetried(Failed failed) {
