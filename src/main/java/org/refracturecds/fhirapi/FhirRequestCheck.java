@@ -48,16 +48,20 @@ final class FhirRequestCheck implements Filter {
         try {
             check(request);
         } catch (HttpError refused) {
-            HttpServletResponse response = (HttpServletResponse) servletResponse;
-            response.setStatus(refused.status());
-            response.setContentType("application/fhir+json");
-            byte[] body = JSON.writeValueAsBytes(refused.toOperationOutcome(JSON));
-            response.setContentLength(body.length);
-            response.getOutputStream().write(body);
+            refuse((HttpServletResponse) servletResponse, refused);
             return;
         }
         String accept = accept(request);
         chain.doFilter(rdf(accept) ? new WithoutRdf(request, withoutRdf(accept)) : request, servletResponse);
+    }
+
+    /** Answers {@code error} as the face answers every error: an OperationOutcome with its PVP code. */
+    static void refuse(HttpServletResponse response, HttpError error) throws IOException {
+        byte[] body = JSON.writeValueAsBytes(error.toOperationOutcome(JSON));
+        response.setStatus(error.status());
+        response.setContentType("application/fhir+json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 
     /** Every Accept header of the request as one value, or null when there is none. */

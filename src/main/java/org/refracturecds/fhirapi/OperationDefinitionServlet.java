@@ -7,8 +7,6 @@ import java.util.Locale;
 
 import org.refracturecds.http.HttpError;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.IParser;
 import jakarta.servlet.ServletException;
@@ -30,7 +28,6 @@ final class OperationDefinitionServlet extends HttpServlet {
     static final String PATH = FhirFace.PATH + "/OperationDefinition/pvp-refracture-risk";
     static final String ALL = FhirFace.PATH + "/OperationDefinition/*";
     private static final String RESOURCE = "/fhir-profiles/OperationDefinition-pvp-refracture-risk.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final byte[] definition;
 
@@ -50,16 +47,14 @@ final class OperationDefinitionServlet extends HttpServlet {
             ServletException {
         String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         if (!path.equals(PATH)) {
-            HttpError error = new HttpError(404, "PVP-H404", "path", "nothing at " + HttpError.cut(path, 120)
-                    + ": the operation's definition is read at " + PATH);
-            write(response, error.status(), "application/fhir+json", JSON.writeValueAsBytes(error.toOperationOutcome(JSON)));
+            FhirRequestCheck.refuse(response, new HttpError(404, "PVP-H404", "path", "nothing at "
+                    + HttpError.cut(path, 120) + ": the operation's definition is read at " + PATH));
             return;
         }
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
-            HttpError error = new HttpError(405, "PVP-H405", "method", HttpError.cut(request.getMethod(), 20)
-                    + " is not served on " + PATH + ": GET only");
             response.setHeader("Allow", "GET, HEAD");
-            write(response, error.status(), "application/fhir+json", JSON.writeValueAsBytes(error.toOperationOutcome(JSON)));
+            FhirRequestCheck.refuse(response, new HttpError(405, "PVP-H405", "method", HttpError.cut(request.getMethod(), 20)
+                    + " is not served on " + PATH + ": GET only"));
             return;
         }
         super.service(request, response);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import org.refracturecds.fhirin.References;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,6 @@ final class SmartAuthorization {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(SmartAuthorization.class);
-    private static final String FHIR_ID = "[A-Za-z0-9\\-.]{1,64}";
 
     private final ClientID client;
     private final Scope scope;
@@ -158,7 +158,7 @@ final class SmartAuthorization {
                     + " response nor a patient claim in the access token)", "Launch the app from a patient's chart;"
                     + " if you did, IT checks that the app is given the launch context (scope launch).");
         }
-        if (!patient.matches(FHIR_ID)) {
+        if (!References.isFhirId(patient)) {
             throw new Refused(422, "PVP-H717", "the EHR gave a patient that is not a FHIR id", "IT checks the launch"
                     + " context the EHR's authorization server gives.");
         }
