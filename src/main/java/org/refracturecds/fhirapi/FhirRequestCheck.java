@@ -21,6 +21,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 
 /**
  * What HAPI's server would fail on with a 500, refused first as the face refuses any bad request
@@ -33,6 +34,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * <li>an answer asked for in RDF (Turtle) only: the face writes JSON and XML. Where the Accept
  * header also takes those, the Turtle in it is set aside.</li>
  * </ul>
+ * And one thing of HAPI's answers mended: an error is written after HAPI resets the response and adds
+ * back the headers it had, Jetty's {@code Date} among them, which the reset kept: the answer had two.
  */
 final class FhirRequestCheck implements Filter {
 
@@ -52,7 +55,8 @@ final class FhirRequestCheck implements Filter {
             return;
         }
         String accept = accept(request);
-        chain.doFilter(rdf(accept) ? new WithoutRdf(request, withoutRdf(accept)) : request, servletResponse);
+        chain.doFilter(rdf(accept) ? new WithoutRdf(request, withoutRdf(accept)) : request,
+                new OneDate((HttpServletResponse) servletResponse));
     }
 
     /** Answers {@code error} as the face answers every error: an OperationOutcome with its PVP code. */
@@ -120,6 +124,23 @@ final class FhirRequestCheck implements Filter {
     }
 
     /** The request with another Accept header. */
+    /** A response whose {@code Date} header, added again, replaces the one it has. */
+    private static final class OneDate extends HttpServletResponseWrapper {
+
+        OneDate(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            if ("date".equalsIgnoreCase(name)) {
+                super.setHeader(name, value);
+            } else {
+                super.addHeader(name, value);
+            }
+        }
+    }
+
     private static final class WithoutRdf extends HttpServletRequestWrapper {
 
         private final String accept;

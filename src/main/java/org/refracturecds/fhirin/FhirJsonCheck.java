@@ -301,20 +301,17 @@ final class FhirJsonCheck {
         }
     }
 
-    /** A dateTime's or instant's text with a time and no zone after it (no Z, + or -): "2025-03-03T10:15:00". */
+    /**
+     * A dateTime's or instant's text with a time and no zone after it, "2025-03-03T10:15:00", and
+     * otherwise well formed: a text wrong in another way ("2025-13-03T10:15:00") is left to HAPI's
+     * reading, which names what is wrong in it.
+     */
     private static boolean timeWithoutZone(String text) {
-        int time = text.indexOf('T');
-        if (time < 0) {
-            return false;
-        }
-        for (int i = time + 1; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 'Z' || c == '+' || c == '-') {
-                return false;
-            }
-        }
-        return true;
+        return text.indexOf('T') >= 0 && LOCAL_DATE_TIME.matcher(text).matches();
     }
+
+    private static final Pattern LOCAL_DATE_TIME = Pattern.compile(
+            "\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:([0-5]\\d|60)(\\.\\d+)?)?");
 
     /** The value as HAPI reads it. */
     private static void checkValue(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child, String text,

@@ -349,6 +349,14 @@ class InputReaderTest {
             Arguments.of("\"effectivePeriod\": {\"start\": \"2025-03-03T10:15:00.5\"}", "[PVP-E010] Observation"
                     + " (Observation/x).effectivePeriod.start: is \"2025-03-03T10:15:00.5\"" + NO_ZONE + "a dateTime such"
                     + " as 2025-03-03 or 2025-03-03T10:15:00+01:00"),
+            // wrong in another way than its zone: HAPI's reading says what; without seconds, the zone is still missing
+            Arguments.of("\"effectiveDateTime\": \"2025-13-03T10:15:00\"", "[PVP-E010] Observation (Observation/x)"
+                    + ".effectiveDateTime: is \"2025-13-03T10:15:00\", which is not a dateTime of FHIR R4 (Invalid"
+                    + " date/time format: \"2025-13-03T10:15:00\"): send a dateTime such as 2025-03-03 or"
+                    + " 2025-03-03T10:15:00+01:00"),
+            Arguments.of("\"effectiveDateTime\": \"2025-03-03T10:15\"", "[PVP-E010] Observation (Observation/x)"
+                    + ".effectiveDateTime: is \"2025-03-03T10:15\"" + NO_ZONE + "a dateTime such as 2025-03-03 or"
+                    + " 2025-03-03T10:15:00+01:00"),
             Arguments.of("\"issued\": \"2025-03-03T10:15:00\"", "[PVP-E010] Observation (Observation/x).issued: is"
                     + " \"2025-03-03T10:15:00\"" + NO_ZONE + "an instant such as 2025-03-03T10:15:00Z"),
             Arguments.of("\"status\": \"done\"", "[PVP-E010] Observation (Observation/x).status: is \"done\", which is"
