@@ -2,9 +2,11 @@
 # The service beside its "JSON floor" (issue 17): the bundled order-sign call posted by wrk on
 # CONNECTIONS connections to `serve` and to bench's JsonFloor (the same Javalin and Jetty, parsing
 # the call with Jackson and answering the service's own answer from a JsonNode), alternately, RUNS
-# times SECONDS each, after a 10 s warm-up of each; prints each run and the ratios of the medians:
-# throughput (service / floor), p99 (service / floor), server CPU per request.
-# Usage: bench/floor.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS as in serve-load.sh (both JVMs).
+# times SECONDS each, after a warm-up of each (WARM_UP seconds, default 10); prints each run and the
+# ratios of the medians: throughput (service / floor), p99 (service / floor), server CPU per request.
+# The service's JIT is still compiling minutes into a load (docs/PERFORMANCE.md, "How long the service
+# takes to warm"): WARM_UP=120 measures it warm, as the floor is after a few seconds.
+# Usage: [WARM_UP=S] bench/floor.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS as in serve-load.sh (both JVMs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-32}; seconds=${2:-20}; runs=${3:-3}; service_port=18082; floor_port=18083
@@ -38,8 +40,8 @@ measure() {
     / 99%/ {p = $2; if (p ~ /us$/) p = p / 1000; else if (p ~ /ms$/) p = p + 0; else if (p ~ /s$/) p = p * 1000}
     END {printf "%.0f %.1f %.0f\n", rps, p, t / hz * 1e6 / r}'
 }
-measure "$service" "$service_port" 10s >/dev/null
-measure "$floor" "$floor_port" 10s >/dev/null
+measure "$service" "$service_port" "${WARM_UP:-10}s" >/dev/null
+measure "$floor" "$floor_port" "${WARM_UP:-10}s" >/dev/null
 : > "$data/service"; : > "$data/floor"
 for run in $(seq "$runs"); do
   measure "$service" "$service_port" "${seconds}s" | tee -a "$data/service" | sed "s/^/run $run service: /"
