@@ -288,6 +288,14 @@ final class FhirJsonCheck {
                             : "a string, in quotes";
                     throw wrongType(at, value, article(type.getName()), "a string", "send " + hint);
                 }
+                if (type.getName().equals("date") && value.asText().indexOf('T') >= 0) {
+                    throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", but a date"
+                            + " of FHIR R4 has no time: send " + example("date"));
+                }
+                if (type.getName().equals("id") && !References.isFhirId(value.asText())) {
+                    throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", which is"
+                            + " not an id of FHIR R4 (1 to 64 letters, digits, '-' and '.'): send such an id");
+                }
                 if ((type.getName().equals("dateTime") || type.getName().equals("instant")) && timeWithoutZone(value.asText())) {
                     throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", a time"
                             + " without a time zone, which FHIR R4 requires with a time (HAPI would read it in this"

@@ -78,6 +78,8 @@ public final class ObservationMapper {
     static final List<String> NPEC_CODES = List.of("none", "upper", "lower", "upper-and-lower");
     /** How far in the future an effective date may be (clocks and time zones differ) before it is an error. */
     private static final Duration FUTURE = Duration.ofDays(1);
+    /** An age in years no living person has (the oldest on record lived to 122): a birthDate past it is a mistake. */
+    private static final int OLDEST = 125;
     private static final String NO_FINDING = "has no finding of a vertebra (IVC, endplate disruption, NPEC, RR,"
             + " compression ratios...): nothing to assess";
 
@@ -353,7 +355,7 @@ public final class ObservationMapper {
             if (entry.resource() instanceof DiagnosticReport report) {
                 String label = reference(report, entry.where());
                 Holder holder = new Holder(label, report.getSubject(), report.getEffective(),
-                        excludedBy(label, report.hasStatus() ? report.getStatus().toCode() : "unknown", null));
+                        excludedBy(label, report, report.hasStatus() ? report.getStatus().toCode() : "unknown", null));
                 report.getResult().forEach(result -> hold(report, holder, result, entry, shapes));
             }
         }
@@ -385,14 +387,25 @@ public final class ObservationMapper {
 
     private static final List<String> TAKES_ITS_RESULTS = List.of("entered-in-error", "cancelled");
 
-    /** Why a report's or panel's results are left out ("DiagnosticReport/r1 is entered-in-error"), or null. */
-    private static String excludedBy(String label, String status, String inherited) {
-        return inherited != null ? inherited : TAKES_ITS_RESULTS.contains(status) ? label + " is " + status : null;
+    /**
+     * Why a report's or panel's results are left out ("DiagnosticReport/r1 is entered-in-error"), or
+     * null. A modifier extension this module does not know may change what the report says of them.
+     */
+    private static String excludedBy(String label, DomainResource holder, String status, String inherited) {
+        if (inherited != null) {
+            return inherited;
+        }
+        if (holder.hasModifierExtension()) {
+            return label + " has modifierExtension " + String.join(", ", holder.getModifierExtension().stream()
+                    .map(e -> String.valueOf(e.getUrl())).toList()) + ", which this module does not know (PVP-E119: it"
+                    + " can change what is said of the results)";
+        }
+        return TAKES_ITS_RESULTS.contains(status) ? label + " is " + status : null;
     }
 
     private static Holder panelHolder(Observation panel, String label, Holder heldBy) {
         Observation own = inherit(panel, heldBy);
-        return new Holder(label, own.getSubject(), own.getEffective(), excludedBy(label,
+        return new Holder(label, own.getSubject(), own.getEffective(), excludedBy(label, own,
                 own.hasStatus() ? own.getStatus().toCode() : "unknown", heldBy == null ? null : heldBy.excludedBy()));
     }
 
@@ -503,6 +516,9 @@ public final class ObservationMapper {
                 .setValue(component.getValue()).setDataAbsentReason(component.getDataAbsentReason());
         observation.setIssuedElement(parent.getIssuedElement());
         observation.setIdElement(parent.getIdElement());
+        // The Observation's modifier extensions are its components' too.
+        parent.getModifierExtension().forEach(observation::addModifierExtension);
+        component.getModifierExtension().forEach(observation::addModifierExtension);
         return observation;
     }
 
@@ -519,6 +535,7 @@ public final class ObservationMapper {
             return;
         }
         try {
+            oneType(observation.getCode(), label + " code");
             reading(observation, type, label, patient.notices).ifPresent(patient.readings::add);
         } catch (InputException e) {
             leaveOut(patient, type, knownLevel(observation), label, e);
@@ -540,6 +557,12 @@ public final class ObservationMapper {
             throw new InputException("PVP-E102", label + " status", "is missing: FHIR requires it (final, amended,"
                     + " corrected or preliminary)");
         }
+        if (observation.hasModifierExtension()) {
+            throw new InputException("PVP-E119", label + " modifierExtension", "is " + String.join(", ",
+                    observation.getModifierExtension().stream().map(e -> String.valueOf(e.getUrl())).toList())
+                    + ", which this module does not know: a modifier extension can change what the finding means"
+                    + " (even reverse it), so FHIR R4 does not let a reader that does not know it use the finding");
+        }
         ObservationStatus status = observation.getStatus();
         switch (status) {
             case FINAL, AMENDED, CORRECTED, PRELIMINARY -> { }
@@ -555,6 +578,11 @@ public final class ObservationMapper {
                 return Optional.empty();
             }
             throw new InputException("PVP-E103", label + " value[x]", "is missing: " + expected(finding));
+        }
+        if (observation.hasDataAbsentReason()) {
+            throw new InputException("PVP-E103", label + " dataAbsentReason", "is " + codes(observation.getDataAbsentReason())
+                    + " beside a value, which FHIR R4 does not allow (obs-6): which one holds cannot be told; send the"
+                    + " value alone, or the reason alone");
         }
         VertebralLevel level = level(observation, finding, label);
         String value = null;
@@ -605,13 +633,15 @@ public final class ObservationMapper {
             return bool.booleanValue() ? "present" : "absent";
         }
         if (value instanceof CodeableConcept concept) {
-            for (Coding coding : concept.getCoding()) {
-                if (Codes.SNOMED.equals(coding.getSystem()) && PRESENT.equals(coding.getCode())) {
-                    return "present";
-                }
-                if (Codes.SNOMED.equals(coding.getSystem()) && ABSENT.equals(coding.getCode())) {
-                    return "absent";
-                }
+            List<String> said = concept.getCoding().stream().filter(c -> Codes.SNOMED.equals(c.getSystem()))
+                    .map(c -> PRESENT.equals(c.getCode()) ? "present" : ABSENT.equals(c.getCode()) ? "absent" : null)
+                    .filter(Objects::nonNull).distinct().toList();
+            if (said.size() > 1) {
+                throw contradicting(label + " valueCodeableConcept", concept, "present (" + PRESENT + ") and absent ("
+                        + ABSENT + ")");
+            }
+            if (!said.isEmpty()) {
+                return said.get(0);
             }
             throw new InputException("PVP-E103", label + " valueCodeableConcept", "code " + codes(concept)
                     + " is not understood: " + expected(type));
@@ -624,11 +654,35 @@ public final class ObservationMapper {
             throw new InputException("PVP-E103", label + " value[x]", "is a " + value.fhirType() + ": "
                     + expected(FindingType.NPEC_PATTERN));
         }
-        return concept.getCoding().stream()
+        List<String> patterns = concept.getCoding().stream()
                 .filter(c -> Codes.NPEC_PATTERN.equals(c.getSystem()) && c.hasCode() && NPEC_CODES.contains(c.getCode()))
-                .map(Coding::getCode).findFirst()
-                .orElseThrow(() -> new InputException("PVP-E105", label + " valueCodeableConcept", "code "
-                        + codes(concept) + " is not an NPEC pattern: " + expected(FindingType.NPEC_PATTERN)));
+                .map(Coding::getCode).distinct().toList();
+        if (patterns.size() > 1) {
+            throw contradicting(label + " valueCodeableConcept", concept, "the patterns " + String.join(" and ", patterns));
+        }
+        if (patterns.isEmpty()) {
+            throw new InputException("PVP-E105", label + " valueCodeableConcept", "code " + codes(concept)
+                    + " is not an NPEC pattern: " + expected(FindingType.NPEC_PATTERN));
+        }
+        return patterns.get(0);
+    }
+
+    /** The code of a finding names one finding the module reads, or the Observation cannot be used. */
+    private static void oneType(CodeableConcept code, String where) throws InputException {
+        List<String> types = code.getCoding().stream().map(c -> FindingType.of(c.getSystem(), c.getCode()))
+                .flatMap(Optional::stream).map(FindingType::ruleCode).distinct().toList();
+        if (types.size() > 1) {
+            throw contradicting(where, code, "the findings " + String.join(" and ", types));
+        }
+    }
+
+    /**
+     * Codings of one concept are the same meaning in several code systems (FHIR R4): codings that
+     * mean different things leave no telling which was meant.
+     */
+    private static InputException contradicting(String where, CodeableConcept concept, String meanings) {
+        return new InputException("PVP-E118", where, "codes " + codes(concept) + " say " + meanings + " at once: the"
+                + " codings of one concept must mean the same; correct the finding so that it says one");
     }
 
     private double quantity(Type value, FindingType type, String label) throws InputException {
@@ -641,6 +695,11 @@ public final class ObservationMapper {
         if (quantity.hasComparator()) {
             throw new InputException("PVP-E103", label + " valueQuantity.comparator", "is "
                     + quantity.getComparator().toCode() + ": send the measured value itself");
+        }
+        if (quantity.hasCode() && !quantity.hasSystem()) {
+            throw new InputException("PVP-E104", label + " valueQuantity.system", "is missing beside code '"
+                    + quantity.getCode() + "', which FHIR R4 does not allow (qty-3): a code means nothing without its"
+                    + " system, and a unit is never guessed; send system " + Codes.UCUM);
         }
         if (quantity.hasSystem() && !Codes.UCUM.equals(quantity.getSystem())) {
             throw new InputException("PVP-E104", label + " valueQuantity.system", "is " + quantity.getSystem()
@@ -682,6 +741,11 @@ public final class ObservationMapper {
             return null;
         }
         CodeableConcept site = observation.getBodySite();
+        List<String> coded = site.getCoding().stream().map(c -> vocabulary.level(c.getSystem(), c.getCode()))
+                .flatMap(Optional::stream).distinct().toList();
+        if (coded.size() > 1) {
+            throw contradicting(label + " bodySite", site, "the vertebrae " + String.join(" and ", coded));
+        }
         Optional<String> level = levelOf(vocabulary, site);
         if (level.isEmpty() && !type.vertebral) {
             return null;
@@ -755,6 +819,12 @@ public final class ObservationMapper {
             return new PatientDetails(null, null, read.conditions);
         }
         int age = Period.between(born, today).getYears();
+        if (age > OLDEST) {
+            read.notices.add(Notice.warning("PVP-W104", "Patient/" + person.getIdElement().getIdPart() + " birthDate",
+                    "is " + birth.getValueAsString() + ", an age of " + age + " years, which no living person has: the"
+                    + " age is not used"));
+            return new PatientDetails(null, null, read.conditions);
+        }
         return new PatientDetails(age, "Patient/" + person.getIdElement().getIdPart() + " (birthDate "
                 + person.getBirthDateElement().getValueAsString() + ")", read.conditions);
     }
@@ -827,8 +897,9 @@ public final class ObservationMapper {
     private static Optional<Reading> latest(List<Reading> same, PatientInput read) {
         Comparator<Reading> byTime = Comparator.comparing(Reading::effective, Comparator.nullsFirst(Comparator.naturalOrder()));
         Reading chosen = same.stream().max(byTime).orElseThrow();
-        List<Reading> tied = same.stream().filter(r -> Objects.equals(r.effective(), chosen.effective())
-                && !r.display().equals(chosen.display())).toList();
+        // One that disagrees and has no date may be the later: which is cannot be told, as with the same time.
+        List<Reading> tied = same.stream().filter(r -> r != chosen && (Objects.equals(r.effective(), chosen.effective())
+                || r.effective() == null) && !r.display().equals(chosen.display())).toList();
         if (!tied.isEmpty()) {
             List<Reading> all = new ArrayList<>(List.of(chosen));
             all.addAll(tied);
@@ -837,8 +908,10 @@ public final class ObservationMapper {
                         .toList();
                 leaveOut(read, reading.type(), reading.level() == null ? null : reading.level().name(), reading.label(),
                         new InputException("PVP-E107", reading.label(),
-                        "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise with"
-                        + " the same effective time: neither is used; correct one or enter it in error"));
+                        "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise"
+                        + (all.stream().anyMatch(r -> r.effective() == null) ? ", and which is the later cannot be told"
+                        + " (one has no effective date or issued)" : " with the same effective time")
+                        + ": neither is used; correct one or enter it in error"));
             }
             return Optional.empty();
         }

@@ -373,6 +373,131 @@ class RealWorldInputTest {
         assertTrue(run.out().contains("[PVP-A104]"), run.out());
     }
 
+    // ------------------------------------------------------------------ what cannot be told
+
+    @Test
+    void codingsThatContradictEachOther_leaveTheFindingOut_whateverTheirOrder() throws IOException {
+        for (boolean noneFirst : new boolean[] {true, false}) {
+            ObjectNode bundle = example();
+            ArrayNode npec = (ArrayNode) resource(bundle, "cleft-npec").path("valueCodeableConcept").path("coding");
+            ObjectNode none = JSON.createObjectNode().put("system", "https://fhir.refracture-cds.org/CodeSystem/npec-pattern")
+                    .put("code", "none");
+            npec.insert(noneFirst ? 0 : 1, none);
+            ObjectNode ivc = resource(bundle, "cleft-ivc");
+            ivc.remove("valueBoolean");
+            ArrayNode presence = ivc.putObject("valueCodeableConcept").putArray("coding");
+            presence.addObject().put("system", "http://snomed.info/sct").put("code", noneFirst ? "2667000" : "52101004");
+            presence.addObject().put("system", "http://snomed.info/sct").put("code", noneFirst ? "52101004" : "2667000");
+
+            CliRun run = explain(bundle);
+
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.out().contains("[PVP-W110] Observation/cleft-npec: cement-endplate contact (NPEC) not used: [PVP-E118]"
+                    + " valueCodeableConcept: codes "), run.out());
+            assertTrue(run.out().contains("say the patterns " + (noneFirst ? "none and upper-and-lower" : "upper-and-lower and none")
+                    + " at once: the codings of one concept must mean the same"), run.out());
+            assertTrue(run.out().contains("[PVP-W110] Observation/cleft-ivc: intravertebral cleft (IVC) not used: [PVP-E118]"
+                    + " valueCodeableConcept: codes http://snomed.info/sct|"), run.out());
+            assertTrue(run.out().contains("[PVP-W301] T11: intravertebral cleft was not reported"), run.out());
+        }
+    }
+
+    @Test
+    void aBodySiteNamingTwoVertebrae_orACodeNamingTwoFindings_leavesTheFindingOut() throws IOException {
+        ObjectNode bundle = example();
+        ((ArrayNode) resource(bundle, "cleft-ivc").path("bodySite").path("coding")).addObject()
+                .put("system", "http://snomed.info/sct").put("code", "280849005");
+        ((ArrayNode) resource(bundle, "cleft-epd").path("code").path("coding")).addObject()
+                .put("system", "https://fhir.refracture-cds.org/CodeSystem/pvp-findings").put("code", "intravertebral-cleft");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-ivc: intravertebral cleft (IVC) not used: [PVP-E118]"
+                + " bodySite: codes http://snomed.info/sct|52120002, http://snomed.info/sct|280849005 say the vertebrae"
+                + " T11 and T12 at once"), run.out());
+        assertTrue(run.out().contains("Observation/cleft-epd: endplate cortical disruption (EPD) not used: [PVP-E118] code:"
+                + " codes "), run.out());
+    }
+
+    @Test
+    void aModifierExtensionThisModuleDoesNotKnow_leavesTheFindingOut() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-ivc").putArray("modifierExtension").addObject()
+                .put("url", "http://example.org/refuted").put("valueBoolean", true);
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-ivc: intravertebral cleft (IVC) not used: [PVP-E119]"
+                + " modifierExtension: is http://example.org/refuted, which this module does not know: a modifier"
+                + " extension can change what the finding means"), run.out());
+        assertTrue(run.out().contains("[PVP-W301] T11: intravertebral cleft was not reported"), run.out());
+    }
+
+    @Test
+    void aValueBesideADataAbsentReason_orACodeWithoutItsSystem_isLeftOut() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft-ivc").putObject("dataAbsentReason").putArray("coding").addObject()
+                .put("system", "http://terminology.hl7.org/CodeSystem/data-absent-reason").put("code", "unknown");
+        ((ObjectNode) resource(bundle, "cleft-rr").path("valueQuantity")).remove("system");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-ivc: intravertebral cleft (IVC) not used: [PVP-E103]"
+                + " dataAbsentReason: is http://terminology.hl7.org/CodeSystem/data-absent-reason|unknown beside a value,"
+                + " which FHIR R4 does not allow (obs-6)"), run.out());
+        assertTrue(run.out().contains("[PVP-W110] Observation/cleft-rr: reduction rate (RR) not used: [PVP-E104]"
+                + " valueQuantity.system: is missing beside code '%', which FHIR R4 does not allow (qty-3)"), run.out());
+    }
+
+    @Test
+    void twoFindingsThatDisagree_oneWithoutADate_neitherIsUsed() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode undated = resource(bundle, "cleft-ivc").deepCopy().put("id", "cleft-ivc-undated").put("valueBoolean", false);
+        undated.remove("effectiveDateTime");
+        ((ArrayNode) bundle.path("entry")).addObject().put("fullUrl", "http://ehr.example.org/fhir/Observation/cleft-ivc-undated")
+                .set("resource", undated);
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertFalse(run.out().contains("PVP-W101"), "neither is the earlier: " + run.out());
+        assertTrue(run.out().contains("Observation/cleft-ivc: intravertebral cleft (IVC) not used: [PVP-E107] says present"
+                + " but Observation/cleft-ivc-undated (absent) says otherwise, and which is the later cannot be told"), run.out());
+        assertTrue(run.out().contains("[PVP-W301] T11: intravertebral cleft was not reported"), run.out());
+    }
+
+    @Test
+    void aBirthDateNoLivingPersonHas_isNotUsedForTheAge() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft").put("birthDate", "1800-01-01");
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W104] Patient/cleft birthDate: is 1800-01-01, an age of "), run.out());
+        assertTrue(run.out().contains("years, which no living person has: the age is not used"), run.out());
+        assertTrue(run.out().contains("[PVP-A107] patient: The patient's age was not known"), run.out());
+    }
+
+    @Test
+    void aTimeInADate_orAnIdFhirDoesNotAllow_isRefused() throws IOException {
+        ObjectNode bundle = example();
+        resource(bundle, "cleft").put("birthDate", "1944-05-02T10:00:00");
+        CliRun run = explain(bundle);
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("(Patient/cleft).birthDate: is \"1944-05-02T10:00:00\", but a date of FHIR R4 has"
+                + " no time: send a date such as 2025-03-03"), run.err());
+
+        ObjectNode badId = example();
+        resource(badId, "cleft-ka").put("id", "bad id!");
+        run = explain(badId);
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains(".id: is \"bad id!\", which is not an id of FHIR R4"), run.err());
+    }
+
     // ------------------------------------------------------------------ applicability
 
     @Test
