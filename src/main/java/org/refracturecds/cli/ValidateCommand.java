@@ -2,8 +2,6 @@ package org.refracturecds.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,11 +9,11 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Bundle;
+import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.validation.ProfileValidator;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -27,7 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 + " (fhir-profiles/): an Observation against the profile of its code, a RiskAssessment against"
                 + " the module's RiskAssessment profile, anything else against base R4. Prints each error and"
                 + " warning with its location.",
-                "Exit 0 with no error, 1 with errors, 2 when the file cannot be read."})
+                "The file is first read as `assess` reads it (UTF-8, each key once, FHIR R4 JSON element by element);"
+                + " what that refuses is printed as `assess` prints it.",
+                "Exit 0 with no error, 1 with errors, 2 when the file cannot be read or is refused so."})
 final class ValidateCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "A FHIR resource or Bundle in JSON.")
@@ -40,34 +40,34 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // Read as `assess` reads it: what it refuses (a key twice, "true" for true, an element R4 does not have)
+        // HAPI's lenient parse would set right or drop before the validator saw it.
         String text;
-        IBaseResource resource;
+        List<InputReader.Entry> entries;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-            resource = FhirContext.forR4Cached().newJsonParser().parseResource(text);
+            text = InputReader.text(InputReader.fileBytes(file));
+            entries = new InputReader(FhirContext.forR4Cached()).read(text);
         } catch (IOException e) {
             err.println("error [PVP-E000] " + file + ": cannot be read: " + Cli.reason(e));
             return Cli.BAD_INPUT;
-        } catch (DataFormatException e) {
-            err.println("error [PVP-E001] " + file + ": is not FHIR R4 JSON: " + e.getMessage());
+        } catch (InputException e) {
+            err.println("error " + e.render());
             return Cli.BAD_INPUT;
         }
         ProfileValidator validator = ProfileValidator.shared();
         List<ProfileValidator.Issue> issues = new ArrayList<>();
-        if (resource instanceof Bundle bundle) {
-            for (int i = 0; i < bundle.getEntry().size(); i++) {
-                IBaseResource entry = bundle.getEntry().get(i).getResource();
-                if (entry != null) {
-                    String where = "Bundle.entry[" + i + "].resource";
-                    out.println(where + " " + describe(entry));
-                    issues.addAll(print(validator.validate(entry).stream().map(issue -> new ProfileValidator.Issue(
-                            issue.severity(), issue.under(where), null, null,
-                            issue.message())).toList(), out));
-                }
-            }
-        } else {
+        if (entries.size() == 1 && InputReader.oneDocument(entries) && !entries.get(0).where().contains(".entry[")) {
+            // One resource: the validator reads its text, and names lines and columns.
+            IBaseResource resource = entries.get(0).resource();
             out.println(file + " " + describe(resource));
             issues.addAll(print(validator.validate(text, ProfileValidator.profileOf(resource)), out));
+        } else {
+            for (InputReader.Entry entry : entries) {
+                String where = entry.where() + (entry.where().contains(".entry[") ? ".resource" : "");
+                out.println(where + " " + describe(entry.resource()));
+                issues.addAll(print(validator.validate(entry.resource()).stream().map(issue -> new ProfileValidator.Issue(
+                        issue.severity(), issue.under(where), null, null, issue.message())).toList(), out));
+            }
         }
         long errors = issues.stream().filter(ProfileValidator.Issue::isError).count();
         out.println(errors + " error" + (errors == 1 ? "" : "s") + ", " + (issues.size() - errors) + " warning"

@@ -1,6 +1,8 @@
 package org.refracturecds.fhirin;
 
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -189,10 +191,30 @@ final class FhirJsonCheck {
                     throw new InputException("PVP-E010", at.toString(), "is " + found(value) + ", but " + name + " repeats, so"
                             + " FHIR R4 JSON has it as an array: send it inside [ ]");
                 }
+                // A Bundle's entries are refused together, the first in full and the others after it, so
+                // that all can be mended at once, as the lines of NDJSON are.
+                boolean entries = isResource && name.equals("entry") && typeName.equals("Bundle");
+                InputException first = null;
+                List<String> others = new ArrayList<>();
                 for (int i = 0; i < value.size(); i++) {
-                    if (!value.get(i).isNull()) {
-                        element(type, child, value.get(i), at.item(i), name, typeName);
+                    if (value.get(i).isNull()) {
+                        continue;
                     }
+                    try {
+                        element(type, child, value.get(i), at.item(i), name, typeName);
+                    } catch (InputException refused) {
+                        if (!entries) {
+                            throw refused;
+                        }
+                        if (first == null) {
+                            first = refused;
+                        } else {
+                            others.add(refused.where() + " [" + refused.code() + "]");
+                        }
+                    }
+                }
+                if (first != null) {
+                    throw first.naming("more refused", others);
                 }
             }
         }

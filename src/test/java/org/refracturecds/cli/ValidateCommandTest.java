@@ -39,10 +39,29 @@ class ValidateCommandTest {
     }
 
     @Test
+    void whatAssessRefuses_isRefusedAlike_everyEntryNamed(@TempDir Path dir) throws IOException {
+        String example = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        Path file = dir.resolve("bundle.json");
+        Files.writeString(file, example.replace("\"valueBoolean\": true", "\"valueBoolean\": \"true\"")
+                .replace("\"valueBoolean\": false,\n        \"bodySite\"", "\"valueBoolean\": false,\n        \"bodysite\""));
+        CliRun run = CliRun.of("validate", file.toString());
+        assertEquals(2, run.exit(), run.out());
+        assertTrue(run.err().startsWith("error [PVP-E010] Bundle.entry[1].resource (Observation/cleft-ivc).valueBoolean: is the"
+                + " string \"true\""), run.err());
+        assertTrue(run.err().contains("(1 more refused: Bundle.entry[2].resource (Observation/cleft-epd).bodysite [PVP-E012])"),
+                run.err());
+
+        Files.writeString(file, example.replace("\"valueBoolean\": true", "\"valueBoolean\": true, \"valueBoolean\": false"));
+        run = CliRun.of("validate", file.toString());
+        assertEquals(2, run.exit(), run.out());
+        assertTrue(run.err().startsWith("error [PVP-E007]"), run.err());
+    }
+
+    @Test
     void notFhir_exits2() {
         CliRun run = CliRun.of("validate", EXAMPLES + "manifest.json");
         assertEquals(2, run.exit());
-        assertTrue(run.err().contains("[PVP-E001]"), run.err());
+        assertTrue(run.err().contains("error [PVP-E002] the input: is not a FHIR resource"), run.err());
     }
 
     @Test
