@@ -49,6 +49,7 @@ public final class CdsEndpoints {
     private final JwtVerifier jwt;
     /** Requests worked on at once; the others wait in arrival order (setting concurrentRequests). */
     private final Semaphore turns;
+    private final Clock clock;
     private final CdsHooks hooks;
     private final CardWriter cards;
     private final MeterRegistry registry;
@@ -66,6 +67,7 @@ public final class CdsEndpoints {
         this.feedback = feedback;
         this.jwt = jwt;
         this.turns = turns;
+        this.clock = clock;
         this.cards = new CardWriter(json, new RiskAssessmentWriter(clock), pages, Duration.ofMinutes(config.view().linkMinutes()));
         this.hooks = new CdsHooks(config, json, assessor, fetcher, cards, turns,
                 new InputValidation(InputValidation.mode(config.validation())), clock);
@@ -145,7 +147,7 @@ public final class CdsEndpoints {
         authenticate(ctx);
         CdsService service = service(ctx);
         requireJson(ctx);
-        List<Feedback> items = FeedbackRequest.parse(body(ctx.bodyAsBytes()));
+        List<Feedback> items = FeedbackRequest.parse(body(ctx.bodyAsBytes()), clock.instant());
         feedback.store(service.id, items, AuditedCalls.feedbackStored(ctx));
         for (Feedback item : items) {
             Counter.builder("pvp.feedback.items").description("Feedback items stored durably, by outcome")

@@ -1,5 +1,7 @@
 package org.refracturecds.cdshooks;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -16,24 +18,32 @@ final class FeedbackRequest {
     private static final Pattern UUID = Pattern.compile(HookRequest.UUID_TEXT);
     private static final int MAX_ITEMS = 100;
     private static final int MAX_COMMENT = 2000;
+    /** How far ahead of this service's clock an EHR's may be. */
+    private static final Duration CLOCKS_DIFFER = Duration.ofDays(1);
+    /** The year CDS Hooks 1.0 was published (https://cds-hooks.hl7.org/1.0/): no card is older. */
+    private static final int FIRST_CARDS = 2019;
 
     private FeedbackRequest() {
     }
 
-    /** Reads {@code {"feedback": [...]}} as the spec shapes it; 400 with the JSON path on anything else. */
-    static List<Feedback> parse(JsonNode body) {
+    /**
+     * Reads {@code {"feedback": [...]}} as the spec shapes it; 400 with the JSON path on anything else.
+     *
+     * @param now when the feedback arrived: an outcome cannot be later, give or take the clocks' difference
+     */
+    static List<Feedback> parse(JsonNode body, Instant now) {
         JsonNode items = body == null ? null : body.get("feedback");
         if (items == null || !items.isArray() || items.isEmpty() || items.size() > MAX_ITEMS) {
             throw HookRequest.bad("PVP-H601", "feedback", "must be an array of 1 to " + MAX_ITEMS + " feedback items");
         }
         List<Feedback> feedback = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
-            feedback.add(item(items.get(i), "feedback[" + i + "]."));
+            feedback.add(item(items.get(i), "feedback[" + i + "].", now));
         }
         return feedback;
     }
 
-    private static Feedback item(JsonNode item, String at) {
+    private static Feedback item(JsonNode item, String at, Instant now) {
         String card = uuid(item.get("card"), at + "card");
         String outcome = item.path("outcome").asText();
         if (!outcome.equals("accepted") && !outcome.equals("overridden")) {
@@ -76,11 +86,21 @@ final class FeedbackRequest {
             }
         }
         String timestamp = item.path("outcomeTimestamp").asText();
+        OffsetDateTime when;
         try {
-            OffsetDateTime.parse(timestamp);
+            when = OffsetDateTime.parse(timestamp);
         } catch (DateTimeParseException e) {
             throw HookRequest.bad("PVP-H605", at + "outcomeTimestamp", "must be an instant with its offset, e.g."
                     + " 2026-01-15T09:30:00Z");
+        }
+        if (when.toInstant().isAfter(now.plus(CLOCKS_DIFFER))) {
+            throw HookRequest.bad("PVP-H605", at + "outcomeTimestamp", "is " + timestamp + ", more than a day after this"
+                    + " service's clock (" + now + "): send when the clinician acted");
+        }
+        if (when.getYear() < FIRST_CARDS) {
+            throw HookRequest.bad("PVP-H605", at + "outcomeTimestamp", "is " + timestamp + ", before " + FIRST_CARDS
+                    + ", when CDS Hooks 1.0 was published: no card of this service is that old; send when the clinician"
+                    + " acted");
         }
         return new Feedback(card, outcome, List.copyOf(accepted), code, comment, timestamp);
     }

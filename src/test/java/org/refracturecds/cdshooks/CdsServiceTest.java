@@ -414,6 +414,16 @@ class CdsServiceTest {
         RunningService.Reply bad = service.post("/cds-services/pvp-refracture-risk/feedback", body);
         assertEquals(400, bad.status());
         assertEquals("feedback[0].outcome", bad.body().at("/issue/0/expression/0").asText());
+
+        // an outcome no clinician can have had: years ahead, or before any CDS Hooks card
+        item.put("outcome", "overridden");
+        for (String when : new String[] {"+99999-03-03T10:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"}) {
+            item.put("outcomeTimestamp", when);
+            RunningService.Reply impossible = service.post("/cds-services/pvp-refracture-risk/feedback", body);
+            assertEquals(400, impossible.status(), when);
+            assertTrue(impossible.body().at("/issue/0/details/text").asText().startsWith("[PVP-H605]"
+                    + " feedback[0].outcomeTimestamp: is "), impossible.body().toString());
+        }
     }
 
     @Test
