@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -21,6 +22,7 @@ import org.refracturecds.authoring.RulesSync;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.AuditTrail;
 import org.refracturecds.store.Database;
@@ -120,7 +122,7 @@ public final class Workbench {
         javalin.routes.post("/workbench/api/drafts/{id}/preview", ctx -> {
             guard(ctx);
             Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
-            json(ctx, preview.run(compiled(files), Preview.Patient.of(json.readTree(ctx.bodyAsBytes())), files));
+            json(ctx, preview.run(compiled(files), Preview.Patient.of(body(ctx)), files));
         });
         javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
         javalin.routes.get("/workbench/api/drafts/{id}/scenario", this::scenarioFields);
@@ -288,8 +290,23 @@ public final class Workbench {
     private DraftEdit draftEdit(Context ctx) throws SQLException, IOException {
         User user = guard(ctx);
         WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode body = json.readTree(ctx.bodyAsBytes());
-        return new DraftEdit(user, draft, body, new TreeMap<>(drafts.files(draft.id())));
+        return new DraftEdit(user, draft, body(ctx), new TreeMap<>(drafts.files(draft.id())));
+    }
+
+    /**
+     * The JSON object the page sent, read as the CDS Hooks face reads a request ({@link JsonBodies}):
+     * declared JSON (415 otherwise), one UTF-8 document, each key once, nothing after it.
+     */
+    private static ObjectNode body(Context ctx) {
+        JsonBodies.require(ctx.header("Content-Type"), "the workbench's page sends JSON; send Content-Type: application/json");
+        JsonNode body = JsonBodies.read(ctx.bodyAsBytes(), "the fields of the workbench's form", "the page sends them",
+                "send the fields of the workbench's form as a JSON object");
+        if (!body.isObject()) {
+            throw new HttpError(400, "PVP-H101", null, "the body must be a JSON object (the fields of the workbench's"
+                    + " form), not " + (body.isArray() ? "an array" : body.isNull() ? "null"
+                    : "a " + body.getNodeType().name().toLowerCase(Locale.ROOT)));
+        }
+        return (ObjectNode) body;
     }
 
     /**
