@@ -122,7 +122,7 @@ public final class Workbench {
         javalin.routes.post("/workbench/api/drafts/{id}/preview", ctx -> {
             guard(ctx);
             Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
-            json(ctx, preview.run(compiled(files), Preview.Patient.of(body(ctx)), files));
+            json(ctx, preview.run(compiled(files), Preview.Patient.of(body(ctx), false), files));
         });
         javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
         javalin.routes.get("/workbench/api/drafts/{id}/scenario", this::scenarioFields);
@@ -357,16 +357,22 @@ public final class Workbench {
         json(ctx, answer);
     }
 
-    /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
+    /**
+     * Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with
+     * it, and what of the form the scenario leaves out ({@link Preview.Patient#leftOut}).
+     */
     private void keepPreview(Context ctx) throws SQLException, IOException {
         DraftEdit edit = draftEdit(ctx);
         JsonNode form = edit.body();
         Map<String, byte[]> files = edit.files();
-        byte[] kept = preview.keep(compiled(files), Preview.Patient.of(form), form.path("name").asText(null),
+        Preview.Patient patient = Preview.Patient.of(form, true);
+        byte[] kept = preview.keep(compiled(files), patient, form.path("name").asText().strip(),
                 files.get(Preview.SCENARIO_FILE));
         drafts.save(edit.user(), edit.draft(), Preview.SCENARIO_FILE, kept);
         files.put(Preview.SCENARIO_FILE, kept);
-        json(ctx, check(files, true));
+        ObjectNode answer = check(files, true);
+        answer.set("leftOut", json.valueToTree(patient.leftOut()));
+        json(ctx, answer);
     }
 
     /** A scenario of the draft in the form's clinical terms: {@code ?where=tests/x.yaml:LINE}, as the scenario list names it. */

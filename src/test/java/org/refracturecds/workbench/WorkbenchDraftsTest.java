@@ -455,6 +455,47 @@ class WorkbenchDraftsTest {
     }
 
     @Test
+    void aPreviewWithSeveralBadFields_isRefusedNamingEachOfThem() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A preview with typos");
+
+        HttpResponse<String> refused = ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/preview",
+                "{\"level\":\"X1\",\"phase\":\"post-operative\",\"IVC\":\"maybe\",\"EPD\":\"absent\",\"NPEC\":\"none\","
+                        + "\"RR\":\"5\",\"epd\":\"present\"}", ann.csrf());
+
+        assertEquals(400, refused.statusCode(), refused.body());
+        List<String> issues = new ArrayList<>();
+        JSON.readTree(refused.body()).path("issue").forEach(issue -> issues.add(issue.path("details").path("coding").get(0)
+                .path("code").asText() + " " + issue.path("expression").get(0).asText() + " " + issue.path("details")
+                .path("text").asText()));
+        assertEquals(List.of(
+                "PVP-H828 epd [PVP-H828] epd: is not a field of a preview: send level, phase, IVC, EPD, NPEC, RR",
+                "PVP-H828 level [PVP-H828] level: is 'X1': give a vertebra from T4 to L5 (several: T11, T12)",
+                "PVP-H828 IVC [PVP-H828] IVC: is 'maybe': give present, absent or not reported"), issues);
+    }
+
+    @Test
+    void aPreOperativePreview_namesTheNpecAndRrItLeavesOut_andWhy() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A preview before PVP");
+        String url = service.base + "/workbench/api/drafts/" + draft + "/preview";
+
+        JsonNode preview = checked(ann.browser().postJson(url, "{\"level\":\"T12\",\"phase\":\"pre-operative\","
+                + "\"IVC\":\"present\",\"EPD\":\"present\",\"NPEC\":\"upper-and-lower\",\"RR\":\"12\"}", ann.csrf()));
+
+        assertTrue(preview.path("card").path("summary").asText().startsWith("PVP ordered"), preview.toString());
+        assertEquals(JSON.readTree("[{\"field\":\"NPEC\",\"value\":\"upper-and-lower\",\"reason\":\"where the cement"
+                + " does not touch the endplates (NPEC) is known after PVP only, and this preview is before it (phase"
+                + " pre-operative): the estimate is the one before PVP, without it; choose the phase post-operative to"
+                + " count it\"},{\"field\":\"RR\",\"value\":\"12\",\"reason\":\"the reduction rate (RR) is measured after PVP"
+                + " only, and this preview is before it (phase pre-operative): the estimate is the one before PVP, without"
+                + " it; choose the phase post-operative to count it\"}]"), preview.path("leftOut"));
+        JsonNode without = checked(ann.browser().postJson(url, "{\"level\":\"T12\",\"phase\":\"pre-operative\","
+                + "\"IVC\":\"present\",\"EPD\":\"present\",\"RR\":\"\"}", ann.csrf()));
+        assertEquals(JSON.createArrayNode(), without.path("leftOut"), "nothing given that goes unused");
+    }
+
+    @Test
     void anApprover_cannotApproveTheirOwnDraft() throws Exception {
         SignedIn abe = signIn("abe");
         long draft = newDraft(abe, "My own change");
