@@ -323,13 +323,35 @@ public final class Workbench {
             throw new HttpError(400, "PVP-H825", "path", "send {path, rows}: the path of a table of the draft (e.g."
                     + " bands.drl.csv) and its rows of cells");
         }
-        List<List<String>> rows = json.convertValue(body.get("rows"), json.getTypeFactory()
-                .constructCollectionType(List.class, json.getTypeFactory().constructCollectionType(List.class, String.class)));
+        List<List<String>> rows = cells(body.get("rows"));
         lockedUnchanged(path, RuleGrid.rows(old), rows);
         byte[] content = RuleGrid.csv(rows, old);
         drafts.save(edit.user(), edit.draft(), path, content);
         files.put(path, content);
         json(ctx, check(files, false));
+    }
+
+    /** The rows of cells sent, each cell text (a number as written); refused where one is not. */
+    private static List<List<String>> cells(JsonNode rows) {
+        List<List<String>> cells = new java.util.ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            JsonNode row = rows.get(r);
+            if (!row.isArray()) {
+                throw new HttpError(400, "PVP-H825", "rows[" + r + "]", "send each row as an array of its cells, each"
+                        + " a string");
+            }
+            List<String> values = new java.util.ArrayList<>();
+            for (int c = 0; c < row.size(); c++) {
+                JsonNode cell = row.get(c);
+                if (!cell.isTextual() && !cell.isNumber()) {
+                    throw new HttpError(400, "PVP-H825", "rows[" + r + "][" + c + "]", "send each cell as a string, as"
+                            + " the grid shows it");
+                }
+                values.add(cell.asText());
+            }
+            cells.add(values);
+        }
+        return cells;
     }
 
     /**

@@ -455,6 +455,22 @@ class WorkbenchDraftsTest {
     }
 
     @Test
+    void aTableWhoseRowsAreNotArraysOfText_isRefusedAtTheRowOrCell() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "Cells that are not text");
+        String url = service.base + "/workbench/api/drafts/" + draft + "/files";
+
+        HttpResponse<String> notARow = ann.browser().postJson(url, "{\"path\":\"bands.drl.csv\",\"rows\":[1]}", ann.csrf());
+        HttpResponse<String> notACell = ann.browser().postJson(url, "{\"path\":\"bands.drl.csv\",\"rows\":[[\"a\",{\"b\":1}]]}",
+                ann.csrf());
+
+        assertEquals(400, notARow.statusCode(), notARow.body());
+        assertEquals("PVP-H825 [PVP-H825] rows[0]: send each row as an array of its cells, each a string", refusal(notARow));
+        assertEquals(400, notACell.statusCode(), notACell.body());
+        assertEquals("PVP-H825 [PVP-H825] rows[0][1]: send each cell as a string, as the grid shows it", refusal(notACell));
+    }
+
+    @Test
     void aPreviewWithSeveralBadFields_isRefusedNamingEachOfThem() throws Exception {
         SignedIn ann = signIn("ann");
         long draft = newDraft(ann, "A preview with typos");
