@@ -461,9 +461,12 @@
       .catch(function (e) { document.getElementById('scenario-message').textContent = 'The scenario cannot be opened: ' + e.message; });
   }
 
+  /** Every issue of a refusal, each in its words. */
   function refusal(body) {
-    var issue = (body.issue || [{}])[0];
-    return issue.diagnostics || (issue.details && issue.details.text) || 'refused';
+    var texts = (body.issue || []).map(function (issue) {
+      return issue.diagnostics || (issue.details && issue.details.text);
+    }).filter(function (text) { return text; });
+    return texts.length ? texts.join('; ') : 'refused';
   }
 
   function scenarioForm() {
@@ -579,6 +582,11 @@
       if (td) { td.parentNode.classList.add('fired'); }
       return f.file + ' row ' + f.row;
     });
+    if (answer.leftOut && answer.leftOut.length) {
+      box.appendChild(el('p', {id: 'left-out'}, 'Left out: ' + answer.leftOut.map(function (u) {
+        return u.field + ' ' + u.value + ' (' + u.reason + ')';
+      }).join('; ') + '.'));
+    }
     box.appendChild(el('p', {id: 'fired'}, rows.length ? 'Rows of the tables that fired (outlined below): ' + rows.join(', ') + '.'
       : 'No row of the tables fired for this patient.'));
   }

@@ -15,7 +15,6 @@ import java.util.function.Supplier;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.FhirFetcher;
-import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
@@ -170,27 +169,9 @@ public final class CdsEndpoints {
         return service;
     }
 
-    /**
-     * The request as sent, or 400: one UTF-8 JSON document, each key once, at most
-     * {@value StrictJson#MAX_DEPTH} levels deep, nothing after it.
-     */
+    /** The request as sent, or 400 ({@link JsonBodies#read}). */
     private static JsonNode body(byte[] sent) {
-        try {
-            return StrictJson.one(StrictJson.utf8(sent));
-        } catch (StrictJson.Problem e) {
-            throw switch (e.kind()) {
-                case EMPTY -> HookRequest.bad("PVP-H101", null, "the body is empty: send the JSON request");
-                case MALFORMED -> HookRequest.bad("PVP-H101", e.where(), e.getMessage());
-                case TRAILING, NOT_NDJSON -> HookRequest.bad("PVP-H111", e.where(), e.getMessage()
-                        + ": send one JSON object, the CDS Hooks request");
-                case DUPLICATE_KEY -> HookRequest.bad("PVP-H112", e.where(), e.getMessage()
-                        + ": send it once, with the value meant");
-                case TOO_DEEP -> HookRequest.bad("PVP-H113", e.where(), e.getMessage()
-                        + ": send the CDS Hooks request as FHIR R4 JSON");
-                case NOT_UTF8 -> HookRequest.bad("PVP-H114", e.where(), e.getMessage()
-                        + ": JSON is UTF-8; send the request encoded as UTF-8");
-            };
-        }
+        return JsonBodies.read(sent, "the CDS Hooks request", "FHIR R4 JSON", "send the JSON request");
     }
 
     private void write(Context ctx, JsonNode body) throws JsonProcessingException {

@@ -15,9 +15,9 @@ import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.References;
-import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.JwtVerifier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -215,25 +215,10 @@ public final class RiskOperation {
             return new Inline(found, where);
         }
 
-        /** One UTF-8 JSON document, each key once, at most {@value StrictJson#MAX_DEPTH} levels deep, nothing after it. */
+        /** The body as sent, or 400 ({@link JsonBodies#read}). */
         private static JsonNode json(byte[] body) {
-            try {
-                return StrictJson.one(StrictJson.utf8(body));
-            } catch (StrictJson.Problem e) {
-                throw switch (e.kind()) {
-                    case EMPTY -> new HttpError(400, "PVP-H101", null, "the body is empty: POST a Parameters resource"
-                            + " with the findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
-                    case MALFORMED -> new HttpError(400, "PVP-H101", e.where(), e.getMessage());
-                    case TRAILING, NOT_NDJSON -> new HttpError(400, "PVP-H111", e.where(), e.getMessage()
-                            + ": send one JSON object, the Parameters resource");
-                    case DUPLICATE_KEY -> new HttpError(400, "PVP-H112", e.where(), e.getMessage()
-                            + ": send it once, with the value meant");
-                    case TOO_DEEP -> new HttpError(400, "PVP-H113", e.where(), e.getMessage()
-                            + ": send the Parameters resource as FHIR R4 JSON");
-                    case NOT_UTF8 -> new HttpError(400, "PVP-H114", e.where(), e.getMessage()
-                            + ": JSON is UTF-8; send the body encoded as UTF-8");
-                };
-            }
+            return JsonBodies.read(body, "the Parameters resource", "FHIR R4 JSON", "POST a Parameters resource with the"
+                    + " findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
         }
     }
 }

@@ -2,6 +2,8 @@ package org.refracturecds.workbench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +19,7 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Guidance;
 import org.refracturecds.facts.Settings;
+import org.refracturecds.facts.VertebralLevel;
 import org.refracturecds.fhirin.ClinicalTerms;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.http.HttpError;
@@ -40,37 +43,101 @@ final class Preview {
     private static final Pattern TABLE_ROW = Pattern.compile("(.+)_(\\d+)");
     private static final Set<String> STATUSES = Set.of("present", "absent", "not reported");
     private static final Set<String> PATTERNS = Set.of("none", "upper", "lower", "upper-and-lower");
+    private static final List<String> FIELDS = List.of("level", "phase", "IVC", "EPD", "NPEC", "RR");
+    private static final List<String> PHASES = List.of("pre-operative", "post-operative");
+    /** What a pre-operative preview says of the findings of the procedure it leaves out. */
+    private static final Map<String, String> AFTER_PVP_ONLY = Map.of(
+            "NPEC", "where the cement does not touch the endplates (NPEC) is known after PVP only",
+            "RR", "the reduction rate (RR) is measured after PVP only");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
-    /** The patient of a preview, as the page's form sends it. */
-    record Patient(String level, boolean afterPvp, Map<String, String> findings) {
+    /** A value sent that the preview does not use: its field, the value, and why, with what it would have changed. */
+    record Unused(String field, String value, String reason) {
+    }
 
-        static Patient of(JsonNode form) {
-            String level = form.path("level").asText("L1").strip();
-            boolean after = "post-operative".equals(form.path("phase").asText());
+    /**
+     * The patient of a preview, as the page's form sends it.
+     *
+     * @param leftOut the values sent that the preview does not use, and why
+     */
+    record Patient(String level, boolean afterPvp, Map<String, String> findings, List<Unused> leftOut) {
+
+        /**
+         * Reads the form, refusing every field that cannot be used at once ({@code PVP-H828}, one
+         * issue each), so that the author mends them together.
+         *
+         * @param kept whether the preview is kept as a scenario, which then needs a name
+         */
+        static Patient of(JsonNode form, boolean kept) {
+            List<HttpError> problems = new ArrayList<>();
+            form.fieldNames().forEachRemaining(field -> {
+                if (!FIELDS.contains(field) && !(kept && field.equals("name"))) {
+                    problems.add(refused(field, "is not a field of a preview: send " + String.join(", ", FIELDS)
+                            + (kept ? ", and the scenario's name" : "")));
+                }
+            });
+            String level = text(form, "level");
+            if (level.isEmpty() || !Arrays.stream(level.split(",", -1)).allMatch(l -> VertebralLevel.byName(l).isPresent())) {
+                problems.add(refused("level", sent(level) + ": give a vertebra from T4 to L5 (several: T11, T12)"));
+            }
+            String phase = text(form, "phase");
+            if (!PHASES.contains(phase)) {
+                problems.add(refused("phase", sent(phase) + ": give " + String.join(" or ", PHASES)));
+            }
+            boolean after = "post-operative".equals(phase);
             Map<String, String> findings = new LinkedHashMap<>();
             for (String factor : List.of("IVC", "EPD")) {
-                String value = form.path(factor).asText("not reported");
+                String value = form.has(factor) ? text(form, factor) : "not reported";
                 if (!STATUSES.contains(value)) {
-                    throw new HttpError(400, "PVP-H828", factor, "give present, absent or not reported");
+                    problems.add(refused(factor, sent(value) + ": give present, absent or not reported"));
                 }
                 findings.put(factor, value);
             }
+            List<Unused> leftOut = new ArrayList<>();
             if (after) {
-                String npec = form.path("NPEC").asText();
+                String npec = text(form, "NPEC");
                 if (!PATTERNS.contains(npec)) {
-                    throw new HttpError(400, "PVP-H828", "NPEC", "give none, upper, lower or upper-and-lower (where the"
-                            + " cement does not touch the endplate)");
+                    problems.add(refused("NPEC", sent(npec) + ": give none, upper, lower or upper-and-lower (where the"
+                            + " cement does not touch the endplate)"));
                 }
                 findings.put("NPEC", npec);
-                String rr = form.path("RR").asText().strip().replace("%", "");
+                String rr = text(form, "RR").replace("%", "").strip();
                 if (!rr.matches("-?\\d+(\\.\\d+)?")) {
-                    throw new HttpError(400, "PVP-H828", "RR", "give the reduction rate as a number of percentage points, e.g. 12.5");
+                    problems.add(refused("RR", sent(rr) + ": give the reduction rate as a number of percentage points,"
+                            + " e.g. 12.5"));
                 }
                 findings.put("RR", rr + "%");
+            } else {
+                for (String factor : List.of("NPEC", "RR")) {
+                    if (!text(form, factor).isEmpty()) {
+                        leftOut.add(new Unused(factor, text(form, factor), AFTER_PVP_ONLY.get(factor) + ", and this preview"
+                                + " is before it (phase pre-operative): the estimate is the one before PVP, without it; choose"
+                                + " the phase post-operative to count it"));
+                    }
+                }
             }
-            return new Patient(level, after, findings);
+            if (kept && (!form.path("name").isTextual() || text(form, "name").isEmpty())) {
+                problems.add(refused("name", "give the scenario a name that says what it shows"));
+            }
+            if (!problems.isEmpty()) {
+                throw HttpError.all(problems);
+            }
+            return new Patient(level, after, findings, List.copyOf(leftOut));
+        }
+
+        /** A field's value as text, stripped; "" when it is not sent. */
+        private static String text(JsonNode form, String field) {
+            JsonNode value = form.path(field);
+            return value.isMissingNode() ? "" : value.isTextual() ? value.asText().strip() : value.toString();
+        }
+
+        private static String sent(String value) {
+            return value.isEmpty() ? "is missing" : "is '" + HttpError.cut(value, 40) + "'";
+        }
+
+        private static HttpError refused(String field, String message) {
+            return new HttpError(400, "PVP-H828", HttpError.cut(field, 40), message);
         }
 
         String context() {
@@ -104,6 +171,7 @@ final class Preview {
         Assessment assessment = assess(rules, patient);
         ObjectNode answer = json.createObjectNode();
         answer.set("card", cards.apply(assessment, patient.context()));
+        answer.set("leftOut", json.valueToTree(patient.leftOut()));
         Map<String, String> fileOfTable = fileOfTable(files);
         ArrayNode fired = answer.putArray("fired");
         for (String rule : assessment.firedRules()) {
@@ -117,11 +185,12 @@ final class Preview {
         return answer;
     }
 
-    /** The draft's scenario file with the preview added as a scenario that expects what it gave. */
+    /**
+     * The draft's scenario file with the preview added as a scenario that expects what it gave.
+     *
+     * @param name the scenario's name, which {@link Patient#of} checked is given
+     */
     byte[] keep(RuleSet rules, Patient patient, String name, byte[] scenarioFile) throws IOException {
-        if (name == null || name.isBlank()) {
-            throw new HttpError(400, "PVP-H828", "name", "give the scenario a name that says what it shows");
-        }
         Assessment assessment = assess(rules, patient);
         ObjectNode file = scenarioFile == null ? YAML.createObjectNode() : (ObjectNode) YAML.readTree(scenarioFile);
         ArrayNode scenarios = file.has("scenarios") ? (ArrayNode) file.get("scenarios") : file.putArray("scenarios");
@@ -161,7 +230,7 @@ final class Preview {
     ArrayNode referenceCases(RuleSet live, RuleSet draft) {
         ArrayNode cases = json.createArrayNode();
         for (ReferenceCase reference : REFERENCE_CASES) {
-            Patient patient = new Patient("T12", true, reference.findings());
+            Patient patient = new Patient("T12", true, reference.findings(), List.of());
             String before = estimate(live, patient);
             String after = estimate(draft, patient);
             cases.addObject().put("name", reference.name()).put("before", before).put("after", after)

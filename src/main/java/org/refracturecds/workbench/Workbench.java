@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -21,6 +22,7 @@ import org.refracturecds.authoring.RulesSync;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.AuditTrail;
 import org.refracturecds.store.Database;
@@ -120,7 +122,7 @@ public final class Workbench {
         javalin.routes.post("/workbench/api/drafts/{id}/preview", ctx -> {
             guard(ctx);
             Map<String, byte[]> files = drafts.files(drafts.find(id(ctx)).id());
-            json(ctx, preview.run(compiled(files), Preview.Patient.of(json.readTree(ctx.bodyAsBytes())), files));
+            json(ctx, preview.run(compiled(files), Preview.Patient.of(body(ctx), false), files));
         });
         javalin.routes.post("/workbench/api/drafts/{id}/scenarios", this::keepPreview);
         javalin.routes.get("/workbench/api/drafts/{id}/scenario", this::scenarioFields);
@@ -288,8 +290,23 @@ public final class Workbench {
     private DraftEdit draftEdit(Context ctx) throws SQLException, IOException {
         User user = guard(ctx);
         WorkbenchDrafts.Draft draft = drafts.find(id(ctx));
-        JsonNode body = json.readTree(ctx.bodyAsBytes());
-        return new DraftEdit(user, draft, body, new TreeMap<>(drafts.files(draft.id())));
+        return new DraftEdit(user, draft, body(ctx), new TreeMap<>(drafts.files(draft.id())));
+    }
+
+    /**
+     * The JSON object the page sent, read as the CDS Hooks face reads a request ({@link JsonBodies}):
+     * declared JSON (415 otherwise), one UTF-8 document, each key once, nothing after it.
+     */
+    private static ObjectNode body(Context ctx) {
+        JsonBodies.require(ctx.header("Content-Type"), "the workbench's page sends JSON; send Content-Type: application/json");
+        JsonNode body = JsonBodies.read(ctx.bodyAsBytes(), "the fields of the workbench's form", "the page sends them",
+                "send the fields of the workbench's form as a JSON object");
+        if (!body.isObject()) {
+            throw new HttpError(400, "PVP-H101", null, "the body must be a JSON object (the fields of the workbench's"
+                    + " form), not " + (body.isArray() ? "an array" : body.isNull() ? "null"
+                    : "a " + body.getNodeType().name().toLowerCase(Locale.ROOT)));
+        }
+        return (ObjectNode) body;
     }
 
     /**
@@ -306,13 +323,35 @@ public final class Workbench {
             throw new HttpError(400, "PVP-H825", "path", "send {path, rows}: the path of a table of the draft (e.g."
                     + " bands.drl.csv) and its rows of cells");
         }
-        List<List<String>> rows = json.convertValue(body.get("rows"), json.getTypeFactory()
-                .constructCollectionType(List.class, json.getTypeFactory().constructCollectionType(List.class, String.class)));
+        List<List<String>> rows = cells(body.get("rows"));
         lockedUnchanged(path, RuleGrid.rows(old), rows);
         byte[] content = RuleGrid.csv(rows, old);
         drafts.save(edit.user(), edit.draft(), path, content);
         files.put(path, content);
         json(ctx, check(files, false));
+    }
+
+    /** The rows of cells sent, each cell text (a number as written); refused where one is not. */
+    private static List<List<String>> cells(JsonNode rows) {
+        List<List<String>> cells = new java.util.ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            JsonNode row = rows.get(r);
+            if (!row.isArray()) {
+                throw new HttpError(400, "PVP-H825", "rows[" + r + "]", "send each row as an array of its cells, each"
+                        + " a string");
+            }
+            List<String> values = new java.util.ArrayList<>();
+            for (int c = 0; c < row.size(); c++) {
+                JsonNode cell = row.get(c);
+                if (!cell.isTextual() && !cell.isNumber()) {
+                    throw new HttpError(400, "PVP-H825", "rows[" + r + "][" + c + "]", "send each cell as a string, as"
+                            + " the grid shows it");
+                }
+                values.add(cell.asText());
+            }
+            cells.add(values);
+        }
+        return cells;
     }
 
     /**
@@ -340,16 +379,22 @@ public final class Workbench {
         json(ctx, answer);
     }
 
-    /** Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with it. */
+    /**
+     * Keeps a preview as a scenario of the draft (tests/workbench.yaml); answers the draft's checks with
+     * it, and what of the form the scenario leaves out ({@link Preview.Patient#leftOut}).
+     */
     private void keepPreview(Context ctx) throws SQLException, IOException {
         DraftEdit edit = draftEdit(ctx);
         JsonNode form = edit.body();
         Map<String, byte[]> files = edit.files();
-        byte[] kept = preview.keep(compiled(files), Preview.Patient.of(form), form.path("name").asText(null),
+        Preview.Patient patient = Preview.Patient.of(form, true);
+        byte[] kept = preview.keep(compiled(files), patient, form.path("name").asText().strip(),
                 files.get(Preview.SCENARIO_FILE));
         drafts.save(edit.user(), edit.draft(), Preview.SCENARIO_FILE, kept);
         files.put(Preview.SCENARIO_FILE, kept);
-        json(ctx, check(files, true));
+        ObjectNode answer = check(files, true);
+        answer.set("leftOut", json.valueToTree(patient.leftOut()));
+        json(ctx, answer);
     }
 
     /** A scenario of the draft in the form's clinical terms: {@code ?where=tests/x.yaml:LINE}, as the scenario list names it. */

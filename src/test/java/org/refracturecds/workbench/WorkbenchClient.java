@@ -46,8 +46,13 @@ final class WorkbenchClient {
     }
 
     HttpResponse<String> postJson(String url, String json, String csrf) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json));
+        return post(url, "application/json", json.getBytes(StandardCharsets.UTF_8), csrf);
+    }
+
+    /** A POST of these bytes as {@code type}, with the CSRF token. */
+    HttpResponse<String> post(String url, String type, byte[] body, String csrf) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (csrf != null) {
             request.header("X-CSRF-Token", csrf);
         }

@@ -406,6 +406,111 @@ class WorkbenchDraftsTest {
         assertTrue(check.path("publishable").asBoolean());
     }
 
+    /** A refusal's code, and its text as the page shows it. */
+    static String refusal(HttpResponse<String> answer) throws Exception {
+        JsonNode issue = JSON.readTree(answer.body()).path("issue").get(0);
+        return issue.path("details").path("coding").get(0).path("code").asText() + " " + issue.path("details").path("text").asText();
+    }
+
+    @Test
+    void aBodyThatIsNotOneJsonObject_isRefusedWithTheCodesOfTheCdsHooksFace_onEveryRouteThatReadsOne() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "Bodies that cannot be read");
+        JsonNode before = data(ann, draft).path("files");
+        Map<String, String> codes = Map.of(
+                "{\"a\":", "PVP-H101",
+                "{\"a\":1,\"a\":2}", "PVP-H112",
+                "{\"level\":\"T12\"}garbage", "PVP-H111",
+                "{\"a\":" + "[".repeat(101) + "]".repeat(101) + "}", "PVP-H113",
+                "[]", "PVP-H101",
+                "", "PVP-H101");
+        byte[] latin1 = "{\"level\":\"T12\",\"IVC\":\"pr\u00e9sent\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+        for (String route : List.of("preview", "files", "rows", "scenarios", "scenario", "scenario/delete")) {
+            String url = service.base + "/workbench/api/drafts/" + draft + "/" + route;
+            for (Map.Entry<String, String> bad : codes.entrySet()) {
+                HttpResponse<String> refused = ann.browser().postJson(url, bad.getKey(), ann.csrf());
+
+                assertEquals(400, refused.statusCode(), route + " " + bad.getKey() + ": " + refused.body());
+                assertTrue(refusal(refused).startsWith(bad.getValue() + " "), route + " " + bad.getKey() + ": " + refused.body());
+            }
+            HttpResponse<String> notUtf8 = ann.browser().post(url, "application/json", latin1, ann.csrf());
+            assertEquals(400, notUtf8.statusCode(), route + ": " + notUtf8.body());
+            assertEquals("PVP-H114 [PVP-H114] line 1: byte 0xE9 (offset 24) is not UTF-8: JSON is UTF-8; send the request"
+                    + " encoded as UTF-8", refusal(notUtf8), route);
+            HttpResponse<String> text = ann.browser().post(url, "text/plain", "{\"level\":\"T12\"}".getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8), ann.csrf());
+            assertEquals(415, text.statusCode(), route + ": " + text.body());
+            assertEquals("PVP-H415 [PVP-H415] Content-Type: is 'text/plain': the workbench's page sends JSON; send"
+                    + " Content-Type: application/json", refusal(text), route);
+        }
+
+        String preview = service.base + "/workbench/api/drafts/" + draft + "/preview";
+        assertEquals("PVP-H111 [PVP-H111] line 1, column 16: unexpected content after the end of the JSON request, which"
+                + " ends at line 1, column 15: send one JSON object, the fields of the workbench's form",
+                refusal(ann.browser().postJson(preview, "{\"level\":\"T12\"}garbage", ann.csrf())));
+        assertEquals("PVP-H101 [PVP-H101] the body must be a JSON object (the fields of the workbench's form), not an array",
+                refusal(ann.browser().postJson(preview, "[]", ann.csrf())));
+        assertEquals(before, data(ann, draft).path("files"), "nothing saved");
+    }
+
+    @Test
+    void aTableWhoseRowsAreNotArraysOfText_isRefusedAtTheRowOrCell() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "Cells that are not text");
+        String url = service.base + "/workbench/api/drafts/" + draft + "/files";
+
+        HttpResponse<String> notARow = ann.browser().postJson(url, "{\"path\":\"bands.drl.csv\",\"rows\":[1]}", ann.csrf());
+        HttpResponse<String> notACell = ann.browser().postJson(url, "{\"path\":\"bands.drl.csv\",\"rows\":[[\"a\",{\"b\":1}]]}",
+                ann.csrf());
+
+        assertEquals(400, notARow.statusCode(), notARow.body());
+        assertEquals("PVP-H825 [PVP-H825] rows[0]: send each row as an array of its cells, each a string", refusal(notARow));
+        assertEquals(400, notACell.statusCode(), notACell.body());
+        assertEquals("PVP-H825 [PVP-H825] rows[0][1]: send each cell as a string, as the grid shows it", refusal(notACell));
+    }
+
+    @Test
+    void aPreviewWithSeveralBadFields_isRefusedNamingEachOfThem() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A preview with typos");
+
+        HttpResponse<String> refused = ann.browser().postJson(service.base + "/workbench/api/drafts/" + draft + "/preview",
+                "{\"level\":\"X1\",\"phase\":\"post-operative\",\"IVC\":\"maybe\",\"EPD\":\"absent\",\"NPEC\":\"none\","
+                        + "\"RR\":\"5\",\"epd\":\"present\"}", ann.csrf());
+
+        assertEquals(400, refused.statusCode(), refused.body());
+        List<String> issues = new ArrayList<>();
+        JSON.readTree(refused.body()).path("issue").forEach(issue -> issues.add(issue.path("details").path("coding").get(0)
+                .path("code").asText() + " " + issue.path("expression").get(0).asText() + " " + issue.path("details")
+                .path("text").asText()));
+        assertEquals(List.of(
+                "PVP-H828 epd [PVP-H828] epd: is not a field of a preview: send level, phase, IVC, EPD, NPEC, RR",
+                "PVP-H828 level [PVP-H828] level: is 'X1': give a vertebra from T4 to L5 (several: T11, T12)",
+                "PVP-H828 IVC [PVP-H828] IVC: is 'maybe': give present, absent or not reported"), issues);
+    }
+
+    @Test
+    void aPreOperativePreview_namesTheNpecAndRrItLeavesOut_andWhy() throws Exception {
+        SignedIn ann = signIn("ann");
+        long draft = newDraft(ann, "A preview before PVP");
+        String url = service.base + "/workbench/api/drafts/" + draft + "/preview";
+
+        JsonNode preview = checked(ann.browser().postJson(url, "{\"level\":\"T12\",\"phase\":\"pre-operative\","
+                + "\"IVC\":\"present\",\"EPD\":\"present\",\"NPEC\":\"upper-and-lower\",\"RR\":\"12\"}", ann.csrf()));
+
+        assertTrue(preview.path("card").path("summary").asText().startsWith("PVP ordered"), preview.toString());
+        assertEquals(JSON.readTree("[{\"field\":\"NPEC\",\"value\":\"upper-and-lower\",\"reason\":\"where the cement"
+                + " does not touch the endplates (NPEC) is known after PVP only, and this preview is before it (phase"
+                + " pre-operative): the estimate is the one before PVP, without it; choose the phase post-operative to"
+                + " count it\"},{\"field\":\"RR\",\"value\":\"12\",\"reason\":\"the reduction rate (RR) is measured after PVP"
+                + " only, and this preview is before it (phase pre-operative): the estimate is the one before PVP, without"
+                + " it; choose the phase post-operative to count it\"}]"), preview.path("leftOut"));
+        JsonNode without = checked(ann.browser().postJson(url, "{\"level\":\"T12\",\"phase\":\"pre-operative\","
+                + "\"IVC\":\"present\",\"EPD\":\"present\",\"RR\":\"\"}", ann.csrf()));
+        assertEquals(JSON.createArrayNode(), without.path("leftOut"), "nothing given that goes unused");
+    }
+
     @Test
     void anApprover_cannotApproveTheirOwnDraft() throws Exception {
         SignedIn abe = signIn("abe");
