@@ -520,8 +520,22 @@
   function patient() {
     var form = document.getElementById('preview-form');
     var value = function (name) { return form.elements[name].value; };
-    return {level: value('level'), phase: value('phase'), IVC: value('IVC'), EPD: value('EPD'), NPEC: value('NPEC'), RR: value('RR')};
+    var given = {level: value('level'), phase: value('phase'), IVC: value('IVC'), EPD: value('EPD')};
+    // NPEC and RR are known only after PVP: a pre-operative preview is not sent them (the form greys them out).
+    if (given.phase !== 'pre-operative') { given.NPEC = value('NPEC'); given.RR = value('RR'); }
+    return given;
   }
+  (function postOperativeOnly() {
+    var form = document.getElementById('preview-form');
+    if (!form) { return; }
+    var toggle = function () {
+      var before = form.elements.phase.value === 'pre-operative';
+      form.elements.NPEC.disabled = before;
+      form.elements.RR.disabled = before;
+    };
+    form.elements.phase.addEventListener('change', toggle);
+    toggle();
+  })();
 
   function post(path, body) {
     return fetch('/workbench/api/drafts/' + draftId + path, {

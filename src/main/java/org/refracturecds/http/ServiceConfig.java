@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -23,6 +24,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -265,7 +267,9 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         }
     }
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    // Each key once: YAML that gives a setting twice would otherwise keep the last without a word.
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
@@ -359,15 +363,55 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         widenDefaultScope(merged);
         try {
             return YAML.treeToValue(merged, ServiceConfig.class).checked(name);
+        } catch (ConfigException e) {
+            throw fromTheCommandLine(e, name, overrides);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException("[PVP-C101] " + name + ": unknown setting '" + path(e) + "'; the settings are "
                     + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")));
+        } catch (MismatchedInputException e) {
+            throw new ConfigException("[PVP-C102] " + name + ": setting '" + path(e) + "' has the wrong type: give "
+                    + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             throw new ConfigException("[PVP-C102] " + name + ": setting '" + path(e) + "' has the wrong type: "
                     + e.getOriginalMessage().replaceAll(" at \\[Source.*", "").split("\n")[0]);
         } catch (IOException e) {
             throw new ConfigException("[PVP-C100] " + name + ": " + firstLine(e));
         }
+    }
+
+    /**
+     * A value refused that an option of the command line gave ({@code serve --port 80800}) is named
+     * as that option's, not as the settings file's.
+     */
+    private static ConfigException fromTheCommandLine(ConfigException e, String name, Map<String, Object> overrides) {
+        for (Map.Entry<String, Object> option : overrides.entrySet()) {
+            String given = "] " + name + ": setting '" + option.getKey() + "'";
+            if (!(option.getValue() instanceof Map) && e.getMessage().contains(given)) {
+                return new ConfigException(e.getMessage().replace(given, "] the command line's --" + option.getKey()
+                        .replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT) + ": setting '" + option.getKey() + "'"));
+            }
+        }
+        return e;
+    }
+
+    /** What a setting of {@code type} is written as, in the words of its reader, not Java's. */
+    private static String expected(Class<?> type) {
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "a whole number, e.g. 8080";
+        }
+        if (type == double.class || type == Double.class) {
+            return "a number, e.g. 0.0368";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "text";
+        }
+        if (type != null && java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list, e.g. [a, b]";
+        }
+        return "a mapping of its settings, as the README shows";
     }
 
     /**

@@ -166,8 +166,24 @@ class ServiceConfigTest {
     }
 
     @Test
-    void wrongType_namesTheSetting() throws Exception {
-        assertTrue(refused("port: eighty\n").getMessage().contains("setting 'port'"));
+    void wrongType_namesTheSetting_andWhatToGive_notAJavaType() throws Exception {
+        String message = refused("port: eighty\n").getMessage();
+        assertTrue(message.endsWith(": setting 'port' has the wrong type: give a whole number, e.g. 8080"), message);
+        assertTrue(refused("mobileOnly: [1]\n").getMessage().contains("unknown setting"));
+    }
+
+    @Test
+    void aSettingGivenTwice_isRefused_notTheLastTaken() throws Exception {
+        String message = refused("port: 8080\nport: 9090\n").getMessage();
+        assertTrue(message.startsWith("[PVP-C100] ") && message.contains("Duplicate field 'port'"), message);
+    }
+
+    @Test
+    void aValueOfTheCommandLine_isNamedAsItsOption() {
+        String message = assertThrows(ServiceConfig.ConfigException.class,
+                () -> ServiceConfig.load(null, Map.of("port", 80800))).getMessage();
+        assertEquals("[PVP-C103] the command line's --port: setting 'port' is 80800: give a port from 1 to 65535 (0 picks"
+                + " a free one)", message);
     }
 
     @Test
