@@ -13,6 +13,7 @@ import org.refracturecds.http.JsonBodies;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ca.uhn.fhir.rest.api.EncodingEnum;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -32,7 +33,8 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * breaks that;</li>
  * <li>a path or query whose percent-encoding is broken ({@code %zz}) or hides a slash ({@code %2F});</li>
  * <li>an answer asked for in RDF (Turtle) only: the face writes JSON and XML. Where the Accept
- * header also takes those, the Turtle in it is set aside.</li>
+ * header also takes those, the Turtle in it is set aside;</li>
+ * <li>a {@code _format} that is neither JSON nor XML, which HAPI would answer in one of them unasked.</li>
  * </ul>
  * And one thing of HAPI's answers mended: an error is written after HAPI resets the response and adds
  * back the headers it had, Jetty's {@code Date} among them, which the reset kept: the answer had two.
@@ -95,7 +97,9 @@ final class FhirRequestCheck implements Filter {
             }
             throw notEncoded();
         }
-        if (format != null && rdf(format)) {
+        // HAPI answers in JSON a _format it does not know, and in XML one it knows but cannot write (ndjson).
+        EncodingEnum encoding = format == null ? null : EncodingEnum.forContentType(format);
+        if (format != null && (rdf(format) || encoding != EncodingEnum.JSON && encoding != EncodingEnum.XML)) {
             throw new HttpError(406, "PVP-H406", "_format", "is '" + HttpError.cut(format, 40) + "': " + FORMATS
                     + "; give _format=json or _format=xml");
         }

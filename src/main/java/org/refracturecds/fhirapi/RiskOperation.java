@@ -40,7 +40,9 @@ public final class RiskOperation {
 
     static final String NAME = "$pvp-refracture-risk";
     /** The query parameters FHIR gives every interaction for the form of its answer (HAPI applies them). */
-    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty", "_summary", "_elements");
+    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty");
+    /** FHIR's query parameters for a part of the answer (HAPI applies them): a RiskAssessment in part misleads. */
+    private static final Set<String> PART = Set.of("_summary", "_elements", "_elements:exclude");
     static final String CANONICAL = "https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk";
 
     private final Supplier<Assessor> assessor;
@@ -101,17 +103,29 @@ public final class RiskOperation {
 
     /**
      * The operation's one input parameter, findings, is a Bundle, which a URL cannot carry: a query
-     * parameter other than FHIR's for the answer's form ({@code _format}, {@code _pretty}, {@code _summary},
-     * {@code _elements}) would be
-     * silently unused, so it is refused.
+     * parameter other than FHIR's for the answer's format ({@code _format}, {@code _pretty}) would be
+     * silently unused, so it is refused. So are those for a part of the answer ({@code _summary},
+     * {@code _elements}): HAPI would leave out the prediction, its interval, the guidance or the notes,
+     * and a risk without its limits and basis reads as more certain than it is.
      */
     private static void refuseQueryParameters(RequestDetails request) {
-        String unused = request.getParameters().keySet().stream().filter(name -> !ANSWER_FORM.contains(name))
-                .sorted().findFirst().orElse(null);
-        if (unused != null) {
-            throw new HttpError(400, "PVP-H124", HttpError.cut(unused, 40), "is not a parameter of " + NAME
-                    + ", which takes its findings as a Bundle in the body (type level) or reads them from the FHIR"
-                    + " server (on a Patient); leave it out");
+        List<String> names = request.getParameters().keySet().stream().sorted().toList();
+        for (String name : names) {
+            if (PART.contains(name)) {
+                throw new HttpError(400, "PVP-H124", name, "would have the answer hold part of the RiskAssessment"
+                        + " (HAPI leaves out the prediction, its interval, the guidance or the notes), and a risk is"
+                        + " only meaningful whole, with its limits and basis: leave " + name + " out");
+            }
+            if (!ANSWER_FORM.contains(name)) {
+                throw new HttpError(400, "PVP-H124", HttpError.cut(name, 40), "is not a parameter of " + NAME
+                        + ", which takes its findings as a Bundle in the body (type level) or reads them from the FHIR"
+                        + " server (on a Patient); leave it out");
+            }
+        }
+        String[] pretty = request.getParameters().get("_pretty");
+        if (pretty != null && (pretty.length > 1 || !Set.of("true", "false").contains(pretty[0]))) {
+            throw new HttpError(400, "PVP-H124", "_pretty", "is '" + HttpError.cut(String.join(",", pretty), 40)
+                    + "': give _pretty=true (the JSON or XML indented) or false, once");
         }
     }
 

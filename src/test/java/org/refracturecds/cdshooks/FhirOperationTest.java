@@ -253,6 +253,33 @@ class FhirOperationTest {
     }
 
     @Test
+    void aQueryParameterForPartOfTheAnswer_isRefused_forTheRiskAssessmentIsOnlyMeaningfulWhole() throws Exception {
+        String findings = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        for (String name : List.of("_summary=true", "_summary=data", "_elements=status", "_elements:exclude=prediction")) {
+            HttpResponse<String> part = post("/fhir/Patient/$pvp-refracture-risk?" + name, findings);
+
+            String parameter = name.substring(0, name.indexOf('='));
+            assertOutcome(part, 400, "PVP-H124", parameter);
+            assertTrue(part.body().contains("only meaningful whole, with its limits and basis: leave " + parameter
+                    + " out"), part.body());
+        }
+        assertOutcome(get("/fhir/Patient/cleft/$pvp-refracture-risk?_summary=true", "application/fhir+json"), 400,
+                "PVP-H124", "_summary");
+        // the answer's format is taken, and said only as FHIR says it
+        HttpResponse<String> pretty = post("/fhir/Patient/$pvp-refracture-risk?_pretty=true", findings);
+        assertEquals(200, pretty.statusCode(), pretty.body());
+        assertTrue(pretty.body().startsWith("{\n"), pretty.body());
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk?_pretty=yes", findings), 400, "PVP-H124", "_pretty");
+        HttpResponse<String> xml = post("/fhir/Patient/$pvp-refracture-risk?_format=xml", findings);
+        assertEquals(200, xml.statusCode(), xml.body());
+        assertTrue(xml.body().startsWith("<RiskAssessment"), xml.body());
+        for (String format : List.of("junk", "ndjson", "html")) {
+            assertOutcome(post("/fhir/Patient/$pvp-refracture-risk?_format=" + format, findings), 406, "PVP-H406",
+                    "_format");
+        }
+    }
+
+    @Test
     void theOperationsDefinition_isReadAtTheIdOfTheCanonicalTheCapabilityStatementNames() throws Exception {
         CapabilityStatement capabilities = FHIR.newRestfulGenericClient(service.base + "/fhir").capabilities()
                 .ofType(CapabilityStatement.class).execute();
