@@ -198,6 +198,44 @@ class FhirOperationTest {
     }
 
     @Test
+    void whatTheOperationDoesNotTake_inTheBody_isRefusedWithItsPath_notLeftUnused() throws Exception {
+        String bundle = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        String findings = "{\"name\":\"findings\",\"resource\":" + bundle + "}";
+        String op = "/fhir/Patient/$pvp-refracture-risk";
+
+        // a parameter the operation does not take, named with what it takes
+        HttpResponse<String> extra = post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings
+                + ",{\"name\":\"incidence\",\"valueDecimal\":0.1}]}");
+        assertOutcome(extra, 400, "PVP-H120", "Parameters.parameter[1]");
+        assertTrue(extra.body().contains("[PVP-H120] Parameters.parameter[1]: is 'incidence', not a parameter of"
+                + " $pvp-refracture-risk, which takes one parameter, findings, a Bundle"), extra.body());
+        // findings twice, with a value beside its resource, with no name, or parameter not an array
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings + "," + findings + "]}"),
+                400, "PVP-H120", "Parameters.parameter[1]");
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings.replaceFirst("^\\{",
+                "{\"valueString\":\"x\",") + "]}"), 400, "PVP-H120", "Parameters.parameter[0].valueString");
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"resource\":" + bundle + "}]}"), 400,
+                "PVP-H120", "Parameters.parameter[0]");
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":" + findings + "}"), 400, "PVP-H120",
+                "Parameters.parameter");
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"language\":\"de\",\"parameter\":[" + findings
+                + "]}"), 400, "PVP-H120", "Parameters.language");
+        // the same on a Patient, which takes no parameter
+        assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\",\"parameter\":"
+                + "[{\"name\":\"incidence\",\"valueDecimal\":0.1}]}"), 400, "PVP-H120", "Parameters.parameter[0]");
+        assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", "{\"resourceType\":\"Observation\"}"), 400,
+                "PVP-H120", "resourceType");
+        // a JSON array, or another JSON value, said as such
+        for (String notAResource : List.of("[" + bundle + "]", "\"Parameters\"")) {
+            HttpResponse<String> array = post(op, notAResource);
+            assertOutcome(array, 400, "PVP-H120", null);
+            assertTrue(array.body().contains("[PVP-H120] the body is a JSON " + (notAResource.startsWith("[") ? "array"
+                    : "value (string)") + ", not a FHIR resource: send a Parameters resource whose parameter findings"
+                    + " is a Bundle of the patient's findings, or that Bundle alone"), array.body());
+        }
+    }
+
+    @Test
     void aBodyNotDeclaredFhirJson_is415_aCallOnAPatientWithoutBodyIsNot() throws Exception {
         String body = "{\"resourceType\":\"Parameters\"}";
         java.util.List<String> types = java.util.Arrays.asList("text/plain", "application/x-www-form-urlencoded",
