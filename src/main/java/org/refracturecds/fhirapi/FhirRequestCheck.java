@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.eclipse.jetty.http.HttpException;
@@ -32,6 +33,8 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * (curl's default) would be decoded by the servlet before anything else, and a {@code %} in it
  * breaks that;</li>
  * <li>a path or query whose percent-encoding is broken ({@code %zz}) or hides a slash ({@code %2F});</li>
+ * <li>a path the face does not serve, and a method the operation does not take (404, 405): HAPI
+ * would refuse them too, but log a WARN line for each;</li>
  * <li>an answer asked for in RDF (Turtle) only: the face writes JSON and XML. Where the Accept
  * header also takes those, the Turtle in it is set aside;</li>
  * <li>a {@code _format} that is neither JSON nor XML, which HAPI would answer in one of them unasked.</li>
@@ -43,6 +46,9 @@ final class FhirRequestCheck implements Filter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> RDF = List.of("turtle", "rdf", "ttl");
+    private static final Pattern METADATA = Pattern.compile("/metadata/?");
+    private static final Pattern OPERATION = Pattern.compile("/Patient(/[^/]+)?/" + Pattern.quote(RiskOperation.NAME)
+            + "/*");
     private static final String FORMATS = "this FHIR face answers in JSON (application/fhir+json) or XML"
             + " (application/fhir+xml), not RDF";
 
@@ -53,6 +59,9 @@ final class FhirRequestCheck implements Filter {
         try {
             check(request);
         } catch (HttpError refused) {
+            if (refused.status() == 405) {
+                ((HttpServletResponse) servletResponse).setHeader("Allow", "GET, POST");
+            }
             refuse((HttpServletResponse) servletResponse, refused);
             return;
         }
@@ -83,6 +92,7 @@ final class FhirRequestCheck implements Filter {
         } catch (RuntimeException e) {
             throw notEncoded();
         }
+        served(request.getServletPath(), request.getMethod(), path);
         if (path.replaceAll("/+$", "").endsWith(RiskOperation.NAME)
                 && (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)) {
             // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
@@ -107,6 +117,31 @@ final class FhirRequestCheck implements Filter {
         if (rdf(accept) && withoutRdf(accept).isEmpty()) {
             throw new HttpError(406, "PVP-H406", "Accept", "is '" + HttpError.cut(accept, 80) + "': " + FORMATS
                     + "; ask for application/fhir+json");
+        }
+    }
+
+    /**
+     * Refuses a path HAPI's server does not serve, or a method the operation does not take, as HAPI
+     * would but in the face's words, and without its WARN line for each ("No methods exist for
+     * resource: null"), which would let any client fill the log. The base ({@code /fhir/}) is named as
+     * such: it serves no search, history or batch.
+     *
+     * @param path below the servlet, "null" at {@code /fhir}
+     */
+    private static void served(String servlet, String method, String path) {
+        if (!FhirFace.PATH.equals(servlet) || "OPTIONS".equals(method) || METADATA.matcher(path).matches()) {
+            return; // the OperationDefinition's servlet, CORS, and HAPI's CapabilityStatement (405 but for GET)
+        }
+        if (path.equals("null") || path.equals("/")) {
+            throw new HttpError(404, "PVP-H404", "path", "nothing at /fhir/, the FHIR base: this face serves no"
+                    + " search, history or batch; GET /fhir/metadata is its CapabilityStatement, and the operation is"
+                    + " GET or POST /fhir/Patient/{id}/" + RiskOperation.NAME + " or POST /fhir/Patient/" + RiskOperation.NAME);
+        }
+        if (!OPERATION.matcher(path).matches()) {
+            throw OperationErrors.notFound(path.substring(1));
+        }
+        if (!"GET".equals(method) && !"POST".equals(method)) {
+            throw OperationErrors.notAllowed(method, path.substring(1), true);
         }
     }
 

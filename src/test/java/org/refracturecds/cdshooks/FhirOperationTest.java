@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.fhirin.CannedFhirServer;
+import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -35,6 +36,10 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * The FHIR face over a real socket, called with HAPI's generic client: its CapabilityStatement,
@@ -314,6 +319,42 @@ class FhirOperationTest {
         for (String format : List.of("junk", "ndjson", "html")) {
             assertOutcome(post("/fhir/Patient/$pvp-refracture-risk?_format=" + format, findings), 406, "PVP-H406",
                     "_format");
+        }
+    }
+
+    @Test
+    void theBaseAndPathsNotServed_areTheFacesOwn404_withoutAWarningLoggedForEach() throws Exception {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        Logger hapi = (Logger) LoggerFactory.getLogger("ca.uhn.fhir");
+        log.start();
+        hapi.addAppender(log);
+        try {
+            // the base, with or without its slash, and whatever the method
+            for (String base : List.of("/fhir/", "/fhir")) {
+                HttpResponse<String> answer = get(base, "application/fhir+json");
+                assertOutcome(answer, 404, "PVP-H404", "path");
+                assertTrue(answer.body().contains("[PVP-H404] path: nothing at /fhir/, the FHIR base: this face serves"
+                        + " no search, history or batch; GET /fhir/metadata is its CapabilityStatement"), answer.body());
+            }
+            assertOutcome(post("/fhir/", "{\"resourceType\":\"Bundle\",\"type\":\"batch\"}"), 404, "PVP-H404", "path");
+            // paths HAPI has no method for, the operation at system level, and after metadata
+            for (String path : List.of("/fhir/Patient", "/fhir/_history", "/fhir/Patient/cleft/_history/1",
+                    "/fhir/$pvp-refracture-risk", "/fhir/metadata/x")) {
+                assertOutcome(get(path, "application/fhir+json"), 404, "PVP-H404", "path");
+            }
+            HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                    + "/fhir/Patient/cleft/$pvp-refracture-risk")).method("PUT", HttpRequest.BodyPublishers.ofString("{}"))
+                    .header("Content-Type", "application/fhir+json").build(), HttpResponse.BodyHandlers.ofString());
+            assertOutcome(put, 405, "PVP-H405", "method");
+            assertEquals("GET, POST", put.headers().firstValue("Allow").orElse(null));
+            assertOutcome(post("/fhir/metadata", "{}"), 405, "PVP-H405", "method");
+            assertEquals(200, get("/fhir/metadata", "application/fhir+json").statusCode());
+
+            // a client's mistakes are answered, not logged: any client could otherwise fill the log
+            assertEquals(List.of(), log.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .map(ILoggingEvent::getFormattedMessage).toList());
+        } finally {
+            hapi.detachAppender(log);
         }
     }
 
