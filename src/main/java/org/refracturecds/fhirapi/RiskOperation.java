@@ -184,7 +184,7 @@ public final class RiskOperation {
             try {
                 entries = new InputReader(FhirContext.forR4Cached()).read(sent.findings());
             } catch (InputException e) {
-                throw new HttpError(400, e.code(), sent.where() + " " + e.where(), e.getMessage());
+                throw new HttpError(400, e.code(), PatientAssessment.at(sent.where(), e.where()), e.getMessage());
             }
             RiskAssessment risk = assessments.assess(assessor.get(), new PatientAssessment.Input(entries, List.of(),
                     false, References.ofFiles(), List.of()), sent.where(), null, Set.of(), null);
@@ -281,7 +281,9 @@ public final class RiskOperation {
                     case MALFORMED -> new HttpError(400, "PVP-H101", e.where(), e.getMessage());
                     case TRAILING, NOT_NDJSON -> new HttpError(400, "PVP-H111", e.where(), e.getMessage()
                             + ": send one JSON object, the Parameters resource");
-                    case DUPLICATE_KEY -> new HttpError(400, "PVP-H112", e.where(), e.getMessage()
+                    // StrictJson names the body's resource with its type ("Parameters (Parameters)"): it is the root here.
+                    case DUPLICATE_KEY -> new HttpError(400, "PVP-H112", e.where().replaceFirst("^Parameters \\([^)]*\\)",
+                            "Parameters"), e.getMessage()
                             + ": send it once, with the value meant");
                     case TOO_DEEP -> new HttpError(400, "PVP-H113", e.where(), e.getMessage()
                             + ": send the Parameters resource as FHIR R4 JSON");

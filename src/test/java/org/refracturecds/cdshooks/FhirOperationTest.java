@@ -165,7 +165,7 @@ class FhirOperationTest {
                 .replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": \"true\"");
         HttpResponse<String> wrongType = post("/fhir/Patient/$pvp-refracture-risk",
                 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"findings\",\"resource\":" + body + "}]}");
-        assertOutcome(wrongType, 400, "PVP-E010", "Parameters.parameter[0].resource Bundle.entry[");
+        assertOutcome(wrongType, 400, "PVP-E010", "Parameters.parameter[0].resource.entry[");
 
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\"}"), 400,
                 "PVP-H120", "Parameters.parameter");
@@ -238,6 +238,30 @@ class FhirOperationTest {
                     : "value (string)") + ", not a FHIR resource: send a Parameters resource whose parameter findings"
                     + " is a Bundle of the patient's findings, or that Bundle alone"), array.body());
         }
+    }
+
+    @Test
+    void anErrorsPath_isOnePath_inABundleAsInParameters_forAValueAsForAKeyTwice() throws Exception {
+        String bundle = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        String wrongType = bundle.replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": \"true\"");
+        String twice = bundle.replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": true, \"valueBoolean\": true");
+        String op = "/fhir/Patient/$pvp-refracture-risk";
+        String value = ".entry[1].resource (Observation/cleft-ivc).valueBoolean";
+
+        for (String[] sent : List.of(new String[] {wrongType, "PVP-E010"}, new String[] {twice, "PVP-H112"})) {
+            HttpResponse<String> alone = post(op, sent[0]);
+            HttpResponse<String> inParameters = post(op, "{\"resourceType\":\"Parameters\",\"parameter\":"
+                    + "[{\"name\":\"findings\",\"resource\":" + sent[0] + "}]}");
+
+            assertOutcome(alone, 400, sent[1], null);
+            assertEquals("Bundle" + value, expression(alone), alone.body());
+            assertOutcome(inParameters, 400, sent[1], null);
+            assertEquals("Parameters.parameter[0].resource" + value, expression(inParameters), inParameters.body());
+        }
+    }
+
+    private static String expression(HttpResponse<String> answer) throws Exception {
+        return RunningService.JSON.readTree(answer.body()).at("/issue/0/expression/0").asText();
     }
 
     @Test
