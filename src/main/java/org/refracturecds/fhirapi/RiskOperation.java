@@ -245,10 +245,11 @@ public final class RiskOperation {
                 JsonNode parameter = parameters.get(i);
                 JsonNode name = parameter.path("name");
                 if (!name.isTextual() || !name.asText().equals("findings")) {
-                    throw new HttpError(400, "PVP-H120", at, (name.isTextual() ? "is '" + HttpError.cut(name.asText(), 40)
-                            + "', not a parameter of " + NAME : "has no name") + ", which takes one parameter,"
-                            + " findings, a Bundle (fhir-profiles/OperationDefinition-pvp-refracture-risk.json):"
-                            + (name.isTextual() ? " leave it out" : " name it findings"));
+                    String takes = "one parameter, findings, a Bundle"
+                            + " (fhir-profiles/OperationDefinition-pvp-refracture-risk.json)";
+                    throw new HttpError(400, "PVP-H120", at, name.isTextual() ? "is '" + HttpError.cut(name.asText(), 40)
+                            + "', not a parameter of " + NAME + ", which takes " + takes + ": leave it out"
+                            : "has no name: " + NAME + " takes " + takes + "; name it findings");
                 }
                 if (found != null) {
                     throw new HttpError(400, "PVP-H120", at, "is a second findings parameter: send one Bundle with"

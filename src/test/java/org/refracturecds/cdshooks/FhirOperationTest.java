@@ -219,8 +219,11 @@ class FhirOperationTest {
                 400, "PVP-H120", "Parameters.parameter[1]");
         assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings.replaceFirst("^\\{",
                 "{\"valueString\":\"x\",") + "]}"), 400, "PVP-H120", "Parameters.parameter[0].valueString");
-        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"resource\":" + bundle + "}]}"), 400,
-                "PVP-H120", "Parameters.parameter[0]");
+        HttpResponse<String> noName = post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"resource\":" + bundle
+                + "}]}");
+        assertOutcome(noName, 400, "PVP-H120", "Parameters.parameter[0]");
+        assertTrue(noName.body().contains("[PVP-H120] Parameters.parameter[0]: has no name: $pvp-refracture-risk takes one"
+                + " parameter, findings, a Bundle"), noName.body());
         assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":" + findings + "}"), 400, "PVP-H120",
                 "Parameters.parameter");
         assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"language\":\"de\",\"parameter\":[" + findings
