@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.eclipse.jetty.http.HttpException;
@@ -13,6 +14,7 @@ import org.refracturecds.http.JsonBodies;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ca.uhn.fhir.rest.api.EncodingEnum;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -31,8 +33,11 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * (curl's default) would be decoded by the servlet before anything else, and a {@code %} in it
  * breaks that;</li>
  * <li>a path or query whose percent-encoding is broken ({@code %zz}) or hides a slash ({@code %2F});</li>
+ * <li>a path the face does not serve, and a method the operation does not take (404, 405): HAPI
+ * would refuse them too, but log a WARN line for each;</li>
  * <li>an answer asked for in RDF (Turtle) only: the face writes JSON and XML. Where the Accept
- * header also takes those, the Turtle in it is set aside.</li>
+ * header also takes those, the Turtle in it is set aside;</li>
+ * <li>a {@code _format} that is neither JSON nor XML, which HAPI would answer in one of them unasked.</li>
  * </ul>
  * And one thing of HAPI's answers mended: an error is written after HAPI resets the response and adds
  * back the headers it had, Jetty's {@code Date} among them, which the reset kept: the answer had two.
@@ -41,6 +46,9 @@ final class FhirRequestCheck implements Filter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> RDF = List.of("turtle", "rdf", "ttl");
+    private static final Pattern METADATA = Pattern.compile("/metadata/?");
+    private static final Pattern OPERATION = Pattern.compile("/Patient(/[^/]+)?/" + Pattern.quote(RiskOperation.NAME)
+            + "/*");
     private static final String FORMATS = "this FHIR face answers in JSON (application/fhir+json) or XML"
             + " (application/fhir+xml), not RDF";
 
@@ -51,6 +59,9 @@ final class FhirRequestCheck implements Filter {
         try {
             check(request);
         } catch (HttpError refused) {
+            if (refused.status() == 405) {
+                ((HttpServletResponse) servletResponse).setHeader("Allow", "GET, POST");
+            }
             refuse((HttpServletResponse) servletResponse, refused);
             return;
         }
@@ -81,6 +92,7 @@ final class FhirRequestCheck implements Filter {
         } catch (RuntimeException e) {
             throw notEncoded();
         }
+        served(request.getServletPath(), request.getMethod(), path);
         if (path.replaceAll("/+$", "").endsWith(RiskOperation.NAME)
                 && (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)) {
             // A call on a Patient needs no body; one that is sent is read as FHIR JSON.
@@ -95,7 +107,9 @@ final class FhirRequestCheck implements Filter {
             }
             throw notEncoded();
         }
-        if (format != null && rdf(format)) {
+        // HAPI answers in JSON a _format it does not know, and in XML one it knows but cannot write (ndjson).
+        EncodingEnum encoding = format == null ? null : EncodingEnum.forContentType(format);
+        if (format != null && (rdf(format) || encoding != EncodingEnum.JSON && encoding != EncodingEnum.XML)) {
             throw new HttpError(406, "PVP-H406", "_format", "is '" + HttpError.cut(format, 40) + "': " + FORMATS
                     + "; give _format=json or _format=xml");
         }
@@ -103,6 +117,31 @@ final class FhirRequestCheck implements Filter {
         if (rdf(accept) && withoutRdf(accept).isEmpty()) {
             throw new HttpError(406, "PVP-H406", "Accept", "is '" + HttpError.cut(accept, 80) + "': " + FORMATS
                     + "; ask for application/fhir+json");
+        }
+    }
+
+    /**
+     * Refuses a path HAPI's server does not serve, or a method the operation does not take, as HAPI
+     * would but in the face's words, and without its WARN line for each ("No methods exist for
+     * resource: null"), which would let any client fill the log. The base ({@code /fhir/}) is named as
+     * such: it serves no search, history or batch.
+     *
+     * @param path below the servlet, "null" at {@code /fhir}
+     */
+    private static void served(String servlet, String method, String path) {
+        if (!FhirFace.PATH.equals(servlet) || "OPTIONS".equals(method) || METADATA.matcher(path).matches()) {
+            return; // the OperationDefinition's servlet, CORS, and HAPI's CapabilityStatement (405 but for GET)
+        }
+        if (path.equals("null") || path.equals("/")) {
+            throw new HttpError(404, "PVP-H404", "path", "nothing at /fhir/, the FHIR base: this face serves no"
+                    + " search, history or batch; GET /fhir/metadata is its CapabilityStatement, and the operation is"
+                    + " GET or POST /fhir/Patient/{id}/" + RiskOperation.NAME + " or POST /fhir/Patient/" + RiskOperation.NAME);
+        }
+        if (!OPERATION.matcher(path).matches()) {
+            throw OperationErrors.notFound(path.substring(1));
+        }
+        if (!"GET".equals(method) && !"POST".equals(method)) {
+            throw OperationErrors.notAllowed(method, path.substring(1), true);
         }
     }
 

@@ -61,10 +61,8 @@ final class OperationErrors {
             int status = !unhandled ? hapi.getStatusCode() : path.endsWith(RiskOperation.NAME) ? 405 : 404;
             return switch (status) {
                 // HAPI's own words ("Server knows how to handle: [...]") list its internals, not this face.
-                case 404 -> new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + path
-                        + ": GET /fhir/metadata lists what this FHIR face serves");
-                case 405 -> new HttpError(405, "PVP-H405", "method", request.getRequestType() + " is not served on /fhir/"
-                        + path + (onTheOperation(request) ? ": the operation takes GET or POST" : ": GET only"));
+                case 404 -> notFound(path);
+                case 405 -> notAllowed(String.valueOf(request.getRequestType()), path, onTheOperation(request));
                 default -> new HttpError(hapi.getStatusCode(), "PVP-H400", null, HttpError.cut(message, 300)
                         + "; GET /fhir/metadata lists what this FHIR face serves");
             };
@@ -79,6 +77,17 @@ final class OperationErrors {
         LOG.error("internal error in request {} on the FHIR face: {}", id, cause.getClass().getName());
         LOG.debug("internal error in request " + id, cause);
         return JettyErrors.internal(500, id);
+    }
+
+    /** @param path below /fhir/, as HAPI has it: {@code Patient/p1} */
+    static HttpError notFound(String path) {
+        return new HttpError(404, "PVP-H404", "path", "nothing at /fhir/" + HttpError.cut(path, 80)
+                + ": GET /fhir/metadata lists what this FHIR face serves");
+    }
+
+    static HttpError notAllowed(String method, String path, boolean onTheOperation) {
+        return new HttpError(405, "PVP-H405", "method", HttpError.cut(method, 20) + " is not served on /fhir/"
+                + HttpError.cut(path, 80) + (onTheOperation ? ": the operation takes GET or POST" : ": GET only"));
     }
 
     private static boolean onTheOperation(RequestDetails request) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
@@ -40,8 +41,13 @@ public final class RiskOperation {
 
     static final String NAME = "$pvp-refracture-risk";
     /** The query parameters FHIR gives every interaction for the form of its answer (HAPI applies them). */
-    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty", "_summary", "_elements");
+    private static final Set<String> ANSWER_FORM = Set.of("_format", "_pretty");
+    /** FHIR's query parameters for a part of the answer (HAPI applies them): a RiskAssessment in part misleads. */
+    private static final Set<String> PART = Set.of("_summary", "_elements", "_elements:exclude");
     static final String CANONICAL = "https://fhir.refracture-cds.org/OperationDefinition/pvp-refracture-risk";
+    /** What a type-level call sends. */
+    private static final String SEND = "send a Parameters resource whose parameter findings is a Bundle of the"
+            + " patient's findings, or that Bundle alone";
 
     private final Supplier<Assessor> assessor;
     private final PatientAssessment assessments;
@@ -101,40 +107,48 @@ public final class RiskOperation {
 
     /**
      * The operation's one input parameter, findings, is a Bundle, which a URL cannot carry: a query
-     * parameter other than FHIR's for the answer's form ({@code _format}, {@code _pretty}, {@code _summary},
-     * {@code _elements}) would be
-     * silently unused, so it is refused.
+     * parameter other than FHIR's for the answer's format ({@code _format}, {@code _pretty}) would be
+     * silently unused, so it is refused. So are those for a part of the answer ({@code _summary},
+     * {@code _elements}): HAPI would leave out the prediction, its interval, the guidance or the notes,
+     * and a risk without its limits and basis reads as more certain than it is.
      */
     private static void refuseQueryParameters(RequestDetails request) {
-        String unused = request.getParameters().keySet().stream().filter(name -> !ANSWER_FORM.contains(name))
-                .sorted().findFirst().orElse(null);
-        if (unused != null) {
-            throw new HttpError(400, "PVP-H124", HttpError.cut(unused, 40), "is not a parameter of " + NAME
-                    + ", which takes its findings as a Bundle in the body (type level) or reads them from the FHIR"
-                    + " server (on a Patient); leave it out");
+        List<String> names = request.getParameters().keySet().stream().sorted().toList();
+        for (String name : names) {
+            if (PART.contains(name)) {
+                throw new HttpError(400, "PVP-H124", name, "would have the answer hold part of the RiskAssessment"
+                        + " (HAPI leaves out the prediction, its interval, the guidance or the notes), and a risk is"
+                        + " only meaningful whole, with its limits and basis: leave " + name + " out");
+            }
+            if (!ANSWER_FORM.contains(name)) {
+                throw new HttpError(400, "PVP-H124", HttpError.cut(name, 40), "is not a parameter of " + NAME
+                        + ", which takes its findings as a Bundle in the body (type level) or reads them from the FHIR"
+                        + " server (on a Patient); leave it out");
+            }
+        }
+        String[] pretty = request.getParameters().get("_pretty");
+        if (pretty != null && (pretty.length > 1 || !Set.of("true", "false").contains(pretty[0]))) {
+            throw new HttpError(400, "PVP-H124", "_pretty", "is '" + HttpError.cut(String.join(",", pretty), 40)
+                    + "': give _pretty=true (the JSON or XML indented) or false, once");
         }
     }
 
     /**
      * A call on a Patient reads the findings from the FHIR server: findings sent with it (a Bundle, or
-     * a Parameters resource with findings) would be silently unused, so they are refused.
+     * a Parameters resource with findings) would be silently unused, so they are refused, as is any
+     * other parameter.
      */
     private static void refuseFindingsSent(RequestDetails request) {
         byte[] body = request.loadRequestContents();
         if (body == null || new String(body, StandardCharsets.UTF_8).isBlank()) {
             return;
         }
-        JsonNode root = Inline.json(body);
-        boolean bundle = root.path("resourceType").asText().equals("Bundle");
-        boolean findings = bundle;
-        for (JsonNode parameter : root.path("parameter")) {
-            findings |= "findings".equals(parameter.path("name").asText());
-        }
-        if (findings) {
-            throw new HttpError(400, "PVP-H123", bundle ? "Bundle" : "Parameters.parameter", "holds findings, but a call"
-                    + " on a Patient reads the patient's findings from"
-                    + " the hospital's FHIR server: POST the findings to Patient/" + NAME + " (type level) to assess"
-                    + " them, or send no body");
+        Inline sent = Inline.read(body, "a call on a Patient takes no body, or a Parameters resource without"
+                + " parameters: it reads the patient's findings from the hospital's FHIR server");
+        if (sent.findings() != null) {
+            throw new HttpError(400, "PVP-H123", sent.where(), "holds findings, but a call on a Patient reads the"
+                    + " patient's findings from the hospital's FHIR server: POST the findings to Patient/" + NAME
+                    + " (type level) to assess them, or send no body");
         }
     }
 
@@ -160,12 +174,17 @@ public final class RiskOperation {
         byte[] body = request.loadRequestContents();
         turns.acquireUninterruptibly();
         try {
-            Inline sent = Inline.read(body);
+            Inline sent = Inline.read(body, SEND);
+            if (sent.findings() == null) {
+                throw new HttpError(400, "PVP-H120", "Parameters.parameter", "has no parameter findings: send the"
+                        + " patient's findings as a Bundle in the parameter findings, or call"
+                        + " Patient/{id}/" + NAME + " to read them from the hospital's FHIR server");
+            }
             List<InputReader.Entry> entries;
             try {
                 entries = new InputReader(FhirContext.forR4Cached()).read(sent.findings());
             } catch (InputException e) {
-                throw new HttpError(400, e.code(), sent.where() + " " + e.where(), e.getMessage());
+                throw new HttpError(400, e.code(), PatientAssessment.at(sent.where(), e.where()), e.getMessage());
             }
             RiskAssessment risk = assessments.assess(assessor.get(), new PatientAssessment.Input(entries, List.of(),
                     false, References.ofFiles(), List.of()), sent.where(), null, Set.of(), null);
@@ -176,49 +195,94 @@ public final class RiskOperation {
         }
     }
 
-    /** The findings Bundle of a type-level call, and where it is in the body. */
+    /**
+     * The findings Bundle sent in the body, and where it is; null findings when the body is a
+     * Parameters resource without them.
+     */
     record Inline(JsonNode findings, String where) {
 
-        static Inline read(byte[] body) {
+        /** The Parameters resource's elements taken (id and meta change nothing); implicitRules and language are not. */
+        private static final Set<String> PARAMETERS = Set.of("resourceType", "id", "meta", "parameter");
+
+        /**
+         * The body, a Bundle or a Parameters resource whose one parameter, findings, is a Bundle
+         * (fhir-profiles/OperationDefinition-pvp-refracture-risk.json); anything else in it is refused,
+         * not left unused.
+         *
+         * @param send what to send instead of a body that is not a Bundle or Parameters resource
+         */
+        static Inline read(byte[] body, String send) {
             JsonNode root = json(body);
-            String type = root.path("resourceType").asText();
-            if (type.equals("Bundle")) {
+            if (!root.isObject()) {
+                throw new HttpError(400, "PVP-H120", null, "the body is a JSON " + (root.isArray() ? "array"
+                        : "value (" + root.getNodeType().name().toLowerCase(Locale.ROOT) + ")")
+                        + ", not a FHIR resource: " + send);
+            }
+            JsonNode type = root.path("resourceType");
+            if (type.asText().equals("Bundle") && type.isTextual()) {
                 return new Inline(root, "Bundle");
             }
-            if (!type.equals("Parameters")) {
-                throw new HttpError(400, "PVP-H120", "resourceType", "is '" + HttpError.cut(type, 40) + "': send a"
-                        + " Parameters resource whose parameter findings is a Bundle of the patient's findings");
+            if (!type.asText().equals("Parameters") || !type.isTextual()) {
+                throw new HttpError(400, "PVP-H120", "resourceType", (type.isMissingNode() ? "is missing"
+                        : "is " + (type.isTextual() ? "'" + HttpError.cut(type.asText(), 40) + "'"
+                        : HttpError.cut(type.toString(), 40))) + ": " + send);
+            }
+            root.fieldNames().forEachRemaining(key -> {
+                if (!PARAMETERS.contains(key)) {
+                    throw new HttpError(400, "PVP-H120", "Parameters." + HttpError.cut(key, 40), "is not read by "
+                            + NAME + ", which reads a Parameters resource's parameter only: leave it out");
+                }
+            });
+            JsonNode parameters = root.path("parameter");
+            if (!parameters.isMissingNode() && !parameters.isArray()) {
+                throw new HttpError(400, "PVP-H120", "Parameters.parameter", "is not an array: send"
+                        + " \"parameter\": [{\"name\": \"findings\", \"resource\": {the Bundle}}]");
             }
             JsonNode found = null;
             String where = null;
-            JsonNode parameters = root.path("parameter");
             for (int i = 0; i < parameters.size(); i++) {
-                if (!"findings".equals(parameters.get(i).path("name").asText())) {
-                    continue;
+                String at = "Parameters.parameter[" + i + "]";
+                JsonNode parameter = parameters.get(i);
+                JsonNode name = parameter.path("name");
+                if (!name.isTextual() || !name.asText().equals("findings")) {
+                    String takes = "one parameter, findings, a Bundle"
+                            + " (fhir-profiles/OperationDefinition-pvp-refracture-risk.json)";
+                    throw new HttpError(400, "PVP-H120", at, name.isTextual() ? "is '" + HttpError.cut(name.asText(), 40)
+                            + "', not a parameter of " + NAME + ", which takes " + takes + ": leave it out"
+                            : "has no name: " + NAME + " takes " + takes + "; name it findings");
                 }
                 if (found != null) {
-                    throw new HttpError(400, "PVP-H120", "Parameters.parameter[" + i + "]", "is a second findings"
-                            + " parameter: send one Bundle with all the patient's findings");
+                    throw new HttpError(400, "PVP-H120", at, "is a second findings parameter: send one Bundle with"
+                            + " all the patient's findings");
                 }
-                where = "Parameters.parameter[" + i + "].resource";
-                found = parameters.get(i).get("resource");
+                parameter.fieldNames().forEachRemaining(key -> {
+                    if (!key.equals("name") && !key.equals("resource")) {
+                        throw new HttpError(400, "PVP-H120", at + "." + HttpError.cut(key, 40), "is not read: the"
+                                + " parameter findings holds its Bundle as resource, and nothing else; leave it out");
+                    }
+                });
+                where = at + ".resource";
+                found = parameter.get("resource");
                 if (found == null || !"Bundle".equals(found.path("resourceType").asText())) {
                     throw new HttpError(400, "PVP-H120", where, "is not a Bundle: the findings parameter holds a"
                             + " Bundle of the patient's findings (Observations; the Patient and Conditions may go along)");
                 }
-            }
-            if (found == null) {
-                throw new HttpError(400, "PVP-H120", "Parameters.parameter", "has no parameter findings: send the"
-                        + " patient's findings as a Bundle in the parameter findings, or call"
-                        + " Patient/{id}/" + NAME + " to read them from the hospital's FHIR server");
             }
             return new Inline(found, where);
         }
 
         /** The body as sent, or 400 ({@link JsonBodies#read}). */
         private static JsonNode json(byte[] body) {
-            return JsonBodies.read(body, "the Parameters resource", "FHIR R4 JSON", "POST a Parameters resource with the"
-                    + " findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
+            try {
+                return JsonBodies.read(body, "the Parameters resource", "FHIR R4 JSON", "POST a Parameters resource with the"
+                        + " findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
+            } catch (HttpError e) {
+                // StrictJson names the body's resource with its type ("Parameters (Parameters)"): it is the root here.
+                if (!"PVP-H112".equals(e.code()) || e.where() == null) {
+                    throw e;
+                }
+                throw new HttpError(400, e.code(), e.where().replaceFirst("^(\\w+) \\([^)]*\\)", "$1"), e.getMessage());
+            }
         }
     }
 }

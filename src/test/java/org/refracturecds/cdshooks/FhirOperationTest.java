@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.fhirin.CannedFhirServer;
+import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -35,6 +36,10 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * The FHIR face over a real socket, called with HAPI's generic client: its CapabilityStatement,
@@ -160,7 +165,7 @@ class FhirOperationTest {
                 .replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": \"true\"");
         HttpResponse<String> wrongType = post("/fhir/Patient/$pvp-refracture-risk",
                 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"findings\",\"resource\":" + body + "}]}");
-        assertOutcome(wrongType, 400, "PVP-E010", "Parameters.parameter[0].resource Bundle.entry[");
+        assertOutcome(wrongType, 400, "PVP-E010", "Parameters.parameter[0].resource.entry[");
 
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\"}"), 400,
                 "PVP-H120", "Parameters.parameter");
@@ -195,6 +200,71 @@ class FhirOperationTest {
         assertOutcome(nothing, 404, "PVP-H404", "path");
         assertTrue(nothing.body().contains("[PVP-H404] path: nothing at /fhir/Nothing/x/$pvp-refracture-risk: GET"
                 + " /fhir/metadata lists what this FHIR face serves"), nothing.body());
+    }
+
+    @Test
+    void whatTheOperationDoesNotTake_inTheBody_isRefusedWithItsPath_notLeftUnused() throws Exception {
+        String bundle = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        String findings = "{\"name\":\"findings\",\"resource\":" + bundle + "}";
+        String op = "/fhir/Patient/$pvp-refracture-risk";
+
+        // a parameter the operation does not take, named with what it takes
+        HttpResponse<String> extra = post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings
+                + ",{\"name\":\"incidence\",\"valueDecimal\":0.1}]}");
+        assertOutcome(extra, 400, "PVP-H120", "Parameters.parameter[1]");
+        assertTrue(extra.body().contains("[PVP-H120] Parameters.parameter[1]: is 'incidence', not a parameter of"
+                + " $pvp-refracture-risk, which takes one parameter, findings, a Bundle"), extra.body());
+        // findings twice, with a value beside its resource, with no name, or parameter not an array
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings + "," + findings + "]}"),
+                400, "PVP-H120", "Parameters.parameter[1]");
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[" + findings.replaceFirst("^\\{",
+                "{\"valueString\":\"x\",") + "]}"), 400, "PVP-H120", "Parameters.parameter[0].valueString");
+        HttpResponse<String> noName = post(op, "{\"resourceType\":\"Parameters\",\"parameter\":[{\"resource\":" + bundle
+                + "}]}");
+        assertOutcome(noName, 400, "PVP-H120", "Parameters.parameter[0]");
+        assertTrue(noName.body().contains("[PVP-H120] Parameters.parameter[0]: has no name: $pvp-refracture-risk takes one"
+                + " parameter, findings, a Bundle"), noName.body());
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"parameter\":" + findings + "}"), 400, "PVP-H120",
+                "Parameters.parameter");
+        assertOutcome(post(op, "{\"resourceType\":\"Parameters\",\"language\":\"de\",\"parameter\":[" + findings
+                + "]}"), 400, "PVP-H120", "Parameters.language");
+        // the same on a Patient, which takes no parameter
+        assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\",\"parameter\":"
+                + "[{\"name\":\"incidence\",\"valueDecimal\":0.1}]}"), 400, "PVP-H120", "Parameters.parameter[0]");
+        assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", "{\"resourceType\":\"Observation\"}"), 400,
+                "PVP-H120", "resourceType");
+        // a JSON array, or another JSON value, said as such
+        for (String notAResource : List.of("[" + bundle + "]", "\"Parameters\"")) {
+            HttpResponse<String> array = post(op, notAResource);
+            assertOutcome(array, 400, "PVP-H120", null);
+            assertTrue(array.body().contains("[PVP-H120] the body is a JSON " + (notAResource.startsWith("[") ? "array"
+                    : "value (string)") + ", not a FHIR resource: send a Parameters resource whose parameter findings"
+                    + " is a Bundle of the patient's findings, or that Bundle alone"), array.body());
+        }
+    }
+
+    @Test
+    void anErrorsPath_isOnePath_inABundleAsInParameters_forAValueAsForAKeyTwice() throws Exception {
+        String bundle = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        String wrongType = bundle.replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": \"true\"");
+        String twice = bundle.replaceFirst("\"valueBoolean\": true", "\"valueBoolean\": true, \"valueBoolean\": true");
+        String op = "/fhir/Patient/$pvp-refracture-risk";
+        String value = ".entry[1].resource (Observation/cleft-ivc).valueBoolean";
+
+        for (String[] sent : List.of(new String[] {wrongType, "PVP-E010"}, new String[] {twice, "PVP-H112"})) {
+            HttpResponse<String> alone = post(op, sent[0]);
+            HttpResponse<String> inParameters = post(op, "{\"resourceType\":\"Parameters\",\"parameter\":"
+                    + "[{\"name\":\"findings\",\"resource\":" + sent[0] + "}]}");
+
+            assertOutcome(alone, 400, sent[1], null);
+            assertEquals("Bundle" + value, expression(alone), alone.body());
+            assertOutcome(inParameters, 400, sent[1], null);
+            assertEquals("Parameters.parameter[0].resource" + value, expression(inParameters), inParameters.body());
+        }
+    }
+
+    private static String expression(HttpResponse<String> answer) throws Exception {
+        return RunningService.JSON.readTree(answer.body()).at("/issue/0/expression/0").asText();
     }
 
     @Test
@@ -250,6 +320,69 @@ class FhirOperationTest {
         HttpResponse<String> either = get("/fhir/metadata", "text/turtle, application/fhir+json;q=0.9");
         assertEquals(200, either.statusCode(), either.body());
         assertTrue(either.body().startsWith("{"), either.body());
+    }
+
+    @Test
+    void aQueryParameterForPartOfTheAnswer_isRefused_forTheRiskAssessmentIsOnlyMeaningfulWhole() throws Exception {
+        String findings = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        for (String name : List.of("_summary=true", "_summary=data", "_elements=status", "_elements:exclude=prediction")) {
+            HttpResponse<String> part = post("/fhir/Patient/$pvp-refracture-risk?" + name, findings);
+
+            String parameter = name.substring(0, name.indexOf('='));
+            assertOutcome(part, 400, "PVP-H124", parameter);
+            assertTrue(part.body().contains("only meaningful whole, with its limits and basis: leave " + parameter
+                    + " out"), part.body());
+        }
+        assertOutcome(get("/fhir/Patient/cleft/$pvp-refracture-risk?_summary=true", "application/fhir+json"), 400,
+                "PVP-H124", "_summary");
+        // the answer's format is taken, and said only as FHIR says it
+        HttpResponse<String> pretty = post("/fhir/Patient/$pvp-refracture-risk?_pretty=true", findings);
+        assertEquals(200, pretty.statusCode(), pretty.body());
+        assertTrue(pretty.body().startsWith("{\n"), pretty.body());
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk?_pretty=yes", findings), 400, "PVP-H124", "_pretty");
+        HttpResponse<String> xml = post("/fhir/Patient/$pvp-refracture-risk?_format=xml", findings);
+        assertEquals(200, xml.statusCode(), xml.body());
+        assertTrue(xml.body().startsWith("<RiskAssessment"), xml.body());
+        for (String format : List.of("junk", "ndjson", "html")) {
+            assertOutcome(post("/fhir/Patient/$pvp-refracture-risk?_format=" + format, findings), 406, "PVP-H406",
+                    "_format");
+        }
+    }
+
+    @Test
+    void theBaseAndPathsNotServed_areTheFacesOwn404_withoutAWarningLoggedForEach() throws Exception {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        Logger hapi = (Logger) LoggerFactory.getLogger("ca.uhn.fhir");
+        log.start();
+        hapi.addAppender(log);
+        try {
+            // the base, with or without its slash, and whatever the method
+            for (String base : List.of("/fhir/", "/fhir")) {
+                HttpResponse<String> answer = get(base, "application/fhir+json");
+                assertOutcome(answer, 404, "PVP-H404", "path");
+                assertTrue(answer.body().contains("[PVP-H404] path: nothing at /fhir/, the FHIR base: this face serves"
+                        + " no search, history or batch; GET /fhir/metadata is its CapabilityStatement"), answer.body());
+            }
+            assertOutcome(post("/fhir/", "{\"resourceType\":\"Bundle\",\"type\":\"batch\"}"), 404, "PVP-H404", "path");
+            // paths HAPI has no method for, the operation at system level, and after metadata
+            for (String path : List.of("/fhir/Patient", "/fhir/_history", "/fhir/Patient/cleft/_history/1",
+                    "/fhir/$pvp-refracture-risk", "/fhir/metadata/x")) {
+                assertOutcome(get(path, "application/fhir+json"), 404, "PVP-H404", "path");
+            }
+            HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                    + "/fhir/Patient/cleft/$pvp-refracture-risk")).method("PUT", HttpRequest.BodyPublishers.ofString("{}"))
+                    .header("Content-Type", "application/fhir+json").build(), HttpResponse.BodyHandlers.ofString());
+            assertOutcome(put, 405, "PVP-H405", "method");
+            assertEquals("GET, POST", put.headers().firstValue("Allow").orElse(null));
+            assertOutcome(post("/fhir/metadata", "{}"), 405, "PVP-H405", "method");
+            assertEquals(200, get("/fhir/metadata", "application/fhir+json").statusCode());
+
+            // a client's mistakes are answered, not logged: any client could otherwise fill the log
+            assertEquals(List.of(), log.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .map(ILoggingEvent::getFormattedMessage).toList());
+        } finally {
+            hapi.detachAppender(log);
+        }
     }
 
     @Test
