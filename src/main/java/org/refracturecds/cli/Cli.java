@@ -74,6 +74,17 @@ final class Cli {
         withVersion(commandLine, ModuleDevice.NAME + " " + ModuleDevice.VERSION);
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        // An option or argument picocli cannot take: said as every error of the command line is, with a code
+        // and what to do, not followed by the whole usage.
+        commandLine.setParameterExceptionHandler((e, given) -> {
+            PrintWriter problems = e.getCommandLine().getErr();
+            String said = e.getMessage().replace("is not a double", "is not a number").replace("is not an int", "is not a"
+                    + " whole number");
+            problems.println("error [PVP-C004] " + said + ": `" + e.getCommandLine().getCommandSpec()
+                    .qualifiedName() + " --help` lists what it takes");
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, problems);
+            return BAD_INPUT;
+        });
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
             cl.getErr().println("error [PVP-X001] unexpected failure: " + e);
             return 3;

@@ -71,7 +71,7 @@ final class RulesCommand {
         Optional<Loaded> load() {
             PrintWriter out = out();
             if (!Files.isDirectory(dir)) {
-                out.println("error " + dir + ": not a folder: give the rules folder, e.g. rules "
+                out.println("error [PVP-C005] " + dir + ": not a folder: give the rules folder, e.g. rules "
                         + spec.name() + " rules");
                 return Optional.empty();
             }

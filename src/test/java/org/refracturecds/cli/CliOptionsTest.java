@@ -26,6 +26,19 @@ class CliOptionsTest {
     }
 
     @Test
+    void anOptionOrValueTheCommandDoesNotTake_isRefusedWithACode_andTheClosestOption() {
+        CliRun misspelt = CliRun.of("assess", "examples/cleft-no-endplate-contact.json", "--explian");
+        CliRun notANumber = CliRun.of("assess", "examples/cleft-no-endplate-contact.json", "--incidence", "abc");
+
+        assertEquals(2, misspelt.exit());
+        assertEquals("error [PVP-C004] Unknown option: '--explian': `pvp-refracture-cds assess --help` lists what it"
+                + " takes\nPossible solutions: --explain\n", misspelt.err());
+        assertEquals(2, notANumber.exit());
+        assertEquals("error [PVP-C004] Invalid value for option '--incidence': 'abc' is not a number: `pvp-refracture-cds"
+                + " assess --help` lists what it takes\n", notANumber.err());
+    }
+
+    @Test
     void theVersion_isTheOneTheRiskAssessmentsName_onEveryCommand() {
         String version = "pvp-refracture-cds " + ModuleDevice.VERSION + "\n";
         for (String[] args : List.of(new String[] {"-V"}, new String[] {"assess", "-V"}, new String[] {"serve", "--version"},
