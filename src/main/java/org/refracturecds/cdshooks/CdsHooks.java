@@ -268,7 +268,7 @@ final class CdsHooks {
                 throw new UnusableFindings(e.getMessage());
             }
             throw new HttpError(400, e.code(), e.where().startsWith("prefetch.") || e.where().startsWith("fetched ")
-                    ? e.where() : FINDINGS + " " + e.where(), e.getMessage());
+                    ? e.where() : InputReader.within(FINDINGS, e.where()), e.getMessage());
         }
         String expected = "Patient/" + input.patientId();
         for (PatientFindings other : patients) {
@@ -336,7 +336,7 @@ final class CdsHooks {
         try {
             entries = new InputReader(FhirContext.forR4Cached()).read(resource);
         } catch (InputException e) {
-            throw new HttpError(400, e.code(), "prefetch." + key + " " + e.where(), e.getMessage());
+            throw new HttpError(400, e.code(), InputReader.within("prefetch." + key, e.where()), e.getMessage());
         }
         sameSubject(entries, patientId, "prefetch." + key, references);
         return entries;
@@ -356,9 +356,9 @@ final class CdsHooks {
             if (subject == null || !subject.hasReference()) {
                 continue;
             }
-            String at = where + " " + (entry.where().equals("the input") ? "" : entry.where() + ".resource ")
+            String at = InputReader.within(where, (entry.where().equals("the input") ? "" : entry.where() + ".resource ")
                     + "(" + entry.resource().fhirType() + (entry.resource().getIdElement().hasIdPart()
-                    ? "/" + entry.resource().getIdElement().getIdPart() : "") + ").subject";
+                    ? "/" + entry.resource().getIdElement().getIdPart() : "") + ").subject");
             String patient;
             try {
                 patient = references.patient(subject, entry.fullUrl(), at);

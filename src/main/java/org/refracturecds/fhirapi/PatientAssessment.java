@@ -48,20 +48,6 @@ final class PatientAssessment {
     }
 
     /**
-     * A place in the input under the input's own place, as one path where it is one:
-     * {@code Parameters.parameter[0].resource} and {@code Bundle.entry[1].resource (Observation/x).valueBoolean}
-     * are {@code Parameters.parameter[0].resource.entry[1].resource (Observation/x).valueBoolean}, as the body's
-     * JSON errors name it; a place that is no path ({@code Observation/x subject}) follows the input's.
-     */
-    static String at(String where, String inner) {
-        if (inner.equals("the input") || inner.equals("Bundle")) {
-            return where;
-        }
-        return inner.startsWith("Bundle.") ? where + inner.substring("Bundle".length())
-                : inner.startsWith(where) ? inner : where + " " + inner;
-    }
-
-    /**
      * @param where     the input's place, for messages: {@code Parameters.parameter[0].resource}
      * @param patient   the one patient allowed ({@code Patient/p1}), or null for whichever the findings are of
      * @param levels    the vertebrae to assess, or empty for every one with findings
@@ -90,7 +76,7 @@ final class PatientAssessment {
                     .map(all, input.conditionsSent());
         } catch (InputException e) {
             throw new HttpError(e.code().equals("PVP-E117") || e.code().equals("PVP-E109") ? 422 : 400, e.code(),
-                    e.where().startsWith("fetched ") ? e.where() : at(where, e.where()), e.getMessage());
+                    e.where().startsWith("fetched ") ? e.where() : InputReader.within(where, e.where()), e.getMessage());
         }
         if (patients.size() > 1) {
             throw new HttpError(400, "PVP-H121", where, "holds findings of " + patients.size() + " patients ("

@@ -184,7 +184,7 @@ public final class RiskOperation {
             try {
                 entries = new InputReader(FhirContext.forR4Cached()).read(sent.findings());
             } catch (InputException e) {
-                throw new HttpError(400, e.code(), PatientAssessment.at(sent.where(), e.where()), e.getMessage());
+                throw new HttpError(400, e.code(), InputReader.within(sent.where(), e.where()), e.getMessage());
             }
             RiskAssessment risk = assessments.assess(assessor.get(), new PatientAssessment.Input(entries, List.of(),
                     false, References.ofFiles(), List.of()), sent.where(), null, Set.of(), null);

@@ -320,6 +320,20 @@ public final class InputReader {
         }
     }
 
+    /**
+     * A place in the input under the input's own place, as one path where it is one:
+     * {@code Parameters.parameter[0].resource} and {@code Bundle.entry[1].resource (Observation/x).valueBoolean}
+     * are {@code Parameters.parameter[0].resource.entry[1].resource (Observation/x).valueBoolean}, as the body's
+     * JSON errors name it; a place that is no path ({@code Observation/x subject}) follows the input's.
+     */
+    public static String within(String where, String inner) {
+        if (inner.equals("the input") || inner.equals("Bundle")) {
+            return where;
+        }
+        return inner.startsWith("Bundle.") ? where + inner.substring("Bundle".length())
+                : inner.startsWith(where) ? inner : where + " " + inner;
+    }
+
     private static String bundleLabel(String where) {
         return where.equals(ONE_DOCUMENT) ? "Bundle" : where + ": Bundle";
     }

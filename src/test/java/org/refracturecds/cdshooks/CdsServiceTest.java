@@ -327,7 +327,7 @@ class CdsServiceTest {
 
         assertEquals(400, reply.status());
         assertEquals("PVP-H109", reply.errorCode());
-        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings Bundle.entry[0]"));
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings.entry[0]"));
     }
 
     @Test

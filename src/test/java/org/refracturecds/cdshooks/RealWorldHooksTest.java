@@ -151,7 +151,7 @@ class RealWorldHooksTest {
 
         assertEquals(400, reply.status());
         assertEquals("PVP-E110", reply.errorCode());
-        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings Bundle.entry["),
+        assertTrue(reply.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings.entry["),
                 reply.body().toString());
     }
 

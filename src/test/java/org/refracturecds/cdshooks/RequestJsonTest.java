@@ -87,7 +87,7 @@ class RequestJsonTest {
 
         RunningService.Reply reply = service.post(RISK, request);
 
-        assertOutcome(reply, "PVP-E010", "prefetch.findings Bundle.entry[0].resource (Observation/cleft-ivc).valueBoolean",
+        assertOutcome(reply, "PVP-E010", "prefetch.findings.entry[0].resource (Observation/cleft-ivc).valueBoolean",
                 "is the string \"true\", but FHIR R4 JSON has a boolean as true or false, without quotes: send true");
     }
 
@@ -98,7 +98,7 @@ class RequestJsonTest {
 
         RunningService.Reply reply = service.post(RISK, request);
 
-        assertOutcome(reply, "PVP-E010", "prefetch.findings Bundle.entry[3].resource (Observation/cleft-rr)"
+        assertOutcome(reply, "PVP-E010", "prefetch.findings.entry[3].resource (Observation/cleft-rr)"
                 + ".valueQuantity.value", "is the string \"12.5\", but FHIR R4 JSON has a decimal as a number, without"
                 + " quotes: send 12.5");
     }
@@ -110,7 +110,7 @@ class RequestJsonTest {
 
         RunningService.Reply reply = service.post(RISK, request);
 
-        assertOutcome(reply, "PVP-E011", "prefetch.findings Bundle.entry[0].resource"
+        assertOutcome(reply, "PVP-E011", "prefetch.findings.entry[0].resource"
                 + " (Observation/cleft-ivc).valueQuantity", "is a second value[x] beside valueBoolean, but Observation"
                 + " has one value[x]: send only the one meant");
     }
@@ -122,7 +122,7 @@ class RequestJsonTest {
 
         RunningService.Reply reply = service.post(RISK, request);
 
-        assertOutcome(reply, "PVP-E010", "prefetch.findings Bundle.entry[1].resource (Observation).id",
+        assertOutcome(reply, "PVP-E010", "prefetch.findings.entry[1].resource (Observation).id",
                 "is an object, but FHIR R4 JSON has an id as a string: send a string, in quotes");
     }
 
