@@ -7,12 +7,28 @@ public final class Term {
     private final Coding coding;
     private final Coefficient coefficient;
     private final double x;
+    /** The measurement the model is given instead of the finding's, or null: see {@link #at}. */
+    private final Double takenAs;
 
     public Term(Finding finding, Coding coding, Coefficient coefficient) {
+        this(finding, coding, coefficient, null);
+    }
+
+    private Term(Finding finding, Coding coding, Coefficient coefficient, Double takenAs) {
         this.finding = finding;
         this.coding = coding;
         this.coefficient = coefficient;
-        this.x = coding.code(finding);
+        this.takenAs = takenAs;
+        this.x = takenAs == null ? coding.code(finding) : takenAs / coding.getPer();
+    }
+
+    /**
+     * A measured finding given to the model as {@code measurement} instead of its own value: a value
+     * beyond the study's, where the model's straight line was never tested, is not followed into
+     * a lower risk (pipeline.drl).
+     */
+    public static Term at(Finding finding, Coding coding, Coefficient coefficient, double measurement) {
+        return new Term(finding, coding, coefficient, measurement);
     }
 
     public Vertebra getVertebra() { return finding.getVertebra(); }
@@ -28,7 +44,8 @@ public final class Term {
     /** "intravertebral cleft present", "reduction rate 12.5%" */
     public String describe() {
         if (coding.isMeasured()) {
-            return coefficient.getLabel() + " " + Numbers.withUnit(finding.getQuantity(), finding.getUnit());
+            return coefficient.getLabel() + " " + Numbers.withUnit(finding.getQuantity(), finding.getUnit())
+                    + (takenAs == null ? "" : " (estimated at " + Numbers.withUnit(takenAs, finding.getUnit()) + ")");
         }
         return coding.getLabel();
     }

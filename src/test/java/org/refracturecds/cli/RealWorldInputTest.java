@@ -54,11 +54,15 @@ class RealWorldInputTest {
     // ------------------------------------------------------------------ values
 
     @Test
-    void negativeReductionRate_isUsedAndSaysItIsNotProtection() throws IOException {
+    void negativeReductionRate_isEstimatedAtZero_notAsProtection() throws IOException {
         CliRun run = explain(rr(example(), "-50", "%"));
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("reduction-rate = -50%"), run.out());
+        assertTrue(run.out().contains("RR: reduction rate -50% (estimated at 0%)"), run.out());
+        String estimate = run.out().lines().filter(line -> line.contains("band ")).findFirst().orElseThrow();
+        assertEquals(explain(rr(example(), "0", "%")).out().lines().filter(line -> line.contains("band ")).findFirst()
+                .orElseThrow(), estimate, "the same estimate as at RR 0");
         assertTrue(run.out().contains("[PVP-A101] T11: RR -50% (Observation/cleft-rr) is outside the reduction rates of the study"), run.out());
         assertTrue(run.out().contains("[PVP-A102] T11: RR -50% is below 0: it means the vertebra lost height during PVP"), run.out());
     }
