@@ -217,7 +217,8 @@ final class CdsHooks {
     }
 
     private ObjectNode afterPvp(Assessor rules, Input input) {
-        List<String> done = pvpProcedures(input.get("procedures"));
+        List<Procedure> procedures = pvpProcedures(input.get("procedures"));
+        List<String> done = procedures.stream().map(CdsHooks::named).toList();
         PatientFindings patient = findingsOf(rules, input);
         Assessment assessment = patient == null ? null : rules.assess(patient);
         String onRecord = "A PVP is on record (" + String.join(", ", done) + ")";
@@ -233,8 +234,33 @@ final class CdsHooks {
         if (done.isEmpty()) {
             return response(List.of());
         }
+        // The cement is in: its contact and the reduction rate are no longer a choice, so the vertebra a PVP on
+        // record treated is assessed as after PVP, its band the highest under the technique scenarios, not the
+        // favourable one's (MODEL.md: the card's urgency follows what is known, never a what-if), and without
+        // the advice on technique. When which vertebra was treated cannot be told, it stays as before PVP.
+        PatientFindings again = findingsOf(rules, input);
+        List<Vertebra> treated = treated(procedures, again, rules.rules().vocabulary());
+        if (!treated.isEmpty()) {
+            treated.forEach(v -> v.setPhase("post-operative"));
+            assessment = rules.assess(again);
+        }
         return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP, post-op findings missing",
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
+    }
+
+    /**
+     * The vertebrae the PVPs on record treated: those a Procedure's bodySite names, or, for one with
+     * no bodySite, the patient's only vertebra with findings; none when that cannot be told.
+     */
+    private static List<Vertebra> treated(List<Procedure> procedures, PatientFindings patient, Vocabulary vocabulary) {
+        List<Vertebra> treated = new ArrayList<>();
+        for (Procedure procedure : procedures) {
+            List<String> levels = procedure.getBodySite().stream().map(site -> ObservationMapper.levelOf(vocabulary, site))
+                    .flatMap(java.util.Optional::stream).toList();
+            patient.vertebrae().stream().filter(v -> levels.isEmpty() ? patient.vertebrae().size() == 1
+                    : levels.contains(v.getLevel())).filter(v -> !treated.contains(v)).forEach(treated::add);
+        }
+        return treated;
     }
 
     /**
@@ -452,21 +478,26 @@ final class CdsHooks {
         return pvpCodes.contains(system + "|" + code);
     }
 
-    /** "Procedure/p1 (2025-03-04)" for each PVP on record that was not entered in error or not done. */
-    private List<String> pvpProcedures(List<InputReader.Entry> procedures) {
-        List<String> done = new ArrayList<>();
+    /** Each PVP on record that was not entered in error or not done. */
+    private List<Procedure> pvpProcedures(List<InputReader.Entry> procedures) {
+        List<Procedure> done = new ArrayList<>();
         for (InputReader.Entry entry : procedures) {
             if (!(entry.resource() instanceof Procedure procedure) || !procedure.hasStatus()
                     || List.of("entered-in-error", "not-done").contains(procedure.getStatus().toCode())
                     || procedure.getCode().getCoding().stream().noneMatch(c -> isPvpCode(c.getSystem(), c.getCode()))) {
                 continue;
             }
-            String when = procedure.hasPerformedDateTimeType() ? " (" + procedure.getPerformedDateTimeType().getValueAsString() + ")"
-                    : procedure.hasPerformedPeriod() && procedure.getPerformedPeriod().hasStart()
-                    ? " (" + procedure.getPerformedPeriod().getStartElement().getValueAsString() + ")" : "";
-            done.add("Procedure/" + procedure.getIdElement().getIdPart() + when);
+            done.add(procedure);
         }
         return done;
+    }
+
+    /** "Procedure/p1 (2025-03-04)" */
+    private static String named(Procedure procedure) {
+        String when = procedure.hasPerformedDateTimeType() ? " (" + procedure.getPerformedDateTimeType().getValueAsString() + ")"
+                : procedure.hasPerformedPeriod() && procedure.getPerformedPeriod().hasStart()
+                ? " (" + procedure.getPerformedPeriod().getStartElement().getValueAsString() + ")" : "";
+        return "Procedure/" + procedure.getIdElement().getIdPart() + when;
     }
 
     private ObjectNode response(List<ObjectNode> cardList) {

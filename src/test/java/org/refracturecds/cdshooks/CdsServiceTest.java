@@ -250,11 +250,39 @@ class CdsServiceTest {
         JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
 
         String summary = card.path("summary").asText();
-        assertEquals("After PVP: refracture risk T11 0.16% (Low) (outside the study: see detail)", summary);
+        // estimated at RR 0, not followed down the model's straight line into a Low (rules/pipeline.drl)
+        assertEquals("After PVP: refracture risk T11 25% (High) (outside the study: see detail)", summary);
         assertTrue(summary.length() < 140);
         String firstParagraph = card.path("detail").asText().split("\n\n")[0];
         assertTrue(firstParagraph.endsWith(" **Less certain than its interval says:** the input is outside the study's"
                 + " patients (PVP-A101 T11, PVP-A102 T11)."), firstParagraph);
+    }
+
+    @Test
+    void patientView_pvpOnRecordWithoutPostOperativeFindings_isBandedAfterPvp_notAtTheFavourableTechnique()
+            throws Exception {
+        // given a PVP on record, no cleft, no endplate disruption, and no post-operative film read yet
+        ObjectNode request = RunningService.example("patient-view.json");
+        ArrayNode entries = (ArrayNode) request.at("/prefetch/findings/entry");
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            String id = entries.get(i).at("/resource/id").asText();
+            if (id.equals("cleft-ivc")) {
+                ((ObjectNode) entries.get(i).path("resource")).put("valueBoolean", false);
+            } else if (!id.equals("cleft-epd")) {
+                entries.remove(i);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        // then the band is the highest of the technique scenarios (the cement is in), and no advice on technique
+        String detail = card.path("detail").asText();
+        assertTrue(card.path("summary").asText().contains("(up to Moderate)"), card.path("summary").asText());
+        assertEquals("warning", card.path("indicator").asText());
+        assertTrue(detail.contains("T11, after PVP"), detail);
+        assertFalse(detail.contains("favourable technique"), detail);
+        assertFalse(detail.contains("aim for"), detail);
+        assertTrue(detail.contains("Procedure/pvp-1 (2025-03-05)"), detail);
     }
 
     @Test
