@@ -119,13 +119,23 @@ final class CdsHooks {
         }
         Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
         List<CdsService.Prefetch> missing = new ArrayList<>();
+        List<String> incomplete = new ArrayList<>();
         for (CdsService.Prefetch prefetch : service.prefetch(pvpCodes)) {
             JsonNode sent = request.prefetched(prefetch.key());
-            if (sent != null) {
+            String partial = sent == null ? null : partial(sent);
+            if (sent != null && partial == null) {
                 data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId(), references));
-            } else if (base != null || !prefetch.optional()) {
-                missing.add(prefetch);
+            } else if (base != null || !prefetch.optional() && sent == null) {
+                missing.add(prefetch); // a part sent is fetched whole, every page of it
+            } else if (partial != null) {
+                incomplete.add("prefetch." + prefetch.key() + " " + partial);
             }
+        }
+        if (!incomplete.isEmpty()) {
+            return response(List.of(cards.infoCard("Refracture risk not assessed: the findings sent are incomplete",
+                    "What the EHR sent is not all there is: " + String.join("; ", incomplete) + ", and the request names"
+                    + " no fhirServer to read the rest from. No estimate is shown rather than one from incomplete"
+                    + " findings: a finding not read could change it.")));
         }
         if (!missing.isEmpty()) {
             List<String> late;
@@ -153,6 +163,38 @@ final class CdsHooks {
                     + " could not be used", "The patient " + e.getMessage() + ". No estimate is shown rather than one"
                     + " that leaves these out silently; correct them in the record (docs/CODES.md).")));
         }
+    }
+
+    /**
+     * Why a prefetched Bundle is only part of what the server holds, or null: a page of a search
+     * whose next page was not read, or a server's OperationOutcome among its entries that says
+     * something was left out (an error, or the issue code incomplete or too-costly).
+     */
+    private static final java.util.regex.Pattern ISSUE_WORD = java.util.regex.Pattern.compile("[a-z-]{1,40}");
+
+    private static String partial(JsonNode sent) {
+        for (JsonNode link : sent.path("link")) {
+            if ("next".equals(link.path("relation").asText())) {
+                return "is one page of a search: its next page (link next) was not sent";
+            }
+        }
+        for (JsonNode entry : sent.path("entry")) {
+            JsonNode resource = entry.path("resource");
+            if (!"OperationOutcome".equals(resource.path("resourceType").asText())) {
+                continue;
+            }
+            for (JsonNode issue : resource.path("issue")) {
+                String severity = issue.path("severity").asText();
+                String code = issue.path("code").asText();
+                if (severity.equals("error") || severity.equals("fatal") || code.equals("incomplete")
+                        || code.equals("too-costly")) {
+                    // Only FHIR's codes are repeated on the card, not the server's words (diagnostics).
+                    return "holds an OperationOutcome of the server saying " + (ISSUE_WORD.matcher(severity).matches()
+                            ? severity : "an issue") + (ISSUE_WORD.matcher(code).matches() ? " " + code : "");
+                }
+            }
+        }
+        return null;
     }
 
     /** Findings were sent, but none of them could be used: the card says why, rather than showing nothing. */

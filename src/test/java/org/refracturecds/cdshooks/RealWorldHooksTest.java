@@ -66,6 +66,36 @@ class RealWorldHooksTest {
     }
 
     @Test
+    void aPrefetchThatIsOnlyPartOfTheFindings_isNotAssessedAsIfWhole() throws Exception {
+        // given one page of a search, and no fhirServer to read the next from
+        ObjectNode paged = RunningService.example("patient-view.json");
+        paged.remove("fhirServer");
+        paged.remove("fhirAuthorization");
+        ((ObjectNode) paged.at("/prefetch/findings")).put("total", 10).putArray("link").addObject()
+                .put("relation", "next").put("url", "https://ehr.example.org/fhir/Observation?page=2");
+        // and a server's word that something was left out of the search
+        ObjectNode outcome = RunningService.example("patient-view.json");
+        outcome.remove("fhirServer");
+        outcome.remove("fhirAuthorization");
+        ObjectNode entry = ((ArrayNode) outcome.at("/prefetch/findings/entry")).addObject();
+        entry.putObject("search").put("mode", "outcome");
+        entry.putObject("resource").put("resourceType", "OperationOutcome").putArray("issue").addObject()
+                .put("severity", "warning").put("code", "incomplete").put("diagnostics", "[x](javascript:alert(1))");
+
+        JsonNode pagedCard = card(service.post("/cds-services/pvp-refracture-risk", paged));
+        JsonNode outcomeCard = card(service.post("/cds-services/pvp-refracture-risk", outcome));
+
+        assertEquals("Refracture risk not assessed: the findings sent are incomplete", pagedCard.path("summary").asText());
+        assertTrue(pagedCard.path("detail").asText().contains("prefetch.findings is one page of a search: its next page"
+                + " (link next) was not sent"), pagedCard.toString());
+        assertEquals("Refracture risk not assessed: the findings sent are incomplete", outcomeCard.path("summary").asText());
+        String detail = outcomeCard.path("detail").asText();
+        assertTrue(detail.contains("prefetch.findings holds an OperationOutcome of the server saying warning incomplete"),
+                detail);
+        assertFalse(detail.contains("javascript"), "the server's words are not repeated: " + detail);
+    }
+
+    @Test
     void badFindingAmongGoodOnes_isLeftOutAndNamedOnTheCardAndInTheRiskAssessment() throws Exception {
         ObjectNode request = RunningService.example("patient-view.json");
         ((ObjectNode) finding(request, "cleft-rr").path("valueQuantity")).put("code", "mm").put("unit", "mm");
