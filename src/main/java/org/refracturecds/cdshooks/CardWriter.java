@@ -18,6 +18,7 @@ import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirout.RiskAssessmentJson;
+import org.refracturecds.http.HttpError;
 import org.refracturecds.http.PageLinks;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
@@ -188,12 +189,25 @@ final class CardWriter {
      */
     private String detail(Assessment a, String context, List<String> caveats, String pageUrl) {
         int limit = DETAIL_LIMIT + DETAIL_EACH_MORE_LEVEL * Math.max(0, a.assessedVertebrae().size() - 1);
+        String detail = fitted(a, context, caveats, pageUrl, limit);
+        if (detail.codePointCount(0, detail.length()) > limit && pageUrl != null) {
+            // The notes are on the page too: cut here, whole there.
+            detail = fitted(a, context, caveats.stream().map(c -> HttpError.cut(c, NOTE_ON_CARD)).toList(), pageUrl, limit);
+        }
+        return detail;
+    }
+
+    /** The detail with as many pieces of guidance as fit in {@code limit} characters, one at least. */
+    private String fitted(Assessment a, String context, List<String> caveats, String pageUrl, int limit) {
         String detail = detail(a, context, caveats, pageUrl, GUIDANCE_ON_CARD);
         for (int shown = GUIDANCE_ON_CARD - 1; shown > 0 && detail.codePointCount(0, detail.length()) > limit; shown--) {
             detail = detail(a, context, caveats, pageUrl, shown);
         }
         return detail;
     }
+
+    /** The characters of a note shown on a card that would otherwise be too long. */
+    private static final int NOTE_ON_CARD = 120;
 
     /** The detail with at most {@code guidanceShown} pieces of guidance. */
     private String detail(Assessment a, String context, List<String> caveats, String pageUrl, int guidanceShown) {
@@ -259,13 +273,24 @@ final class CardWriter {
 
     /**
      * Text from the rules or the input, made safe for Markdown without HTML entities (an EHR that
-     * shows the Markdown as text would show them as typed): no table breaks, no line breaks, and a
-     * {@code <} that could open an HTML tag escaped with a backslash; "P < 0.05" stays as written.
+     * shows the Markdown as text would show them as typed): no table breaks, no line breaks, a
+     * {@code <} that could open an HTML tag escaped with a backslash ("P < 0.05" stays as written),
+     * and the characters of links, images, emphasis and code escaped too, so that a display sent in
+     * the input ("[click](javascript:...)", "![](http://tracker)") is shown as typed, never followed
+     * or fetched. Control characters and the invisible marks that reorder text (bidi) are dropped.
      */
     static String escape(String text) {
-        return text == null ? "" : TAG_START.matcher(text.replace("\\", "\\\\").replace("|", "\\|")
-                .replace("\r", " ").replace("\n", " ")).replaceAll("\\\\<");
+        if (text == null) {
+            return "";
+        }
+        String plain = INVISIBLE.matcher(text.replace("\r", " ").replace("\n", " ")).replaceAll("");
+        return TAG_START.matcher(MARKDOWN.matcher(plain).replaceAll("\\\\$0")).replaceAll("\\\\<");
     }
+
+    /** Markdown's own characters in text (the backslash first among them): each is shown as typed after a backslash. */
+    private static final Pattern MARKDOWN = Pattern.compile("[\\\\|\\[\\]*_`~]");
+    /** C0 and C1 control characters, and the marks that embed, override or isolate a direction of text. */
+    private static final Pattern INVISIBLE = Pattern.compile("[\\p{Cc}\\u200E\\u200F\\u061C\\u202A-\\u202E\\u2066-\\u2069]");
 
     static String shorten(String summary) {
         return shorten(summary, SUMMARY_LIMIT);

@@ -475,7 +475,7 @@ final class CdsHooks {
         try {
             entries = new InputReader(FhirContext.forR4Cached()).read(request.draftOrders());
         } catch (InputException e) {
-            throw new HttpError(400, e.code(), "context.draftOrders " + e.where(), e.getMessage());
+            throw new HttpError(400, e.code(), InputReader.within("context.draftOrders", e.where()), e.getMessage());
         }
         List<Order> found = new ArrayList<>();
         for (InputReader.Entry entry : entries) {
@@ -487,7 +487,7 @@ final class CdsHooks {
             if (request.hook().equals("order-select") && !request.selections().contains(id)) {
                 continue;
             }
-            String at = "context.draftOrders " + entry.where() + ".resource (" + id + ").subject";
+            String at = InputReader.within("context.draftOrders", entry.where() + ".resource (" + id + ").subject");
             String patient;
             try {
                 patient = references.patient(order.getSubject(), entry.fullUrl(), at);
@@ -502,7 +502,7 @@ final class CdsHooks {
             List<String> unknown = new ArrayList<>();
             for (CodeableConcept site : order.getBodySite()) {
                 ObservationMapper.levelOf(vocabulary, site).ifPresentOrElse(levels::add,
-                        () -> unknown.add("bodySite " + ObservationMapper.bodySite(site)));
+                        () -> unknown.add("bodySite " + HttpError.cut(ObservationMapper.bodySite(site), 80)));
             }
             found.add(new Order(id, List.copyOf(levels), List.copyOf(unknown)));
         }

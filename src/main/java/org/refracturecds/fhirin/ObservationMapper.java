@@ -933,12 +933,18 @@ public final class ObservationMapper {
         return resource.fhirType() + " at " + where;
     }
 
+    /** Text of the input quoted in a message: at most 80 characters (not UTF-16 units), then "...". */
+    private static String cut(String text) {
+        return text.codePointCount(0, text.length()) <= 80 ? text : text.substring(0, text.offsetByCodePoints(0, 80)) + "...";
+    }
+
     static String codes(CodeableConcept concept) {
         if (!concept.hasCoding()) {
             return concept.hasText() ? "'" + concept.getText() + "'" : "(none)";
         }
-        return String.join(", ", concept.getCoding().stream().map(c -> (c.hasSystem() ? c.getSystem() : "(no system)")
-                + "|" + (c.hasCode() ? c.getCode() : "(no code)")).toList());
+        return String.join(", ", concept.getCoding().stream().limit(5).map(c -> cut((c.hasSystem() ? c.getSystem()
+                : "(no system)") + "|" + (c.hasCode() ? c.getCode() : "(no code)"))).toList())
+                + (concept.getCoding().size() > 5 ? " and " + (concept.getCoding().size() - 5) + " more" : "");
     }
 
     /** The vertebra a bodySite names: by a coding the vocabulary knows, else by its words (bodySite.text). */
@@ -948,11 +954,12 @@ public final class ObservationMapper {
         return level.isEmpty() && site.hasText() ? vocabulary.levelOfText(site.getText()) : level;
     }
 
-    /** A bodySite as a reader sees it: its codings and its text. */
+    /** A bodySite as a reader sees it: its codings and its text, each at most 80 characters (it is quoted on cards). */
     public static String bodySite(CodeableConcept site) {
-        String codings = site.hasCoding() ? String.join(", ", site.getCoding().stream()
-                .map(c -> c.getSystem() + "|" + c.getCode() + (c.hasDisplay() ? " '" + c.getDisplay() + "'" : "")).toList()) : "";
-        String text = site.hasText() ? "text '" + site.getText() + "'" : "";
+        String codings = site.hasCoding() ? String.join(", ", site.getCoding().stream().limit(5)
+                .map(c -> cut(c.getSystem() + "|" + c.getCode()) + (c.hasDisplay() ? " '" + cut(c.getDisplay()) + "'" : ""))
+                .toList()) + (site.getCoding().size() > 5 ? " and " + (site.getCoding().size() - 5) + " more" : "") : "";
+        String text = site.hasText() ? "text '" + cut(site.getText()) + "'" : "";
         return codings.isEmpty() && text.isEmpty() ? "(empty)" : String.join(" ", List.of(codings, text)).strip();
     }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -65,6 +66,29 @@ class CardLengthTest {
                     CardChecks.levels(card));
         }
         assertFalse(preop.path("detail").asText().contains("| Factor |"), "no log-odds table on the card");
+    }
+
+    @Test
+    void aLongDisplayInTheInput_isCutOnTheCard_notSpentOfItsLength() throws Exception {
+        // given the bundled order-sign call with a second PVP order whose site is 20,000 characters of words
+        ObjectNode request = RunningService.example("order-sign.json");
+        ArrayNode orders = (ArrayNode) request.at("/context/draftOrders/entry");
+        ObjectNode second = orders.get(0).deepCopy();
+        ObjectNode order = (ObjectNode) second.path("resource");
+        order.put("id", "pvp-order-2");
+        String words = "T12 ".repeat(5000);
+        order.putArray("bodySite").addObject().put("text", words).putArray("coding").addObject()
+                .put("system", "http://example.org/sites").put("code", "x").put("display", words);
+        if (second.has("fullUrl")) {
+            second.put("fullUrl", second.path("fullUrl").asText().replace("pvp-order-1", "pvp-order-2"));
+        }
+        orders.add(second);
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-preop", request));
+
+        assertTrue(CardChecks.length(card) <= CardChecks.ONE_LEVEL + CardChecks.EACH_MORE_LEVEL * (CardChecks.levels(card) - 1),
+                CardChecks.length(card) + " characters");
+        assertTrue(card.path("detail").asText().contains("..."), card.path("detail").asText());
     }
 
     /** The bundled order-sign request for {@code patient}, its PVP order naming no level, with {@code findings}. */

@@ -69,4 +69,12 @@ class CardWriterTest {
         assertEquals("\\<b>bold\\</b> \\| cell", CardWriter.escape("<b>bold</b> | cell"));
         assertEquals("one line", CardWriter.escape("one\nline"));
     }
+
+    @Test
+    void textFromTheInput_isShownAsTyped_neverALinkAnImageOrHiddenMarks() {
+        assertEquals("T12 \\[click\\](javascript:alert(1)) !\\[i\\](http://evil.example/x.png) \\*\\*bold\\*\\* \\_x\\_"
+                + " \\`code\\` \\~\\~gone\\~\\~ a\\\\b", CardWriter.escape("T12 [click](javascript:alert(1))"
+                + " ![i](http://evil.example/x.png) **bold** _x_ `code` ~~gone~~ a\\b"));
+        assertEquals("evil right-to-left", CardWriter.escape("\u202Eevil\u0007\u001b right-to-left\u2066"));
+    }
 }

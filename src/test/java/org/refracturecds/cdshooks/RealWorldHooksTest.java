@@ -207,7 +207,7 @@ class RealWorldHooksTest {
 
         assertEquals(400, reply.status());
         assertEquals("PVP-H109", reply.errorCode());
-        assertEquals("context.draftOrders Bundle.entry[0].resource (ServiceRequest/pvp-order-1).subject",
+        assertEquals("context.draftOrders.entry[0].resource (ServiceRequest/pvp-order-1).subject",
                 reply.body().at("/issue/0/expression/0").asText());
     }
 
