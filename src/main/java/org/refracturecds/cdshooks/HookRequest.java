@@ -25,6 +25,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
     /** A UUID as text, the form of hookInstance and of the card and suggestion ids in feedback. */
     static final String UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
     private static final Pattern UUID = Pattern.compile("(urn:uuid:)?" + UUID_TEXT);
+    private static final Pattern BEARER_TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
 
     static HookRequest parse(JsonNode body, CdsService service) {
         if (body == null || !body.isObject()) {
@@ -50,6 +51,19 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
                 throw bad("PVP-H104", "fhirServer", "is required when fhirAuthorization is sent (CDS Hooks cds-r-1)");
             }
             token = text(authorization, "fhirAuthorization.", "access_token", true);
+            // RFC 6750's b64token, which is all a Bearer header carries: a line break would end the header.
+            if (!BEARER_TOKEN.matcher(token).matches()) {
+                throw bad("PVP-H104", "fhirAuthorization.access_token", "is not a bearer token (RFC 6750: letters,"
+                        + " digits and -._~+/ then =): send the token the EHR's authorization server gave");
+            }
+            JsonNode expires = authorization.get("expires_in");
+            if (expires != null && !expires.isNull() && !expires.canConvertToLong()) {
+                throw bad("PVP-H104", "fhirAuthorization.expires_in", "must be a whole number of seconds");
+            }
+            JsonNode scope = authorization.get("scope");
+            if (scope != null && !scope.isNull() && !scope.isTextual()) {
+                throw bad("PVP-H104", "fhirAuthorization.scope", "must be a string of scopes");
+            }
             String type = text(authorization, "fhirAuthorization.", "token_type", true);
             if (!"Bearer".equalsIgnoreCase(type)) {
                 throw bad("PVP-H104", "fhirAuthorization.token_type", "must be Bearer");

@@ -159,7 +159,8 @@ public final class AuditedCalls {
         AuditTrail.Event event(Context ctx, int status) {
             String rest = ctx.path().length() > prefix.length() + 1 ? ctx.path().substring(prefix.length() + 1) : "";
             boolean feedback = rest.endsWith("/feedback");
-            String service = feedback ? rest.substring(0, rest.length() - "/feedback".length()) : rest;
+            // A path that names no service is the caller's text, which may be anything (a patient's name): not kept.
+            String service = status == 404 ? "unknown" : feedback ? rest.substring(0, rest.length() - "/feedback".length()) : rest;
             String requestId = ctx.res().getHeader(RequestIds.HEADER);
             if (requestId == null) {
                 requestId = MDC.get(RequestIds.MDC_KEY);

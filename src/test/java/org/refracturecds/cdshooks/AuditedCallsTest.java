@@ -213,7 +213,7 @@ class AuditedCallsTest {
         assertEquals(JwtTest.ISSUER, byStatus.get(400).get("client_iss"));
         assertNull(byStatus.get(400).get("patient_hmac"), "the body could not be read");
         assertEquals("PVP-H404", byStatus.get(404).get("error_code"));
-        assertEquals("no-such-service", byStatus.get(404).get("service_id"));
+        assertEquals("unknown", byStatus.get(404).get("service_id"), "the caller's text is not kept");
     }
 
     @ParameterizedTest(name = "{0}")

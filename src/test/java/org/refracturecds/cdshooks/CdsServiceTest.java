@@ -344,6 +344,15 @@ class CdsServiceTest {
         RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", request);
         assertEquals("fhirServer", reply.body().at("/issue/0/expression/0").asText());
         assertFalse(reply.raw().body().contains("secret"), "the token is never echoed");
+
+        // a token that would end the header it is sent in, or fields of the wrong type
+        request = RunningService.example("patient-view.json").put("fhirServer", "https://ehr.example.org/fhir");
+        request.putObject("fhirAuthorization").put("access_token", "abc\r\nX-Evil: injected").put("token_type", "Bearer");
+        assertEquals("fhirAuthorization.access_token", service.post("/cds-services/pvp-refracture-risk", request)
+                .body().at("/issue/0/expression/0").asText());
+        request.putObject("fhirAuthorization").put("access_token", "abc").put("token_type", "Bearer").put("expires_in", "300");
+        assertEquals("fhirAuthorization.expires_in", service.post("/cds-services/pvp-refracture-risk", request)
+                .body().at("/issue/0/expression/0").asText());
     }
 
     @Test
