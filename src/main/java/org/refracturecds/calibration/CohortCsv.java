@@ -66,8 +66,9 @@ final class CohortCsv {
             }
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             int row = records.isEmpty() ? 1 : row(records.get(records.size() - 1)) + 1;
-            throw new CohortException("PVP-C203", name + " row " + row + " or after", "cannot be read as CSV ("
-                    + e.getMessage() + "): look for an unbalanced quote (\") in that row; save the spreadsheet as CSV");
+            // The parser's own words name Java classes ("java.io.IOException: (startline 2) EOF reached ..."): not shown.
+            throw new CohortException("PVP-C203", name + " row " + row + " or after", "cannot be read as CSV: a quoted"
+                    + " cell is not closed; look for an unbalanced quote (\") in that row; save the spreadsheet as CSV");
         }
         if (records.isEmpty()) {
             throw new CohortException("PVP-C201", name, "is empty: give a header row (" + String.join(",", REQUIRED)
@@ -76,7 +77,13 @@ final class CohortCsv {
         Map<String, Integer> columns = header(records.get(0));
         List<CohortRow> rows = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
+        List<Integer> empty = new ArrayList<>();
         for (CSVRecord record : records.subList(1, records.size())) {
+            // A row of empty cells (",,,,,,," as spreadsheets save the rows below the data) is no treated vertebra.
+            if (Arrays.stream(record.values()).allMatch(String::isBlank)) {
+                empty.add(row(record));
+                continue;
+            }
             row(record, columns, seen).ifPresent(rows::add);
             if (problems.size() >= MOST_PROBLEMS) {
                 break;
@@ -89,6 +96,12 @@ final class CohortCsv {
             throw new CohortException("PVP-C201", name, "has a header but no row: give one row per treated vertebra");
         }
         List<String> notes = new ArrayList<>();
+        if (!empty.isEmpty()) {
+            notes.add(empty.size() + (empty.size() == 1 ? " row is" : " rows are") + " empty and not read: row"
+                    + (empty.size() == 1 ? " " : "s ") + String.join(", ", empty.subList(0, Math.min(10, empty.size()))
+                    .stream().map(String::valueOf).toList()) + (empty.size() > 10 ? " and " + (empty.size() - 10) + " more" : "")
+                    + ".");
+        }
         List<String> unread = new ArrayList<>(Arrays.asList(records.get(0).values()));
         unread.removeIf(column -> REQUIRED.contains(key(column)) || key(column).equals(MONTHS) || column.isBlank());
         if (!unread.isEmpty()) {

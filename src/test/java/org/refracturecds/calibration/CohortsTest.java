@@ -148,8 +148,18 @@ class CohortsTest {
     }
 
     @Test
-    void anUnbalancedQuote_isNamed() {
-        assertEquals("PVP-C203", problem(HEADER + "P1,T12,1,0,\"none,5,0\n").code());
+    void anUnbalancedQuote_isNamed_withoutTheParsersWords() {
+        CohortProblem p = problem(HEADER + "P1,T12,1,0,\"none,5,0\n");
+        assertEquals("PVP-C203", p.code());
+        assertEquals("cannot be read as CSV: a quoted cell is not closed; look for an unbalanced quote (\") in that row;"
+                + " save the spreadsheet as CSV", p.message());
+    }
+
+    @Test
+    void emptyRowsBelowTheData_areSkippedAndNamed() throws CohortException {
+        Cohort cohort = read(HEADER + "P1,T12,1,0,none,5,0\n,,,,,,\n , ,,,,,\n");
+        assertEquals(1, cohort.rows().size());
+        assertEquals(List.of("2 rows are empty and not read: rows 3, 4."), cohort.notes());
     }
 
     @Test
