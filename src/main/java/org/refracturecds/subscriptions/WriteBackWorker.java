@@ -64,8 +64,8 @@ public final class WriteBackWorker implements AutoCloseable {
     private final Object signal = new Object();
     private volatile boolean stopped;
     private boolean woken;
-    private Instant retriesSaidAt;
-    private int retriesUnsaid;
+    private final Said retries = new Said();
+    private final Said givenUpSaid = new Said();
 
     /** What one attempt did, for the audit trail. */
     private record Done(String detail) {
@@ -204,7 +204,7 @@ public final class WriteBackWorker implements AutoCloseable {
                 + failed.code + " " + failed.getMessage() : failed.getMessage();
         queue.giveUp(item, code + " " + why);
         givenUp.increment();
-        LOG.warn("write-back: an item was given up [{}] {}", code, why);
+        sayGivenUp(code, why);
         record(item, patient, failed.transientFailure ? 503 : 422, code, start, "given up: " + why);
     }
 
@@ -213,17 +213,40 @@ public final class WriteBackWorker implements AutoCloseable {
      * with the default backoff, longer with a larger maxAttempts): the first failed attempt that will be tried again, then at most one line
      * every {@link #RETRIES_SAID_EVERY} with how many failed since. The audit trail has each.
      */
-    private synchronized void sayRetried(Failed failed) {
-        retriesUnsaid++;
-        Instant now = clock.instant();
-        if (retriesSaidAt != null && now.isBefore(retriesSaidAt.plus(RETRIES_SAID_EVERY))) {
-            return;
+    private void sayRetried(Failed failed) {
+        int unsaid = retries.due(clock.instant());
+        if (unsaid > 0) {
+            LOG.warn("write-back: {} and will be tried again, with backoff, up to writeBack.maxAttempts ({}); the last"
+                    + " [{}] {}; each is in the audit trail", unsaid == 1 ? "an attempt failed" : unsaid
+                    + " attempts failed since the last such line", settings.maxAttempts(), failed.code, failed.getMessage());
         }
-        LOG.warn("write-back: {} and will be tried again, with backoff, up to writeBack.maxAttempts ({}); the last"
-                + " [{}] {}; each is in the audit trail", retriesUnsaid == 1 ? "an attempt failed" : retriesUnsaid
-                + " attempts failed since the last such line", settings.maxAttempts(), failed.code, failed.getMessage());
-        retriesUnsaid = 0;
-        retriesSaidAt = now;
+    }
+
+    /** Items given up, in the log as attempts are: the first, then at most one line a minute with how many since. */
+    private void sayGivenUp(String code, String why) {
+        int unsaid = givenUpSaid.due(clock.instant());
+        if (unsaid > 0) {
+            LOG.warn("write-back: {} given up [{}] {}; each is in the audit trail", unsaid == 1 ? "an item was"
+                    : unsaid + " items were, since the last such line, the last", code, why);
+        }
+    }
+
+    /** A kind of log line said at most once every {@link #RETRIES_SAID_EVERY}, with how many happened since. */
+    private static final class Said {
+        private Instant at;
+        private int unsaid;
+
+        /** Counts one; how many to say now (this one and those unsaid since the last line), or 0 when not yet. */
+        synchronized int due(Instant now) {
+            unsaid++;
+            if (at != null && now.isBefore(at.plus(RETRIES_SAID_EVERY))) {
+                return 0;
+            }
+            int said = unsaid;
+            unsaid = 0;
+            at = now;
+            return said;
+        }
     }
 
     /** The wait after failed attempt {@code attempt} (from 1): firstRetryMillis doubled each time, at most maxRetryMillis. */
