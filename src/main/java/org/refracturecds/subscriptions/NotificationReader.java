@@ -7,10 +7,14 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.refracturecds.fhirin.InputException;
+import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import ca.uhn.fhir.context.FhirContext;
 
 /**
  * Reads what a FHIR Subscription notification asks for, trusting none of it: each shape below, and
@@ -77,6 +81,14 @@ final class NotificationReader {
                     + " Bundle, or nothing");
         }
         String type = body.get("resourceType").asText();
+        if (type.equals("Observation") || type.equals("Bundle")) {
+            // What the notification holds is FHIR R4 JSON, read as every input is (StrictJson, FhirJsonCheck).
+            try {
+                new InputReader(FhirContext.forR4Cached()).read(body);
+            } catch (InputException e) {
+                throw refused(e.code(), InputReader.within("body", e.where()), e.getMessage());
+            }
+        }
         if (pathId != null && body.path("id").isTextual() && !pathId.equals(body.get("id").asText())) {
             throw refused("PVP-N103", "id", "is '" + cut(body.get("id").asText()) + "', not the path's Observation "
                     + pathId + ": a rest-hook sends an Observation to the path of its own id; send them the same");

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.PopulationReader;
+import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.RequestIds;
@@ -181,8 +182,10 @@ public final class Subscriptions implements AutoCloseable {
             return;
         }
         String header = ctx.header("Authorization");
-        byte[] expected = ("Bearer " + settings.notifyToken()).getBytes(StandardCharsets.UTF_8);
-        if (header == null || !MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expected)) {
+        // The scheme's case does not matter (RFC 7235), the token's does.
+        boolean bearer = header != null && header.length() > 7 && header.regionMatches(true, 0, "Bearer ", 0, 7);
+        byte[] expected = settings.notifyToken().getBytes(StandardCharsets.UTF_8);
+        if (!bearer || !MessageDigest.isEqual(header.substring(7).getBytes(StandardCharsets.UTF_8), expected)) {
             throw new HttpError(401, "PVP-N110", "Authorization", header == null ? "is missing: the Subscription"
                     + " must send Authorization: Bearer TOKEN (channel.header), the token of setting writeBack.notifyToken"
                     : "does not hold the token of setting writeBack.notifyToken");
@@ -199,11 +202,15 @@ public final class Subscriptions implements AutoCloseable {
             throw new HttpError(415, "PVP-N108", "Content-Type", "XML is not read: set the Subscription's"
                     + " channel.payload to application/fhir+json");
         }
+        if (!type.contains("json")) {
+            throw new HttpError(415, "PVP-N108", "Content-Type", (type.isEmpty() ? "is missing" : "is not JSON")
+                    + ": send the resource as application/fhir+json (the Subscription's channel.payload)");
+        }
         try {
-            return JSON.readTree(bytes);
-        } catch (java.io.IOException e) {
-            throw NotificationReader.refused("PVP-N101", "body", "is not JSON: send the resource in JSON"
-                    + " (application/fhir+json), or nothing");
+            return StrictJson.one(StrictJson.utf8(bytes));
+        } catch (StrictJson.Problem e) {
+            throw NotificationReader.refused("PVP-N101", e.where() == null ? "body" : "body, " + e.where(), e.getMessage()
+                    + ": send the resource in JSON (application/fhir+json), or nothing");
         }
     }
 

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.refracturecds.subscriptions.WriteBackFixture.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -205,6 +208,33 @@ class NotificationsTest {
 
         assertEquals(401, answer.statusCode());
         assertEquals("PVP-N110", JSON.readTree(answer.body()).at("/issue/0/details/coding/0/code").asText());
+    }
+
+    @Test
+    void aNotificationNotAsSent_isRefused_andTheSchemesCaseDoesNotMatter() throws Exception {
+        String observation = "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"text\":\"IVC\"},"
+                + "\"subject\":{\"reference\":\"Patient/p-nobody\"},\"valueBoolean\":%s}";
+
+        HttpResponse<String> plain = WriteBackFixture.send(service, "PUT", "/fhir-notify/Observation/o1",
+                observation.formatted("true"), "text/plain");
+        HttpResponse<String> twice = WriteBackFixture.send(service, "PUT", "/fhir-notify/Observation/o1",
+                observation.formatted("true, \"valueBoolean\": false"), "application/fhir+json");
+        HttpResponse<String> notR4 = WriteBackFixture.send(service, "PUT", "/fhir-notify/Observation/o1",
+                observation.formatted("\"true\""), "application/fhir+json");
+        HttpResponse<String> lowerCase = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + service.port() + "/fhir-notify")).header("Content-Type", "application/fhir+json")
+                .header("Authorization", "bearer " + WriteBackFixture.TOKEN).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(415, plain.statusCode());
+        assertEquals("PVP-N108", JSON.readTree(plain.body()).at("/issue/0/details/coding/0/code").asText());
+        assertEquals(400, twice.statusCode());
+        JsonNode duplicate = JSON.readTree(twice.body());
+        assertEquals("PVP-N101", duplicate.at("/issue/0/details/coding/0/code").asText());
+        assertTrue(duplicate.at("/issue/0/details/text").asText().contains("valueBoolean"), twice.body());
+        assertEquals(400, notR4.statusCode());
+        assertEquals("PVP-E010", JSON.readTree(notR4.body()).at("/issue/0/details/coding/0/code").asText(), notR4.body());
+        assertEquals(200, lowerCase.statusCode(), lowerCase.body());
     }
 
     @Test
