@@ -3,7 +3,9 @@ package org.refracturecds.cdshooks;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,8 +88,13 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         JsonNode draftOrders = null;
         if (hook.startsWith("order-")) {
             draftOrders = context.get("draftOrders");
-            if (draftOrders == null || !draftOrders.isObject() || !"Bundle".equals(draftOrders.path("resourceType").asText())) {
+            if (draftOrders == null || draftOrders.isNull()) {
                 throw bad("PVP-H107", "context.draftOrders", "is required for " + hook + ": a FHIR Bundle of the draft orders");
+            }
+            if (!draftOrders.isObject() || !"Bundle".equals(draftOrders.path("resourceType").asText())) {
+                throw bad("PVP-H107", "context.draftOrders", "is " + (draftOrders.isArray() ? "an array"
+                        : draftOrders.isObject() ? "not a Bundle" : "not an object") + ": send the draft orders as a FHIR"
+                        + " Bundle (resourceType Bundle, each order an entry)");
             }
         }
         if (hook.equals("order-select")) {
@@ -101,6 +108,17 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
                     throw bad("PVP-H107", "context.selections[" + i + "]", "must be a string such as ServiceRequest/pvp-1");
                 }
                 selections.add(chosen.get(i).asText());
+            }
+            // A selection names one of the draft orders (CDS Hooks order-select): one that does not would get no card, unsaid.
+            Set<String> drafted = new HashSet<>();
+            for (JsonNode entry : draftOrders.path("entry")) {
+                drafted.add(entry.path("resource").path("resourceType").asText() + "/" + entry.path("resource").path("id").asText());
+            }
+            for (int i = 0; i < selections.size(); i++) {
+                if (!drafted.contains(selections.get(i))) {
+                    throw bad("PVP-H107", "context.selections[" + i + "]", "names " + HttpError.cut(selections.get(i), 80)
+                            + ", which is not among context.draftOrders: a selection is the type and id of a draft order");
+                }
             }
         }
         JsonNode prefetch = body.get("prefetch");

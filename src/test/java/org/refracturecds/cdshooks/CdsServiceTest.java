@@ -200,12 +200,23 @@ class CdsServiceTest {
     @Test
     void orderSelect_answersOnlyWhenThePvpOrderIsAmongTheSelections() throws Exception {
         ObjectNode request = RunningService.example("order-sign.json").put("hook", "order-select");
+        // another draft order, not a PVP, selected alone
+        ObjectNode other = request.at("/context/draftOrders/entry/0").deepCopy();
+        ((ObjectNode) other.path("resource")).put("id", "other").putObject("code").put("text", "Physiotherapy");
+        other.remove("fullUrl");
+        ((ArrayNode) request.at("/context/draftOrders/entry")).add(other);
         ((ObjectNode) request.get("context")).putArray("selections").add("ServiceRequest/other");
 
         assertEquals(0, service.post("/cds-services/pvp-refracture-preop-order-select", request).body().path("cards").size());
 
         ((ArrayNode) request.at("/context/selections")).add("ServiceRequest/pvp-order-1");
         assertEquals(1, service.post("/cds-services/pvp-refracture-preop-order-select", request).body().path("cards").size());
+
+        // a selection that is none of the draft orders would get no card without a word
+        ((ArrayNode) request.at("/context/selections")).add("ServiceRequest/nowhere");
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-preop-order-select", request);
+        assertEquals(400, refused.status());
+        assertEquals("context.selections[2]", refused.body().at("/issue/0/expression/0").asText());
     }
 
     @Test
