@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.refracturecds.facts.Band;
 import org.refracturecds.facts.Finding;
@@ -28,6 +30,8 @@ public final class InWords {
 
     /** The notices that say an Observation was left out (rules/inputs.drl). */
     private static final List<String> LEFT_OUT = List.of("PVP-W110", "PVP-W111", "PVP-W112", "PVP-I110");
+    /** The code of why a finding was left out, first in its notice's reason: "[PVP-E116]". */
+    private static final Pattern REASON = Pattern.compile(": \\[(PVP-[A-Z]\\d{3})\\]");
 
     private final Assessment a;
 
@@ -180,9 +184,14 @@ public final class InWords {
         }
         for (Notice n : a.notices()) {
             if (LEFT_OUT.contains(n.code())) {
+                // "reduction rate (RR) not used: [PVP-E116] valueQuantity.value: is 500 %, ...": the card names why by
+                // its code (docs/CODES.md), the page in full.
                 int colon = n.message().indexOf(':');
+                Matcher why = REASON.matcher(n.message());
+                String code = why.find() ? why.group(1) : null;
                 missing.add(capitalized(colon > 0 ? n.message().substring(0, colon) : n.message())
-                        + (n.where() == null ? "" : " (" + n.where() + ")") + ".");
+                        + (n.where() == null && code == null ? "" : " (" + String.join(", ", java.util.stream.Stream.of(
+                        n.where(), code).filter(Objects::nonNull).toList()) + ")") + ".");
             }
         }
         if (a.notices().stream().anyMatch(n -> n.code().equals("PVP-A106"))) {

@@ -552,7 +552,7 @@ class CdsServiceTest {
         String notes = card.at("/suggestions/0/actions/0/resource/note").toString();
         assertTrue(notes.contains("Observation/cleft-npec") && notes.contains("is not an NPEC pattern")
                 && notes.contains(Codes.NPEC_PATTERN + "|(no code)"), notes);
-        assertTrue(card.path("detail").asText().contains("Cement-endplate contact (NPEC) not used (Observation/cleft-npec)."),
+        assertTrue(card.path("detail").asText().contains("Cement-endplate contact (NPEC) not used (Observation/cleft-npec, PVP-E105)."),
                 card.path("detail").asText());
     }
 

@@ -104,7 +104,7 @@ class RealWorldHooksTest {
 
         String named = "[PVP-W110] Observation/cleft-rr: reduction rate (RR) not used: [PVP-E104] valueQuantity.code:"
                 + " unit 'mm' is not accepted";
-        assertTrue(card.path("detail").asText().contains("Reduction rate (RR) not used (Observation/cleft-rr)."),
+        assertTrue(card.path("detail").asText().contains("Reduction rate (RR) not used (Observation/cleft-rr, PVP-E104)."),
                 card.path("detail").asText());
         assertTrue(riskAssessmentNotes(card).contains(named), riskAssessmentNotes(card));
         assertTrue(card.path("summary").asText().contains("37% to 63%"), "RR counts as not reported, so the estimate"
@@ -122,7 +122,7 @@ class RealWorldHooksTest {
         assertTrue(riskAssessmentNotes(card).contains("[PVP-W110] Observation/cleft-epd: endplate cortical disruption"
                 + " (EPD) not used: [PVP-E106] bodySite: http://radlex.org|RID7463 names no vertebra this module knows"),
                 riskAssessmentNotes(card));
-        assertTrue(card.path("detail").asText().contains("Endplate cortical disruption (EPD) not used (Observation/cleft-epd)."),
+        assertTrue(card.path("detail").asText().contains("Endplate cortical disruption (EPD) not used (Observation/cleft-epd, PVP-E106)."),
                 card.path("detail").asText());
     }
 
