@@ -283,14 +283,19 @@ final class CardWriter {
         if (text == null) {
             return "";
         }
-        String plain = INVISIBLE.matcher(text.replace("\r", " ").replace("\n", " ")).replaceAll("");
+        String plain = BIDI.matcher(CONTROL.matcher(text).replaceAll(" ")).replaceAll("");
         return TAG_START.matcher(MARKDOWN.matcher(plain).replaceAll("\\\\$0")).replaceAll("\\\\<");
     }
 
-    /** Markdown's own characters in text (the backslash first among them): each is shown as typed after a backslash. */
-    private static final Pattern MARKDOWN = Pattern.compile("[\\\\|\\[\\]*_`~]");
-    /** C0 and C1 control characters, and the marks that embed, override or isolate a direction of text. */
-    private static final Pattern INVISIBLE = Pattern.compile("[\\p{Cc}\\u200E\\u200F\\u061C\\u202A-\\u202E\\u2066-\\u2069]");
+    /**
+     * Markdown's own characters in text (the backslash first among them), and {@code &}, which would
+     * make an entity ("&#x202E;") of what follows: each is shown as typed after a backslash.
+     */
+    private static final Pattern MARKDOWN = Pattern.compile("[\\\\|\\[\\]*_`~&]");
+    /** C0 and C1 control characters (line breaks and tabs among them): a space each. */
+    private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
+    /** The marks that embed, override or isolate a direction of text: dropped. */
+    private static final Pattern BIDI = Pattern.compile("[\\u200E\\u200F\\u061C\\u202A-\\u202E\\u2066-\\u2069]");
 
     static String shorten(String summary) {
         return shorten(summary, SUMMARY_LIMIT);

@@ -122,7 +122,8 @@ final class CdsHooks {
         List<String> incomplete = new ArrayList<>();
         for (CdsService.Prefetch prefetch : service.prefetch(pvpCodes)) {
             JsonNode sent = request.prefetched(prefetch.key());
-            String partial = sent == null ? null : partial(sent);
+            // Only the findings decide the estimate: another key sent in part (conditions, procedures) is read as sent.
+            String partial = sent == null || !prefetch.key().equals("findings") ? null : partial(sent);
             if (sent != null && partial == null) {
                 data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId(), references));
             } else if (base != null || !prefetch.optional() && sent == null) {
@@ -299,8 +300,9 @@ final class CdsHooks {
         for (Procedure procedure : procedures) {
             List<String> levels = procedure.getBodySite().stream().map(site -> ObservationMapper.levelOf(vocabulary, site))
                     .flatMap(java.util.Optional::stream).toList();
-            patient.vertebrae().stream().filter(v -> levels.isEmpty() ? patient.vertebrae().size() == 1
-                    : levels.contains(v.getLevel())).filter(v -> !treated.contains(v)).forEach(treated::add);
+            patient.vertebrae().stream().filter(v -> levels.isEmpty()
+                    ? !procedure.hasBodySite() && patient.vertebrae().size() == 1 : levels.contains(v.getLevel()))
+                    .filter(v -> !treated.contains(v)).forEach(treated::add);
         }
         return treated;
     }

@@ -59,7 +59,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
                         + " digits and -._~+/ then =): send the token the EHR's authorization server gave");
             }
             JsonNode expires = authorization.get("expires_in");
-            if (expires != null && !expires.isNull() && !expires.canConvertToLong()) {
+            if (expires != null && !expires.isNull() && !expires.isIntegralNumber()) {
                 throw bad("PVP-H104", "fhirAuthorization.expires_in", "must be a whole number of seconds");
             }
             JsonNode scope = authorization.get("scope");

@@ -37,6 +37,8 @@ public final class Term {
     public Coding getCoding() { return coding; }
     public Coefficient getCoefficient() { return coefficient; }
     public double getX() { return x; }
+    /** The measurement the model was given: the finding's, or what {@link #at} gave instead. */
+    public double getMeasurement() { return takenAs != null ? takenAs : finding.getQuantity(); }
     public double getContribution() { return coefficient.getBeta() * x; }
     public String getScenario() { return finding.getScenario(); }
 

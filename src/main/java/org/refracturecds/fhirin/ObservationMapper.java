@@ -696,11 +696,6 @@ public final class ObservationMapper {
             throw new InputException("PVP-E103", label + " valueQuantity.comparator", "is "
                     + quantity.getComparator().toCode() + ": send the measured value itself");
         }
-        if (quantity.hasCode() && !quantity.hasSystem()) {
-            throw new InputException("PVP-E104", label + " valueQuantity.system", "is missing beside code '"
-                    + quantity.getCode() + "', which FHIR R4 does not allow (qty-3): a code means nothing without its"
-                    + " system, and a unit is never guessed; send system " + Codes.UCUM);
-        }
         if (quantity.hasSystem() && !Codes.UCUM.equals(quantity.getSystem())) {
             throw new InputException("PVP-E104", label + " valueQuantity.system", "is " + quantity.getSystem()
                     + ": units must be UCUM (" + Codes.UCUM + ")");

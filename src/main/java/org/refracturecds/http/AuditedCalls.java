@@ -1,6 +1,7 @@
 package org.refracturecds.http;
 
 import java.time.Clock;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import org.refracturecds.store.AuditTrail;
@@ -38,11 +39,15 @@ public final class AuditedCalls {
         this.clock = clock;
     }
 
-    /** Records every POST under {@code prefix}, e.g. /cds-services. */
-    public void register(JavalinConfig javalin, String prefix) {
+    /**
+     * Records every POST under {@code prefix}, e.g. /cds-services.
+     *
+     * @param services the ids served there: any other path is kept as "unknown", not as the caller's text
+     */
+    public void register(JavalinConfig javalin, String prefix, Set<String> services) {
         javalin.routes.before(prefix + "/*", ctx -> {
             if (ctx.method() == HandlerType.POST) {
-                ctx.attribute(KEY, new Call(prefix, rules.get()));
+                ctx.attribute(KEY, new Call(prefix, services, rules.get()));
             }
         });
         javalin.routes.after(prefix + "/*", ctx -> {
@@ -139,6 +144,7 @@ public final class AuditedCalls {
     private final class Call {
         final long startNanos = System.nanoTime();
         final String prefix;
+        final Set<String> services;
         final AuditTrail.Rules rules;
         String clientIss;
         String clientSub;
@@ -147,8 +153,9 @@ public final class AuditedCalls {
         /** The row was handed to the feedback's transaction. */
         boolean stored;
 
-        Call(String prefix, AuditTrail.Rules rules) {
+        Call(String prefix, Set<String> services, AuditTrail.Rules rules) {
             this.prefix = prefix;
+            this.services = services;
             this.rules = rules;
         }
 
@@ -159,8 +166,9 @@ public final class AuditedCalls {
         AuditTrail.Event event(Context ctx, int status) {
             String rest = ctx.path().length() > prefix.length() + 1 ? ctx.path().substring(prefix.length() + 1) : "";
             boolean feedback = rest.endsWith("/feedback");
+            String named = feedback ? rest.substring(0, rest.length() - "/feedback".length()) : rest;
             // A path that names no service is the caller's text, which may be anything (a patient's name): not kept.
-            String service = status == 404 ? "unknown" : feedback ? rest.substring(0, rest.length() - "/feedback".length()) : rest;
+            String service = services.contains(named) ? named : "unknown";
             String requestId = ctx.res().getHeader(RequestIds.HEADER);
             if (requestId == null) {
                 requestId = MDC.get(RequestIds.MDC_KEY);

@@ -372,7 +372,7 @@ public final class Server implements AutoCloseable {
                         config.corsOrigins().subList(1, config.corsOrigins().size()).toArray(String[]::new));
             }
         }));
-        audited.register(javalin, "/cds-services");
+        audited.register(javalin, "/cds-services", CdsEndpoints.serviceIds());
         cds.register(javalin);
         view.register(javalin);
         if (smart != null) {

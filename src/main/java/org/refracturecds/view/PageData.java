@@ -184,7 +184,7 @@ public record PageData(String patient, String context, String createdAt, boolean
             Finding npec = p.getTerms().stream().filter(t -> t.getFactor().equals(contactFactor)).findFirst().orElseThrow().getFinding();
             Term rr = p.getTerms().stream().filter(t -> t.getCoding().isMeasured() && "post-operative".equals(t.getCoefficient().getTiming()))
                     .findFirst().orElseThrow();
-            double quantity = rr.getFinding().getQuantity();
+            double quantity = rr.getMeasurement(); // an RR below the study's is shown where the model took it
             String mark = p.getScenario() == null ? "this patient" : InWords.capitalized(p.getScenario()) + " scenario";
             marks.computeIfAbsent(npec.getValue(), k -> new LinkedHashMap<>()).put(quantity, mark);
             if (!columns.contains(quantity)) {

@@ -75,6 +75,7 @@ class CardWriterTest {
         assertEquals("T12 \\[click\\](javascript:alert(1)) !\\[i\\](http://evil.example/x.png) \\*\\*bold\\*\\* \\_x\\_"
                 + " \\`code\\` \\~\\~gone\\~\\~ a\\\\b", CardWriter.escape("T12 [click](javascript:alert(1))"
                 + " ![i](http://evil.example/x.png) **bold** _x_ `code` ~~gone~~ a\\b"));
-        assertEquals("evil right-to-left", CardWriter.escape("\u202Eevil\u0007\u001b right-to-left\u2066"));
+        assertEquals("evil   right-to-left a b", CardWriter.escape("\u202Eevil\u0007\u001b right-to-left\u2066 a\tb"));
+        assertEquals("\\&#x202E;evil", CardWriter.escape("&#x202E;evil"), "no entity makes the mark again");
     }
 }
