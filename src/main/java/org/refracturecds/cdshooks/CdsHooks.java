@@ -166,13 +166,14 @@ final class CdsHooks {
         }
     }
 
+    /** A FHIR code of an issue's severity or kind, repeated on a card. */
+    private static final java.util.regex.Pattern ISSUE_WORD = java.util.regex.Pattern.compile("[a-z-]{1,40}");
+
     /**
      * Why a prefetched Bundle is only part of what the server holds, or null: a page of a search
      * whose next page was not read, or a server's OperationOutcome among its entries that says
      * something was left out (an error, or the issue code incomplete or too-costly).
      */
-    private static final java.util.regex.Pattern ISSUE_WORD = java.util.regex.Pattern.compile("[a-z-]{1,40}");
-
     private static String partial(JsonNode sent) {
         for (JsonNode link : sent.path("link")) {
             if ("next".equals(link.path("relation").asText())) {
