@@ -273,16 +273,8 @@ public final class RiskOperation {
 
         /** The body as sent, or 400 ({@link JsonBodies#read}). */
         private static JsonNode json(byte[] body) {
-            try {
-                return JsonBodies.read(body, "the Parameters resource", "FHIR R4 JSON", "POST a Parameters resource with the"
-                        + " findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
-            } catch (HttpError e) {
-                // StrictJson names the body's resource with its type ("Parameters (Parameters)"): it is the root here.
-                if (!"PVP-H112".equals(e.code()) || e.where() == null) {
-                    throw e;
-                }
-                throw new HttpError(400, e.code(), e.where().replaceFirst("^(\\w+) \\([^)]*\\)", "$1"), e.getMessage());
-            }
+            return JsonBodies.read(body, "the Parameters resource", "FHIR R4 JSON", "POST a Parameters resource with the"
+                    + " findings, or GET Patient/{id}/" + NAME + " to read them from the FHIR server");
         }
     }
 }

@@ -47,6 +47,7 @@ import org.refracturecds.facts.PhysicalLimit;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.VertebralLevel;
 import org.refracturecds.facts.Vocabulary;
+import org.refracturecds.http.HttpError;
 
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 
@@ -928,9 +929,9 @@ public final class ObservationMapper {
         return resource.fhirType() + " at " + where;
     }
 
-    /** Text of the input quoted in a message: at most 80 characters (not UTF-16 units), then "...". */
+    /** Text of the input quoted in a message: at most 80 characters. */
     private static String cut(String text) {
-        return text.codePointCount(0, text.length()) <= 80 ? text : text.substring(0, text.offsetByCodePoints(0, 80)) + "...";
+        return HttpError.cut(text, 80);
     }
 
     static String codes(CodeableConcept concept) {

@@ -46,7 +46,9 @@ public final class JsonBodies {
                 case MALFORMED -> new HttpError(400, "PVP-H101", e.where(), e.getMessage());
                 case TRAILING, NOT_NDJSON -> new HttpError(400, "PVP-H111", e.where(), e.getMessage()
                         + ": send one JSON object, " + document);
-                case DUPLICATE_KEY -> new HttpError(400, "PVP-H112", e.where(), e.getMessage()
+                // StrictJson names a resource with its type and id ("Parameters (Parameters)"); a body's is its root.
+                case DUPLICATE_KEY -> new HttpError(400, "PVP-H112", e.where() == null ? null
+                        : e.where().replaceFirst("^(\\w+) \\([^)]*\\)", "$1"), e.getMessage()
                         + ": send it once, with the value meant");
                 case TOO_DEEP -> new HttpError(400, "PVP-H113", e.where(), e.getMessage()
                         + ": send " + document + " as " + format);
