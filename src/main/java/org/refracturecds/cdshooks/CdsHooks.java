@@ -35,6 +35,7 @@ import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.validation.InputValidation;
 
@@ -71,7 +72,7 @@ final class CdsHooks {
     private final CardWriter cards;
     private final InputValidation validation;
     private final Semaphore turns;
-    private final List<String> pvpCodes;
+    private final PvpProcedures pvp;
     private final int fetchTimeoutMillis;
     private final Clock clock;
 
@@ -83,19 +84,13 @@ final class CdsHooks {
         this.cards = cards;
         this.turns = turns;
         this.validation = validation;
-        this.pvpCodes = pvpCodes(config);
+        this.pvp = new PvpProcedures(config.extraPvpCodes());
         this.fetchTimeoutMillis = config.fetchTimeoutMillis();
         this.clock = clock;
     }
 
-    static List<String> pvpCodes(ServiceConfig config) {
-        List<String> codes = new ArrayList<>(Codes.PVP_PROCEDURES);
-        codes.addAll(config.extraPvpCodes());
-        return List.copyOf(codes);
-    }
-
     ObjectNode discovery() {
-        return CdsService.discovery(json, pvpCodes);
+        return CdsService.discovery(json, pvp.codes());
     }
 
     /**
@@ -120,7 +115,7 @@ final class CdsHooks {
         Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
         List<CdsService.Prefetch> missing = new ArrayList<>();
         List<String> incomplete = new ArrayList<>();
-        for (CdsService.Prefetch prefetch : service.prefetch(pvpCodes)) {
+        for (CdsService.Prefetch prefetch : service.prefetch(pvp.codes())) {
             JsonNode sent = request.prefetched(prefetch.key());
             // Only the findings decide the estimate: another key sent in part (conditions, procedures) is read as sent.
             String partial = sent == null || !prefetch.key().equals("findings") ? null : partial(sent);
@@ -261,8 +256,10 @@ final class CdsHooks {
     }
 
     private ObjectNode afterPvp(Assessor rules, Input input) {
-        List<Procedure> procedures = pvpProcedures(input.get("procedures"));
-        List<String> done = procedures.stream().map(CdsHooks::named).toList();
+        List<String> done = input.get("procedures").stream().map(InputReader.Entry::resource)
+                .filter(r -> r instanceof Procedure procedure && pvp.isDone(procedure))
+                .map(r -> PvpProcedures.named((Procedure) r)).toList();
+        // The vertebra a PVP on record treated is after PVP, its post-op findings sent or not (ObservationMapper).
         PatientFindings patient = findingsOf(rules, input);
         Assessment assessment = patient == null ? null : rules.assess(patient);
         String onRecord = "A PVP is on record (" + String.join(", ", done) + ")";
@@ -272,40 +269,18 @@ final class CdsHooks {
         }
         boolean postOperative = assessment.input().vertebrae().stream()
                 .anyMatch(v -> "post-operative".equals(v.getPhase()));
-        if (postOperative) {
+        boolean treatedWithoutPostOp = assessment.notices().stream()
+                .anyMatch(n -> n.code().equals(ObservationMapper.TREATED_WITHOUT_POST_OP));
+        if (postOperative && !treatedWithoutPostOp) {
             return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP", List.of())));
         }
         if (done.isEmpty()) {
             return response(List.of());
         }
-        // The cement is in: its contact and the reduction rate are no longer a choice, so the vertebra a PVP on
-        // record treated is assessed as after PVP, its band the highest under the technique scenarios, not the
-        // favourable one's (MODEL.md: the card's urgency follows what is known, never a what-if), and without
-        // the advice on technique. When which vertebra was treated cannot be told, it stays as before PVP.
-        PatientFindings again = findingsOf(rules, input);
-        List<Vertebra> treated = treated(procedures, again, rules.rules().vocabulary());
-        if (!treated.isEmpty()) {
-            treated.forEach(v -> v.setPhase("post-operative"));
-            assessment = rules.assess(again);
-        }
+        // When which vertebra was treated cannot be told, it stays as before PVP; the card says the post-op findings
+        // are missing either way.
         return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP, post-op findings missing",
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
-    }
-
-    /**
-     * The vertebrae the PVPs on record treated: those a Procedure's bodySite names, or, for one with
-     * no bodySite, the patient's only vertebra with findings; none when that cannot be told.
-     */
-    private static List<Vertebra> treated(List<Procedure> procedures, PatientFindings patient, Vocabulary vocabulary) {
-        List<Vertebra> treated = new ArrayList<>();
-        for (Procedure procedure : procedures) {
-            List<String> levels = procedure.getBodySite().stream().map(site -> ObservationMapper.levelOf(vocabulary, site))
-                    .flatMap(java.util.Optional::stream).toList();
-            patient.vertebrae().stream().filter(v -> levels.isEmpty()
-                    ? !procedure.hasBodySite() && patient.vertebrae().size() == 1 : levels.contains(v.getLevel()))
-                    .filter(v -> !treated.contains(v)).forEach(treated::add);
-        }
-        return treated;
     }
 
     /**
@@ -327,9 +302,10 @@ final class CdsHooks {
         List<InputReader.Entry> all = new ArrayList<>(findings);
         all.addAll(input.get("patient"));
         all.addAll(input.get("conditions"));
+        all.addAll(input.get("procedures"));
         List<PatientFindings> patients;
         try {
-            patients = new ObservationMapper(rules.rules().vocabulary(), input.references(), clock)
+            patients = new ObservationMapper(rules.rules().vocabulary(), input.references(), clock, pvp)
                     .map(all, input.data().containsKey("conditions"));
         } catch (InputException e) {
             if (e.code().equals("PVP-E109")) {
@@ -482,7 +458,7 @@ final class CdsHooks {
         }
         List<Order> found = new ArrayList<>();
         for (InputReader.Entry entry : entries) {
-            if (!(entry.resource() instanceof ServiceRequest order) || !isPvpCode(order.getCode())
+            if (!(entry.resource() instanceof ServiceRequest order) || !pvp.isPvp(order.getCode())
                     || order.hasStatus() && ENDED_ORDERS.contains(order.getStatus().toCode())) {
                 continue;
             }
@@ -514,36 +490,6 @@ final class CdsHooks {
 
     /** Orders that no longer stand. */
     private static final List<String> ENDED_ORDERS = List.of("revoked", "entered-in-error", "completed");
-
-    private boolean isPvpCode(CodeableConcept concept) {
-        return concept.getCoding().stream().anyMatch(c -> isPvpCode(c.getSystem(), c.getCode()));
-    }
-
-    private boolean isPvpCode(String system, String code) {
-        return pvpCodes.contains(system + "|" + code);
-    }
-
-    /** Each PVP on record that was not entered in error or not done. */
-    private List<Procedure> pvpProcedures(List<InputReader.Entry> procedures) {
-        List<Procedure> done = new ArrayList<>();
-        for (InputReader.Entry entry : procedures) {
-            if (!(entry.resource() instanceof Procedure procedure) || !procedure.hasStatus()
-                    || List.of("entered-in-error", "not-done").contains(procedure.getStatus().toCode())
-                    || procedure.getCode().getCoding().stream().noneMatch(c -> isPvpCode(c.getSystem(), c.getCode()))) {
-                continue;
-            }
-            done.add(procedure);
-        }
-        return done;
-    }
-
-    /** "Procedure/p1 (2025-03-04)" */
-    private static String named(Procedure procedure) {
-        String when = procedure.hasPerformedDateTimeType() ? " (" + procedure.getPerformedDateTimeType().getValueAsString() + ")"
-                : procedure.hasPerformedPeriod() && procedure.getPerformedPeriod().hasStart()
-                ? " (" + procedure.getPerformedPeriod().getStartElement().getValueAsString() + ")" : "";
-        return "Procedure/" + procedure.getIdElement().getIdPart() + when;
-    }
 
     private ObjectNode response(List<ObjectNode> cardList) {
         ObjectNode response = json.createObjectNode();

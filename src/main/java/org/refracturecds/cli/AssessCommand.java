@@ -38,6 +38,7 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.PatientLines;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
@@ -435,7 +436,7 @@ final class AssessCommand implements Callable<Integer> {
         }
         PopulationRun.Options options = new PopulationRun.Options(fhirServer.replaceAll("/+$", ""),
                 patients == null ? List.of() : List.copyOf(patients), since, outFile, state, resume, writeBack, credentials,
-                credentialsFrom, !noExport);
+                credentialsFrom, !noExport, new PvpProcedures(settings == null ? List.of() : settings.extraPvpCodes()));
         return new PopulationRun(options, new Assessor(rules, new Settings(incidence)), clock,
                 spec.commandLine().getOut(), err).run();
     }

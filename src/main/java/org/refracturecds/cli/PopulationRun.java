@@ -28,6 +28,7 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.PopulationReader;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.fhirout.RiskAssessmentJson;
@@ -57,9 +58,11 @@ final class PopulationRun {
      * @param credentials the module's credentials for the server (none, a bearer token, SMART Backend Services)
      * @param credentialsFrom where they are set, for a server that refuses them
      * @param export      read every patient (--all) by the server's Bulk Data $export when it offers it
+     * @param pvp         which Procedures are a PVP on record (setting extraPvpCodes of --config)
      */
     record Options(String base, List<String> patients, String since, Path out, Path state, boolean resume,
-                   boolean writeBack, ServerCredentials credentials, String credentialsFrom, boolean export) {
+                   boolean writeBack, ServerCredentials credentials, String credentialsFrom, boolean export,
+                   PvpProcedures pvp) {
 
         /** The run, as its state file names it: a resumed run must be the same. */
         String describe() {
@@ -89,7 +92,8 @@ final class PopulationRun {
     PopulationRun(Options options, Assessor assessor, Clock clock, PrintWriter stdout, PrintWriter err) {
         this.options = options;
         this.assessor = assessor;
-        this.mapper = new ObservationMapper(assessor.rules().vocabulary(), new References(options.base()), clock);
+        this.mapper = new ObservationMapper(assessor.rules().vocabulary(), new References(options.base()), clock,
+                options.pvp());
         this.writer = new RiskAssessmentWriter(clock);
         this.stdout = stdout;
         this.err = err;
@@ -108,7 +112,7 @@ final class PopulationRun {
     int run() {
         IGenericClient client = PopulationReader.client(options.base(), List.of(options.credentials().interceptor()),
                 TIMEOUT_MILLIS);
-        PopulationReader reader = new PopulationReader(client, options.credentialsFrom());
+        PopulationReader reader = new PopulationReader(client, options.credentialsFrom(), options.pvp());
         try (RunState state = options.resume() ? RunState.resume(options.state(), options.describe())
                 : RunState.start(options.state(), options.describe())) {
             List<String> patients;

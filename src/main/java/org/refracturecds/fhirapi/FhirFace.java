@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.refracturecds.engine.Assessor;
-import org.refracturecds.fhirin.Codes;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.CorsHeaders;
@@ -49,12 +49,11 @@ public final class FhirFace {
      */
     public FhirFace(ServiceConfig config, Supplier<String> publicUrl, Supplier<Assessor> assessor, FhirFetcher fetcher,
                     Supplier<String> token, JwtVerifier jwt, Semaphore turns, AuditedCalls audited, Clock clock) {
-        List<String> pvpCodes = new ArrayList<>(Codes.PVP_PROCEDURES);
-        pvpCodes.addAll(config.extraPvpCodes());
+        PvpProcedures pvp = new PvpProcedures(config.extraPvpCodes());
         Supplier<String> base = () -> publicUrl.get() + PATH;
         RiskOperation operation = new RiskOperation(assessor,
-                new PatientAssessment(new InputValidation(InputValidation.mode(config.validation())), clock),
-                new ServerData(fetcher, config.fhirServer().url(), token, pvpCodes, config.fetchTimeoutMillis()),
+                new PatientAssessment(new InputValidation(InputValidation.mode(config.validation())), pvp, clock),
+                new ServerData(fetcher, config.fhirServer().url(), token, pvp, config.fetchTimeoutMillis()),
                 jwt, base, turns, audited);
         this.cors = new CorsHeaders(config.corsOrigins());
         this.restful = new RestfulServer(FhirContext.forR4Cached()) {

@@ -15,6 +15,7 @@ import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 import org.refracturecds.http.HttpError;
@@ -30,10 +31,12 @@ final class PatientAssessment {
 
     private final InputValidation validation;
     private final RiskAssessmentWriter writer;
+    private final PvpProcedures pvp;
     private final Clock clock;
 
-    PatientAssessment(InputValidation validation, Clock clock) {
+    PatientAssessment(InputValidation validation, PvpProcedures pvp, Clock clock) {
         this.validation = validation;
+        this.pvp = pvp;
         this.writer = new RiskAssessmentWriter(clock);
         this.clock = clock;
     }
@@ -72,7 +75,7 @@ final class PatientAssessment {
         all.addAll(input.others());
         List<PatientFindings> patients;
         try {
-            patients = new ObservationMapper(rules.rules().vocabulary(), input.references(), clock)
+            patients = new ObservationMapper(rules.rules().vocabulary(), input.references(), clock, pvp)
                     .map(all, input.conditionsSent());
         } catch (InputException e) {
             throw new HttpError(e.code().equals("PVP-E117") || e.code().equals("PVP-E109") ? 422 : 400, e.code(),

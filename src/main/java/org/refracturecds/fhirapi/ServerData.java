@@ -19,6 +19,7 @@ import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 
@@ -39,23 +40,23 @@ final class ServerData {
     private final FhirFetcher fetcher;
     private final String base;
     private final Supplier<String> token;
-    private final List<String> pvpCodes;
+    private final PvpProcedures pvp;
     private final int budgetMillis;
 
     /**
      * @param base  the server's base URL, or null when none is configured
      * @param token the bearer token for it, null for none; asked for at each call
      */
-    ServerData(FhirFetcher fetcher, String base, Supplier<String> token, List<String> pvpCodes, int budgetMillis) {
+    ServerData(FhirFetcher fetcher, String base, Supplier<String> token, PvpProcedures pvp, int budgetMillis) {
         this.fetcher = fetcher;
         this.base = base;
         this.token = token;
-        this.pvpCodes = List.copyOf(pvpCodes);
+        this.pvp = pvp;
         this.budgetMillis = budgetMillis;
     }
 
     /** What was found of one patient. */
-    record Found(PatientAssessment.Input input, List<String> procedures, List<Order> orders) {
+    record Found(PatientAssessment.Input input, List<Order> orders) {
     }
 
     /** An open PVP order, and the vertebrae its bodySite names. */
@@ -76,8 +77,8 @@ final class ServerData {
                 new Search("findings", "Observation", "code", Codes.findingTokens(), false),
                 new Search("patient", "Patient", "_id", List.of(), true),
                 new Search("conditions", "Condition", "clinical-status", HOLDING, true),
-                new Search("procedures", "Procedure", "code", pvpCodes, true),
-                new Search("orders", "ServiceRequest", "code", pvpCodes, true));
+                new Search("procedures", "Procedure", "code", pvp.codes(), true),
+                new Search("orders", "ServiceRequest", "code", pvp.codes(), true));
         String bearer = token == null ? null : token.get();
         Map<String, List<InputReader.Entry>> data = new LinkedHashMap<>();
         Map<String, String> unread = new LinkedHashMap<>();
@@ -112,30 +113,33 @@ final class ServerData {
                 data.put(search.key(), InputReader.entries(found, "fetched " + search.key()));
             }
         }
-        // The Patient (its age) when the server has it, and the Conditions.
+        // The Patient (its age) when the server has it, the Conditions, and the PVPs on record (the vertebrae treated).
         List<InputReader.Entry> others = new ArrayList<>(data.getOrDefault("patient", List.of()));
         others.addAll(data.getOrDefault("conditions", List.of()));
+        others.addAll(data.getOrDefault("procedures", List.of()));
         // Without the orders, the assessment is of every vertebra with findings: said, since an order may name fewer.
         // (The Conditions not had are named by the rules, PVP-A106; the age not known, PVP-A107.)
-        List<Notice> notices = unread.containsKey("orders") ? List.of(Notice.warning("PVP-W120", "fhirServer",
-                "Patient/" + patientId + "'s PVP orders (ServiceRequest) could not be read: " + unread.get("orders")
-                + ". The assessment is of every vertebra with findings, not of those an order names, and is based on"
-                + " no order")) : List.of();
+        List<Notice> notices = new ArrayList<>();
+        if (unread.containsKey("orders")) {
+            notices.add(Notice.warning("PVP-W120", "fhirServer", "Patient/" + patientId + "'s PVP orders (ServiceRequest)"
+                    + " could not be read: " + unread.get("orders") + ". The assessment is of every vertebra with findings,"
+                    + " not of those an order names, and is based on no order"));
+        }
+        if (unread.containsKey("procedures")) {
+            notices.add(Notice.warning("PVP-W121", "fhirServer", "Patient/" + patientId + "'s PVPs on record (Procedure)"
+                    + " could not be read: " + unread.get("procedures") + ". A vertebra a PVP treated whose post-operative"
+                    + " findings are not on record is assessed as before PVP, its band the favourable technique's"));
+        }
         PatientAssessment.Input input = new PatientAssessment.Input(data.get("findings"), others,
                 data.containsKey("conditions"), new References(base), notices);
-        return new Found(input, ids(data.getOrDefault("procedures", List.of())),
-                orders(data.getOrDefault("orders", List.of()), vocabulary));
-    }
-
-    private static List<String> ids(List<InputReader.Entry> entries) {
-        return entries.stream().map(e -> e.resource().fhirType() + "/" + e.resource().getIdElement().getIdPart()).toList();
+        return new Found(input, orders(data.getOrDefault("orders", List.of()), vocabulary));
     }
 
     /** The PVP orders that still stand (not revoked, completed or entered in error). */
     private List<Order> orders(List<InputReader.Entry> entries, Vocabulary vocabulary) {
         List<Order> orders = new ArrayList<>();
         for (InputReader.Entry entry : entries) {
-            if (!(entry.resource() instanceof ServiceRequest order) || !isPvp(order.getCode())
+            if (!(entry.resource() instanceof ServiceRequest order) || !pvp.isPvp(order.getCode())
                     || order.hasStatus() && ENDED_ORDERS.contains(order.getStatus().toCode())) {
                 continue;
             }
@@ -146,9 +150,5 @@ final class ServerData {
             orders.add(new Order("ServiceRequest/" + order.getIdElement().getIdPart(), levels));
         }
         return orders;
-    }
-
-    private boolean isPvp(CodeableConcept code) {
-        return code.getCoding().stream().anyMatch(c -> pvpCodes.contains(c.getSystem() + "|" + c.getCode()));
     }
 }

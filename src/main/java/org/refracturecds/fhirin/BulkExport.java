@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,11 +33,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Reads a whole population by the FHIR Bulk Data Access system export
  * (https://hl7.org/fhir/uv/bulkdata/export.html): a kick-off
- * ({@code GET $export?_type=Patient,Observation,Condition} with {@code Prefer: respond-async} and
- * the Observations filtered to the finding codes), the status polled as the server's
+ * ({@code GET $export?_type=Patient,Observation,Condition,Procedure} with {@code Prefer: respond-async}
+ * and the Observations filtered to the finding codes; every Procedure, of which the mapping reads the
+ * PVPs), the status polled as the server's
  * {@code Retry-After} asks (at most {@value #MAX_WAIT_SECONDS} s apart), then each NDJSON file
  * downloaded and read as {@code assess} reads a file. The patients are those with a finding; each
- * comes with its Patient and Conditions.
+ * comes with its Patient, Conditions and Procedures.
  */
 public final class BulkExport {
 
@@ -135,6 +137,7 @@ public final class BulkExport {
             String reference = entry.resource() instanceof Patient patient ? "Patient/" + patient.getIdElement().getIdPart()
                     : entry.resource() instanceof Observation o ? references.patient(o.getSubject(), null, entry.where())
                     : entry.resource() instanceof Condition c ? references.patient(c.getSubject(), null, entry.where())
+                    : entry.resource() instanceof Procedure p ? references.patient(p.getSubject(), null, entry.where())
                     : null;
             return reference != null && reference.startsWith("Patient/") ? reference.substring("Patient/".length()) : null;
         } catch (InputException notThisServers) {
@@ -143,7 +146,7 @@ public final class BulkExport {
     }
 
     private String kickOff() throws PopulationReader.ReadFailed, InterruptedException {
-        String url = base + "/$export?_type=Patient,Observation,Condition&_typeFilter="
+        String url = base + "/$export?_type=Patient,Observation,Condition,Procedure&_typeFilter="
                 + URLEncoder.encode("Observation?code=" + String.join(",", Codes.findingTokens()), StandardCharsets.UTF_8);
         HttpRequest kickOff = authorized(HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                 .header("Accept", "application/fhir+json").header("Prefer", "respond-async"), true).GET().build();

@@ -31,6 +31,7 @@ import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Observation.ObservationComponentComponent;
 import org.hl7.fhir.r4.model.Observation.ObservationStatus;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Property;
 import org.hl7.fhir.r4.model.Reference;
@@ -84,14 +85,28 @@ public final class ObservationMapper {
     private static final String NO_FINDING = "has no finding of a vertebra (IVC, endplate disruption, NPEC, RR,"
             + " compression ratios...): nothing to assess";
 
+    /** The findings that say the cement is in: a vertebra with none of them is before PVP (rules/pipeline.drl). */
+    private static final List<String> POST_OPERATIVE = List.of(FindingType.NPEC_PATTERN.ruleCode(),
+            FindingType.REDUCTION_RATE.ruleCode(), FindingType.COMPRESSION_RATIO_POSTOPERATIVE.ruleCode());
+    /** A vertebra a PVP on record treated, taken as after PVP though no post-operative finding of it is used. */
+    public static final String TREATED_WITHOUT_POST_OP = "PVP-I111";
+
     private final Vocabulary vocabulary;
     private final References references;
     private final Clock clock;
+    private final PvpProcedures pvp;
 
+    /** A mapper that knows the PVP codes of docs/CODES.md alone. */
     public ObservationMapper(Vocabulary vocabulary, References references, Clock clock) {
+        this(vocabulary, references, clock, PvpProcedures.STANDARD);
+    }
+
+    /** @param pvp which Procedures are a PVP on record: the vertebrae they treated are after PVP */
+    public ObservationMapper(Vocabulary vocabulary, References references, Clock clock, PvpProcedures pvp) {
         this.vocabulary = vocabulary;
         this.references = references;
         this.clock = clock;
+        this.pvp = pvp;
     }
 
     /** One Observation to read, and the report or panel it belongs to (whose subject and date it inherits). */
@@ -126,6 +141,8 @@ public final class ObservationMapper {
         final List<Notice> notices = new ArrayList<>();
         final List<LeftOut> leftOut = new ArrayList<>();
         final List<Diagnosis> diagnoses = new ArrayList<>();
+        /** The PVPs on record, done. */
+        final List<Procedure> procedures = new ArrayList<>();
         Patient patient;
         boolean conditions;
     }
@@ -256,6 +273,17 @@ public final class ObservationMapper {
                                 + " be checked against the study's exclusions (rules/applicability.drl.csv)"));
                     }
                 }
+            } else if (entry.resource() instanceof Procedure procedure && pvp.isPvp(procedure.getCode())) {
+                String label = reference(procedure, entry.where());
+                PatientInput patient = patients.get(references.patient(procedure.getSubject(), entry.fullUrl(),
+                        label + " subject"));
+                if (patient != null && pvp.isDone(procedure)) {
+                    patient.procedures.add(procedure);
+                } else if (patient != null) {
+                    patient.notices.add(Notice.info("PVP-I102", label, "left out: a PVP whose status is "
+                            + (procedure.hasStatus() ? procedure.getStatus().toCode() : "not given")
+                            + " is not taken as done"));
+                }
             }
         }
         if (!sawObservation) {
@@ -372,10 +400,11 @@ public final class ObservationMapper {
                 expand(observation, reference(observation, entry.where()), entry, observation,
                         shapes.heldBy().get(observation), shapes);
             } else if (!(entry.resource() instanceof DiagnosticReport || entry.resource() instanceof Patient
-                    || entry.resource() instanceof Condition)) {
+                    || entry.resource() instanceof Condition
+                    || entry.resource() instanceof Procedure procedure && pvp.isPvp(procedure.getCode()))) {
                 unattached.add(new Unattached(Notice.info("PVP-I103", reference(entry.resource(), entry.where()),
-                        "left out: only Observations of imaging findings (also in DiagnosticReports), Patients and"
-                        + " Conditions are read"), patientReference(entry.resource()), entry.fullUrl()));
+                        "left out: only Observations of imaging findings (also in DiagnosticReports), Patients,"
+                        + " Conditions and PVP Procedures are read"), patientReference(entry.resource()), entry.fullUrl()));
             }
         }
         return shapes.candidates();
@@ -877,8 +906,36 @@ public final class ObservationMapper {
             }
             throw new InputException("PVP-E109", patient, NO_FINDING);
         }
+        afterPvp(read, vertebrae.values(), findings);
         return new PatientFindings(patient, List.copyOf(vertebrae.values()), findings, read.notices, preliminary,
                 read.leftOut, details(read), read.diagnoses);
+    }
+
+    /**
+     * The cement is in a vertebra a PVP on record treated, whatever findings were sent: one without
+     * a post-operative finding is after PVP all the same, so the rules give its band under every
+     * technique scenario, the highest, not the favourable one's, and no advice on a technique
+     * already used (docs/MODEL.md). The vertebra treated is the one a Procedure's bodySite names;
+     * for a Procedure without bodySite, the patient's only vertebra with findings.
+     */
+    private void afterPvp(PatientInput read, java.util.Collection<Vertebra> vertebrae, List<Finding> findings) {
+        for (Procedure procedure : read.procedures) {
+            List<String> levels = procedure.getBodySite().stream().map(site -> levelOf(vocabulary, site))
+                    .flatMap(Optional::stream).toList();
+            for (Vertebra vertebra : vertebrae) {
+                boolean treated = levels.isEmpty() ? !procedure.hasBodySite() && vertebrae.size() == 1
+                        : levels.contains(vertebra.getLevel());
+                if (treated && vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
+                        && POST_OPERATIVE.contains(f.getCode()))) {
+                    vertebra.setPhase("post-operative");
+                    read.notices.add(Notice.info(TREATED_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP:"
+                            + " a PVP on record (" + PvpProcedures.named(procedure) + ") treated it, but no"
+                            + " post-operative finding of it was used (cement-endplate contact, reduction rate,"
+                            + " compression ratios). Its estimate is under every technique scenario, the highest"
+                            + " band of them, with no advice on the technique"));
+                }
+            }
+        }
     }
 
     private static Reading withLevel(Reading reading, VertebralLevel level) {

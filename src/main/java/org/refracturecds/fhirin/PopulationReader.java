@@ -135,16 +135,19 @@ public final class PopulationReader {
     private final String base;
     private final StrictAnswers strict;
     private final String credentialsHint;
+    private final PvpProcedures pvp;
     /** Whether the server lists {@value #INCLUDE_PATIENT}; null until its CapabilityStatement has been read. */
     private volatile Boolean includesPatient;
 
     /**
      * @param client          a client on the server's base (see {@link #client}); the strict check is registered on it
      * @param credentialsHint where the credentials are set, for a server that refuses them
+     * @param pvp             the codes of a PVP: its Procedures are read with the findings
      */
-    public PopulationReader(IGenericClient client, String credentialsHint) {
+    public PopulationReader(IGenericClient client, String credentialsHint, PvpProcedures pvp) {
         this.client = client;
         this.credentialsHint = credentialsHint;
+        this.pvp = pvp;
         this.base = client.getServerBase().replaceAll("/+$", "");
         this.strict = new StrictAnswers(client.getFhirContext());
         client.registerInterceptor(strict);
@@ -262,7 +265,7 @@ public final class PopulationReader {
 
     /**
      * One patient's data: the Patient (left out when the server has none), the Observations with the
-     * finding codes and the Conditions that hold, in that order, labelled alike whether the Patient
+     * finding codes, the Conditions that hold and the PVP Procedures (the vertebrae treated), in that order, labelled alike whether the Patient
      * came with the findings or was read on its own.
      */
     public List<InputReader.Entry> patient(String id) throws ReadFailed {
@@ -294,6 +297,8 @@ public final class PopulationReader {
             }
             entries.addAll(search("Condition?patient=" + encode(id) + "&clinical-status=" + String.join(",", HOLDING)
                     + "&_count=" + PAGE_SIZE, "conditions of " + what));
+            entries.addAll(search("Procedure?patient=" + encode(id) + "&code=" + encode(String.join(",", pvp.codes()))
+                    + "&_count=" + PAGE_SIZE, "PVPs of " + what));
             return entries;
         } catch (RuntimeException e) {
             throw failed(what, e, false);

@@ -28,6 +28,7 @@ import org.refracturecds.engine.RuleSet;
 import org.refracturecds.facts.Settings;
 import org.refracturecds.fhirapi.FhirFace;
 import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.ServerCredentials;
 import org.refracturecds.http.AuditedCalls;
 import org.refracturecds.http.CorsHeaders;
@@ -142,7 +143,7 @@ public final class Server implements AutoCloseable {
         this.fhir = new FhirFace(config, this::publicUrl, rules::assessor, fetcher, credentials::token, jwt, turns,
                 audited, clock);
         this.subscriptions = config.writeBack().on() ? new Subscriptions(config.writeBack(), config.fhirServer().url(),
-                credentials.interceptor(), database, audit, rules::assessor, () -> {
+                new PvpProcedures(config.extraPvpCodes()), credentials.interceptor(), database, audit, rules::assessor, () -> {
                     LiveRules.Status live = rules.status();
                     return new AuditTrail.Rules(live.version(), live.sha256());
                 }, this::nodeName, clock, metrics.registry()) : null;

@@ -14,12 +14,13 @@ import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
 import org.refracturecds.fhirin.PopulationReader;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
 /**
  * A patient's RiskAssessments from the data on the FHIR server, read as the population run reads
- * it ({@link PopulationReader}: the Patient, the findings and the Conditions that hold, strictly,
+ * it ({@link PopulationReader}: the Patient, the findings, the Conditions that hold and the PVPs on record, strictly,
  * paging safely): one per vertebral level ({@link PatientFindings#eachLevel()}), each with its
  * stable identifier.
  */
@@ -34,12 +35,14 @@ final class ServerAssessments {
 
     private final PopulationReader reader;
     private final String base;
+    private final PvpProcedures pvp;
     private final Supplier<Assessor> assessor;
     private final Clock clock;
 
-    ServerAssessments(PopulationReader reader, String base, Supplier<Assessor> assessor, Clock clock) {
+    ServerAssessments(PopulationReader reader, String base, PvpProcedures pvp, Supplier<Assessor> assessor, Clock clock) {
         this.reader = reader;
         this.base = base;
+        this.pvp = pvp;
         this.assessor = assessor;
         this.clock = clock;
     }
@@ -59,7 +62,7 @@ final class ServerAssessments {
             return List.of();
         }
         Assessor rules = assessor.get();
-        PatientFindings findings = new ObservationMapper(rules.rules().vocabulary(), new References(base), clock)
+        PatientFindings findings = new ObservationMapper(rules.rules().vocabulary(), new References(base), clock, pvp)
                 .findingsOf(patientId, entries);
         RiskAssessmentWriter writer = new RiskAssessmentWriter(clock);
         return rules.assessEachLevel(findings).stream().map(writer::write).toList();

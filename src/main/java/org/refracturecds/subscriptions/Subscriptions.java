@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.PopulationReader;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.HttpError;
@@ -61,9 +62,10 @@ public final class Subscriptions implements AutoCloseable {
 
     /**
      * @param fhirServer  the FHIR server's base URL (setting fhirServer.url)
+     * @param pvp         which Procedures are a PVP on record (setting extraPvpCodes)
      * @param credentials the module's credentials for it (fhirin.ServerCredentials)
      */
-    public Subscriptions(ServiceConfig.WriteBack settings, String fhirServer, IClientInterceptor credentials,
+    public Subscriptions(ServiceConfig.WriteBack settings, String fhirServer, PvpProcedures pvp, IClientInterceptor credentials,
                          Database database, AuditTrail audit, Supplier<Assessor> assessor,
                          Supplier<AuditTrail.Rules> rules, Supplier<String> node, Clock clock, MeterRegistry registry) {
         this.settings = settings;
@@ -76,8 +78,8 @@ public final class Subscriptions implements AutoCloseable {
         this.registry = registry;
         FhirContext fhir = FhirContext.forR4Cached();
         IGenericClient client = client(fhir, fhirServer, credentials);
-        PopulationReader reader = new PopulationReader(client, "setting fhirServer.auth");
-        this.worker = new WriteBackWorker(settings, queue, new ServerAssessments(reader, fhirServer, assessor,
+        PopulationReader reader = new PopulationReader(client, "setting fhirServer.auth", pvp);
+        this.worker = new WriteBackWorker(settings, queue, new ServerAssessments(reader, fhirServer, pvp, assessor,
                 clock), new WriteBack(fhir), client, audit, rules, node, clock, registry);
         Gauge.builder("pvp.writeback.pending", queue, q -> count(q::pending))
                 .description("Write-back items waiting, on every node").register(registry);

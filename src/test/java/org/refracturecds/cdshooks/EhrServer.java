@@ -37,6 +37,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * The EHR's FHIR server in a test: a real HAPI RestfulServer on Jetty (127.0.0.1, a free port)
  * holding the patient-view example's Patient, Observations and Procedure (and no Condition or order),
+ * and patient {@value #TREATED}, the same but for the post-operative findings,
  * searched by patient (the Patient by _id), that pages its results as set and records each HTTP
  * request it gets.
  */
@@ -46,6 +47,8 @@ final class EhrServer implements AutoCloseable {
     record Received(String uri, String cacheControl) {
     }
 
+    /** The patient whose PVP is on record with only its vertebra's pre-operative findings. */
+    static final String TREATED = "treated";
     final String base;
     final List<Received> received = new CopyOnWriteArrayList<>();
     private final Server jetty;
@@ -111,12 +114,23 @@ final class EhrServer implements AutoCloseable {
             observations.add(fhir.newJsonParser().parseResource(Observation.class, entry.path("resource").toString()));
         }
         Bundle procedures = fhir.newJsonParser().parseResource(Bundle.class, example.at("/prefetch/procedures").toString());
+        Procedure pvp = (Procedure) procedures.getEntryFirstRep().getResource();
         RestfulServer restful = new RestfulServer(fhir);
         Patient patient = fhir.newJsonParser().parseResource(Patient.class, example.at("/prefetch/patient").toString());
+        // Patient treated: the same PVP on record, its vertebra's pre-operative findings alone (IVC, endplate).
+        Patient treated = patient.copy();
+        treated.setId(TREATED);
+        for (Observation finding : List.copyOf(observations.subList(0, 2))) {
+            Observation copy = finding.copy().setSubject(new Reference("Patient/" + TREATED));
+            copy.setId(TREATED + "-" + finding.getIdPart());
+            observations.add(copy);
+        }
+        Procedure treatedPvp = pvp.copy().setSubject(new Reference("Patient/" + TREATED));
+        treatedPvp.setId(TREATED + "-pvp");
         restful.setResourceProviders(new Provider<>(Observation.class, observations),
-                new Provider<>(Procedure.class, List.of((Procedure) procedures.getEntryFirstRep().getResource())),
+                new Provider<>(Procedure.class, List.of(pvp, treatedPvp)),
                 new Provider<>(Condition.class, List.of()), new Provider<>(ServiceRequest.class, List.of()),
-                new Patients(List.of(patient)));
+                new Patients(List.of(patient, treated)));
         if (pageSize > 0) {
             restful.setPagingProvider(new FifoMemoryPagingProvider(10).setDefaultPageSize(pageSize)
                     .setMaximumPageSize(maxPageSize));

@@ -144,6 +144,31 @@ class FhirOperationTest {
     }
 
     @Test
+    void onAPatientWhosePvpIsOnRecord_withoutPostOpFindings_isAfterPvp_asTheCardSays() throws Exception {
+        // given the EHR's FHIR server holding a PVP of the patient, and of its vertebra the pre-operative findings alone
+        ObjectNode hook = RunningService.example("patient-view.json");
+        hook.remove("prefetch");
+        hook.put("fhirServer", ehr.base);
+        ((ObjectNode) hook.get("context")).put("patientId", EhrServer.TREATED);
+
+        // when the card is asked for, and the operation is called on the patient
+        RunningService.Reply card = service.post("/cds-services/pvp-refracture-risk", hook);
+        RiskAssessment risk = client.operation().onInstance(new IdType("Patient", EhrServer.TREATED))
+                .named("$pvp-refracture-risk").withNoParameters(Parameters.class).returnResourceType(RiskAssessment.class)
+                .execute();
+
+        // then both assess the vertebra as after PVP (the cement is in), not as before it with the favourable technique
+        assertEquals(200, card.status(), card.body().toString());
+        assertTrue(card.body().at("/cards/0/detail").asText().startsWith("After PVP, post-op findings missing"),
+                card.body().toString());
+        JsonNode filed = card.body().at("/cards/0/suggestions/0/actions/0/resource");
+        assertEquals(comparable(filed.toString()), comparable(FHIR.newJsonParser().encodeResourceToString(risk)));
+        String notes = risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+        assertTrue(notes.contains("[PVP-I111] T11: taken as after PVP: a PVP on record (Procedure/treated-pvp"
+                + " (2025-03-05)) treated it"), notes);
+    }
+
+    @Test
     void atTypeLevel_givesWhatAssessGivesForTheSameFile() throws Exception {
         // given an example file, and what the command line's assess writes for it (ExamplesTest keeps it so)
         Path file = Path.of("examples/cleft-no-endplate-contact.json");

@@ -198,7 +198,7 @@ class PopulationRunTest {
             assertTrue(exported.err().contains("Population run of " + bulk.base + " (by $export): 1001 patients with"
                     + " findings; 1000 assessed, 1 skipped (PVP-E117: 1)\n"), exported.err());
             assertEquals(List.of("GET /fhir/metadata", "GET /fhir/$export", "GET /fhir/$export-poll-status",
-                    "GET /fhir/$export-poll-status", "GET /bulk/", "GET /bulk/", "GET /bulk/"), byExport.stream()
+                    "GET /fhir/$export-poll-status", "GET /bulk/", "GET /bulk/", "GET /bulk/", "GET /bulk/"), byExport.stream()
                     .map(r -> r.method() + " " + r.uri().replaceAll("[?].*|(?<=/bulk/).*", "")).toList());
             // and the assessments are those of the searches, byte for byte
             assertEquals(PATIENTS, subjects(exported.out()).size());

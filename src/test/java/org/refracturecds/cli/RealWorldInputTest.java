@@ -68,6 +68,36 @@ class RealWorldInputTest {
     }
 
     @Test
+    void aPvpOnRecord_makesTheVertebraItTreatedAfterPvp_withoutItsPostOpFindings_andOneNotDoneIsLeftOut() throws IOException {
+        // given pre-operative findings of T12 alone, and a PVP of T12 on record, and another not done
+        ObjectNode bundle = (ObjectNode) JSON.readTree(Files.readString(Path.of("examples/pre-op-only.json")));
+        String before = explain(bundle).out();
+        bundle.withArray("entry").add(JSON.readTree(pvp("preop-pvp", "completed")));
+        bundle.withArray("entry").add(JSON.readTree(pvp("preop-cancelled", "not-done")));
+
+        // when it is assessed
+        CliRun run = explain(bundle);
+
+        // then T12 is after PVP, said why, its estimate no longer the favourable technique's
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-I111] T12: taken as after PVP: a PVP on record (Procedure/preop-pvp (2025-03-05))"
+                + " treated it, but no post-operative finding of it was used"), run.out());
+        assertTrue(run.out().contains("[PVP-I102] Procedure/preop-cancelled: left out: a PVP whose status is not-done"),
+                run.out());
+        assertTrue(before.contains("before PVP") && !before.contains("PVP-I111"), before);
+        assertFalse(run.out().contains("before PVP"), run.out());
+    }
+
+    /** A PVP of T12 of Patient/preop, as an entry of a Bundle. */
+    private static String pvp(String id, String status) {
+        return "{\"fullUrl\":\"http://ehr.example.org/fhir/Procedure/" + id + "\",\"resource\":{\"resourceType\":"
+                + "\"Procedure\",\"id\":\"" + id + "\",\"status\":\"" + status + "\",\"code\":{\"coding\":[{\"system\":"
+                + "\"http://snomed.info/sct\",\"code\":\"392010000\"}]},\"subject\":{\"reference\":\"Patient/preop\"},"
+                + "\"performedDateTime\":\"2025-03-05\",\"bodySite\":[{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+                + "\"code\":\"280849005\"}]}]}}";
+    }
+
+    @Test
     void aUnitTextThatDisagreesWithItsCode_isSaid_theCodeIsRead() throws IOException {
         ObjectNode bundle = rr(example(), "12.5", "%");
         ((ObjectNode) resource(bundle, "cleft-rr").path("valueQuantity")).put("unit", "mm");

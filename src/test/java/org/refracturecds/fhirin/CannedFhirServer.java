@@ -17,7 +17,7 @@ import com.sun.net.httpserver.HttpServer;
  * it can be invalid R4 (a string "true" for a boolean) or page without end. Over a real socket on
  * 127.0.0.1. Patients (by their search's {@code patient=} parameter):
  * <ul>
- * <li>{@code good}: a Patient, one finding (an intravertebral cleft at T11) and one Condition;</li>
+ * <li>{@code good}: a Patient, one finding (an intravertebral cleft at T11), one Condition and no PVP;</li>
  * <li>{@code bad}: the same finding with {@code "valueBoolean": "true"}, a string;</li>
  * <li>{@code offbase}: a page of findings whose next link is on another server;</li>
  * <li>{@code endless}: pages whose next link always names one more page;</li>
@@ -95,6 +95,8 @@ public final class CannedFhirServer implements AutoCloseable {
                     + "\"code\":\"active\"}]},\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10\","
                     + "\"code\":\"C90.0\"}]},\"subject\":{\"reference\":"
                     + "\"Patient/" + patient + "\"}}");
+        } else if (path.equals("/Procedure") && patient != null) {
+            body = bundle(null); // no PVP on record
         } else {
             body = null;
         }

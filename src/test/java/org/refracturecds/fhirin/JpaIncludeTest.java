@@ -53,8 +53,7 @@ class JpaIncludeTest {
 
     @Test
     void theJpaServer_listsTheInclude() throws Exception {
-        CapabilityStatement capabilities = new PopulationReader(PopulationReader.client(jpa.base(), List.of(), 30_000),
-                "none").capabilities();
+        CapabilityStatement capabilities = new PopulationReader(PopulationReader.client(jpa.base(), List.of(), 30_000), "none", PvpProcedures.STANDARD).capabilities();
 
         List<String> listed = capabilities.getRest().get(0).getResource().stream()
                 .filter(r -> r.getType().equals("Observation")).flatMap(r -> r.getSearchInclude().stream())
@@ -67,12 +66,10 @@ class JpaIncludeTest {
     void thePatientIncluded_givesThePlainSearchesEntries_inOneRequestFewer() throws Exception {
         // given a reader that includes the Patient (the server lists it) and one that reads it on its own
         Requests included = new Requests();
-        PopulationReader including = new PopulationReader(PopulationReader.client(jpa.base(), List.of(included), 30_000),
-                "none");
+        PopulationReader including = new PopulationReader(PopulationReader.client(jpa.base(), List.of(included), 30_000), "none", PvpProcedures.STANDARD);
         including.capabilities();
         Requests plain = new Requests();
-        PopulationReader searching = new PopulationReader(PopulationReader.client(jpa.base(), List.of(plain), 30_000),
-                "none");
+        PopulationReader searching = new PopulationReader(PopulationReader.client(jpa.base(), List.of(plain), 30_000), "none", PvpProcedures.STANDARD);
         searching.readPatientsOnTheirOwn();
 
         for (String patient : List.of(PREFIX + "0", PREFIX + "1", PREFIX + "paged", PREFIX + "none", PREFIX + "absent")) {
@@ -88,8 +85,8 @@ class JpaIncludeTest {
             boolean findings = withInclude.stream().anyMatch(e -> e.resource() instanceof Observation)
                     && withInclude.stream().anyMatch(e -> e.resource() instanceof Patient);
             int pages = patient.endsWith("paged") ? 2 : 1;
-            assertEquals(pages + 2, plain.urls.size(), plain.urls.toString());
-            assertEquals(findings ? pages + 1 : pages + 2, included.urls.size(), included.urls.toString());
+            assertEquals(pages + 3, plain.urls.size(), plain.urls.toString());
+            assertEquals(findings ? pages + 2 : pages + 3, included.urls.size(), included.urls.toString());
             assertTrue(included.urls.get(0).contains("_include=Observation%3Apatient"), included.urls.toString());
         }
     }

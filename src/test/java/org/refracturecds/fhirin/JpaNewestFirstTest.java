@@ -33,7 +33,7 @@ class JpaNewestFirstTest {
             client.update().resource(JpaIncludeTest.finding(id + "-ivc", id, "intravertebral-cleft", new BooleanType(true)))
                     .execute();
         }
-        PopulationReader reader = new PopulationReader(PopulationReader.client(jpa.base(), List.of(), 30_000), "none");
+        PopulationReader reader = new PopulationReader(PopulationReader.client(jpa.base(), List.of(), 30_000), "none", PvpProcedures.STANDARD);
 
         List<String> listed = reader.patientsWithFindings(since, true).stream().filter(saved::contains).toList();
 

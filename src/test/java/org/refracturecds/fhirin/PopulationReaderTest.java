@@ -26,7 +26,7 @@ class PopulationReaderTest {
     @BeforeAll
     static void start() throws Exception {
         server = new CannedFhirServer();
-        reader = new PopulationReader(PopulationReader.client(server.base, List.of(), 5_000), "the credentials' setting");
+        reader = new PopulationReader(PopulationReader.client(server.base, List.of(), 5_000), "the credentials' setting", PvpProcedures.STANDARD);
     }
 
     @AfterAll
@@ -35,12 +35,14 @@ class PopulationReaderTest {
     }
 
     @Test
-    void aPatientsData_isThePatientTheFindingsAndTheConditionsThatHold() throws Exception {
+    void aPatientsData_isThePatientTheFindingsTheConditionsThatHoldAndThePvps() throws Exception {
         List<InputReader.Entry> entries = reader.patient("good");
 
         assertEquals(List.of(Patient.class, Observation.class, Condition.class),
                 entries.stream().map(e -> e.resource().getClass()).toList());
         assertTrue(server.received.contains("GET /Condition?patient=good&clinical-status=active,recurrence,relapse"
+                + "&_count=100"), server.received.toString());
+        assertTrue(server.received.contains("GET /Procedure?patient=good&code=" + String.join(",", Codes.PVP_PROCEDURES)
                 + "&_count=100"), server.received.toString());
         // a server whose CapabilityStatement does not list Observation:patient: the Patient is read on its own
         assertTrue(server.received.contains("GET /Patient/good"), server.received.toString());

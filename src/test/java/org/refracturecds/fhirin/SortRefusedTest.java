@@ -35,7 +35,7 @@ class SortRefusedTest {
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/fhir";
-            PopulationReader reader = new PopulationReader(PopulationReader.client(base, List.of(), 30_000), "none");
+            PopulationReader reader = new PopulationReader(PopulationReader.client(base, List.of(), 30_000), "none", PvpProcedures.STANDARD);
 
             List<String> patients = reader.patientsWithFindings("2026-12-01T10:00:00Z", true);
 
