@@ -130,6 +130,31 @@ class ViewLinkTest {
         assertEquals("PVP-H701", RunningService.JSON.readTree(json.body()).at("/issue/0/details/coding/0/code").asText());
     }
 
+    @Test
+    void aHeadRequest_getsTheStatusAGetWould_withoutABody() throws Exception {
+        // given a card's link, the same link altered, an expired one and one with no page kept
+        String link = pageLink(CdsServiceTest.only(service.post("/cds-services/pvp-refracture-risk",
+                RunningService.example("patient-view.json")).body().path("cards")));
+        long past = System.currentTimeMillis() / 1000 - 60;
+        long future = System.currentTimeMillis() / 1000 + 600;
+        Map<String, Integer> links = Map.of(
+                link, 200,
+                link.replaceFirst("sig=.", "sig=" + (link.contains("sig=A") ? "B" : "A")), 403,
+                service.base + "/view/" + "A".repeat(43) + "?exp=" + past + "&sig=" + sign("A".repeat(43), past), 410,
+                service.base + "/view/" + "B".repeat(43) + "?exp=" + future + "&sig=" + sign("B".repeat(43), future), 404);
+
+        for (Map.Entry<String, Integer> each : links.entrySet()) {
+            // when it is asked for with HEAD, as a browser's or a mail scanner's check of a link may
+            HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create(each.getKey())).header("Accept", "text/html")
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            // then it gets the status a GET gets, and no body
+            assertEquals(each.getValue(), head.statusCode(), each.getKey());
+            assertEquals(each.getValue(), get(each.getKey(), "text/html").statusCode(), each.getKey());
+            assertEquals("", head.body());
+        }
+    }
+
     /** The signature the service gives {@code id} expiring at {@code exp}, under {@link #KEY}. */
     static String sign(String id, long exp) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
