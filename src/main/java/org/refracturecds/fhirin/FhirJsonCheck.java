@@ -314,8 +314,7 @@ final class FhirJsonCheck {
                     throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", but a date"
                             + " of FHIR R4 has no time: send " + example("date"));
                 }
-                // Its characters only: FHIR's 64 at most is not kept by some EHRs (Epic's ids are longer), and HAPI reads them.
-                if (type.getName().equals("id") && !ID_CHARACTERS.matcher(value.asText()).matches()) {
+                if (type.getName().equals("id") && !References.hasIdCharacters(value.asText())) {
                     throw new InputException("PVP-E010", at.toString(), "is \"" + shown(value.asText()) + "\", which is"
                             + " not an id of FHIR R4 (letters, digits, '-' and '.'): send such an id");
                 }
@@ -340,8 +339,6 @@ final class FhirJsonCheck {
     private static boolean timeWithoutZone(String text) {
         return text.indexOf('T') >= 0 && LOCAL_DATE_TIME.matcher(text).matches();
     }
-
-    private static final Pattern ID_CHARACTERS = Pattern.compile("[A-Za-z0-9\\-.]+");
 
     private static final Pattern LOCAL_DATE_TIME = Pattern.compile(
             "\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d(:([0-5]\\d|60)(\\.\\d+)?)?");

@@ -15,13 +15,24 @@ import org.hl7.fhir.r4.model.Reference;
  */
 public final class References {
 
-    /** A FHIR id (R4 id datatype). */
-    static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    /** A character of a FHIR id (R4 id datatype): a letter, a digit, '-' or '.'. */
+    private static final String ID_CHARACTER = "[A-Za-z0-9\\-.]";
+    /** A FHIR id (R4 id datatype): 1 to 64 of its characters. */
+    static final Pattern FHIR_ID = Pattern.compile(ID_CHARACTER + "{1,64}");
+    private static final Pattern ID_CHARACTERS = Pattern.compile(ID_CHARACTER + "+");
     private static final Pattern RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]+");
 
     /** Whether {@code id} is a FHIR id: 1 to 64 letters, digits, - and . (R4's id datatype). */
     public static boolean isFhirId(String id) {
         return id != null && FHIR_ID.matcher(id).matches();
+    }
+
+    /**
+     * Whether {@code id} is of a FHIR id's characters, whatever its length: FHIR's 64 at most is not
+     * kept by some EHRs (Epic's ids are longer), and HAPI reads them.
+     */
+    static boolean hasIdCharacters(String id) {
+        return ID_CHARACTERS.matcher(id).matches();
     }
 
     private final String server;

@@ -20,11 +20,16 @@ public final class JsonBodies {
 
     /** @param advice what to send instead, e.g. "send Content-Type: application/json" */
     public static void require(String contentType, String advice) {
-        String media = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) {
+        if (!isJson(contentType)) {
             throw new HttpError(415, "PVP-H415", "Content-Type", (contentType == null ? "is missing" : "is '"
                     + HttpError.cut(contentType, 80) + "'") + ": " + advice);
         }
+    }
+
+    /** Whether a Content-Type declares JSON: {@code application/json} or {@code application/...+json}, parameters and case aside. */
+    public static boolean isJson(String contentType) {
+        String media = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return media.equals("application/json") || media.startsWith("application/") && media.endsWith("+json");
     }
 
     /**

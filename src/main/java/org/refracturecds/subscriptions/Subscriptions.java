@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 import org.refracturecds.engine.Assessor;
@@ -13,6 +14,7 @@ import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.StrictJson;
 import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.http.HttpError;
+import org.refracturecds.http.JsonBodies;
 import org.refracturecds.http.RequestIds;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.store.AuditTrail;
@@ -199,13 +201,12 @@ public final class Subscriptions implements AutoCloseable {
         if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
             return null;
         }
-        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
-        if (type.contains("xml")) {
-            throw new HttpError(415, "PVP-N108", "Content-Type", "XML is not read: set the Subscription's"
-                    + " channel.payload to application/fhir+json");
-        }
-        if (!type.contains("json")) {
-            throw new HttpError(415, "PVP-N108", "Content-Type", (type.isEmpty() ? "is missing" : "is not JSON")
+        // Read as JSON as every JSON route reads it (JsonBodies), refused with the write-back's own code.
+        String type = ctx.contentType();
+        if (!JsonBodies.isJson(type)) {
+            throw new HttpError(415, "PVP-N108", "Content-Type", type != null && type.toLowerCase(Locale.ROOT).contains("xml")
+                    ? "XML is not read: set the Subscription's channel.payload to application/fhir+json"
+                    : (type == null ? "is missing" : "is '" + HttpError.cut(type, 80) + "', not JSON")
                     + ": send the resource as application/fhir+json (the Subscription's channel.payload)");
         }
         try {

@@ -104,6 +104,9 @@ public final class ViewEndpoints implements PageLinks {
 
     public void register(JavalinConfig javalin) {
         javalin.routes.get("/view/{id}", this::page);
+        // Javalin answers HEAD itself, 200, for a path with a GET route, without running it: a link's HEAD is
+        // checked as its GET is, and gets the same status (Jetty sends no body to a HEAD).
+        javalin.routes.head("/view/{id}", this::page);
     }
 
     /**
@@ -182,15 +185,17 @@ public final class ViewEndpoints implements PageLinks {
 
     private void page(Context ctx) throws SQLException, JsonProcessingException {
         String id = ctx.pathParam("id");
-        String exp = ctx.queryParam("exp");
-        String sig = ctx.queryParam("sig");
+        String exp = once(ctx, "exp");
+        String sig = once(ctx, "sig");
         long expires;
         try {
             expires = Long.parseLong(exp == null ? "" : exp);
         } catch (NumberFormatException e) {
             expires = -1;
         }
-        if (!id.matches(ID) || expires < 0 || sig == null
+        // The link is read as it was written: exp in digits alone (no sign, no leading zero), and the
+        // signature as written, base64url without padding, so that one link has one spelling.
+        if (!id.matches(ID) || expires < 0 || !String.valueOf(expires).equals(exp) || sig == null
                 || !MessageDigest.isEqual(signature(id, expires).getBytes(StandardCharsets.US_ASCII),
                         sig.getBytes(StandardCharsets.US_ASCII))) {
             refuse(ctx, 403, "PVP-H701", "this link's signature does not match it: the link was changed, or was made"
@@ -216,6 +221,12 @@ public final class ViewEndpoints implements PageLinks {
             secure(ctx);
             ctx.contentType("text/html; charset=utf-8").result(renderer.render(data));
         }
+    }
+
+    /** The query parameter {@code name} when the link gives it once; null when it gives it never or twice. */
+    private static String once(Context ctx, String name) {
+        List<String> values = ctx.queryParams(name);
+        return values.size() == 1 ? values.get(0) : null;
     }
 
     /**

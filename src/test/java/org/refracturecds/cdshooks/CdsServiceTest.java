@@ -219,6 +219,28 @@ class CdsServiceTest {
         assertEquals("context.selections[2]", refused.body().at("/issue/0/expression/0").asText());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"order-select", "order-sign"})
+    void draftOrderWithAUrnFullUrl_getsItsCard_basedOnTheOrdersOwnId(String hook) throws Exception {
+        // given the PVP order in a Bundle entry whose fullUrl is a urn:uuid, as EHRs send draft orders
+        ObjectNode request = RunningService.example("order-sign.json").put("hook", hook);
+        ((ObjectNode) request.at("/context/draftOrders/entry/0")).put("fullUrl", "urn:uuid:" + UUID.randomUUID());
+        if (hook.equals("order-select")) {
+            ((ObjectNode) request.get("context")).putArray("selections").add("ServiceRequest/pvp-order-1");
+        }
+
+        // when the hook is called
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-preop"
+                + (hook.equals("order-select") ? "-order-select" : ""), request);
+
+        // then the order gets its card, which names the order by its own id, not by the urn
+        assertEquals(200, reply.status(), reply.body().toString());
+        JsonNode card = only(reply.body().path("cards"));
+        assertTrue(card.path("detail").asText().contains("Ordered: ServiceRequest/pvp-order-1 (T12)."), card.path("detail").asText());
+        assertEquals("ServiceRequest/pvp-order-1", card.at("/suggestions/0/actions/0/resource/basedOn/reference").asText(),
+                "the RiskAssessment is based on the draft order by its id");
+    }
+
     @Test
     void patientView_afterPvp_givesTheFullAssessment() throws Exception {
         RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json"));

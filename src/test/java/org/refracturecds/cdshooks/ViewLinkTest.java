@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.refracturecds.store.Database;
 import org.refracturecds.store.ViewPages;
 
@@ -128,6 +130,66 @@ class ViewLinkTest {
         assertTrue(page.body().contains("PVP-H701"), page.body());
         assertEquals(403, json.statusCode());
         assertEquals("PVP-H701", RunningService.JSON.readTree(json.body()).at("/issue/0/details/coding/0/code").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"exp twice", "exp twice, the second other", "sig twice", "exp with a plus",
+            "exp with a leading zero", "sig padded", "sig in standard base64"})
+    void aLinkNotWrittenExactlyAsTheServiceWritesIt_isRefusedAsAlteredLinksAre(String how) throws Exception {
+        // given a signed link with no page kept, and the same link written another way
+        String id = "C".repeat(43);
+        long exp = System.currentTimeMillis() / 1000 + 600;
+        while (!sign(id, exp).contains("-")) {
+            exp++; // a signature whose standard base64 differs from its base64url
+        }
+        String sig = sign(id, exp);
+        String link = service.base + "/view/" + id + "?exp=" + exp + "&sig=" + sig;
+        String other = switch (how) {
+            case "exp twice" -> link + "&exp=" + exp;
+            case "exp twice, the second other" -> link + "&exp=" + (exp + 3600);
+            case "sig twice" -> link + "&sig=" + sig;
+            case "exp with a plus" -> link.replace("exp=", "exp=%2B");
+            case "exp with a leading zero" -> link.replace("exp=", "exp=0");
+            case "sig padded" -> link + "%3D";
+            default -> link.replace(sig, sig.replace("-", "%2B").replace("_", "%2F") + "%3D");
+        };
+
+        // when each is opened
+        HttpResponse<String> made = get(link, "application/json");
+        HttpResponse<String> page = get(other, "application/json");
+
+        // then the link as made is read (and has no page), the other is refused as an altered link is
+        assertEquals(404, made.statusCode(), made.body());
+        assertEquals(403, page.statusCode(), other + "\n" + page.body());
+        JsonNode issue = RunningService.JSON.readTree(page.body()).at("/issue/0");
+        assertEquals("PVP-H701", issue.at("/details/coding/0/code").asText());
+        assertEquals("link", issue.at("/expression/0").asText());
+        assertTrue(issue.at("/details/text").asText().endsWith("Open the page from the card again."), page.body());
+    }
+
+    @Test
+    void aHeadRequest_getsTheStatusAGetWould_withoutABody() throws Exception {
+        // given a card's link, the same link altered, an expired one and one with no page kept
+        String link = pageLink(CdsServiceTest.only(service.post("/cds-services/pvp-refracture-risk",
+                RunningService.example("patient-view.json")).body().path("cards")));
+        long past = System.currentTimeMillis() / 1000 - 60;
+        long future = System.currentTimeMillis() / 1000 + 600;
+        Map<String, Integer> links = Map.of(
+                link, 200,
+                link.replaceFirst("sig=.", "sig=" + (link.contains("sig=A") ? "B" : "A")), 403,
+                service.base + "/view/" + "A".repeat(43) + "?exp=" + past + "&sig=" + sign("A".repeat(43), past), 410,
+                service.base + "/view/" + "B".repeat(43) + "?exp=" + future + "&sig=" + sign("B".repeat(43), future), 404);
+
+        for (Map.Entry<String, Integer> each : links.entrySet()) {
+            // when it is asked for with HEAD, as a browser's or a mail scanner's check of a link may
+            HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create(each.getKey())).header("Accept", "text/html")
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            // then it gets the status a GET gets, and no body
+            assertEquals(each.getValue(), head.statusCode(), each.getKey());
+            assertEquals(each.getValue(), get(each.getKey(), "text/html").statusCode(), each.getKey());
+            assertEquals("", head.body());
+        }
     }
 
     /** The signature the service gives {@code id} expiring at {@code exp}, under {@link #KEY}. */

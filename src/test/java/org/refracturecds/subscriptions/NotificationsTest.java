@@ -237,6 +237,28 @@ class NotificationsTest {
         assertEquals(200, lowerCase.statusCode(), lowerCase.body());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"text/json | 415", "application/jsonl | 415", "application/x-json-stream | 415",
+            "application/fhir+json; charset=UTF-8 | 200", "Application/JSON | 200"})
+    void aNotificationsContentType_isJsonExactlyWhenTheOtherJsonRoutesTakeItSo(String contentType, int status)
+            throws Exception {
+        // given an Observation declared as this media type
+        String observation = "{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\",\"code\":{\"text\":\"IVC\"},"
+                + "\"subject\":{\"reference\":\"Patient/p-nobody\"},\"valueBoolean\":true}";
+
+        // when it is sent as HAPI's rest-hook sends it
+        HttpResponse<String> answer = WriteBackFixture.send(service, "PUT", "/fhir-notify/Observation/o2", observation,
+                contentType);
+
+        // then it is read, or refused with the write-back's own code, as a CDS Hooks call declared so would be
+        assertEquals(status, answer.statusCode(), answer.body());
+        if (status == 415) {
+            JsonNode outcome = JSON.readTree(answer.body());
+            assertEquals("PVP-N108", outcome.at("/issue/0/details/coding/0/code").asText());
+            assertEquals("Content-Type", outcome.at("/issue/0/expression/0").asText());
+        }
+    }
+
     @Test
     void anXmlPayload_isRefusedWithWhatToSetInstead() throws Exception {
         HttpResponse<String> answer = WriteBackFixture.send(service, "PUT", "/fhir-notify/Observation/o1",
