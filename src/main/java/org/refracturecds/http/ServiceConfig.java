@@ -703,7 +703,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
         if (smart.scope() == null || !List.of(smart.scope().split(" +")).contains("launch")) {
             throw new ConfigException(at + "smart.scope' is '" + smart.scope() + "': an EHR launch needs the scope"
                     + " launch, e.g. \"launch openid fhirUser patient/Observation.rs patient/Condition.rs"
-                    + " patient/Patient.rs\"");
+                    + " patient/Patient.rs patient/Procedure.rs\"");
         }
         if (smart.fetchTimeoutMillis() < 100 || smart.fetchTimeoutMillis() > 60_000) {
             throw new ConfigException(at + "smart.fetchTimeoutMillis' is " + smart.fetchTimeoutMillis() + ": give 100"

@@ -13,18 +13,21 @@ import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.FhirFetcher;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.validation.InputValidation;
 
 /**
- * A launched patient's assessment: their findings, the Conditions that hold and the Patient (for the
- * age; the last two are left out when they cannot be had, and the page then says so), read from the
+ * A launched patient's assessment: their findings, the Conditions that hold, the Patient (for the
+ * age) and the PVPs on record (the vertebrae treated; the last three are left out when they cannot be
+ * had, and the page then says so), read from the
  * launching FHIR server with the user's access token through {@link FhirFetcher} (the allowlist,
  * {@code _count}, no cache, paging, the strict check of the answers, the budget
  * {@code smart.fetchTimeoutMillis}), checked against the profiles as {@code validation} says, mapped as a
@@ -38,14 +41,16 @@ final class LaunchFindings {
     private final FhirFetcher fetcher;
     private final Supplier<Assessor> assessor;
     private final InputValidation validation;
+    private final PvpProcedures pvp;
     private final int budgetMillis;
     private final Clock clock;
 
-    LaunchFindings(FhirFetcher fetcher, Supplier<Assessor> assessor, InputValidation validation, int budgetMillis,
-                   Clock clock) {
+    LaunchFindings(FhirFetcher fetcher, Supplier<Assessor> assessor, InputValidation validation, PvpProcedures pvp,
+                   int budgetMillis, Clock clock) {
         this.fetcher = fetcher;
         this.assessor = assessor;
         this.validation = validation;
+        this.pvp = pvp;
         this.budgetMillis = budgetMillis;
         this.clock = clock;
     }
@@ -55,6 +60,7 @@ final class LaunchFindings {
         List<InputReader.Entry> findings;
         List<InputReader.Entry> conditions;
         List<InputReader.Entry> patient;
+        List<InputReader.Entry> procedures;
         try (FhirFetcher.Fetches fetches = fetcher.fetches(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis))) {
             CompletableFuture<Bundle> findingSearch = fetches.search(base, accessToken, "Observation", patientId, "code",
                     Codes.findingTokens());
@@ -62,9 +68,12 @@ final class LaunchFindings {
                     "clinical-status", HOLDING);
             CompletableFuture<Bundle> patientSearch = fetches.search(base, accessToken, "Patient", patientId, "_id",
                     List.of());
+            CompletableFuture<Bundle> procedureSearch = fetches.search(base, accessToken, "Procedure", patientId, "code",
+                    pvp.codes());
             findings = await(fetches, findingSearch, base, "Observation", true);
             conditions = await(fetches, conditionSearch, base, "Condition", false);
             patient = await(fetches, patientSearch, base, "Patient", false);
+            procedures = await(fetches, procedureSearch, base, "Procedure", false);
         }
         if (findings.stream().noneMatch(e -> e.resource() instanceof Observation || e.resource() instanceof DiagnosticReport)) {
             return null;
@@ -83,10 +92,18 @@ final class LaunchFindings {
         if (patient != null) {
             all.addAll(patient);
         }
+        List<Notice> notices = new ArrayList<>(problems.stream().map(InputValidation.Problem::notice).toList());
+        if (procedures != null) {
+            all.addAll(procedures);
+        } else {
+            notices.add(Notice.warning("PVP-W121", "fhirServer", "the PVPs on record (Procedure) could not be read with"
+                    + " your access. A vertebra a PVP treated whose post-operative findings are not on record is assessed"
+                    + " as before PVP, its band the favourable technique's"));
+        }
         Assessor rules = assessor.get();
         List<PatientFindings> patients;
         try {
-            patients = new ObservationMapper(rules.rules().vocabulary(), new References(base), clock)
+            patients = new ObservationMapper(rules.rules().vocabulary(), new References(base), clock, pvp)
                     .map(all, conditions != null);
         } catch (InputException e) {
             if (e.code().equals("PVP-E109")) {
@@ -102,7 +119,7 @@ final class LaunchFindings {
                     + " patient's findings with findings of another patient; nothing is shown", "IT checks the FHIR"
                     + " server's search by patient.");
         }
-        return rules.assess(patients.get(0).withNotices(problems.stream().map(InputValidation.Problem::notice).toList()));
+        return rules.assess(patients.get(0).withNotices(notices));
     }
 
     /** The search's entries; for an optional search (the Conditions, the Patient) null when they cannot be had. */

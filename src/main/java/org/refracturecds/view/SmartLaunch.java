@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.fhirin.FhirFetcher;
+import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.ServiceConfig;
 import org.refracturecds.validation.InputValidation;
@@ -69,7 +70,7 @@ public final class SmartLaunch implements AutoCloseable {
                 config.smart().fetchTimeoutMillis());
         this.cookies = new LaunchCookie(view.derivedKey("smart-launch-cookie"), clock);
         this.findings = new LaunchFindings(fetcher, assessor, new InputValidation(InputValidation.mode(config.validation())),
-                config.smart().fetchTimeoutMillis(), clock);
+                new PvpProcedures(config.extraPvpCodes()), config.smart().fetchTimeoutMillis(), clock);
     }
 
     @Override

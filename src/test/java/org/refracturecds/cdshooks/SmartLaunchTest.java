@@ -154,6 +154,7 @@ class SmartLaunchTest {
         assertTrue(html.contains("Observation/smart-cleft-npec"), "the inputs with their Observation ids");
         assertTrue(html.contains("this patient"), "the observed cell is marked");
         assertFalse(html.contains("Age not known"), "the Patient was read, with its birth date");
+        assertFalse(html.contains("PVP-W121"), "the PVPs on record were read");
     }
 
     @Test
