@@ -1,9 +1,7 @@
 package org.refracturecds.fhirapi;
 
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
