@@ -80,8 +80,9 @@ final class CardWriter {
      * The assessment card, with a suggestion that files the RiskAssessment in the EHR.
      *
      * @param encounter the hook's encounter ({@code Encounter/e1}), or null
-     * @param orders    the PVP orders the card is about ({@code ServiceRequest/pvp-1}), or none: the
-     *                  RiskAssessment is basedOn the order when there is one (R4 holds one at most)
+     * @param orders    the PVP orders the card is about ({@code ServiceRequest/pvp-1}, null for one without
+     *                  an id), or none: the RiskAssessment is basedOn the order when there is one with an
+     *                  id (R4 holds one at most)
      */
     ObjectNode assessmentCard(Assessment assessment, String encounter, List<String> orders, String context,
                               List<String> caveats) {

@@ -218,7 +218,7 @@ final class CdsHooks {
     private ObjectNode preoperative(Assessor rules, List<Order> orders, Input input) {
         String ordered = "Ordered: " + orders.stream().map(Order::label).collect(Collectors.joining(", ")) + ".";
         List<String> notes = new ArrayList<>(List.of(ordered));
-        orders.stream().filter(order -> !order.unknownSites().isEmpty()).forEach(order -> notes.add(order.id()
+        orders.stream().filter(order -> !order.unknownSites().isEmpty()).forEach(order -> notes.add(order.name()
                 + " names " + String.join("; ", order.unknownSites()) + ": not a vertebra this module knows (T4 to L5,"
                 + " the levels the paper studied; a deployment adds its codes to rules/vocabulary.drl.csv)."));
         boolean namesNone = orders.stream().anyMatch(order -> order.levels().isEmpty() && order.unknownSites().isEmpty());
@@ -435,12 +435,20 @@ final class CdsHooks {
     /**
      * A PVP order, the vertebrae its bodySite names (T4-L5), and the sites it names that are no
      * vertebra this module knows ("http://snomed.info/sct|14806007 'C1'").
+     *
+     * @param id "ServiceRequest/pvp-order-1", or null for a draft order without an id of its own (a
+     *           urn:uuid fullUrl means nothing outside the request): nothing can reference it
      */
     record Order(String id, List<String> levels, List<String> unknownSites) {
 
+        /** "ServiceRequest/pvp-order-1", or what an order without an id is called. */
+        String name() {
+            return id != null ? id : "the draft PVP order without an id";
+        }
+
         /** "ServiceRequest/pvp-order-1 (T12)" */
         String label() {
-            return levels.isEmpty() ? id : id + " (" + String.join(", ", levels) + ")";
+            return levels.isEmpty() ? name() : name() + " (" + String.join(", ", levels) + ")";
         }
     }
 
@@ -461,11 +469,14 @@ final class CdsHooks {
                     || order.hasStatus() && ENDED_ORDERS.contains(order.getStatus().toCode())) {
                 continue;
             }
-            String id = "ServiceRequest/" + order.getIdElement().getIdPart();
+            // HAPI makes a urn:uuid fullUrl the id of a resource without one: that is no id.
+            String idPart = order.getIdElement().getIdPart();
+            String id = References.isFhirId(idPart) ? "ServiceRequest/" + idPart : null;
             if (request.hook().equals("order-select") && !request.selections().contains(id)) {
                 continue;
             }
-            String at = InputReader.within("context.draftOrders", entry.where() + ".resource (" + id + ").subject");
+            String at = InputReader.within("context.draftOrders", entry.where() + ".resource"
+                    + (id == null ? "" : " (" + id + ")") + ".subject");
             String patient;
             try {
                 patient = references.patient(order.getSubject(), entry.fullUrl(), at);

@@ -109,10 +109,14 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
                 }
                 selections.add(chosen.get(i).asText());
             }
-            // A selection names one of the draft orders (CDS Hooks order-select): one that does not would get no card, unsaid.
+            // A selection names one of the draft orders by its id (CDS Hooks order-select): one that does not would get no
+            // card, unsaid. A draft order without an id cannot be selected ("ServiceRequest/" names nothing).
             Set<String> drafted = new HashSet<>();
             for (JsonNode entry : draftOrders.path("entry")) {
-                drafted.add(entry.path("resource").path("resourceType").asText() + "/" + entry.path("resource").path("id").asText());
+                String id = entry.path("resource").path("id").asText();
+                if (References.isFhirId(id)) {
+                    drafted.add(entry.path("resource").path("resourceType").asText() + "/" + id);
+                }
             }
             for (int i = 0; i < selections.size(); i++) {
                 if (!drafted.contains(selections.get(i))) {

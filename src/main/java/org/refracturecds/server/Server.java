@@ -61,7 +61,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
+import io.javalin.router.ParsedEndpoint;
 
 /**
  * The host: one Javalin on Jetty with the faces on it (CDS Hooks, FHIR, the surgeon's page), the rules' status, and
@@ -395,6 +398,7 @@ public final class Server implements AutoCloseable {
             write(ctx, report.toOperationOutcome(JSON));
         });
         javalin.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
+        answerHeadAsGet(javalin);
         javalin.routes.exception(HttpError.class, (e, ctx) -> fail(ctx, e));
         javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fail(ctx, fromJavalin(e, ctx)));
         javalin.routes.exception(Exception.class, (e, ctx) -> {
@@ -405,6 +409,19 @@ public final class Server implements AutoCloseable {
             LOG.debug("internal error in request " + request, e);
             fail(ctx, JettyErrors.internal(500, request));
         });
+    }
+
+    /**
+     * Registers each GET route for HEAD too. Javalin answers a HEAD itself, 200, for a path with a GET route,
+     * without running the route (and has no setting to run it): /health/ready would say ready while not, a
+     * page with a bad link would be found. Run as GET, a HEAD gets the status its GET would; Jetty sends no body.
+     */
+    private static void answerHeadAsGet(JavalinConfig javalin) {
+        for (ParsedEndpoint route : List.copyOf(javalin.unsafe.internalRouter.allHttpHandlers())) {
+            if (route.endpoint.method == HandlerType.GET) {
+                javalin.routes.addEndpoint(new Endpoint(HandlerType.HEAD, route.endpoint.path, route.endpoint.handler));
+            }
+        }
     }
 
     /** The live rules and the last attempt to reload them; no patient data, so no token is needed. */

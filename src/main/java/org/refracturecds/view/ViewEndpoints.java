@@ -104,9 +104,6 @@ public final class ViewEndpoints implements PageLinks {
 
     public void register(JavalinConfig javalin) {
         javalin.routes.get("/view/{id}", this::page);
-        // Javalin answers HEAD itself, 200, for a path with a GET route, without running it: a link's HEAD is
-        // checked as its GET is, and gets the same status (Jetty sends no body to a HEAD).
-        javalin.routes.head("/view/{id}", this::page);
     }
 
     /**

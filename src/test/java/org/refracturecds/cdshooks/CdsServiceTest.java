@@ -241,6 +241,49 @@ class CdsServiceTest {
                 "the RiskAssessment is based on the draft order by its id");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"urn:uuid:", ""})
+    void orderSign_aPvpOrderWithoutAnId_getsItsCard_namedAsSuch_andBasedOnNothing(String fullUrl) throws Exception {
+        // given the PVP draft order without an id, in an entry with a urn:uuid fullUrl or none
+        ObjectNode request = RunningService.example("order-sign.json");
+        ObjectNode entry = (ObjectNode) request.at("/context/draftOrders/entry/0");
+        ((ObjectNode) entry.path("resource")).remove("id");
+        if (fullUrl.isEmpty()) {
+            entry.remove("fullUrl");
+        } else {
+            entry.put("fullUrl", fullUrl + UUID.randomUUID());
+        }
+
+        // when the surgeon signs it
+        RunningService.Reply reply = service.post("/cds-services/pvp-refracture-preop", request);
+
+        // then the card shows the risk and names the order as one without an id, and the RiskAssessment references no order
+        assertEquals(200, reply.status(), reply.body().toString());
+        JsonNode card = only(reply.body().path("cards"));
+        String detail = card.path("detail").asText();
+        assertTrue(detail.contains("Ordered: the draft PVP order without an id (T12)."), detail);
+        assertFalse(detail.contains("null") || detail.contains("urn:"), detail);
+        JsonNode risk = card.at("/suggestions/0/actions/0/resource");
+        assertEquals("RiskAssessment", risk.path("resourceType").asText());
+        assertTrue(risk.path("basedOn").isMissingNode(), risk.path("basedOn").toString());
+    }
+
+    @Test
+    void orderSelect_aSelectionWithoutAnId_is400NamingIt() throws Exception {
+        // given the PVP draft order without an id, and the selection of its type alone
+        ObjectNode request = RunningService.example("order-sign.json").put("hook", "order-select");
+        ((ObjectNode) request.at("/context/draftOrders/entry/0/resource")).remove("id");
+        ((ObjectNode) request.get("context")).putArray("selections").add("ServiceRequest/");
+
+        // when the order is selected
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-preop-order-select", request);
+
+        // then the selection is refused, as one that is none of the draft orders is
+        assertEquals(400, refused.status(), refused.body().toString());
+        assertEquals("PVP-H107", refused.errorCode());
+        assertEquals("context.selections[0]", refused.body().at("/issue/0/expression/0").asText());
+    }
+
     @Test
     void patientView_afterPvp_givesTheFullAssessment() throws Exception {
         RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json"));

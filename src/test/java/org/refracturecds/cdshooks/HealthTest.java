@@ -3,6 +3,8 @@ package org.refracturecds.cdshooks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -91,6 +93,33 @@ class HealthTest {
             assertTrue(check(warm, "rules").at("/details/text").asText().startsWith("rules: version 2.0.0 sha256:"));
             assertEquals("database: answers", check(warm, "database").at("/details/text").asText());
         }
+    }
+
+    @Test
+    void aHeadRequest_onReadyWhileNotReady_getsTheGetsStatus_withoutABody() throws Exception {
+        try (RunningService service = new RunningService(dir, Map.of(), null, false)) {
+            // given a node not warmed up yet, so not ready
+            // when a load balancer or a monitor asks for ready with HEAD
+            RunningService.Reply cold = head(service, "/health/ready");
+
+            // then it gets the 503 a GET gets, and no body
+            assertEquals(503, service.get("/health/ready").status());
+            assertEquals(503, cold.status());
+            assertEquals("", cold.raw().body());
+
+            // and once the node is ready, a HEAD says so, as the other GET routes' HEADs do
+            service.server.warmUp();
+            for (String path : List.of("/health/ready", "/health/live", "/metrics", "/cds-services", "/rules/status")) {
+                RunningService.Reply warm = head(service, path);
+                assertEquals(200, warm.status(), path);
+                assertEquals("", warm.raw().body(), path);
+            }
+        }
+    }
+
+    static RunningService.Reply head(RunningService service, String path) throws Exception {
+        return service.send(HttpRequest.newBuilder(URI.create(service.base + path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
     }
 
     /** The probes the deployment files declare (Kubernetes, Compose, the Dockerfile) answer 200 on a warm node. */

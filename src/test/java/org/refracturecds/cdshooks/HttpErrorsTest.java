@@ -112,8 +112,8 @@ class HttpErrorsTest {
         Raw reply = raw("PUT /cds-services HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 
         assertOutcome(reply, 405, "PVP-H405");
-        assertEquals("GET", reply.header("Allow"));
-        assertEquals("[PVP-H405] method: PUT is not served at /cds-services: use GET",
+        assertEquals("GET, HEAD", reply.header("Allow"));
+        assertEquals("[PVP-H405] method: PUT is not served at /cds-services: use GET or HEAD",
                 reply.json().at("/issue/0/details/text").asText());
     }
 

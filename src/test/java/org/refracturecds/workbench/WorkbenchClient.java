@@ -28,6 +28,10 @@ final class WorkbenchClient {
         return send(HttpRequest.newBuilder(URI.create(url)).GET());
     }
 
+    HttpResponse<String> head(String url) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(url)).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    }
+
     /** GETs url and follows its redirects, GET after GET; the last answer. */
     HttpResponse<String> follow(String url) throws IOException, InterruptedException {
         HttpResponse<String> response = get(url);

@@ -145,6 +145,20 @@ class WorkbenchSignInTest {
     }
 
     @Test
+    void aHeadRequest_ofARouteThatNeedsASignIn_getsThe401AGetWould_withoutABody() throws Exception {
+        // given a signed-out browser
+        WorkbenchClient browser = new WorkbenchClient();
+
+        // when it asks for a draft's data with HEAD
+        HttpResponse<String> head = browser.head(service.base + "/workbench/api/drafts/1");
+
+        // then it gets the 401 a GET gets, and no body
+        assertEquals(401, browser.get(service.base + "/workbench/api/drafts/1").statusCode());
+        assertEquals(401, head.statusCode());
+        assertEquals("", head.body());
+    }
+
+    @Test
     void aChangeWithoutTheSessionsCsrfToken_isRefused() throws Exception {
         WorkbenchClient browser = new WorkbenchClient();
         signInLocally(browser, "ann", WorkbenchService.PASSWORD);
