@@ -485,8 +485,10 @@
         return response.json().then(function (answer) { return {ok: response.ok, body: answer}; });
       }).then(function (answer) {
         if (!answer.ok) {
-          var field = ((answer.body.issue || [{}])[0].expression || [])[0];
-          if (field && form.elements[field]) { form.elements[field].setAttribute('aria-invalid', 'true'); form.elements[field].focus(); }
+          var named = (answer.body.issue || []).map(function (issue) { return (issue.expression || [])[0]; })
+              .filter(function (field) { return field && form.elements[field]; });
+          named.forEach(function (field) { form.elements[field].setAttribute('aria-invalid', 'true'); });
+          if (named.length) { form.elements[named[0]].focus(); }
           main.setAttribute('data-checked', 'refused');
           message.textContent = 'Not saved: ' + refusal(answer.body);
           message.className = 'bad';

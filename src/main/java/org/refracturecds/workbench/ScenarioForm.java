@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * and the scenario the form's fields describe, written over the one it was ({@link ScenarioText}
  * puts it into its file). What the form does not show (the patient, alternatives, other findings
  * such as the compression ratios, a probability per technique scenario) is kept as written. A
- * value the scenario files cannot hold is refused with {@code PVP-H831}, naming the field.
+ * value the scenario files cannot hold is refused with {@code PVP-H831}, naming every such field.
  */
 final class ScenarioForm {
 
@@ -134,36 +134,39 @@ final class ScenarioForm {
      */
     static ObjectNode scenario(ObjectNode original, JsonNode form, Set<String> guidanceIds) {
         ObjectNode scenario = original == null ? JSON.createObjectNode() : original.deepCopy();
+        // Every field that cannot be written is named at once, so that the author mends them together.
+        List<HttpError> problems = new ArrayList<>();
         String name = form.path("name").asText("").strip();
         if (name.isEmpty()) {
-            throw refused("name", "give the scenario a name that says what it shows");
+            problems.add(refused("name", "give the scenario a name that says what it shows"));
         }
         scenario.put("name", name);
         String level = form.path("level").asText("").strip();
         if (!levels(level)) {
-            throw refused("level", "give the vertebra, T4 to L5, or several with a comma: T11, T12");
+            problems.add(refused("level", "give the vertebra, T4 to L5, or several with a comma: T11, T12"));
         }
         scenario.put("level", level);
         ObjectNode findings = scenario.has("findings") && scenario.get("findings").isObject()
                 ? (ObjectNode) scenario.get("findings") : JSON.createObjectNode();
         scenario.set("findings", findings);
         for (String factor : List.of("IVC", "EPD")) {
-            findings.put(factor, choice(form, factor, STATUSES, "present, absent or not reported"));
+            findings.put(factor, choice(form, factor, STATUSES, "present, absent or not reported", problems));
         }
         boolean after = "post-operative".equals(form.path("phase").asText());
         if (!after && !"pre-operative".equals(form.path("phase").asText())) {
-            throw refused("phase", "give pre-operative (PVP ordered) or post-operative (after PVP)");
+            problems.add(refused("phase", "give pre-operative (PVP ordered) or post-operative (after PVP)"));
         }
         if (after) {
             findings.put("NPEC", choice(form, "NPEC", PATTERNS, "none, upper, lower, upper-and-lower (where the cement"
-                    + " does not touch the endplate) or not reported"));
+                    + " does not touch the endplate) or not reported", problems));
             String rr = form.path("RR").asText("").strip().replace("%", "").strip();
             if (rr.isEmpty()) {
                 findings.remove("RR");
             } else if (NUMBER.matcher(rr).matches()) {
                 findings.put("RR", rr + "%");
             } else {
-                throw refused("RR", "give the reduction rate as a number of percentage points (12.5), or leave it empty");
+                problems.add(refused("RR", "give the reduction rate as a number of percentage points (12.5), or leave it"
+                        + " empty"));
             }
         } else {
             findings.remove(List.of("NPEC", "RR", "CR post"));
@@ -171,11 +174,12 @@ final class ScenarioForm {
         ObjectNode expect = scenario.has("expect") && scenario.get("expect").isObject()
                 ? (ObjectNode) scenario.get("expect") : JSON.createObjectNode();
         scenario.set("expect", expect);
-        optional(expect, "band", choice(form, "band", BANDS, "low, moderate or high, or leave it empty"));
-        optional(expect, "indicator", choice(form, "indicator", INDICATORS, "info, warning or critical, or leave it empty"));
+        optional(expect, "band", choice(form, "band", BANDS, "low, moderate or high, or leave it empty", problems));
+        optional(expect, "indicator", choice(form, "indicator", INDICATORS, "info, warning or critical, or leave it empty",
+                problems));
         String probability = form.path("probability").asText("").strip();
         if (!probability.isEmpty() && !RANGE.matcher(probability).matches()) {
-            throw refused("probability", "give a range in %, as 4.5% to 7%, or leave it empty");
+            problems.add(refused("probability", "give a range in %, as 4.5% to 7%, or leave it empty"));
         }
         if (!probability.isEmpty() || expect.path("probability").isTextual()) {
             optional(expect, "probability", probability);
@@ -185,9 +189,9 @@ final class ScenarioForm {
             for (String id : ids) {
                 boolean known = list.contains("guidance") ? guidanceIds.contains(id) : NOTICE.matcher(id).matches();
                 if (!known) {
-                    throw refused(list, list.contains("guidance") ? "'" + HttpError.cut(id, 40) + "' is not a Guidance id"
+                    problems.add(refused(list, list.contains("guidance") ? "'" + HttpError.cut(id, 40) + "' is not a Guidance id"
                             + " of this draft's guidance.drl.csv" : "'" + HttpError.cut(id, 40) + "' is not a notice code"
-                            + " (PVP- then a letter and three digits, e.g. PVP-W301)");
+                            + " (PVP- then a letter and three digits, e.g. PVP-W301)"));
                 }
             }
             expect.remove(list);
@@ -196,9 +200,12 @@ final class ScenarioForm {
                 ids.forEach(array::add);
             }
         }
-        if (expect.isEmpty()) {
-            throw refused("expect", "say what the rules must give: a band, an indicator, a probability, or guidance or"
-                    + " notices given or not given");
+        if (expect.isEmpty() && problems.isEmpty()) {
+            problems.add(refused("expect", "say what the rules must give: a band, an indicator, a probability, or"
+                    + " guidance or notices given or not given"));
+        }
+        if (!problems.isEmpty()) {
+            throw HttpError.all(problems);
         }
         String notes = form.path("notes").asText("").strip();
         scenario.remove("notes");
@@ -237,13 +244,15 @@ final class ScenarioForm {
         return ordered;
     }
 
-    private static String choice(JsonNode form, String field, List<String> allowed, String what) {
+    /** The field's value, one of {@code allowed}; "" and a problem added when it is none of them. */
+    private static String choice(JsonNode form, String field, List<String> allowed, String what, List<HttpError> problems) {
         String value = form.path(field).asText("").strip();
         if (value.isEmpty() && !List.of("IVC", "EPD", "NPEC").contains(field)) {
             return "";
         }
         if (!allowed.contains(value)) {
-            throw refused(field, "give " + what);
+            problems.add(refused(field, "give " + what));
+            return "";
         }
         return value;
     }

@@ -147,4 +147,22 @@ class ScenarioFormTest {
             assertEquals(400, refused.status());
         }
     }
+
+    @Test
+    void severalBadValues_areRefusedTogether_eachNamed() throws Exception {
+        // given a form with four fields that cannot be written
+        ObjectNode form = JSON.createObjectNode().put("name", " ").put("level", "T2").put("phase", "post-operative")
+                .put("IVC", "yes").put("EPD", "absent").put("NPEC", "none").put("RR", "12 mm").put("band", "low");
+
+        // when it is written
+        HttpError refused = assertThrows(HttpError.class, () -> ScenarioForm.scenario(null, form, GUIDANCE));
+
+        // then each is named, in the form's order, so that the author mends them at once
+        assertEquals("PVP-H831", refused.code());
+        assertEquals("name", refused.where());
+        String said = refused.render();
+        for (String field : List.of("level: ", "IVC: ", "RR: ")) {
+            assertTrue(said.contains("; [PVP-H831] " + field), said);
+        }
+    }
 }
