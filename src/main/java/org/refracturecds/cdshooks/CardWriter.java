@@ -18,6 +18,7 @@ import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirout.RiskAssessmentJson;
+import org.refracturecds.http.BidiMarks;
 import org.refracturecds.http.HttpError;
 import org.refracturecds.http.PageLinks;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
@@ -284,7 +285,7 @@ final class CardWriter {
         if (text == null) {
             return "";
         }
-        String plain = BIDI.matcher(CONTROL.matcher(text).replaceAll(" ")).replaceAll("");
+        String plain = BidiMarks.dropped(CONTROL.matcher(text).replaceAll(" "));
         return TAG_START.matcher(MARKDOWN.matcher(plain).replaceAll("\\\\$0")).replaceAll("\\\\<");
     }
 
@@ -295,8 +296,6 @@ final class CardWriter {
     private static final Pattern MARKDOWN = Pattern.compile("[\\\\|\\[\\]*_`~&]");
     /** C0 and C1 control characters (line breaks and tabs among them): a space each. */
     private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
-    /** The marks that embed, override or isolate a direction of text: dropped. */
-    private static final Pattern BIDI = Pattern.compile("[\\u200E\\u200F\\u061C\\u202A-\\u202E\\u2066-\\u2069]");
 
     static String shorten(String summary) {
         return shorten(summary, SUMMARY_LIMIT);

@@ -3,6 +3,8 @@ package org.refracturecds.view;
 import java.util.List;
 import java.util.Locale;
 
+import org.refracturecds.http.BidiMarks;
+
 /**
  * The page's charts as SVG, drawn on the server: no script, nothing fetched, printable. Each chart
  * is an image with a label that says what it shows; the page gives each one as a table too. Colours
@@ -171,9 +173,10 @@ final class Charts {
         if (text == null) {
             return "";
         }
-        StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
+        String shown = BidiMarks.dropped(text);
+        StringBuilder out = new StringBuilder(shown.length() + 16);
+        for (int i = 0; i < shown.length(); i++) {
+            char c = shown.charAt(i);
             switch (c) {
                 case '&' -> out.append("&amp;");
                 case '<' -> out.append("&lt;");

@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-import com.github.mustachejava.DefaultMustacheFactory;
+import org.refracturecds.http.Templates;
+
 import com.github.mustachejava.Mustache;
 
 /**
@@ -28,7 +29,7 @@ public final class PageRenderer {
     private final String cssHash;
 
     public PageRenderer() {
-        DefaultMustacheFactory templates = new DefaultMustacheFactory("web");
+        Templates templates = new Templates();
         this.page = templates.compile("page.mustache");
         this.refused = templates.compile("refused.mustache");
         this.css = resource("web/page.css");

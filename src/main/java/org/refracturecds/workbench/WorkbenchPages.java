@@ -6,11 +6,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
+import org.refracturecds.http.Templates;
 import org.refracturecds.store.AuditTrail;
 import org.refracturecds.store.RulesVersions;
 import org.refracturecds.store.WorkbenchDrafts;
 
-import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 
 /** The workbench's pages, from the Mustache templates under {@code web/workbench/}. */
@@ -26,7 +26,7 @@ final class WorkbenchPages {
     private final Mustache problem;
 
     WorkbenchPages() {
-        DefaultMustacheFactory templates = new DefaultMustacheFactory("web");
+        Templates templates = new Templates();
         this.signIn = templates.compile("workbench/signin.mustache");
         this.home = templates.compile("workbench/home.mustache");
         this.draft = templates.compile("workbench/draft.mustache");

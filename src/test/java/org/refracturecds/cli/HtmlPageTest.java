@@ -32,6 +32,27 @@ class HtmlPageTest {
     }
 
     @Test
+    void textOfTheInputWithBidiMarks_isShownWithoutThem(@TempDir Path dir) throws Exception {
+        // given a Condition whose text, quoted by a notice, holds marks that would show what follows reversed
+        String bundle = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"));
+        String condition = "{\"resource\":{\"resourceType\":\"Condition\",\"id\":\"c1\",\"code\":{\"text\":"
+                + "\"myeloma\\u202E21T\\u202C\"},\"subject\":{\"reference\":\"Patient/cleft\"}}},";
+        Path file = dir.resolve("bidi.json");
+        Files.writeString(file, bundle.replaceFirst("\"entry\"\\s*:\\s*\\[", "\"entry\": [" + java.util.regex.Matcher
+                .quoteReplacement(condition)));
+        Path out = dir.resolve("bidi.html");
+
+        // when its page is written
+        CliRun run = CliRun.of("assess", file.toString(), "--html", out.toString());
+
+        // then the text is on the page as sent, without the marks
+        assertEquals(0, run.exit(), run.err());
+        String page = Files.readString(out);
+        assertTrue(page.contains("myeloma21T"), page);
+        assertFalse(page.contains("\u202E") || page.contains("\u202C"), "no bidi mark on the page");
+    }
+
+    @Test
     void twoPatients_areRefused_withTheCode() {
         CliRun run = CliRun.of("assess", "examples/two-patients.json", "--html", "target/never.html");
 
