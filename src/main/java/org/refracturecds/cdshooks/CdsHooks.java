@@ -116,8 +116,9 @@ final class CdsHooks {
         List<String> incomplete = new ArrayList<>();
         for (CdsService.Prefetch prefetch : service.prefetch(pvp.codes())) {
             JsonNode sent = request.prefetched(prefetch.key());
-            // Only the findings decide the estimate: another key sent in part (conditions, procedures) is read as sent.
-            String partial = sent == null || !prefetch.key().equals("findings") ? null : partial(sent);
+            // The findings and the PVPs on record decide the estimate: another key sent in part (the Conditions) is
+            // read as sent, the exclusions it may leave out named by the rules.
+            String partial = sent == null || !DECIDING.contains(prefetch.key()) ? null : partial(sent);
             if (sent != null && partial == null) {
                 data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId(), references));
             } else if (base != null || !prefetch.optional() && sent == null) {
@@ -127,10 +128,10 @@ final class CdsHooks {
             }
         }
         if (!incomplete.isEmpty()) {
-            return response(List.of(cards.infoCard("Refracture risk not assessed: the findings sent are incomplete",
+            return response(List.of(cards.infoCard("Refracture risk not assessed: what the EHR sent is incomplete",
                     "What the EHR sent is not all there is: " + String.join("; ", incomplete) + ", and the request names"
                     + " no fhirServer to read the rest from. No estimate is shown rather than one from incomplete"
-                    + " findings: a finding not read could change it.")));
+                    + " data: a finding or a PVP not read could change it.")));
         }
         if (!missing.isEmpty()) {
             List<String> late;
@@ -159,6 +160,9 @@ final class CdsHooks {
                     + " that leaves these out silently; correct them in the record (docs/CODES.md).")));
         }
     }
+
+    /** The prefetch keys an estimate depends on: one sent in part gives no estimate, or is fetched whole. */
+    private static final List<String> DECIDING = List.of("findings", "procedures");
 
     /** A FHIR code of an issue's severity or kind, repeated on a card. */
     private static final java.util.regex.Pattern ISSUE_WORD = java.util.regex.Pattern.compile("[a-z-]{1,40}");
@@ -249,6 +253,13 @@ final class CdsHooks {
                 notes.add("Findings of " + String.join(", ", others) + " are on record too; this card is about the"
                         + " level ordered.");
             }
+            Set<String> found = patient.vertebrae().stream().map(Vertebra::getLevel).collect(Collectors.toSet());
+            List<String> without = levels.stream().filter(level -> !found.contains(level)).toList();
+            if (!without.isEmpty()) {
+                notes.add(String.join(", ", without) + " ordered, but no imaging finding of " + (without.size() == 1
+                        ? "it" : "them") + " is on record: no refracture risk of " + String.join(", ", without)
+                        + " is estimated.");
+            }
         }
         return response(List.of(cards.assessmentCard(rules.assess(patient), input.encounter(),
                 orders.stream().map(Order::id).toList(), "PVP ordered", notes)));
@@ -276,8 +287,8 @@ final class CdsHooks {
         if (done.isEmpty()) {
             return response(List.of());
         }
-        // When which vertebra was treated cannot be told, it stays as before PVP; the card says the post-op findings
-        // are missing either way.
+        // A PVP of a level with no findings (PVP-W123) leaves the others as they are; the card says the post-op
+        // findings are missing.
         return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP, post-op findings missing",
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
     }

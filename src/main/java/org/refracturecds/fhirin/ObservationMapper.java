@@ -277,9 +277,12 @@ public final class ObservationMapper {
                 String label = reference(procedure, entry.where());
                 PatientInput patient = patients.get(references.patient(procedure.getSubject(), entry.fullUrl(),
                         label + " subject"));
-                if (patient != null && pvp.isDone(procedure)) {
+                if (patient == null) {
+                    unattached.add(new Unattached(Notice.info("PVP-I103", label, "left out: a PVP of a patient with no"
+                            + " finding here"), procedure.getSubject(), entry.fullUrl()));
+                } else if (pvp.isDone(procedure)) {
                     patient.procedures.add(procedure);
-                } else if (patient != null) {
+                } else {
                     patient.notices.add(Notice.info("PVP-I102", label, "left out: a PVP whose status is "
                             + (procedure.hasStatus() ? procedure.getStatus().toCode() : "not given")
                             + " is not taken as done"));
@@ -916,23 +919,41 @@ public final class ObservationMapper {
      * a post-operative finding is after PVP all the same, so the rules give its band under every
      * technique scenario, the highest, not the favourable one's, and no advice on a technique
      * already used (docs/MODEL.md). The vertebra treated is the one a Procedure's bodySite names;
-     * for a Procedure without bodySite, the patient's only vertebra with findings.
+     * for a Procedure without bodySite, the patient's only vertebra with findings. When that cannot
+     * be told (a bodySite that names no vertebra this module knows, or none and several vertebrae),
+     * each vertebra may have been treated, and each is taken so, the PVP named (PVP-W122).
      */
     private void afterPvp(PatientInput read, java.util.Collection<Vertebra> vertebrae, List<Finding> findings) {
         for (Procedure procedure : read.procedures) {
+            String named = PvpProcedures.named(procedure);
             List<String> levels = procedure.getBodySite().stream().map(site -> levelOf(vocabulary, site))
-                    .flatMap(Optional::stream).toList();
+                    .flatMap(Optional::stream).distinct().toList();
+            boolean known = !levels.isEmpty() || !procedure.hasBodySite() && vertebrae.size() == 1;
+            if (!known) {
+                read.notices.add(Notice.warning("PVP-W122", named, "does not say which vertebra it treated ("
+                        + (procedure.hasBodySite() ? "its bodySite " + HttpError.cut(procedure.getBodySite().stream()
+                        .map(ObservationMapper::bodySite).collect(java.util.stream.Collectors.joining(", ")), 80)
+                        + " names no vertebra this module knows" : "it has no bodySite, and findings are of "
+                        + vertebrae.stream().map(Vertebra::getLabel).collect(java.util.stream.Collectors.joining(", ")))
+                        + "): each vertebra without a post-operative finding is taken as after PVP, as it may be the"
+                        + " one treated; give the Procedure's bodySite"));
+            }
+            for (String level : levels) {
+                if (vertebrae.stream().noneMatch(v -> level.equals(v.getLevel()))) {
+                    read.notices.add(Notice.warning("PVP-W123", named, "treated " + level + ", of which no finding"
+                            + " is here: no refracture risk of " + level + " is estimated"));
+                }
+            }
             for (Vertebra vertebra : vertebrae) {
-                boolean treated = levels.isEmpty() ? !procedure.hasBodySite() && vertebrae.size() == 1
-                        : levels.contains(vertebra.getLevel());
+                boolean treated = !known || levels.isEmpty() || levels.contains(vertebra.getLevel());
                 if (treated && vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
                         && POST_OPERATIVE.contains(f.getCode()))) {
                     vertebra.setPhase("post-operative");
                     read.notices.add(Notice.info(TREATED_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP:"
-                            + " a PVP on record (" + PvpProcedures.named(procedure) + ") treated it, but no"
-                            + " post-operative finding of it was used (cement-endplate contact, reduction rate,"
-                            + " compression ratios). Its estimate is under every technique scenario, the highest"
-                            + " band of them, with no advice on the technique"));
+                            + " a PVP on record (" + named + ") " + (known ? "treated it" : "may have treated it (PVP-W122)")
+                            + ", but no post-operative finding of it was used (cement-endplate contact, reduction rate,"
+                            + " compression ratios). Its estimate is under every technique scenario, the highest band"
+                            + " of them, with no advice on the technique"));
                 }
             }
         }

@@ -9,11 +9,12 @@ import org.hl7.fhir.r4.model.Procedure;
 /**
  * Which Procedures are vertebroplasties (the codes of docs/CODES.md and the deployment's own,
  * setting {@code extraPvpCodes}), and which of them count as done: any status but
- * {@code entered-in-error} and {@code not-done}.
+ * {@code preparation} (not begun), {@code not-done} and {@code entered-in-error}; one stopped, on hold
+ * or of unknown status may have put cement in.
  */
 public final class PvpProcedures {
 
-    private static final List<String> NOT_DONE = List.of("entered-in-error", "not-done");
+    private static final List<String> NOT_DONE = List.of("entered-in-error", "not-done", "preparation");
     /** docs/CODES.md's codes alone, where no settings are read (a file given to {@code assess}). */
     public static final PvpProcedures STANDARD = new PvpProcedures(List.of());
 

@@ -415,10 +415,11 @@ public final class Server implements AutoCloseable {
      * Registers each GET route for HEAD too. Javalin answers a HEAD itself, 200, for a path with a GET route,
      * without running the route (and has no setting to run it): /health/ready would say ready while not, a
      * page with a bad link would be found. Run as GET, a HEAD gets the status its GET would; Jetty sends no body.
+     * Not the sign-in callbacks: a GET there spends a one-time code, which a link checker's HEAD must not.
      */
     private static void answerHeadAsGet(JavalinConfig javalin) {
         for (ParsedEndpoint route : List.copyOf(javalin.unsafe.internalRouter.allHttpHandlers())) {
-            if (route.endpoint.method == HandlerType.GET) {
+            if (route.endpoint.method == HandlerType.GET && !route.endpoint.path.endsWith("/callback")) {
                 javalin.routes.addEndpoint(new Endpoint(HandlerType.HEAD, route.endpoint.path, route.endpoint.handler));
             }
         }

@@ -37,7 +37,11 @@ public record KeptCard(String rules, String rulesVersion, Double incidence, bool
                         boolean preliminary, List<LeftOut> leftOut, PatientDetails details, List<Condition> diagnoses) {
     }
 
-    public record Level(String level, String snomed) {
+    /**
+     * @param phase before or after PVP, as the card had it: a vertebra a PVP on record treated is after PVP
+     *              without post-operative findings (the mapping's, not the rules'), so it is kept, not derived again
+     */
+    public record Level(String level, String snomed, String phase) {
     }
 
     /** @param vertebra the finding's vertebra as its position in {@link Input#vertebrae()}, null for the patient's own */
@@ -51,7 +55,8 @@ public record KeptCard(String rules, String rulesVersion, Double incidence, bool
     /** What the page of {@code a}, written for the card of {@code context} at {@code createdAt}, is rebuilt from. */
     public static KeptCard of(Assessment a, String context, List<String> caveats, String createdAt) {
         PatientFindings in = a.input();
-        List<Level> levels = in.vertebrae().stream().map(v -> new Level(v.getLevel(), v.getSnomedCode())).toList();
+        List<Level> levels = in.vertebrae().stream().map(v -> new Level(v.getLevel(), v.getSnomedCode(), v.getPhase()))
+                .toList();
         List<Fact> findings = in.findings().stream().map(f -> new Fact(
                 f.getVertebra() == null ? null : in.vertebrae().indexOf(f.getVertebra()), f.getCode(), f.getValue(),
                 f.getQuantity(), f.getUnit(), f.getOrigin(), f.getScenario(), f.getObservations(), f.getEffective())).toList();
@@ -68,14 +73,29 @@ public record KeptCard(String rules, String rulesVersion, Double incidence, bool
         return new Assessor(rules, new Settings(incidence, recalibrated)).assess(findings());
     }
 
-    /** Whether {@code again} gives the card's predictions exactly. */
+    /**
+     * Whether {@code again} gives the card's predictions exactly, each vertebra in the card's phase (a card
+     * kept before the phases were, has none to compare).
+     */
     public boolean sameAs(Assessment again) {
+        List<Vertebra> vertebrae = again.input().vertebrae();
+        for (int i = 0; i < input.vertebrae().size(); i++) {
+            String phase = input.vertebrae().get(i).phase();
+            if (phase != null && (i >= vertebrae.size() || !phase.equals(vertebrae.get(i).getPhase()))) {
+                return false;
+            }
+        }
         return logits(again).equals(logits);
     }
 
     /** The input, with fresh vertebrae holding their findings as the mapping left them (the rules write on them). */
     PatientFindings findings() {
-        List<Vertebra> vertebrae = input.vertebrae().stream().map(l -> new Vertebra(l.level(), l.snomed())).toList();
+        List<Vertebra> vertebrae = new ArrayList<>();
+        for (Level level : input.vertebrae()) {
+            Vertebra vertebra = new Vertebra(level.level(), level.snomed());
+            vertebra.setPhase(level.phase());
+            vertebrae.add(vertebra);
+        }
         List<Finding> findings = new ArrayList<>();
         for (Fact f : input.findings()) {
             Vertebra vertebra = f.vertebra() == null ? null : vertebrae.get(f.vertebra());

@@ -219,6 +219,7 @@ public final class Workbench {
     }
 
     private void signInOidc(Context ctx) {
+        noProviderNoRoute(ctx);
         try {
             SignIn.Started started = signIn.start(callbackUri());
             ctx.header("Set-Cookie", cookie(LOGIN_COOKIE, started.browser(), 600));
@@ -231,6 +232,7 @@ public final class Workbench {
     }
 
     private void callback(Context ctx) {
+        noProviderNoRoute(ctx);
         try {
             String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
             started(ctx, signIn.finish(URI.create(callbackUri() + query), callbackUri(), ctx.cookie(LOGIN_COOKIE)));
@@ -239,6 +241,14 @@ public final class Workbench {
             signInPage(ctx, e);
         } catch (SQLException e) {
             throw signInsUnreadable(e);
+        }
+    }
+
+    /** The OpenID Connect routes serve nothing where the workbench signs in by its own accounts alone. */
+    private void noProviderNoRoute(Context ctx) {
+        if (!signIn.hasProvider()) {
+            throw new HttpError(404, "PVP-H404", "path", "nothing at " + ctx.path() + ": this workbench signs in with its"
+                    + " own accounts (setting workbench.oidc is not set)");
         }
     }
 

@@ -172,6 +172,21 @@ class CdsServiceTest {
         assertTrue(card.path("suggestions").isMissingNode(), "nothing to file");
     }
 
+    @Test
+    void orderSign_ofTwoLevels_oneWithoutFindings_saysSoOnTheCardOfTheOther() throws Exception {
+        // given an order of T12 and L2, and findings of T12 alone
+        ObjectNode request = RunningService.example("order-sign.json");
+        ArrayNode sites = (ArrayNode) request.at("/context/draftOrders/entry/0/resource/bodySite");
+        sites.addObject().putArray("coding").addObject().put("system", "http://snomed.info/sct").put("code", "53983007");
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        // then the card of T12 says that no risk of L2 is estimated, rather than leave it out unsaid
+        String detail = card.path("detail").asText();
+        assertTrue(detail.contains("L2 ordered, but no imaging finding of it is on record: no refracture risk of L2 is"
+                + " estimated."), detail);
+    }
+
     /** The order-sign example with its IVC Observation repeated at another level. */
     static ObjectNode withFindingAt(String level, String snomed) throws Exception {
         ObjectNode request = RunningService.example("order-sign.json");

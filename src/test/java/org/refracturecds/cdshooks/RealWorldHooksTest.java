@@ -85,14 +85,30 @@ class RealWorldHooksTest {
         JsonNode pagedCard = card(service.post("/cds-services/pvp-refracture-risk", paged));
         JsonNode outcomeCard = card(service.post("/cds-services/pvp-refracture-risk", outcome));
 
-        assertEquals("Refracture risk not assessed: the findings sent are incomplete", pagedCard.path("summary").asText());
+        assertEquals("Refracture risk not assessed: what the EHR sent is incomplete", pagedCard.path("summary").asText());
         assertTrue(pagedCard.path("detail").asText().contains("prefetch.findings is one page of a search: its next page"
                 + " (link next) was not sent"), pagedCard.toString());
-        assertEquals("Refracture risk not assessed: the findings sent are incomplete", outcomeCard.path("summary").asText());
+        assertEquals("Refracture risk not assessed: what the EHR sent is incomplete", outcomeCard.path("summary").asText());
         String detail = outcomeCard.path("detail").asText();
         assertTrue(detail.contains("prefetch.findings holds an OperationOutcome of the server saying warning incomplete"),
                 detail);
         assertFalse(detail.contains("javascript"), "the server's words are not repeated: " + detail);
+    }
+
+    @Test
+    void aPrefetchThatIsOnlyPartOfThePvps_isNotAssessedAsIfWhole() throws Exception {
+        // given the PVPs on record as a page of a search whose next page was not sent, and no fhirServer
+        ObjectNode paged = RunningService.example("patient-view.json");
+        paged.remove("fhirServer");
+        paged.remove("fhirAuthorization");
+        ((ObjectNode) paged.at("/prefetch/procedures")).putArray("link").addObject()
+                .put("relation", "next").put("url", "https://ehr.example.org/fhir/Procedure?page=2");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", paged));
+
+        // then no estimate is given from them as if they were all
+        assertEquals("Refracture risk not assessed: what the EHR sent is incomplete", card.path("summary").asText());
+        assertTrue(card.path("detail").asText().contains("prefetch.procedures is one page of a search"), card.toString());
     }
 
     @Test

@@ -90,11 +90,45 @@ class RealWorldInputTest {
 
     /** A PVP of T12 of Patient/preop, as an entry of a Bundle. */
     private static String pvp(String id, String status) {
+        return pvp(id, status, "Patient/preop", "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"280849005\"}]}");
+    }
+
+    /** A PVP of {@code subject}, its bodySite {@code site} (a CodeableConcept's JSON), as an entry of a Bundle. */
+    private static String pvp(String id, String status, String subject, String site) {
         return "{\"fullUrl\":\"http://ehr.example.org/fhir/Procedure/" + id + "\",\"resource\":{\"resourceType\":"
                 + "\"Procedure\",\"id\":\"" + id + "\",\"status\":\"" + status + "\",\"code\":{\"coding\":[{\"system\":"
-                + "\"http://snomed.info/sct\",\"code\":\"392010000\"}]},\"subject\":{\"reference\":\"Patient/preop\"},"
-                + "\"performedDateTime\":\"2025-03-05\",\"bodySite\":[{\"coding\":[{\"system\":\"http://snomed.info/sct\","
-                + "\"code\":\"280849005\"}]}]}}";
+                + "\"http://snomed.info/sct\",\"code\":\"392010000\"}]},\"subject\":{\"reference\":\"" + subject + "\"},"
+                + "\"performedDateTime\":\"2025-03-05\",\"bodySite\":[" + site + "]}}";
+    }
+
+    @Test
+    void aPvpWhoseVertebraCannotBeTold_makesEachVertebraAfterPvp_andIsNamed_andOneOfAnotherLevelOrPatientIsSaid()
+            throws IOException {
+        // given pre-operative findings of T12, a PVP whose bodySite names the lumbar spine, one planned, one of L1
+        // (no finding of it), and one of a patient with no finding here
+        ObjectNode bundle = (ObjectNode) JSON.readTree(Files.readString(Path.of("examples/pre-op-only.json")));
+        bundle.withArray("entry").add(JSON.readTree(pvp("lumbar", "completed", "Patient/preop", "{\"text\":\"lumbar spine\"}")));
+        bundle.withArray("entry").add(JSON.readTree(pvp("planned", "preparation")));
+        bundle.withArray("entry").add(JSON.readTree(pvp("of-l1", "completed", "Patient/preop",
+                "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"61032001\"}]}")));
+        bundle.withArray("entry").add(JSON.readTree(pvp("other", "completed", "Patient/P1",
+                "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"280849005\"}]}")));
+
+        // when it is assessed
+        CliRun run = explain(bundle);
+
+        // then T12 is taken as after PVP, as the PVP of the lumbar spine may have treated it, and each PVP is named
+        assertEquals(0, run.exit(), run.err());
+        String out = run.out();
+        assertTrue(out.contains("[PVP-W122] Procedure/lumbar (2025-03-05): does not say which vertebra it treated (its"
+                + " bodySite text 'lumbar spine' names no vertebra this module knows)"), out);
+        assertTrue(out.contains("[PVP-I111] T12: taken as after PVP: a PVP on record (Procedure/lumbar (2025-03-05)) may"
+                + " have treated it (PVP-W122)"), out);
+        assertTrue(out.contains("[PVP-I102] Procedure/planned: left out: a PVP whose status is preparation"), out);
+        assertTrue(out.contains("[PVP-W123] Procedure/of-l1 (2025-03-05): treated L1, of which no finding is here"), out);
+        assertTrue(run.err().contains("[PVP-I103] Procedure/other: left out: a PVP of a patient with no finding here"),
+                run.err());
+        assertFalse(out.contains("before PVP"), out);
     }
 
     @Test

@@ -159,6 +159,25 @@ class WorkbenchSignInTest {
     }
 
     @Test
+    void theProvidersRoutes_ofAWorkbenchWithItsOwnAccountsAlone_are404_notAnError() throws Exception {
+        // given a workbench whose sign-in is by its own accounts, no OpenID Connect provider set
+        String hash = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "x".toCharArray());
+        try (WorkbenchService local = new WorkbenchService(dir.resolve("local"), Map.of("workbench", Map.of("enabled", true,
+                "accounts", List.of(Map.of("user", "ann", "name", "Ann", "role", "author", "passwordHash", hash)))))) {
+            WorkbenchClient browser = new WorkbenchClient();
+
+            // when a browser asks for the provider's sign-in, or comes back from one
+            for (String path : List.of("/workbench/signin/oidc", "/workbench/callback?code=x&state=y")) {
+                HttpResponse<String> answer = browser.get(local.base + path);
+
+                // then nothing is there, said as such
+                assertEquals(404, answer.statusCode(), path + " " + answer.body());
+                assertTrue(answer.body().contains("PVP-H404"), answer.body());
+            }
+        }
+    }
+
+    @Test
     void aChangeWithoutTheSessionsCsrfToken_isRefused() throws Exception {
         WorkbenchClient browser = new WorkbenchClient();
         signInLocally(browser, "ann", WorkbenchService.PASSWORD);
