@@ -4,8 +4,12 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,6 +93,11 @@ public final class MemoryFhirServer implements AutoCloseable {
     private final class Store<T extends Resource> implements IResourceProvider {
         private final Class<T> type;
         private final Map<String, List<T>> versions = new java.util.LinkedHashMap<>();
+        /**
+         * The ids of the resources of each subject ("Patient/syn7"), in the order they were first saved
+         * with it: a search by patient looks at these, not at the thousands of resources held.
+         */
+        private final Map<String, Set<String>> bySubject = new HashMap<>();
 
         Store(Class<T> type) {
             this.type = type;
@@ -106,11 +115,21 @@ public final class MemoryFhirServer implements AutoCloseable {
             stored.setId(new IdType(stored.fhirType(), id, String.valueOf(history.size() + 1)));
             stored.getMeta().setVersionId(String.valueOf(history.size() + 1)).setLastUpdated(new Date());
             history.add(stored);
+            String subject = subjectOf(stored);
+            if (subject != null) {
+                bySubject.computeIfAbsent(subject, s -> new LinkedHashSet<>()).add(id);
+            }
             return stored;
         }
 
         synchronized List<T> current() {
             return versions.values().stream().map(history -> history.get(history.size() - 1)).toList();
+        }
+
+        /** The current version of each resource whose subject is or was {@code subject}. */
+        synchronized List<T> currentOf(String subject) {
+            return bySubject.getOrDefault(subject, Set.of()).stream().map(versions::get)
+                    .map(history -> history.get(history.size() - 1)).toList();
         }
 
         @Create
@@ -142,7 +161,9 @@ public final class MemoryFhirServer implements AutoCloseable {
             if (conditional != null) {
                 String token = URLDecoder.decode(conditional.substring(conditional.indexOf("identifier=") + 11),
                         StandardCharsets.UTF_8);
-                List<T> matches = current().stream().filter(r -> hasIdentifier(r, token)).toList();
+                String system = token.substring(0, token.indexOf('|'));
+                String value = token.substring(token.indexOf('|') + 1);
+                List<T> matches = current().stream().filter(r -> hasIdentifier(r, system, value)).toList();
                 if (matches.size() > 1) {
                     throw new PreconditionFailedException("more than one resource matches " + conditional);
                 }
@@ -162,9 +183,10 @@ public final class MemoryFhirServer implements AutoCloseable {
                               @OptionalParam(name = "code") TokenOrListParam code,
                               @OptionalParam(name = Constants.PARAM_LASTUPDATED) DateRangeParam lastUpdated) {
             ReferenceParam who = patient != null ? patient : subject;
-            return current().stream()
-                    .filter(r -> who == null || ("Patient/" + who.getIdPart()).equals(subjectOf(r)))
-                    .filter(r -> identifier == null || hasIdentifier(r, identifier.getSystem() + "|" + identifier.getValue()))
+            String reference = who == null ? null : "Patient/" + who.getIdPart();
+            return (reference == null ? current() : currentOf(reference)).stream()
+                    .filter(r -> reference == null || reference.equals(subjectOf(r)))
+                    .filter(r -> identifier == null || hasIdentifier(r, identifier.getSystem(), identifier.getValue()))
                     .filter(r -> lastUpdated == null || within(lastUpdated, r.getMeta().getLastUpdated()))
                     .toList();
         }
@@ -237,11 +259,16 @@ public final class MemoryFhirServer implements AutoCloseable {
         return (low == null || !date.before(low)) && (high == null || !date.after(high));
     }
 
-    private static boolean hasIdentifier(Resource resource, String token) {
+    private static boolean hasIdentifier(Resource resource, String system, String value) {
         List<Identifier> identifiers = resource instanceof RiskAssessment r ? r.getIdentifier()
                 : resource instanceof Patient p ? p.getIdentifier()
                 : resource instanceof Observation o ? o.getIdentifier() : List.of();
-        return identifiers.stream().anyMatch(i -> (i.getSystem() + "|" + i.getValue()).equals(token));
+        for (Identifier identifier : identifiers) { // (a loop, not a stream: searched for each resource held)
+            if (Objects.equals(system, identifier.getSystem()) && Objects.equals(value, identifier.getValue())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String subjectOf(Resource resource) {

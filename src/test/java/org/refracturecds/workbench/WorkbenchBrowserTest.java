@@ -71,11 +71,12 @@ class WorkbenchBrowserTest {
     }
 
     /**
-     * Waits up to a minute; an element replaced while it is read (the page reloading after a form:
+     * Waits up to a minute, looking every 50 ms (Selenium's default is 500 ms, which a test of some thirty
+     * steps pays each time); an element replaced while it is read (the page reloading after a form:
      * Chromium says "stale element" or "node does not belong to the document") is read again.
      */
     private static WebDriverWait waiting(ChromeDriver browser) {
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(50));
         wait.ignoring(WebDriverException.class);
         return wait;
     }

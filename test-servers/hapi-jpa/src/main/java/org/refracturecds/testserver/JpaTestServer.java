@@ -20,6 +20,7 @@ import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.binstore.DatabaseBinaryContentStorageSvcImpl;
+import ca.uhn.fhir.jpa.cache.ResourceChangeListenerRegistryInterceptor;
 import ca.uhn.fhir.jpa.config.HibernatePropertiesProvider;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
@@ -151,6 +152,17 @@ public class JpaTestServer {
     @Bean
     public PartitionSettings partitionSettings() {
         return new PartitionSettings();
+    }
+
+    /**
+     * Tells HAPI's resource caches (SubscriptionTopics, Subscriptions, SearchParameters) when a resource they
+     * watch is saved here, so that they read it at their next local check (every 10 s) rather than at their
+     * full refresh (every 60 s): a SubscriptionTopic saved by a test matches within seconds. The starter
+     * declares this bean in its clinical-reasoning configuration, which this server leaves out.
+     */
+    @Bean
+    public ResourceChangeListenerRegistryInterceptor resourceChangeListenerRegistryInterceptor() {
+        return new ResourceChangeListenerRegistryInterceptor();
     }
 
     @Bean
