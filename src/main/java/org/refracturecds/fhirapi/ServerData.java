@@ -126,9 +126,8 @@ final class ServerData {
                     + " not of those an order names, and is based on no order"));
         }
         if (unread.containsKey("procedures")) {
-            notices.add(Notice.warning("PVP-W121", "fhirServer", "Patient/" + patientId + "'s PVPs on record (Procedure)"
-                    + " could not be read: " + unread.get("procedures") + ". A vertebra a PVP treated whose post-operative"
-                    + " findings are not on record is assessed as before PVP, its band the favourable technique's"));
+            notices.add(PvpProcedures.notRead("Patient/" + patientId + "'s PVPs on record (Procedure)", ": "
+                    + unread.get("procedures")));
         }
         PatientAssessment.Input input = new PatientAssessment.Input(data.get("findings"), others,
                 data.containsKey("conditions"), new References(base), notices);

@@ -7,6 +7,7 @@ import java.time.LocalDate;
 import java.time.Period;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.HashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.hl7.fhir.r4.model.BaseDateTimeType;
@@ -923,7 +925,7 @@ public final class ObservationMapper {
      * be told (a bodySite that names no vertebra this module knows, or none and several vertebrae),
      * each vertebra may have been treated, and each is taken so, the PVP named (PVP-W122).
      */
-    private void afterPvp(PatientInput read, java.util.Collection<Vertebra> vertebrae, List<Finding> findings) {
+    private void afterPvp(PatientInput read, Collection<Vertebra> vertebrae, List<Finding> findings) {
         for (Procedure procedure : read.procedures) {
             String named = PvpProcedures.named(procedure);
             List<String> levels = procedure.getBodySite().stream().map(site -> levelOf(vocabulary, site))
@@ -932,9 +934,9 @@ public final class ObservationMapper {
             if (!known) {
                 read.notices.add(Notice.warning("PVP-W122", named, "does not say which vertebra it treated ("
                         + (procedure.hasBodySite() ? "its bodySite " + HttpError.cut(procedure.getBodySite().stream()
-                        .map(ObservationMapper::bodySite).collect(java.util.stream.Collectors.joining(", ")), 80)
+                        .map(ObservationMapper::bodySite).collect(Collectors.joining(", ")), 80)
                         + " names no vertebra this module knows" : "it has no bodySite, and findings are of "
-                        + vertebrae.stream().map(Vertebra::getLabel).collect(java.util.stream.Collectors.joining(", ")))
+                        + vertebrae.stream().map(Vertebra::getLabel).collect(Collectors.joining(", ")))
                         + "): each vertebra without a post-operative finding is taken as after PVP, as it may be the"
                         + " one treated; give the Procedure's bodySite"));
             }

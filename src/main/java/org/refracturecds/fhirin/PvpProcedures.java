@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Procedure;
+import org.refracturecds.facts.Notice;
 
 /**
  * Which Procedures are vertebroplasties (the codes of docs/CODES.md and the deployment's own,
@@ -39,6 +40,18 @@ public final class PvpProcedures {
     /** A vertebroplasty on record that was done (or is being done). */
     public boolean isDone(Procedure procedure) {
         return procedure.hasStatus() && !NOT_DONE.contains(procedure.getStatus().toCode()) && isPvp(procedure.getCode());
+    }
+
+    /**
+     * What an assessment says when the PVPs on record could not be read ({@code PVP-W121}).
+     *
+     * @param whose "Patient/p1's PVPs on record (Procedure)"
+     * @param why   how they could not be read, as it follows "could not be read"
+     */
+    public static Notice notRead(String whose, String why) {
+        return Notice.warning("PVP-W121", "fhirServer", whose + " could not be read" + why + ". A vertebra a PVP treated"
+                + " whose post-operative findings are not on record is assessed as before PVP, its band the favourable"
+                + " technique's");
     }
 
     /** "Procedure/p1 (2025-03-04)" */

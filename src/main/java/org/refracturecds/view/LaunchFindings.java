@@ -96,9 +96,7 @@ final class LaunchFindings {
         if (procedures != null) {
             all.addAll(procedures);
         } else {
-            notices.add(Notice.warning("PVP-W121", "fhirServer", "the PVPs on record (Procedure) could not be read with"
-                    + " your access. A vertebra a PVP treated whose post-operative findings are not on record is assessed"
-                    + " as before PVP, its band the favourable technique's"));
+            notices.add(PvpProcedures.notRead("the PVPs on record (Procedure)", " with your access"));
         }
         Assessor rules = assessor.get();
         List<PatientFindings> patients;

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.hl7.fhir.r4.model.BooleanType;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -19,7 +18,6 @@ import org.hl7.fhir.r4.model.RiskAssessment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.refracturecds.fhirin.Codes;
-import org.refracturecds.fhirout.WriteBack;
 import org.refracturecds.testservers.HapiJpaServer;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
@@ -64,15 +62,9 @@ class JpaAfterPvpTest {
 
         // then the RiskAssessment on the server is of T12 after PVP, and says why
         assertEquals(0, run.exit(), run.err());
-        List<RiskAssessment> written = stored(client, id + "/T12/xiong-2021-logistic");
+        List<RiskAssessment> written = JpaPopulationTest.stored(client, id + "/T12/xiong-2021-logistic");
         assertEquals(1, written.size());
         assertTrue(written.get(0).getNote().stream().anyMatch(n -> n.getText().startsWith("[PVP-I111] T12: taken as after"
                 + " PVP: a PVP on record (Procedure/")), written.get(0).getNote().toString());
-    }
-
-    private static List<RiskAssessment> stored(IGenericClient client, String value) {
-        Bundle found = client.search().byUrl("RiskAssessment?identifier=" + WriteBack.IDENTIFIER_SYSTEM + "|" + value)
-                .returnBundle(Bundle.class).execute();
-        return found.getEntry().stream().map(e -> (RiskAssessment) e.getResource()).toList();
     }
 }

@@ -46,7 +46,8 @@ class JpaPopulationTest {
         SyntheticPopulation.put(jpa.client(), PREFIX, PATIENTS, Integer.MAX_VALUE);
     }
 
-    private List<RiskAssessment> stored(IGenericClient client, String value) {
+    /** The RiskAssessments on the server with the write-back identifier {@code value}. */
+    static List<RiskAssessment> stored(IGenericClient client, String value) {
         Bundle found = client.search().byUrl("RiskAssessment?identifier=" + WriteBack.IDENTIFIER_SYSTEM + "|" + value)
                 .returnBundle(Bundle.class).execute();
         return found.getEntry().stream().map(e -> (RiskAssessment) e.getResource()).toList();
