@@ -284,6 +284,10 @@ public final class ObservationMapper {
                             + " finding here"), procedure.getSubject(), entry.fullUrl()));
                 } else if (pvp.isDone(procedure)) {
                     patient.procedures.add(procedure);
+                    performedAhead(procedure).ifPresent(when -> patient.notices.add(Notice.warning("PVP-W124", label,
+                            "is dated " + when + ", more than a day in the future, yet its status is "
+                            + procedure.getStatus().toCode() + ": it is taken as done, the conservative reading; correct"
+                            + " the date or the status")));
                 } else {
                     patient.notices.add(Notice.info("PVP-I102", label, "left out: a PVP whose status is "
                             + (procedure.hasStatus() ? procedure.getStatus().toCode() : "not given")
@@ -925,6 +929,14 @@ public final class ObservationMapper {
      * be told (a bodySite that names no vertebra this module knows, or none and several vertebrae),
      * each vertebra may have been treated, and each is taken so, the PVP named (PVP-W122).
      */
+    /** A performed date (or period start) more than a day ahead of now, as written. */
+    private Optional<String> performedAhead(Procedure procedure) {
+        BaseDateTimeType when = procedure.hasPerformedDateTimeType() ? procedure.getPerformedDateTimeType()
+                : procedure.hasPerformedPeriod() ? procedure.getPerformedPeriod().getStartElement() : null;
+        return when != null && when.getValue() != null && when.getValue().toInstant().isAfter(clock.instant().plus(FUTURE))
+                ? Optional.of(when.getValueAsString()) : Optional.empty();
+    }
+
     private void afterPvp(PatientInput read, Collection<Vertebra> vertebrae, List<Finding> findings) {
         for (Procedure procedure : read.procedures) {
             String named = PvpProcedures.named(procedure);

@@ -132,6 +132,27 @@ class RealWorldInputTest {
     }
 
     @Test
+    void aPvpDatedInTheFuture_isTakenAsDone_andTheDateIsNamed() throws IOException {
+        // given pre-operative findings of T12 and a completed PVP of T12 dated years ahead
+        ObjectNode bundle = (ObjectNode) JSON.readTree(Files.readString(Path.of("examples/pre-op-only.json")));
+        ObjectNode ahead = (ObjectNode) JSON.readTree(pvp("ahead", "completed", "Patient/preop",
+                "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"280849005\"}]}"));
+        ((ObjectNode) ahead.path("resource")).put("performedDateTime", "2099-01-01");
+        bundle.withArray("entry").add(ahead);
+
+        // when it is assessed
+        CliRun run = explain(bundle);
+
+        // then T12 is after PVP (the conservative reading of a completed PVP) and the date is named
+        assertEquals(0, run.exit(), run.err());
+        String out = run.out();
+        assertTrue(out.contains("[PVP-W124] Procedure/ahead: is dated 2099-01-01, more than a day in the future, yet its"
+                + " status is completed: it is taken as done"), out);
+        assertTrue(out.contains("[PVP-I111] T12: taken as after PVP"), out);
+        assertFalse(out.contains("before PVP"), out);
+    }
+
+    @Test
     void aUnitTextThatDisagreesWithItsCode_isSaid_theCodeIsRead() throws IOException {
         ObjectNode bundle = rr(example(), "12.5", "%");
         ((ObjectNode) resource(bundle, "cleft-rr").path("valueQuantity")).put("unit", "mm");
