@@ -1,5 +1,6 @@
 package org.refracturecds.cdshooks;
 
+import org.hl7.fhir.r4.model.IdType;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 import java.util.ArrayList;
@@ -114,6 +115,10 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
             Set<String> drafted = new HashSet<>();
             for (JsonNode entry : draftOrders.path("entry")) {
                 String id = entry.path("resource").path("id").asText();
+                if (id.isEmpty() && entry.path("fullUrl").isTextual()) {
+                    // As HAPI reads the order for its card: an absolute fullUrl gives a resource without an id its own.
+                    id = new IdType(entry.path("fullUrl").asText()).getIdPart();
+                }
                 if (References.isFhirId(id)) {
                     drafted.add(entry.path("resource").path("resourceType").asText() + "/" + id);
                 }

@@ -326,7 +326,8 @@ public final class FhirFetcher implements AutoCloseable {
         } catch (BaseServerResponseException e) {
             boolean denied = e.getStatusCode() == 401 || e.getStatusCode() == 403;
             throw new FetchFailed(denied ? "denied" : "http-error", what + ": the FHIR server answered HTTP "
-                    + e.getStatusCode() + (denied ? " (the fhirAuthorization token was refused)" : ""));
+                    + e.getStatusCode() + (e.getStatusCode() == 401 ? " (the access token was refused: not valid, or expired)"
+                    : denied ? " (the access token does not allow reading " + resourceType + ": check its scope)" : ""));
         }
     }
 

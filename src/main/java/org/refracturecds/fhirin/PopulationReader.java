@@ -280,28 +280,34 @@ public final class PopulationReader {
         String what = "Patient/" + id;
         String findings = "Observation?patient=" + encode(id) + "&code=" + encode(String.join(",", Codes.findingTokens()))
                 + "&_count=" + PAGE_SIZE;
+        String reading = "Observation"; // the resource type being read, for a refusal's words
         try {
             if (Boolean.TRUE.equals(includesPatient)) {
                 Bundle found = searchBundle(findings + "&_include=" + encode(INCLUDE_PATIENT), "findings of " + what);
                 Patient patient = included(found, id, "findings of " + what);
                 if (patient == null) {
                     // No finding to include it with, or a server that lists the include but ignores it: read on its own.
+                    reading = "Patient";
                     readPatient(id, entries);
                 } else {
                     entries.add(new InputReader.Entry(patient, "fetched Patient/" + id));
                 }
                 entries.addAll(InputReader.entries(found, "fetched findings of " + what));
             } else {
+                reading = "Patient";
                 readPatient(id, entries);
+                reading = "Observation";
                 entries.addAll(search(findings, "findings of " + what));
             }
+            reading = "Condition";
             entries.addAll(search("Condition?patient=" + encode(id) + "&clinical-status=" + String.join(",", HOLDING)
                     + "&_count=" + PAGE_SIZE, "conditions of " + what));
+            reading = "Procedure";
             entries.addAll(search("Procedure?patient=" + encode(id) + "&code=" + encode(String.join(",", pvp.codes()))
                     + "&_count=" + PAGE_SIZE, "PVPs of " + what));
             return entries;
         } catch (RuntimeException e) {
-            throw failed(what, e, false);
+            throw failed(what, reading, e, false);
         }
     }
 
@@ -422,6 +428,11 @@ public final class PopulationReader {
      * {@code stopsRun} says every read is.
      */
     private ReadFailed failed(String what, RuntimeException e, boolean stopsRun) {
+        return failed(what, null, e, stopsRun);
+    }
+
+    /** @param type the resource type read when it failed (a 403 names it: the credentials' scope may lack it), or null */
+    private ReadFailed failed(String what, String type, RuntimeException e, boolean stopsRun) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpError noToken) {
                 // The authorization server of SMART Backend Services gave no token (ServerCredentials).
@@ -448,7 +459,9 @@ public final class PopulationReader {
             if (status == 401 || status == 403) {
                 return new ReadFailed(what, "the FHIR server answered HTTP " + status + ": the credentials were "
                         + (status == 401 ? "missing or refused (" + credentialsHint + ")"
-                        : "accepted but may not read this"), true, Cause.HTTP, status);
+                        : type == null ? "accepted but may not read this"
+                        : "accepted but may not read " + type + ": check the scope they are given (" + type + ".read)"),
+                        true, Cause.HTTP, status);
             }
             if (status == 404 && stopsRun) {
                 return new ReadFailed(what, "the server at " + base + " answered HTTP 404: is this the base URL of a"

@@ -515,14 +515,39 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
     /** A SMART scope that lets the module create and update RiskAssessments (v1 write or *, v2 c and u). */
     private static boolean writesRiskAssessments(String scope) {
-        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("system/(?:RiskAssessment|\\*)\\.([a-z*]+)")
+        return allows(scope, "RiskAssessment", "write", "cu");
+    }
+
+    /** A SMART system scope on {@code type} (or every type): v1 {@code v1} or *, or v2 permissions holding each of {@code v2}. */
+    private static boolean allows(String scope, String type, String v1, String v2) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("system/(?:" + type + "|\\*)\\.([a-z*]+)")
                 .matcher(scope);
         if (!matcher.matches()) {
             return false;
         }
         String permissions = matcher.group(1);
-        return permissions.equals("write") || permissions.equals("*")
-                || permissions.matches("c?r?u?d?s?") && permissions.contains("c") && permissions.contains("u");
+        return permissions.equals(v1) || permissions.equals("*")
+                || permissions.matches("c?r?u?d?s?") && v2.chars().allMatch(c -> permissions.indexOf(c) >= 0);
+    }
+
+    /**
+     * A SMART scope given in the settings must let the module search what every assessment from the
+     * FHIR server reads: the findings, the Conditions and the PVPs on record. Without the last, a
+     * treated vertebra whose post-operative findings are not on record would be taken as before PVP.
+     */
+    private void checkScopeReads(String at) throws ConfigException {
+        String scope = fhirServer.auth().scope();
+        if (!"smart".equals(fhirServer.auth().mode()) || scope == null || scope.isBlank()) {
+            return;
+        }
+        List<String> scopes = Arrays.asList(scope.trim().split("\\s+"));
+        for (String type : List.of("Observation", "Condition", "Procedure")) {
+            if (scopes.stream().noneMatch(one -> allows(one, type, "read", "rs"))) {
+                throw new ConfigException(at + "fhirServer.auth.scope' is '" + scope + "', which does not let the module"
+                        + " read " + type + ", as every assessment from the FHIR server needs: add system/" + type
+                        + ".read (SMART v2: system/" + type + ".rs), or leave scope out to keep the default");
+            }
+        }
     }
 
     private ServiceConfig checked(String name) throws ConfigException {
@@ -613,6 +638,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                     + " of 32 characters or more, e.g. from: openssl rand -base64 32");
         }
         checkWriteBack(at);
+        checkScopeReads(at);
         checkAuth(at);
         checkFhirServer(at);
         checkWorkbench(at);

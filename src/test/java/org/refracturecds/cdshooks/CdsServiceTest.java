@@ -284,6 +284,29 @@ class CdsServiceTest {
     }
 
     @Test
+    void anOrderWithoutAnIdButWithAnAbsoluteFullUrl_isNamedAlike_byOrderSignAndOrderSelect() throws Exception {
+        // given the PVP draft order without an id, in an entry whose fullUrl names it on the EHR's server
+        ObjectNode request = RunningService.example("order-sign.json");
+        ObjectNode entry = (ObjectNode) request.at("/context/draftOrders/entry/0");
+        ((ObjectNode) entry.path("resource")).remove("id");
+        entry.put("fullUrl", "http://ehr.example.org/fhir/ServiceRequest/by-url-1");
+
+        // when it is signed, and when it is selected by that id
+        RunningService.Reply signed = service.post("/cds-services/pvp-refracture-preop", request);
+        request.put("hook", "order-select");
+        ((ObjectNode) request.get("context")).putArray("selections").add("ServiceRequest/by-url-1");
+        RunningService.Reply selected = service.post("/cds-services/pvp-refracture-preop-order-select", request);
+
+        // then both name the order by the id its fullUrl gives it
+        assertEquals(200, signed.status(), signed.body().toString());
+        assertEquals(200, selected.status(), selected.body().toString());
+        for (RunningService.Reply reply : List.of(signed, selected)) {
+            assertEquals("ServiceRequest/by-url-1",
+                    only(reply.body().path("cards")).at("/suggestions/0/actions/0/resource/basedOn/reference").asText());
+        }
+    }
+
+    @Test
     void orderSelect_aSelectionWithoutAnId_is400NamingIt() throws Exception {
         // given the PVP draft order without an id, and the selection of its type alone
         ObjectNode request = RunningService.example("order-sign.json").put("hook", "order-select");

@@ -455,6 +455,27 @@ class FhirOperationTest {
     }
 
     @Test
+    void procedures403_areSaid_asTheTokensScope() throws Exception {
+        // given a FHIR server whose answer to the Procedure search is 403 (the module's token lacks that scope)
+        try (CannedFhirServer canned = new CannedFhirServer();
+             RunningService other = new RunningService(dir.resolve("procedures"), Map.of("fetchTimeoutMillis", 3000,
+                     "fhirServer", Map.of("url", canned.base)))) {
+            IGenericClient client = FHIR.newRestfulGenericClient(other.base + "/fhir");
+
+            RiskAssessment risk = client.operation().onInstance(new IdType("Patient", "noprocedures"))
+                    .named("$pvp-refracture-risk").withNoParameters(Parameters.class)
+                    .returnResourceType(RiskAssessment.class).execute();
+
+            // then the assessment names the PVPs not read and why, in words that fit the module's own token
+            String notes = risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+            assertTrue(notes.contains("[PVP-W121] fhirServer: Patient/noprocedures's PVPs on record (Procedure) could not be"
+                    + " read: Procedure of Patient/noprocedures: the FHIR server answered HTTP 403 (the access token does"
+                    + " not allow reading Procedure: check its scope)"), notes);
+            assertFalse(notes.contains("fhirAuthorization"), notes);
+        }
+    }
+
+    @Test
     void ordersThatCannotBeRead_areSaid_andThePatientsAgeIsRead() throws Exception {
         // given a FHIR server that holds the findings, the Conditions and the Patient, and answers 404 to the
         // ServiceRequest search (no such resource type there)

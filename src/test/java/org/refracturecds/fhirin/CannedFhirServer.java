@@ -66,6 +66,7 @@ public final class CannedFhirServer implements AutoCloseable {
         Matcher pageParam = Pattern.compile("(?:^|&)page=(\\d+)").matcher(query);
         int page = pageParam.find() ? Integer.parseInt(pageParam.group(1)) : 1;
         String body;
+        int status = 404;
         if (path.equals("/metadata")) {
             body = "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-01-01\","
                     + "\"kind\":\"instance\",\"fhirVersion\":\"4.0.1\",\"format\":[\"json\"]}";
@@ -95,6 +96,9 @@ public final class CannedFhirServer implements AutoCloseable {
                     + "\"code\":\"active\"}]},\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/sid/icd-10\","
                     + "\"code\":\"C90.0\"}]},\"subject\":{\"reference\":"
                     + "\"Patient/" + patient + "\"}}");
+        } else if (path.equals("/Procedure") && "noprocedures".equals(patient)) {
+            body = null; // a token whose scope does not cover Procedure
+            status = 403;
         } else if (path.equals("/Procedure") && patient != null) {
             body = bundle(null); // no PVP on record
         } else {
@@ -103,7 +107,7 @@ public final class CannedFhirServer implements AutoCloseable {
         byte[] bytes = (body == null ? "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
                 + "\"code\":\"not-found\"}]}" : body).getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/fhir+json");
-        exchange.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
+        exchange.sendResponseHeaders(body == null ? status : 200, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
     }

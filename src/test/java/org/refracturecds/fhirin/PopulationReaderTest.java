@@ -49,6 +49,16 @@ class PopulationReaderTest {
     }
 
     @Test
+    void aProcedureSearchRefused_namesTheResourceTypeTheCredentialsMayNotRead() {
+        PopulationReader.ReadFailed failed = assertThrows(PopulationReader.ReadFailed.class,
+                () -> reader.patient("noprocedures"));
+
+        assertEquals(403, failed.status());
+        assertEquals("the FHIR server answered HTTP 403: the credentials were accepted but may not read Procedure: check"
+                + " the scope they are given (Procedure.read)", failed.why());
+    }
+
+    @Test
     void aStringForABoolean_isRefusedNamingWhere_notReadAsTrue() {
         PopulationReader.ReadFailed failed = assertThrows(PopulationReader.ReadFailed.class, () -> reader.patient("bad"));
 

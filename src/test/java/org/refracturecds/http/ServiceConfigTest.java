@@ -120,6 +120,21 @@ class ServiceConfigTest {
     }
 
     @Test
+    void aSmartScopeThatCannotReadThePvpsOnRecord_isRefused_namingTheSetting() throws Exception {
+        ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
+                () -> smart(false, "system/Observation.read system/Condition.read"));
+
+        assertEquals("[PVP-C103] the bundled settings: setting 'fhirServer.auth.scope' is 'system/Observation.read"
+                + " system/Condition.read', which does not let the module read Procedure, as every assessment from the"
+                + " FHIR server needs: add system/Procedure.read (SMART v2: system/Procedure.rs), or leave scope out to"
+                + " keep the default", e.getMessage());
+        assertThrows(ServiceConfig.ConfigException.class,
+                () -> smart(false, "system/Observation.rs system/Condition.rs system/Procedure.r"), "v2 search needs s");
+        smart(false, "system/Observation.rs system/Condition.rs system/Procedure.rs");
+        smart(false, "system/*.read");
+    }
+
+    @Test
     void viewKeyEnvNamingAnUnsetVariable_isRefused_withTheSettingNamed() {
         ServiceConfig.ConfigException e = assertThrows(ServiceConfig.ConfigException.class,
                 () -> ServiceConfig.load(null, Map.of("view", Map.of("keyEnv", "PVP_VIEW_KEY")), Map.of()));
