@@ -261,8 +261,19 @@ final class CdsHooks {
                         + " is estimated.");
             }
         }
-        return response(List.of(cards.assessmentCard(rules.assess(patient), input.encounter(),
-                orders.stream().map(Order::id).toList(), "PVP ordered", notes)));
+        // A level ordered whose findings are post-operative was cemented before: its estimate is of that cement.
+        Assessment assessment = rules.assess(patient);
+        List<String> treated = assessment.input().vertebrae().stream().filter(v -> "post-operative".equals(v.getPhase()))
+                .map(Vertebra::getLabel).toList();
+        if (!treated.isEmpty()) {
+            notes.add(String.join(", ", treated) + (treated.size() == 1 ? " has" : " have") + " post-operative findings"
+                    + " on record: treated by PVP before. The estimate shown is of that earlier cement, not of the PVP"
+                    + " ordered; the study excluded patients with a history of PVP (Methods, exclusion iii), so it says"
+                    + " nothing of a repeat PVP.");
+        }
+        return response(List.of(cards.assessmentCard(assessment, input.encounter(),
+                orders.stream().map(Order::id).toList(),
+                treated.isEmpty() ? "PVP ordered" : "PVP ordered at a level treated before", notes)));
     }
 
     private ObjectNode afterPvp(Assessor rules, Input input) {
@@ -287,8 +298,20 @@ final class CdsHooks {
         if (done.isEmpty()) {
             return response(List.of());
         }
-        // A PVP of a level with no findings (PVP-W123) leaves the others as they are; the card says the post-op
-        // findings are missing.
+        if (!postOperative) {
+            // Every PVP on record treated a level with no findings here (PVP-W123): the vertebrae with findings were
+            // not treated, so nothing is after PVP; as with no PVP on record, their pre-operative estimate is no card.
+            String levels = assessment.input().vertebrae().stream().map(Vertebra::getLabel).collect(Collectors.joining(", "));
+            String why = assessment.notices().stream().filter(n -> n.code().equals("PVP-W123"))
+                    .map(n -> n.where() + " " + n.message()).collect(Collectors.joining("; "));
+            return response(List.of(cards.infoCard("PVP on record of a level without imaging findings: no refracture"
+                    + " risk of it estimated", (why.isEmpty() ? onRecord : "PVP on record: " + why)
+                    + ". The imaging findings on record are of " + levels + ", which no PVP on record treated."
+                    + " Post-operative findings of the level treated (cement-endplate contact, reduction rate), coded per"
+                    + " CodeSystem " + Codes.FINDINGS + ", give its estimate.")));
+        }
+        // A PVP of a level with no findings (PVP-W123) beside a level after PVP leaves the others as they are; the card
+        // says the post-op findings are missing.
         return response(List.of(cards.assessmentCard(assessment, input.encounter(), List.of(), "After PVP, post-op findings missing",
                 List.of(onRecord + ", but " + rules.rules().wording(Wording.POST_OP_MISSING)))));
     }

@@ -415,6 +415,56 @@ class CdsServiceTest {
     }
 
     @Test
+    void patientView_aPvpOfALevelWithoutFindings_doesNotCallTheOtherLevelAfterPvp() throws Exception {
+        // given pre-operative findings of T11 only, and the PVP on record of L1
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ArrayNode) request.at("/prefetch/findings/entry")).removeIf(entry -> entry.at("/resource/id").asText()
+                .matches("cleft-(npec|rr)"));
+        ((ObjectNode) request.at("/prefetch/procedures/entry/0/resource")).putArray("bodySite").addObject()
+                .putArray("coding").addObject().put("system", "http://snomed.info/sct").put("code", "61032001");
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        // then the card says the treated level has no findings, and gives T11 no after-PVP estimate
+        assertEquals("info", card.path("indicator").asText());
+        assertEquals("PVP on record of a level without imaging findings: no refracture risk of it estimated",
+                card.path("summary").asText());
+        String detail = card.path("detail").asText();
+        assertTrue(detail.startsWith("PVP on record: Procedure/pvp-1 (2025-03-05) treated L1, of which no finding is"
+                + " here"), detail);
+        assertTrue(detail.contains("The imaging findings on record are of T11, which no PVP on record treated."), detail);
+        assertFalse(detail.contains("After PVP"), detail);
+    }
+
+    @Test
+    void orderSign_atALevelWithPostOperativeFindings_saysItWasTreatedBefore() throws Exception {
+        // given the PVP order of T12, and post-operative findings of T12 already on record (a repeat PVP)
+        ObjectNode request = RunningService.example("order-sign.json");
+        ArrayNode findings = (ArrayNode) request.at("/prefetch/findings/entry");
+        JsonNode site = findings.get(0).at("/resource/bodySite");
+        for (JsonNode entry : RunningService.example("patient-view.json").at("/prefetch/findings/entry")) {
+            ObjectNode resource = (ObjectNode) entry.path("resource");
+            String id = resource.path("id").asText();
+            if (id.equals("cleft-npec") || id.equals("cleft-rr")) {
+                resource.put("id", id.replace("cleft", "preop")).set("bodySite", site.deepCopy());
+                resource.putObject("subject").put("reference", "Patient/preop");
+                findings.addObject().put("fullUrl", "https://ehr.example.org/fhir/Observation/" + resource.path("id").asText())
+                        .set("resource", resource);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        // then the card says the level was treated before, and that its estimate is of that cement
+        assertTrue(card.path("summary").asText().startsWith("PVP ordered at a level treated before: refracture risk T12"),
+                card.path("summary").asText());
+        String detail = card.path("detail").asText();
+        assertTrue(detail.contains("T12 has post-operative findings on record: treated by PVP before. The estimate shown is"
+                + " of that earlier cement, not of the PVP ordered"), detail);
+        assertTrue(detail.contains("exclusion iii"), detail);
+    }
+
+    @Test
     void patientView_noPvpAndNoFindings_givesNoCard() throws Exception {
         ObjectNode request = RunningService.example("patient-view.json");
         ((ObjectNode) request.at("/prefetch/findings")).putArray("entry");
