@@ -19,7 +19,6 @@ import org.refracturecds.facts.Wording;
 import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirout.RiskAssessmentJson;
 import org.refracturecds.http.BidiMarks;
-import org.refracturecds.http.HttpError;
 import org.refracturecds.http.PageLinks;
 import org.refracturecds.fhirout.RiskAssessmentWriter;
 
@@ -152,29 +151,45 @@ final class CardWriter {
     /**
      * "After PVP: refracture risk T11 57% (High)"; before PVP the band under the favourable technique
      * scenario with the range across the scenarios beside it: "PVP ordered: refracture risk T12
-     * Moderate with favourable technique (19%), 19% to 85% across scenarios". Under 140 characters;
-     * when a PVP-A warning says the input is outside the study's patients, it ends with
-     * {@link #OUTSIDE_STUDY}.
+     * Moderate with favourable technique (19%), 19% to 85% across scenarios". Under 140 characters:
+     * levels that do not fit so are said shorter ("T12 Moderate if favourable", "L1 up to High"), each
+     * keeping its band; when a PVP-A warning says the input is outside the study's patients, it ends
+     * with {@link #OUTSIDE_STUDY}.
      */
     static String summary(Assessment assessment, String context) {
-        String summary = levels(assessment, context);
-        return assessment.outsideStudy().isEmpty() ? shorten(summary)
-                : shorten(summary, SUMMARY_LIMIT - OUTSIDE_STUDY.length()) + OUTSIDE_STUDY;
+        int limit = assessment.outsideStudy().isEmpty() ? SUMMARY_LIMIT : SUMMARY_LIMIT - OUTSIDE_STUDY.length();
+        // Each level in full; when they do not fit, each shorter, so that no level loses its band to the cut.
+        String summary = levels(assessment, context, Form.FULL);
+        for (Form shorter : List.of(Form.SHORT, Form.SHORTEST)) {
+            if (summary.codePointCount(0, summary.length()) > limit) {
+                summary = levels(assessment, context, shorter);
+            }
+        }
+        return assessment.outsideStudy().isEmpty() ? shorten(summary) : shorten(summary, limit) + OUTSIDE_STUDY;
     }
 
-    private static String levels(Assessment assessment, String context) {
+    /** How much of each level the summary says: all of it, or less when several levels would not fit. */
+    private enum Form { FULL, SHORT, SHORTEST }
+
+    private static String levels(Assessment assessment, String context, Form form) {
         List<String> parts = new ArrayList<>();
         for (Vertebra vertebra : assessment.assessedVertebrae()) {
             List<Prediction> predictions = assessment.predictionsOf(vertebra);
             String band = vertebra.getBand() == null ? "no band" : vertebra.getBand().getDisplay();
+            String label = vertebra.getLabel();
             if (Assessment.isPreOperative(vertebra)) {
-                parts.add(vertebra.getLabel() + " " + band + " with favourable technique ("
-                        + Assessment.range(assessment.favourablePredictionsOf(vertebra)) + "), "
-                        + Assessment.range(predictions) + " across scenarios");
+                String favourable = Assessment.range(assessment.favourablePredictionsOf(vertebra));
+                parts.add(switch (form) {
+                    case FULL -> label + " " + band + " with favourable technique (" + favourable + "), "
+                            + Assessment.range(predictions) + " across scenarios";
+                    case SHORT -> label + " " + band + " with favourable technique (" + favourable + ")";
+                    case SHORTEST -> label + " " + band + " if favourable";
+                });
             } else if (predictions.size() == 1) {
-                parts.add(vertebra.getLabel() + " " + Assessment.range(predictions) + " (" + band + ")");
+                parts.add(form == Form.SHORTEST ? label + " " + band : label + " " + Assessment.range(predictions) + " (" + band + ")");
             } else {
-                parts.add(vertebra.getLabel() + " " + Assessment.range(predictions) + " (up to " + band + ")");
+                parts.add(form == Form.FULL ? label + " " + Assessment.range(predictions) + " (up to " + band + ")"
+                        : label + " up to " + band);
             }
         }
         return context + ": refracture risk " + String.join("; ", parts);
@@ -194,7 +209,10 @@ final class CardWriter {
         String detail = fitted(a, context, caveats, pageUrl, limit);
         if (detail.codePointCount(0, detail.length()) > limit && pageUrl != null) {
             // The notes are on the page too: cut here, whole there.
-            detail = fitted(a, context, caveats.stream().map(c -> HttpError.cut(c, NOTE_ON_CARD)).toList(), pageUrl, limit);
+            // The first note is what the card is about ("A PVP is on record, but..."): kept whole.
+            List<String> cut = new ArrayList<>(caveats.subList(0, Math.min(1, caveats.size())));
+            caveats.stream().skip(1).map(CardWriter::noteOnCard).forEach(cut::add);
+            detail = fitted(a, context, cut, pageUrl, limit);
         }
         return detail;
     }
@@ -210,6 +228,23 @@ final class CardWriter {
 
     /** The characters of a note shown on a card that would otherwise be too long. */
     private static final int NOTE_ON_CARD = 120;
+
+    /**
+     * A note cut to about {@value #NOTE_ON_CARD} characters for a card that would otherwise be too
+     * long: its whole sentences that fit, else its words that fit, never a word cut in two.
+     */
+    static String noteOnCard(String note) {
+        if (note.codePointCount(0, note.length()) <= NOTE_ON_CARD) {
+            return note;
+        }
+        int end = note.offsetByCodePoints(0, NOTE_ON_CARD);
+        int sentence = note.lastIndexOf(". ", end - 1);
+        if (sentence > 0) {
+            return note.substring(0, sentence + 1) + " (The page has the rest.)";
+        }
+        int word = note.lastIndexOf(' ', end - 1);
+        return note.substring(0, word > 0 ? word : end) + "\u2026";
+    }
 
     /** The detail with at most {@code guidanceShown} pieces of guidance. */
     private String detail(Assessment a, String context, List<String> caveats, String pageUrl, int guidanceShown) {

@@ -63,6 +63,48 @@ class CardWriterTest {
         assertTrue(summary.startsWith("After PVP: refracture risk T6 "), summary);
     }
 
+    /** Each level before PVP: the cleft and the endplate observed, no post-operative finding. */
+    private static Assessment beforePvp(String... levels) {
+        List<Vertebra> vertebrae = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
+        for (String level : levels) {
+            Vertebra v = new Vertebra(level, null);
+            vertebrae.add(v);
+            for (Finding f : List.of(
+                    Finding.observed(v, "intravertebral-cleft", "present", null, null, "Observation/ivc-" + level, "2025-03-03"),
+                    Finding.observed(v, "endplate-cortical-disruption", "present", null, null, "Observation/epd-" + level, "2025-03-03"))) {
+                v.record(f);
+                findings.add(f);
+            }
+        }
+        return assessor.assess(PatientFindings.of("Patient/p", vertebrae, findings));
+    }
+
+    @Test
+    void severalLevelsThatDoNotFitInFull_areSaidShorter_eachKeepingItsBand() {
+        Assessment a = beforePvp("T12", "L1");
+
+        String summary = CardWriter.summary(a, "After PVP, post-op findings missing");
+
+        assertTrue(summary.length() < 140, summary.length() + ": " + summary);
+        assertTrue(summary.matches("After PVP, post-op findings missing: refracture risk T12 \\w+ with favourable technique"
+                + " \\([^)]*\\); L1 \\w+ with favourable technique \\([^)]*\\) \\(outside the study: see detail\\)")
+                || summary.matches("After PVP, post-op findings missing: refracture risk T12 \\w+ if favourable; L1 \\w+ if"
+                + " favourable \\(outside the study: see detail\\)"), summary);
+        assertTrue(!summary.contains("\u2026"), "no level cut: " + summary);
+    }
+
+    @Test
+    void aLongNote_isCutAtASentenceOrAWord_neverInAWord() {
+        String sentences = "A PVP is on record, but its post-operative findings are not. " + "x".repeat(80) + " more words here.";
+        assertEquals("A PVP is on record, but its post-operative findings are not. (The page has the rest.)",
+                CardWriter.noteOnCard(sentences));
+        String words = "one ".repeat(40);
+        String cut = CardWriter.noteOnCard(words);
+        assertTrue(cut.endsWith("one\u2026") && cut.length() <= 121, cut);
+        assertEquals("short", CardWriter.noteOnCard("short"));
+    }
+
     @Test
     void textFromTheRules_keepsAComparisonAsWritten_andEscapesOnlyWhatCouldOpenATag() {
         assertEquals("P < 0.05, P > 0.1", CardWriter.escape("P < 0.05, P > 0.1"));
