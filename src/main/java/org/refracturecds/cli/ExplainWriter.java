@@ -32,6 +32,10 @@ final class ExplainWriter {
                 + a.ruleSet().origin() + " (sha256:" + a.ruleSet().shortHash() + ")");
         out.println();
         InWords words = new InWords(a);
+        if (!a.outsideStudy().isEmpty()) {
+            out.println("Less certain than its interval says: the input is outside the study's patients ("
+                    + words.outsideStudy() + ").");
+        }
         for (Vertebra v : a.assessedVertebrae()) {
             out.println(words.headline(v) + ".");
             for (InWords.Group group : words.groups(v)) {

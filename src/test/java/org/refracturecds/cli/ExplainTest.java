@@ -28,6 +28,17 @@ class ExplainTest {
     }
 
     @Test
+    void anInputOutsideTheStudy_opensWithTheCardsWarning() {
+        CliRun run = CliRun.of("assess", "--explain", "examples/several-levels.json");
+
+        assertEquals(0, run.exit(), run.err());
+        String opening = run.out().split("\n\n")[1];
+        assertTrue(opening.startsWith("Less certain than its interval says: the input is outside the study's patients ("),
+                run.out());
+        assertTrue(opening.contains("PVP-A103"), opening);
+    }
+
+    @Test
     void theStudysIncidence_showsTheIncidenceAlternative() {
         CliRun run = CliRun.of("assess", "--explain", "examples/cleft-no-endplate-contact.json");
 
