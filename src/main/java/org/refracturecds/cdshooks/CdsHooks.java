@@ -155,10 +155,31 @@ final class CdsHooks {
         try {
             return service == CdsService.PREOP ? preoperative(rules, orders, input) : afterPvp(rules, input);
         } catch (UnusableFindings e) {
+            List<String> done = pvpsDone(input);
             return response(List.of(cards.infoCard("Refracture risk not assessed: the imaging findings on record"
-                    + " could not be used", "The patient " + e.getMessage() + ". No estimate is shown rather than one"
+                    + " could not be used", (done.isEmpty() ? "" : "A PVP is on record (" + String.join(", ", done) + "). ")
+                    + "The patient " + atMost(e.getMessage(), UNUSABLE_ON_CARD) + ". No estimate is shown rather than one"
                     + " that leaves these out silently; correct them in the record (docs/CODES.md).")));
         }
+    }
+
+    /** The characters of the reasons the findings could not be used that a card shows. */
+    private static final int UNUSABLE_ON_CARD = 1000;
+
+    /** {@code reasons} ("has no usable finding...: A left out, ...; B left out, ...") cut after a whole reason. */
+    private static String atMost(String reasons, int characters) {
+        if (reasons.length() <= characters) {
+            return reasons;
+        }
+        int cut = reasons.lastIndexOf("; ", characters);
+        return (cut > 0 ? reasons.substring(0, cut) : HttpError.cut(reasons, characters)) + "; and others left out alike";
+    }
+
+    /** "Procedure/pvp-1 (2025-03-05)" for each PVP on record that counts as done. */
+    private List<String> pvpsDone(Input input) {
+        return input.get("procedures").stream().map(InputReader.Entry::resource)
+                .filter(r -> r instanceof Procedure procedure && pvp.isDone(procedure))
+                .map(r -> PvpProcedures.named((Procedure) r)).toList();
     }
 
     /** The prefetch keys an estimate depends on: one sent in part gives no estimate, or is fetched whole. */
@@ -277,9 +298,7 @@ final class CdsHooks {
     }
 
     private ObjectNode afterPvp(Assessor rules, Input input) {
-        List<String> done = input.get("procedures").stream().map(InputReader.Entry::resource)
-                .filter(r -> r instanceof Procedure procedure && pvp.isDone(procedure))
-                .map(r -> PvpProcedures.named((Procedure) r)).toList();
+        List<String> done = pvpsDone(input);
         // The vertebra a PVP on record treated is after PVP, its post-op findings sent or not (ObservationMapper).
         PatientFindings patient = findingsOf(rules, input);
         Assessment assessment = patient == null ? null : rules.assess(patient);

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -462,6 +463,35 @@ class CdsServiceTest {
         assertTrue(detail.contains("T12 has post-operative findings on record: treated by PVP before. The estimate shown is"
                 + " of that earlier cement, not of the PVP ordered"), detail);
         assertTrue(detail.contains("exclusion iii"), detail);
+    }
+
+    @Test
+    void patientView_manyUnusableFindings_giveAShortCard_thatNamesThePvpOnRecord() throws Exception {
+        // given 45 findings, none of a vertebra the module knows ("T 11"), and the PVP on record
+        ObjectNode request = RunningService.example("patient-view.json");
+        ArrayNode entries = (ArrayNode) request.at("/prefetch/findings/entry");
+        List<JsonNode> originals = new ArrayList<>();
+        entries.forEach(originals::add);
+        entries.removeAll();
+        for (int i = 0; i < 9; i++) {
+            for (JsonNode original : originals) {
+                ObjectNode resource = (ObjectNode) original.path("resource").deepCopy();
+                resource.put("id", resource.path("id").asText() + "-" + i);
+                resource.putObject("bodySite").put("text", "T 11");
+                entries.addObject().put("fullUrl", "https://ehr.example.org/fhir/Observation/" + resource.path("id").asText())
+                        .set("resource", resource);
+            }
+        }
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-risk", request).body().path("cards"));
+
+        // then the card says why in a length a sidebar shows, and names the PVP on record
+        assertEquals("Refracture risk not assessed: the imaging findings on record could not be used",
+                card.path("summary").asText());
+        String detail = card.path("detail").asText();
+        assertTrue(detail.length() <= 1500, detail.length() + ": " + detail);
+        assertTrue(detail.startsWith("A PVP is on record (Procedure/pvp-1 (2025-03-05)). The patient "), detail);
+        assertTrue(detail.contains("; and others left out alike."), detail);
     }
 
     @Test
