@@ -31,9 +31,18 @@ public final class ExcludedCondition {
     public String getBasis() { return basis; }
     public void setBasis(String basis) { this.basis = basis; }
 
-    /** True when one of the diagnosis's codings is this row's code (or starts with it, for a prefix). */
+    /**
+     * True when one of the diagnosis's codings is this row's code (or starts with it, for a prefix).
+     * An ICD-10 code is read as records write it, in either case and with or without its dot
+     * ({@code c79.5}, {@code C7951}): the same code, which a strict comparison would let pass.
+     */
     public boolean matches(Diagnosis diagnosis) {
         return diagnosis.getCodings().stream().anyMatch(c -> c.system().equals(system)
-                && (prefix ? c.code().startsWith(code) : c.code().equals(code)));
+                && (prefix ? comparable(c.code()).startsWith(comparable(code)) : comparable(c.code()).equals(comparable(code))));
+    }
+
+    private String comparable(String value) {
+        return system.startsWith("http://hl7.org/fhir/sid/icd-10") ? value.toUpperCase(java.util.Locale.ROOT).replace(".", "")
+                : value;
     }
 }
