@@ -60,7 +60,8 @@ final class FhirRequestCheck implements Filter {
             check(request);
         } catch (HttpError refused) {
             if (refused.status() == 405) {
-                ((HttpServletResponse) servletResponse).setHeader("Allow", "GET, POST");
+                ((HttpServletResponse) servletResponse).setHeader("Allow",
+                        OperationErrors.allowed(String.valueOf(request.getPathInfo()).substring(1)));
             }
             refuse((HttpServletResponse) servletResponse, refused);
             return;
@@ -141,7 +142,7 @@ final class FhirRequestCheck implements Filter {
             throw OperationErrors.notFound(path.substring(1));
         }
         if (!"GET".equals(method) && !"POST".equals(method)) {
-            throw OperationErrors.notAllowed(method, path.substring(1), true);
+            throw OperationErrors.notAllowed(method, path.substring(1));
         }
     }
 

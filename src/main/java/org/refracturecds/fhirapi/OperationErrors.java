@@ -40,7 +40,7 @@ final class OperationErrors {
             answer.addResponseHeader("WWW-Authenticate", "Bearer");
         }
         if (error.status() == 405) {
-            answer.addResponseHeader("Allow", onTheOperation(request) ? "GET, POST" : "GET");
+            answer.addResponseHeader("Allow", allowed(String.valueOf(request.getRequestPath())));
         }
         return answer;
     }
@@ -62,7 +62,7 @@ final class OperationErrors {
             return switch (status) {
                 // HAPI's own words ("Server knows how to handle: [...]") list its internals, not this face.
                 case 404 -> notFound(path);
-                case 405 -> notAllowed(String.valueOf(request.getRequestType()), path, onTheOperation(request));
+                case 405 -> notAllowed(String.valueOf(request.getRequestType()), path);
                 default -> new HttpError(hapi.getStatusCode(), "PVP-H400", null, HttpError.cut(message, 300)
                         + "; GET /fhir/metadata lists what this FHIR face serves");
             };
@@ -85,13 +85,24 @@ final class OperationErrors {
                 + ": GET /fhir/metadata lists what this FHIR face serves");
     }
 
-    static HttpError notAllowed(String method, String path, boolean onTheOperation) {
+    /** @param path below /fhir/, as HAPI has it: {@code Patient/p1/$pvp-refracture-risk} */
+    static HttpError notAllowed(String method, String path) {
         return new HttpError(405, "PVP-H405", "method", HttpError.cut(method, 20) + " is not served on /fhir/"
-                + HttpError.cut(path, 80) + (onTheOperation ? ": the operation takes GET or POST" : ": GET only"));
+                + HttpError.cut(path, 80) + switch (allowed(path)) {
+                    case "GET" -> ": GET only";
+                    case "POST" -> ": at type level the operation takes POST (its findings are a Bundle in the body)";
+                    default -> ": the operation takes GET or POST";
+                });
     }
 
-    private static boolean onTheOperation(RequestDetails request) {
-        return String.valueOf(request.getRequestPath()).endsWith(RiskOperation.NAME);
+    /**
+     * The methods a path below /fhir/ takes, for the Allow header: the operation on a Patient GET and
+     * POST, at type level POST (a Bundle of findings is no URL's), anything else GET.
+     */
+    static String allowed(String path) {
+        String operation = path.replaceFirst("/+$", "");
+        return !operation.endsWith(RiskOperation.NAME) ? "GET" : operation.equals("Patient/" + RiskOperation.NAME) ? "POST"
+                : "GET, POST";
     }
 
     private static OperationOutcome outcome(HttpError error) {

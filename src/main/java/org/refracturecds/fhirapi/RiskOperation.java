@@ -26,6 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -171,6 +172,11 @@ public final class RiskOperation {
     }
 
     private RiskAssessment inline(RequestDetails request, AuditedCalls.Operation call) {
+        if (request.getRequestType() == RequestTypeEnum.GET) {
+            throw new HttpError(405, "PVP-H405", "method", "GET is not served on /fhir/Patient/" + NAME + ": its findings"
+                    + " are a Bundle, which only a POST body carries. POST a Parameters resource with the findings, or"
+                    + " GET /fhir/Patient/{id}/" + NAME + " to have them read from the FHIR server");
+        }
         byte[] body = request.loadRequestContents();
         turns.acquireUninterruptibly();
         try {

@@ -218,6 +218,15 @@ class FhirOperationTest {
         assertEquals("GET, POST", delete.headers().firstValue("Allow").orElse(null));
         assertTrue(delete.body().contains("[PVP-H405] method: DELETE is not served on /fhir/Patient/cleft/$pvp-refracture-risk:"
                 + " the operation takes GET or POST"), delete.body());
+        // at type level the findings are a Bundle, which only a POST carries: GET there is 405, naming what to do
+        HttpResponse<String> typeGet = get("/fhir/Patient/$pvp-refracture-risk", "application/fhir+json");
+        assertOutcome(typeGet, 405, "PVP-H405", "method");
+        assertEquals("POST", typeGet.headers().firstValue("Allow").orElse(null));
+        assertTrue(typeGet.body().contains("only a POST body carries"), typeGet.body());
+        HttpResponse<String> typeDelete = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.base
+                + "/fhir/Patient/$pvp-refracture-risk")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertOutcome(typeDelete, 405, "PVP-H405", "method");
+        assertEquals("POST", typeDelete.headers().firstValue("Allow").orElse(null));
         HttpResponse<String> postMetadata = post("/fhir/metadata", "{}");
         assertOutcome(postMetadata, 405, "PVP-H405", "method");
         assertEquals("GET", postMetadata.headers().firstValue("Allow").orElse(null));
