@@ -256,9 +256,11 @@ final class CdsHooks {
             return response(List.of(cards.infoCard("PVP ordered: no imaging findings on record to estimate the"
                     + " refracture risk", String.join(" ", notes) + " But " + noFindings(rules))));
         }
+        Set<String> orderedLevels = Set.of();
         if (!namesNone) {
             Set<String> levels = orders.stream().flatMap(order -> order.levels().stream())
                     .collect(Collectors.toCollection(LinkedHashSet::new));
+            orderedLevels = levels;
             List<String> others = patient.vertebrae().stream().map(Vertebra::getLevel)
                     .filter(level -> level != null && !levels.contains(level)).toList();
             patient = patient.atLevels(levels);
@@ -283,7 +285,7 @@ final class CdsHooks {
             }
         }
         // A level ordered whose findings are post-operative was cemented before: its estimate is of that cement.
-        Assessment assessment = rules.assess(patient);
+        Assessment assessment = rules.assessOrder(patient, orderedLevels);
         List<String> treated = assessment.input().vertebrae().stream().filter(v -> "post-operative".equals(v.getPhase()))
                 .map(Vertebra::getLabel).toList();
         if (!treated.isEmpty()) {

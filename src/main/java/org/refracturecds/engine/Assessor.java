@@ -3,6 +3,7 @@ package org.refracturecds.engine;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 import org.refracturecds.facts.Alternative;
 import org.refracturecds.facts.Guidance;
@@ -59,6 +60,30 @@ public final class Assessor {
         List<Notice> ofSeveral = levels.size() < 2 ? List.of() : assess(input).notices().stream()
                 .filter(notice -> notice.code().equals(SEVERAL_LEVELS)).toList();
         return levels.stream().map(level -> assess(level.withNotices(ofSeveral))).toList();
+    }
+
+    /**
+     * The findings at the levels a PVP order names ({@code atOrdered}), assessed as one PVP of all
+     * of {@code ordered}: a level ordered with no findings has no vertebra to assess, yet the order is
+     * of several levels, which the study did not enrol (PVP-A103). When the findings alone do not
+     * show that, the notice of an assessment with each ordered level goes with theirs.
+     */
+    public Assessment assessOrder(PatientFindings atOrdered, Set<String> ordered) {
+        Assessment plain = assess(atOrdered);
+        List<Vertebra> withEveryLevel = new ArrayList<>(atOrdered.vertebrae());
+        for (String level : ordered) {
+            if (atOrdered.vertebrae().stream().noneMatch(v -> level.equals(v.getLevel()))) {
+                withEveryLevel.add(new Vertebra(level, null));
+            }
+        }
+        if (withEveryLevel.size() == atOrdered.vertebrae().size()
+                || plain.notices().stream().anyMatch(notice -> notice.code().equals(SEVERAL_LEVELS))) {
+            return plain;
+        }
+        List<Notice> ofSeveral = assess(new PatientFindings(atOrdered.patient(), withEveryLevel, atOrdered.findings(),
+                atOrdered.notices(), atOrdered.preliminary(), atOrdered.leftOut(), atOrdered.details(),
+                atOrdered.diagnoses())).notices().stream().filter(notice -> notice.code().equals(SEVERAL_LEVELS)).toList();
+        return ofSeveral.isEmpty() ? plain : assess(atOrdered.withNotices(ofSeveral));
     }
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */

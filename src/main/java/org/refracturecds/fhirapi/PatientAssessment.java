@@ -100,6 +100,6 @@ final class PatientAssessment {
         }
         found = found.withNotices(input.notices()).withNotices(problems.stream().map(InputValidation.Problem::notice)
                 .toList());
-        return writer.write(rules.assess(found), null, basedOn);
+        return writer.write(rules.assessOrder(found, levels), null, basedOn);
     }
 }

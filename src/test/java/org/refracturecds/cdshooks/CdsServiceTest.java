@@ -438,6 +438,25 @@ class CdsServiceTest {
     }
 
     @Test
+    void orderSign_ofTwoLevels_oneWithoutFindings_isOutsideTheStudy() throws Exception {
+        // given the PVP order of T12 and L1, with findings of T12 only
+        ObjectNode request = RunningService.example("order-sign.json");
+        ((ArrayNode) request.at("/context/draftOrders/entry/0/resource/bodySite")).addObject().putArray("coding").addObject()
+                .put("system", "http://snomed.info/sct").put("code", "61032001");
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        // then the card is about T12, says L1 has no findings, and that a two-level PVP is outside the study
+        assertTrue(card.path("summary").asText().endsWith(CardWriter.OUTSIDE_STUDY), card.path("summary").asText());
+        String detail = card.path("detail").asText();
+        assertTrue(detail.contains("L1 ordered, but no imaging finding of it is on record"), detail);
+        assertTrue(detail.contains("PVP-A103"), detail);
+        String notes = card.at("/suggestions/0/actions/0/resource/note").toString();
+        assertTrue(notes.contains("[PVP-A103] patient: PVP at L1, T12.") || notes.contains("[PVP-A103] patient: PVP at T12, L1."),
+                notes);
+    }
+
+    @Test
     void orderSign_atALevelWithPostOperativeFindings_saysItWasTreatedBefore() throws Exception {
         // given the PVP order of T12, and post-operative findings of T12 already on record (a repeat PVP)
         ObjectNode request = RunningService.example("order-sign.json");
