@@ -289,10 +289,10 @@ final class CdsHooks {
         List<String> treated = assessment.input().vertebrae().stream().filter(v -> "post-operative".equals(v.getPhase()))
                 .map(Vertebra::getLabel).toList();
         if (!treated.isEmpty()) {
-            notes.add(String.join(", ", treated) + (treated.size() == 1 ? " has" : " have") + " post-operative findings"
-                    + " on record: treated by PVP before. The estimate shown is of that earlier cement, not of the PVP"
-                    + " ordered; the study excluded patients with a history of PVP (Methods, exclusion iii), so it says"
-                    + " nothing of a repeat PVP.");
+            notes.add(String.join(", ", treated) + (treated.size() == 1 ? " was" : " were") + " treated by PVP before"
+                    + " (post-operative findings or a PVP on record): the estimate shown is of that earlier cement, not of"
+                    + " the PVP ordered. The study excluded patients with a history of PVP (Methods, exclusion iii), so it"
+                    + " says nothing of a repeat PVP.");
         }
         return response(List.of(cards.assessmentCard(assessment, input.encounter(),
                 orders.stream().map(Order::id).toList(),

@@ -94,10 +94,10 @@ enum CdsService {
         Prefetch patient = new Prefetch("patient", "Patient", "_id", List.of(), true);
         Prefetch findings = new Prefetch("findings", "Observation", "code", Codes.findingTokens(), false);
         Prefetch conditions = new Prefetch("conditions", "Condition", "clinical-status", HOLDING, true);
-        if (this == PREOP) {
-            return List.of(patient, findings, conditions);
-        }
-        return List.of(patient, findings, conditions, new Prefetch("procedures", "Procedure", "code", pvpCodes, false));
+        // Before a PVP, the PVPs on record say whether the level ordered was cemented before (optional: most have none);
+        // after it, which vertebra was treated.
+        return List.of(patient, findings, conditions, new Prefetch("procedures", "Procedure", "code", pvpCodes,
+                this == PREOP));
     }
 
     /**

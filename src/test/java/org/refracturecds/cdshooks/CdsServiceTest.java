@@ -457,6 +457,26 @@ class CdsServiceTest {
     }
 
     @Test
+    void orderSign_atALevelAPvpOnRecordTreated_saysItWasTreatedBefore() throws Exception {
+        // given the PVP order of T12, pre-operative findings of T12, and a PVP of T12 already on record
+        ObjectNode request = RunningService.example("order-sign.json");
+        ObjectNode procedure = (ObjectNode) RunningService.example("patient-view.json").at("/prefetch/procedures").deepCopy();
+        ObjectNode done = (ObjectNode) procedure.at("/entry/0/resource");
+        done.putObject("subject").put("reference", "Patient/preop");
+        done.set("bodySite", request.at("/context/draftOrders/entry/0/resource/bodySite").deepCopy());
+        ((ObjectNode) request.get("prefetch")).set("procedures", procedure);
+
+        JsonNode card = only(service.post("/cds-services/pvp-refracture-preop", request).body().path("cards"));
+
+        // then the card says T12 was treated before, and assesses it as after PVP
+        assertTrue(card.path("summary").asText().startsWith("PVP ordered at a level treated before: refracture risk T12"),
+                card.path("summary").asText());
+        assertTrue(card.path("detail").asText().contains("T12 was treated by PVP before"), card.path("detail").asText());
+        assertTrue(card.at("/suggestions/0/actions/0/resource/note").toString().contains("[PVP-I111] T12"),
+                card.at("/suggestions/0/actions/0/resource/note").toString());
+    }
+
+    @Test
     void orderSign_atALevelWithPostOperativeFindings_saysItWasTreatedBefore() throws Exception {
         // given the PVP order of T12, and post-operative findings of T12 already on record (a repeat PVP)
         ObjectNode request = RunningService.example("order-sign.json");
@@ -479,8 +499,8 @@ class CdsServiceTest {
         assertTrue(card.path("summary").asText().startsWith("PVP ordered at a level treated before: refracture risk T12"),
                 card.path("summary").asText());
         String detail = card.path("detail").asText();
-        assertTrue(detail.contains("T12 has post-operative findings on record: treated by PVP before. The estimate shown is"
-                + " of that earlier cement, not of the PVP ordered"), detail);
+        assertTrue(detail.contains("T12 was treated by PVP before (post-operative findings or a PVP on record): the estimate"
+                + " shown is of that earlier cement, not of the PVP ordered."), detail);
         assertTrue(detail.contains("exclusion iii"), detail);
     }
 
