@@ -27,10 +27,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 
-/** {@code assess --fhir-server} over 1,000 synthetic patients on a real HAPI server, over a socket. */
+/**
+ * {@code assess --fhir-server} over 400 synthetic patients on a real HAPI server (an in-memory
+ * RestfulServer), over a socket. The 1,000 patients of issue 13 are JpaThousandPatientsTest's, on the
+ * HAPI FHIR JPA server.
+ */
 class PopulationRunTest {
 
-    private static final int PATIENTS = 1000;
+    private static final int PATIENTS = 400;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static MemoryFhirServer server;
     private static int levels;
@@ -68,20 +72,20 @@ class PopulationRunTest {
 
     @Test
     void everyPatientWithFindings_isAssessedOnce_andTheUnusableOneIsSkippedAndNamed() throws Exception {
-        // given 1,000 patients with findings and one whose only finding cannot be used
+        // given 400 patients with findings and one whose only finding cannot be used
         int requestsBefore = server.received.size();
 
         // when the whole population is assessed
         CliRun run = CliRun.of("assess", "--fhir-server", server.base, "--all", "--state", dir.resolve("state").toString());
 
-        // then each of the 1,000 is printed once as NDJSON, the other skipped with why, and the run says so
+        // then each of the 400 is printed once as NDJSON, the other skipped with why, and the run says so
         List<String> subjects = subjects(run.out());
         assertEquals(PATIENTS, subjects.size());
         assertEquals(everyPatient(), new HashSet<>(subjects));
         assertTrue(run.err().contains("skipped Patient/unusable: [PVP-E117] "), run.err());
-        assertTrue(run.err().contains("Population run of " + server.base + ": 1001 patients with findings; 1000"
-                + " assessed, 1 skipped (PVP-E117: 1)\nTime: "), run.err());
-        assertTrue(run.err().contains("assessed 1001 of 1001 patients (100%)"), run.err());
+        assertTrue(run.err().contains("Population run of " + server.base + ": " + (PATIENTS + 1) + " patients with findings; "
+                + PATIENTS + " assessed, 1 skipped (PVP-E117: 1)\nTime: "), run.err());
+        assertTrue(run.err().contains("assessed " + (PATIENTS + 1) + " of " + (PATIENTS + 1) + " patients (100%)"), run.err());
         assertEquals(Cli.BAD_INPUT, run.exit(), "a patient was skipped, as assess exits for a file");
         // the searches ask for large pages and for answers not from a cache
         List<MemoryFhirServer.Received> received = server.received.subList(requestsBefore, server.received.size());
@@ -195,8 +199,8 @@ class PopulationRunTest {
             // then the export was kicked off, polled as Retry-After asked, its files read, and no patient searched
             assertTrue(exported.err().startsWith("Reading every patient by the server's Bulk Data export ($export)\n"
                     + "the server's export is not ready (in progress); asking again in 1 s\n"), exported.err());
-            assertTrue(exported.err().contains("Population run of " + bulk.base + " (by $export): 1001 patients with"
-                    + " findings; 1000 assessed, 1 skipped (PVP-E117: 1)\n"), exported.err());
+            assertTrue(exported.err().contains("Population run of " + bulk.base + " (by $export): " + (PATIENTS + 1)
+                    + " patients with findings; " + PATIENTS + " assessed, 1 skipped (PVP-E117: 1)\n"), exported.err());
             assertEquals(List.of("GET /fhir/metadata", "GET /fhir/$export", "GET /fhir/$export-poll-status",
                     "GET /fhir/$export-poll-status", "GET /bulk/", "GET /bulk/", "GET /bulk/", "GET /bulk/"), byExport.stream()
                     .map(r -> r.method() + " " + r.uri().replaceAll("[?].*|(?<=/bulk/).*", "")).toList());
@@ -247,7 +251,7 @@ class PopulationRunTest {
             List<String> subjects = subjects(Files.readString(out));
             assertEquals(PATIENTS, subjects.size(), "no patient twice");
             assertEquals(everyPatient(), new HashSet<>(subjects));
-            assertTrue(secondErr.contains(": 1001 patients with findings, " + doneFirst + " done before (--resume); "
+            assertTrue(secondErr.contains(": " + (PATIENTS + 1) + " patients with findings, " + doneFirst + " done before (--resume); "
                     + (PATIENTS - doneFirst) + " assessed, 1 skipped (PVP-E117: 1)"), secondErr);
             assertEquals(Cli.BAD_INPUT, secondExit, secondErr);
             assertFalse(secondErr.contains("Exception"), secondErr);
