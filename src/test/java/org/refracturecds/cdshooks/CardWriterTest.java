@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,16 +30,29 @@ class CardWriterTest {
 
     /** Each level after PVP with every factor observed and the given reduction rate. */
     private static Assessment afterPvp(double rr, String... levels) {
+        return assessed(v -> List.of(
+                Finding.observed(v, "intravertebral-cleft", "absent", null, null, "Observation/ivc-" + v.getLevel(), "2025-03-03"),
+                Finding.observed(v, "endplate-cortical-disruption", "present", null, null, "Observation/epd-" + v.getLevel(), "2025-03-03"),
+                Finding.observed(v, "npec-pattern", "upper", null, null, "Observation/npec-" + v.getLevel(), "2025-03-06"),
+                Finding.observed(v, "reduction-rate", null, rr, "%", "Observation/rr-" + v.getLevel(), "2025-03-06")), levels);
+    }
+
+    /** Each level before PVP: the cleft and the endplate observed, no post-operative finding. */
+    private static Assessment beforePvp(String... levels) {
+        return assessed(v -> List.of(
+                Finding.observed(v, "intravertebral-cleft", "present", null, null, "Observation/ivc-" + v.getLevel(), "2025-03-03"),
+                Finding.observed(v, "endplate-cortical-disruption", "present", null, null, "Observation/epd-" + v.getLevel(), "2025-03-03")),
+                levels);
+    }
+
+    /** One patient with a vertebra at each of {@code levels}, each with the findings {@code of} gives it. */
+    private static Assessment assessed(Function<Vertebra, List<Finding>> of, String... levels) {
         List<Vertebra> vertebrae = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         for (String level : levels) {
             Vertebra v = new Vertebra(level, null);
             vertebrae.add(v);
-            for (Finding f : List.of(
-                    Finding.observed(v, "intravertebral-cleft", "absent", null, null, "Observation/ivc-" + level, "2025-03-03"),
-                    Finding.observed(v, "endplate-cortical-disruption", "present", null, null, "Observation/epd-" + level, "2025-03-03"),
-                    Finding.observed(v, "npec-pattern", "upper", null, null, "Observation/npec-" + level, "2025-03-06"),
-                    Finding.observed(v, "reduction-rate", null, rr, "%", "Observation/rr-" + level, "2025-03-06"))) {
+            for (Finding f : of.apply(v)) {
                 v.record(f);
                 findings.add(f);
             }
@@ -61,23 +75,6 @@ class CardWriterTest {
         assertTrue(summary.length() < 140, summary.length() + ": " + summary);
         assertTrue(summary.endsWith("\u2026 (outside the study: see detail)"), summary);
         assertTrue(summary.startsWith("After PVP: refracture risk T6 "), summary);
-    }
-
-    /** Each level before PVP: the cleft and the endplate observed, no post-operative finding. */
-    private static Assessment beforePvp(String... levels) {
-        List<Vertebra> vertebrae = new ArrayList<>();
-        List<Finding> findings = new ArrayList<>();
-        for (String level : levels) {
-            Vertebra v = new Vertebra(level, null);
-            vertebrae.add(v);
-            for (Finding f : List.of(
-                    Finding.observed(v, "intravertebral-cleft", "present", null, null, "Observation/ivc-" + level, "2025-03-03"),
-                    Finding.observed(v, "endplate-cortical-disruption", "present", null, null, "Observation/epd-" + level, "2025-03-03"))) {
-                v.record(f);
-                findings.add(f);
-            }
-        }
-        return assessor.assess(PatientFindings.of("Patient/p", vertebrae, findings));
     }
 
     @Test
