@@ -196,11 +196,18 @@ final class FhirJsonCheck {
                 boolean entries = isResource && name.equals("entry") && typeName.equals("Bundle");
                 InputException first = null;
                 List<String> others = new ArrayList<>();
+                boolean primitive = type.getChildType() == BaseRuntimeElementDefinition.ChildTypeEnum.PRIMITIVE_DATATYPE
+                        || type.getChildType() == BaseRuntimeElementDefinition.ChildTypeEnum.ID_DATATYPE;
                 for (int i = 0; i < value.size(); i++) {
-                    if (value.get(i).isNull()) {
-                        continue;
+                    if (value.get(i).isNull() && primitive) {
+                        continue; // a repeating primitive's item with extensions alone (in _name)
                     }
                     try {
+                        if (value.get(i).isNull()) {
+                            // Anything else null is no FHIR, and may be an entry or a coding lost on the way.
+                            throw new InputException("PVP-E010", at.item(i).toString(), "is null, which FHIR R4 JSON"
+                                    + " allows only in a repeating primitive: remove it, or send what it stood for");
+                        }
                         element(type, child, value.get(i), at.item(i), name, typeName);
                     } catch (InputException refused) {
                         if (!entries) {
