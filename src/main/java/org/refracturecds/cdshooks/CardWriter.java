@@ -3,6 +3,7 @@ package org.refracturecds.cdshooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -152,15 +153,15 @@ final class CardWriter {
      * "After PVP: refracture risk T11 57% (High)"; before PVP the band under the favourable technique
      * scenario with the range across the scenarios beside it: "PVP ordered: refracture risk T12
      * Moderate with favourable technique (19%), 19% to 85% across scenarios". Under 140 characters:
-     * levels that do not fit so are said shorter ("T12 Moderate if favourable", "L1 up to High"), each
-     * keeping its band; when a PVP-A warning says the input is outside the study's patients, it ends
+     * levels that do not fit so are said shorter, down to "T12 Moderate to High" (its band with
+     * favourable technique to its worst across the scenarios) and "L1 up to High", each keeping its bands; when a PVP-A warning says the input is outside the study's patients, it ends
      * with {@link #OUTSIDE_STUDY}.
      */
     static String summary(Assessment assessment, String context) {
         int limit = assessment.outsideStudy().isEmpty() ? SUMMARY_LIMIT : SUMMARY_LIMIT - OUTSIDE_STUDY.length();
         // Each level in full; when they do not fit, each shorter, so that no level loses its band to the cut.
         String summary = levels(assessment, context, Form.FULL);
-        for (Form shorter : List.of(Form.SHORT, Form.SHORTEST)) {
+        for (Form shorter : List.of(Form.SHORT, Form.SHORTER, Form.SHORTEST)) {
             if (summary.codePointCount(0, summary.length()) > limit) {
                 summary = levels(assessment, context, shorter);
             }
@@ -169,7 +170,7 @@ final class CardWriter {
     }
 
     /** How much of each level the summary says: all of it, or less when several levels would not fit. */
-    private enum Form { FULL, SHORT, SHORTEST }
+    private enum Form { FULL, SHORT, SHORTER, SHORTEST }
 
     private static String levels(Assessment assessment, String context, Form form) {
         List<String> parts = new ArrayList<>();
@@ -179,14 +180,19 @@ final class CardWriter {
             String label = vertebra.getLabel();
             if (Assessment.isPreOperative(vertebra)) {
                 String favourable = Assessment.range(assessment.favourablePredictionsOf(vertebra));
+                // Shorter, each level keeps its worst band across the scenarios beside the favourable one.
+                String worst = predictions.stream().max(Comparator.comparingDouble(Prediction::getProbability))
+                        .map(p -> p.getBand() == null ? "no band" : p.getBand().getDisplay()).orElse(band);
                 parts.add(switch (form) {
                     case FULL -> label + " " + band + " with favourable technique (" + favourable + "), "
                             + Assessment.range(predictions) + " across scenarios";
-                    case SHORT -> label + " " + band + " with favourable technique (" + favourable + ")";
-                    case SHORTEST -> label + " " + band + " if favourable";
+                    case SHORT -> label + " " + band + " with favourable technique (" + favourable + "), up to " + worst;
+                    case SHORTER -> label + " " + band + " if favourable, up to " + worst;
+                    case SHORTEST -> label + " " + (band.equals(worst) ? band : band + " to " + worst);
                 });
             } else if (predictions.size() == 1) {
-                parts.add(form == Form.SHORTEST ? label + " " + band : label + " " + Assessment.range(predictions) + " (" + band + ")");
+                parts.add(form == Form.SHORTER || form == Form.SHORTEST ? label + " " + band
+                        : label + " " + Assessment.range(predictions) + " (" + band + ")");
             } else {
                 parts.add(form == Form.FULL ? label + " " + Assessment.range(predictions) + " (up to " + band + ")"
                         : label + " up to " + band);

@@ -26,6 +26,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.refracturecds.engine.Assessment;
 import org.refracturecds.engine.Assessor;
+import org.refracturecds.facts.Notice;
 import org.refracturecds.facts.PatientFindings;
 import org.refracturecds.facts.Vertebra;
 import org.refracturecds.facts.Vocabulary;
@@ -166,7 +167,7 @@ final class CdsHooks {
     /** The characters of the reasons the findings could not be used that a card shows. */
     private static final int UNUSABLE_ON_CARD = 1000;
 
-    /** {@code reasons} ("has no usable finding...: A left out, ...; B left out, ...") cut after a whole reason. */
+    /** {@code reasons} ("has no usable finding...: A left out, ...; B left out, ...") cut at a "; ", between reasons or within one. */
     private static String atMost(String reasons, int characters) {
         if (reasons.length() <= characters) {
             return reasons;
@@ -252,6 +253,11 @@ final class CdsHooks {
                     + " risk estimated", String.join(" ", notes) + " " + rules.rules().wording(Wording.SITE_NOT_STUDIED))));
         }
         PatientFindings patient = findingsOf(rules, input);
+        if (patient != null && !input.data().containsKey("procedures")) {
+            patient = patient.withNotices(List.of(Notice.info("PVP-I112", "patient", "The patient's PVPs on record"
+                    + " (Procedure) were not part of the input (not sent, or not had from the FHIR server in time), so"
+                    + " whether a level ordered was cemented before (PVP-A108) was not checked")));
+        }
         if (patient == null) {
             return response(List.of(cards.infoCard("PVP ordered: no imaging findings on record to estimate the"
                     + " refracture risk", String.join(" ", notes) + " But " + noFindings(rules))));
@@ -284,16 +290,13 @@ final class CdsHooks {
                         + " is estimated.");
             }
         }
-        // A level ordered whose findings are post-operative was cemented before: its estimate is of that cement.
         Assessment assessment = rules.assessOrder(patient, orderedLevels);
-        List<String> treated = assessment.input().vertebrae().stream().filter(v -> "post-operative".equals(v.getPhase()))
-                .map(Vertebra::getLabel).toList();
-        if (!treated.isEmpty()) {
-            notes.add(String.join(", ", treated) + (treated.size() == 1 ? " was" : " were") + " treated by PVP before"
-                    + " (post-operative findings or a PVP on record): the estimate shown is of that earlier cement, not of"
-                    + " the PVP ordered. The study excluded patients with a history of PVP (Methods, exclusion iii), so it"
-                    + " says nothing of a repeat PVP.");
-        }
+        // A level ordered that was cemented before (PVP-A108): its estimate is of that cement, said first and whole.
+        List<String> treated = assessment.notices().stream().filter(n -> n.code().equals(Assessor.TREATED_BEFORE))
+                .map(n -> n.where() + (n.message().startsWith("may") ? " may have been" : " was") + " treated by PVP"
+                        + " before: its estimate is of the earlier cement, not of the PVP ordered, and the study enrolled"
+                        + " no patient with a PVP before (" + Assessor.TREATED_BEFORE + ").").toList();
+        notes.addAll(0, treated);
         return response(List.of(cards.assessmentCard(assessment, input.encounter(),
                 orders.stream().map(Order::id).toList(),
                 treated.isEmpty() ? "PVP ordered" : "PVP ordered at a level treated before", notes)));

@@ -120,7 +120,9 @@ enum CdsService {
                         + " patient's imaging-finding Observations coded per CodeSystem"
                         + " https://fhir.refracture-cds.org/CodeSystem/pvp-findings, each with bodySite naming"
                         + " the vertebra (SNOMED CT, T4 to L5). The patient (for the age) and the Conditions (for"
-                        + " the study's exclusions) are optional: without them those checks are named as not done.");
+                        + " the study's exclusions) are optional: without them those checks are named as not done."
+                        + (service == PREOP ? " So are the PVP procedures on record, which say whether a level ordered"
+                        + " was cemented before." : " The PVP procedures on record say which vertebra was treated."));
             }
         }
         return root;

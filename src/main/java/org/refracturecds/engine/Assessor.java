@@ -63,27 +63,48 @@ public final class Assessor {
     }
 
     /**
-     * The findings at the levels a PVP order names ({@code atOrdered}), assessed as one PVP of all
-     * of {@code ordered}: a level ordered with no findings has no vertebra to assess, yet the order is
-     * of several levels, which the study did not enrol (PVP-A103). When the findings alone do not
-     * show that, the notice of an assessment with each ordered level goes with theirs.
+     * The findings at the levels a PVP order names ({@code atOrdered}), assessed as the PVP of all of
+     * {@code ordered}, which the findings alone may not show:
+     * <ul>
+     * <li>an order of several levels is outside the study, which enrolled single-level PVP (PVP-A103),
+     *     even when a level ordered has no findings or the levels are of different phases: the notice
+     *     of those levels, each as if before PVP, goes with the findings';</li>
+     * <li>a level ordered that is after PVP was treated before, and the study enrolled no patient with
+     *     a PVP before: its estimate is of the earlier cement, not of the PVP ordered
+     *     ({@value #TREATED_BEFORE}).</li>
+     * </ul>
      */
     public Assessment assessOrder(PatientFindings atOrdered, Set<String> ordered) {
         Assessment plain = assess(atOrdered);
-        List<Vertebra> withEveryLevel = new ArrayList<>(atOrdered.vertebrae());
-        for (String level : ordered) {
-            if (atOrdered.vertebrae().stream().noneMatch(v -> level.equals(v.getLevel()))) {
-                withEveryLevel.add(new Vertebra(level, null));
+        List<Notice> more = new ArrayList<>();
+        if (ordered.size() > 1 && plain.notices().stream().noneMatch(notice -> notice.code().equals(SEVERAL_LEVELS))) {
+            List<Vertebra> planned = ordered.stream().map(level -> new Vertebra(level, null)).toList();
+            assess(new PatientFindings(atOrdered.patient(), planned, List.of(), List.of(), false, List.of(),
+                    atOrdered.details(), atOrdered.diagnoses())).notices().stream()
+                    .filter(notice -> notice.code().equals(SEVERAL_LEVELS)).forEach(more::add);
+        }
+        for (Vertebra vertebra : plain.input().vertebrae()) {
+            if (ordered.contains(vertebra.getLevel()) && "post-operative".equals(vertebra.getPhase())) {
+                more.add(treatedBefore(vertebra, plain.notices()));
             }
         }
-        if (withEveryLevel.size() == atOrdered.vertebrae().size()
-                || plain.notices().stream().anyMatch(notice -> notice.code().equals(SEVERAL_LEVELS))) {
-            return plain;
-        }
-        List<Notice> ofSeveral = assess(new PatientFindings(atOrdered.patient(), withEveryLevel, atOrdered.findings(),
-                atOrdered.notices(), atOrdered.preliminary(), atOrdered.leftOut(), atOrdered.details(),
-                atOrdered.diagnoses())).notices().stream().filter(notice -> notice.code().equals(SEVERAL_LEVELS)).toList();
-        return ofSeveral.isEmpty() ? plain : assess(atOrdered.withNotices(ofSeveral));
+        return more.isEmpty() ? plain : assess(atOrdered.withNotices(more));
+    }
+
+    /** The notice of a level ordered that was treated by PVP before. */
+    public static final String TREATED_BEFORE = "PVP-A108";
+
+    private static Notice treatedBefore(Vertebra vertebra, List<Notice> notices) {
+        // After PVP by a PVP on record that may be another vertebra's (PVP-I111 naming PVP-W122): "may have been".
+        boolean perhaps = notices.stream().anyMatch(n -> n.code().equals("PVP-I111") && vertebra.getLabel().equals(n.where())
+                && n.message().contains("may have treated it"));
+        return Notice.warning(TREATED_BEFORE, vertebra.getLabel(), (perhaps ? "may have been treated by PVP before (a PVP"
+                + " on record that does not say which vertebra it treated)" : "was treated by PVP before (its"
+                + " post-operative findings or a PVP on record of it)") + ": its estimate is of the earlier cement, not of"
+                + " the PVP ordered. The study's exclusions list 'No history of PVP surgery' (Methods, exclusion iii),"
+                + " read here as no patient with a PVP before, so the model says nothing of a repeat PVP"
+                + (notices.stream().anyMatch(n -> n.code().equals("PVP-W124")) ? ". A PVP on record is dated ahead"
+                + " (PVP-W124): if it is the PVP ordered now, this level was not treated before; correct the record" : ""));
     }
 
     /** @param trace keep the names of the rules that fired, for {@code --explain} */

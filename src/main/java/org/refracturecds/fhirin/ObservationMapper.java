@@ -920,15 +920,6 @@ public final class ObservationMapper {
                 read.leftOut, details(read), read.diagnoses);
     }
 
-    /**
-     * The cement is in a vertebra a PVP on record treated, whatever findings were sent: one without
-     * a post-operative finding is after PVP all the same, so the rules give its band under every
-     * technique scenario, the highest, not the favourable one's, and no advice on a technique
-     * already used (docs/MODEL.md). The vertebra treated is the one a Procedure's bodySite names;
-     * for a Procedure without bodySite, the patient's only vertebra with findings. When that cannot
-     * be told (a bodySite that names no vertebra this module knows, or none and several vertebrae),
-     * each vertebra may have been treated, and each is taken so, the PVP named (PVP-W122).
-     */
     /** A performed date (or period start) more than a day ahead of now, as written. */
     private Optional<String> performedAhead(Procedure procedure) {
         BaseDateTimeType when = procedure.hasPerformedDateTimeType() ? procedure.getPerformedDateTimeType()
@@ -937,6 +928,16 @@ public final class ObservationMapper {
                 ? Optional.of(when.getValueAsString()) : Optional.empty();
     }
 
+    /**
+     * The cement is in a vertebra a PVP on record treated, whatever findings were sent: one without
+     * a post-operative finding is after PVP all the same, so the rules give its band under every
+     * technique scenario, the highest, not the favourable one's, and no advice on a technique
+     * already used (docs/MODEL.md). The vertebra treated is the one a Procedure's bodySite names;
+     * for a Procedure without bodySite, the patient's only vertebra with findings. When that cannot
+     * be told (a bodySite that names no vertebra this module knows, or none and several vertebrae),
+     * each vertebra may have been treated, and each is taken so, the PVP named (PVP-W122). So is a
+     * vertebra whose findings state no level: they may be the treated level's.
+     */
     private void afterPvp(PatientInput read, Collection<Vertebra> vertebrae, List<Finding> findings) {
         for (Procedure procedure : read.procedures) {
             String named = PvpProcedures.named(procedure);
@@ -959,12 +960,15 @@ public final class ObservationMapper {
                 }
             }
             for (Vertebra vertebra : vertebrae) {
-                boolean treated = !known || levels.isEmpty() || levels.contains(vertebra.getLevel());
+                // Findings that state no level may be of the level treated: taken as it, as a PVP-W122 vertebra is.
+                boolean unstated = vertebra.getLevel() == null;
+                boolean treated = !known || levels.isEmpty() || unstated || levels.contains(vertebra.getLevel());
                 if (treated && vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
                         && POST_OPERATIVE.contains(f.getCode()))) {
                     vertebra.setPhase("post-operative");
                     read.notices.add(Notice.info(TREATED_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP:"
-                            + " a PVP on record (" + named + ") " + (known ? "treated it" : "may have treated it (PVP-W122)")
+                            + " a PVP on record (" + named + ") " + (!known ? "may have treated it (PVP-W122)"
+                            : unstated ? "may have treated it (its findings state no level)" : "treated it")
                             + ", but no post-operative finding of it was used (cement-endplate contact, reduction rate,"
                             + " compression ratios). Its estimate is under every technique scenario, the highest band"
                             + " of them, with no advice on the technique"));

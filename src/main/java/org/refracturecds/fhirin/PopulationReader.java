@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -283,6 +284,7 @@ public final class PopulationReader {
         String reading = "Observation"; // the resource type being read, for a refusal's words
         try {
             if (Boolean.TRUE.equals(includesPatient)) {
+                reading = "Observation and Patient"; // the Patient comes with the findings
                 Bundle found = searchBundle(findings + "&_include=" + encode(INCLUDE_PATIENT), "findings of " + what);
                 Patient patient = included(found, id, "findings of " + what);
                 if (patient == null) {
@@ -460,7 +462,8 @@ public final class PopulationReader {
                 return new ReadFailed(what, "the FHIR server answered HTTP " + status + ": the credentials were "
                         + (status == 401 ? "missing or refused (" + credentialsHint + ")"
                         : type == null ? "accepted but may not read this"
-                        : "accepted but may not read " + type + ": check the scope they are given (" + type + ".read)"),
+                        : "accepted but may not read " + type + ": check the scope they are given ("
+                        + String.join(", ", Arrays.stream(type.split(" and ")).map(one -> one + ".read").toList()) + ")"),
                         true, Cause.HTTP, status);
             }
             if (status == 404 && stopsRun) {

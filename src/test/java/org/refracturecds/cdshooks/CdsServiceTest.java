@@ -499,9 +499,11 @@ class CdsServiceTest {
         assertTrue(card.path("summary").asText().startsWith("PVP ordered at a level treated before: refracture risk T12"),
                 card.path("summary").asText());
         String detail = card.path("detail").asText();
-        assertTrue(detail.contains("T12 was treated by PVP before (post-operative findings or a PVP on record): the estimate"
-                + " shown is of that earlier cement, not of the PVP ordered."), detail);
-        assertTrue(detail.contains("exclusion iii"), detail);
+        assertTrue(detail.contains("T12 was treated by PVP before: its estimate is of the earlier cement, not of the PVP"
+                + " ordered, and the study enrolled no patient with a PVP before (PVP-A108)."), detail);
+        assertTrue(card.path("summary").asText().endsWith(CardWriter.OUTSIDE_STUDY), card.path("summary").asText());
+        assertTrue(card.at("/suggestions/0/actions/0/resource/note").toString().contains("[PVP-A108] T12: was treated by PVP"
+                + " before (its post-operative findings or a PVP on record of it)"), card.at("/suggestions/0/actions/0/resource/note").toString());
     }
 
     @Test

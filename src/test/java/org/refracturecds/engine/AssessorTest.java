@@ -64,6 +64,29 @@ class AssessorTest {
     }
 
     @Test
+    void anOrderOfTwoLevels_oneTreatedBefore_isOutsideTheStudyTwice() throws Exception {
+        // given findings at L1 and T12, T12's post-operative ones left out (T12 before PVP, L1 after it)
+        PatientFindings both = new ObservationMapper(rules.vocabulary(), References.ofFiles(), Clock.systemUTC())
+                .map(new InputReader(FhirContext.forR4Cached()).read(Files.readAllBytes(Path.of("examples/several-levels.json"))))
+                .get(0);
+        List<org.refracturecds.facts.Finding> kept = both.findings().stream().filter(f -> f.getVertebra() == null
+                || !(f.getVertebra().getLevel().equals("T12") && Set.of("npec-pattern", "reduction-rate").contains(f.getCode())))
+                .toList();
+        PatientFindings mixed = new PatientFindings(both.patient(), both.vertebrae(), kept, both.notices(), false,
+                both.leftOut(), both.details(), both.diagnoses());
+        assertTrue(assessor.assess(mixed).notices().stream().noneMatch(n -> n.code().equals("PVP-A103")),
+                "the findings alone: one level before PVP, one after, neither several");
+
+        // when a PVP order of both is assessed
+        Assessment ordered = assessor.assessOrder(mixed, Set.of("T12", "L1"));
+
+        // then the order of two levels is outside the study, and L1 was treated before
+        assertEquals(1, ordered.notices().stream().filter(n -> n.code().equals("PVP-A103")).count(), ordered.notices().toString());
+        assertEquals(List.of("L1"), ordered.notices().stream().filter(n -> n.code().equals(Assessor.TREATED_BEFORE))
+                .map(n -> n.where()).toList());
+    }
+
+    @Test
     void estimatesUnderTheAlternatives_areArithmeticNotSessionFacts_soTheBandRuleFiresOncePerPrediction() {
         Assessment a = assessor.assess(afterPvp().build(), true);
 
