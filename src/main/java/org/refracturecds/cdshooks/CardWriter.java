@@ -154,8 +154,9 @@ final class CardWriter {
      * scenario with the range across the scenarios beside it: "PVP ordered: refracture risk T12
      * Moderate with favourable technique (19%), 19% to 85% across scenarios". Under 140 characters:
      * levels that do not fit so are said shorter, down to "T12 Moderate to High" (its band with
-     * favourable technique to its worst across the scenarios) and "L1 up to High", each keeping its bands; when a PVP-A warning says the input is outside the study's patients, it ends
-     * with {@link #OUTSIDE_STUDY}.
+     * favourable technique to its worst across the scenarios) and "L1 up to High", each keeping its
+     * bands; when a PVP-A warning says the input is outside the study's patients, it ends with
+     * {@link #OUTSIDE_STUDY}.
      */
     static String summary(Assessment assessment, String context) {
         int limit = assessment.outsideStudy().isEmpty() ? SUMMARY_LIMIT : SUMMARY_LIMIT - OUTSIDE_STUDY.length();
