@@ -249,8 +249,7 @@ final class CardWriter {
         if (sentence > 0) {
             return note.substring(0, sentence + 1) + " (The page has the rest.)";
         }
-        int word = note.lastIndexOf(' ', end - 1);
-        return note.substring(0, word > 0 ? word : end) + "\u2026";
+        return shorten(note, NOTE_ON_CARD);
     }
 
     /** The detail with at most {@code guidanceShown} pieces of guidance. */

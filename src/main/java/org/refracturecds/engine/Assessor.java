@@ -57,8 +57,7 @@ public final class Assessor {
      */
     public List<Assessment> assessEachLevel(PatientFindings input) {
         List<PatientFindings> levels = input.eachLevel();
-        List<Notice> ofSeveral = levels.size() < 2 ? List.of() : assess(input).notices().stream()
-                .filter(notice -> notice.code().equals(SEVERAL_LEVELS)).toList();
+        List<Notice> ofSeveral = levels.size() < 2 ? List.of() : severalLevels(assess(input));
         return levels.stream().map(level -> assess(level.withNotices(ofSeveral))).toList();
     }
 
@@ -77,11 +76,10 @@ public final class Assessor {
     public Assessment assessOrder(PatientFindings atOrdered, Set<String> ordered) {
         Assessment plain = assess(atOrdered);
         List<Notice> more = new ArrayList<>();
-        if (ordered.size() > 1 && plain.notices().stream().noneMatch(notice -> notice.code().equals(SEVERAL_LEVELS))) {
+        if (ordered.size() > 1 && severalLevels(plain).isEmpty()) {
             List<Vertebra> planned = ordered.stream().map(level -> new Vertebra(level, null)).toList();
-            assess(new PatientFindings(atOrdered.patient(), planned, List.of(), List.of(), false, List.of(),
-                    atOrdered.details(), atOrdered.diagnoses())).notices().stream()
-                    .filter(notice -> notice.code().equals(SEVERAL_LEVELS)).forEach(more::add);
+            more.addAll(severalLevels(assess(new PatientFindings(atOrdered.patient(), planned, List.of(), List.of(), false,
+                    List.of(), atOrdered.details(), atOrdered.diagnoses()))));
         }
         for (Vertebra vertebra : plain.input().vertebrae()) {
             if (ordered.contains(vertebra.getLevel()) && "post-operative".equals(vertebra.getPhase())) {
@@ -89,6 +87,11 @@ public final class Assessor {
             }
         }
         return more.isEmpty() ? plain : assess(atOrdered.withNotices(more));
+    }
+
+    /** What the rules say of the patient's several levels (PVP-A103), from {@code a}'s notices. */
+    private static List<Notice> severalLevels(Assessment a) {
+        return a.notices().stream().filter(notice -> notice.code().equals(SEVERAL_LEVELS)).toList();
     }
 
     /** The notice of a level ordered that was treated by PVP before. */

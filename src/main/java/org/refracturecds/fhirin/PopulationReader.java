@@ -6,7 +6,6 @@ import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -281,30 +280,30 @@ public final class PopulationReader {
         String what = "Patient/" + id;
         String findings = "Observation?patient=" + encode(id) + "&code=" + encode(String.join(",", Codes.findingTokens()))
                 + "&_count=" + PAGE_SIZE;
-        String reading = "Observation"; // the resource type being read, for a refusal's words
+        List<String> reading = List.of("Observation"); // the resource types being read, for a refusal's words
         try {
             if (Boolean.TRUE.equals(includesPatient)) {
-                reading = "Observation and Patient"; // the Patient comes with the findings
+                reading = List.of("Observation", "Patient"); // the Patient comes with the findings
                 Bundle found = searchBundle(findings + "&_include=" + encode(INCLUDE_PATIENT), "findings of " + what);
                 Patient patient = included(found, id, "findings of " + what);
                 if (patient == null) {
                     // No finding to include it with, or a server that lists the include but ignores it: read on its own.
-                    reading = "Patient";
+                    reading = List.of("Patient");
                     readPatient(id, entries);
                 } else {
                     entries.add(new InputReader.Entry(patient, "fetched Patient/" + id));
                 }
                 entries.addAll(InputReader.entries(found, "fetched findings of " + what));
             } else {
-                reading = "Patient";
+                reading = List.of("Patient");
                 readPatient(id, entries);
-                reading = "Observation";
+                reading = List.of("Observation");
                 entries.addAll(search(findings, "findings of " + what));
             }
-            reading = "Condition";
+            reading = List.of("Condition");
             entries.addAll(search("Condition?patient=" + encode(id) + "&clinical-status=" + String.join(",", HOLDING)
                     + "&_count=" + PAGE_SIZE, "conditions of " + what));
-            reading = "Procedure";
+            reading = List.of("Procedure");
             entries.addAll(search("Procedure?patient=" + encode(id) + "&code=" + encode(String.join(",", pvp.codes()))
                     + "&_count=" + PAGE_SIZE, "PVPs of " + what));
             return entries;
@@ -430,11 +429,11 @@ public final class PopulationReader {
      * {@code stopsRun} says every read is.
      */
     private ReadFailed failed(String what, RuntimeException e, boolean stopsRun) {
-        return failed(what, null, e, stopsRun);
+        return failed(what, List.of(), e, stopsRun);
     }
 
-    /** @param type the resource type read when it failed (a 403 names it: the credentials' scope may lack it), or null */
-    private ReadFailed failed(String what, String type, RuntimeException e, boolean stopsRun) {
+    /** @param types the resource types read when it failed (a 403 names them: the credentials' scope may lack one), or none */
+    private ReadFailed failed(String what, List<String> types, RuntimeException e, boolean stopsRun) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpError noToken) {
                 // The authorization server of SMART Backend Services gave no token (ServerCredentials).
@@ -461,9 +460,9 @@ public final class PopulationReader {
             if (status == 401 || status == 403) {
                 return new ReadFailed(what, "the FHIR server answered HTTP " + status + ": the credentials were "
                         + (status == 401 ? "missing or refused (" + credentialsHint + ")"
-                        : type == null ? "accepted but may not read this"
-                        : "accepted but may not read " + type + ": check the scope they are given ("
-                        + String.join(", ", Arrays.stream(type.split(" and ")).map(one -> one + ".read").toList()) + ")"),
+                        : types.isEmpty() ? "accepted but may not read this"
+                        : "accepted but may not read " + String.join(" and ", types) + ": check the scope they are given ("
+                        + String.join(", ", types.stream().map(type -> type + ".read").toList()) + ")"),
                         true, Cause.HTTP, status);
             }
             if (status == 404 && stopsRun) {

@@ -163,7 +163,7 @@ class FhirOperationTest {
                 card.body().toString());
         JsonNode filed = card.body().at("/cards/0/suggestions/0/actions/0/resource");
         assertEquals(comparable(filed.toString()), comparable(FHIR.newJsonParser().encodeResourceToString(risk)));
-        String notes = risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+        String notes = notes(risk);
         assertTrue(notes.contains("[PVP-I111] T11: taken as after PVP: a PVP on record (Procedure/treated-pvp"
                 + " (2025-03-05)) treated it"), notes);
     }
@@ -463,20 +463,28 @@ class FhirOperationTest {
         }
     }
 
+    /** The operation on Patient/{@code patient} by a service of its own, whose FHIR server is {@code canned}. */
+    private static RiskAssessment operationOn(CannedFhirServer canned, String patient, String folder) throws Exception {
+        try (RunningService other = new RunningService(dir.resolve(folder), Map.of("fetchTimeoutMillis", 3000,
+                "fhirServer", Map.of("url", canned.base)))) {
+            return FHIR.newRestfulGenericClient(other.base + "/fhir").operation().onInstance(new IdType("Patient", patient))
+                    .named("$pvp-refracture-risk").withNoParameters(Parameters.class)
+                    .returnResourceType(RiskAssessment.class).execute();
+        }
+    }
+
+    private static String notes(RiskAssessment risk) {
+        return risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     @Test
     void procedures403_areSaid_asTheTokensScope() throws Exception {
         // given a FHIR server whose answer to the Procedure search is 403 (the module's token lacks that scope)
-        try (CannedFhirServer canned = new CannedFhirServer();
-             RunningService other = new RunningService(dir.resolve("procedures"), Map.of("fetchTimeoutMillis", 3000,
-                     "fhirServer", Map.of("url", canned.base)))) {
-            IGenericClient client = FHIR.newRestfulGenericClient(other.base + "/fhir");
-
-            RiskAssessment risk = client.operation().onInstance(new IdType("Patient", "noprocedures"))
-                    .named("$pvp-refracture-risk").withNoParameters(Parameters.class)
-                    .returnResourceType(RiskAssessment.class).execute();
+        try (CannedFhirServer canned = new CannedFhirServer()) {
+            RiskAssessment risk = operationOn(canned, "noprocedures", "procedures");
 
             // then the assessment names the PVPs not read and why, in words that fit the module's own token
-            String notes = risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+            String notes = notes(risk);
             assertTrue(notes.contains("[PVP-W121] fhirServer: Patient/noprocedures's PVPs on record (Procedure) could not be"
                     + " read: Procedure of Patient/noprocedures: the FHIR server answered HTTP 403 (the access token does"
                     + " not allow reading Procedure: check its scope)"), notes);
@@ -488,16 +496,11 @@ class FhirOperationTest {
     void ordersThatCannotBeRead_areSaid_andThePatientsAgeIsRead() throws Exception {
         // given a FHIR server that holds the findings, the Conditions and the Patient, and answers 404 to the
         // ServiceRequest search (no such resource type there)
-        try (CannedFhirServer canned = new CannedFhirServer();
-             RunningService other = new RunningService(dir.resolve("orders"), Map.of("fetchTimeoutMillis", 3000,
-                     "fhirServer", Map.of("url", canned.base)))) {
-            IGenericClient client = FHIR.newRestfulGenericClient(other.base + "/fhir");
-
-            RiskAssessment risk = client.operation().onInstance(new IdType("Patient", "p1")).named("$pvp-refracture-risk")
-                    .withNoParameters(Parameters.class).returnResourceType(RiskAssessment.class).execute();
+        try (CannedFhirServer canned = new CannedFhirServer()) {
+            RiskAssessment risk = operationOn(canned, "p1", "orders");
 
             // then the assessment says that it is of every vertebra, for want of the orders
-            String notes = risk.getNote().stream().map(n -> n.getText()).collect(java.util.stream.Collectors.joining("\n"));
+            String notes = notes(risk);
             assertTrue(notes.contains("[PVP-W120] fhirServer: Patient/p1's PVP orders (ServiceRequest) could not be read"),
                     notes);
             assertFalse(risk.hasBasedOn());
