@@ -6,7 +6,10 @@
 # ratios of the medians: throughput (service / floor), p99 (service / floor), server CPU per request.
 # The service's JIT is still compiling minutes into a load (docs/PERFORMANCE.md, "How long the service
 # takes to warm"): WARM_UP=120 measures it warm, as the floor is after a few seconds.
-# Usage: [WARM_UP=S] bench/floor.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS as in serve-load.sh (both JVMs).
+# FLOORS="hapi rules" adds JsonFloor's other floors to the rotation (the same call also parsed into
+# HAPI's model; and its findings mapped and the rules run in Drools) and prints each beside the JSON floor.
+# Usage: [WARM_UP=S] [FLOORS=...] bench/floor.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS as in
+# serve-load.sh (every JVM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-32}; seconds=${2:-20}; runs=${3:-3}; service_port=18082; floor_port=18083
@@ -18,15 +21,23 @@ printf 'database: "jdbc:h2:%s/pvp"\n' "$data" > "$data/settings.yaml"
 opts=${SERVE_JAVA_OPTS:--Xmx192m -XX:+UseParallelGC}
 java $opts -jar target/pvp-refracture-cds.jar serve --port "$service_port" --config "$data/settings.yaml" >/dev/null 2>&1 &
 service=$!
-trap 'kill $service ${floor:-} 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $service 2>/dev/null; rm -rf "$data"' EXIT
 until curl -sf "http://127.0.0.1:$service_port/cds-services" >/dev/null; do sleep 0.2; done
 path=/cds-services/pvp-refracture-preop
 export BODY=examples/cds-hooks/order-sign.json
 curl -sf -X POST -H 'Content-Type: application/json' --data @"$BODY" "http://127.0.0.1:$service_port$path" > "$data/answer.json"
-java $opts -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" org.refracturecds.bench.JsonFloor \
-  "$floor_port" "$data/answer.json" >/dev/null 2>&1 &
-floor=$!
-until curl -sf -o /dev/null -X POST --data @"$BODY" "http://127.0.0.1:$floor_port$path"; do sleep 0.2; done
+classpath="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+# Each floor: its name, its port, its process.
+floors=(json ${FLOORS:-}); pids=()
+for i in "${!floors[@]}"; do
+  java $opts -cp "$classpath" org.refracturecds.bench.JsonFloor $((floor_port + i)) "$data/answer.json" "${floors[$i]}" \
+    >/dev/null 2>&1 &
+  pids+=($!)
+done
+trap 'kill $service ${pids[*]} 2>/dev/null; rm -rf "$data"' EXIT
+for i in "${!floors[@]}"; do
+  until curl -sf -o /dev/null -X POST --data @"$BODY" "http://127.0.0.1:$((floor_port + i))$path"; do sleep 0.2; done
+done
 
 # One wrk run against PID's PORT: "requests/s p99-ms cpu-us-per-request"
 measure() {
@@ -41,15 +52,26 @@ measure() {
     END {printf "%.0f %.1f %.0f\n", rps, p, t / hz * 1e6 / r}'
 }
 measure "$service" "$service_port" "${WARM_UP:-10}s" >/dev/null
-measure "$floor" "$floor_port" "${WARM_UP:-10}s" >/dev/null
-: > "$data/service"; : > "$data/floor"
+for i in "${!floors[@]}"; do
+  measure "${pids[$i]}" $((floor_port + i)) "${WARM_UP:-10}s" >/dev/null
+done
+: > "$data/service"
+for name in "${floors[@]}"; do : > "$data/$name"; done
 for run in $(seq "$runs"); do
   measure "$service" "$service_port" "${seconds}s" | tee -a "$data/service" | sed "s/^/run $run service: /"
-  measure "$floor" "$floor_port" "${seconds}s" | tee -a "$data/floor" | sed "s/^/run $run floor:   /"
+  for i in "${!floors[@]}"; do
+    measure "${pids[$i]}" $((floor_port + i)) "${seconds}s" | tee -a "$data/${floors[$i]}" \
+      | sed "s/^/run $run ${floors[$i]} floor: /"
+  done
 done
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 for column in 1 2 3; do
-  s=$(cut -d' ' -f$column "$data/service" | median); f=$(cut -d' ' -f$column "$data/floor" | median)
   name=$(echo "requests/s p99-ms cpu-us-per-request" | cut -d' ' -f$column)
-  awk -v n="$name" -v s="$s" -v f="$f" 'BEGIN {printf "median %-20s service %8s  floor %8s  service/floor %.2f\n", n, s, f, s / f}'
+  f=$(cut -d' ' -f$column "$data/json" | median)
+  for other in service ${FLOORS:-}; do
+    s=$(cut -d' ' -f$column "$data/$other" | median)
+    label=$other; [ "$other" = service ] || label="$other floor"
+    awk -v n="$name" -v l="$label" -v s="$s" -v f="$f" \
+      'BEGIN {printf "median %-20s %-12s %8s  JSON floor %8s  %s/floor %.2f\n", n, l, s, f, l, s / f}'
+  done
 done

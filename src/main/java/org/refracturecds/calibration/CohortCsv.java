@@ -58,7 +58,8 @@ final class CohortCsv {
         lineStarts = lineStarts(text);
         String firstLine = text.lines().findFirst().orElse("");
         char delimiter = firstLine.indexOf(',') < 0 && firstLine.indexOf(';') >= 0 ? ';' : ',';
-        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setIgnoreEmptyLines(true).setTrim(true).build();
+        // Not the parser's trim: it drops control characters too ("12\0" read as 12); cells are stripped of white space only.
+        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setIgnoreEmptyLines(true).build();
         List<CSVRecord> records = new ArrayList<>();
         try (CSVParser parser = CSVParser.parse(text, format)) {
             for (CSVRecord record : parser) {
@@ -187,7 +188,7 @@ final class CohortCsv {
         }
         Optional<String> level = VertebralLevel.byName(value).map(Enum::name).or(() -> rules.vocabulary().levelOfText(value));
         if (level.isEmpty()) {
-            problems.add(new CohortProblem("PVP-C209", at(row, columns, "level"), "is '" + value + "': write the"
+            problems.add(new CohortProblem("PVP-C209", at(row, columns, "level"), "is '" + shown(value) + "': write the"
                     + " treated vertebra, T4 to L5 (the levels the paper studied), e.g. T12"));
             return null;
         }
@@ -207,7 +208,7 @@ final class CohortCsv {
                 String meaning = column.equals("refracture") ? "1 (a refracture within "
                         + rules.calibration().getHorizonMonths() + " months, by the paper's definition) or 0 (none)"
                         : "1 (present) or 0 (absent)";
-                problems.add(new CohortProblem("PVP-C205", at(row, columns, column), "is '" + value + "': write "
+                problems.add(new CohortProblem("PVP-C205", at(row, columns, column), "is '" + shown(value) + "': write "
                         + meaning));
                 yield null;
             }
@@ -221,7 +222,7 @@ final class CohortCsv {
         }
         String code = value.toLowerCase(Locale.ROOT);
         if (!NPEC.contains(code)) {
-            problems.add(new CohortProblem("PVP-C206", at(row, columns, "npec"), "is '" + value + "': write which"
+            problems.add(new CohortProblem("PVP-C206", at(row, columns, "npec"), "is '" + shown(value) + "': write which"
                     + " endplates the cement does NOT touch on the post-operative films: none (it touches both),"
                     + " upper, lower or upper-and-lower (it touches neither)"));
             return null;
@@ -274,11 +275,24 @@ final class CohortCsv {
             return null;
         }
         if (!NUMBER.matcher(value).matches()) {
-            problems.add(new CohortProblem("PVP-C207", at(row, columns, column), "is '" + value + "', not a number:"
+            problems.add(new CohortProblem("PVP-C207", at(row, columns, column), "is '" + shown(value) + "', not a number:"
                     + " write " + what + " (digits with a point for decimals, no unit or % sign)"));
             return null;
         }
         return new BigDecimal(value);
+    }
+
+    /** A cell's value as a message shows it: a control character as its code point ("12U+0000"), not unseen. */
+    private static String shown(String value) {
+        StringBuilder shown = new StringBuilder(value.length());
+        value.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                shown.append(String.format(Locale.ROOT, "U+%04X", c));
+            } else {
+                shown.appendCodePoint(c);
+            }
+        });
+        return shown.toString();
     }
 
     /** "cohort.csv row 7, column F (rr)". */

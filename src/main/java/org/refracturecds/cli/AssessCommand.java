@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,8 +163,11 @@ final class AssessCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (incidence != null && !(incidence > 0 && incidence < 1)) {
-            err.println("error [PVP-C001] --incidence " + incidence + ": give a proportion between 0 and 1,"
-                    + " e.g. 0.0368 for 3.68%");
+            // Named as typed ("10", not picocli's 10.0); a value that reads as a percentage says how to give it.
+            String typed = spec.commandLine().getParseResult().matchedOption("--incidence").originalStringValues().get(0);
+            err.println("error [PVP-C001] --incidence " + typed + ": give a proportion between 0 and 1,"
+                    + " e.g. 0.0368 for 3.68%" + (incidence >= 1 && incidence < 100
+                    ? " (for " + typed + "% give " + BigDecimal.valueOf(incidence).movePointLeft(2).stripTrailingZeros().toPlainString() + ")" : ""));
             return Cli.BAD_INPUT;
         }
         if (fhirServer != null || config != null || file == null) {

@@ -2,9 +2,25 @@ package org.refracturecds.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.hl7.fhir.r4.model.Resource;
+import org.refracturecds.engine.Assessor;
+import org.refracturecds.engine.RuleSet;
+import org.refracturecds.facts.PatientFindings;
+import org.refracturecds.facts.Settings;
+import org.refracturecds.fhirin.InputReader;
+import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.References;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.JsonParser;
+import ca.uhn.fhir.parser.json.jackson.JacksonStructure;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 
 /**
@@ -12,7 +28,13 @@ import io.javalin.Javalin;
  * Jetty as the service, reading each hook call's body with Jackson and answering the service's own
  * answer, written from a JsonNode. What the service does beyond it is its own work.
  *
- * <p>Usage: {@code JsonFloor PORT ANSWER.json}
+ * <p>Two more floors measure what the stack itself costs on the same call, still answering the same
+ * bytes: {@code hapi} also parses the call's FHIR resources (the prefetch and the draft orders) into
+ * HAPI's R4 model from the tree Jackson read, as the service does; {@code rules} also maps the
+ * findings to facts and runs the rules in a Drools session ({@code Assessor.assess}). Neither checks
+ * the input, writes a card or a RiskAssessment, or stores anything.
+ *
+ * <p>Usage: {@code JsonFloor PORT ANSWER.json [json|hapi|rules]}
  */
 public final class JsonFloor {
 
@@ -21,15 +43,48 @@ public final class JsonFloor {
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
+        String floor = args.length > 2 ? args[2] : "json";
         ObjectMapper json = new ObjectMapper();
         JsonNode answer = json.readTree(Files.readAllBytes(Path.of(args[1])));
+        FhirContext fhir = FhirContext.forR4Cached();
+        Assessor assessor = floor.equals("rules") ? new Assessor(RuleSet.loadBundled(), new Settings(null)) : null;
         Javalin.create(config -> config.routes.post("/cds-services/{id}", ctx -> {
             JsonNode call = json.readTree(ctx.bodyInputStream());
             if (!call.path("hook").isTextual()) {
                 ctx.status(400).result("no hook");
                 return;
             }
+            if (!floor.equals("json")) {
+                List<InputReader.Entry> entries = hapiParse(fhir, call);
+                if (assessor != null) {
+                    ObservationMapper mapper = new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(),
+                            Clock.systemUTC());
+                    List<PatientFindings> patients = mapper.map(entries);
+                    if (patients.isEmpty() || assessor.assess(patients.get(0)).predictions().isEmpty()) {
+                        ctx.status(500).result("no assessment: the rules floor would measure nothing");
+                        return;
+                    }
+                    patients.stream().skip(1).forEach(assessor::assess);
+                }
+            }
             ctx.contentType("application/json").result(json.writeValueAsBytes(answer));
         })).start("127.0.0.1", port);
+    }
+
+    /** The call's prefetch resources and draft orders, parsed by HAPI from the tree, Bundles opened. */
+    private static List<InputReader.Entry> hapiParse(FhirContext fhir, JsonNode call) {
+        List<JsonNode> resources = new ArrayList<>();
+        call.path("prefetch").forEach(resources::add);
+        resources.add(call.path("context").path("draftOrders"));
+        List<InputReader.Entry> entries = new ArrayList<>();
+        for (JsonNode resource : resources) {
+            if (resource instanceof ObjectNode object) {
+                JacksonStructure tree = new JacksonStructure();
+                tree.setNativeObject(object);
+                Resource parsed = (Resource) ((JsonParser) fhir.newJsonParser()).parseResource(tree);
+                entries.addAll(InputReader.entries(parsed, "prefetch"));
+            }
+        }
+        return entries;
     }
 }

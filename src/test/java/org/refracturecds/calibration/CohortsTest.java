@@ -85,6 +85,13 @@ class CohortsTest {
     }
 
     @Test
+    void aControlCharacterInACell_isRefusedAndShown() {
+        CohortProblem p = problem(HEADER + "P1,T12,1,0,none,12\u0000,0\n");
+        assertEquals("PVP-C207", p.code());
+        assertTrue(p.message().startsWith("is '12U+0000', not a number"), p.message());
+    }
+
+    @Test
     void aDecimalComma_isNotANumber() {
         assertEquals("PVP-C207", problem("patient;level;ivc;epd;npec;rr;refracture\nP1;T12;1;0;none;12,5;0\n").code());
     }

@@ -117,6 +117,14 @@ class BadInputTest {
     }
 
     @Test
+    void incidenceGivenAsPercentage_isNamedAsTypedWithItsProportion() {
+        CliRun run = CliRun.of("assess", "--incidence", "10", "examples/no-risk-factors.json");
+        assertEquals(2, run.exit());
+        assertEquals("error [PVP-C001] --incidence 10: give a proportion between 0 and 1, e.g. 0.0368 for 3.68%"
+                + " (for 10% give 0.1)\n", run.err());
+    }
+
+    @Test
     void olderDisagreeingObservation_isReportedAndUnknownCodeListed() {
         // given IVC present on 2025-03-03 but absent on 2025-01-10, and a heart rate Observation
         CliRun run = CliRun.of("assess", BAD + "disagreeing-over-time.json");
