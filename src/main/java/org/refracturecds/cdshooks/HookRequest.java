@@ -5,6 +5,7 @@ import org.refracturecds.fhirin.References;
 import org.refracturecds.http.HttpError;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -34,6 +35,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         if (body == null || !body.isObject()) {
             throw bad("PVP-H101", null, "the body must be a JSON object (a CDS Hooks request)");
         }
+        misspelled(body, "", REQUEST_FIELDS);
         String hook = text(body, "hook", true);
         if (!service.hooks.contains(hook)) {
             throw bad("PVP-H102", "hook", "'" + hook + "' is not answered by " + service.id + ", which answers "
@@ -50,6 +52,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
             if (!authorization.isObject()) {
                 throw bad("PVP-H104", "fhirAuthorization", "must be an object with access_token and token_type");
             }
+            misspelled(authorization, "fhirAuthorization.", AUTHORIZATION_FIELDS);
             if (fhirServer == null) {
                 throw bad("PVP-H104", "fhirServer", "is required when fhirAuthorization is sent (CDS Hooks cds-r-1)");
             }
@@ -76,6 +79,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         if (context == null || !context.isObject()) {
             throw bad("PVP-H105", "context", "is required: an object with the fields of the " + hook + " hook");
         }
+        misspelled(context, "context.", CONTEXT_FIELDS);
         text(context, "context.", "userId", true);
         String patientId = text(context, "context.", "patientId", true);
         if (!References.isFhirId(patientId)) {
@@ -134,6 +138,9 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         if (prefetch != null && !prefetch.isNull() && !prefetch.isObject()) {
             throw bad("PVP-H108", "prefetch", "must be an object of prefetch keys");
         }
+        if (prefetch != null && prefetch.isObject()) {
+            misspelled(prefetch, "prefetch.", service.prefetch(List.of()).stream().map(CdsService.Prefetch::key).toList());
+        }
         return new HookRequest(hook, hookInstance, fhirServer, token, patientId, encounterId, List.copyOf(selections), draftOrders,
                 prefetch == null || prefetch.isNull() ? null : prefetch);
     }
@@ -148,6 +155,45 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
             throw bad("PVP-H108", "prefetch." + key, "must be a FHIR resource (a JSON object with resourceType)");
         }
         return value;
+    }
+
+    /** CDS Hooks 2.0's request fields, and those of the hooks' contexts and of fhirAuthorization. */
+    private static final List<String> REQUEST_FIELDS = List.of("hook", "hookInstance", "fhirServer", "fhirAuthorization",
+            "context", "prefetch", "extension");
+    private static final List<String> CONTEXT_FIELDS = List.of("userId", "patientId", "encounterId", "selections",
+            "draftOrders");
+    private static final List<String> AUTHORIZATION_FIELDS = List.of("access_token", "token_type", "expires_in", "scope",
+            "subject", "patient");
+
+    /**
+     * A field named as one of {@code known} but for its case or separators ("Prefetch", "patient_id") would be
+     * passed over as another field, and what it holds lost: refused, naming the field it is meant to be.
+     */
+    private static void misspelled(JsonNode object, String prefix, List<String> known) {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            String loose = known.contains(name) ? null : loosely(name);
+            if (loose != null) {
+                for (String field : known) {
+                    if (loosely(field).equals(loose)) {
+                        throw bad("PVP-H100", prefix + HttpError.cut(name, 80), "is not a CDS Hooks field (field names"
+                                + " are case-sensitive), so what it holds would not be read: send it as " + prefix + field);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The name's ASCII letters and digits, in lower case. */
+    private static String loosely(String name) {
+        StringBuilder loose = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 128 && Character.isLetterOrDigit(c)) {
+                loose.append(Character.toLowerCase(c));
+            }
+        }
+        return loose.toString();
     }
 
     private static String text(JsonNode node, String field, boolean required) {

@@ -324,6 +324,28 @@ class CdsServiceTest {
     }
 
     @Test
+    void aFieldNamedButForItsCase_is400NamingTheFieldMeant() throws Exception {
+        // given the findings under "Findings", and the whole prefetch under "Prefetch"
+        ObjectNode findings = RunningService.example("patient-view.json");
+        ObjectNode prefetch = (ObjectNode) findings.get("prefetch");
+        prefetch.set("Findings", prefetch.remove("findings"));
+        ObjectNode whole = RunningService.example("patient-view.json");
+        whole.set("Prefetch", whole.remove("prefetch"));
+
+        for (ObjectNode request : List.of(findings, whole)) {
+            RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk", request);
+
+            // then neither is passed over (the findings fetched or said missing): each is refused by its name
+            assertEquals(400, refused.status(), refused.body().toString());
+            assertEquals("PVP-H100", refused.errorCode());
+        }
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk", findings);
+        assertEquals("prefetch.Findings", refused.body().at("/issue/0/expression/0").asText());
+        assertTrue(refused.body().at("/issue/0/details/text").asText().endsWith("send it as prefetch.findings"),
+                refused.body().toString());
+    }
+
+    @Test
     void patientView_afterPvp_givesTheFullAssessment() throws Exception {
         RunningService.Reply reply = service.post("/cds-services/pvp-refracture-risk", RunningService.example("patient-view.json"));
 
