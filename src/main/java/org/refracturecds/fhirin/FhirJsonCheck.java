@@ -165,7 +165,9 @@ final class FhirJsonCheck {
             }
             BaseRuntimeElementDefinition<?> type = child.getChildByName(element);
             if (value.isNull()) {
-                continue;
+                // Not an absent element: FHIR R4 JSON has no null there, and it may stand for something lost on the
+                // way (an entry's resource, a value beside another value[x]).
+                throw isNull(at);
             }
             if (primitiveExtension) {
                 primitiveExtensions(type, child, value, at, typeName, definition, name);
@@ -205,8 +207,7 @@ final class FhirJsonCheck {
                     try {
                         if (value.get(i).isNull()) {
                             // Anything else null is no FHIR, and may be an entry or a coding lost on the way.
-                            throw new InputException("PVP-E010", at.item(i).toString(), "is null, which FHIR R4 JSON"
-                                    + " allows only in a repeating primitive: remove it, or send what it stood for");
+                            throw isNull(at.item(i));
                         }
                         element(type, child, value.get(i), at.item(i), name, typeName);
                     } catch (InputException refused) {
@@ -225,6 +226,11 @@ final class FhirJsonCheck {
                 }
             }
         }
+    }
+
+    private static InputException isNull(At at) {
+        return new InputException("PVP-E010", at.toString(), "is null, which FHIR R4 JSON allows only in a repeating"
+                + " primitive: remove it, or send what it stood for");
     }
 
     private void element(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child, JsonNode value,
@@ -418,7 +424,7 @@ final class FhirJsonCheck {
 
     private void extensions(JsonNode value, At at) throws InputException {
         if (value.isNull()) {
-            return;
+            throw isNull(at);
         }
         if (!value.isArray()) {
             throw new InputException("PVP-E010", at.toString(), "is " + found(value) + ", but extensions repeat, so FHIR R4 JSON"
@@ -430,7 +436,7 @@ final class FhirJsonCheck {
             JsonNode item = value.get(i);
             At itemAt = at.item(i);
             if (item.isNull()) {
-                continue;
+                throw isNull(itemAt);
             }
             if (!item.isObject()) {
                 throw wrongType(itemAt, item, "an Extension", "an object", "send an object with its url");

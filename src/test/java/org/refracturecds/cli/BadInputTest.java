@@ -83,6 +83,11 @@ class BadInputTest {
             + " repeating primitive: remove it, or send what it stood for",
         "null-coding.json                 | [PVP-E010] Bundle.entry[1].resource (Observation/preop-ivc).code.coding[1]:"
             + " is null, which FHIR R4 JSON allows only in a repeating primitive: remove it, or send what it stood for",
+        "null-resource.json               | [PVP-E010] Bundle.entry[4].resource: is null, which FHIR R4 JSON allows"
+            + " only in a repeating primitive: remove it, or send what it stood for",
+        "null-value.json                  | [PVP-E010] Bundle.entry[1].resource (Observation/preop-ivc)"
+            + ".valueCodeableConcept: is null, which FHIR R4 JSON allows only in a repeating primitive: remove it, or"
+            + " send what it stood for",
     })
     void jsonThatIsNotOneFhirDocument_exitsTwoWithTheWholeReason(String file, String expected) {
         // when
