@@ -74,9 +74,12 @@ final class PatientAssessment {
         List<InputReader.Entry> all = new ArrayList<>(input.findings());
         all.addAll(input.others());
         List<PatientFindings> patients;
+        List<String> withoutFindings;
         try {
-            patients = new ObservationMapper(rules.rules().vocabulary(), input.references(), clock, pvp)
-                    .map(all, input.conditionsSent());
+            ObservationMapper.Population population = new ObservationMapper(rules.rules().vocabulary(),
+                    input.references(), clock, pvp).mapEach(all, input.conditionsSent());
+            withoutFindings = population.withoutFindings();
+            patients = population.usable();
         } catch (InputException e) {
             throw new HttpError(e.code().equals("PVP-E117") || e.code().equals("PVP-E109") ? 422 : 400, e.code(),
                     e.where().startsWith("fetched ") ? e.where() : InputReader.within(where, e.where()), e.getMessage());
@@ -86,6 +89,12 @@ final class PatientAssessment {
                     + patients.stream().map(PatientFindings::patient).limit(5).collect(Collectors.joining(", "))
                     + "): the operation assesses one patient a call; send each patient's findings in a call of its own,"
                     + " or assess them all with the command line's assess");
+        }
+        if (!withoutFindings.isEmpty()) {
+            // Its birthDate would be no age of the patient assessed, whose own would read as not sent (PVP-A107).
+            throw new HttpError(400, "PVP-H109", where, "holds " + String.join(", ", withoutFindings) + ", of which no"
+                    + " finding is here: the findings are of " + patients.get(0).patient() + "; send that patient's"
+                    + " Patient, or none");
         }
         PatientFindings found = patients.get(0);
         if (patient != null && !found.patient().equals(patient)) {

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -146,6 +148,8 @@ public final class ObservationMapper {
         /** The PVPs on record, done. */
         final List<Procedure> procedures = new ArrayList<>();
         Patient patient;
+        /** The birthDates of its Patient when it was sent more than once with different ones, else empty. */
+        final Set<String> birthDates = new TreeSet<>();
         boolean conditions;
     }
 
@@ -163,6 +167,18 @@ public final class ObservationMapper {
      * @param withoutFindings the Patients of the input with no finding to assess, as "Patient/{id}"
      */
     public record Population(List<Mapped> patients, List<Notice> aboutNone, List<String> withoutFindings) {
+
+        /** Each patient's findings, with what names none of them; the first patient's reason when none is usable. */
+        public List<PatientFindings> usable() throws InputException {
+            List<PatientFindings> found = new ArrayList<>();
+            for (Mapped patient : patients) {
+                if (patient.unusable() != null) {
+                    throw patient.unusable();
+                }
+                found.add(patient.findings().withNotices(aboutNone));
+            }
+            return found;
+        }
     }
 
     /**
@@ -204,15 +220,7 @@ public final class ObservationMapper {
      * @param conditionsSent the patient's Conditions were asked for and sent, even when there are none
      */
     public List<PatientFindings> map(List<InputReader.Entry> entries, boolean conditionsSent) throws InputException {
-        List<PatientFindings> found = new ArrayList<>();
-        Population population = mapEach(entries, conditionsSent);
-        for (Mapped patient : population.patients()) {
-            if (patient.unusable() != null) {
-                throw patient.unusable();
-            }
-            found.add(patient.findings().withNotices(population.aboutNone()));
-        }
-        return found;
+        return mapEach(entries, conditionsSent).usable();
     }
 
     /**
@@ -255,12 +263,12 @@ public final class ObservationMapper {
             patient.toRead.forEach(candidate -> read(candidate, patient));
             patient.toRead.clear();
         });
-        Map<String, Patient> persons = new HashMap<>();
+        Map<String, List<Patient>> persons = new HashMap<>();
         for (InputReader.Entry entry : entries) {
             if (entry.resource() instanceof Patient person) {
-                persons.put("Patient/" + person.getIdElement().getIdPart(), person);
+                persons.computeIfAbsent("Patient/" + person.getIdElement().getIdPart(), k -> new ArrayList<>()).add(person);
                 if (entry.fullUrl() != null && entry.fullUrl().startsWith("urn:")) {
-                    persons.put(entry.fullUrl(), person);
+                    persons.computeIfAbsent(entry.fullUrl(), k -> new ArrayList<>()).add(person);
                 }
             } else if (entry.resource() instanceof Condition condition) {
                 String key = references.patient(condition.getSubject(), entry.fullUrl(),
@@ -306,7 +314,15 @@ public final class ObservationMapper {
             throw new InputException("PVP-E109", "the input", NO_FINDING + ". " + String.join("; ",
                     unattached.stream().map(u -> u.notice().render()).toList()));
         }
-        patients.forEach((key, patient) -> patient.patient = persons.get(key));
+        patients.forEach((key, patient) -> {
+            List<Patient> sent = persons.getOrDefault(key, List.of());
+            patient.patient = sent.isEmpty() ? null : sent.get(0);
+            sent.stream().filter(Patient::hasBirthDate).map(p -> p.getBirthDateElement().getValueAsString())
+                    .forEach(patient.birthDates::add);
+            if (patient.birthDates.size() < 2) {
+                patient.birthDates.clear();
+            }
+        });
         List<Notice> aboutNone = new ArrayList<>();
         for (Unattached left : unattached) {
             String key = patientKey(left);
@@ -839,6 +855,13 @@ public final class ObservationMapper {
 
     private PatientDetails details(PatientInput read) {
         Patient person = read.patient;
+        if (!read.birthDates.isEmpty()) {
+            // Which one is right, the input does not say: neither is used, both are named.
+            read.notices.add(Notice.warning("PVP-W104", "Patient/" + person.getIdElement().getIdPart() + " birthDate",
+                    "is sent as " + String.join(" and as ", read.birthDates) + " (the Patient more than once): the age is"
+                    + " not used; send the Patient once, with its one birthDate"));
+            return new PatientDetails(null, null, read.conditions);
+        }
         if (person == null || !person.hasBirthDate()) {
             return new PatientDetails(null, null, read.conditions);
         }

@@ -199,6 +199,13 @@ class FhirOperationTest {
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", ""), 400, "PVP-H101", null);
         String two = Files.readString(Path.of("examples/two-patients.json"));
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", two), 400, "PVP-H121", "Bundle");
+        // a Patient beside another patient's findings: its birthDate is no one's age here, and it is not passed over
+        String otherPatient = Files.readString(Path.of("examples/cleft-no-endplate-contact.json"))
+                .replaceFirst("\"id\": \"cleft\"", "\"id\": \"other\"");
+        HttpResponse<String> other = post("/fhir/Patient/$pvp-refracture-risk", otherPatient);
+        assertOutcome(other, 400, "PVP-H109", "Bundle");
+        assertTrue(other.body().contains("holds Patient/other, of which no finding is here: the findings are of Patient/cleft"),
+                other.body());
         assertOutcome(post("/fhir/Patient/nobody/$pvp-refracture-risk", ""), 422, "PVP-E109", "fetched findings");
         // findings sent with a call on a Patient, which reads them from the server: refused, not left unused
         assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", two), 400, "PVP-H123", "Bundle");

@@ -569,6 +569,21 @@ class RealWorldInputTest {
     }
 
     @Test
+    void thePatientSentTwiceWithTwoBirthDates_usesNeitherAndNamesBoth() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode again = resource(bundle, "cleft").deepCopy().put("birthDate", "1990-01-01");
+        ((ArrayNode) bundle.path("entry")).addObject().set("resource", again);
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-W104] Patient/cleft birthDate: is sent as 1944-05-02 and as 1990-01-01 (the"
+                + " Patient more than once): the age is not used"), run.out());
+        assertFalse(run.out().contains("PVP-A104"), "no age taken from either: " + run.out());
+        assertTrue(run.out().contains("[PVP-A107] patient: The patient's age was not known"), run.out());
+    }
+
+    @Test
     void aTimeInADate_orAnIdFhirDoesNotAllow_isRefused() throws IOException {
         ObjectNode bundle = example();
         resource(bundle, "cleft").put("birthDate", "1944-05-02T10:00:00");
