@@ -86,7 +86,10 @@ final class Cli {
             return BAD_INPUT;
         });
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
-            cl.getErr().println("error [PVP-X001] unexpected failure: " + e);
+            // A defect, not the input's or the user's: said as such, with what a report needs, not as a stack trace.
+            cl.getErr().println("error [PVP-X001] unexpected failure, a defect of the module (" + e.getClass().getSimpleName()
+                    + "): the command did not finish; please report it with the command line and the shape of the input"
+                    + " (no patient data)");
             return 3;
         });
         return commandLine.execute(args);

@@ -50,7 +50,7 @@ final class FhirRequestCheck implements Filter {
     private static final Pattern OPERATION = Pattern.compile("/Patient(/[^/]+)?/" + Pattern.quote(RiskOperation.NAME)
             + "/*");
     private static final String FORMATS = "this FHIR face answers in JSON (application/fhir+json) or XML"
-            + " (application/fhir+xml), not RDF";
+            + " (application/fhir+xml) only";
 
     @Override
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)

@@ -290,8 +290,8 @@ public final class StrictJson {
         if (message.contains("(CTRL-CHAR, code 10)") || message.contains("(CTRL-CHAR, code 13)")) {
             return "; the line ends inside a string: it was cut short, or a line break in a text is not written as \\n";
         }
-        if (at.getColumnNr() == 1 && message.contains("was expecting comma")) {
-            return "; the line before may end before its object or array is closed";
+        if (at.getColumnNr() == 1 && message.contains("was expecting comma") && at.getLineNr() > 1) {
+            return "; line " + (at.getLineNr() - 1) + " may end before its object or array is closed";
         }
         return "";
     }

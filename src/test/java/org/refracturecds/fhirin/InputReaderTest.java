@@ -263,7 +263,7 @@ class InputReaderTest {
         assertTrue(cut.render().endsWith("; the line ends inside a string: it was cut short, or a line break in a text is"
                 + " not written as \\n"), cut.render());
         assertTrue(unclosed.render().startsWith("[PVP-E001] line 3, column 1: "), unclosed.render());
-        assertTrue(unclosed.render().endsWith("; the line before may end before its object or array is closed"),
+        assertTrue(unclosed.render().endsWith("; line 2 may end before its object or array is closed"),
                 unclosed.render());
     }
 
