@@ -8,15 +8,21 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /** Card feedback, in the table {@code cds_feedback} (V1__feedback.sql): one row per item. */
 public final class FeedbackStore {
 
+    /** An item, unless the same item of the same card is stored already: sent again, it is stored once. */
     private static final String INSERT = """
             INSERT INTO cds_feedback (service_id, card_uuid, outcome, accepted_suggestions, override_code,
                                       user_comment, outcome_timestamp, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""";
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?
+            WHERE NOT EXISTS (SELECT 1 FROM cds_feedback
+                              WHERE card_uuid = ? AND service_id = ? AND outcome = ? AND accepted_suggestions IS NOT DISTINCT FROM ?
+                                AND override_code IS NOT DISTINCT FROM ? AND user_comment IS NOT DISTINCT FROM ?
+                                AND outcome_timestamp = ?)""";
     private static final String SELECT = """
             SELECT card_uuid, outcome, accepted_suggestions, override_code, user_comment, outcome_timestamp
             FROM cds_feedback
@@ -31,30 +37,43 @@ public final class FeedbackStore {
         this.clock = clock;
     }
 
-    /** Stores every item, or none; when it returns, they are stored durably ({@link Database#write}). */
-    public void store(String serviceId, List<Feedback> items) throws SQLException {
-        store(serviceId, items, null);
+    /**
+     * Stores every item, or none; when it returns, they are stored durably ({@link Database#write}).
+     *
+     * @return the items stored now: not those stored already, as they are, by an earlier request
+     */
+    public List<Feedback> store(String serviceId, List<Feedback> items) throws SQLException {
+        return store(serviceId, items, null);
     }
 
     /** As {@link #store(String, List)}, with the request's audit row (or null) in the same transaction. */
-    public void store(String serviceId, List<Feedback> items, AuditTrail.Event audit) throws SQLException {
+    public List<Feedback> store(String serviceId, List<Feedback> items, AuditTrail.Event audit) throws SQLException {
         OffsetDateTime now = OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC);
-        database.write(connection -> {
+        return database.write(connection -> {
+            List<Feedback> stored = new ArrayList<>();
             try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                for (Feedback item : items) {
-                    insert.setString(1, serviceId);
-                    insert.setString(2, item.card());
-                    insert.setString(3, item.outcome());
-                    insert.setString(4, String.join(",", item.acceptedSuggestions()));
-                    insert.setString(5, item.overrideCode());
-                    insert.setString(6, item.userComment());
-                    insert.setString(7, item.outcomeTimestamp());
-                    insert.setObject(8, now);
-                    insert.addBatch();
+                // An item twice in one request, once: H2's NOT EXISTS does not see a row this transaction added.
+                for (Feedback item : new LinkedHashSet<>(items)) {
+                    String accepted = String.join(",", item.acceptedSuggestions());
+                    Object[] values = {serviceId, item.card(), item.outcome(), accepted, item.overrideCode(),
+                            item.userComment(), item.outcomeTimestamp(), now, item.card(), serviceId, item.outcome(),
+                            accepted, item.overrideCode(), item.userComment(), item.outcomeTimestamp()};
+                    for (int i = 0; i < values.length; i++) {
+                        if (values[i] instanceof OffsetDateTime time) {
+                            insert.setObject(i + 1, time);
+                        } else {
+                            insert.setString(i + 1, (String) values[i]);
+                        }
+                    }
+                    if (insert.executeUpdate() == 1) {
+                        stored.add(item);
+                    }
                 }
-                insert.executeBatch();
             }
-            return audit == null ? 0 : AuditTrail.insert(connection, List.of(audit));
+            if (audit != null) {
+                AuditTrail.insert(connection, List.of(audit));
+            }
+            return stored;
         });
     }
 

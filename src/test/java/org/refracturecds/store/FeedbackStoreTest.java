@@ -58,6 +58,23 @@ class FeedbackStoreTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(TestDatabase.class)
+    void anItemSentAgainAsItWas_isStoredOnce(TestDatabase kind) throws Exception {
+        FeedbackStore store = open(kind.fresh(dir));
+        Feedback item = new Feedback(UUID.randomUUID().toString(), "overridden", List.of(), "findings-outdated", null,
+                "2026-01-15T09:31:00Z");
+        Feedback changedMind = new Feedback(item.card(), "accepted", List.of(), null, null, "2026-01-15T09:35:00Z");
+
+        assertEquals(List.of(item), store.store("pvp-refracture-risk", List.of(item, item)));
+        assertEquals(List.of(changedMind), store.store("pvp-refracture-risk", List.of(item, changedMind)));
+        assertEquals(List.of(), store.store("pvp-refracture-risk", List.of(changedMind)));
+
+        // the same card's feedback sent to another service's address is another item, as before
+        assertEquals(List.of(item), store.store("pvp-refracture-preop", List.of(item)));
+        assertEquals(List.of(item, changedMind), store.read("pvp-refracture-risk"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TestDatabase.class)
     void aRequestWithAnItemThatCannotBeStored_storesNoneOfItsItems(TestDatabase kind) throws Exception {
         FeedbackStore store = open(kind.fresh(dir));
         Feedback withoutCard = new Feedback(null, "accepted", List.of(), null, null, "2026-01-15T09:30:00Z");
