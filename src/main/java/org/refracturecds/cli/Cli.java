@@ -7,7 +7,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 
 import org.refracturecds.engine.RulesCache;
@@ -32,10 +34,13 @@ final class Cli {
     /** Exit code for a resource that does not validate against the profiles. */
     static final int INVALID = 1;
 
-    /** Why a file cannot be read, in words: "no such file", not NoSuchFileException. */
+    /** Why a file cannot be read or written, in words: "no such file", "no such folder: out", not NoSuchFileException. */
     static String reason(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file";
+        if (e instanceof NoSuchFileException missing) {
+            // Writing into a folder that is not there fails so too: say which.
+            Path file = missing.getFile() == null ? null : Path.of(missing.getFile());
+            Path folder = file == null ? null : file.getParent();
+            return folder != null && !Files.isDirectory(folder) ? "no such folder: " + folder : "no such file";
         }
         if (e instanceof AccessDeniedException) {
             return "permission denied";

@@ -1019,8 +1019,9 @@ public final class ObservationMapper {
             List<Reading> all = new ArrayList<>(List.of(chosen));
             all.addAll(tied);
             for (Reading reading : all) {
-                List<String> others = all.stream().filter(r -> r != reading).map(r -> r.label() + " (" + r.display() + ")")
-                        .toList();
+                // The same resource sent twice, each time another value, is named as such: "it again (absent)".
+                List<String> others = all.stream().filter(r -> r != reading).map(r -> (r.label().equals(reading.label())
+                        ? "the same " + r.label() + " sent again" : r.label()) + " (" + r.display() + ")").toList();
                 leaveOut(read, reading.type(), reading.level() == null ? null : reading.level().name(), reading.label(),
                         new InputException("PVP-E107", reading.label(),
                         "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise"

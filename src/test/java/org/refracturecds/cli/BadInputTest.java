@@ -101,9 +101,12 @@ class BadInputTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "assess no/such/file.json         | error [PVP-E000] no/such/file.json: cannot be read: no such file",
-        "validate no/such/file.json       | error [PVP-E000] no/such/file.json: cannot be read: no such file",
+        "assess no-such-file.json         | error [PVP-E000] no-such-file.json: cannot be read: no such file",
+        "assess no/such/file.json         | error [PVP-E000] no/such/file.json: cannot be read: no such folder: no/such",
+        "validate no/such/file.json       | error [PVP-E000] no/such/file.json: cannot be read: no such folder: no/such",
         "serve --config no/such/file.yaml | error [PVP-C100] no/such/file.yaml: cannot be read: no such file",
+        "assess --html no/such/page.html examples/cleft-no-endplate-contact.json | error [PVP-E000] no/such/page.html:"
+            + " cannot be written: no such folder: no/such",
     })
     void missingFile_exitsTwoSayingNoSuchFile_inWords(String command, String expected) {
         // when

@@ -569,6 +569,19 @@ class RealWorldInputTest {
     }
 
     @Test
+    void oneObservationSentTwiceWithTwoValues_isNamedAsSentAgain() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode again = resource(bundle, "cleft-ivc").deepCopy().put("valueBoolean", false);
+        ((ArrayNode) bundle.path("entry")).addObject().set("resource", again);
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[PVP-E107] says present but the same Observation/cleft-ivc sent again (absent) says"
+                + " otherwise with the same effective time"), run.out());
+    }
+
+    @Test
     void thePatientSentTwiceWithTwoBirthDates_usesNeitherAndNamesBoth() throws IOException {
         ObjectNode bundle = example();
         ObjectNode again = resource(bundle, "cleft").deepCopy().put("birthDate", "1990-01-01");
