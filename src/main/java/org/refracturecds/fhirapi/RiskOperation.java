@@ -132,6 +132,12 @@ public final class RiskOperation {
             throw new HttpError(400, "PVP-H124", "_pretty", "is '" + HttpError.cut(String.join(",", pretty), 40)
                     + "': give _pretty=true (the JSON or XML indented) or false, once");
         }
+        String[] format = request.getParameters().get("_format");
+        if (format != null && format.length > 1) {
+            // HAPI would answer in the first: the others would go unread.
+            throw new HttpError(400, "PVP-H124", "_format", "is given " + format.length + " times ("
+                    + HttpError.cut(String.join(", ", format), 60) + "): give it once, json or xml");
+        }
     }
 
     /**
