@@ -6,8 +6,9 @@
 # ratios of the medians: throughput (service / floor), p99 (service / floor), server CPU per request.
 # The service's JIT is still compiling minutes into a load (docs/PERFORMANCE.md, "How long the service
 # takes to warm"): WARM_UP=120 measures it warm, as the floor is after a few seconds.
-# FLOORS="hapi rules" adds JsonFloor's other floors to the rotation (the same call also parsed into
-# HAPI's model; and its findings mapped and the rules run in Drools) and prints each beside the JSON floor.
+# FLOORS="hapi assess rules" adds JsonFloor's other floors to the rotation (the same call also parsed into
+# HAPI's model; and the rules and model run in Drools on facts mapped once; and the findings mapped on each call
+# too) and prints each beside the JSON floor.
 # Usage: [WARM_UP=S] [FLOORS=...] bench/floor.sh [CONNECTIONS] [SECONDS] [RUNS]; SERVE_JAVA_OPTS as in
 # serve-load.sh (every JVM).
 set -euo pipefail
@@ -29,6 +30,9 @@ curl -sf -X POST -H 'Content-Type: application/json' --data @"$BODY" "http://127
 classpath="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 # Each floor: its name, its port, its process.
 floors=(json ${FLOORS:-}); pids=()
+for name in ${FLOORS:-}; do
+  case $name in hapi|assess|rules) ;; *) echo "no floor $name: FLOORS takes hapi, assess and rules" >&2; exit 2 ;; esac
+done
 for i in "${!floors[@]}"; do
   java $opts -cp "$classpath" org.refracturecds.bench.JsonFloor $((floor_port + i)) "$data/answer.json" "${floors[$i]}" \
     >/dev/null 2>&1 &
@@ -36,7 +40,15 @@ for i in "${!floors[@]}"; do
 done
 trap 'kill $service ${pids[*]} 2>/dev/null; rm -rf "$data"' EXIT
 for i in "${!floors[@]}"; do
-  until curl -sf -o /dev/null -X POST --data @"$BODY" "http://127.0.0.1:$((floor_port + i))$path"; do sleep 0.2; done
+  # Up to two minutes to start; a floor that stops, or answers anything but 200, ends the run.
+  for try in $(seq 600); do
+    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data @"$BODY" "http://127.0.0.1:$((floor_port + i))$path" || true)
+    [ "$status" = 200 ] && break
+    if ! kill -0 "${pids[$i]}" 2>/dev/null || [ "$status" != 000 ] || [ "$try" = 600 ]; then
+      echo "the ${floors[$i]} floor does not answer the call (HTTP $status)" >&2; exit 1
+    fi
+    sleep 0.2
+  done
 done
 
 # One wrk run against PID's PORT: "requests/s p99-ms cpu-us-per-request"

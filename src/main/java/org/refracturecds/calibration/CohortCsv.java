@@ -172,7 +172,7 @@ final class CohortCsv {
 
     /** The cell, stripped; a problem (and null) when it is empty. */
     private String cell(CSVRecord record, int row, Map<String, Integer> columns, String column) {
-        String value = record.get(columns.get(column)).strip();
+        String value = spacesStripped(record.get(columns.get(column)));
         if (value.isEmpty()) {
             problems.add(new CohortProblem("PVP-C204", at(row, columns, column), "is empty: every treated vertebra needs"
                     + " its " + column + (column.equals("refracture") ? " (1 or 0)" : "")));
@@ -280,6 +280,19 @@ final class CohortCsv {
             return null;
         }
         return new BigDecimal(value);
+    }
+
+    /** Without the spaces and tabs around it: not String.strip, which drops the control characters U+001C-U+001F too. */
+    private static String spacesStripped(String cell) {
+        int start = 0;
+        int end = cell.length();
+        while (start < end && (cell.charAt(start) == ' ' || cell.charAt(start) == '\t')) {
+            start++;
+        }
+        while (end > start && (cell.charAt(end - 1) == ' ' || cell.charAt(end - 1) == '\t')) {
+            end--;
+        }
+        return cell.substring(start, end);
     }
 
     /** A cell's value as a message shows it: a control character as its code point ("12U+0000"), not unseen. */

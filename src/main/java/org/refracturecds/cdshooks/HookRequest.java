@@ -79,7 +79,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         if (context == null || !context.isObject()) {
             throw bad("PVP-H105", "context", "is required: an object with the fields of the " + hook + " hook");
         }
-        misspelled(context, "context.", CONTEXT_FIELDS);
+        misspelled(context, "context.", contextFields(hook));
         text(context, "context.", "userId", true);
         String patientId = text(context, "context.", "patientId", true);
         if (!References.isFhirId(patientId)) {
@@ -157,17 +157,23 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
         return value;
     }
 
-    /** CDS Hooks 2.0's request fields, and those of the hooks' contexts and of fhirAuthorization. */
+    /** The request's fields this service reads, and those of fhirAuthorization and of each hook's context. */
     private static final List<String> REQUEST_FIELDS = List.of("hook", "hookInstance", "fhirServer", "fhirAuthorization",
-            "context", "prefetch", "extension");
-    private static final List<String> CONTEXT_FIELDS = List.of("userId", "patientId", "encounterId", "selections",
-            "draftOrders");
-    private static final List<String> AUTHORIZATION_FIELDS = List.of("access_token", "token_type", "expires_in", "scope",
-            "subject", "patient");
+            "context", "prefetch");
+    private static final List<String> AUTHORIZATION_FIELDS = List.of("access_token", "token_type");
+
+    private static List<String> contextFields(String hook) {
+        return switch (hook) {
+            case "order-sign" -> List.of("userId", "patientId", "encounterId", "draftOrders");
+            case "order-select" -> List.of("userId", "patientId", "encounterId", "draftOrders", "selections");
+            default -> List.of("userId", "patientId", "encounterId");
+        };
+    }
 
     /**
-     * A field named as one of {@code known} but for its case or separators ("Prefetch", "patient_id") would be
-     * passed over as another field, and what it holds lost: refused, naming the field it is meant to be.
+     * A field named as one of {@code known}, which this service reads, but for its case or separators ("Prefetch",
+     * "patient_id") would be passed over as another field, and what it holds lost: refused, naming the field it is
+     * meant to be. Fields it does not read are left alone, however named.
      */
     private static void misspelled(JsonNode object, String prefix, List<String> known) {
         for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {

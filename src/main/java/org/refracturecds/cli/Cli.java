@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 
 import org.refracturecds.engine.RulesCache;
 import org.refracturecds.fhirout.ModuleDevice;
@@ -93,8 +94,10 @@ final class Cli {
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
             // A defect, not the input's or the user's: said as such, with what a report needs, not as a stack trace.
             cl.getErr().println("error [PVP-X001] unexpected failure, a defect of the module (" + e.getClass().getSimpleName()
-                    + "): the command did not finish; please report it with the command line and the shape of the input"
-                    + " (no patient data)");
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ", at "
+                    + Arrays.stream(e.getStackTrace()).limit(1).map(StackTraceElement::toString).findFirst().orElse("?")
+                    + "): the command did not finish; please report this line with the command line and the shape of the"
+                    + " input (no patient data)");
             return 3;
         });
         return commandLine.execute(args);

@@ -229,8 +229,8 @@ final class FhirJsonCheck {
     }
 
     private static InputException isNull(At at) {
-        return new InputException("PVP-E010", at.toString(), "is null, which FHIR R4 JSON allows only in a repeating"
-                + " primitive: remove it, or send what it stood for");
+        return new InputException("PVP-E010", at.toString(), "is null, which FHIR R4 JSON allows only as an item of a"
+                + " repeating primitive's array: remove it, or send what it stood for");
     }
 
     private void element(BaseRuntimeElementDefinition<?> type, BaseRuntimeChildDefinition child, JsonNode value,

@@ -316,7 +316,8 @@ public final class ObservationMapper {
         }
         patients.forEach((key, patient) -> {
             List<Patient> sent = persons.getOrDefault(key, List.of());
-            patient.patient = sent.isEmpty() ? null : sent.get(0);
+            // A copy without a birthDate (a thinned search result beside the full Patient) does not hide the age.
+            patient.patient = sent.stream().filter(Patient::hasBirthDate).findFirst().orElse(sent.isEmpty() ? null : sent.get(0));
             sent.stream().filter(Patient::hasBirthDate).map(p -> p.getBirthDateElement().getValueAsString())
                     .forEach(patient.birthDates::add);
             if (patient.birthDates.size() < 2) {

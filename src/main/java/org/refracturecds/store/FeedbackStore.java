@@ -1,28 +1,32 @@
 package org.refracturecds.store;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.HexFormat;
 import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Card feedback, in the table {@code cds_feedback} (V1__feedback.sql): one row per item. */
 public final class FeedbackStore {
 
-    /** An item, unless the same item of the same card is stored already: sent again, it is stored once. */
     private static final String INSERT = """
             INSERT INTO cds_feedback (service_id, card_uuid, outcome, accepted_suggestions, override_code,
-                                      user_comment, outcome_timestamp, received_at)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?
-            WHERE NOT EXISTS (SELECT 1 FROM cds_feedback
-                              WHERE card_uuid = ? AND service_id = ? AND outcome = ? AND accepted_suggestions IS NOT DISTINCT FROM ?
-                                AND override_code IS NOT DISTINCT FROM ? AND user_comment IS NOT DISTINCT FROM ?
-                                AND outcome_timestamp = ?)""";
+                                      user_comment, outcome_timestamp, received_at, item_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+    /** The SQL state of a unique key already taken, on H2 and PostgreSQL alike. */
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SELECT = """
             SELECT card_uuid, outcome, accepted_suggestions, override_code, user_comment, outcome_timestamp
             FROM cds_feedback
@@ -52,21 +56,27 @@ public final class FeedbackStore {
         return database.write(connection -> {
             List<Feedback> stored = new ArrayList<>();
             try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                // An item twice in one request, once: H2's NOT EXISTS does not see a row this transaction added.
-                for (Feedback item : new LinkedHashSet<>(items)) {
-                    String accepted = String.join(",", item.acceptedSuggestions());
-                    Object[] values = {serviceId, item.card(), item.outcome(), accepted, item.overrideCode(),
-                            item.userComment(), item.outcomeTimestamp(), now, item.card(), serviceId, item.outcome(),
-                            accepted, item.overrideCode(), item.userComment(), item.outcomeTimestamp()};
-                    for (int i = 0; i < values.length; i++) {
-                        if (values[i] instanceof OffsetDateTime time) {
-                            insert.setObject(i + 1, time);
-                        } else {
-                            insert.setString(i + 1, (String) values[i]);
-                        }
-                    }
-                    if (insert.executeUpdate() == 1) {
+                for (Feedback item : items) {
+                    insert.setString(1, serviceId);
+                    insert.setString(2, item.card());
+                    insert.setString(3, item.outcome());
+                    insert.setString(4, String.join(",", item.acceptedSuggestions()));
+                    insert.setString(5, item.overrideCode());
+                    insert.setString(6, item.userComment());
+                    insert.setString(7, item.outcomeTimestamp());
+                    insert.setObject(8, now);
+                    insert.setString(9, key(serviceId, item));
+                    // An item stored already (by this request, an earlier one, or one committing now on any node)
+                    // takes its key: that insert alone is undone, the rest of the transaction goes on.
+                    Savepoint before = connection.setSavepoint();
+                    try {
+                        insert.executeUpdate();
                         stored.add(item);
+                    } catch (SQLException e) {
+                        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        connection.rollback(before);
                     }
                 }
             }
@@ -75,6 +85,17 @@ public final class FeedbackStore {
             }
             return stored;
         });
+    }
+
+    /** What an item says, as one key: a SHA-256 of its fields, each named, with the service it was sent to. */
+    private static String key(String serviceId, Feedback item) {
+        List<Object> fields = Arrays.asList(serviceId, item.card(), item.outcome(), item.acceptedSuggestions(),
+                item.overrideCode(), item.userComment(), item.outcomeTimestamp());
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsBytes(fields)));
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256, and a list of strings is JSON", e);
+        }
     }
 
     /** Everything stored for one service, oldest first. */

@@ -28,13 +28,17 @@ import io.javalin.Javalin;
  * Jetty as the service, reading each hook call's body with Jackson and answering the service's own
  * answer, written from a JsonNode. What the service does beyond it is its own work.
  *
- * <p>Two more floors measure what the stack itself costs on the same call, still answering the same
- * bytes: {@code hapi} also parses the call's FHIR resources (the prefetch and the draft orders) into
- * HAPI's R4 model from the tree Jackson read, as the service does; {@code rules} also maps the
- * findings to facts and runs the rules in a Drools session ({@code Assessor.assess}). Neither checks
- * the input, writes a card or a RiskAssessment, or stores anything.
+ * <p>Three more floors measure what the stack and the model cost on the same call, still answering the
+ * same bytes: {@code hapi} also parses the call's FHIR resources (the prefetch and the draft orders)
+ * into HAPI's R4 model from the tree Jackson read, as the service does; {@code assess} also runs the
+ * rules and the model in a Drools session ({@code Assessor.assess}) on the call's findings as facts,
+ * mapped once at start; {@code rules} maps the findings to facts on each call too
+ * ({@code ObservationMapper}). None checks the input, writes a card or a RiskAssessment, or stores
+ * anything.
  *
- * <p>Usage: {@code JsonFloor PORT ANSWER.json [json|hapi|rules]}
+ * <p>Usage: {@code JsonFloor PORT ANSWER.json [json|hapi|assess|rules]}; the floors' calls are those of
+ * {@code CALL.json} ({@code -Dcall=}, default examples/cds-hooks/order-sign.json) for the facts of
+ * {@code assess}.
  */
 public final class JsonFloor {
 
@@ -44,10 +48,17 @@ public final class JsonFloor {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         String floor = args.length > 2 ? args[2] : "json";
+        if (!List.of("json", "hapi", "assess", "rules").contains(floor)) {
+            throw new IllegalArgumentException("no floor " + floor + ": json, hapi, assess or rules");
+        }
         ObjectMapper json = new ObjectMapper();
         JsonNode answer = json.readTree(Files.readAllBytes(Path.of(args[1])));
         FhirContext fhir = FhirContext.forR4Cached();
-        Assessor assessor = floor.equals("rules") ? new Assessor(RuleSet.loadBundled(), new Settings(null)) : null;
+        Assessor assessor = floor.equals("rules") || floor.equals("assess")
+                ? new Assessor(RuleSet.loadBundled(), new Settings(null)) : null;
+        // The assess floor's facts: the bundled call's findings, mapped once.
+        PatientFindings facts = !floor.equals("assess") ? null : mapper(assessor).map(hapiParse(fhir, json.readTree(
+                Files.readAllBytes(Path.of(System.getProperty("call", "examples/cds-hooks/order-sign.json")))))).get(0);
         Javalin.create(config -> config.routes.post("/cds-services/{id}", ctx -> {
             JsonNode call = json.readTree(ctx.bodyInputStream());
             if (!call.path("hook").isTextual()) {
@@ -57,11 +68,9 @@ public final class JsonFloor {
             if (!floor.equals("json")) {
                 List<InputReader.Entry> entries = hapiParse(fhir, call);
                 if (assessor != null) {
-                    ObservationMapper mapper = new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(),
-                            Clock.systemUTC());
-                    List<PatientFindings> patients = mapper.map(entries);
+                    List<PatientFindings> patients = facts != null ? List.of(facts) : mapper(assessor).map(entries);
                     if (patients.isEmpty() || assessor.assess(patients.get(0)).predictions().isEmpty()) {
-                        ctx.status(500).result("no assessment: the rules floor would measure nothing");
+                        ctx.status(500).result("no assessment: the " + floor + " floor would measure nothing");
                         return;
                     }
                     patients.stream().skip(1).forEach(assessor::assess);
@@ -69,6 +78,10 @@ public final class JsonFloor {
             }
             ctx.contentType("application/json").result(json.writeValueAsBytes(answer));
         })).start("127.0.0.1", port);
+    }
+
+    private static ObservationMapper mapper(Assessor assessor) {
+        return new ObservationMapper(assessor.rules().vocabulary(), References.ofFiles(), Clock.systemUTC());
     }
 
     /** The call's prefetch resources and draft orders, parsed by HAPI from the tree, Bundles opened. */

@@ -89,6 +89,8 @@ class CohortsTest {
         CohortProblem p = problem(HEADER + "P1,T12,1,0,none,12\u0000,0\n");
         assertEquals("PVP-C207", p.code());
         assertTrue(p.message().startsWith("is '12U+0000', not a number"), p.message());
+        // Java counts U+001F as white space: still not dropped
+        assertTrue(problem(HEADER + "P1,T12,1,0,none,12\u001F,0\n").message().startsWith("is '12U+001F', not a number"));
     }
 
     @Test

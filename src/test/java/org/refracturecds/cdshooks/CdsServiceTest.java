@@ -324,6 +324,19 @@ class CdsServiceTest {
     }
 
     @Test
+    void anEntrysResourceSentAsNull_is400WithItsPath_notA500() throws Exception {
+        ObjectNode request = RunningService.example("patient-view.json");
+        ((ArrayNode) request.at("/prefetch/findings/entry")).addObject().putNull("resource");
+
+        RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk", request);
+
+        assertEquals(400, refused.status(), refused.body().toString());
+        assertEquals("PVP-E010", refused.errorCode());
+        assertTrue(refused.body().at("/issue/0/expression/0").asText().startsWith("prefetch.findings.entry["),
+                refused.body().toString());
+    }
+
+    @Test
     void aFieldNamedButForItsCase_is400NamingTheFieldMeant() throws Exception {
         // given the findings under "Findings", and the whole prefetch under "Prefetch"
         ObjectNode findings = RunningService.example("patient-view.json");
@@ -339,6 +352,16 @@ class CdsServiceTest {
             assertEquals(400, refused.status(), refused.body().toString());
             assertEquals("PVP-H100", refused.errorCode());
         }
+        ObjectNode context = RunningService.example("patient-view.json");
+        ((ObjectNode) context.get("context")).set("patient_id", ((ObjectNode) context.get("context")).remove("patientId"));
+        RunningService.Reply misnamed = service.post("/cds-services/pvp-refracture-risk", context);
+        assertEquals("PVP-H100", misnamed.errorCode(), misnamed.body().toString());
+        assertEquals("context.patient_id", misnamed.body().at("/issue/0/expression/0").asText());
+        // a field the service does not read is left alone, however named (draftOrders on patient-view)
+        ObjectNode unread = RunningService.example("patient-view.json");
+        ((ObjectNode) unread.get("context")).putObject("draft_orders");
+        assertEquals(200, service.post("/cds-services/pvp-refracture-risk", unread).status());
+
         RunningService.Reply refused = service.post("/cds-services/pvp-refracture-risk", findings);
         assertEquals("prefetch.Findings", refused.body().at("/issue/0/expression/0").asText());
         assertTrue(refused.body().at("/issue/0/details/text").asText().endsWith("send it as prefetch.findings"),

@@ -199,6 +199,8 @@ class FhirOperationTest {
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", ""), 400, "PVP-H101", null);
         String two = Files.readString(Path.of("examples/two-patients.json"));
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", two), 400, "PVP-H121", "Bundle");
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", Files.readString(Path.of("src/test/resources/bad/null-resource.json"))),
+                400, "PVP-E010", "Bundle.entry[4].resource");
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk?_format=json&_format=xml",
                 Files.readString(Path.of("examples/cleft-no-endplate-contact.json"))), 400, "PVP-H124", "_format");
         // a Patient beside another patient's findings: its birthDate is no one's age here, and it is not passed over

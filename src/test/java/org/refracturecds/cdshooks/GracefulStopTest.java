@@ -189,14 +189,15 @@ class GracefulStopTest {
         }
     }
 
+    /** The JVM's own warnings on standard error, which are not the service's log. */
+    private static final Pattern JVM_WARNING =
+            Pattern.compile("^(OpenJDK|Java HotSpot\\(TM\\)) .*VM warning: |^\\[\\d+\\.\\d+s\\]\\[(warning|error)\\]");
+
     /**
      * {@code serve} as in production, with JSON log lines: SIGTERM while a call waits on the FHIR
      * server; the call gets its 200, the process ends once stopped, and each line it logged is one
      * JSON object.
      */
-    private static final Pattern JVM_WARNING =
-            Pattern.compile("^(OpenJDK|Java HotSpot\\(TM\\)) .*VM warning: |^\\[\\d+\\.\\d+s\\]\\[(warning|error)\\]");
-
     @Test
     void serve_onSigterm_drains_andLogsJsonLines() throws Exception {
         Path settings = Files.writeString(dir.resolve("settings.yaml"), "port: 0\ndatabase: \"jdbc:h2:"

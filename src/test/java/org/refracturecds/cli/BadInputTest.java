@@ -79,15 +79,16 @@ class BadInputTest {
         "not-utf8.json                    | [PVP-E009] line 46: byte 0xF6 (offset 1159) is not UTF-8: FHIR JSON is"
             + " UTF-8; send the input encoded as UTF-8",
         "empty.json                       | [PVP-E001] the input: is empty: send a FHIR Bundle, an Observation or NDJSON",
-        "null-entry.json                  | [PVP-E010] Bundle.entry[1]: is null, which FHIR R4 JSON allows only in a"
-            + " repeating primitive: remove it, or send what it stood for",
+        "null-entry.json                  | [PVP-E010] Bundle.entry[1]: is null, which FHIR R4 JSON allows only as an"
+            + " item of a repeating primitive's array: remove it, or send what it stood for",
         "null-coding.json                 | [PVP-E010] Bundle.entry[1].resource (Observation/preop-ivc).code.coding[1]:"
-            + " is null, which FHIR R4 JSON allows only in a repeating primitive: remove it, or send what it stood for",
+            + " is null, which FHIR R4 JSON allows only as an item of a repeating primitive's array: remove it, or send"
+            + " what it stood for",
         "null-resource.json               | [PVP-E010] Bundle.entry[4].resource: is null, which FHIR R4 JSON allows"
-            + " only in a repeating primitive: remove it, or send what it stood for",
+            + " only as an item of a repeating primitive's array: remove it, or send what it stood for",
         "null-value.json                  | [PVP-E010] Bundle.entry[1].resource (Observation/preop-ivc)"
-            + ".valueCodeableConcept: is null, which FHIR R4 JSON allows only in a repeating primitive: remove it, or"
-            + " send what it stood for",
+            + ".valueCodeableConcept: is null, which FHIR R4 JSON allows only as an item of a repeating primitive's"
+            + " array: remove it, or send what it stood for",
     })
     void jsonThatIsNotOneFhirDocument_exitsTwoWithTheWholeReason(String file, String expected) {
         // when

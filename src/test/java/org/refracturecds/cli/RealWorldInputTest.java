@@ -582,6 +582,20 @@ class RealWorldInputTest {
     }
 
     @Test
+    void thePatientSentTwice_onceWithoutItsBirthDate_keepsTheAge() throws IOException {
+        ObjectNode bundle = example();
+        ObjectNode thinned = resource(bundle, "cleft").deepCopy();
+        thinned.remove("birthDate");
+        ((ArrayNode) bundle.path("entry")).insertObject(0).set("resource", thinned);
+
+        CliRun run = explain(bundle);
+
+        assertEquals(0, run.exit(), run.err());
+        assertFalse(run.out().contains("PVP-A107"), "the age is known: " + run.out());
+        assertFalse(run.out().contains("PVP-W104"), run.out());
+    }
+
+    @Test
     void thePatientSentTwiceWithTwoBirthDates_usesNeitherAndNamesBoth() throws IOException {
         ObjectNode bundle = example();
         ObjectNode again = resource(bundle, "cleft").deepCopy().put("birthDate", "1990-01-01");
