@@ -165,9 +165,10 @@ final class AssessCommand implements Callable<Integer> {
         if (incidence != null && !(incidence > 0 && incidence < 1)) {
             // Named as typed ("10", not picocli's 10.0); a value that reads as a percentage says how to give it.
             String typed = spec.commandLine().getParseResult().matchedOption("--incidence").originalStringValues().get(0);
+            String asProportion = BigDecimal.valueOf(incidence).movePointLeft(2).stripTrailingZeros().toPlainString();
             err.println("error [PVP-C001] --incidence " + typed + ": give a proportion between 0 and 1,"
                     + " e.g. 0.0368 for 3.68%" + (incidence >= 1 && incidence < 100
-                    ? " (for " + typed + "% give " + BigDecimal.valueOf(incidence).movePointLeft(2).stripTrailingZeros().toPlainString() + ")" : ""));
+                    ? " (for " + typed + "% give " + asProportion + ")" : ""));
             return Cli.BAD_INPUT;
         }
         if (fhirServer != null || config != null || file == null) {
