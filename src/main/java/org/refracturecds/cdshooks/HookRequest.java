@@ -139,7 +139,7 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
             throw bad("PVP-H108", "prefetch", "must be an object of prefetch keys");
         }
         if (prefetch != null && prefetch.isObject()) {
-            misspelled(prefetch, "prefetch.", service.prefetch(List.of()).stream().map(CdsService.Prefetch::key).toList());
+            misspelled(prefetch, "prefetch.", PREFETCH_KEYS);
         }
         return new HookRequest(hook, hookInstance, fhirServer, token, patientId, encounterId, List.copyOf(selections), draftOrders,
                 prefetch == null || prefetch.isNull() ? null : prefetch);
@@ -161,6 +161,9 @@ record HookRequest(String hook, String hookInstance, String fhirServer, String a
     private static final List<String> REQUEST_FIELDS = List.of("hook", "hookInstance", "fhirServer", "fhirAuthorization",
             "context", "prefetch");
     private static final List<String> AUTHORIZATION_FIELDS = List.of("access_token", "token_type");
+    /** The prefetch keys, the same for every service: the codes a key searches change, not the keys. */
+    private static final List<String> PREFETCH_KEYS = CdsService.RISK.prefetch(List.of()).stream()
+            .map(CdsService.Prefetch::key).toList();
 
     private static List<String> contextFields(String hook) {
         return switch (hook) {

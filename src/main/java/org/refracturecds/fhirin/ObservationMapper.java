@@ -147,9 +147,8 @@ public final class ObservationMapper {
         final List<Diagnosis> diagnoses = new ArrayList<>();
         /** The PVPs on record, done. */
         final List<Procedure> procedures = new ArrayList<>();
-        Patient patient;
-        /** The birthDates of its Patient when it was sent more than once with different ones, else empty. */
-        final Set<String> birthDates = new TreeSet<>();
+        /** Its Patient as sent: more than once when the input holds copies of it. */
+        List<Patient> persons = List.of();
         boolean conditions;
     }
 
@@ -314,16 +313,7 @@ public final class ObservationMapper {
             throw new InputException("PVP-E109", "the input", NO_FINDING + ". " + String.join("; ",
                     unattached.stream().map(u -> u.notice().render()).toList()));
         }
-        patients.forEach((key, patient) -> {
-            List<Patient> sent = persons.getOrDefault(key, List.of());
-            // A copy without a birthDate (a thinned search result beside the full Patient) does not hide the age.
-            patient.patient = sent.stream().filter(Patient::hasBirthDate).findFirst().orElse(sent.isEmpty() ? null : sent.get(0));
-            sent.stream().filter(Patient::hasBirthDate).map(p -> p.getBirthDateElement().getValueAsString())
-                    .forEach(patient.birthDates::add);
-            if (patient.birthDates.size() < 2) {
-                patient.birthDates.clear();
-            }
-        });
+        patients.forEach((key, patient) -> patient.persons = persons.getOrDefault(key, List.of()));
         List<Notice> aboutNone = new ArrayList<>();
         for (Unattached left : unattached) {
             String key = patientKey(left);
@@ -855,11 +845,15 @@ public final class ObservationMapper {
     }
 
     private PatientDetails details(PatientInput read) {
-        Patient person = read.patient;
-        if (!read.birthDates.isEmpty()) {
+        // A copy without a birthDate (a thinned search result beside the full Patient) does not hide the age.
+        Patient person = read.persons.stream().filter(Patient::hasBirthDate).findFirst()
+                .orElse(read.persons.isEmpty() ? null : read.persons.get(0));
+        Set<String> birthDates = read.persons.stream().filter(Patient::hasBirthDate)
+                .map(p -> p.getBirthDateElement().getValueAsString()).collect(Collectors.toCollection(TreeSet::new));
+        if (birthDates.size() > 1) {
             // Which one is right, the input does not say: neither is used, both are named.
             read.notices.add(Notice.warning("PVP-W104", "Patient/" + person.getIdElement().getIdPart() + " birthDate",
-                    "is sent as " + String.join(" and as ", read.birthDates) + " (the Patient more than once): the age is"
+                    "is sent as " + String.join(" and as ", birthDates) + " (the Patient more than once): the age is"
                     + " not used; send the Patient once, with its one birthDate"));
             return new PatientDetails(null, null, read.conditions);
         }

@@ -1,7 +1,5 @@
 package org.refracturecds.store;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,7 +9,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -71,6 +68,7 @@ public final class FeedbackStore {
                     Savepoint before = connection.setSavepoint();
                     try {
                         insert.executeUpdate();
+                        connection.releaseSavepoint(before);
                         stored.add(item);
                     } catch (SQLException e) {
                         if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -87,14 +85,17 @@ public final class FeedbackStore {
         });
     }
 
-    /** What an item says, as one key: a SHA-256 of its fields, each named, with the service it was sent to. */
+    /**
+     * What an item says, as one key: a SHA-256 of its fields and the service it was sent to, in order, as a JSON
+     * array (so that no two items give the same text).
+     */
     private static String key(String serviceId, Feedback item) {
         List<Object> fields = Arrays.asList(serviceId, item.card(), item.outcome(), item.acceptedSuggestions(),
                 item.overrideCode(), item.userComment(), item.outcomeTimestamp());
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsBytes(fields)));
-        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256, and a list of strings is JSON", e);
+            return Hashes.sha256Hex(JSON.writeValueAsBytes(fields));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a list of strings is JSON", e);
         }
     }
 

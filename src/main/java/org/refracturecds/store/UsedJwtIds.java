@@ -1,15 +1,12 @@
 package org.refracturecds.store;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.HexFormat;
 
 /**
  * The JWT ids already used, in the table {@code used_jwt_id} (V2__used_jwt_ids.sql): the primary
@@ -64,11 +61,6 @@ public final class UsedJwtIds {
 
     /** The issuer and the jti, hashed together; the issuer's length first, so that no two pairs give the same text. */
     private static String tokenId(String issuer, String jti) {
-        try {
-            byte[] text = (issuer.length() + ":" + issuer + jti).getBytes(StandardCharsets.UTF_8);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        return Hashes.sha256Hex((issuer.length() + ":" + issuer + jti).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -36,9 +36,8 @@ import io.javalin.Javalin;
  * ({@code ObservationMapper}). None checks the input, writes a card or a RiskAssessment, or stores
  * anything.
  *
- * <p>Usage: {@code JsonFloor PORT ANSWER.json [json|hapi|assess|rules]}; the floors' calls are those of
- * {@code CALL.json} ({@code -Dcall=}, default examples/cds-hooks/order-sign.json) for the facts of
- * {@code assess}.
+ * <p>Usage: {@code JsonFloor PORT ANSWER.json [json|hapi|assess|rules]}; the assess floor maps its facts
+ * from the call in {@code -Dcall=FILE} (default examples/cds-hooks/order-sign.json, bench/floor.sh's call).
  */
 public final class JsonFloor {
 
