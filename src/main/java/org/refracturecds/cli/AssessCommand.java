@@ -191,12 +191,14 @@ final class AssessCommand implements Callable<Integer> {
         // Rules compile on another core while the input is read and parsed.
         CompletableFuture<RuleSet> ruleSet = CompletableFuture.supplyAsync(this::loadRules);
         try {
-            String text = read();
+            byte[] bytes = read();
             PatientLines byPatient = explain || html != null || validation != InputValidation.Mode.OFF ? null
-                    : PatientLines.of(FhirContext.forR4Cached(), text);
+                    : PatientLines.of(FhirContext.forR4Cached(), bytes);
             if (byPatient != null) {
                 return assessByPatient(byPatient, ruleSet.join(), err);
             }
+            String text = InputReader.text(bytes);
+            bytes = null;
             List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(text);
             text = null; // the resources hold what is needed of it
             List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
@@ -545,9 +547,10 @@ final class AssessCommand implements Callable<Integer> {
                 .map(InputValidation.Problem::notice).toList());
     }
 
-    private String read() throws InputException {
+    /** The input's bytes: NDJSON of patients is read from them, anything else as their text ({@link InputReader#text}). */
+    private byte[] read() throws InputException {
         try {
-            return InputReader.text("-".equals(file) ? in.readAllBytes() : InputReader.fileBytes(Path.of(file)));
+            return "-".equals(file) ? in.readAllBytes() : InputReader.fileBytes(Path.of(file));
         } catch (IOException e) {
             throw new InputException("PVP-E000", file, "cannot be read: " + Cli.reason(e));
         }

@@ -7,7 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -51,8 +50,6 @@ public final class PatientLines {
     private record Owner(String patient, Kind kind) {
     }
 
-    private static final Pattern PATIENT = Pattern.compile("Patient/" + References.FHIR_ID.pattern());
-
     private final List<Group> patients;
     private final List<String> withoutFindings;
 
@@ -75,11 +72,13 @@ public final class PatientLines {
     }
 
     /**
-     * The lines of NDJSON {@code text} grouped by patient, or null when the file must be read whole
-     * (above), or is one line (one document: answered as one, pretty-printed).
+     * The lines of NDJSON grouped by patient, or null when the file must be read whole (above), or is
+     * one line (one document: answered as one, pretty-printed).
+     *
+     * @param utf8 the file's bytes, which are UTF-8 or the file is read whole (its text refused)
      */
-    public static PatientLines of(FhirContext fhir, String text) {
-        List<StrictJson.Line> lines = StrictJson.ndjsonLines(text);
+    public static PatientLines of(FhirContext fhir, byte[] utf8) {
+        List<StrictJson.Line> lines = StrictJson.ndjsonLines(utf8);
         if (lines == null || lines.size() < 2) {
             return null;
         }
@@ -138,7 +137,7 @@ public final class PatientLines {
         }
         Owner owner = switch (resource.path("resourceType").asText()) {
             case "Patient" -> resource.path("id").isTextual()
-                    && References.FHIR_ID.matcher(resource.get("id").asText()).matches()
+                    && References.isFhirId(resource.get("id").asText())
                     ? new Owner("Patient/" + resource.get("id").asText(), Kind.PATIENT) : null;
             case "Condition" -> subject(resource, Kind.CONDITION);
             case "Observation" -> {
@@ -163,7 +162,8 @@ public final class PatientLines {
     private static Owner subject(JsonNode resource, Kind kind) {
         JsonNode subject = resource.path("subject");
         JsonNode reference = subject.path("reference");
-        if (!reference.isTextual() || !PATIENT.matcher(reference.asText()).matches()) {
+        if (!reference.isTextual() || !reference.asText().startsWith("Patient/")
+                || !References.isFhirId(reference.asText().substring("Patient/".length()))) {
             return null;
         }
         for (Iterator<String> names = subject.fieldNames(); names.hasNext(); ) {

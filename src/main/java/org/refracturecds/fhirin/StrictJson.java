@@ -123,18 +123,13 @@ public final class StrictJson {
     /**
      * A line of the input that is not blank: where it is in the input's text (a trailing carriage
      * return kept), its number, and, for the first line, its tree, already read to know the input is
-     * NDJSON. The input's text is held once, not again line by line (Java keeps a text of Latin-1
-     * characters in a byte each, and the whole of it in two when any character is beyond).
+     * NDJSON. The input's text is held once, not again line by line.
      */
-    record Line(String input, int start, int end, int number, JsonNode tree) {
-
-        String text() {
-            return input.substring(start, end);
-        }
+    record Line(Text input, int start, int end, int number, JsonNode tree) {
 
         /** Its one JSON document. */
         JsonNode read() throws Problem {
-            return tree != null ? tree : one(text());
+            return tree != null ? tree : input.document(start, end);
         }
 
         /** The same line, its tree not kept. */
@@ -149,6 +144,84 @@ public final class StrictJson {
     }
 
     /**
+     * An input's text as {@link #ndjsonLines} splits it: characters, or UTF-8 bytes, in which the line
+     * breaks and JSON's white space are the same (bytes below 0x80 are never part of another character).
+     */
+    interface Text {
+        int length();
+
+        /** The character, or the byte, at {@code i}. */
+        int at(int i);
+
+        /** Where the next {@code c} is from {@code from}, or -1. */
+        int indexOf(int c, int from);
+
+        /** The one JSON document from {@code start} to {@code end}. */
+        JsonNode document(int start, int end) throws Problem;
+    }
+
+    private record Characters(String text) implements Text {
+        public int length() { return text.length(); }
+        public int at(int i) { return text.charAt(i); }
+        public int indexOf(int c, int from) { return text.indexOf(c, from); }
+
+        public JsonNode document(int start, int end) throws Problem {
+            return one(text.substring(start, end));
+        }
+    }
+
+    /**
+     * A file's bytes, read without making them a text of their own first: a large file's text took
+     * as long again as reading it, on one core. A line of plain ASCII (no control character but tab
+     * and carriage return, which Jackson's byte reader could take for UTF-16 or UTF-32) is read from
+     * the bytes; any other line is decoded as UTF-8, refusing a byte that is not, and read as text.
+     * Either read gives the same tree; when the bytes' read fails the text's says why, as for a text.
+     */
+    private record Utf8(byte[] bytes) implements Text {
+        public int length() { return bytes.length; }
+        public int at(int i) { return bytes[i]; }
+
+        public int indexOf(int c, int from) {
+            for (int i = from; i < bytes.length; i++) {
+                if (bytes[i] == c) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        public JsonNode document(int start, int end) throws Problem {
+            if (plainAscii(start, end)) {
+                try (JsonParser parser = FACTORY.createParser(bytes, start, end - start)) {
+                    JsonNode node = STRICT.readTree(parser);
+                    if (node != null && parser.nextToken() == null) {
+                        return node;
+                    }
+                } catch (java.io.IOException | NumberFormatException notOneDocument) {
+                    // read as text below, which says why
+                }
+            }
+            try {
+                return one(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
+            } catch (CharacterCodingException e) {
+                throw new Problem(Kind.NOT_UTF8, null, "is not UTF-8");
+            }
+        }
+
+        private boolean plainAscii(int start, int end) {
+            for (int i = start; i < end; i++) {
+                byte b = bytes[i];
+                if (b < 0x20 && b != '\t' && b != '\r') { // a byte of 0x80 or more is negative
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
      * The lines of {@code text} that are not blank, when it looks like NDJSON, so that each line can
      * be read on its own ({@link #one}) on any core: its first such line is one whole document. Null
      * otherwise: one document over many lines, nothing at all, or a carriage return that does not end
@@ -157,10 +230,25 @@ public final class StrictJson {
      * text with {@link #documents}, which names the first problem in order.
      */
     static List<Line> ndjsonLines(String text) {
+        return ndjsonLines(new Characters(text), 0);
+    }
+
+    /**
+     * The same of a file's bytes ({@link Utf8}), a leading byte order mark left out. A line that is
+     * not UTF-8 fails to read on its own, as a line that is not JSON does: the caller then reads the
+     * text ({@link #utf8}), which names the byte.
+     */
+    static List<Line> ndjsonLines(byte[] utf8) {
+        boolean byteOrderMark = utf8.length >= 3 && utf8[0] == (byte) 0xEF && utf8[1] == (byte) 0xBB
+                && utf8[2] == (byte) 0xBF;
+        return ndjsonLines(new Utf8(utf8), byteOrderMark ? 3 : 0);
+    }
+
+    private static List<Line> ndjsonLines(Text text, int from) {
         List<Line> lines = new ArrayList<>();
         int number = 1;
-        int carriageReturn = text.indexOf('\r'); // the next one; a large file has none, or one at each line's end
-        for (int start = 0; start < text.length(); number++) {
+        int carriageReturn = text.indexOf('\r', from); // the next one; a large file has none, or one at each line's end
+        for (int start = from; start < text.length(); number++) {
             int end = text.indexOf('\n', start);
             end = end < 0 ? text.length() : end;
             for (; carriageReturn >= 0 && carriageReturn < end; carriageReturn = text.indexOf('\r', carriageReturn + 1)) {
@@ -170,13 +258,13 @@ public final class StrictJson {
             }
             // JSON's white space (RFC 8259): space, tab, line feed, carriage return
             int first = start;
-            while (first < end && " \t\r".indexOf(text.charAt(first)) >= 0) {
+            while (first < end && (text.at(first) == ' ' || text.at(first) == '\t' || text.at(first) == '\r')) {
                 first++;
             }
             if (first < end) {
                 JsonNode tree = null;
                 if (lines.isEmpty()) {
-                    tree = wholeDocument(text.substring(start, end));
+                    tree = wholeDocument(text, start, end);
                     if (tree == null) {
                         return null; // known before the rest of a large document is split
                     }
@@ -188,10 +276,10 @@ public final class StrictJson {
         return lines.isEmpty() ? null : lines;
     }
 
-    /** The one document of {@code line}, or null when it holds less or more. */
-    private static JsonNode wholeDocument(String line) {
+    /** The one document of a line, or null when it holds less or more. */
+    private static JsonNode wholeDocument(Text text, int start, int end) {
         try {
-            return one(line);
+            return text.document(start, end);
         } catch (Problem notAWholeDocument) {
             return null;
         }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -145,6 +146,56 @@ class PopulationFileTest {
         assertTrue(run.err().startsWith("error [PVP-E010] line " + refused.lines().count() + ", Patient"), run.err());
     }
 
+    @Test
+    void aFileIsReadFromItsBytes_asItsTextReadsIt() throws IOException {
+        // given three patients read patient by patient, the file's bytes beginning with a byte order mark and a
+        // Patient named with letters beyond ASCII (that line is decoded, the others read as bytes)
+        String text = ndjson(SyntheticPopulation.resources("u", 3));
+        String named = text.replaceFirst("\\{\"resourceType\":\"Patient\",\"id\":\"u1\",",
+                "{\"resourceType\":\"Patient\",\"id\":\"u1\",\"name\":[{\"family\":\"\u00dcnal \uD83D\uDE00\"}],");
+        assertNotEquals(text, named);
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[] bytes = concat(bom, named.getBytes(StandardCharsets.UTF_8));
+        assertNotNull(PatientLines.of(FhirContext.forR4Cached(), bytes));
+        Path plain = dir.resolve("plain.ndjson");
+        Path file = dir.resolve("bytes.ndjson");
+        Files.writeString(plain, text);
+        Files.write(file, bytes);
+
+        // then it prints what the plain file prints, and says the same of it
+        CliRun run = CliRun.of("assess", file.toString());
+        CliRun plainRun = CliRun.of("assess", plain.toString());
+        assertEquals(plainRun.exit(), run.exit(), run.err());
+        assertEquals(plainRun.out(), run.out());
+        assertEquals(plainRun.err(), run.err());
+        assertEquals(3, run.out().lines().count(), run.out());
+
+        // and a byte that is not UTF-8 in that name, or a control character in a line, is refused as the text's
+        // read refuses it, naming its line
+        int named1 = named.lines().toList().indexOf(named.lines().filter(l -> l.contains("\u00dcnal")).findFirst().orElseThrow()) + 1;
+        byte[] notUtf8 = named.getBytes(StandardCharsets.UTF_8);
+        notUtf8[named.indexOf("\u00dcnal")] = (byte) 0xFF;
+        assertNull(PatientLines.of(FhirContext.forR4Cached(), notUtf8));
+        Files.write(file, notUtf8);
+        run = CliRun.of("assess", file.toString());
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().startsWith("error [PVP-E009] line " + named1 + ": byte 0xFF"), run.err());
+        byte[] control = text.getBytes(StandardCharsets.UTF_8);
+        control[text.indexOf("\"u2\"") + 2] = 0;
+        assertNull(PatientLines.of(FhirContext.forR4Cached(), control));
+        Files.write(file, control);
+        run = CliRun.of("assess", file.toString());
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().startsWith("error [PVP-E001] line "), run.err());
+        assertEquals("", run.out());
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
     /** Observation/hr1, a heart rate: no finding the module reads. */
     private static Observation heartRate(String patient) {
         Observation heartRate = new Observation();
@@ -156,7 +207,7 @@ class PopulationFileTest {
     }
 
     private static PatientLines byPatient(String text) {
-        return PatientLines.of(FhirContext.forR4Cached(), text);
+        return PatientLines.of(FhirContext.forR4Cached(), text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
