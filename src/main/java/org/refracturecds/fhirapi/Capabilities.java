@@ -13,7 +13,8 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
  * The CapabilityStatement HAPI generates, naming the module (name, title, and publisher as
  * fhir-profiles/ names it) and its version as the software, and the operation by the canonical URL
  * of its OperationDefinition in fhir-profiles/, where a client reads its parameters; no search
- * includes, as it serves no search.
+ * includes, as it serves no search. Its formats are JSON's alone: the operation reads a body in JSON
+ * only (XML is 415), though it answers in XML to a client that asks (_format, Accept).
  */
 @Interceptor
 final class Capabilities {
@@ -25,6 +26,9 @@ final class Capabilities {
         // HAPI's defaults otherwise: "RestServer", published by "Not provided".
         statement.setName("PvpRefractureCds").setTitle("pvp-refracture-cds: risk of refracture of the cemented"
                 + " vertebra after PVP").setPublisher(ModuleDevice.NAME);
+        // HAPI lists XML too, which a client would then send.
+        statement.getFormat().clear();
+        statement.addFormat("application/fhir+json").addFormat("json");
         statement.getRest().forEach(rest -> rest.getResource().forEach(resource -> {
             // HAPI lists "*" for every resource type it serves; this face serves no search, so no include.
             resource.getSearchInclude().clear();

@@ -88,6 +88,9 @@ class FhirOperationTest {
         assertEquals("pvp-refracture-cds", statement.getSoftware().getName());
         assertEquals("PvpRefractureCds", statement.getName());
         assertEquals("pvp-refracture-cds", statement.getPublisher());
+        // the formats it reads a body in (it answers in XML too, to a client that asks)
+        assertEquals(List.of("application/fhir+json", "json"), statement.getFormat().stream()
+                .map(org.hl7.fhir.r4.model.CodeType::getValue).toList());
         assertTrue(statement.getRest().get(0).getResource().stream()
                 .filter(r -> r.getType().equals("Patient"))
                 .flatMap(r -> r.getOperation().stream())
