@@ -245,7 +245,7 @@ final class AssessCommand implements Callable<Integer> {
     /**
      * NDJSON of patients whose lines are their own ({@link PatientLines}): parsed, mapped, assessed
      * and printed {@value #PATIENTS_AT_ONCE} patients at a time on every core (after the first
-     * {@value OnEveryCore#WARM_UP}, one after another), so that only the file's text is held, not every
+     * {@value OnEveryCore#WARM_UP}, one after another), so that only the file's bytes are held, not every
      * resource of it. The output is what the whole file's run prints, line for line (PopulationFileTest),
      * but for a value HAPI refuses in a patient's Observation: found only when that patient's turn
      * comes, it stops the run there, after the patients before it were printed.

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * NDJSON's lines grouped by patient, so that a large file is parsed, mapped and assessed a few
  * patients at a time ({@link InputReader#read(Group)}) instead of every resource of the file held
- * until all are mapped: the memory then stays that of the file's text, whatever its size. A Bulk
+ * until all are mapped: the memory then stays that of the file's bytes, whatever its size. A Bulk
  * Data export groups its lines by resource type, so a patient's lines are spread over the file, and
  * each line is read once first (as sent, and checked as FHIR R4 JSON) to know whose it is.
  *
