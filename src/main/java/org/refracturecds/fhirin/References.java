@@ -15,7 +15,6 @@ import org.hl7.fhir.r4.model.Reference;
  */
 public final class References {
 
-    /** A character of a FHIR id (R4 id datatype): a letter, a digit, '-' or '.'. */
     private static final Pattern RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]+");
 
     /** Whether {@code id} is a FHIR id: 1 to 64 letters, digits, - and . (R4's id datatype). */

@@ -162,9 +162,11 @@ class PopulationFileTest {
         Files.writeString(plain, text);
         Files.write(file, bytes);
 
-        // then it prints what the plain file prints, and says the same of it
+        // when it is assessed, and the same file as plain ASCII
         CliRun run = CliRun.of("assess", file.toString());
         CliRun plainRun = CliRun.of("assess", plain.toString());
+
+        // then it prints what the plain file prints, and says the same of it
         assertEquals(plainRun.exit(), run.exit(), run.err());
         assertEquals(plainRun.out(), run.out());
         assertEquals(plainRun.err(), run.err());
