@@ -172,10 +172,13 @@ public final class StrictJson {
 
     /**
      * A file's bytes, read without making them a text of their own first: a large file's text took
-     * as long again as reading it, on one core. A line of plain ASCII (no control character but tab
-     * and carriage return, which Jackson's byte reader could take for UTF-16 or UTF-32) is read from
-     * the bytes; any other line is decoded as UTF-8, refusing a byte that is not, and read as text.
-     * Either read gives the same tree; when the bytes' read fails the text's says why, as for a text.
+     * as long again as reading it, on one core. A line of plain ASCII (no byte over 0x7F, no control
+     * character but tab and carriage return) is read from the bytes; any other line is decoded as
+     * UTF-8, refusing a byte that is not, and read as text. Either read gives the same tree; when the
+     * bytes' read fails the text's says why, as for a text. Plain ASCII only, because Jackson's byte
+     * reader guesses the encoding from the first bytes: it reads {@code {\0"\0...} as UTF-16, and
+     * skips a UTF-8 byte order mark at a line's start, which JSON read as text refuses (only the
+     * file's first bytes may be one).
      */
     private record Utf8(byte[] bytes) implements Text {
         public int length() { return bytes.length; }
@@ -206,6 +209,8 @@ public final class StrictJson {
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
             } catch (CharacterCodingException e) {
+                // Said without where: every line is read once before any is assessed (PatientLines), and
+                // one that fails sends the file to the text's read (utf8), which names the byte.
                 throw new Problem(Kind.NOT_UTF8, null, "is not UTF-8");
             }
         }
