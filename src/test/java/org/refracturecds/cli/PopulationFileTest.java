@@ -190,6 +190,11 @@ class PopulationFileTest {
         assertEquals(2, run.exit(), run.err());
         assertTrue(run.err().startsWith("error [PVP-E001] line "), run.err());
         assertEquals("", run.out());
+        // and a byte order mark at the start of a line but the first, which Jackson's byte reader would skip, is
+        // left to the text's read, which refuses it
+        String secondLine = text.lines().skip(1).findFirst().orElseThrow();
+        assertNull(PatientLines.of(FhirContext.forR4Cached(), text.replace(secondLine, "\uFEFF" + secondLine)
+                .getBytes(StandardCharsets.UTF_8)));
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
