@@ -79,17 +79,21 @@ public final class StrictJson {
     private StrictJson() {
     }
 
+    /** A UTF-8 decoder that refuses a byte that is not UTF-8, where Java's own decoding puts U+FFFD in its place. */
+    private static CharsetDecoder strictUtf8() {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
     /** The text of UTF-8 bytes (a leading byte order mark dropped), or NOT_UTF8 at the first byte that is not. */
     public static String utf8(byte[] bytes) throws Problem {
         // Decoded at once: a byte that is not UTF-8 becomes U+FFFD, so without one the bytes were UTF-8.
         // With one (sent as such, or in place of a bad byte) the decoder says which, and where.
         String text = new String(bytes, StandardCharsets.UTF_8);
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             if (text.indexOf('\uFFFD') >= 0) {
-                decoder.decode(in);
+                strictUtf8().decode(in);
             }
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (MalformedInputException e) {
@@ -205,9 +209,7 @@ public final class StrictJson {
                 }
             }
             try {
-                return one(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
+                return one(strictUtf8().decode(ByteBuffer.wrap(bytes, start, end - start)).toString());
             } catch (CharacterCodingException e) {
                 // Said without where: every line is read once before any is assessed (PatientLines), and
                 // one that fails sends the file to the text's read (utf8), which names the byte.
