@@ -35,6 +35,7 @@ import org.refracturecds.fhirin.Codes;
 import org.refracturecds.fhirin.InputException;
 import org.refracturecds.fhirin.InputReader;
 import org.refracturecds.fhirin.ObservationMapper;
+import org.refracturecds.fhirin.PartialBundles;
 import org.refracturecds.fhirin.PvpProcedures;
 import org.refracturecds.fhirin.References;
 import org.refracturecds.validation.InputValidation;
@@ -119,7 +120,7 @@ final class CdsHooks {
             JsonNode sent = request.prefetched(prefetch.key());
             // The findings and the PVPs on record decide the estimate: another key sent in part (the Conditions) is
             // read as sent, the exclusions it may leave out named by the rules.
-            String partial = sent == null || !DECIDING.contains(prefetch.key()) ? null : partial(sent);
+            String partial = sent == null || !DECIDING.contains(prefetch.key()) ? null : PartialBundles.why(sent);
             if (sent != null && partial == null) {
                 data.put(prefetch.key(), read(sent, prefetch.key(), request.patientId(), references));
             } else if (base != null || !prefetch.optional() && sent == null) {
@@ -185,39 +186,6 @@ final class CdsHooks {
 
     /** The prefetch keys an estimate depends on: one sent in part gives no estimate, or is fetched whole. */
     private static final List<String> DECIDING = List.of("findings", "procedures");
-
-    /** A FHIR code of an issue's severity or kind, repeated on a card. */
-    private static final java.util.regex.Pattern ISSUE_WORD = java.util.regex.Pattern.compile("[a-z-]{1,40}");
-
-    /**
-     * Why a prefetched Bundle is only part of what the server holds, or null: a page of a search
-     * whose next page was not read, or a server's OperationOutcome among its entries that says
-     * something was left out (an error, or the issue code incomplete or too-costly).
-     */
-    private static String partial(JsonNode sent) {
-        for (JsonNode link : sent.path("link")) {
-            if ("next".equals(link.path("relation").asText())) {
-                return "is one page of a search: its next page (link next) was not sent";
-            }
-        }
-        for (JsonNode entry : sent.path("entry")) {
-            JsonNode resource = entry.path("resource");
-            if (!"OperationOutcome".equals(resource.path("resourceType").asText())) {
-                continue;
-            }
-            for (JsonNode issue : resource.path("issue")) {
-                String severity = issue.path("severity").asText();
-                String code = issue.path("code").asText();
-                if (severity.equals("error") || severity.equals("fatal") || code.equals("incomplete")
-                        || code.equals("too-costly")) {
-                    // Only FHIR's codes are repeated on the card, not the server's words (diagnostics).
-                    return "holds an OperationOutcome of the server saying " + (ISSUE_WORD.matcher(severity).matches()
-                            ? severity : "an issue") + (ISSUE_WORD.matcher(code).matches() ? " " + code : "");
-                }
-            }
-        }
-        return null;
-    }
 
     /** Findings were sent, but none of them could be used: the card says why, rather than showing nothing. */
     private static final class UnusableFindings extends RuntimeException {

@@ -129,6 +129,7 @@ public final class InputReader {
             }
             try {
                 requireResource(node, where[i]);
+                requireWhole(node, where[i]);
                 resources[i] = parse(node, where[i]);
             } catch (InputException e) {
                 refused[i] = e;
@@ -222,7 +223,18 @@ public final class InputReader {
      */
     public List<Entry> read(JsonNode document) throws InputException {
         requireResource(document, ONE_DOCUMENT);
+        requireWhole(document, ONE_DOCUMENT);
         return entries(parse(document, ONE_DOCUMENT), ONE_DOCUMENT);
+    }
+
+    /** Refuses a Bundle that is only part of a search ({@link PartialBundles}): read as whole, what it lacks would be lost unsaid. */
+    private static void requireWhole(JsonNode document, String where) throws InputException {
+        String partial = PartialBundles.why(document);
+        if (partial != null) {
+            throw new InputException("PVP-E013", bundleLabel(where), partial + ": a finding or a PVP on the part not"
+                    + " sent could change the estimate, so none is given from this part; send every page of the search"
+                    + " (or the whole search) in one Bundle, or the resources as NDJSON");
+        }
     }
 
     private static JsonNode requireResource(JsonNode document, String where) throws InputException {

@@ -195,6 +195,11 @@ class FhirOperationTest {
                 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"findings\",\"resource\":" + body + "}]}");
         assertOutcome(wrongType, 400, "PVP-E010", "Parameters.parameter[0].resource.entry[");
 
+        // a page of a search, its next page not sent: refused, not read as if whole
+        String page = Files.readString(Path.of("examples/cleft-no-endplate-contact.json")).replaceFirst("\\{",
+                "{\"link\": [{\"relation\": \"next\", \"url\": \"http://ehr.example/fhir?page=2\"}],");
+        assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", page), 400, "PVP-E013", "Bundle");
+
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\"}"), 400,
                 "PVP-H120", "Parameters.parameter");
         assertOutcome(post("/fhir/Patient/$pvp-refracture-risk", "{\"resourceType\": \"Parameters\"}}"), 400,

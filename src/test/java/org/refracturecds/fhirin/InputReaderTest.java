@@ -95,6 +95,45 @@ class InputReaderTest {
         assertFalse(InputReader.oneDocument(READER.read(bundle + "\n" + patient)), "NDJSON with a Bundle");
     }
 
+    @Test
+    void aBundleThatIsPartOfASearch_isRefused_notReadAsIfWhole() throws Exception {
+        String finding = "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\","
+                + "\"code\":{\"text\":\"x\"}}}";
+        String outcome = "{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"%s\","
+                + "\"code\":\"%s\"}]},\"search\":{\"mode\":\"outcome\"}}";
+        String page = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",%s\"entry\":[" + finding + "%s]}";
+        String nextLink = "\"link\":[{\"relation\":\"next\",\"url\":\"http://h/fhir?page=2\"}],";
+
+        // a next link, an OperationOutcome saying incomplete, too-costly or an error, also in a Bundle within, or on a line
+        for (String[] partial : List.of(
+                new String[] {page.formatted(nextLink, ""), "Bundle", "is one page of a search: its next page"},
+                new String[] {page.formatted("", "," + outcome.formatted("warning", "incomplete")), "Bundle",
+                        "saying warning incomplete"},
+                new String[] {page.formatted("", "," + outcome.formatted("information", "too-costly")), "Bundle",
+                        "saying information too-costly"},
+                new String[] {page.formatted("", "," + outcome.formatted("error", "exception")), "Bundle",
+                        "saying error exception"},
+                new String[] {"{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+                        + page.formatted(nextLink, "") + "}]}", "Bundle", "is one page of a search"},
+                new String[] {"{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n" + page.formatted(nextLink, ""),
+                        "line 2: Bundle", "is one page of a search"})) {
+            InputException refused = assertThrows(InputException.class, () -> READER.read(partial[0]), partial[0]);
+            assertEquals("PVP-E013", refused.code(), partial[0]);
+            assertEquals(partial[1], refused.where(), partial[0]);
+            assertTrue(refused.getMessage().contains(partial[2]) && refused.getMessage().contains("send every page"),
+                    refused.getMessage());
+            if (!partial[0].contains("\n")) {
+                assertEquals("PVP-E013", assertThrows(InputException.class, () -> READER.read(StrictJson.one(partial[0])))
+                        .code(), "as the operation reads its findings");
+            }
+        }
+
+        // an OperationOutcome that says nothing was left out, and a previous link, leave the page read
+        String informational = page.formatted("\"link\":[{\"relation\":\"previous\",\"url\":\"http://h/fhir?p=1\"}],",
+                "," + outcome.formatted("information", "informational"));
+        assertEquals(2, READER.read(informational).size());
+    }
+
     /** Each resource with its id as HAPI holds it (a Bundle entry's fullUrl may become its id), as HAPI encodes it. */
     private static List<String> described(List<InputReader.Entry> entries) {
         return entries.stream().map(entry -> entry.where() + " " + entry.fullUrl() + " "
