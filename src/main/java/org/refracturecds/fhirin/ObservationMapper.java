@@ -130,10 +130,50 @@ public final class ObservationMapper {
 
     /** One usable Observation, before the patient's findings are put together. */
     private record Reading(FindingType type, VertebralLevel level, String value, Double quantity,
-                           String label, Date effective, String effectiveText, boolean preliminary) {
+                           String label, BaseDateTimeType when, boolean preliminary) {
 
         String display() {
             return value != null ? value : Numbers.withUnit(quantity, type.kind.unit);
+        }
+
+        /** When it was observed, as an instant (a date's start in the machine's zone); null when not said. */
+        Date effective() {
+            return when == null ? null : when.getValue();
+        }
+
+        /** When it was observed, as sent. */
+        String effectiveText() {
+            return when == null ? null : when.getValueAsString();
+        }
+
+        /**
+         * Whether this reading is known to be later than {@code other}'s: by their instants when both
+         * give a time (which FHIR R4 gives with its zone), else by the calendar fields the coarser gives,
+         * each in its own zone: 2025-03-06 is neither earlier nor later than 2025-03-06T10:00:00Z, and
+         * 2025-03-07 is later than 2025-03-06T23:30:00-05:00.
+         */
+        boolean laterThan(Reading other) {
+            return order(other) > 0;
+        }
+
+        /** Above 0 when later than {@code other}, below when earlier, 0 when which is the later cannot be told. */
+        private int order(Reading other) {
+            if (when == null || other.when == null || when.getValue() == null || other.when.getValue() == null) {
+                return 0;
+            }
+            TemporalPrecisionEnum coarser = when.getPrecision().ordinal() < other.when.getPrecision().ordinal()
+                    ? when.getPrecision() : other.when.getPrecision();
+            if (coarser.ordinal() > TemporalPrecisionEnum.DAY.ordinal()) {
+                return when.getValue().compareTo(other.when.getValue());
+            }
+            int by = Integer.compare(when.getYear(), other.when.getYear());
+            if (by == 0 && coarser.ordinal() >= TemporalPrecisionEnum.MONTH.ordinal()) {
+                by = Integer.compare(when.getMonth(), other.when.getMonth());
+            }
+            if (by == 0 && coarser == TemporalPrecisionEnum.DAY) {
+                by = Integer.compare(when.getDay(), other.when.getDay());
+            }
+            return by;
         }
     }
 
@@ -655,9 +695,7 @@ public final class ObservationMapper {
                     + " code is '" + sent.getCode() + "': the value is read in " + sent.getCode() + ", as FHIR reads it;"
                     + " check which unit it was measured in"));
         }
-        return Optional.of(new Reading(finding, level, value, quantity, label,
-                when == null ? null : when.getValue(), when == null ? null : when.getValueAsString(),
-                status == ObservationStatus.PRELIMINARY));
+        return Optional.of(new Reading(finding, level, value, quantity, label, when, status == ObservationStatus.PRELIMINARY));
     }
 
     private static Optional<FindingType> type(CodeableConcept code) {
@@ -997,7 +1035,7 @@ public final class ObservationMapper {
 
     private static Reading withLevel(Reading reading, VertebralLevel level) {
         return new Reading(reading.type(), level, reading.value(), reading.quantity(),
-                reading.label(), reading.effective(), reading.effectiveText(), reading.preliminary());
+                reading.label(), reading.when(), reading.preliminary());
     }
 
     /**
@@ -1006,10 +1044,13 @@ public final class ObservationMapper {
      */
     private static Optional<Reading> latest(List<Reading> same, PatientInput read) {
         Comparator<Reading> byTime = Comparator.comparing(Reading::effective, Comparator.nullsFirst(Comparator.naturalOrder()));
-        Reading chosen = same.stream().max(byTime).orElseThrow();
-        // One that disagrees and has no date may be the later: which is cannot be told, as with the same time.
-        List<Reading> tied = same.stream().filter(r -> r != chosen && (Objects.equals(r.effective(), chosen.effective())
-                || r.effective() == null) && !r.display().equals(chosen.display())).toList();
+        // The latest: one no other is known to be later than (a date alone is not ordered against a time that day).
+        Reading chosen = same.stream().filter(r -> same.stream().noneMatch(other -> other.laterThan(r))).max(byTime)
+                .orElseGet(() -> same.stream().max(byTime).orElseThrow());
+        // One that disagrees and has no date may be the later: which is cannot be told, as with the same time, or with
+        // a date alone on the day of the other's time.
+        List<Reading> tied = same.stream().filter(r -> r != chosen && !chosen.laterThan(r)
+                && !r.display().equals(chosen.display())).toList();
         if (!tied.isEmpty()) {
             List<Reading> all = new ArrayList<>(List.of(chosen));
             all.addAll(tied);
@@ -1021,7 +1062,10 @@ public final class ObservationMapper {
                         new InputException("PVP-E107", reading.label(),
                         "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise"
                         + (all.stream().anyMatch(r -> r.effective() == null) ? ", and which is the later cannot be told"
-                        + " (one has no effective date or issued)" : " with the same effective time")
+                        + " (one has no effective date or issued)" : all.stream().map(r -> r.when().getPrecision())
+                        .distinct().count() > 1 ? ", and which is the later cannot be told (" + String.join(" and ",
+                        all.stream().map(Reading::effectiveText).toList()) + ": a date alone is not ordered against a"
+                        + " time within it)" : " with the same effective time")
                         + ": neither is used; correct one or enter it in error"));
             }
             return Optional.empty();

@@ -556,6 +556,39 @@ class RealWorldInputTest {
     }
 
     @Test
+    void aDateAloneAndATimeOnThatDay_areNotOrdered_butADayBeforeIs() throws IOException {
+        // given the IVC present at a time, and absent on the same day with the date alone
+        ObjectNode bundle = example();
+        ObjectNode timed = resource(bundle, "cleft-ivc").put("effectiveDateTime", "2025-03-06T10:00:00Z");
+        ObjectNode dated = timed.deepCopy().put("id", "cleft-ivc-dated").put("valueBoolean", false)
+                .put("effectiveDateTime", "2025-03-06");
+        ((ArrayNode) bundle.path("entry")).addObject().put("fullUrl", "http://ehr.example.org/fhir/Observation/cleft-ivc-dated")
+                .set("resource", dated);
+
+        CliRun sameDay = explain(bundle);
+
+        // then which is the later cannot be told, and neither is used
+        assertEquals(0, sameDay.exit(), sameDay.err());
+        assertFalse(sameDay.out().contains("PVP-W101"), "neither is the earlier: " + sameDay.out());
+        assertTrue(sameDay.out().contains("[PVP-E107] says present but Observation/cleft-ivc-dated (absent) says otherwise,"
+                + " and which is the later cannot be told (2025-03-06T10:00:00Z and 2025-03-06: a date alone is not ordered"
+                + " against a time within it)"), sameDay.out());
+
+        // when the date alone is the day before, or the day after in the time's own zone
+        dated.put("effectiveDateTime", "2025-03-05");
+        CliRun dayBefore = explain(bundle);
+        timed.put("effectiveDateTime", "2025-03-06T23:30:00-05:00");
+        dated.put("effectiveDateTime", "2025-03-07");
+        CliRun dayAfter = explain(bundle);
+
+        // then the later is used, and the earlier named
+        assertTrue(dayBefore.out().contains("[PVP-W101] Observation/cleft-ivc: intravertebral-cleft is present here but"
+                + " absent in the earlier Observation/cleft-ivc-dated"), dayBefore.out());
+        assertTrue(dayAfter.out().contains("[PVP-W101] Observation/cleft-ivc-dated: intravertebral-cleft is absent here but"
+                + " present in the earlier Observation/cleft-ivc"), dayAfter.out());
+    }
+
+    @Test
     void aBirthDateNoLivingPersonHas_isNotUsedForTheAge() throws IOException {
         ObjectNode bundle = example();
         resource(bundle, "cleft").put("birthDate", "1800-01-01");
