@@ -199,7 +199,7 @@ final class AssessCommand implements Callable<Integer> {
             }
             String text = InputReader.text(bytes);
             bytes = null;
-            List<InputReader.Entry> entries = new InputReader(FhirContext.forR4Cached()).read(text);
+            List<InputReader.Entry> entries = InputReader.ofWholeInput(FhirContext.forR4Cached()).read(text);
             text = null; // the resources hold what is needed of it
             List<InputValidation.Problem> problems = new InputValidation(validation).check(entries);
             if (validation == InputValidation.Mode.STRICT && !problems.isEmpty()) {

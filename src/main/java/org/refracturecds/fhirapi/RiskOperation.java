@@ -194,7 +194,7 @@ public final class RiskOperation {
             }
             List<InputReader.Entry> entries;
             try {
-                entries = new InputReader(FhirContext.forR4Cached()).read(sent.findings());
+                entries = InputReader.ofWholeInput(FhirContext.forR4Cached()).read(sent.findings());
             } catch (InputException e) {
                 throw new HttpError(400, e.code(), InputReader.within(sent.where(), e.where()), e.getMessage());
             }

@@ -125,6 +125,15 @@ final class ServerData {
                     + " could not be read: " + unread.get("orders") + ". The assessment is of every vertebra with findings,"
                     + " not of those an order names, and is based on no order"));
         }
+        // Optional, but not unsaid: the age and the exclusions the rules then call not known are named with why.
+        if (unread.containsKey("patient")) {
+            notices.add(Notice.warning("PVP-W125", "fhirServer", "Patient/" + patientId + " could not be read: "
+                    + unread.get("patient") + ". Its age is not known, and not compared with the study's patients"));
+        }
+        if (unread.containsKey("conditions")) {
+            notices.add(Notice.warning("PVP-W125", "fhirServer", "Patient/" + patientId + "'s Conditions could not be"
+                    + " read: " + unread.get("conditions") + ". The study's exclusions were not checked"));
+        }
         if (unread.containsKey("procedures")) {
             notices.add(PvpProcedures.notRead("Patient/" + patientId + "'s PVPs on record (Procedure)", ": "
                     + unread.get("procedures")));

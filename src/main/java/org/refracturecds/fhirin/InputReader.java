@@ -45,9 +45,25 @@ public final class InputReader {
     private static final String ONE_DOCUMENT = "the input";
 
     private final FhirContext fhir;
+    /** Whether a Bundle that is only part of a search is refused: so for what a user sends, not for a server's pages. */
+    private final boolean wholeOnly;
 
+    /** A reader of a FHIR server's answers, or of what is checked for partial Bundles before (a prefetch). */
     public InputReader(FhirContext fhir) {
+        this(fhir, false);
+    }
+
+    private InputReader(FhirContext fhir, boolean wholeOnly) {
         this.fhir = fhir;
+        this.wholeOnly = wholeOnly;
+    }
+
+    /**
+     * A reader of what a user sends as the whole of a patient's data (a file, the operation's findings),
+     * which refuses a Bundle that is only part of a search ({@link PartialBundles}, {@code PVP-E013}).
+     */
+    public static InputReader ofWholeInput(FhirContext fhir) {
+        return new InputReader(fhir, true);
     }
 
     /**
@@ -129,7 +145,9 @@ public final class InputReader {
             }
             try {
                 requireResource(node, where[i]);
-                requireWhole(node, where[i]);
+                if (wholeOnly) {
+                    requireWhole(node, where[i]);
+                }
                 resources[i] = parse(node, where[i]);
             } catch (InputException e) {
                 refused[i] = e;
@@ -223,7 +241,9 @@ public final class InputReader {
      */
     public List<Entry> read(JsonNode document) throws InputException {
         requireResource(document, ONE_DOCUMENT);
-        requireWhole(document, ONE_DOCUMENT);
+        if (wholeOnly) {
+            requireWhole(document, ONE_DOCUMENT);
+        }
         return entries(parse(document, ONE_DOCUMENT), ONE_DOCUMENT);
     }
 

@@ -258,8 +258,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
     /** A setting that cannot be used; the message names it. */
     /** The SMART scopes write-back needs besides the reads of the bundled scope. */
-    public static final String WRITE_BACK_SCOPES = "system/Patient.read system/RiskAssessment.read"
-            + " system/RiskAssessment.write";
+    public static final String WRITE_BACK_SCOPES = "system/RiskAssessment.read system/RiskAssessment.write";
 
     public static final class ConfigException extends Exception {
         ConfigException(String message) {
@@ -416,7 +415,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
 
     /**
      * With write-back on, the bundled SMART scope ({@code fhirServer.auth.scope}, reads of the findings
-     * only) is widened by {@value #WRITE_BACK_SCOPES}: write-back reads the Patient, finds its
+     * only) is widened by {@value #WRITE_BACK_SCOPES}: write-back finds the patient's
      * RiskAssessments by identifier and writes them. A scope the settings give is kept as given, and
      * checked ({@link #checkWriteBack}).
      */

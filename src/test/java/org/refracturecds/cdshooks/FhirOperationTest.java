@@ -497,17 +497,30 @@ class FhirOperationTest {
     }
 
     @Test
-    void procedures403_areSaid_asTheTokensScope() throws Exception {
-        // given a FHIR server whose answer to the Procedure search is 403 (the module's token lacks that scope)
-        try (CannedFhirServer canned = new CannedFhirServer()) {
-            RiskAssessment risk = operationOn(canned, "noprocedures", "procedures");
+    void procedures403_andPatient403_areSaid_asTheTokensScope() throws Exception {
+        // given a FHIR server whose answer to the Procedure search, or to the Patient's, is 403 (the module's token
+        // lacks that scope)
+        try (CannedFhirServer canned = new CannedFhirServer();
+             RunningService service = new RunningService(dir.resolve("scopes"), Map.of("fetchTimeoutMillis", 3000,
+                     "fhirServer", Map.of("url", canned.base)))) {
+            IGenericClient client = FHIR.newRestfulGenericClient(service.base + "/fhir");
+            String noProcedures = notes(client.operation().onInstance(new IdType("Patient", "noprocedures"))
+                    .named("$pvp-refracture-risk").withNoParameters(Parameters.class)
+                    .returnResourceType(RiskAssessment.class).execute());
+            String noPatient = notes(client.operation().onInstance(new IdType("Patient", "nopatient"))
+                    .named("$pvp-refracture-risk").withNoParameters(Parameters.class)
+                    .returnResourceType(RiskAssessment.class).execute());
 
             // then the assessment names the PVPs not read and why, in words that fit the module's own token
-            String notes = notes(risk);
-            assertTrue(notes.contains("[PVP-W121] fhirServer: Patient/noprocedures's PVPs on record (Procedure) could not be"
-                    + " read: Procedure of Patient/noprocedures: the FHIR server answered HTTP 403 (the access token does"
-                    + " not allow reading Procedure: check its scope)"), notes);
-            assertFalse(notes.contains("fhirAuthorization"), notes);
+            assertTrue(noProcedures.contains("[PVP-W121] fhirServer: Patient/noprocedures's PVPs on record (Procedure) could"
+                    + " not be read: Procedure of Patient/noprocedures: the FHIR server answered HTTP 403 (the access token"
+                    + " does not allow reading Procedure: check its scope)"), noProcedures);
+            assertFalse(noProcedures.contains("fhirAuthorization"), noProcedures);
+            // and the Patient not read is named with why, not only as an age not known
+            assertTrue(noPatient.contains("[PVP-W125] fhirServer: Patient/nopatient could not be read: Patient of"
+                    + " Patient/nopatient: the FHIR server answered HTTP 403 (the access token does not allow reading"
+                    + " Patient: check its scope). Its age is not known"), noPatient);
+            assertTrue(noPatient.contains("PVP-A107"), noPatient);
         }
     }
 

@@ -70,6 +70,9 @@ public final class CannedFhirServer implements AutoCloseable {
         if (path.equals("/metadata")) {
             body = "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-01-01\","
                     + "\"kind\":\"instance\",\"fhirVersion\":\"4.0.1\",\"format\":[\"json\"]}";
+        } else if (path.startsWith("/Patient") && query.contains("nopatient") || path.equals("/Patient/nopatient")) {
+            body = null; // a token whose scope does not cover Patient
+            status = 403;
         } else if (path.startsWith("/Patient/")) {
             String id = path.substring("/Patient/".length());
             body = "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"birthDate\":\"1950-03-01\"}";
