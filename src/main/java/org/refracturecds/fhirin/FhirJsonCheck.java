@@ -257,6 +257,13 @@ final class FhirJsonCheck {
                     throw wrongType(at, value, type.getChildType() == BaseRuntimeElementDefinition.ChildTypeEnum
                             .RESOURCE_BLOCK ? typeName : article(typeName), "an object", "send an object");
                 }
+                if (typeName.equals("Bundle.entry") && !value.has("resource") && !value.has("request")
+                        && !value.has("response")) {
+                    // Else passed over without a word: what it stood for (a finding?) is not known.
+                    throw new InputException("PVP-E002", at.toString(), "has no resource, which FHIR R4 requires of a"
+                            + " Bundle entry without a request or response (bdl-5): send the entry's resource, or remove"
+                            + " the entry");
+                }
                 composite((BaseRuntimeElementCompositeDefinition<?>) type, value, at, typeName, false);
             }
             case RESOURCE, CONTAINED_RESOURCES, CONTAINED_RESOURCE_LIST -> {

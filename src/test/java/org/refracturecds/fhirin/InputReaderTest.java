@@ -137,6 +137,18 @@ class InputReaderTest {
         assertEquals(2, whole.read(informational).size());
     }
 
+    @Test
+    void aBundleEntryWithoutItsResource_isRefused_notPassedOver() {
+        String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+                + "{\"resourceType\":\"Patient\",\"id\":\"p1\"}},{\"fullUrl\":\"http://h/fhir/Observation/o1\"}]}";
+
+        InputException refused = assertThrows(InputException.class, () -> READER.read(bundle));
+
+        assertEquals("PVP-E002", refused.code());
+        assertEquals("Bundle.entry[1]", refused.where());
+        assertTrue(refused.getMessage().contains("has no resource"), refused.getMessage());
+    }
+
     /** Each resource with its id as HAPI holds it (a Bundle entry's fullUrl may become its id), as HAPI encodes it. */
     private static List<String> described(List<InputReader.Entry> entries) {
         return entries.stream().map(entry -> entry.where() + " " + entry.fullUrl() + " "
