@@ -304,7 +304,11 @@ public final class StrictJson {
                 try {
                     first = parser.nextToken();
                 } catch (JsonProcessingException e) {
-                    if (lastEnd == null) {
+                    // A line that is no JSON after two or more documents of a line each (NDJSON) is malformed, not
+                    // content after the end.
+                    if (lastEnd == null || !single && documents.size() >= 2
+                            && documents.get(documents.size() - 1).line() == lastEnd.getLineNr()
+                            && location(e, parser).getLineNr() > lastEnd.getLineNr()) {
                         throw malformed(e, parser, text);
                     }
                     throw new Problem(Kind.TRAILING, firstAfter(text, lastEnd), "unexpected content after the end of the JSON "

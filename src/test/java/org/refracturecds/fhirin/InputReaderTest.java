@@ -273,6 +273,11 @@ class InputReaderTest {
         // a form feed is no white space in JSON: it is the stray character
         assertTrue(formFeed.render().startsWith("[PVP-E005] line 1, column " + (bundle.length() + 2) + ": "),
                 formFeed.render());
+        // after NDJSON (two documents or more, a line each), a line that is no JSON is that line's malformed JSON
+        InputException ndjsonLine = assertThrows(InputException.class, () -> readBytes(bundle + "\n" + bundle
+                + "\nthis is not json\n"));
+        assertTrue(ndjsonLine.render().startsWith("[PVP-E001] line 3, column 5: malformed JSON: Unrecognized token 'this'"),
+                ndjsonLine.render());
     }
 
     @Test
