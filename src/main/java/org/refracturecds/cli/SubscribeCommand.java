@@ -100,6 +100,13 @@ final class SubscribeCommand implements Callable<Integer> {
             err.println("error [PVP-C111] --payload " + payload + ": give full or empty");
             return Cli.BAD_INPUT;
         }
+        if (endpoint == null && !settings.writeBack().enabled()) {
+            err.println("error [PVP-C115] " + (config == null ? "the bundled settings" : config) + ": writeBack.enabled"
+                    + " is not true, so a service run with these settings answers 404 at /fhir-notify and the Subscription"
+                    + " would notify no one: set writeBack.enabled: true (README, Write-back), or give --endpoint URL of"
+                    + " a service that has it on; nothing was changed");
+            return Cli.BAD_INPUT;
+        }
         String notifyAt = endpoint != null ? endpoint : settings.publicUrl() + "/fhir-notify";
         if (!notifyAt.matches("https?://[^\\s?#]+")) {
             err.println("error [PVP-C112] --endpoint " + notifyAt + ": give the service's http(s) URL of /fhir-notify");

@@ -143,6 +143,15 @@ class SubscribeCommandTest {
         assertTrue(run.err().startsWith("error [PVP-C110] no FHIR server"), run.err());
     }
 
+    @Test
+    void subscribe_forSettingsWithoutWriteBack_isRefused_asNoServiceWouldListen() {
+        CliRun run = CliRun.of("subscribe", "--fhir-server", "http://127.0.0.1:9/fhir");
+
+        assertEquals(Cli.BAD_INPUT, run.exit());
+        assertTrue(run.err().startsWith("error [PVP-C115] the bundled settings: writeBack.enabled is not true, so a"
+                + " service run with these settings answers 404 at /fhir-notify"), run.err());
+    }
+
     private static List<Subscription> subscriptions(IGenericClient client, String endpoint) {
         return client.search().forResource(Subscription.class).where(new UriClientParam("url").matches().value(endpoint))
                 .returnBundle(Bundle.class).execute().getEntry().stream().map(e -> (Subscription) e.getResource())
