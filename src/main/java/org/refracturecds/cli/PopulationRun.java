@@ -110,6 +110,12 @@ final class PopulationRun {
     }
 
     int run() {
+        String unwritable = unwritable(options.out());
+        if (unwritable != null) { // said before the server is read, not after minutes of it
+            err.println("error [PVP-C305] --out " + options.out() + ": cannot be written: " + unwritable
+                    + "; nothing was read");
+            return Cli.BAD_INPUT;
+        }
         IGenericClient client = PopulationReader.client(options.base(), List.of(options.credentials().interceptor()),
                 TIMEOUT_MILLIS);
         PopulationReader reader = new PopulationReader(client, options.credentialsFrom(), options.pvp());
@@ -200,7 +206,7 @@ final class PopulationRun {
         try (PrintWriter out = output(); Progress progress = Progress.of(err, Progress.stderrIsTerminal(), todo.size())) {
             stop = assessAll(todo, state, out, progress, readers, data, client);
         } catch (IOException e) {
-            stop = new Stop("--out " + options.out() + " cannot be written: " + Cli.reason(e), Cli.BAD_INPUT);
+            stop = new Stop("[PVP-C305] --out " + options.out() + ": cannot be written: " + Cli.reason(e), Cli.BAD_INPUT);
         } catch (InputException e) {
             stop = new Stop(e.render(), Cli.BAD_INPUT);
         } finally {
@@ -325,6 +331,24 @@ final class PopulationRun {
     /** The authorization server of SMART Backend Services gave no token ({@code PVP-H305}, from ServerCredentials). */
     private static String tokenRefused(HttpError e) {
         return "[PVP-C302] " + e.where() + ": " + e.getMessage();
+    }
+
+    /** Why {@code out} cannot be written (its folder missing or read-only, a folder itself), or null; null for standard output. */
+    private static String unwritable(Path out) {
+        if (out == null) {
+            return null;
+        }
+        Path folder = out.toAbsolutePath().getParent();
+        if (Files.isDirectory(out)) {
+            return "it is a folder: name a file in it";
+        }
+        if (folder == null || !Files.isDirectory(folder)) {
+            return "its folder " + folder + " does not exist";
+        }
+        if (Files.exists(out) ? !Files.isWritable(out) : !Files.isWritable(folder)) {
+            return "permission denied";
+        }
+        return null;
     }
 
     private PrintWriter output() throws IOException {

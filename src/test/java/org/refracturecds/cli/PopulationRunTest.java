@@ -382,6 +382,8 @@ class PopulationRunTest {
         CliRun pathAsId = CliRun.of("assess", "--fhir-server", server.base, "--patient", "syn1/_history");
         CliRun resumeNothing = CliRun.of("assess", "--fhir-server", server.base, "--all", "--resume", "--state",
                 dir.resolve("none").toString());
+        CliRun outNowhere = CliRun.of("assess", "--fhir-server", server.base, "--all", "--out",
+                dir.resolve("no-such-folder").resolve("out.ndjson").toString());
 
         assertEquals("error [PVP-C301] --fhir-server: give one of --patient ID..., --all or --since DATE, to say which"
                 + " patients\n", both.err());
@@ -399,7 +401,10 @@ class PopulationRunTest {
         assertTrue(resumeNothing.err().startsWith("error [PVP-C305] --state " + dir.resolve("none")
                 + ": does not exist, so there is no run to resume: leave out --resume to start one\n"),
                 resumeNothing.err());
-        List.of(both, none, noServer, badSince, impossibleSince, spaceInIds, emptyId, pathAsId, resumeNothing).forEach(run -> assertEquals(Cli.BAD_INPUT, run.exit()));
+        assertEquals("error [PVP-C305] --out " + dir.resolve("no-such-folder").resolve("out.ndjson") + ": cannot be"
+                + " written: its folder " + dir.resolve("no-such-folder").toAbsolutePath() + " does not exist; nothing was"
+                + " read\n", outNowhere.err());
+        List.of(both, none, noServer, badSince, impossibleSince, spaceInIds, emptyId, pathAsId, resumeNothing, outNowhere).forEach(run -> assertEquals(Cli.BAD_INPUT, run.exit()));
         assertEquals(before, server.received.size(), "nothing was read");
     }
 }
