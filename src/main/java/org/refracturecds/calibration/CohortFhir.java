@@ -80,11 +80,15 @@ final class CohortFhir {
         return new Cohort(name, "FHIR", rows, notes);
     }
 
-    /** The patient's findings of this vertebra (and the patient's own), without the outcome: what an assessment reads. */
+    /**
+     * The patient's findings of this vertebra (and the patient's own), without the outcome: what an assessment
+     * reads. A cohort holds the outcome on purpose: that it is on record is not said.
+     */
     private static PatientFindings withoutOutcome(PatientFindings patient, Vertebra vertebra) {
         PatientFindings one = patient.atLevels(Set.of(vertebra.getLevel()));
         return new PatientFindings(one.patient(), one.vertebrae(), one.findings().stream()
-                .filter(f -> !f.getCode().equals(Codes.REFRACTURE)).toList(), one.notices(), one.preliminary(),
+                .filter(f -> !f.getCode().equals(Codes.REFRACTURE)).toList(), one.notices().stream()
+                .filter(n -> !n.code().equals(ObservationMapper.REFRACTURE_ON_RECORD)).toList(), one.preliminary(),
                 one.leftOut(), one.details(), one.diagnoses());
     }
 }

@@ -214,7 +214,9 @@ public final class InWords {
             if (n.severity() == Notice.Severity.WARNING && !n.code().startsWith("PVP-A") && !LEFT_OUT.contains(n.code())
                     && !n.code().equals("PVP-W301")) {
                 String first = n.message().split("; |\\. ", 2)[0].replaceAll("\\.$", "");
-                checks.add(capitalized(first) + (n.where() == null ? "" : " (" + n.where() + ")") + ".");
+                // Where first, as the notice reads on the command line: its message may start with a verb ("is
+                // preliminary") whose subject is the where.
+                checks.add((n.where() == null ? capitalized(first) : n.where() + ": " + first) + ".");
             }
         }
         return checks;

@@ -94,6 +94,14 @@ public final class ObservationMapper {
             FindingType.REDUCTION_RATE.ruleCode(), FindingType.COMPRESSION_RATIO_POSTOPERATIVE.ruleCode());
     /** A vertebra a PVP on record treated, taken as after PVP though no post-operative finding of it is used. */
     public static final String TREATED_WITHOUT_POST_OP = "PVP-I111";
+    /** A refracture of the cemented vertebra on record: the outcome the model predicts has happened. */
+    public static final String REFRACTURE_ON_RECORD = "PVP-W126";
+    /**
+     * Findings the model does not read that are only ever of a vertebra with cement in it: leakage, the
+     * volume injected, and the outcome, a refracture of the cemented vertebra.
+     */
+    private static final List<String> OF_CEMENT = List.of(FindingType.CEMENT_LEAKAGE.ruleCode(),
+            FindingType.CEMENT_VOLUME.ruleCode(), FindingType.REFRACTURE_CEMENTED_VERTEBRA.ruleCode());
 
     private final Vocabulary vocabulary;
     private final References references;
@@ -972,6 +980,7 @@ public final class ObservationMapper {
             throw new InputException("PVP-E109", patient, NO_FINDING);
         }
         afterPvp(read, vertebrae.values(), findings);
+        cemented(read, vertebrae.values(), findings);
         return new PatientFindings(patient, List.copyOf(vertebrae.values()), findings, read.notices, preliminary,
                 read.leftOut, details(read), read.diagnoses);
     }
@@ -1030,6 +1039,37 @@ public final class ObservationMapper {
                             + " of them, with no advice on the technique"));
                 }
             }
+        }
+    }
+
+    /**
+     * A vertebra whose findings say its cement is in ({@link #OF_CEMENT}) is after PVP, as one a PVP on
+     * record treated is, though none of the post-operative findings the model reads is there: estimated
+     * before PVP, under the favourable technique, it would be given a band its cement may not have. A
+     * refracture on record is said besides: the outcome the model predicts is there already.
+     */
+    private static void cemented(PatientInput read, Collection<Vertebra> vertebrae, List<Finding> findings) {
+        for (Vertebra vertebra : vertebrae) {
+            List<Finding> ofCement = findings.stream().filter(f -> f.getVertebra() == vertebra
+                    && OF_CEMENT.contains(f.getCode())).toList();
+            if (ofCement.isEmpty()) {
+                continue;
+            }
+            if (vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
+                    && POST_OPERATIVE.contains(f.getCode()))) {
+                vertebra.setPhase("post-operative");
+                read.notices.add(Notice.info(TREATED_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP: its"
+                        + " findings are of cement in it (" + ofCement.stream().map(f -> f.getCode() + ", "
+                        + String.join(", ", f.getObservations())).collect(Collectors.joining("; ")) + "), but no"
+                        + " post-operative finding of it was used (cement-endplate contact, reduction rate, compression"
+                        + " ratios). Its estimate is under every technique scenario, the highest band of them, with no"
+                        + " advice on the technique"));
+            }
+            ofCement.stream().filter(f -> f.getCode().equals(FindingType.REFRACTURE_CEMENTED_VERTEBRA.ruleCode())
+                    && "present".equals(f.getValue())).forEach(f -> read.notices.add(Notice.warning(REFRACTURE_ON_RECORD,
+                    vertebra.getLabel(), "a refracture of the cemented vertebra is on record (" + String.join(", ",
+                    f.getObservations()) + "): the outcome the model predicts has happened. The estimate is of the"
+                    + " risk from the findings, and the paper says nothing of its use after a refracture")));
         }
     }
 

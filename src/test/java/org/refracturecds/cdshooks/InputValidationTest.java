@@ -41,7 +41,8 @@ class InputValidationTest {
         assertEquals(200, reply.status(), reply.body().toString());
         JsonNode card = CdsServiceTest.only(reply.body().path("cards"));
         String detail = card.path("detail").asText();
-        assertTrue(detail.contains("**Check:** Does not conform to its profile") && detail.contains("ivc-old"), detail);
+        assertTrue(detail.contains("**Check:** ") && detail.contains("ivc-old") && detail.contains(": does not conform to its"
+                + " profile"), detail);
         assertTrue(card.path("summary").asText().startsWith("PVP ordered: refracture risk T12"));
     }
 

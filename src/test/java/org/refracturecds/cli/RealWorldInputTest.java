@@ -589,6 +589,23 @@ class RealWorldInputTest {
     }
 
     @Test
+    void aRefractureOnRecord_isAfterPvp_andSaidToHaveHappened() throws IOException {
+        // given only the outcome at T12: a refracture of the cemented vertebra (a finding of cement in it)
+        ObjectNode refracture = (ObjectNode) JSON.readTree(Path.of("fhir-profiles/examples/Observation-refracture.json")
+                .toFile());
+        refracture.put("effectiveDateTime", "2025-10-02");
+        CliRun run = explain(refracture);
+
+        // then T12 is after PVP (not before, under the favourable technique), and the refracture is said
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("T12, after PVP: "), run.out());
+        assertTrue(run.out().contains("[PVP-I111] T12: taken as after PVP: its findings are of cement in it"
+                + " (refracture-cemented-vertebra, Observation/refracture)"), run.out());
+        assertTrue(run.out().contains("[PVP-W126] T12: a refracture of the cemented vertebra is on record"
+                + " (Observation/refracture): the outcome the model predicts has happened"), run.out());
+    }
+
+    @Test
     void aBirthDateNoLivingPersonHas_isNotUsedForTheAge() throws IOException {
         ObjectNode bundle = example();
         resource(bundle, "cleft").put("birthDate", "1800-01-01");
