@@ -103,7 +103,7 @@ public final class Assessor {
                 && n.message().contains("may have treated it"));
         return Notice.warning(TREATED_BEFORE, vertebra.getLabel(), (perhaps ? "may have been treated by PVP before (a PVP"
                 + " on record that does not say which vertebra it treated)" : "was treated by PVP before (its"
-                + " post-operative findings or a PVP on record of it)") + ": its estimate is of the earlier cement, not of"
+                + " post-operative findings, findings of cement in it, or a PVP on record of it)") + ": its estimate is of the earlier cement, not of"
                 + " the PVP ordered. The study's exclusions list 'No history of PVP surgery' (Methods, exclusion iii),"
                 + " read here as no patient with a PVP before, so the model says nothing of a repeat PVP"
                 + (notices.stream().anyMatch(n -> n.code().equals("PVP-W124")) ? ". A PVP on record is dated ahead"

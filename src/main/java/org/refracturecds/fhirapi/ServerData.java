@@ -118,7 +118,7 @@ final class ServerData {
         others.addAll(data.getOrDefault("conditions", List.of()));
         others.addAll(data.getOrDefault("procedures", List.of()));
         // Without the orders, the assessment is of every vertebra with findings: said, since an order may name fewer.
-        // (The Conditions not had are named by the rules, PVP-A106; the age not known, PVP-A107.)
+        // (The Conditions not had are named by the rules, PVP-A106, the age not known, PVP-A107, and why, PVP-W125.)
         List<Notice> notices = new ArrayList<>();
         if (unread.containsKey("orders")) {
             notices.add(Notice.warning("PVP-W120", "fhirServer", "Patient/" + patientId + "'s PVP orders (ServiceRequest)"

@@ -94,6 +94,8 @@ public final class ObservationMapper {
             FindingType.REDUCTION_RATE.ruleCode(), FindingType.COMPRESSION_RATIO_POSTOPERATIVE.ruleCode());
     /** A vertebra a PVP on record treated, taken as after PVP though no post-operative finding of it is used. */
     public static final String TREATED_WITHOUT_POST_OP = "PVP-I111";
+    /** A vertebra whose findings are of cement in it, taken as after PVP though no post-operative finding of it is used. */
+    public static final String CEMENT_WITHOUT_POST_OP = "PVP-I113";
     /** A refracture of the cemented vertebra on record: the outcome the model predicts has happened. */
     public static final String REFRACTURE_ON_RECORD = "PVP-W126";
     /**
@@ -164,7 +166,16 @@ public final class ObservationMapper {
             return order(other) > 0;
         }
 
-        /** Above 0 when later than {@code other}, below when earlier, 0 when which is the later cannot be told. */
+        /** Whether it gives a time of day, not a date, month or year alone. */
+        boolean timed() {
+            return when != null && when.getPrecision().ordinal() > TemporalPrecisionEnum.DAY.ordinal();
+        }
+
+        /**
+         * Above 0 when later than {@code other}, below when earlier, 0 when which is the later cannot be told.
+         * Not transitive across zones (a date alone is compared with a time's own calendar day): at worst two
+         * readings that could be ordered are taken as unordered, and neither is used, with the reason.
+         */
         private int order(Reading other) {
             if (when == null || other.when == null || when.getValue() == null || other.when.getValue() == null) {
                 return 0;
@@ -1043,8 +1054,8 @@ public final class ObservationMapper {
     }
 
     /**
-     * A vertebra whose findings say its cement is in ({@link #OF_CEMENT}) is after PVP, as one a PVP on
-     * record treated is, though none of the post-operative findings the model reads is there: estimated
+     * A vertebra whose findings say its cement is in ({@link #OF_CEMENT}) is after PVP ({@value
+     * #CEMENT_WITHOUT_POST_OP}), as one a PVP on record treated is ({@value #TREATED_WITHOUT_POST_OP}), though none of the post-operative findings the model reads is there: estimated
      * before PVP, under the favourable technique, it would be given a band its cement may not have. A
      * refracture on record is said besides: the outcome the model predicts is there already.
      */
@@ -1058,7 +1069,7 @@ public final class ObservationMapper {
             if (vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
                     && POST_OPERATIVE.contains(f.getCode()))) {
                 vertebra.setPhase("post-operative");
-                read.notices.add(Notice.info(TREATED_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP: its"
+                read.notices.add(Notice.info(CEMENT_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP: its"
                         + " findings are of cement in it (" + ofCement.stream().map(f -> f.getCode() + ", "
                         + String.join(", ", f.getObservations())).collect(Collectors.joining("; ")) + "), but no"
                         + " post-operative finding of it was used (cement-endplate contact, reduction rate, compression"
@@ -1101,11 +1112,7 @@ public final class ObservationMapper {
                 leaveOut(read, reading.type(), reading.level() == null ? null : reading.level().name(), reading.label(),
                         new InputException("PVP-E107", reading.label(),
                         "says " + reading.display() + " but " + String.join(" and ", others) + " says otherwise"
-                        + (all.stream().anyMatch(r -> r.effective() == null) ? ", and which is the later cannot be told"
-                        + " (one has no effective date or issued)" : all.stream().map(r -> r.when().getPrecision())
-                        .distinct().count() > 1 ? ", and which is the later cannot be told (" + String.join(" and ",
-                        all.stream().map(Reading::effectiveText).toList()) + ": a date alone is not ordered against a"
-                        + " time within it)" : " with the same effective time")
+                        + unordered(all)
                         + ": neither is used; correct one or enter it in error"));
             }
             return Optional.empty();
@@ -1118,6 +1125,22 @@ public final class ObservationMapper {
             }
         }
         return Optional.of(chosen);
+    }
+
+    /** Why readings that disagree are not ordered: ", and which is the later cannot be told (...)", or the same time. */
+    private static String unordered(List<Reading> all) {
+        String cannot = ", and which is the later cannot be told (";
+        if (all.stream().anyMatch(r -> r.effective() == null)) {
+            return cannot + "one has no effective date or issued)";
+        }
+        String times = String.join(" and ", all.stream().map(Reading::effectiveText).toList());
+        if (all.stream().anyMatch(Reading::timed) && !all.stream().allMatch(Reading::timed)) {
+            return cannot + times + ": a date alone is not ordered against a time within it)";
+        }
+        if (all.stream().map(Reading::effectiveText).distinct().count() > 1 && !all.stream().allMatch(Reading::timed)) {
+            return cannot + times + ": a year or a month alone is not ordered against a month or a date within it)";
+        }
+        return " with the same effective time";
     }
 
     static String reference(Resource resource, String where) {

@@ -20,8 +20,9 @@ public final class PartialBundles {
 
     /**
      * Why the Bundle is only part of what the server holds, or null (null too for what is no Bundle):
-     * a page of a search whose next page was not read, or a server's OperationOutcome among its
-     * entries that says something was left out (an error, or the issue code incomplete or too-costly).
+     * a page of a search whose next page was not read, or a server's OperationOutcome among the
+     * entries of a search's answer (or marked as its outcome) that says something was left out (an
+     * error, or the issue code incomplete or too-costly).
      * A Bundle in an entry is looked into alike.
      */
     public static String why(JsonNode bundle) {
@@ -39,7 +40,11 @@ public final class PartialBundles {
             if (inner != null) {
                 return inner;
             }
-            if (!"OperationOutcome".equals(resource.path("resourceType").asText())) {
+            // A server's word on its search: in a search's answer, or marked as the search's outcome (an
+            // OperationOutcome kept in a collection is a record, not a search left incomplete).
+            if (!"OperationOutcome".equals(resource.path("resourceType").asText())
+                    || !"searchset".equals(bundle.path("type").asText())
+                    && !"outcome".equals(entry.path("search").path("mode").asText())) {
                 continue;
             }
             for (JsonNode issue : resource.path("issue")) {

@@ -548,7 +548,7 @@ class CdsServiceTest {
                 + " ordered, and the study enrolled no patient with a PVP before (PVP-A108)."), detail);
         assertTrue(card.path("summary").asText().endsWith(CardWriter.OUTSIDE_STUDY), card.path("summary").asText());
         assertTrue(card.at("/suggestions/0/actions/0/resource/note").toString().contains("[PVP-A108] T12: was treated by PVP"
-                + " before (its post-operative findings or a PVP on record of it)"), card.at("/suggestions/0/actions/0/resource/note").toString());
+                + " before (its post-operative findings, findings of cement in it, or a PVP on record of it)"), card.at("/suggestions/0/actions/0/resource/note").toString());
     }
 
     @Test

@@ -112,6 +112,25 @@ class RealWorldHooksTest {
     }
 
     @Test
+    void cementLeakageWithoutPostOperativeFindings_isAfterPvp_withoutAPvpOnRecord() throws Exception {
+        // given the pre-operative findings of T11 and its cement leakage, no NPEC or RR, and no PVP on record
+        ObjectNode request = RunningService.example("patient-view.json");
+        ObjectNode leakage = finding(request, "cleft-npec");
+        leakage.remove("valueCodeableConcept");
+        ((ObjectNode) leakage.at("/code/coding/0")).put("code", "cement-leakage");
+        leakage.put("id", "cleft-leak").put("valueBoolean", true);
+        ((ArrayNode) request.at("/prefetch/findings/entry")).removeIf(e -> e.at("/resource/id").asText().equals("cleft-rr"));
+        ((ObjectNode) request.at("/prefetch/procedures")).put("total", 0).putArray("entry");
+
+        JsonNode card = card(service.post("/cds-services/pvp-refracture-risk", request));
+
+        // then the cement is in: T11 is after PVP, under every technique scenario, and the card says why
+        assertTrue(riskAssessmentNotes(card).contains("[PVP-I113] T11: taken as after PVP: its findings are of cement in"
+                + " it (cement-leakage, Observation/cleft-leak)"), riskAssessmentNotes(card));
+        assertTrue(card.path("summary").asText().contains("T11"), card.path("summary").asText());
+    }
+
+    @Test
     void badFindingAmongGoodOnes_isLeftOutAndNamedOnTheCardAndInTheRiskAssessment() throws Exception {
         ObjectNode request = RunningService.example("patient-view.json");
         ((ObjectNode) finding(request, "cleft-rr").path("valueQuantity")).put("code", "mm").put("unit", "mm");

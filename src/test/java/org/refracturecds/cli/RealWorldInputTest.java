@@ -581,6 +581,20 @@ class RealWorldInputTest {
         dated.put("effectiveDateTime", "2025-03-07");
         CliRun dayAfter = explain(bundle);
 
+        // when the one is timed to the millisecond as an instant, the other to the second: the same time
+        timed.remove("effectiveDateTime");
+        timed.put("effectiveInstant", "2025-03-06T10:00:00.000Z");
+        dated.put("effectiveDateTime", "2025-03-06T10:00:00Z");
+        CliRun sameTime = explain(bundle);
+        // when a month alone holds the other's date
+        timed.remove("effectiveInstant");
+        timed.put("effectiveDateTime", "2025-03");
+        dated.put("effectiveDateTime", "2025-03-06");
+        CliRun month = explain(bundle);
+        assertTrue(sameTime.out().contains("(absent) says otherwise with the same effective time"), sameTime.out());
+        assertTrue(month.out().contains("and which is the later cannot be told (2025-03-06 and 2025-03: a year or a month"
+                + " alone is not ordered against a month or a date within it)"), month.out());
+
         // then the later is used, and the earlier named
         assertTrue(dayBefore.out().contains("[PVP-W101] Observation/cleft-ivc: intravertebral-cleft is present here but"
                 + " absent in the earlier Observation/cleft-ivc-dated"), dayBefore.out());
@@ -599,7 +613,7 @@ class RealWorldInputTest {
         // then T12 is after PVP (not before, under the favourable technique), and the refracture is said
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("T12, after PVP: "), run.out());
-        assertTrue(run.out().contains("[PVP-I111] T12: taken as after PVP: its findings are of cement in it"
+        assertTrue(run.out().contains("[PVP-I113] T12: taken as after PVP: its findings are of cement in it"
                 + " (refracture-cemented-vertebra, Observation/refracture)"), run.out());
         assertTrue(run.out().contains("[PVP-W126] T12: a refracture of the cemented vertebra is on record"
                 + " (Observation/refracture): the outcome the model predicts has happened"), run.out());

@@ -135,6 +135,9 @@ class InputReaderTest {
         String informational = page.formatted("\"link\":[{\"relation\":\"previous\",\"url\":\"http://h/fhir?p=1\"}],",
                 "," + outcome.formatted("information", "informational"));
         assertEquals(2, whole.read(informational).size());
+        // nor does an OperationOutcome kept in a collection, which is a record, not a search's word on itself
+        assertEquals(2, whole.read(page.formatted("", "," + outcome.formatted("error", "exception")
+                .replace(",\"search\":{\"mode\":\"outcome\"}", "")).replace("searchset", "collection")).size());
     }
 
     @Test
