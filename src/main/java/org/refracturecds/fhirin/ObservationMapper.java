@@ -1054,10 +1054,11 @@ public final class ObservationMapper {
     }
 
     /**
-     * A vertebra whose findings say its cement is in ({@link #OF_CEMENT}) is after PVP ({@value
-     * #CEMENT_WITHOUT_POST_OP}), as one a PVP on record treated is ({@value #TREATED_WITHOUT_POST_OP}), though none of the post-operative findings the model reads is there: estimated
-     * before PVP, under the favourable technique, it would be given a band its cement may not have. A
-     * refracture on record is said besides: the outcome the model predicts is there already.
+     * A vertebra whose findings say its cement is in ({@link #OF_CEMENT}) is after PVP
+     * ({@value #CEMENT_WITHOUT_POST_OP}), as one a PVP on record treated is ({@value #TREATED_WITHOUT_POST_OP}),
+     * though none of the post-operative findings the model reads is there: estimated before PVP, under
+     * the favourable technique, it would be given a band its cement may not have. A refracture on
+     * record is said besides: the outcome the model predicts is there already.
      */
     private static void cemented(PatientInput read, Collection<Vertebra> vertebrae, List<Finding> findings) {
         for (Vertebra vertebra : vertebrae) {
