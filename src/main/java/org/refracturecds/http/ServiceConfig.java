@@ -662,7 +662,7 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                 }
             }
             case "smart" -> {
-                httpUrl(a.tokenUrl(), at + "fhirServer.auth.tokenUrl'");
+                httpUrl(a.tokenUrl(), at + "fhirServer.auth.tokenUrl'", true);
                 if (a.clientId() == null || a.clientId().isBlank()) {
                     throw new ConfigException(at + "fhirServer.auth.clientId' is missing: give the client id the"
                             + " FHIR server's authorization server registered for this module");
@@ -818,29 +818,36 @@ public record ServiceConfig(String host, int port, String publicUrl, String rule
                         + " the issuer's public keys are");
             }
             if (issuer.jwksUrl() != null) {
-                httpUrl(issuer.jwksUrl(), where + "jwksUrl'");
+                httpUrl(issuer.jwksUrl(), where + "jwksUrl'", true);
             }
             if (issuer.jwksFile() != null && !Files.isReadable(Path.of(issuer.jwksFile()))) {
                 throw new ConfigException(where + "jwksFile' is '" + issuer.jwksFile() + "': cannot be read");
             }
             for (int j = 0; j < issuer.jku().size(); j++) {
-                httpUrl(issuer.jku().get(j), where + "jku[" + j + "]'");
+                httpUrl(issuer.jku().get(j), where + "jku[" + j + "]'", true);
             }
         }
     }
 
+    /** A base URL (a server's, the service's own): no user, query or fragment, to which paths are added. */
     private static void httpUrl(String url, String setting) throws ConfigException {
+        httpUrl(url, setting, false);
+    }
+
+    /** @param endpoint a URL called as it is (a token endpoint, a key set), which may carry a query */
+    private static void httpUrl(String url, String setting, boolean endpoint) throws ConfigException {
         if (url == null) {
             throw new ConfigException(setting + " is missing: give an http or https URL such as https://ehr.example.org/fhir");
         }
+        String without = endpoint ? "without user or fragment" : "without user, query or fragment";
         try {
             URI uri = new URI(url);
             if (!List.of("http", "https").contains(String.valueOf(uri.getScheme())) || uri.getHost() == null
-                    || uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null) {
-                throw new URISyntaxException(url, "not an http(s) URL without user, query or fragment");
+                    || uri.getUserInfo() != null || !endpoint && uri.getQuery() != null || uri.getFragment() != null) {
+                throw new URISyntaxException(url, "not an http(s) URL " + without);
             }
         } catch (URISyntaxException e) {
-            throw new ConfigException(setting + " is '" + url + "': give an http or https URL such as"
+            throw new ConfigException(setting + " is '" + url + "': give an http or https URL " + without + ", such as"
                     + " https://ehr.example.org/fhir");
         }
     }

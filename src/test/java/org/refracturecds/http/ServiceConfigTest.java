@@ -95,6 +95,21 @@ class ServiceConfigTest {
     }
 
     @Test
+    void aTokenUrlWithAQuery_isTaken_butABaseUrlWithOne_isRefused_sayingWhy() throws Exception {
+        Path key = dir.resolve("key.json");
+        Files.writeString(key, "{}");
+        Map<String, Object> auth = Map.of("mode", "smart", "tokenUrl", "https://ehr.example/token?tenant=a",
+                "clientId", "pvp", "keyFile", key.toString());
+
+        assertEquals("https://ehr.example/token?tenant=a", ServiceConfig.load(null, Map.of("fhirServer",
+                Map.of("url", "https://ehr.example/fhir", "auth", auth)), Map.of()).fhirServer().auth().tokenUrl());
+        ServiceConfig.ConfigException base = assertThrows(ServiceConfig.ConfigException.class, () -> ServiceConfig.load(
+                null, Map.of("fhirServer", Map.of("url", "https://ehr.example/fhir?tenant=a")), Map.of()));
+        assertTrue(base.getMessage().contains("fhirServer.url' is 'https://ehr.example/fhir?tenant=a': give an http or"
+                + " https URL without user, query or fragment"), base.getMessage());
+    }
+
+    @Test
     void withWriteBackOn_theDefaultSmartScope_alsoAsksToWriteRiskAssessments() throws Exception {
         String reads = ServiceConfig.defaults().fhirServer().auth().scope();
 
