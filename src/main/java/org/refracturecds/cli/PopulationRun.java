@@ -164,6 +164,7 @@ final class PopulationRun {
             }
             List<String> distinct = patients.stream().distinct().toList();
             summary.listed = distinct.size();
+            summary.named = !options.patients().isEmpty();
             return runThrough(distinct, state, data, client);
         } catch (InputException e) {
             err.println("error " + e.render());

@@ -13,6 +13,8 @@ final class Summary {
 
     private final long start = System.nanoTime();
     int listed;
+    /** Whether the patients were named (--patient), not found by their findings. */
+    boolean named;
     int doneBefore;
     int assessed;
     /** Patients skipped, by the code of why. */
@@ -42,7 +44,7 @@ final class Summary {
         long nanos = System.nanoTime() - start;
         int thisRun = assessed + skippedCount();
         StringBuilder text = new StringBuilder("Population run of " + base + (readBy == null ? "" : " (by " + readBy + ")")
-                + ": " + listed + " patients with findings"
+                + ": " + listed + (named ? " patients named (--patient)" : " patients with findings")
                 + (doneBefore > 0 ? ", " + doneBefore + " done before (--resume)" : "") + "; " + assessed + " assessed, "
                 + skippedCount() + " skipped");
         if (!skipped.isEmpty()) {

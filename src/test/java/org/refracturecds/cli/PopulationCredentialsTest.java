@@ -86,7 +86,7 @@ class PopulationCredentialsTest {
         // then the server answered the module's token, once asked for
         assertEquals(0, run.exit(), run.err());
         assertEquals(2, run.out().lines().count(), run.out());
-        assertTrue(run.err().contains("Population run of " + fhir.base + ": 2 patients with findings; 2 assessed"),
+        assertTrue(run.err().contains("Population run of " + fhir.base + ": 2 patients named (--patient); 2 assessed"),
                 run.err());
         List<String> tokenRequests = new java.util.ArrayList<>();
         for (okhttp3.mockwebserver.RecordedRequest request = next(); request != null; request = next()) {

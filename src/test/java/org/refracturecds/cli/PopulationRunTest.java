@@ -217,7 +217,7 @@ class PopulationRunTest {
 
         assertEquals(List.of("Patient/syn7", "Patient/syn8", "Patient/syn9"), subjects(run.out()));
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.err().contains(": 3 patients with findings; 3 assessed, 0 skipped\n"), run.err());
+        assertTrue(run.err().contains(": 3 patients named (--patient); 3 assessed, 0 skipped\n"), run.err());
     }
 
     @Test

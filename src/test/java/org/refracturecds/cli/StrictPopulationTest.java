@@ -39,7 +39,7 @@ class StrictPopulationTest {
         assertTrue(run.err().contains("resource (Observation/bad-ivc).valueBoolean: is the string \"true\""), run.err());
         assertTrue(run.err().contains("skipped Patient/endless: [PVP-C306] findings of Patient/endless: more than 20"
                 + " pages of 100; not read further, and none of it used"), run.err());
-        assertTrue(run.err().contains(": 3 patients with findings; 1 assessed, 2 skipped (PVP-C306: 2)"), run.err());
+        assertTrue(run.err().contains(": 3 patients named (--patient); 1 assessed, 2 skipped (PVP-C306: 2)"), run.err());
         assertEquals(1, run.out().lines().count(), run.out());
         assertTrue(run.out().contains("\"reference\":\"Patient/good\""), run.out());
         assertEquals(Cli.BAD_INPUT, run.exit());
