@@ -218,7 +218,10 @@ class FhirOperationTest {
         assertOutcome(other, 400, "PVP-H109", "Bundle");
         assertTrue(other.body().contains("holds Patient/other, of which no finding is here: the findings are of Patient/cleft"),
                 other.body());
-        assertOutcome(post("/fhir/Patient/nobody/$pvp-refracture-risk", ""), 422, "PVP-E109", "fetched findings");
+        HttpResponse<String> nobody = post("/fhir/Patient/nobody/$pvp-refracture-risk", "");
+        assertOutcome(nobody, 422, "PVP-E109", "fetched findings");
+        assertTrue(nobody.body().contains("and the FHIR server holds no Patient of that id: check the patient's id"),
+                nobody.body());
         // findings sent with a call on a Patient, which reads them from the server: refused, not left unused
         assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", two), 400, "PVP-H123", "Bundle");
         assertOutcome(post("/fhir/Patient/cleft/$pvp-refracture-risk", "{\"resourceType\":\"Parameters\","
