@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessor;
 import org.refracturecds.facts.Notice;
@@ -60,6 +61,13 @@ final class PatientAssessment {
     RiskAssessment assess(Assessor rules, Input input, String where, String patient, Set<String> levels, String basedOn) {
         if (input.findings().stream().noneMatch(e -> e.resource() instanceof Observation
                 || e.resource() instanceof DiagnosticReport)) {
+            // Read from the server, with neither findings nor the Patient (which was not refused): most likely an id
+            // the server does not know.
+            if (patient != null && input.others().stream().noneMatch(e -> e.resource() instanceof Patient)
+                    && input.notices().stream().noneMatch(n -> n.code().equals(ServerData.NOT_READ))) {
+                throw new HttpError(422, "PVP-E109", where, "holds no Observation of a finding of " + patient
+                        + ", and the FHIR server holds no Patient of that id: check the patient's id");
+            }
             throw new HttpError(patient == null ? 400 : 422, "PVP-E109", where, "holds no Observation of a finding"
                     + (patient == null ? "" : " of " + patient) + ": the assessment needs the imaging findings, coded"
                     + " per CodeSystem https://fhir.refracture-cds.org/CodeSystem/pvp-findings (docs/CODES.md)");

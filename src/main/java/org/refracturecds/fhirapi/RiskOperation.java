@@ -10,7 +10,6 @@ import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.RiskAssessment;
 import org.refracturecds.engine.Assessor;
@@ -169,13 +168,6 @@ public final class RiskOperation {
         Assessor rules = assessor.get();
         ServerData.Found found = server.of(id, rules.rules().vocabulary()); // waits on the network: no turn held
         ServerData.Order order = found.orders().size() == 1 ? found.orders().get(0) : null;
-        if (found.input().findings().stream().noneMatch(e -> e.resource() instanceof Observation)
-                && found.input().others().stream().noneMatch(e -> e.resource() instanceof Patient)
-                && found.input().notices().stream().noneMatch(n -> n.code().equals("PVP-W125"))) {
-            // Neither findings nor the Patient: most likely an id the server does not know.
-            throw new HttpError(422, "PVP-E109", "fetched findings", "holds no Observation of a finding of Patient/" + id
-                    + ", and the FHIR server holds no Patient of that id: check the patient's id");
-        }
         turns.acquireUninterruptibly();
         try {
             return assessments.assess(rules, found.input(), "fetched findings", "Patient/" + id,

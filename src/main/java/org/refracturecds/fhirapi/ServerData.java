@@ -33,6 +33,8 @@ import org.refracturecds.http.HttpError;
 final class ServerData {
 
     /** The conditions that still hold: the study's exclusions are checked against them. */
+    /** The Patient or its Conditions, which the server did not give: said with why. */
+    static final String NOT_READ = "PVP-W125";
     private static final List<String> HOLDING = List.of("active", "recurrence", "relapse");
     /** Orders that no longer stand. */
     private static final List<String> ENDED_ORDERS = List.of("revoked", "entered-in-error", "completed");
@@ -127,11 +129,11 @@ final class ServerData {
         }
         // Optional, but not unsaid: the age and the exclusions the rules then call not known are named with why.
         if (unread.containsKey("patient")) {
-            notices.add(Notice.warning("PVP-W125", "fhirServer", "Patient/" + patientId + " could not be read: "
+            notices.add(Notice.warning(NOT_READ, "fhirServer", "Patient/" + patientId + " could not be read: "
                     + unread.get("patient") + ". Its age is not known, and not compared with the study's patients"));
         }
         if (unread.containsKey("conditions")) {
-            notices.add(Notice.warning("PVP-W125", "fhirServer", "Patient/" + patientId + "'s Conditions could not be"
+            notices.add(Notice.warning(NOT_READ, "fhirServer", "Patient/" + patientId + "'s Conditions could not be"
                     + " read: " + unread.get("conditions") + ". The study's exclusions were not checked"));
         }
         if (unread.containsKey("procedures")) {

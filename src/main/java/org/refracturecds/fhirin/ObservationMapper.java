@@ -1039,15 +1039,11 @@ public final class ObservationMapper {
                 // Findings that state no level may be of the level treated: taken as it, as a PVP-W122 vertebra is.
                 boolean unstated = vertebra.getLevel() == null;
                 boolean treated = !known || levels.isEmpty() || unstated || levels.contains(vertebra.getLevel());
-                if (treated && vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
-                        && POST_OPERATIVE.contains(f.getCode()))) {
-                    vertebra.setPhase("post-operative");
+                if (treated && afterPvpWithoutPostOp(vertebra, findings)) {
                     read.notices.add(Notice.info(TREATED_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP:"
                             + " a PVP on record (" + named + ") " + (!known ? "may have treated it (PVP-W122)"
                             : unstated ? "may have treated it (its findings state no level)" : "treated it")
-                            + ", but no post-operative finding of it was used (cement-endplate contact, reduction rate,"
-                            + " compression ratios). Its estimate is under every technique scenario, the highest band"
-                            + " of them, with no advice on the technique"));
+                            + WITHOUT_POST_OP));
                 }
             }
         }
@@ -1067,15 +1063,11 @@ public final class ObservationMapper {
             if (ofCement.isEmpty()) {
                 continue;
             }
-            if (vertebra.getPhase() == null && findings.stream().noneMatch(f -> f.getVertebra() == vertebra
-                    && POST_OPERATIVE.contains(f.getCode()))) {
-                vertebra.setPhase("post-operative");
+            if (afterPvpWithoutPostOp(vertebra, findings)) {
                 read.notices.add(Notice.info(CEMENT_WITHOUT_POST_OP, vertebra.getLabel(), "taken as after PVP: its"
                         + " findings are of cement in it (" + ofCement.stream().map(f -> f.getCode() + ", "
-                        + String.join(", ", f.getObservations())).collect(Collectors.joining("; ")) + "), but no"
-                        + " post-operative finding of it was used (cement-endplate contact, reduction rate, compression"
-                        + " ratios). Its estimate is under every technique scenario, the highest band of them, with no"
-                        + " advice on the technique"));
+                        + String.join(", ", f.getObservations())).collect(Collectors.joining("; ")) + ")"
+                        + WITHOUT_POST_OP));
             }
             ofCement.stream().filter(f -> f.getCode().equals(FindingType.REFRACTURE_CEMENTED_VERTEBRA.ruleCode())
                     && "present".equals(f.getValue())).forEach(f -> read.notices.add(Notice.warning(REFRACTURE_ON_RECORD,
@@ -1083,6 +1075,24 @@ public final class ObservationMapper {
                     f.getObservations()) + "): the outcome the model predicts has happened. The estimate is of the"
                     + " risk from the findings, and the paper says nothing of its use after a refracture")));
         }
+    }
+
+    /** What a vertebra taken as after PVP without a post-operative finding is estimated under (I111, I113). */
+    private static final String WITHOUT_POST_OP = ", but no post-operative finding of it was used (cement-endplate"
+            + " contact, reduction rate, compression ratios). Its estimate is under every technique scenario, the highest"
+            + " band of them, with no advice on the technique";
+
+    /**
+     * Takes the vertebra as after PVP when nothing has set its phase and no post-operative finding of it
+     * is used; whether it did.
+     */
+    private static boolean afterPvpWithoutPostOp(Vertebra vertebra, List<Finding> findings) {
+        if (vertebra.getPhase() != null || findings.stream().anyMatch(f -> f.getVertebra() == vertebra
+                && POST_OPERATIVE.contains(f.getCode()))) {
+            return false;
+        }
+        vertebra.setPhase("post-operative");
+        return true;
     }
 
     private static Reading withLevel(Reading reading, VertebralLevel level) {
